@@ -1,0 +1,1 @@
+"""The typer app: thin commands that pick inputs or devices, call collectors and reports, render."""

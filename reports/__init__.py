@@ -1,0 +1,1 @@
+"""Event and attempt schemas, metrics and renderers: everything computed from events."""
