@@ -27,7 +27,7 @@ KINDS: tuple[str, ...] = (
 )
 
 # Kinds that mean "this process is gone"; used by summaries and `--fail-on kill`.
-DEATH_KINDS: frozenset[str] = frozenset({"process_killed", "process_died", "crash", "anr"})
+DEATH_KINDS: frozenset[str] = frozenset({"process_killed", "process_died", "crash"})
 
 
 @dataclass(slots=True)

@@ -1,0 +1,156 @@
+"""Turn the paths a user gives into readable byte streams, one `Source` per log or dump.
+
+A bugreport zip names its main text in `main_entry.txt`; persistent logcat (logpersist) lives
+under `FS/data/misc/logd/`. Other zips are read member by member. `.gz` is decompressed on the
+fly. Directories are walked recursively in sorted order. `-` is standard input.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from bgprobe.collectors.errors import InputError
+
+PERSISTENT_LOGCAT_DIR = "FS/data/misc/logd/"
+# Members of a bugreport zip that hold nothing for us and are large (binary protos, traces).
+_SKIP_SUFFIXES = (".pb", ".proto", ".png", ".jpg", ".bin", ".so", ".db", ".zip", ".gz", ".tar", ".perfetto-trace")
+
+
+@dataclass(slots=True)
+class Source:
+    name: str  # for messages and `where`: a path, or `archive.zip!member`
+    open: Callable[[], BinaryIO]
+    reference_date: date | None = None  # the file's date: a fallback for logcat's missing year
+    group: str | None = None  # sources of one bugreport share a group (for de-duplication)
+
+
+def iter_sources(paths: list[str], problems: list[InputError]) -> Iterator[Source]:
+    """Yield a Source for every readable input; record each unreadable one in `problems`."""
+    for raw in paths:
+        if raw == "-":
+            yield Source("<stdin>", lambda: sys.stdin.buffer, datetime.now().date())
+            continue
+        path = Path(raw)
+        if not path.exists():
+            problems.append(InputError(raw, "no such file or directory"))
+        elif path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file())
+            if not files:
+                problems.append(InputError(raw, "directory has no files"))
+            for file in files:
+                yield from _file_sources(file, problems)
+        else:
+            yield from _file_sources(path, problems)
+
+
+def _file_date(path: Path) -> date | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime).date()
+    except OSError:
+        return None
+
+
+def _file_sources(path: Path, problems: list[InputError]) -> Iterator[Source]:
+    name = str(path)
+    try:
+        with path.open("rb") as f:
+            magic = f.read(4)
+    except OSError as exc:
+        problems.append(InputError(name, exc.strerror or str(exc)))
+        return
+    ref = _file_date(path)
+    if magic[:2] == b"\x1f\x8b":
+        yield Source(name, lambda: gzip.open(path, "rb"), ref)  # type: ignore[return-value]
+    elif magic == b"PK\x03\x04" or magic == b"PK\x05\x06":
+        yield from _zip_sources(path, problems, ref)
+    else:
+        yield Source(name, lambda: path.open("rb"), ref)
+
+
+def _zip_sources(path: Path, problems: list[InputError], ref: date | None) -> Iterator[Source]:
+    name = str(path)
+    try:
+        archive = zipfile.ZipFile(path)
+        members = [i for i in archive.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        problems.append(InputError(name, f"not a readable zip (truncated or damaged: {exc})"))
+        return
+    names = {i.filename for i in members}
+    main = _main_entry(archive, names)
+    if main is not None:
+        # A bugreport: its main text, then the persistent logcat rotations, oldest first.
+        chosen = [main]
+        persistent = [n for n in names if n.startswith(PERSISTENT_LOGCAT_DIR) and "logcat" in n.rsplit("/", 1)[-1]]
+        chosen += sorted(persistent, key=_rotation_order)
+    else:
+        chosen = sorted(n for n in names if not n.lower().endswith(_SKIP_SUFFIXES))
+    if not chosen:
+        problems.append(InputError(name, "zip has no text members to read"))
+    dates = {i.filename: _zip_date(i) for i in members}
+    for member in chosen:
+        # A member's own timestamp is when the device wrote it: a better year hint than the zip's mtime.
+        yield Source(f"{name}!{member}", _member_opener(archive, member), dates.get(member) or ref,
+                     group=name if main else None)
+
+
+def _zip_date(info: zipfile.ZipInfo) -> date | None:
+    try:
+        return date(*info.date_time[:3]) if info.date_time[0] > 1980 else None
+    except ValueError:
+        return None
+
+
+def _main_entry(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+    if "main_entry.txt" in names:
+        try:
+            entry = archive.read("main_entry.txt").decode("utf-8", "replace").strip()
+        except (zipfile.BadZipFile, OSError, EOFError, KeyError):
+            entry = ""
+        if entry in names:
+            return entry
+    # Older bugreport zips have no main_entry.txt: the top-level bugreport-*.txt is the report.
+    candidates = [n for n in names if "/" not in n and n.startswith("bugreport") and n.endswith(".txt")]
+    return sorted(candidates)[0] if candidates else None
+
+
+def _rotation_order(member: str) -> tuple[int, str]:
+    # logcat, logcat.001, logcat.002 ...: a higher number is older, so it comes first.
+    suffix = member.rsplit(".", 1)[-1]
+    return (-int(suffix), member) if suffix.isdigit() else (0, member)
+
+
+def _member_opener(archive: zipfile.ZipFile, member: str) -> Callable[[], BinaryIO]:
+    def open_member() -> BinaryIO:
+        stream: BinaryIO = archive.open(member)  # type: ignore[assignment]
+        if member.endswith(".gz"):
+            return gzip.GzipFile(fileobj=stream)  # type: ignore[return-value]
+        return stream
+
+    return open_member
+
+
+def read_problem(name: str, exc: BaseException) -> InputError:
+    """A read failure in the middle of a stream, as a one-line message."""
+    if isinstance(exc, EOFError | gzip.BadGzipFile) or "gzip" in type(exc).__name__.lower():
+        return InputError(name, f"truncated or corrupt compressed data ({exc}); events before the damage are kept")
+    if isinstance(exc, zipfile.BadZipFile):
+        return InputError(name, f"damaged zip member ({exc}); events before the damage are kept")
+    if isinstance(exc, OSError):
+        return InputError(name, f"read error: {exc.strerror or exc}")
+    return InputError(name, f"unreadable: {exc}")
+
+
+def stdin_is_tty() -> bool:
+    try:
+        return os.isatty(sys.stdin.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False

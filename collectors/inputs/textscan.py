@@ -1,0 +1,370 @@
+"""Stream one text source through the parsers, in constant memory.
+
+The source is read in large chunks cut at line ends. What the chunk holds decides the path:
+- logcat (any single-line layout): a multi-pattern search (Aho-Corasick with a SIMD prefilter,
+  `ahocorasick_rs`) finds the lines that carry a kill / job / WorkManager signature, and only
+  those lines are decoded and parsed. That keeps scanning near grep's speed.
+- logcat `-v long`: records span lines, so every line goes through the parser.
+- a bugreport (dumpstate) text or a multi-service dumpsys: sections switch the mode: SYSTEM /
+  EVENT / KERNEL log sections take the logcat path, `DUMP OF SERVICE jobscheduler|deviceidle`
+  and the exit-info part of `DUMP OF SERVICE activity` are collected and parsed whole (they are
+  small), everything else is skipped.
+- a single dumpsys output (jobscheduler, exit-info, deviceidle): collected and parsed whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import BinaryIO
+
+import ahocorasick_rs
+
+from bgprobe.collectors.errors import InputError
+from bgprobe.collectors.parsers import NumberedLines
+from bgprobe.collectors.parsers.android_log import CONTEXT_LINES, CONTEXT_SIGNATURES, SIGNATURES, LogInterpreter
+from bgprobe.collectors.parsers.deviceidle import parse_deviceidle
+from bgprobe.collectors.parsers.exitinfo import parse_exit_info
+from bgprobe.collectors.parsers.jobscheduler import parse_jobscheduler
+from bgprobe.collectors.parsers.logcat import (
+    LogRecord,
+    YearHint,
+    looks_like_long_format,
+    parse_line,
+    parse_long,
+    sniff_layout,
+)
+from bgprobe.reports.events import Event
+
+CHUNK_SIZE = 8 << 20
+MAX_LINE = 1 << 20  # a "line" longer than this is junk, not a log record: skipped with a warning
+SNIFF_SIZE = 64 << 10
+
+_MATCHER = ahocorasick_rs.BytesAhoCorasick(
+    list(SIGNATURES), matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST
+)
+_CONTEXT = frozenset(CONTEXT_SIGNATURES)
+
+DUMPSTATE_HEADER = re.compile(r"^== dumpstate: (?P<date>\d{4}-\d\d-\d\d)[ T](?P<time>[\d:]+)")
+FINGERPRINT = re.compile(r"^Build fingerprint: '(?P<brand>[^/]*)/(?P<product>[^/]*)/(?P<device>[^:]*):(?P<release>[^/]*)/")
+SECTION_START = re.compile(r"^------ (?P<title>.+?) \((?P<cmd>.*)\) ------\s*$")
+SECTION_END = re.compile(r"^-{6,9} [\d.]+s was the duration of ")
+SERVICE_START = re.compile(r"^DUMP OF SERVICE (?:(?:CRITICAL|HIGH|NORMAL) )?(?P<service>[\w.-]+):")
+EXIT_INFO_HEADER = b"ACTIVITY MANAGER PROCESS EXIT INFO"
+
+# Bytes that start a line which may change the section in a bugreport.
+_BOUNDARY_MARKERS = (b"\n------ ", b"\nDUMP OF SERVICE ", b"\n--------- ", b"\n== dumpstate: ", b"\nBuild fingerprint: ")
+
+
+@dataclass
+class DeviceFacts:
+    """What a bugreport says about its device; stamped on every event of that report."""
+
+    device: str | None = None
+    os_version: str | None = None
+    report_date: date | None = None
+
+
+@dataclass
+class _Collector:
+    """Lines of one dumpsys section, parsed whole when the section ends."""
+
+    parse: Callable[[NumberedLines], list[Event]]
+    lines: list[tuple[int, str]] = field(default_factory=list)
+    active: bool = True  # exit-info: only part of the activity dump is wanted
+
+
+class TextScanner:
+    def __init__(self, name: str, reference_date: date | None, *, package: str | None = None,
+                 facts: DeviceFacts | None = None) -> None:
+        self.name = name
+        self.package = package
+        # Members of one bugreport share its facts: persistent logcat takes the report's year.
+        self.facts = facts if facts is not None else DeviceFacts()
+        self.years = YearHint(self.facts.report_date or reference_date)
+        self.warnings: list[str] = []
+        self._interp = LogInterpreter(where=name)
+        self._layout: re.Pattern[str] | None = None
+        self._mode = "skip"
+        self._collector: _Collector | None = None
+
+    # -- entry point -------------------------------------------------------------------------
+    def scan(self, stream: BinaryIO) -> Iterator[Event]:
+        chunks = _line_chunks(stream, self.warnings, self.name)
+        first = next(chunks, None)
+        if first is None or not first[0].strip():
+            raise InputError(self.name, "empty file")
+        data, lineno = first
+        if _looks_binary(data[:SNIFF_SIZE]):
+            raise InputError(self.name, "binary data, not a log, dumpsys output or bugreport")
+        sample = data[:SNIFF_SIZE].decode("utf-8", "replace").splitlines()[:400]
+        kind = _detect(sample)
+        if kind is None:
+            raise InputError(self.name, "unrecognized format (expected logcat, dumpsys output or a bugreport)")
+        if kind == "long":
+            yield from self._scan_long(data, chunks)
+            return
+        sectioned = kind == "bugreport"
+        self._mode = "skip" if sectioned else kind
+        if kind == "logcat":
+            self._layout = sniff_layout(sample)
+        elif not sectioned:
+            self._start_single_dump(kind)
+        for data, lineno in _prepend((data, lineno), chunks):
+            yield from self._chunk(data, lineno, sectioned)
+        yield from self._end_section()
+        yield from self._stamp(self._interp.flush())
+
+    # -- chunk processing --------------------------------------------------------------------
+    def _chunk(self, data: bytes, lineno: int, sectioned: bool) -> Iterator[Event]:
+        bounds = _boundaries(data) if sectioned else []
+        pos = 0
+        for b in bounds:
+            if b > pos:
+                yield from self._segment(data, pos, b, lineno)
+                lineno += data.count(b"\n", pos, b)
+            end = data.find(b"\n", b)
+            end = len(data) if end == -1 else end
+            line = data[b:end].decode("utf-8", "replace").rstrip("\r")
+            yield from self._boundary(line, lineno)
+            pos = end + 1
+            lineno += 1
+        if pos < len(data):
+            yield from self._segment(data, pos, len(data), lineno)
+
+    def _segment(self, data: bytes, start: int, end: int, lineno: int) -> Iterator[Event]:
+        mode = self._mode
+        if mode == "logcat":
+            yield from self._stamp(self._logcat_hits(data, start, end, lineno))
+        elif mode in ("jobscheduler", "exitinfo", "deviceidle", "collect"):
+            self._collect(data, start, end, lineno)
+
+    def _logcat_hits(self, data: bytes, start: int, end: int, lineno: int) -> Iterator[Event]:
+        view = memoryview(data)[start:end]
+        starts: set[int] = set()
+        for pattern_index, hit_start, _hit_end in _MATCHER.find_matches_as_indexes(view):
+            at = start + hit_start
+            line_start = max(data.rfind(b"\n", start, at) + 1, start)
+            starts.add(line_start)
+            if SIGNATURES[pattern_index] in _CONTEXT:
+                nxt = line_start
+                for _ in range(CONTEXT_LINES):
+                    nxt = data.find(b"\n", nxt, end)
+                    if nxt == -1 or nxt + 1 >= end:
+                        break
+                    nxt += 1
+                    starts.add(nxt)
+        prev = start
+        interp = self._interp
+        for line_start in sorted(starts):
+            lineno += data.count(b"\n", prev, line_start)
+            prev = line_start
+            line_end = data.find(b"\n", line_start, end)
+            raw = data[line_start : end if line_end == -1 else line_end]
+            line = raw.decode("utf-8", "replace").rstrip("\r")
+            yield from interp.feed(parse_line(line, lineno, self.years, self._layout))
+
+    def _collect(self, data: bytes, start: int, end: int, lineno: int) -> None:
+        collector = self._collector
+        if collector is None:
+            return
+        if not collector.active:  # activity dump: wait for the exit-info header
+            header = data.find(EXIT_INFO_HEADER, start, end)
+            if header == -1:
+                return
+            line_start = max(data.rfind(b"\n", start, header) + 1, start)
+            lineno += data.count(b"\n", start, line_start)
+            start = line_start
+            collector.active = True
+        for offset, line in enumerate(data[start:end].decode("utf-8", "replace").splitlines()):
+            if self._mode == "collect" and collector.lines and line.startswith("ACTIVITY MANAGER "):
+                collector.active = False  # the next activity section: exit-info is complete
+                return
+            collector.lines.append((lineno + offset, line))
+
+    # -- sections ----------------------------------------------------------------------------
+    def _boundary(self, line: str, lineno: int) -> Iterator[Event]:
+        if m := DUMPSTATE_HEADER.match(line):
+            try:
+                self.facts.report_date = date.fromisoformat(m["date"])
+                self.years = YearHint(self.facts.report_date)
+            except ValueError:
+                pass
+            return
+        if m := FINGERPRINT.match(line):
+            self.facts.device = m["device"] or None
+            self.facts.os_version = m["release"] or None
+            return
+        if SECTION_END.match(line):
+            yield from self._end_section()
+            self._mode = "skip"
+            return
+        if m := SERVICE_START.match(line):
+            yield from self._end_section()
+            self._start_service(m["service"])
+            return
+        if m := SECTION_START.match(line):
+            yield from self._end_section()
+            title, cmd = m["title"].upper(), m["cmd"]
+            is_log = "logcat" in cmd or title.startswith(("KERNEL LOG", "LAST KMSG"))
+            self._mode = "logcat" if is_log and "RADIO" not in title else "skip"
+            if self._mode == "logcat":
+                self._layout = None  # each log section may use other adverbs (-v uid)
+            return
+        # "--------- beginning of main" and other dashed lines inside a log section: not a boundary
+        if self._mode == "logcat":
+            yield from self._stamp(self._interp.feed(parse_line(line, lineno, self.years, self._layout)))
+
+    def _start_service(self, service: str) -> None:
+        parsers: dict[str, tuple[str, Callable[[NumberedLines], list[Event]], bool]] = {
+            "jobscheduler": ("jobscheduler", self._parse_jobscheduler, True),
+            "deviceidle": ("deviceidle", self._parse_deviceidle, True),
+            "activity": ("collect", self._parse_exit_info, False),
+        }
+        if service in parsers:
+            mode, parse, active = parsers[service]
+            self._mode = mode
+            self._collector = _Collector(parse, active=active)
+        else:
+            self._mode = "skip"
+
+    def _end_section(self) -> Iterator[Event]:
+        collector, self._collector = self._collector, None
+        if collector is not None and collector.lines:
+            yield from self._stamp(collector.parse(collector.lines))
+
+    def _parse_jobscheduler(self, lines: NumberedLines) -> list[Event]:
+        return parse_jobscheduler(lines, self.name, package=self.package)
+
+    def _parse_exit_info(self, lines: NumberedLines) -> list[Event]:
+        return parse_exit_info(lines, self.name, package=self.package)
+
+    def _parse_deviceidle(self, lines: NumberedLines) -> list[Event]:
+        return parse_deviceidle(lines, self.name)
+
+    def _stamp(self, events: list[Event] | Iterator[Event]) -> Iterator[Event]:
+        facts = self.facts
+        for e in events:
+            if e.device is None:
+                e.device = facts.device
+            if e.os_version is None:
+                e.os_version = facts.os_version
+            yield e
+
+    # -- whole-file modes --------------------------------------------------------------------
+    def _scan_long(self, first: bytes, rest: Iterator[tuple[bytes, int]]) -> Iterator[Event]:
+        def numbered() -> Iterator[tuple[int, str]]:
+            for data, lineno in _prepend((first, 1), rest):
+                for offset, line in enumerate(data.decode("utf-8", "replace").splitlines()):
+                    yield lineno + offset, line
+
+        for rec in parse_long(numbered(), self.years):
+            yield from self._stamp(self._interp.feed(rec))
+        yield from self._stamp(self._interp.flush())
+
+    def _start_single_dump(self, kind: str) -> None:
+        parse = {
+            "jobscheduler": self._parse_jobscheduler,
+            "exitinfo": self._parse_exit_info,
+            "deviceidle": self._parse_deviceidle,
+        }[kind]
+        self._collector = _Collector(parse)
+
+
+def _prepend(first: tuple[bytes, int], rest: Iterator[tuple[bytes, int]]) -> Iterator[tuple[bytes, int]]:
+    yield first
+    yield from rest
+
+
+def _line_chunks(stream: BinaryIO, warnings: list[str], name: str) -> Iterator[tuple[bytes, int]]:
+    """Chunks of whole lines with the line number of their first line. Over-long lines are dropped."""
+    carry = b""
+    lineno = 1
+    skipping = False
+    while True:
+        block = stream.read(CHUNK_SIZE)
+        if not block:
+            break
+        if skipping:
+            nl = block.find(b"\n")
+            if nl == -1:
+                continue
+            block, skipping = block[nl + 1 :], False
+            lineno += 1
+        buf = carry + block if carry else block
+        cut = buf.rfind(b"\n")
+        if cut == -1:
+            if len(buf) > MAX_LINE:
+                warnings.append(f"{name}:{lineno}: line longer than {MAX_LINE >> 20} MiB skipped")
+                carry, skipping = b"", True
+            else:
+                carry = buf
+            continue
+        chunk, carry = buf[: cut + 1], buf[cut + 1 :]
+        yield chunk, lineno
+        lineno += chunk.count(b"\n")
+    if carry:
+        yield carry, lineno
+
+
+def _boundaries(data: bytes) -> list[int]:
+    found: list[int] = []
+    for marker in _BOUNDARY_MARKERS:
+        if data.startswith(marker[1:]):
+            found.append(0)
+        pos = data.find(marker)
+        while pos != -1:
+            found.append(pos + 1)
+            pos = data.find(marker, pos + 1)
+    return sorted(set(found))
+
+
+def _looks_binary(sample: bytes) -> bool:
+    if not sample:
+        return False
+    if sample.count(0) > len(sample) // 100:
+        return True
+    text = sample.decode("utf-8", "replace")
+    bad = text.count("\ufffd") + sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f\v\x1b")
+    return bad > len(text) // 20
+
+
+_LOGCAT_LIKE_MIN = 0.3
+
+
+def _detect(sample: list[str]) -> str | None:
+    """bugreport | logcat | long | jobscheduler | exitinfo | deviceidle, or None."""
+    text = "\n".join(sample)
+    if "== dumpstate: " in text or "DUMP OF SERVICE " in text or re.search(r"^------ .* \(.*logcat", text, re.M):
+        return "bugreport"
+    lines = [s for s in sample if s.strip() and not s.startswith(("#", "---------"))]
+    if lines and looks_like_long_format(lines[:50]):
+        return "long"
+    layout = sniff_layout(lines[:200])
+    if layout is not None:
+        matched = sum(1 for s in lines[:200] if layout.match(s))
+        if matched >= max(1, int(len(lines[:200]) * _LOGCAT_LIKE_MIN)):
+            return "logcat"
+    if "ApplicationExitInfo #" in text or "PROCESS EXIT INFO" in text:
+        return "exitinfo"
+    if re.search(r"^\s*(JOB #|Slot #\d+: |Registered \d+ jobs|Required constraints:|Num failures:|Ready: )", text, re.M):
+        return "jobscheduler"
+    if re.search(r"mState=\w+ mLightState=|^\s*light_after_inactive_to=|^\s*mLightEnabled=", text, re.M):
+        return "deviceidle"
+    return None
+
+
+def scan_text(stream: BinaryIO, name: str, reference_date: date | None, *, package: str | None = None,
+              warnings: list[str] | None = None, facts: DeviceFacts | None = None) -> Iterator[Event]:
+    """All events of one text source. Raises InputError when the source is not usable at all."""
+    scanner = TextScanner(name, reference_date, package=package, facts=facts)
+    try:
+        yield from scanner.scan(stream)
+    finally:
+        if warnings is not None:
+            warnings.extend(scanner.warnings)
+
+
+__all__ = ["DeviceFacts", "LogRecord", "TextScanner", "scan_text"]

@@ -1,0 +1,26 @@
+"""Android package names, validated before they go anywhere near a device shell or a filter.
+
+Rules (PackageParser.validateName): two or more segments separated by '.', each starting with a
+letter and made of ASCII letters, digits and underscores.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bgprobe.collectors.errors import BgprobeError
+
+_PACKAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+$")
+
+
+class BadPackageName(BgprobeError):
+    pass
+
+
+def check_package_name(name: str) -> str:
+    if len(name) > 255 or not _PACKAGE.match(name):
+        raise BadPackageName(
+            f"{name!r} is not a valid Android package name (e.g. com.example.app: dot-separated "
+            "segments of letters, digits and underscores, each starting with a letter)"
+        )
+    return name

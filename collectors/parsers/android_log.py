@@ -1,0 +1,511 @@
+"""Android log messages -> events: kills, deaths, ANRs, crashes, job time-outs, WorkManager results.
+
+Formats and their AOSP sources are in ../shared/reference/android.md §2 (system log) and §2.1
+(event log text). `LogInterpreter` is fed `LogRecord`s in order and is the same for a live logcat
+stream and a file. It keeps a little state because some messages span several log lines
+(`ANR in` + `PID:`/`Reason:`, `FATAL EXCEPTION` + `Process:`, WorkManager diagnostics tables).
+
+`SIGNATURES` are substrings that every line yielding an event contains: file scanning uses
+them as a fast pre-filter and parses only the lines they select (plus a few lines of context
+after the multi-line openers in `CONTEXT_SIGNATURES`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bgprobe.collectors.parsers import at
+from bgprobe.collectors.parsers.kill_reasons import (
+    normalize_am_kill_reason,
+    normalize_force_stop_reason,
+    signal_reason,
+)
+from bgprobe.collectors.parsers.logcat import LogRecord
+from bgprobe.reports.events import Event, package_of_process
+
+AM_KILL = re.compile(r"^Killing (?P<pid>\d+):(?P<proc>[^/\s]+)/(?P<uid>\S+) \(adj (?P<adj>-?\d+)\): (?P<reason>.*)$")
+AM_DIED = re.compile(
+    r"^Process (?P<proc>\S+) \(pid (?P<pid>\d+)\) has died(?::\s*(?P<adj>[a-z]+(?:\+\s?\d+)?)\s*(?P<state>[A-Z]+))?"
+)
+FORCE_STOP = re.compile(r"^Force stopping (?P<pkg>\S+) appid=(?P<appid>\d+) user=(?P<user>-?\d+): (?P<reason>.*)$")
+ZYGOTE = re.compile(
+    r"^Process (?P<pid>\d+) exited (?:due to signal (?P<sig>\d+) \((?P<signame>[^)]*)\)|cleanly \((?P<code>\d+)\))"
+)
+LMKD = re.compile(
+    r"^(?:lowmemorykiller: )?Kill(?:ing)? '(?P<proc>[^']+)' \((?P<pid>\d+)\), (?:uid (?P<uid>\d+), )?"
+    r"(?:oom_score_adj|oom_adj|adj) (?P<adj>-?\d+)(?:,| to free (?P<kb>\d+)kB(?: rss, (?P<swap>\d+)kB swap)?)?"
+    r"(?:; reason: (?P<reason>.*))?"
+)
+START_PROC = re.compile(
+    r"^Start proc (?P<pid>\d+):(?P<proc>[^/\s]+)/(?P<uid>\S+) for (?P<what>.*)$"
+    r"|^Start proc (?P<proc_old>\S+) for (?P<what_old>.*?): pid=(?P<pid_old>\d+) uid=(?P<uid_old>\d+)"
+)
+ANR_IN = re.compile(r"^ANR in (?P<proc>\S+)(?: \((?P<comp>[^)]*)\))?")
+FREEZING = re.compile(r"^(?P<verb>freezing|unfreezing) (?P<pid>\d+) (?P<proc>\S+)")
+JOB_SHORT = re.compile(
+    r"#(?:(?P<ns>[^:\s#]+):)?(?P<uid>u\d+[as]\d+|\d+)/(?P<job>-?\d+) (?P<pkg>[A-Za-z][\w.]*)/(?P<svc>\S+?)'?$"
+)
+JOB_TIMEOUT = re.compile(
+    r"^(?P<what>Client timed out while executing|No response from client for (?P<cb>onStartJob|onStopJob)"
+    r"|Time-out while trying to bind)"
+)
+WM_RESULT = re.compile(
+    r"Worker result (?P<res>SUCCESS|RETRY|FAILURE) for Work \[ id=(?P<id>[0-9a-fA-F-]{36}), tags=\{ (?P<tags>.*?) \}"
+)
+WM_WORK = re.compile(r"Work \[ id=(?P<id>[0-9a-fA-F-]{36}), tags=\{ (?P<tags>.*?) \} \] (?P<what>was cancelled)")
+WM_DELAY = re.compile(r"^Delaying execution for (?P<cls>\S+) because it is being executed before schedule")
+WM_STARTING = re.compile(r"^Starting work for (?P<cls>\S+)")
+WM_SYSJOB = re.compile(r"^(?P<cb>onStartJob|onStopJob) for (?P<id>[0-9a-fA-F-]{36})")
+WM_DIAG_SECTION = re.compile(r"^(?P<section>Recently completed work|Running work|Enqueued work):")
+WM_DIAG_ROW = re.compile(
+    r"^\s*(?P<id>[0-9a-fA-F-]{36})\s*\t\s*(?P<cls>[^\t]*)\t\s*(?P<sysid>[^\t]*)\t\s*(?P<state>[A-Z_]+)\t"
+    r"\s*(?P<names>[^\t]*)\t\s*(?P<tags>[^\t]*)"
+)
+HUAWEI_FORCE_STOP = re.compile(r"force stop abnormal wakelock app uid: (?P<uid>\d+)")
+EVENT_LOG = re.compile(r"^\[(?P<fields>.*)\]\s*$")
+
+# Substrings that select candidate lines in files (bytes, as the scanner searches raw chunks).
+SIGNATURES: tuple[bytes, ...] = (
+    b"Killing ",
+    b"Kill '",
+    b"has died",
+    b"Force stopping ",
+    b"exited due to signal",
+    b"Start proc ",
+    b"freezing ",
+    b"ANR in ",
+    b"FATAL EXCEPTION",
+    b"am_kill",
+    b"am_proc_died",
+    b"am_proc_start",
+    b"am_anr",
+    b"am_crash",
+    b"am_low_memory",
+    b"am_freeze",
+    b"am_unfreeze",
+    b"timed out while executing",
+    b"No response from client for",
+    b"Time-out while trying to bind",
+    b"WM-",
+    b"force stop abnormal wakelock",
+)
+# Openers of multi-line messages: the scanner also hands the next CONTEXT_LINES lines over.
+CONTEXT_SIGNATURES: tuple[bytes, ...] = (b"ANR in ", b"FATAL EXCEPTION")
+CONTEXT_LINES = 6
+
+_WM_STATE_RESULT = {"SUCCEEDED": "success", "FAILED": "failure", "CANCELLED": "cancelled"}
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A multi-line message being assembled (ANR or Java crash), keyed by the logging pid/tag."""
+
+    event: Event
+    pid: int | None
+    tag: str
+    lines_left: int = CONTEXT_LINES
+
+
+@dataclass
+class LogInterpreter:
+    where: str
+    source: str = "logcat"
+    device: str | None = None
+    os_version: str | None = None
+    _pending: list[_Pending] = field(default_factory=list)
+    _wm_section: str | None = None
+
+    # -- public ------------------------------------------------------------------------------
+    def feed(self, rec: LogRecord) -> list[Event]:
+        out: list[Event] = []
+        if self._pending:
+            self._continue_pending(rec, out)
+        msg = rec.msg
+        handler = self._dispatch(rec, msg)
+        if handler is not None:
+            event = handler(rec, msg)
+            if event is not None:
+                out.append(event)
+        return out
+
+    def flush(self) -> list[Event]:
+        done = [p.event for p in self._pending]
+        self._pending.clear()
+        return done
+
+    # -- dispatch ----------------------------------------------------------------------------
+    def _dispatch(self, rec: LogRecord, msg: str):  # type: ignore[no-untyped-def]
+        tag = rec.tag
+        if tag.startswith("am_") or tag == "killinfo":
+            return self._event_log
+        if tag.startswith("WM-"):
+            return self._workmanager
+        if msg.startswith("Killing "):
+            return self._am_or_lmkd_kill
+        if msg.startswith("Kill '") or msg.startswith("lowmemorykiller: Kill"):
+            return self._lmkd
+        if "has died" in msg:
+            return self._died
+        if msg.startswith("Process ") and " exited " in msg:
+            return self._zygote
+        if msg.startswith("Force stopping "):
+            return self._force_stop
+        if msg.startswith("Start proc "):
+            return self._start_proc
+        if msg.startswith("ANR in "):
+            return self._anr
+        if msg.startswith("FATAL EXCEPTION"):
+            return self._fatal
+        if msg.startswith("freezing ") or msg.startswith("unfreezing "):
+            return self._freezer
+        if "timed out while executing" in msg or msg.startswith("No response from client") or msg.startswith(
+            "Time-out while trying to bind"
+        ):
+            return self._job_timeout
+        if "force stop abnormal wakelock" in msg:
+            return self._huawei
+        return None
+
+    def _event(self, rec: LogRecord, kind: str, source: str | None = None, **fields) -> Event:  # type: ignore[no-untyped-def]
+        return Event(
+            kind=kind,
+            source=source or self.source,
+            where=at(self.where, rec.lineno),
+            ts=rec.ts,
+            device=self.device,
+            os_version=self.os_version,
+            **fields,
+        )
+
+    # -- system log --------------------------------------------------------------------------
+    def _am_or_lmkd_kill(self, rec: LogRecord, msg: str) -> Event | None:
+        m = AM_KILL.match(msg)
+        if m is None:
+            return self._lmkd(rec, msg)  # lmkd 8.1: "Killing 'proc' (pid), uid U, adj A"
+        proc, text = m["proc"], m["reason"]
+        return self._event(
+            rec, "process_killed", source=f"{self.source}:ActivityManager",
+            process=proc, package=package_of_process(proc), pid=int(m["pid"]), uid=m["uid"],
+            reason=normalize_am_kill_reason(text), detail=msg,
+            data={"adj": int(m["adj"]), "reason_text": text},
+        )
+
+    def _lmkd(self, rec: LogRecord, msg: str) -> Event | None:
+        m = LMKD.match(msg)
+        if m is None:
+            return None
+        data: dict[str, object] = {"adj": int(m["adj"])}
+        if m["kb"]:
+            data["rss_kb"] = int(m["kb"])
+        if m["swap"]:
+            data["swap_kb"] = int(m["swap"])
+        if m["reason"]:
+            data["lmkd_reason"] = m["reason"]
+        source = "kernel:lowmemorykiller" if rec.layout == "kernel" else "lmkd"
+        return self._event(
+            rec, "process_killed", source=source, process=m["proc"], package=package_of_process(m["proc"]),
+            pid=int(m["pid"]), uid=m["uid"], reason="low_memory", detail=msg, data=data,
+        )
+
+    def _died(self, rec: LogRecord, msg: str) -> Event | None:
+        m = AM_DIED.match(msg)
+        if m is None:
+            return None
+        data = {k: m[k] for k in ("adj", "state") if m[k]}
+        return self._event(
+            rec, "process_died", source=f"{self.source}:ActivityManager", process=m["proc"],
+            package=package_of_process(m["proc"]), pid=int(m["pid"]), detail=msg, data=data,
+        )
+
+    def _zygote(self, rec: LogRecord, msg: str) -> Event | None:
+        m = ZYGOTE.match(msg)
+        if m is None or m["sig"] is None:
+            return None  # clean exits are normal process ends, not deaths worth reporting
+        sig = int(m["sig"])
+        return self._event(
+            rec, "process_died", source=f"{self.source}:Zygote", pid=int(m["pid"]),
+            reason=signal_reason(sig), detail=msg, data={"signal": sig, "signal_name": m["signame"]},
+        )
+
+    def _force_stop(self, rec: LogRecord, msg: str) -> Event | None:
+        m = FORCE_STOP.match(msg)
+        if m is None:
+            return None
+        return self._event(
+            rec, "process_killed", source=f"{self.source}:ActivityManager", package=m["pkg"], process=m["pkg"],
+            reason=normalize_force_stop_reason(m["reason"]), detail=msg,
+            data={"appid": int(m["appid"]), "user": int(m["user"]), "cause": m["reason"]},
+        )
+
+    def _start_proc(self, rec: LogRecord, msg: str) -> Event | None:
+        m = START_PROC.match(msg)
+        if m is None:
+            return None
+        proc = m["proc"] or m["proc_old"]
+        pid = m["pid"] or m["pid_old"]
+        return self._event(
+            rec, "process_started", source=f"{self.source}:ActivityManager", process=proc,
+            package=package_of_process(proc), pid=int(pid), uid=m["uid"] or m["uid_old"],
+            detail=msg, data={"for": (m["what"] or m["what_old"] or "").strip()},
+        )
+
+    def _anr(self, rec: LogRecord, msg: str) -> Event | None:
+        m = ANR_IN.match(msg)
+        if m is None:
+            return None
+        event = self._event(
+            rec, "anr", source=f"{self.source}:ActivityManager", process=m["proc"],
+            package=package_of_process(m["proc"]), reason="anr", detail=msg,
+            data={"component": m["comp"]} if m["comp"] else {},
+        )
+        self._pending.append(_Pending(event, rec.pid, rec.tag))
+        return None
+
+    def _fatal(self, rec: LogRecord, msg: str) -> Event | None:
+        thread = msg.partition(":")[2].strip()
+        event = self._event(
+            rec, "crash", source=f"{self.source}:AndroidRuntime", reason="java_exception", detail=msg,
+            pid=rec.pid, data={"thread": thread} if thread else {},
+        )
+        self._pending.append(_Pending(event, rec.pid, rec.tag))
+        return None
+
+    def _continue_pending(self, rec: LogRecord, out: list[Event]) -> None:
+        # Continuation lines come from the same pid and tag; other processes may interleave.
+        still: list[_Pending] = []
+        for p in self._pending:
+            p.lines_left -= 1
+            if rec.pid == p.pid and rec.tag == p.tag:
+                self._absorb(p.event, rec.msg)
+            if p.lines_left <= 0:
+                out.append(p.event)
+            else:
+                still.append(p)
+        self._pending = still
+
+    @staticmethod
+    def _absorb(event: Event, msg: str) -> None:
+        text = msg.strip()
+        if event.kind == "anr":
+            if text.startswith("PID: ") and text[5:].strip().isdigit():
+                event.pid = int(text[5:].strip())
+            elif text.startswith("Reason: "):
+                event.data["anr_reason"] = text[8:]
+                event.detail = f"{event.detail} — {text}"
+        elif event.kind == "crash":
+            pm = re.match(r"^Process: (?P<proc>[^,\s]+), PID: (?P<pid>\d+)", text)
+            if pm:
+                event.process = pm["proc"]
+                event.package = package_of_process(pm["proc"])
+                event.pid = int(pm["pid"])
+            elif "exception" not in event.data and re.match(r"^[\w.$]+(?:Exception|Error)\b", text):
+                event.data["exception"] = text
+                event.detail = f"{event.detail} — {text}"
+
+    def _freezer(self, rec: LogRecord, msg: str) -> Event | None:
+        m = FREEZING.match(msg)
+        if m is None:
+            return None
+        return self._event(
+            rec, "state_changed", source=f"{self.source}:freezer", process=m["proc"],
+            package=package_of_process(m["proc"]), pid=int(m["pid"]),
+            reason="frozen" if m["verb"] == "freezing" else "unfrozen", detail=msg,
+        )
+
+    def _job_timeout(self, rec: LogRecord, msg: str) -> Event | None:
+        m = JOB_TIMEOUT.search(msg)
+        if m is None:
+            return None
+        job = JOB_SHORT.search(msg.rstrip("'. "))
+        what = m["what"]
+        reason = (
+            "bind_timeout" if what.startswith("Time-out")
+            else "no_response_on_start" if m["cb"] == "onStartJob"
+            else "no_response_on_stop" if m["cb"] == "onStopJob"
+            else "execution_timeout"
+        )
+        data: dict[str, object] = {}
+        fields: dict[str, object] = {}
+        if job is not None:
+            data["service"] = f"{job['pkg']}/{job['svc']}"
+            if job["ns"]:
+                data["namespace"] = job["ns"]
+            fields = {"package": job["pkg"], "uid": job["uid"], "job": job["job"]}
+        return self._event(
+            rec, "job_timeout", source=f"{self.source}:JobServiceContext", reason=reason, detail=msg,
+            data=data, **fields,
+        )
+
+    def _huawei(self, rec: LogRecord, msg: str) -> Event | None:
+        m = HUAWEI_FORCE_STOP.search(msg)
+        if m is None:
+            return None
+        return self._event(
+            rec, "process_killed", source=f"{self.source}:HwPFWService", uid=m["uid"],
+            reason="oem:huawei_wakelock_over_60min", detail=msg,
+        )
+
+    # -- WorkManager -------------------------------------------------------------------------
+    def _workmanager(self, rec: LogRecord, msg: str) -> Event | None:
+        tag = rec.tag
+        src = f"{self.source}:{tag}"
+        pkg = rec.package
+        if tag == "WM-WorkerWrapper":
+            r = WM_RESULT.search(msg)
+            if r is not None:
+                return self._event(
+                    rec, "work_result", source=src, job=r["id"].lower(), reason=r["res"].lower(),
+                    package=pkg, pid=rec.pid, detail=msg, data=_wm_tags(r["tags"]),
+                )
+            c = WM_WORK.search(msg)
+            if c is not None:
+                return self._event(
+                    rec, "work_result", source=src, job=c["id"].lower(), reason="cancelled",
+                    package=pkg, pid=rec.pid, detail=msg, data=_wm_tags(c["tags"]),
+                )
+            d = WM_DELAY.match(msg)
+            if d is not None:
+                return self._event(
+                    rec, "work_result", source=src, reason="skipped_before_schedule", package=pkg,
+                    pid=rec.pid, detail=msg, data={"worker": d["cls"]},
+                )
+            s = WM_STARTING.match(msg)
+            if s is not None:
+                return self._event(
+                    rec, "job_started", source=src, package=pkg, pid=rec.pid, detail=msg,
+                    data={"worker": s["cls"], "scheduler": "workmanager"},
+                )
+            return None
+        if tag == "WM-SystemJobService":
+            j = WM_SYSJOB.match(msg)
+            if j is None:
+                return None
+            kind = "job_started" if j["cb"] == "onStartJob" else "job_stopped"
+            return self._event(
+                rec, kind, source=src, job=j["id"].lower(), package=pkg, pid=rec.pid, detail=msg,
+                reason=None if kind == "job_started" else "stopped_by_system",
+                data={"scheduler": "workmanager"},
+            )
+        if tag == "WM-DiagnosticsWrkr":
+            return self._wm_diagnostics(rec, msg)
+        return None
+
+    def _wm_diagnostics(self, rec: LogRecord, msg: str) -> Event | None:
+        sec = WM_DIAG_SECTION.match(msg.strip())
+        if sec is not None:
+            self._wm_section = sec["section"]
+            return None
+        row = WM_DIAG_ROW.match(msg)
+        if row is None:
+            return None
+        state = row["state"]
+        section = self._wm_section or ""
+        data: dict[str, object] = {
+            "work_id": row["id"].lower(),
+            "worker": row["cls"].strip(),
+            "state": state,
+            "diagnostics_section": section,
+            "unique_names": _split_list(row["names"]),
+            "tags": _split_list(row["tags"]),
+        }
+        sysid = row["sysid"].strip()
+        job = sysid if sysid.lstrip("-").isdigit() else None
+        if state in _WM_STATE_RESULT:
+            return self._event(
+                rec, "work_result", source="logcat:WM-DiagnosticsWrkr", job=row["id"].lower(),
+                reason=_WM_STATE_RESULT[state], package=rec.package, pid=rec.pid, detail=msg.strip(),
+                data={**data, "job_id": job},
+            )
+        return self._event(
+            rec, "job_scheduled", source="logcat:WM-DiagnosticsWrkr", job=job, package=rec.package,
+            pid=rec.pid, reason=state.lower(), detail=f"WorkManager {data['worker']} is {state}",
+            data={**data, "scheduler": "workmanager"},
+        )
+
+    # -- event log ---------------------------------------------------------------------------
+    def _event_log(self, rec: LogRecord, msg: str) -> Event | None:
+        m = EVENT_LOG.match(msg.strip())
+        if m is None:
+            return None
+        tag = rec.tag
+        fields = m["fields"]
+        src = f"logcat:events:{tag}"
+        try:
+            if tag == "am_kill":
+                return self._am_kill_event(rec, fields, src)
+            if tag == "am_proc_died":
+                parts = fields.split(",")
+                proc = parts[2]
+                data = {"user": int(parts[0])}
+                if len(parts) >= 5:
+                    data.update(adj=int(parts[3]), proc_state=int(parts[4]))
+                return self._event(
+                    rec, "process_died", source=src, pid=int(parts[1]), process=proc,
+                    package=package_of_process(proc), detail=msg, data=data,
+                )
+            if tag == "am_proc_start":
+                parts = fields.split(",", 5)
+                proc = parts[3]
+                return self._event(
+                    rec, "process_started", source=src, pid=int(parts[1]), uid=parts[2], process=proc,
+                    package=package_of_process(proc), detail=msg,
+                    data={"type": parts[4] if len(parts) > 4 else None, "component": parts[5] if len(parts) > 5 else None},
+                )
+            if tag == "am_anr":
+                parts = fields.split(",", 4)
+                proc = parts[2]
+                return self._event(
+                    rec, "anr", source=src, pid=int(parts[1]), process=proc, package=package_of_process(proc),
+                    reason="anr", detail=msg, data={"anr_reason": parts[4] if len(parts) > 4 else None},
+                )
+            if tag == "am_crash":
+                parts = fields.split(",", 7)
+                proc = parts[2]
+                return self._event(
+                    rec, "crash", source=src, pid=int(parts[1]), process=proc, package=package_of_process(proc),
+                    reason="java_exception", detail=msg,
+                    data={"exception": parts[4] if len(parts) > 4 else None,
+                          "message": parts[5] if len(parts) > 5 else None},
+                )
+            if tag == "am_low_memory":
+                return self._event(
+                    rec, "state_changed", source=src, reason="low_memory", detail=msg,
+                    data={"num_processes": int(fields.split(",")[0])},
+                )
+            if tag in ("am_freeze", "am_unfreeze"):
+                parts = fields.split(",")
+                proc = parts[1] if len(parts) > 1 else None
+                return self._event(
+                    rec, "state_changed", source=src, pid=int(parts[0]), process=proc,
+                    package=package_of_process(proc), reason="frozen" if tag == "am_freeze" else "unfrozen",
+                    detail=msg,
+                )
+        except (ValueError, IndexError):
+            return None  # a truncated or foreign event line: not ours to guess at
+        return None
+
+    def _am_kill_event(self, rec: LogRecord, fields: str, src: str) -> Event | None:
+        # [User, PID, Process Name, OomAdj, Reason(, Rss)]; the reason itself may contain commas.
+        user, pid, proc, adj, rest = fields.split(",", 4)
+        data: dict[str, object] = {"user": int(user), "adj": int(adj)}
+        text = rest
+        head, sep, tail = rest.rpartition(",")
+        if sep and tail.strip().isdigit():
+            text, data["rss_kb"] = head, int(tail)
+        data["reason_text"] = text
+        return self._event(
+            rec, "process_killed", source=src, pid=int(pid), process=proc, package=package_of_process(proc),
+            reason=normalize_am_kill_reason(text), detail=f"am_kill: [{fields}]", data=data,
+        )
+
+
+def _wm_tags(text: str) -> dict[str, object]:
+    tags = [t.strip() for t in text.split(",") if t.strip()]
+    # WorkManager always tags work with the worker's class name: the last dotted, capitalized tag.
+    worker = next((t for t in reversed(tags) if "." in t and t.rsplit(".", 1)[-1][:1].isupper()), None)
+    return {"tags": tags, "worker": worker}
+
+
+def _split_list(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]

@@ -1,0 +1,199 @@
+"""logcat line layouts -> `LogRecord`.
+
+Formats (system/core liblog/logprint.cpp, ../shared/reference/android.md §4):
+- threadtime `MM-DD HH:MM:SS.mmm  pid  tid L tag: msg`, with the `year`, `epoch`, `monotonic`,
+  `usec`/`nsec`, `zone` and `uid` adverbs;
+- time `MM-DD HH:MM:SS.mmm L/tag(  pid): msg`, brief `L/tag(  pid): msg`, tag `L/tag: msg`,
+  process `L(  pid) msg  (tag)`, thread `L(  pid: tid) msg`;
+- long `[ MM-DD HH:MM:SS.mmm  pid: tid L/tag ]` followed by the message lines;
+- Android Studio exports, old (`2019-04-04 16:10:46.673 1126-5987/? D/Tag: msg`) and the
+  Logcat window of Studio Dolphin+ (`2023-05-10 10:15:30.123  1234-5678  Tag  com.pkg  D  msg`);
+- kernel/dmesg lines (`<6>[  12.345] lowmemorykiller: ...`), kept as raw messages.
+
+Logcat has no year: `YearHint` supplies one from the bugreport or the file's date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+_LEVELS = "VDIWEFAS"
+
+THREADTIME = re.compile(
+    r"^(?P<ts>(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?|\s*\d+\.\d+)(?P<zone> [+-]\d{4})?"
+    r"\s+(?:(?P<uid>[A-Za-z0-9_]+)\s+)??(?P<pid>\d+)\s+(?P<tid>\d+) (?P<lvl>[VDIWEFAS]) "
+    r"(?P<tag>.*?)\s*: (?P<msg>.*)$"
+)
+TIME = re.compile(
+    r"^(?P<ts>(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?|\s*\d+\.\d+)(?P<zone> [+-]\d{4})? "
+    r"(?P<lvl>[VDIWEFAS])/(?P<tag>[^(]*?)\s*\(\s*(?:(?P<uid>[A-Za-z0-9_]+):\s*)?(?P<pid>\d+)\): (?P<msg>.*)$"
+)
+BRIEF = re.compile(
+    r"^(?P<lvl>[VDIWEFAS])/(?P<tag>[^(]*?)\s*\(\s*(?:(?P<uid>[A-Za-z0-9_]+):\s*)?(?P<pid>\d+)\): (?P<msg>.*)$"
+)
+THREAD = re.compile(r"^(?P<lvl>[VDIWEFAS])\(\s*(?P<pid>\d+):\s*(?P<tid>\d+)\) (?P<msg>.*)$")
+PROCESS = re.compile(r"^(?P<lvl>[VDIWEFAS])\(\s*(?P<pid>\d+)\) (?P<msg>.*?)\s+\((?P<tag>[^()]*)\)$")
+TAG = re.compile(r"^(?P<lvl>[VDIWEFAS])/(?P<tag>[^:]*?)\s*: (?P<msg>.*)$")
+STUDIO_OLD = re.compile(
+    r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) (?P<pid>\d+)-(?P<tid>\d+)/(?P<pkg>\S+) "
+    r"(?P<lvl>[VDIWEFA])/(?P<tag>.*?): (?P<msg>.*)$"
+)
+STUDIO_NEW = re.compile(
+    r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\s+(?P<pid>\d+)-(?P<tid>\d+)\s+(?P<tag>\S+)\s+"
+    r"(?P<pkg>\S+)\s+(?P<lvl>[VDIWEFA])\s+(?P<msg>.*)$"
+)
+LONG_HEADER = re.compile(
+    r"^\[ (?P<ts>(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?|\s*\d+\.\d+)(?P<zone> [+-]\d{4})?"
+    r"\s+(?:(?P<uid>[A-Za-z0-9_]+)\s+)??(?P<pid>\d+):\s*(?P<tid>\d+) (?P<lvl>[VDIWEFAS])/(?P<tag>.*?)\s*\]$"
+)
+KERNEL = re.compile(r"^(?:<\d+>)?\[\s*(?P<mono>\d+\.\d+)\]\s*(?P<msg>.*)$")
+
+# Order matters only for speed: the most common layouts first.
+_LINE_LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("threadtime", THREADTIME),
+    ("time", TIME),
+    ("studio", STUDIO_NEW),
+    ("studio", STUDIO_OLD),
+    ("brief", BRIEF),
+    ("thread", THREAD),
+    ("process", PROCESS),
+    ("tag", TAG),
+)
+
+
+@dataclass(slots=True)
+class LogRecord:
+    lineno: int
+    msg: str
+    tag: str = ""
+    level: str = ""
+    pid: int | None = None
+    tid: int | None = None
+    uid: str | None = None
+    ts: str | None = None  # ISO 8601 once a year is known
+    layout: str = "raw"
+    package: str | None = None  # Android Studio exports name the app
+
+
+class YearHint:
+    """Supplies the missing year of `MM-DD` timestamps.
+
+    Logs run up to a reference date (the bugreport's date, or the file's modification time):
+    a month-day after the reference belongs to the previous year.
+    """
+
+    def __init__(self, reference: date | None) -> None:
+        self.reference = reference or datetime.now().date()
+
+    def year_for(self, month: int, day: int) -> int:
+        ref = self.reference
+        return ref.year - 1 if (month, day) > (ref.month, ref.day) else ref.year
+
+
+def iso_timestamp(text: str, zone: str | None, years: YearHint) -> str | None:
+    text = text.strip()
+    try:
+        if "-" not in text:  # epoch seconds (`-v epoch`); monotonic times are too small to be dates
+            seconds = float(text)
+            if seconds < 1e9:
+                return None
+            return datetime.fromtimestamp(seconds, tz=UTC).isoformat(timespec="milliseconds")
+        if len(text) >= 10 and text[4] == "-":
+            stamp = text[:10] + "T" + text[11:]
+        else:
+            month, day = int(text[0:2]), int(text[3:5])
+            if not (1 <= month <= 12 and 1 <= day <= 31):
+                return None
+            stamp = f"{years.year_for(month, day):04d}-{text[:5]}T{text[6:]}"
+    except (ValueError, OverflowError, OSError):
+        return None
+    if zone:
+        z = zone.strip()
+        stamp += f"{z[:3]}:{z[3:]}"
+    return stamp
+
+
+def parse_line(line: str, lineno: int, years: YearHint, preferred: re.Pattern[str] | None = None) -> LogRecord:
+    """Parse one logcat line in any single-line layout; unknown lines become raw records."""
+    candidates = _LINE_LAYOUTS if preferred is None else ((None, preferred), *_LINE_LAYOUTS)
+    for layout, pattern in candidates:
+        m = pattern.match(line)
+        if m is None:
+            continue
+        g = m.groupdict()
+        ts_text = g.get("ts")
+        return LogRecord(
+            lineno=lineno,
+            msg=g["msg"],
+            tag=(g.get("tag") or "").strip(),
+            level=g["lvl"],
+            pid=int(g["pid"]),
+            tid=int(g["tid"]) if g.get("tid") else None,
+            uid=g.get("uid"),
+            ts=iso_timestamp(ts_text, g.get("zone"), years) if ts_text else None,
+            layout=layout or _layout_name(pattern),
+            package=_studio_package(g.get("pkg")),
+        )
+    k = KERNEL.match(line)
+    if k is not None:
+        return LogRecord(lineno=lineno, msg=k["msg"], tag="kernel", layout="kernel")
+    return LogRecord(lineno=lineno, msg=line)
+
+
+def _layout_name(pattern: re.Pattern[str]) -> str:
+    return next((name for name, p in _LINE_LAYOUTS if p is pattern), "raw")
+
+
+def _studio_package(pkg: str | None) -> str | None:
+    # Studio writes "?" or "pid-1234" when it does not know the app.
+    if not pkg or pkg == "?" or pkg.startswith("pid-"):
+        return None
+    return pkg
+
+
+def sniff_layout(sample_lines: list[str]) -> re.Pattern[str] | None:
+    """The single-line layout most of these lines use, or None (long format, or not logcat)."""
+    counts: dict[int, int] = {}
+    patterns = [p for _, p in _LINE_LAYOUTS]
+    for line in sample_lines:
+        for i, p in enumerate(patterns):
+            if p.match(line):
+                counts[i] = counts.get(i, 0) + 1
+                break
+    if not counts:
+        return None
+    best = max(counts, key=lambda i: counts[i])
+    return patterns[best]
+
+
+def looks_like_long_format(sample_lines: list[str]) -> bool:
+    return sum(1 for line in sample_lines if LONG_HEADER.match(line)) >= 1
+
+
+def parse_long(lines, years: YearHint):  # type: ignore[no-untyped-def]
+    """`-v long`: a `[ header ]` line, then message lines up to a blank line. Yields LogRecords,
+    one per message line (multi-line messages keep their header), like threadtime would."""
+    header: re.Match[str] | None = None
+    for lineno, line in lines:
+        h = LONG_HEADER.match(line)
+        if h is not None:
+            header = h
+            continue
+        if not line.strip() or header is None:
+            if header is None and line.strip():
+                yield parse_line(line, lineno, years)
+            continue
+        g = header.groupdict()
+        yield LogRecord(
+            lineno=lineno,
+            msg=line,
+            tag=g["tag"].strip(),
+            level=g["lvl"],
+            pid=int(g["pid"]),
+            tid=int(g["tid"]),
+            uid=g.get("uid"),
+            ts=iso_timestamp(g["ts"], g.get("zone"), years),
+            layout="long",
+        )
