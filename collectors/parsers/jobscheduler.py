@@ -316,18 +316,18 @@ class _Entry:
 
 def _fill_unsatisfied(d: dict[str, Any]) -> None:
     """Use the printed `Unsatisfied constraints:` line; without it, derive it like JobStatus.dump does:
-    (required | WITHIN_QUOTA [| TARE_WEALTH where this build knows TARE]) & ~satisfied."""
+    (required | WITHIN_QUOTA | TARE_WEALTH) & ~satisfied, counting the implicit constraints only where
+    this build's dump mentions them (Android 9 had no QuotaController, so no WITHIN_QUOTA)."""
     if "unsatisfied_constraints" in d:
         d["unsatisfied_source"] = "listed"
         return
     if "required_constraints" not in d or "satisfied_constraints" not in d:
         return
-    want = [*d["required_constraints"], "WITHIN_QUOTA"]
+    want = list(d["required_constraints"])
     mentioned = " ".join(
         " ".join(v) for k, v in d.items() if k.endswith("_constraints") and isinstance(v, list)
     )
-    if "TARE_WEALTH" in mentioned:
-        want.append("TARE_WEALTH")
+    want += [name for name in ("WITHIN_QUOTA", "TARE_WEALTH") if name in mentioned]
     sat = set(d["satisfied_constraints"])
     d["unsatisfied_constraints"] = list(dict.fromkeys(n for n in want if n not in sat))
     d["unsatisfied_source"] = "computed"

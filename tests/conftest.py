@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bgprobe.collectors.scan import ScanOutcome, scan_paths
+from bgprobe.reports.events import Event
+
+TESTS = Path(__file__).parent
+ANDROID_SAMPLES = TESTS / "samples" / "android"
+REPO = TESTS.parent
+EXAMPLE_BUGREPORT = REPO / "examples" / "bugreport-example.zip"
+
+
+def scan(*paths: Path | str, package: str | None = None) -> tuple[list[Event], ScanOutcome]:
+    outcome = ScanOutcome()
+    events = list(scan_paths([str(p) for p in paths], outcome, package=package))
+    return events, outcome
+
+
+def run_cli(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The real CLI in a child process: exit codes, stdout and stderr exactly as a user sees them."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bgprobe.cli", *args],
+        input=stdin,
+        capture_output=True,
+        cwd=cwd,
+        timeout=120,
+    )
+    return subprocess.CompletedProcess(
+        proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+    )
+
+
+@pytest.fixture
+def samples() -> Path:
+    return ANDROID_SAMPLES
