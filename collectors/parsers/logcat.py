@@ -129,7 +129,7 @@ def parse_line(line: str, lineno: int, years: YearHint, preferred: re.Pattern[st
             msg=g["msg"],
             tag=(g.get("tag") or "").strip(),
             level=g["lvl"],
-            pid=int(g["pid"]),
+            pid=int(g["pid"]) if g.get("pid") else None,
             tid=int(g["tid"]) if g.get("tid") else None,
             uid=g.get("uid"),
             ts=iso_timestamp(ts_text, g.get("zone"), years) if ts_text else None,
