@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import typer
-
 from bgprobe.cli import scan as scan_cmd
 from bgprobe.cli.console import Output
 from bgprobe.collectors.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, BgprobeError
@@ -32,30 +31,38 @@ def _root(
 app.command("scan", no_args_is_help=True)(scan_cmd.scan)
 
 
+# Options that belong to every command: accepted before or after the command name.
+_GLOBAL_FLAGS = {"-v", "--verbose", "--no-color"}
+
+
+def _hoist_global_flags(argv: list[str]) -> list[str]:
+    """`bgprobe scan x --no-color` works like `bgprobe --no-color scan x` (flags before `--` only)."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    flags = [a for a in argv[:end] if a in _GLOBAL_FLAGS]
+    rest = [a for a in argv[:end] if a not in _GLOBAL_FLAGS] + argv[end:]
+    return flags + rest
+
+
 def main() -> None:
-    verbose = "-v" in sys.argv[1:] or "--verbose" in sys.argv[1:]
+    argv = _hoist_global_flags(sys.argv[1:])
+    verbose = "-v" in argv or "--verbose" in argv
     try:
-        app(standalone_mode=False)
+        code = app(args=argv, prog_name="bgprobe", standalone_mode=False)
     except BgprobeError as err:
         if verbose:
             raise
         Output.create().problem(err.message)
         sys.exit(err.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         sys.exit(EXIT_INTERRUPTED)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click usage errors and anything unforeseen
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(EXIT_INTERRUPTED)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.TyperException as usage:  # click's usage errors: message, help hint, exit 2
+        usage.show()  # type: ignore[attr-defined]
+        sys.exit(getattr(usage, "exit_code", 2))
+    except Exception as exc:
         if verbose:
             raise
         Output.create().problem(f"internal error: {type(exc).__name__}: {exc} (run with -v for a traceback)")
         sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else 0)

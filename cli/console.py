@@ -18,11 +18,15 @@ class Output:
     @classmethod
     def create(cls, *, no_color: bool = False, verbose: bool = False) -> Output:
         plain = no_color or "NO_COLOR" in os.environ
+        # Without a terminal (CI logs, pipes) rich would wrap tables at 80 columns: give them room.
+        width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
         return cls(
-            out=Console(no_color=plain, highlight=False, soft_wrap=not sys.stdout.isatty()),
+            out=Console(no_color=plain, highlight=False, width=width),
             err=Console(stderr=True, no_color=plain, highlight=False),
             verbose=verbose,
         )
 
     def problem(self, message: str) -> None:
-        self.err.print(f"bgprobe: {message}", markup=False, highlight=False)
+        # One line per problem, never wrapped: scripts and CI logs grep these.
+        sys.stderr.write(f"bgprobe: {message}\n")
+        sys.stderr.flush()

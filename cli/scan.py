@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 
 import typer
-
 from bgprobe.cli.console import Output
 from bgprobe.collectors.errors import EXIT_GATE, EXIT_OK, EXIT_USAGE, BgprobeError
 from bgprobe.collectors.package_names import check_package_name
 from bgprobe.collectors.scan import ScanOutcome, scan_paths
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     kill = "kill"  # any death: killed, died, crashed
     anr = "anr"
     crash = "crash"
@@ -31,7 +30,9 @@ _FAIL_KINDS = {
 
 def scan(
     ctx: typer.Context,
-    paths: list[str] = typer.Argument(..., help="Bugreport zip/txt, logcat or dumpsys files, .gz, directories; - for stdin."),
+    paths: list[str] = typer.Argument(
+        ..., help="Bugreport zip/txt, logcat or dumpsys files, .gz, directories; - for stdin."
+    ),
     package: str | None = typer.Option(None, "--package", "-p", help="Only this app's events, and its jobs."),
     json_lines: bool = typer.Option(False, "--json", help="One JSON object per event on stdout."),
     fail_on: list[FailOn] = typer.Option([], "--fail-on", help="Exit 1 when such an event is found (repeatable)."),

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
-from rich.table import Table
-
 from bgprobe.cli.console import Output
 from bgprobe.collectors.scan import ScanOutcome
 from bgprobe.reports.events import Event
 from bgprobe.reports.scan_summary import summarize
 from bgprobe.reports.schema import events_frame
+from rich.table import Table
 
 MAX_ROWS = 25
 
@@ -20,8 +19,10 @@ def render_scan(out: Output, events: Iterable[Event], outcome: ScanOutcome, pack
     frame = events_frame(events)
     console = out.out
     n_inputs = len(outcome.usable)
-    console.print(f"[bold]bgprobe scan[/bold]: {n_inputs} input(s) read, {len(frame)} event(s)"
-                  + (f" for {package}" if package else ""))
+    console.print(
+        f"[bold]bgprobe scan[/bold]: {n_inputs} input(s) read, {len(frame)} event(s)"
+        + (f" for {package}" if package else "")
+    )
     if frame.empty:
         console.print("No kills, deaths, ANRs, job or WorkManager events found.")
         return
@@ -37,7 +38,8 @@ def render_scan(out: Output, events: Iterable[Event], outcome: ScanOutcome, pack
     if not summary.anrs.empty:
         _anr_table(out, summary.anrs)
     if not summary.job_timeouts.empty:
-        _simple_table(out, "JobScheduler time-outs", summary.job_timeouts, ["package", "job", "reason", "count", "last"])
+        columns = ["package", "job", "reason", "count", "last"]
+        _simple_table(out, "JobScheduler time-outs", summary.job_timeouts, columns)
     if not summary.work_results.empty:
         cols = [c for c in summary.work_results.columns]
         _simple_table(out, "WorkManager results", summary.work_results, cols)
@@ -55,8 +57,13 @@ def _deaths_table(out: Output, table_frame: pd.DataFrame) -> None:
     for row in table_frame.head(MAX_ROWS).itertuples(index=False):
         reason = str(row.reason)
         style = "bold red" if reason.startswith("oem:") else "yellow" if reason == "no reason logged" else None
-        table.add_row(str(row.process), f"[{style}]{reason}[/]" if style else reason, str(row.deaths),
-                      str(row.sources), _ts(row.last))
+        table.add_row(
+            str(row.process),
+            f"[{style}]{reason}[/]" if style else reason,
+            str(row.deaths),
+            str(row.sources),
+            _ts(row.last),
+        )
     out.out.print(table)
     _more(out, len(table_frame))
     if (table_frame["reason"].astype(str).str.startswith("oem:")).any():
@@ -84,9 +91,14 @@ def _jobs_table(out: Output, jobs: pd.DataFrame, package: str | None) -> None:
         if data.get("workmanager"):
             service = "WorkManager (SystemJobService)"
         unsatisfied = data.get("unsatisfied_constraints") or []
-        table.add_row(_cell(row.package), _cell(row.job), service, str(data.get("standby_bucket") or ""),
-                      " ".join(unsatisfied) if isinstance(unsatisfied, list) else str(unsatisfied),
-                      _cell(row.detail))
+        table.add_row(
+            _cell(row.package),
+            _cell(row.job),
+            service,
+            str(data.get("standby_bucket") or ""),
+            " ".join(unsatisfied) if isinstance(unsatisfied, list) else str(unsatisfied),
+            _cell(row.detail),
+        )
     out.out.print(table)
     _more(out, len(jobs), MAX_ROWS * 2)
 

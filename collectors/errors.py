@@ -26,4 +26,6 @@ class InputError(BgprobeError):
         super().__init__(f"{name}: {problem}")
         self.name = name
         self.problem = problem
+
+
 EXIT_INTERNAL = 70  # a bug in bgprobe (EX_SOFTWARE): distinct from every documented outcome

@@ -44,8 +44,9 @@ def scan_paths(paths: list[str], outcome: ScanOutcome, *, package: str | None = 
             outcome.problems.append(read_problem(source.name, exc))
             continue
         try:
-            for event in scan_text(stream, source.name, source.reference_date, package=package,
-                                   warnings=outcome.warnings, facts=facts):
+            for event in scan_text(
+                stream, source.name, source.reference_date, package=package, warnings=outcome.warnings, facts=facts
+            ):
                 produced = True
                 key = _identity(event)
                 if key in seen:

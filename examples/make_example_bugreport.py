@@ -19,7 +19,7 @@ MAIN = "bugreport-venus-TKQ1.221114.001-2024-10-30-13-35-12.txt"
 APP = "com.example.syncapp"
 WM_SERVICE = "androidx.work.impl.background.systemjob.SystemJobService"
 
-HEADER = f"""========================================================
+HEADER = """========================================================
 == dumpstate: 2024-10-30 13:35:12
 ========================================================
 

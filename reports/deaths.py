@@ -12,14 +12,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
-
 from bgprobe.reports.events import DEATH_KINDS
 
 WINDOW_SECONDS = 10.0  # all the lines about one death are logged within a few seconds
 
-_SOURCE_RANK = (("exit-info", 0), ("lmkd", 1), ("kernel:lowmemorykiller", 1), ("HwPFWService", 2),
-                ("ActivityManager", 2), ("events:am_kill", 3), ("events:am_anr", 3), ("AndroidRuntime", 3),
-                ("Zygote", 4))
+_SOURCE_RANK = (
+    ("exit-info", 0),
+    ("lmkd", 1),
+    ("kernel:lowmemorykiller", 1),
+    ("HwPFWService", 2),
+    ("ActivityManager", 2),
+    ("events:am_kill", 3),
+    ("events:am_anr", 3),
+    ("AndroidRuntime", 3),
+    ("Zygote", 4),
+)
 
 
 # Reasons that say only "the system did it": any more specific reason from another source wins.
@@ -67,9 +74,17 @@ def fold_deaths(events: pd.DataFrame, kinds: frozenset[str] = DEATH_KINDS) -> pd
         _merge(current, row, process)
     return pd.DataFrame(
         [
-            {"ts": d.ts, "pid": d.pid, "process": d.process, "package": d.package, "uid": d.uid,
-             "reason": d.reason or "no reason logged", "kind": d.kind,
-             "sources": ", ".join(sorted(d.sources)), "detail": d.detail}
+            {
+                "ts": d.ts,
+                "pid": d.pid,
+                "process": d.process,
+                "package": d.package,
+                "uid": d.uid,
+                "reason": d.reason or "no reason logged",
+                "kind": d.kind,
+                "sources": ", ".join(sorted(d.sources)),
+                "detail": d.detail,
+            }
             for d in deaths
         ],
         columns=["ts", "pid", "process", "package", "uid", "reason", "kind", "sources", "detail"],

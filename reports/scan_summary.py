@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-
 from bgprobe.reports.deaths import fold_deaths
 
 
@@ -53,12 +52,23 @@ def summarize(events: pd.DataFrame) -> ScanSummary:
     )
     scheduled = events[events["kind"] == "job_scheduled"]
     scheduled_jobs = scheduled.drop_duplicates(subset=["package", "job"], keep="last")
-    devices = sorted({f"{d} (Android {v})" if isinstance(v, str) else str(d)
-                      for d, v in zip(events["device"], events["os_version"], strict=True) if isinstance(d, str)})
+    devices = sorted(
+        {
+            f"{d} (Android {v})" if isinstance(v, str) else str(d)
+            for d, v in zip(events["device"], events["os_version"], strict=True)
+            if isinstance(d, str)
+        }
+    )
     return ScanSummary(
-        events=events, kinds=kinds, deaths=deaths, deaths_by_reason=by_reason, job_timeouts=job_timeouts,
-        work_results=work_results, scheduled_jobs=scheduled_jobs,
-        anrs=fold_deaths(events, frozenset({"anr"})), devices=devices,
+        events=events,
+        kinds=kinds,
+        deaths=deaths,
+        deaths_by_reason=by_reason,
+        job_timeouts=job_timeouts,
+        work_results=work_results,
+        scheduled_jobs=scheduled_jobs,
+        anrs=fold_deaths(events, frozenset({"anr"})),
+        devices=devices,
     )
 
 

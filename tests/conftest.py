@@ -1,11 +1,11 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
 from bgprobe.collectors.scan import ScanOutcome, scan_paths
 from bgprobe.reports.events import Event
 
@@ -23,11 +23,13 @@ def scan(*paths: Path | str, package: str | None = None) -> tuple[list[Event], S
 
 def run_cli(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """The real CLI in a child process: exit codes, stdout and stderr exactly as a user sees them."""
+    env = {**os.environ, "COLUMNS": "200"}  # pytest exports COLUMNS=80: tables would wrap mid-word
     proc = subprocess.run(
         [sys.executable, "-m", "bgprobe.cli", *args],
         input=stdin,
         capture_output=True,
         cwd=cwd,
+        env=env,
         timeout=120,
     )
     return subprocess.CompletedProcess(

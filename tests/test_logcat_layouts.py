@@ -7,28 +7,86 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import scan
-
 from bgprobe.collectors.parsers.logcat import YearHint, iso_timestamp, parse_line
+from conftest import scan
 
 KILL = "Killing 14231:com.google.android.cellbroadcastreceiver/u0a227 (adj 975): empty #33"
 YEARS = YearHint(date(2021, 11, 2))
 
 LAYOUTS = {
-    "threadtime": (f"10-30 13:27:55.958  1702  1970 I ActivityManager: {KILL}", "2021-10-30T13:27:55.958", 1702, 1970, None),
-    "threadtime_year": (f"2020-10-30 13:27:55.958  1702  1970 I ActivityManager: {KILL}", "2020-10-30T13:27:55.958", 1702, 1970, None),
-    "threadtime_uid": (f"10-30 13:27:55.958  1000  1702  1970 I ActivityManager: {KILL}", "2021-10-30T13:27:55.958", 1702, 1970, "1000"),
-    "threadtime_uid_name": (f"10-30 13:27:55.958   nfc  1702  1970 I ActivityManager: {KILL}", "2021-10-30T13:27:55.958", 1702, 1970, "nfc"),
-    "threadtime_usec": (f"10-30 13:27:55.958123  1702  1970 I ActivityManager: {KILL}", "2021-10-30T13:27:55.958123", 1702, 1970, None),
-    "threadtime_zone": (f"10-30 13:27:55.958 +0100  1702  1970 I ActivityManager: {KILL}", "2021-10-30T13:27:55.958+01:00", 1702, 1970, None),
-    "threadtime_epoch": (f"         1635600475.958  1702  1970 I ActivityManager: {KILL}", "2021-10-30T13:27:55.958+00:00", 1702, 1970, None),
+    "threadtime": (
+        f"10-30 13:27:55.958  1702  1970 I ActivityManager: {KILL}",
+        "2021-10-30T13:27:55.958",
+        1702,
+        1970,
+        None,
+    ),
+    "threadtime_year": (
+        f"2020-10-30 13:27:55.958  1702  1970 I ActivityManager: {KILL}",
+        "2020-10-30T13:27:55.958",
+        1702,
+        1970,
+        None,
+    ),
+    "threadtime_uid": (
+        f"10-30 13:27:55.958  1000  1702  1970 I ActivityManager: {KILL}",
+        "2021-10-30T13:27:55.958",
+        1702,
+        1970,
+        "1000",
+    ),
+    "threadtime_uid_name": (
+        f"10-30 13:27:55.958   nfc  1702  1970 I ActivityManager: {KILL}",
+        "2021-10-30T13:27:55.958",
+        1702,
+        1970,
+        "nfc",
+    ),
+    "threadtime_usec": (
+        f"10-30 13:27:55.958123  1702  1970 I ActivityManager: {KILL}",
+        "2021-10-30T13:27:55.958123",
+        1702,
+        1970,
+        None,
+    ),
+    "threadtime_zone": (
+        f"10-30 13:27:55.958 +0100  1702  1970 I ActivityManager: {KILL}",
+        "2021-10-30T13:27:55.958+01:00",
+        1702,
+        1970,
+        None,
+    ),
+    "threadtime_epoch": (
+        f"         1635600475.958  1702  1970 I ActivityManager: {KILL}",
+        "2021-10-30T13:27:55.958+00:00",
+        1702,
+        1970,
+        None,
+    ),
     "threadtime_monotonic": (f"  5123.958  1702  1970 I ActivityManager: {KILL}", None, 1702, 1970, None),
     "time": (f"10-30 13:27:55.958 I/ActivityManager( 1702): {KILL}", "2021-10-30T13:27:55.958", 1702, None, None),
-    "time_uid": (f"10-30 13:27:55.958 I/ActivityManager( 1000: 1702): {KILL}", "2021-10-30T13:27:55.958", 1702, None, "1000"),
+    "time_uid": (
+        f"10-30 13:27:55.958 I/ActivityManager( 1000: 1702): {KILL}",
+        "2021-10-30T13:27:55.958",
+        1702,
+        None,
+        "1000",
+    ),
     "brief": (f"I/ActivityManager( 1702): {KILL}", None, 1702, None, None),
-    "studio_old": (f"2019-04-04 16:10:46.673 1702-1970/? I/ActivityManager: {KILL}", "2019-04-04T16:10:46.673", 1702, 1970, None),
-    "studio_new": (f"2023-05-10 10:15:30.123  1702-1970  ActivityManager         system_server                        I  {KILL}",
-                   "2023-05-10T10:15:30.123", 1702, 1970, None),
+    "studio_old": (
+        f"2019-04-04 16:10:46.673 1702-1970/? I/ActivityManager: {KILL}",
+        "2019-04-04T16:10:46.673",
+        1702,
+        1970,
+        None,
+    ),
+    "studio_new": (
+        f"2023-05-10 10:15:30.123  1702-1970  ActivityManager         system_server                        I  {KILL}",
+        "2023-05-10T10:15:30.123",
+        1702,
+        1970,
+        None,
+    ),
 }
 
 
@@ -43,11 +101,14 @@ def test_layout_parses_fields(name):
     assert rec.lineno == 7
 
 
-@pytest.mark.parametrize("line", [
-    f"I( 1702) {KILL}  (ActivityManager)",  # process
-    f"I/ActivityManager: {KILL}",  # tag
-    f"I( 1702: 1970) {KILL}",  # thread
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"I( 1702) {KILL}  (ActivityManager)",  # process
+        f"I/ActivityManager: {KILL}",  # tag
+        f"I( 1702: 1970) {KILL}",  # thread
+    ],
+)
 def test_layouts_without_time(line):
     rec = parse_line(line, 1, YEARS)
     assert rec.msg == KILL

@@ -86,7 +86,12 @@ def test_lmkd_android11_kill_with_rss_swap_reason():
     events, _ = scan(ANDROID_SAMPLES / "logcat_lmkd_kill_reason_crdroid.txt")
     (kill,) = events  # the WifiHAL line is noise
     assert (kill.kind, kill.source, kill.process, kill.pid, kill.uid) == (
-        "process_killed", "lmkd", "com.google.android.gms.unstable", 17933, "10446")
+        "process_killed",
+        "lmkd",
+        "com.google.android.gms.unstable",
+        17933,
+        "10446",
+    )
     assert kill.reason == "low_memory"
     assert kill.data == {"adj": 0, "rss_kb": 140528, "swap_kb": 37404, "lmkd_reason": "device is not responding"}
 

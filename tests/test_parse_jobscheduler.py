@@ -200,9 +200,7 @@ def test_android14_namespace_and_computed_unsatisfied():
     assert ns.data["standby_bucket"] == "RARE"
     assert ns.data["last_successful_run"] == "2024-05-06 10:00:00"
     assert ns.reason == "dozing"
-    assert (
-        ns.detail == "waiting for: charging (CHARGING); device is dozing; app is in the RARE standby bucket"
-    )
+    assert ns.detail == "waiting for: charging (CHARGING); device is dozing; app is in the RARE standby bucket"
 
 
 def test_quota_ready_and_active_slot_with_namespace():
@@ -243,9 +241,7 @@ def test_package_filter_on_fixture():
 
 
 def test_truncated_entry_still_emitted():
-    text = (
-        "  JOB #u0a9/3: abc123 com.trunc/.J\n    Source: uid=u0a9 user=0 pkg=com.trunc\n    Required constr"
-    )
+    text = "  JOB #u0a9/3: abc123 com.trunc/.J\n    Source: uid=u0a9 user=0 pkg=com.trunc\n    Required constr"
     (ev,) = parse_jobscheduler(lines_of(text), "t")
     assert (ev.package, ev.job, ev.reason) == ("com.trunc", "3", "unknown")
 

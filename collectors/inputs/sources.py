@@ -69,7 +69,7 @@ def _file_sources(path: Path, problems: list[InputError]) -> Iterator[Source]:
         return
     ref = _file_date(path)
     if magic[:2] == b"\x1f\x8b":
-        yield Source(name, lambda: gzip.open(path, "rb"), ref)  # type: ignore[return-value]
+        yield Source(name, lambda: gzip.open(path, "rb"), ref)  # type: ignore[return-value]  # noqa: SIM115
     elif magic == b"PK\x03\x04" or magic == b"PK\x05\x06":
         yield from _zip_sources(path, problems, ref)
     else:
@@ -98,8 +98,9 @@ def _zip_sources(path: Path, problems: list[InputError], ref: date | None) -> It
     dates = {i.filename: _zip_date(i) for i in members}
     for member in chosen:
         # A member's own timestamp is when the device wrote it: a better year hint than the zip's mtime.
-        yield Source(f"{name}!{member}", _member_opener(archive, member), dates.get(member) or ref,
-                     group=name if main else None)
+        yield Source(
+            f"{name}!{member}", _member_opener(archive, member), dates.get(member) or ref, group=name if main else None
+        )
 
 
 def _zip_date(info: zipfile.ZipInfo) -> date | None:

@@ -21,10 +21,14 @@ from datetime import date
 from typing import BinaryIO
 
 import ahocorasick_rs
-
 from bgprobe.collectors.errors import InputError
 from bgprobe.collectors.parsers import NumberedLines
-from bgprobe.collectors.parsers.android_log import CONTEXT_LINES, CONTEXT_SIGNATURES, SIGNATURES, LogInterpreter
+from bgprobe.collectors.parsers.android_log import (
+    CONTEXT_LINES,
+    CONTEXT_SIGNATURES,
+    SIGNATURES,
+    LogInterpreter,
+)
 from bgprobe.collectors.parsers.deviceidle import parse_deviceidle
 from bgprobe.collectors.parsers.exitinfo import parse_exit_info
 from bgprobe.collectors.parsers.jobscheduler import parse_jobscheduler
@@ -41,21 +45,28 @@ from bgprobe.reports.events import Event
 CHUNK_SIZE = 8 << 20
 MAX_LINE = 1 << 20  # a "line" longer than this is junk, not a log record: skipped with a warning
 SNIFF_SIZE = 64 << 10
+MAX_RECORD = 64 << 10  # logd caps a record's payload at ~4 KiB: a longer "line" is not a log record
 
-_MATCHER = ahocorasick_rs.BytesAhoCorasick(
-    list(SIGNATURES), matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST
-)
+_MATCHER = ahocorasick_rs.BytesAhoCorasick(list(SIGNATURES), matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST)
 _CONTEXT = frozenset(CONTEXT_SIGNATURES)
 
 DUMPSTATE_HEADER = re.compile(r"^== dumpstate: (?P<date>\d{4}-\d\d-\d\d)[ T](?P<time>[\d:]+)")
-FINGERPRINT = re.compile(r"^Build fingerprint: '(?P<brand>[^/]*)/(?P<product>[^/]*)/(?P<device>[^:]*):(?P<release>[^/]*)/")
+FINGERPRINT = re.compile(
+    r"^Build fingerprint: '(?P<brand>[^/]*)/(?P<product>[^/]*)/(?P<device>[^:]*):(?P<release>[^/]*)/"
+)
 SECTION_START = re.compile(r"^------ (?P<title>.+?) \((?P<cmd>.*)\) ------\s*$")
 SECTION_END = re.compile(r"^-{6,9} [\d.]+s was the duration of ")
 SERVICE_START = re.compile(r"^DUMP OF SERVICE (?:(?:CRITICAL|HIGH|NORMAL) )?(?P<service>[\w.-]+):")
 EXIT_INFO_HEADER = b"ACTIVITY MANAGER PROCESS EXIT INFO"
 
 # Bytes that start a line which may change the section in a bugreport.
-_BOUNDARY_MARKERS = (b"\n------ ", b"\nDUMP OF SERVICE ", b"\n--------- ", b"\n== dumpstate: ", b"\nBuild fingerprint: ")
+_BOUNDARY_MARKERS = (
+    b"\n------ ",
+    b"\nDUMP OF SERVICE ",
+    b"\n--------- ",
+    b"\n== dumpstate: ",
+    b"\nBuild fingerprint: ",
+)
 
 
 @dataclass
@@ -77,8 +88,9 @@ class _Collector:
 
 
 class TextScanner:
-    def __init__(self, name: str, reference_date: date | None, *, package: str | None = None,
-                 facts: DeviceFacts | None = None) -> None:
+    def __init__(
+        self, name: str, reference_date: date | None, *, package: str | None = None, facts: DeviceFacts | None = None
+    ) -> None:
         self.name = name
         self.package = package
         # Members of one bugreport share its facts: persistent logcat takes the report's year.
@@ -112,8 +124,8 @@ class TextScanner:
             self._layout = sniff_layout(sample)
         elif not sectioned:
             self._start_single_dump(kind)
-        for data, lineno in _prepend((data, lineno), chunks):
-            yield from self._chunk(data, lineno, sectioned)
+        for chunk, first_lineno in _prepend((data, lineno), chunks):
+            yield from self._chunk(chunk, first_lineno, sectioned)
         yield from self._end_section()
         yield from self._stamp(self._interp.flush())
 
@@ -144,18 +156,23 @@ class TextScanner:
     def _logcat_hits(self, data: bytes, start: int, end: int, lineno: int) -> Iterator[Event]:
         view = memoryview(data)[start:end]
         starts: set[int] = set()
+        line_end = start  # end of the last line taken: later hits on it add nothing
         for pattern_index, hit_start, _hit_end in _MATCHER.find_matches_as_indexes(view):
             at = start + hit_start
-            line_start = max(data.rfind(b"\n", start, at) + 1, start)
+            if at < line_end:
+                continue
+            line_start = max(data.rfind(b"\n", line_end, at) + 1, line_end)
             starts.add(line_start)
+            line_end = data.find(b"\n", at, end)
+            line_end = end if line_end == -1 else line_end + 1
             if SIGNATURES[pattern_index] in _CONTEXT:
-                nxt = line_start
+                nxt = line_end
                 for _ in range(CONTEXT_LINES):
-                    nxt = data.find(b"\n", nxt, end)
-                    if nxt == -1 or nxt + 1 >= end:
+                    if nxt >= end:
                         break
-                    nxt += 1
                     starts.add(nxt)
+                    following = data.find(b"\n", nxt, end)
+                    nxt = end if following == -1 else following + 1
         prev = start
         interp = self._interp
         for line_start in sorted(starts):
@@ -163,6 +180,9 @@ class TextScanner:
             prev = line_start
             line_end = data.find(b"\n", line_start, end)
             raw = data[line_start : end if line_end == -1 else line_end]
+            if len(raw) > MAX_RECORD:
+                self.warnings.append(f"{self.name}:{lineno}: line of {len(raw)} bytes is not a log record; skipped")
+                continue
             line = raw.decode("utf-8", "replace").rstrip("\r")
             yield from interp.feed(parse_line(line, lineno, self.years, self._layout))
 
@@ -279,20 +299,22 @@ def _prepend(first: tuple[bytes, int], rest: Iterator[tuple[bytes, int]]) -> Ite
 
 
 def _line_chunks(stream: BinaryIO, warnings: list[str], name: str) -> Iterator[tuple[bytes, int]]:
-    """Chunks of whole lines with the line number of their first line. Over-long lines are dropped."""
+    """Chunks of whole lines with the line number of their first line. Over-long lines are dropped.
+
+    A read error (truncated gzip, damaged zip member) surfaces only after the lines read before
+    it have been yielded, so their events are kept.
+    """
     carry = b""
     lineno = 1
     skipping = False
-    while True:
-        block = stream.read(CHUNK_SIZE)
-        if not block:
-            break
-        if skipping:
+    for block, error in _blocks(stream):
+        if skipping and block:
             nl = block.find(b"\n")
             if nl == -1:
-                continue
-            block, skipping = block[nl + 1 :], False
-            lineno += 1
+                block = b""
+            else:
+                block, skipping = block[nl + 1 :], False
+                lineno += 1
         buf = carry + block if carry else block
         cut = buf.rfind(b"\n")
         if cut == -1:
@@ -301,12 +323,42 @@ def _line_chunks(stream: BinaryIO, warnings: list[str], name: str) -> Iterator[t
                 carry, skipping = b"", True
             else:
                 carry = buf
-            continue
-        chunk, carry = buf[: cut + 1], buf[cut + 1 :]
-        yield chunk, lineno
-        lineno += chunk.count(b"\n")
-    if carry:
+        else:
+            chunk, carry = buf[: cut + 1], buf[cut + 1 :]
+            yield chunk, lineno
+            lineno += chunk.count(b"\n")
+        if error is not None:
+            if carry and not skipping:
+                yield carry, lineno
+            raise error
+    if carry and not skipping:
         yield carry, lineno
+
+
+def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
+    """~CHUNK_SIZE blocks; `read1` keeps what a compressed stream yielded before an error."""
+    read = getattr(stream, "read1", None) or stream.read
+    while True:
+        parts: list[bytes] = []
+        size = 0
+        error: BaseException | None = None
+        while size < CHUNK_SIZE:
+            try:
+                part = read(CHUNK_SIZE - size)
+            except Exception as exc:  # EOFError, zlib.error, BadZipFile, OSError: damaged or vanished data
+                error = exc
+                break
+            if not part:
+                break
+            parts.append(part)
+            size += len(part)
+        block = b"".join(parts)
+        if error is not None:
+            yield block, error
+            return
+        if not block:
+            return
+        yield block, None
 
 
 def _boundaries(data: bytes) -> list[int]:
@@ -332,6 +384,7 @@ def _looks_binary(sample: bytes) -> bool:
 
 
 _LOGCAT_LIKE_MIN = 0.3
+_JOBSCHEDULER_MARKS = r"^\s*(JOB #|Slot #\d+: |Registered \d+ jobs|Required constraints:|Num failures:|Ready: )"
 
 
 def _detect(sample: list[str]) -> str | None:
@@ -349,15 +402,22 @@ def _detect(sample: list[str]) -> str | None:
             return "logcat"
     if "ApplicationExitInfo #" in text or "PROCESS EXIT INFO" in text:
         return "exitinfo"
-    if re.search(r"^\s*(JOB #|Slot #\d+: |Registered \d+ jobs|Required constraints:|Num failures:|Ready: )", text, re.M):
+    if re.search(_JOBSCHEDULER_MARKS, text, re.M):
         return "jobscheduler"
     if re.search(r"mState=\w+ mLightState=|^\s*light_after_inactive_to=|^\s*mLightEnabled=", text, re.M):
         return "deviceidle"
     return None
 
 
-def scan_text(stream: BinaryIO, name: str, reference_date: date | None, *, package: str | None = None,
-              warnings: list[str] | None = None, facts: DeviceFacts | None = None) -> Iterator[Event]:
+def scan_text(
+    stream: BinaryIO,
+    name: str,
+    reference_date: date | None,
+    *,
+    package: str | None = None,
+    warnings: list[str] | None = None,
+    facts: DeviceFacts | None = None,
+) -> Iterator[Event]:
     """All events of one text source. Raises InputError when the source is not usable at all."""
     scanner = TextScanner(name, reference_date, package=package, facts=facts)
     try:

@@ -153,14 +153,16 @@ class LogInterpreter:
             return self._force_stop
         if msg.startswith("Start proc "):
             return self._start_proc
-        if msg.startswith("ANR in "):
+        if msg.startswith("ANR in ") and tag in ("ActivityManager", ""):
             return self._anr
         if msg.startswith("FATAL EXCEPTION"):
             return self._fatal
         if msg.startswith("freezing ") or msg.startswith("unfreezing "):
             return self._freezer
-        if "timed out while executing" in msg or msg.startswith("No response from client") or msg.startswith(
-            "Time-out while trying to bind"
+        if (
+            "timed out while executing" in msg
+            or msg.startswith("No response from client")
+            or msg.startswith("Time-out while trying to bind")
         ):
             return self._job_timeout
         if "force stop abnormal wakelock" in msg:
@@ -185,9 +187,15 @@ class LogInterpreter:
             return self._lmkd(rec, msg)  # lmkd 8.1: "Killing 'proc' (pid), uid U, adj A"
         proc, text = m["proc"], m["reason"]
         return self._event(
-            rec, "process_killed", source=f"{self.source}:ActivityManager",
-            process=proc, package=package_of_process(proc), pid=int(m["pid"]), uid=m["uid"],
-            reason=normalize_am_kill_reason(text), detail=msg,
+            rec,
+            "process_killed",
+            source=f"{self.source}:ActivityManager",
+            process=proc,
+            package=package_of_process(proc),
+            pid=int(m["pid"]),
+            uid=m["uid"],
+            reason=normalize_am_kill_reason(text),
+            detail=msg,
             data={"adj": int(m["adj"]), "reason_text": text},
         )
 
@@ -204,8 +212,16 @@ class LogInterpreter:
             data["lmkd_reason"] = m["reason"]
         source = "kernel:lowmemorykiller" if rec.layout == "kernel" else "lmkd"
         return self._event(
-            rec, "process_killed", source=source, process=m["proc"], package=package_of_process(m["proc"]),
-            pid=int(m["pid"]), uid=m["uid"], reason="low_memory", detail=msg, data=data,
+            rec,
+            "process_killed",
+            source=source,
+            process=m["proc"],
+            package=package_of_process(m["proc"]),
+            pid=int(m["pid"]),
+            uid=m["uid"],
+            reason="low_memory",
+            detail=msg,
+            data=data,
         )
 
     def _died(self, rec: LogRecord, msg: str) -> Event | None:
@@ -214,8 +230,14 @@ class LogInterpreter:
             return None
         data = {k: m[k] for k in ("adj", "state") if m[k]}
         return self._event(
-            rec, "process_died", source=f"{self.source}:ActivityManager", process=m["proc"],
-            package=package_of_process(m["proc"]), pid=int(m["pid"]), detail=msg, data=data,
+            rec,
+            "process_died",
+            source=f"{self.source}:ActivityManager",
+            process=m["proc"],
+            package=package_of_process(m["proc"]),
+            pid=int(m["pid"]),
+            detail=msg,
+            data=data,
         )
 
     def _zygote(self, rec: LogRecord, msg: str) -> Event | None:
@@ -224,8 +246,13 @@ class LogInterpreter:
             return None  # clean exits are normal process ends, not deaths worth reporting
         sig = int(m["sig"])
         return self._event(
-            rec, "process_died", source=f"{self.source}:Zygote", pid=int(m["pid"]),
-            reason=signal_reason(sig), detail=msg, data={"signal": sig, "signal_name": m["signame"]},
+            rec,
+            "process_died",
+            source=f"{self.source}:Zygote",
+            pid=int(m["pid"]),
+            reason=signal_reason(sig),
+            detail=msg,
+            data={"signal": sig, "signal_name": m["signame"]},
         )
 
     def _force_stop(self, rec: LogRecord, msg: str) -> Event | None:
@@ -233,8 +260,13 @@ class LogInterpreter:
         if m is None:
             return None
         return self._event(
-            rec, "process_killed", source=f"{self.source}:ActivityManager", package=m["pkg"], process=m["pkg"],
-            reason=normalize_force_stop_reason(m["reason"]), detail=msg,
+            rec,
+            "process_killed",
+            source=f"{self.source}:ActivityManager",
+            package=m["pkg"],
+            process=m["pkg"],
+            reason=normalize_force_stop_reason(m["reason"]),
+            detail=msg,
             data={"appid": int(m["appid"]), "user": int(m["user"]), "cause": m["reason"]},
         )
 
@@ -245,9 +277,15 @@ class LogInterpreter:
         proc = m["proc"] or m["proc_old"]
         pid = m["pid"] or m["pid_old"]
         return self._event(
-            rec, "process_started", source=f"{self.source}:ActivityManager", process=proc,
-            package=package_of_process(proc), pid=int(pid), uid=m["uid"] or m["uid_old"],
-            detail=msg, data={"for": (m["what"] or m["what_old"] or "").strip()},
+            rec,
+            "process_started",
+            source=f"{self.source}:ActivityManager",
+            process=proc,
+            package=package_of_process(proc),
+            pid=int(pid),
+            uid=m["uid"] or m["uid_old"],
+            detail=msg,
+            data={"for": (m["what"] or m["what_old"] or "").strip()},
         )
 
     def _anr(self, rec: LogRecord, msg: str) -> Event | None:
@@ -255,8 +293,13 @@ class LogInterpreter:
         if m is None:
             return None
         event = self._event(
-            rec, "anr", source=f"{self.source}:ActivityManager", process=m["proc"],
-            package=package_of_process(m["proc"]), reason="anr", detail=msg,
+            rec,
+            "anr",
+            source=f"{self.source}:ActivityManager",
+            process=m["proc"],
+            package=package_of_process(m["proc"]),
+            reason="anr",
+            detail=msg,
             data={"component": m["comp"]} if m["comp"] else {},
         )
         self._pending.append(_Pending(event, rec.pid, rec.tag))
@@ -265,8 +308,13 @@ class LogInterpreter:
     def _fatal(self, rec: LogRecord, msg: str) -> Event | None:
         thread = msg.partition(":")[2].strip()
         event = self._event(
-            rec, "crash", source=f"{self.source}:AndroidRuntime", reason="java_exception", detail=msg,
-            pid=rec.pid, data={"thread": thread} if thread else {},
+            rec,
+            "crash",
+            source=f"{self.source}:AndroidRuntime",
+            reason="java_exception",
+            detail=msg,
+            pid=rec.pid,
+            data={"thread": thread} if thread else {},
         )
         self._pending.append(_Pending(event, rec.pid, rec.tag))
         return None
@@ -308,9 +356,14 @@ class LogInterpreter:
         if m is None:
             return None
         return self._event(
-            rec, "state_changed", source=f"{self.source}:freezer", process=m["proc"],
-            package=package_of_process(m["proc"]), pid=int(m["pid"]),
-            reason="frozen" if m["verb"] == "freezing" else "unfrozen", detail=msg,
+            rec,
+            "state_changed",
+            source=f"{self.source}:freezer",
+            process=m["proc"],
+            package=package_of_process(m["proc"]),
+            pid=int(m["pid"]),
+            reason="frozen" if m["verb"] == "freezing" else "unfrozen",
+            detail=msg,
         )
 
     def _job_timeout(self, rec: LogRecord, msg: str) -> Event | None:
@@ -320,9 +373,12 @@ class LogInterpreter:
         job = JOB_SHORT.search(msg.rstrip("'. "))
         what = m["what"]
         reason = (
-            "bind_timeout" if what.startswith("Time-out")
-            else "no_response_on_start" if m["cb"] == "onStartJob"
-            else "no_response_on_stop" if m["cb"] == "onStopJob"
+            "bind_timeout"
+            if what.startswith("Time-out")
+            else "no_response_on_start"
+            if m["cb"] == "onStartJob"
+            else "no_response_on_stop"
+            if m["cb"] == "onStopJob"
             else "execution_timeout"
         )
         data: dict[str, object] = {}
@@ -333,8 +389,13 @@ class LogInterpreter:
                 data["namespace"] = job["ns"]
             fields = {"package": job["pkg"], "uid": job["uid"], "job": job["job"]}
         return self._event(
-            rec, "job_timeout", source=f"{self.source}:JobServiceContext", reason=reason, detail=msg,
-            data=data, **fields,
+            rec,
+            "job_timeout",
+            source=f"{self.source}:JobServiceContext",
+            reason=reason,
+            detail=msg,
+            data=data,
+            **fields,
         )
 
     def _huawei(self, rec: LogRecord, msg: str) -> Event | None:
@@ -342,8 +403,12 @@ class LogInterpreter:
         if m is None:
             return None
         return self._event(
-            rec, "process_killed", source=f"{self.source}:HwPFWService", uid=m["uid"],
-            reason="oem:huawei_wakelock_over_60min", detail=msg,
+            rec,
+            "process_killed",
+            source=f"{self.source}:HwPFWService",
+            uid=m["uid"],
+            reason="oem:huawei_wakelock_over_60min",
+            detail=msg,
         )
 
     # -- WorkManager -------------------------------------------------------------------------
@@ -355,25 +420,50 @@ class LogInterpreter:
             r = WM_RESULT.search(msg)
             if r is not None:
                 return self._event(
-                    rec, "work_result", source=src, job=r["id"].lower(), reason=r["res"].lower(),
-                    package=pkg, pid=rec.pid, detail=msg, data=_wm_tags(r["tags"]),
+                    rec,
+                    "work_result",
+                    source=src,
+                    job=r["id"].lower(),
+                    reason=r["res"].lower(),
+                    package=pkg,
+                    pid=rec.pid,
+                    detail=msg,
+                    data=_wm_tags(r["tags"]),
                 )
             c = WM_WORK.search(msg)
             if c is not None:
                 return self._event(
-                    rec, "work_result", source=src, job=c["id"].lower(), reason="cancelled",
-                    package=pkg, pid=rec.pid, detail=msg, data=_wm_tags(c["tags"]),
+                    rec,
+                    "work_result",
+                    source=src,
+                    job=c["id"].lower(),
+                    reason="cancelled",
+                    package=pkg,
+                    pid=rec.pid,
+                    detail=msg,
+                    data=_wm_tags(c["tags"]),
                 )
             d = WM_DELAY.match(msg)
             if d is not None:
                 return self._event(
-                    rec, "work_result", source=src, reason="skipped_before_schedule", package=pkg,
-                    pid=rec.pid, detail=msg, data={"worker": d["cls"]},
+                    rec,
+                    "work_result",
+                    source=src,
+                    reason="skipped_before_schedule",
+                    package=pkg,
+                    pid=rec.pid,
+                    detail=msg,
+                    data={"worker": d["cls"]},
                 )
             s = WM_STARTING.match(msg)
             if s is not None:
                 return self._event(
-                    rec, "job_started", source=src, package=pkg, pid=rec.pid, detail=msg,
+                    rec,
+                    "job_started",
+                    source=src,
+                    package=pkg,
+                    pid=rec.pid,
+                    detail=msg,
                     data={"worker": s["cls"], "scheduler": "workmanager"},
                 )
             return None
@@ -383,7 +473,13 @@ class LogInterpreter:
                 return None
             kind = "job_started" if j["cb"] == "onStartJob" else "job_stopped"
             return self._event(
-                rec, kind, source=src, job=j["id"].lower(), package=pkg, pid=rec.pid, detail=msg,
+                rec,
+                kind,
+                source=src,
+                job=j["id"].lower(),
+                package=pkg,
+                pid=rec.pid,
+                detail=msg,
                 reason=None if kind == "job_started" else "stopped_by_system",
                 data={"scheduler": "workmanager"},
             )
@@ -413,13 +509,25 @@ class LogInterpreter:
         job = sysid if sysid.lstrip("-").isdigit() else None
         if state in _WM_STATE_RESULT:
             return self._event(
-                rec, "work_result", source="logcat:WM-DiagnosticsWrkr", job=row["id"].lower(),
-                reason=_WM_STATE_RESULT[state], package=rec.package, pid=rec.pid, detail=msg.strip(),
+                rec,
+                "work_result",
+                source="logcat:WM-DiagnosticsWrkr",
+                job=row["id"].lower(),
+                reason=_WM_STATE_RESULT[state],
+                package=rec.package,
+                pid=rec.pid,
+                detail=msg.strip(),
                 data={**data, "job_id": job},
             )
         return self._event(
-            rec, "job_scheduled", source="logcat:WM-DiagnosticsWrkr", job=job, package=rec.package,
-            pid=rec.pid, reason=state.lower(), detail=f"WorkManager {data['worker']} is {state}",
+            rec,
+            "job_scheduled",
+            source="logcat:WM-DiagnosticsWrkr",
+            job=job,
+            package=rec.package,
+            pid=rec.pid,
+            reason=state.lower(),
+            detail=f"WorkManager {data['worker']} is {state}",
             data={**data, "scheduler": "workmanager"},
         )
 
@@ -441,44 +549,77 @@ class LogInterpreter:
                 if len(parts) >= 5:
                     data.update(adj=int(parts[3]), proc_state=int(parts[4]))
                 return self._event(
-                    rec, "process_died", source=src, pid=int(parts[1]), process=proc,
-                    package=package_of_process(proc), detail=msg, data=data,
+                    rec,
+                    "process_died",
+                    source=src,
+                    pid=int(parts[1]),
+                    process=proc,
+                    package=package_of_process(proc),
+                    detail=msg,
+                    data=data,
                 )
             if tag == "am_proc_start":
                 parts = fields.split(",", 5)
                 proc = parts[3]
                 return self._event(
-                    rec, "process_started", source=src, pid=int(parts[1]), uid=parts[2], process=proc,
-                    package=package_of_process(proc), detail=msg,
-                    data={"type": parts[4] if len(parts) > 4 else None, "component": parts[5] if len(parts) > 5 else None},
+                    rec,
+                    "process_started",
+                    source=src,
+                    pid=int(parts[1]),
+                    uid=parts[2],
+                    process=proc,
+                    package=package_of_process(proc),
+                    detail=msg,
+                    data={"type": _field(parts, 4), "component": _field(parts, 5)},
                 )
             if tag == "am_anr":
                 parts = fields.split(",", 4)
                 proc = parts[2]
                 return self._event(
-                    rec, "anr", source=src, pid=int(parts[1]), process=proc, package=package_of_process(proc),
-                    reason="anr", detail=msg, data={"anr_reason": parts[4] if len(parts) > 4 else None},
+                    rec,
+                    "anr",
+                    source=src,
+                    pid=int(parts[1]),
+                    process=proc,
+                    package=package_of_process(proc),
+                    reason="anr",
+                    detail=msg,
+                    data={"anr_reason": _field(parts, 4)},
                 )
             if tag == "am_crash":
                 parts = fields.split(",", 7)
                 proc = parts[2]
                 return self._event(
-                    rec, "crash", source=src, pid=int(parts[1]), process=proc, package=package_of_process(proc),
-                    reason="java_exception", detail=msg,
-                    data={"exception": parts[4] if len(parts) > 4 else None,
-                          "message": parts[5] if len(parts) > 5 else None},
+                    rec,
+                    "crash",
+                    source=src,
+                    pid=int(parts[1]),
+                    process=proc,
+                    package=package_of_process(proc),
+                    reason="java_exception",
+                    detail=msg,
+                    data={"exception": _field(parts, 4), "message": _field(parts, 5)},
                 )
             if tag == "am_low_memory":
                 return self._event(
-                    rec, "state_changed", source=src, reason="low_memory", detail=msg,
+                    rec,
+                    "state_changed",
+                    source=src,
+                    reason="low_memory",
+                    detail=msg,
                     data={"num_processes": int(fields.split(",")[0])},
                 )
             if tag in ("am_freeze", "am_unfreeze"):
                 parts = fields.split(",")
-                proc = parts[1] if len(parts) > 1 else None
+                proc = _field(parts, 1)
                 return self._event(
-                    rec, "state_changed", source=src, pid=int(parts[0]), process=proc,
-                    package=package_of_process(proc), reason="frozen" if tag == "am_freeze" else "unfrozen",
+                    rec,
+                    "state_changed",
+                    source=src,
+                    pid=int(parts[0]),
+                    process=proc,
+                    package=package_of_process(proc),
+                    reason="frozen" if tag == "am_freeze" else "unfrozen",
                     detail=msg,
                 )
         except (ValueError, IndexError):
@@ -495,9 +636,20 @@ class LogInterpreter:
             text, data["rss_kb"] = head, int(tail)
         data["reason_text"] = text
         return self._event(
-            rec, "process_killed", source=src, pid=int(pid), process=proc, package=package_of_process(proc),
-            reason=normalize_am_kill_reason(text), detail=f"am_kill: [{fields}]", data=data,
+            rec,
+            "process_killed",
+            source=src,
+            pid=int(pid),
+            process=proc,
+            package=package_of_process(proc),
+            reason=normalize_am_kill_reason(text),
+            detail=f"am_kill: [{fields}]",
+            data=data,
         )
+
+
+def _field(parts: list[str], index: int) -> str | None:
+    return parts[index] if len(parts) > index else None
 
 
 def _wm_tags(text: str) -> dict[str, object]:

@@ -66,9 +66,7 @@ JOB_HDR = re.compile(
     rf"^\s*JOB #(?:(?P<ns>[^:\s]+):)?(?P<uid>{_UID})/(?P<jobid>-?\d+): (?P<hash>[0-9a-f]+) (?P<comp>\S+)"
 )
 SLOT = re.compile(r"^\s*Slot #(?P<slot>\d+)\s*(?:\(ID=\d+\))?:\s*(?P<rest>.*)$")
-SHORT = re.compile(
-    rf"^(?P<hash>[0-9a-f]+)(?: \{{(?P<ns>[^}}]*)\}})? #(?P<uid>{_UID})/(?P<jobid>-?\d+) (?P<comp>\S+)"
-)
+SHORT = re.compile(rf"^(?P<hash>[0-9a-f]+)(?: \{{(?P<ns>[^}}]*)\}})? #(?P<uid>{_UID})/(?P<jobid>-?\d+) (?P<comp>\S+)")
 HISTORY = re.compile(
     rf"^\s*(?P<rel>[+-]?[0-9dhms]+)\s+(?P<label>START|STOP|START-P|STOP-P): "
     rf"#(?:(?P<ns>[^:\s]+):)?(?P<uid>{_UID})/(?P<jobid>-?\d+)(?: (?P<tag>\S+))?(?: (?P<why>.*))?$"
@@ -154,9 +152,9 @@ def aosp_duration_s(text: str | None) -> float | None:
     m = _DURATION.match(text.strip())
     if not m or not any(m.group(k) for k in ("d", "h", "m", "s", "ms")):
         return 0.0 if text.strip() in ("0", "+0", "-0") else None
-    total = (
-        int(m["d"] or 0) * 86400 + int(m["h"] or 0) * 3600 + int(m["m"] or 0) * 60 + int(m["s"] or 0)
-    ) + int(m["ms"] or 0) / 1000
+    total = (int(m["d"] or 0) * 86400 + int(m["h"] or 0) * 3600 + int(m["m"] or 0) * 60 + int(m["s"] or 0)) + int(
+        m["ms"] or 0
+    ) / 1000
     return -total if m["sign"] == "-" else total
 
 
@@ -324,9 +322,7 @@ def _fill_unsatisfied(d: dict[str, Any]) -> None:
     if "required_constraints" not in d or "satisfied_constraints" not in d:
         return
     want = list(d["required_constraints"])
-    mentioned = " ".join(
-        " ".join(v) for k, v in d.items() if k.endswith("_constraints") and isinstance(v, list)
-    )
+    mentioned = " ".join(" ".join(v) for k, v in d.items() if k.endswith("_constraints") and isinstance(v, list))
     want += [name for name in ("WITHIN_QUOTA", "TARE_WEALTH") if name in mentioned]
     sat = set(d["satisfied_constraints"])
     d["unsatisfied_constraints"] = list(dict.fromkeys(n for n in want if n not in sat))
@@ -357,9 +353,7 @@ def _why(d: dict[str, Any]) -> tuple[str, str]:
         if run is not None:
             bits.append(f"for {human_duration(run)}")
         if to is not None:
-            bits.append(
-                f"times out in {human_duration(to)}" if to >= 0 else f"timed out {human_duration(to)} ago"
-            )
+            bits.append(f"times out in {human_duration(to)}" if to >= 0 else f"timed out {human_duration(to)} ago")
         return "running", "running now" + (f" ({', '.join(bits)})" if bits else "")
 
     unsat = list(d.get("unsatisfied_constraints") or [])

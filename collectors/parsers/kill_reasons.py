@@ -51,8 +51,19 @@ _FORCE_STOP_CAUSES: tuple[tuple[str, str], ...] = (
     ("stop user", "stop_user"),
 )
 
-_SIGNALS = {1: "sighup", 2: "sigint", 3: "sigquit", 4: "sigill", 6: "sigabrt", 7: "sigbus", 8: "sigfpe",
-            9: "sigkill", 11: "sigsegv", 13: "sigpipe", 15: "sigterm"}
+_SIGNALS = {
+    1: "sighup",
+    2: "sigint",
+    3: "sigquit",
+    4: "sigill",
+    6: "sigabrt",
+    7: "sigbus",
+    8: "sigfpe",
+    9: "sigkill",
+    11: "sigsegv",
+    13: "sigpipe",
+    15: "sigterm",
+}
 
 
 def normalize_am_kill_reason(text: str) -> str:

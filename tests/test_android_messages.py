@@ -1,0 +1,174 @@
+"""Message formats no public capture covers, constructed from the AOSP format strings cited in
+../shared/reference/android.md §2 (file and function named per case)."""
+
+from __future__ import annotations
+
+from conftest import scan
+
+PREFIX = "10-30 13:27:55.958  1702  1970 I "
+
+
+def events_of(tmp_path, *lines: str):
+    path = tmp_path / "log.txt"
+    path.write_text("\n".join(lines) + "\n")
+    events, outcome = scan(path)
+    assert not outcome.problems
+    return events
+
+
+def test_lmkd_three_generations_and_kernel_lmk(tmp_path):
+    events = events_of(
+        tmp_path,
+        # lmkd.c @0051684 (8.1): first line of a two-line message
+        PREFIX + "lowmemorykiller: Killing 'com.a.b' (1001), uid 10001, adj 900",
+        "10-30 13:27:55.958  1702  1970 I lowmemorykiller:    to free 20480kB because system is under low memory pressure oom_adj 900",
+        # lmkd.c 9/10
+        PREFIX + "lowmemorykiller: Kill 'com.c.d' (1002), uid 10002, oom_adj 906 to free 30720kB",
+        # lmkd.cpp 11+ without a reason
+        PREFIX + "lowmemorykiller: Kill 'com.e.f' (1003), uid 10003, oom_score_adj 985 to free 4096kB rss, 512kB swap",
+        # kernel lowmemorykiller.c in dmesg
+        "<6>[ 5123.456789] lowmemorykiller: Killing 'com.g.h' (1004), adj 1000,",
+    )
+    kills = [(e.process, e.pid, e.reason, e.source, e.data.get("rss_kb"), e.data["adj"]) for e in events]
+    assert kills == [
+        ("com.a.b", 1001, "low_memory", "lmkd", None, 900),
+        ("com.c.d", 1002, "low_memory", "lmkd", 30720, 906),
+        ("com.e.f", 1003, "low_memory", "lmkd", 4096, 985),
+        ("com.g.h", 1004, "low_memory", "kernel:lowmemorykiller", None, 1000),
+    ]
+    assert events[1].data.get("swap_kb") is None and events[2].data["swap_kb"] == 512
+
+
+def test_zygote_signal_exit_is_a_death_but_clean_exit_is_not(tmp_path):
+    # core/jni/com_android_internal_os_Zygote.cpp SIGCHLD handler
+    events = events_of(
+        tmp_path,
+        "10-30 13:27:55.958   850   850 I Zygote  : Process 27478 exited due to signal 9 (Killed)",
+        "10-30 13:27:56.000   850   850 I Zygote  : Process 27479 exited cleanly (0)",
+    )
+    assert [(e.kind, e.pid, e.reason, e.data["signal"]) for e in events] == [("process_died", 27478, "sigkill", 9)]
+
+
+def test_event_log_tags(tmp_path):
+    # AM EventLogTags.logtags; reason with a comma, and Rss present or not
+    events = events_of(
+        tmp_path,
+        PREFIX + "am_kill : [0,1879,io.nekohasekai.sfa,999,empty #24]",
+        PREFIX + "am_kill : [0,1880,com.x.y,905,BG, 21808K, hotnessAdj=5,123456]",
+        PREFIX + "am_proc_died: [0,1879,io.nekohasekai.sfa,999,19]",
+        PREFIX + "am_proc_died: [0,1881,com.old.proc]",
+        PREFIX + "am_anr  : [0,4321,com.x.y,952680516,Input dispatching timed out (Waiting to send key event)]",
+        PREFIX + "am_crash: [0,4322,com.x.y,952680516,java.lang.IllegalStateException,boom,Main.java,42]",
+        PREFIX + "am_low_memory: [7]",
+        PREFIX + "am_proc_start: [0,4323,10245,com.x.y,service,{com.x.y/com.x.y.SyncService}]",
+        PREFIX + "am_kill : [truncated",
+    )
+    got = [(e.kind, e.pid, e.process, e.reason) for e in events]
+    assert got == [
+        ("process_killed", 1879, "io.nekohasekai.sfa", "too_many_empty"),
+        ("process_killed", 1880, "com.x.y", "oem:BG"),
+        ("process_died", 1879, "io.nekohasekai.sfa", None),
+        ("process_died", 1881, "com.old.proc", None),
+        ("anr", 4321, "com.x.y", "anr"),
+        ("crash", 4322, "com.x.y", "java_exception"),
+        ("state_changed", None, None, "low_memory"),
+        ("process_started", 4323, "com.x.y", None),
+    ]
+    assert events[1].data["rss_kb"] == 123456
+    assert events[1].data["reason_text"] == "BG, 21808K, hotnessAdj=5"
+    assert "rss_kb" not in events[0].data
+    assert events[4].data["anr_reason"].startswith("Input dispatching timed out")
+    assert events[5].data["exception"] == "java.lang.IllegalStateException"
+    assert all(e.source.startswith("logcat:events:am_") for e in events)
+
+
+def test_anr_and_fatal_exception_span_lines(tmp_path):
+    # ProcessErrorStateRecord.appNotResponding; RuntimeInit's "FATAL EXCEPTION" handler
+    events = events_of(
+        tmp_path,
+        "10-30 13:31:20.512  1702 24901 E ActivityManager: ANR in com.x.y (com.x.y/.MainActivity)",
+        "10-30 13:31:20.512  1702 24901 E ActivityManager: PID: 24810",
+        "10-30 13:31:20.512  1702 24901 E ActivityManager: Reason: Input dispatching timed out",
+        "10-30 13:31:21.000  4000  4000 E AndroidRuntime: FATAL EXCEPTION: main",
+        "10-30 13:31:21.000  4000  4000 E AndroidRuntime: Process: com.x.y:sync, PID: 4000",
+        "10-30 13:31:21.000  4000  4000 E AndroidRuntime: java.lang.NullPointerException: Attempt to invoke virtual method",
+        "10-30 13:31:21.000  4000  4000 E AndroidRuntime: \tat com.x.y.Sync.run(Sync.java:10)",
+    )
+    anr, crash = events
+    assert (anr.kind, anr.process, anr.pid, anr.data["component"]) == ("anr", "com.x.y", 24810, "com.x.y/.MainActivity")
+    assert anr.data["anr_reason"] == "Input dispatching timed out"
+    assert (crash.kind, crash.process, crash.package, crash.pid) == ("crash", "com.x.y:sync", "com.x.y", 4000)
+    assert crash.data["exception"].startswith("java.lang.NullPointerException")
+
+
+def test_jobservicecontext_timeouts_all_versions(tmp_path):
+    # JS JobServiceContext: <=9 ". sending onStop. ", mid ", sending onStop: ", newest ". Sending onStop: "
+    p = "10-30 13:11:12.010  1702  1988 I JobServiceContext: "
+    events = events_of(
+        tmp_path,
+        p
+        + "Client timed out while executing (no jobFinished received). sending onStop. d62e888 #u0a276/999 com.myapp/.FetchJobService",
+        p
+        + "Client timed out while executing (no jobFinished received), sending onStop: 8e21c4f #u0a245/7 com.x.y/.Upload",
+        p
+        + "Client timed out while executing (no jobFinished received). Sending onStop: 8e21c4f #sync:u0a245/8 com.x.y/.Upload",
+        p + "No response from client for onStartJob 8e21c4f #u0a245/9 com.x.y/.Upload",
+        p + "No response from client for onStopJob, '8e21c4f #u0a245/10 com.x.y/.Upload'",
+        p + "Time-out while trying to bind 8e21c4f #u0a245/11 com.x.y/.Upload",
+    )
+    assert [(e.package, e.job, e.reason) for e in events] == [
+        ("com.myapp", "999", "execution_timeout"),
+        ("com.x.y", "7", "execution_timeout"),
+        ("com.x.y", "8", "execution_timeout"),
+        ("com.x.y", "9", "no_response_on_start"),
+        ("com.x.y", "10", "no_response_on_stop"),
+        ("com.x.y", "11", "bind_timeout"),
+    ]
+    assert events[2].data["namespace"] == "sync"
+    assert all(e.kind == "job_timeout" for e in events)
+
+
+def test_workmanager_lines(tmp_path):
+    # WM WorkerWrapper / SystemJobService / DiagnosticsWorker formats (reference §1.3)
+    wid = "5b8f3e21-6a0c-4d52-9b8e-2f1c9a7d4e10"
+    p = "10-30 13:01:14.521 23456 23490 I "
+    events = events_of(
+        tmp_path,
+        p + f"WM-WorkerWrapper: Worker result FAILURE for Work [ id={wid}, tags={{ com.x.y.SyncWorker,sync }} ]",
+        p + f"WM-WorkerWrapper: Work [ id={wid}, tags={{ com.x.y.SyncWorker }} ] was cancelled",
+        p + "WM-WorkerWrapper: Delaying execution for com.x.y.SyncWorker because it is being executed before schedule.",
+        p + f"WM-SystemJobService: onStartJob for {wid}",
+        p + f"WM-SystemJobService: onStopJob for {wid}",
+        p + "WM-DiagnosticsWrkr: Recently completed work:",
+        p
+        + f"WM-DiagnosticsWrkr: {wid}\t com.x.y.SyncWorker\t 1042\t SUCCEEDED\t sync-unique\t com.x.y.SyncWorker,sync\t",
+        p + "WM-DiagnosticsWrkr: Enqueued work:",
+        p + "WM-DiagnosticsWrkr:  Id \t Class Name\t Job Id\t State\t Unique Name\t Tags\t",
+        p + f"WM-DiagnosticsWrkr: {wid[:-1]}1\t com.x.y.UploadWorker\t 1043\t ENQUEUED\t \t com.x.y.UploadWorker\t",
+    )
+    got = [(e.kind, e.reason, e.job) for e in events]
+    assert got == [
+        ("work_result", "failure", wid),
+        ("work_result", "cancelled", wid),
+        ("work_result", "skipped_before_schedule", None),
+        ("job_started", None, wid),
+        ("job_stopped", "stopped_by_system", wid),
+        ("work_result", "success", wid),
+        ("job_scheduled", "enqueued", "1043"),
+    ]
+    assert events[0].data["worker"] == "com.x.y.SyncWorker"
+    assert events[5].data["job_id"] == "1042"
+    assert events[6].data["worker"] == "com.x.y.UploadWorker"
+    assert events[6].data["diagnostics_section"] == "Enqueued work"
+
+
+def test_near_misses_are_not_kills(tmp_path):
+    events = events_of(
+        tmp_path,
+        PREFIX + "MyApp: Killing time while waiting for the network",
+        PREFIX + "MyApp: Kill switch engaged",
+        PREFIX + "MyApp: Process has died down",
+        PREFIX + "ActivityManager: Force stopping is not allowed",
+        PREFIX + "MyApp: ANR in progress? no",
+    )
+    assert events == []  # an app's "ANR in ..." is not ActivityManager's report
