@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import click
 import typer
 from bgprobe.cli import scan as scan_cmd
 from bgprobe.cli.console import Output
@@ -57,9 +58,9 @@ def main() -> None:
         sys.exit(EXIT_INTERRUPTED)
     except typer.Exit as done:
         sys.exit(done.exit_code)
-    except typer.TyperException as usage:  # click's usage errors: message, help hint, exit 2
-        usage.show()  # type: ignore[attr-defined]
-        sys.exit(getattr(usage, "exit_code", 2))
+    except click.ClickException as usage:  # usage errors: message, help hint, exit 2
+        usage.show()
+        sys.exit(usage.exit_code)
     except Exception as exc:
         if verbose:
             raise

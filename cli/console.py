@@ -1,30 +1,42 @@
-"""Where output goes: rich consoles that respect --no-color, NO_COLOR and a missing TTY."""
+"""Where output goes: rich consoles that respect --no-color, NO_COLOR and a missing TTY.
+
+The consoles are made on first use: `--json` runs never import rich (start-up time matters
+to CI loops that call bgprobe thousands of times).
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
-@dataclass
 class Output:
-    out: Console
-    err: Console
-    verbose: bool = False
+    def __init__(self, *, no_color: bool = False, verbose: bool = False) -> None:
+        self.plain = no_color or "NO_COLOR" in os.environ
+        self.verbose = verbose
 
     @classmethod
     def create(cls, *, no_color: bool = False, verbose: bool = False) -> Output:
-        plain = no_color or "NO_COLOR" in os.environ
+        return cls(no_color=no_color, verbose=verbose)
+
+    @cached_property
+    def out(self) -> Console:
+        from rich.console import Console
+
         # Without a terminal (CI logs, pipes) rich would wrap tables at 80 columns: give them room.
         width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
-        return cls(
-            out=Console(no_color=plain, highlight=False, width=width),
-            err=Console(stderr=True, no_color=plain, highlight=False),
-            verbose=verbose,
-        )
+        return Console(no_color=self.plain, highlight=False, width=width)
+
+    @cached_property
+    def err(self) -> Console:
+        from rich.console import Console
+
+        return Console(stderr=True, no_color=self.plain, highlight=False)
 
     def problem(self, message: str) -> None:
         # One line per problem, never wrapped: scripts and CI logs grep these.

@@ -34,7 +34,8 @@ def scan_paths(paths: list[str], outcome: ScanOutcome, *, package: str | None = 
     facts_by_group: dict[str, DeviceFacts] = {}
     for source in iter_sources(paths, outcome.problems):
         # A bugreport's persistent logcat repeats lines of its SYSTEM LOG: count each event once.
-        seen = seen_by_group.setdefault(source.group, set()) if source.group else set()
+        # Plain files need no such memory, which would otherwise grow with the number of events.
+        seen = seen_by_group.setdefault(source.group, set()) if source.group else None
         facts = facts_by_group.setdefault(source.group, DeviceFacts()) if source.group else None
         selector = _PackageSelector(package)
         produced = False
@@ -48,10 +49,11 @@ def scan_paths(paths: list[str], outcome: ScanOutcome, *, package: str | None = 
                 stream, source.name, source.reference_date, package=package, warnings=outcome.warnings, facts=facts
             ):
                 produced = True
-                key = _identity(event)
-                if key in seen:
-                    continue
-                seen.add(key)
+                if seen is not None:
+                    key = _identity(event)
+                    if key in seen:
+                        continue
+                    seen.add(key)
                 if selector.wants(event):
                     yield event
             outcome.usable.append(source.name)

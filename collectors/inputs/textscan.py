@@ -15,7 +15,7 @@ The source is read in large chunks cut at line ends. What the chunk holds decide
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import BinaryIO
@@ -29,9 +29,6 @@ from bgprobe.collectors.parsers.android_log import (
     SIGNATURES,
     LogInterpreter,
 )
-from bgprobe.collectors.parsers.deviceidle import parse_deviceidle
-from bgprobe.collectors.parsers.exitinfo import parse_exit_info
-from bgprobe.collectors.parsers.jobscheduler import parse_jobscheduler
 from bgprobe.collectors.parsers.logcat import (
     LogRecord,
     YearHint,
@@ -69,6 +66,10 @@ _BOUNDARY_MARKERS = (
 )
 
 
+_OVERLONG = object()  # stands for a line longer than MAX_LINE that was dropped
+_Piece = tuple[bytes, int] | object
+
+
 @dataclass
 class DeviceFacts:
     """What a bugreport says about its device; stamped on every event of that report."""
@@ -104,11 +105,13 @@ class TextScanner:
 
     # -- entry point -------------------------------------------------------------------------
     def scan(self, stream: BinaryIO) -> Iterator[Event]:
-        chunks = _line_chunks(stream, self.warnings, self.name)
+        chunks = _line_chunks(stream)
         first = next(chunks, None)
-        if first is None or not first[0].strip():
+        if first is None or (first is not _OVERLONG and not first[0][: first[1]].strip()):  # type: ignore[index]
             raise InputError(self.name, "empty file")
-        data, lineno = first
+        if first is _OVERLONG:
+            raise InputError(self.name, f"first line is longer than {MAX_LINE >> 20} MiB: not a log or dump")
+        data, _ = first  # type: ignore[misc]
         if _looks_binary(data[:SNIFF_SIZE]):
             raise InputError(self.name, "binary data, not a log, dumpsys output or bugreport")
         sample = data[:SNIFF_SIZE].decode("utf-8", "replace").splitlines()[:400]
@@ -116,7 +119,7 @@ class TextScanner:
         if kind is None:
             raise InputError(self.name, "unrecognized format (expected logcat, dumpsys output or a bugreport)")
         if kind == "long":
-            yield from self._scan_long(data, chunks)
+            yield from self._scan_long(first, chunks)
             return
         sectioned = kind == "bugreport"
         self._mode = "skip" if sectioned else kind
@@ -124,36 +127,44 @@ class TextScanner:
             self._layout = sniff_layout(sample)
         elif not sectioned:
             self._start_single_dump(kind)
-        for chunk, first_lineno in _prepend((data, lineno), chunks):
-            yield from self._chunk(chunk, first_lineno, sectioned)
+        lineno = 1
+        for piece in _prepend(first, chunks):
+            if piece is _OVERLONG:
+                self.warnings.append(f"{self.name}:{lineno}: line longer than {MAX_LINE >> 20} MiB skipped")
+                lineno += 1
+                continue
+            chunk, size = piece  # type: ignore[misc]
+            lineno = yield from self._chunk(chunk, size, lineno, sectioned)
         yield from self._end_section()
         yield from self._stamp(self._interp.flush())
 
     # -- chunk processing --------------------------------------------------------------------
-    def _chunk(self, data: bytes, lineno: int, sectioned: bool) -> Iterator[Event]:
-        bounds = _boundaries(data) if sectioned else []
+    def _chunk(self, data: bytes, size: int, lineno: int, sectioned: bool) -> Generator[Event, None, int]:
+        """Events of data[:size]; returns the line number after it (lines are counted only once)."""
+        bounds = _boundaries(data, size) if sectioned else []
         pos = 0
         for b in bounds:
             if b > pos:
-                yield from self._segment(data, pos, b, lineno)
-                lineno += data.count(b"\n", pos, b)
-            end = data.find(b"\n", b)
-            end = len(data) if end == -1 else end
+                lineno = yield from self._segment(data, pos, b, lineno)
+            end = data.find(b"\n", b, size)
+            end = size if end == -1 else end
             line = data[b:end].decode("utf-8", "replace").rstrip("\r")
             yield from self._boundary(line, lineno)
             pos = end + 1
             lineno += 1
-        if pos < len(data):
-            yield from self._segment(data, pos, len(data), lineno)
+        if pos < size:
+            lineno = yield from self._segment(data, pos, size, lineno)
+        return lineno
 
-    def _segment(self, data: bytes, start: int, end: int, lineno: int) -> Iterator[Event]:
+    def _segment(self, data: bytes, start: int, end: int, lineno: int) -> Generator[Event, None, int]:
         mode = self._mode
         if mode == "logcat":
-            yield from self._stamp(self._logcat_hits(data, start, end, lineno))
-        elif mode in ("jobscheduler", "exitinfo", "deviceidle", "collect"):
+            return (yield from self._logcat_hits(data, start, end, lineno))
+        if mode in ("jobscheduler", "exitinfo", "deviceidle", "collect"):
             self._collect(data, start, end, lineno)
+        return lineno + data.count(b"\n", start, end)
 
-    def _logcat_hits(self, data: bytes, start: int, end: int, lineno: int) -> Iterator[Event]:
+    def _logcat_hits(self, data: bytes, start: int, end: int, lineno: int) -> Generator[Event, None, int]:
         view = memoryview(data)[start:end]
         starts: set[int] = set()
         line_end = start  # end of the last line taken: later hits on it add nothing
@@ -184,7 +195,8 @@ class TextScanner:
                 self.warnings.append(f"{self.name}:{lineno}: line of {len(raw)} bytes is not a log record; skipped")
                 continue
             line = raw.decode("utf-8", "replace").rstrip("\r")
-            yield from interp.feed(parse_line(line, lineno, self.years, self._layout))
+            yield from self._stamp(interp.feed(parse_line(line, lineno, self.years, self._layout)))
+        return lineno + data.count(b"\n", prev, end)
 
     def _collect(self, data: bytes, start: int, end: int, lineno: int) -> None:
         collector = self._collector
@@ -255,13 +267,20 @@ class TextScanner:
         if collector is not None and collector.lines:
             yield from self._stamp(collector.parse(collector.lines))
 
+    # The dumpsys parsers are imported when a dump is met: plain logcat scans never need them.
     def _parse_jobscheduler(self, lines: NumberedLines) -> list[Event]:
+        from bgprobe.collectors.parsers.jobscheduler import parse_jobscheduler
+
         return parse_jobscheduler(lines, self.name, package=self.package)
 
     def _parse_exit_info(self, lines: NumberedLines) -> list[Event]:
+        from bgprobe.collectors.parsers.exitinfo import parse_exit_info
+
         return parse_exit_info(lines, self.name, package=self.package)
 
     def _parse_deviceidle(self, lines: NumberedLines) -> list[Event]:
+        from bgprobe.collectors.parsers.deviceidle import parse_deviceidle
+
         return parse_deviceidle(lines, self.name)
 
     def _stamp(self, events: list[Event] | Iterator[Event]) -> Iterator[Event]:
@@ -274,11 +293,18 @@ class TextScanner:
             yield e
 
     # -- whole-file modes --------------------------------------------------------------------
-    def _scan_long(self, first: bytes, rest: Iterator[tuple[bytes, int]]) -> Iterator[Event]:
+    def _scan_long(self, first: _Piece, rest: Iterator[_Piece]) -> Iterator[Event]:
         def numbered() -> Iterator[tuple[int, str]]:
-            for data, lineno in _prepend((first, 1), rest):
-                for offset, line in enumerate(data.decode("utf-8", "replace").splitlines()):
+            lineno = 1
+            for piece in _prepend(first, rest):
+                if piece is _OVERLONG:
+                    lineno += 1
+                    continue
+                data, size = piece  # type: ignore[misc]
+                lines = data[:size].decode("utf-8", "replace").splitlines()
+                for offset, line in enumerate(lines):
                     yield lineno + offset, line
+                lineno += len(lines)
 
         for rec in parse_long(numbered(), self.years):
             yield from self._stamp(self._interp.feed(rec))
@@ -293,19 +319,19 @@ class TextScanner:
         self._collector = _Collector(parse)
 
 
-def _prepend(first: tuple[bytes, int], rest: Iterator[tuple[bytes, int]]) -> Iterator[tuple[bytes, int]]:
+def _prepend(first: _Piece, rest: Iterator[_Piece]) -> Iterator[_Piece]:
     yield first
     yield from rest
 
 
-def _line_chunks(stream: BinaryIO, warnings: list[str], name: str) -> Iterator[tuple[bytes, int]]:
-    """Chunks of whole lines with the line number of their first line. Over-long lines are dropped.
+def _line_chunks(stream: BinaryIO) -> Iterator[_Piece]:
+    """(buffer, size) pairs whose buffer[:size] is whole lines, or _OVERLONG for a dropped line.
 
-    A read error (truncated gzip, damaged zip member) surfaces only after the lines read before
-    it have been yielded, so their events are kept.
+    The buffer is not sliced (that would copy megabytes); the few bytes after `size` are the
+    start of the next line. A read error (truncated gzip, damaged zip member) is raised only
+    after the lines read before it have been yielded, so their events are kept.
     """
     carry = b""
-    lineno = 1
     skipping = False
     for block, error in _blocks(stream):
         if skipping and block:
@@ -314,25 +340,25 @@ def _line_chunks(stream: BinaryIO, warnings: list[str], name: str) -> Iterator[t
                 block = b""
             else:
                 block, skipping = block[nl + 1 :], False
-                lineno += 1
+                yield _OVERLONG
         buf = carry + block if carry else block
         cut = buf.rfind(b"\n")
         if cut == -1:
             if len(buf) > MAX_LINE:
-                warnings.append(f"{name}:{lineno}: line longer than {MAX_LINE >> 20} MiB skipped")
                 carry, skipping = b"", True
             else:
                 carry = buf
         else:
-            chunk, carry = buf[: cut + 1], buf[cut + 1 :]
-            yield chunk, lineno
-            lineno += chunk.count(b"\n")
+            carry = buf[cut + 1 :]
+            yield buf, cut + 1
         if error is not None:
             if carry and not skipping:
-                yield carry, lineno
+                yield carry, len(carry)
             raise error
-    if carry and not skipping:
-        yield carry, lineno
+    if skipping:
+        yield _OVERLONG
+    elif carry:
+        yield carry, len(carry)
 
 
 def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
@@ -361,15 +387,15 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
         yield block, None
 
 
-def _boundaries(data: bytes) -> list[int]:
+def _boundaries(data: bytes, size: int) -> list[int]:
     found: list[int] = []
     for marker in _BOUNDARY_MARKERS:
         if data.startswith(marker[1:]):
             found.append(0)
-        pos = data.find(marker)
+        pos = data.find(marker, 0, size)
         while pos != -1:
             found.append(pos + 1)
-            pos = data.find(marker, pos + 1)
+            pos = data.find(marker, pos + 1, size)
     return sorted(set(found))
 
 
