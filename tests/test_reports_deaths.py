@@ -1,0 +1,40 @@
+"""One death, many lines: folding keeps one row and the most telling reason."""
+
+from __future__ import annotations
+
+from bgprobe.reports.deaths import fold_deaths
+from bgprobe.reports.events import Event
+from bgprobe.reports.schema import events_frame
+
+
+def ev(kind, source, ts, pid=None, process=None, reason=None, uid=None):
+    return Event(kind=kind, source=source, where="t:1", ts=ts, pid=pid, process=process, reason=reason, uid=uid)
+
+
+def test_one_kill_seen_five_ways_is_one_death_with_the_oem_reason():
+    t = "2024-10-30T13:29:40.1"
+    frame = events_frame([
+        ev("process_killed", "logcat:ActivityManager", t + "17", 23456, "com.x", "oem:OneKeyClean"),
+        ev("process_killed", "logcat:events:am_kill", t + "17", 23456, "com.x", "oem:OneKeyClean"),
+        ev("process_died", "logcat:Zygote", t + "39", 23456, None, "sigkill"),
+        ev("process_died", "logcat:ActivityManager", t + "41", 23456, "com.x"),
+        ev("process_killed", "exit-info", t + "18", 23456, "com.x", "other"),
+    ])
+    deaths = fold_deaths(frame)
+    assert len(deaths) == 1
+    row = deaths.iloc[0]
+    assert row["reason"] == "oem:OneKeyClean"  # exit-info's generic "other" does not hide the OEM killer
+    assert row["sources"] == "ActivityManager, Zygote, am_kill, exit-info"
+
+
+def test_specific_exit_info_reason_wins_and_separate_deaths_stay_apart():
+    frame = events_frame([
+        ev("process_killed", "logcat:ActivityManager", "2024-10-30T13:00:00.000", 10, "com.x", "too_many_empty"),
+        ev("process_killed", "exit-info", "2024-10-30T13:00:00.500", 10, "com.x", "low_memory"),
+        ev("process_died", "logcat:ActivityManager", "2024-10-30T13:05:00.000", 10, "com.x"),  # pid reused later
+        ev("process_killed", "logcat:HwPFWService", "2024-10-30T13:06:00.000", uid="10185",
+           reason="oem:huawei_wakelock_over_60min"),
+    ])
+    deaths = fold_deaths(frame)
+    assert list(deaths["reason"]) == ["low_memory", "no reason logged", "oem:huawei_wakelock_over_60min"]
+    assert deaths.iloc[2]["uid"] == "10185"
