@@ -5,14 +5,13 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from bgprobe.collectors.errors import InputError
 from bgprobe.collectors.inputs.textscan import scan_text
 from bgprobe.collectors.parsers.android_log import LogInterpreter
 from bgprobe.collectors.parsers.logcat import YearHint, parse_line
 from bgprobe.reports.schema import events_frame
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 REAL_LINES = [
     "10-30 13:27:55.958  1702  1970 I ActivityManager: Killing 14231:com.a/u0a227 (adj 975): empty #33",
