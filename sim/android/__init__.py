@@ -1,0 +1,1 @@
+"""Simulated Android: an adbd over TCP (adbd.py) in front of a behaviour model (device.py, shell.py)."""

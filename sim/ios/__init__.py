@@ -1,0 +1,1 @@
+"""Simulated iOS: usbmuxd + lockdownd + services over TCP, in front of a behaviour model."""
