@@ -7,6 +7,7 @@ import sys
 import click
 import typer
 from bgprobe.cli import scan as scan_cmd
+from bgprobe.cli import sim as sim_cmd
 from bgprobe.cli.console import Output
 from bgprobe.collectors.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, BgprobeError
 
@@ -30,6 +31,7 @@ def _root(
 
 
 app.command("scan", no_args_is_help=True)(scan_cmd.scan)
+app.add_typer(sim_cmd.app, name="sim")
 
 
 # Options that belong to every command: accepted before or after the command name.

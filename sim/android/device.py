@@ -1,0 +1,535 @@
+"""One simulated Android phone: its state, its scheduler and killers, and what it logs.
+
+Everything the phone does shows up only the way a real phone shows it: log lines in the exact
+formats of its OS version (../shared/reference/android.md §2), `dumpsys` text, exit-info records.
+State commands (doze, buckets, battery, saver, network, appops) change what the scheduler and
+the killers do next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bgprobe.sim.android.logbuf import LogBuffers
+from bgprobe.sim.android.profile import AppSpec, DeviceProfile, JobSpec
+from bgprobe.sim.clock import SimClock
+
+SYSTEM_SERVER_PID = 1702
+LMKD_PID = 710
+ZYGOTE_PID = 850
+TICK_S = 15.0  # simulated seconds between scheduler passes
+JOB_TIMEOUT_S = 600.0  # JobScheduler's execution limit for a regular job (10 minutes)
+
+BUCKETS = {"active": 10, "working_set": 20, "frequent": 30, "rare": 40, "restricted": 45, "never": 50}
+BUCKET_NAMES = {v: k.upper() for k, v in BUCKETS.items()}
+# Minimum simulated seconds between runs of one app's jobs per bucket (QuotaController, much simplified)
+BUCKET_QUOTA_S = {10: 0.0, 20: 2 * 3600.0, 30: 8 * 3600.0, 40: 24 * 3600.0, 45: 24 * 3600.0, 50: float("inf")}
+
+DEEP_STATES = ("ACTIVE", "INACTIVE", "IDLE_PENDING", "SENSING", "LOCATING", "IDLE", "IDLE_MAINTENANCE")
+LIGHT_STATES = ("ACTIVE", "INACTIVE", "IDLE", "IDLE_MAINTENANCE")
+MAINTENANCE_EVERY_S = {"deep": 3600.0, "light": 900.0}
+MAINTENANCE_FOR_S = {"deep": 300.0, "light": 60.0}
+
+
+@dataclass
+class JobState:
+    spec: JobSpec
+    app: AppSpec
+    enqueued_at: datetime
+    next_run_at: datetime
+    running_since: datetime | None = None
+    ends_at: datetime | None = None
+    will_fail: bool = False
+    forced: bool = False
+    num_failures: int = 0
+    last_success: datetime | None = None
+    last_failure: datetime | None = None
+    history: list[tuple[datetime, str, str]] = field(default_factory=list)  # (when, START/STOP, reason)
+
+
+@dataclass
+class Process:
+    pid: int
+    app: AppSpec
+    started: datetime
+    adj: int = 905  # cached by default; 200-ish while running a job
+
+
+@dataclass
+class ExitRecord:
+    ts: datetime
+    pid: int
+    app: AppSpec
+    reason: int
+    subreason: int
+    importance: int
+    pss_mb: int
+    rss_mb: int
+    description: str | None
+
+
+@dataclass
+class DeviceState:
+    plugged: str
+    level: int
+    battery_frozen: bool = False  # `dumpsys battery set/unplug`: UPDATES STOPPED
+    saver: bool = False
+    wifi: bool = True
+    data: bool = True
+    airplane: bool = False
+    screen_on: bool = False
+    deep_state: str = "ACTIVE"
+    light_state: str = "ACTIVE"
+    force_idle: bool = False
+    deep_enabled: bool = True
+    light_enabled: bool = True
+    idle_since: datetime | None = None
+    monitor_battery: bool = False
+    settings: dict[str, dict[str, str]] = field(default_factory=lambda: {"global": {}, "secure": {}, "system": {}})
+
+    @property
+    def charging(self) -> bool:
+        return bool(self.plugged)
+
+    @property
+    def network(self) -> bool:
+        return not self.airplane and (self.wifi or self.data)
+
+
+class SimAndroidDevice:
+    def __init__(self, profile: DeviceProfile, clock: SimClock, seed: int = 0) -> None:
+        self.profile = profile
+        self.clock = clock
+        self.rng = random.Random(f"{seed}:{profile.serial}")
+        self.logs = LogBuffers()
+        self._task: asyncio.Task[None] | None = None
+        self.reset()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Power-on state (also after a simulated reboot: what bgprobe changed is gone)."""
+        p = self.profile
+        now = self.clock.now()
+        self.state = DeviceState(plugged=p.plugged, level=p.battery_level)
+        self._sync_settings()
+        self.buckets: dict[str, int] = {a.package: 10 if i == 0 else 20 for i, a in enumerate(p.apps)}
+        self.run_any_in_background: dict[str, tuple[str, datetime | None]] = {}
+        self.processes: dict[str, Process] = {}
+        self.exits: list[ExitRecord] = []
+        self._next_pid = 20000 + self.rng.randrange(5000)
+        self.last_app_run: dict[str, datetime] = {}
+        self.jobs: dict[tuple[str, int], JobState] = {}
+        for app in p.apps:
+            for spec in app.jobs:
+                delay = spec.min_latency_s or self.rng.uniform(30, 180)
+                self.jobs[(app.package, spec.job_id)] = JobState(
+                    spec, app, enqueued_at=now, next_run_at=_plus(now, delay)
+                )
+        self.log("main", ZYGOTE_PID, 1000, "I", "Zygote", "System server process has started")
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name=f"sim-{self.profile.serial}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await self.clock.sleep(TICK_S)
+            self.tick()
+
+    # -- logging -----------------------------------------------------------------------------
+    def log(self, buffer: str, pid: int, uid: int, level: str, tag: str, msg: str, tid: int | None = None) -> None:
+        self.logs.add(buffer, self.clock.now(), pid, tid or pid, uid, level, tag, msg)
+
+    def _am(self, msg: str, level: str = "I") -> None:
+        self.log("system", SYSTEM_SERVER_PID, 1000, level, "ActivityManager", msg, tid=SYSTEM_SERVER_PID + 268)
+
+    def _event(self, tag: str, fields: str) -> None:
+        self.log("events", SYSTEM_SERVER_PID, 1000, "I", tag, f"[{fields}]", tid=SYSTEM_SERVER_PID + 268)
+
+    # -- the scheduler -----------------------------------------------------------------------
+    def tick(self) -> None:
+        now = self.clock.now()
+        self._advance_doze(now)
+        for job in self.jobs.values():
+            if job.running_since is not None:
+                self._progress(job, now)
+            elif now >= job.next_run_at and not self.blockers(job):
+                self.start_job(job, forced=False)
+        self._maybe_kill(now)
+
+    def blockers(self, job: JobState, *, ignore_functional: bool = False) -> list[str]:
+        """Why the job cannot run now, as JobStatus constraint names (empty: it may run)."""
+        s, spec = self.state, job.spec
+        out: list[str] = []
+        if not ignore_functional:
+            if spec.needs_network and not s.network:
+                out.append("CONNECTIVITY")
+            if spec.needs_charging and not s.charging:
+                out.append("CHARGING")
+            if spec.needs_idle and s.screen_on:
+                out.append("IDLE")
+            if spec.needs_battery_not_low and not (s.charging or s.level > 15):
+                out.append("BATTERY_NOT_LOW")
+        if self.dozing():
+            out.append("DEVICE_NOT_DOZING")
+        if self.restricted(job.app.package):
+            out.append("BACKGROUND_NOT_RESTRICTED")
+        if self.profile.sdk >= 28 and not self._within_quota(job.app.package):
+            out.append("WITHIN_QUOTA")
+        return out
+
+    def dozing(self) -> bool:
+        s = self.state
+        return (s.deep_state == "IDLE") or (s.light_state == "IDLE" and s.deep_state != "IDLE_MAINTENANCE")
+
+    def restricted(self, package: str) -> bool:
+        mode = self.run_any_in_background.get(package, ("allow", None))[0]
+        return self.profile.sdk >= 28 and (mode == "ignore" or self.buckets.get(package) == 45)
+
+    def _within_quota(self, package: str) -> bool:
+        bucket = self.buckets.get(package, 10)
+        last = self.last_app_run.get(package)
+        if last is None:
+            return bucket < 50
+        return (self.clock.now() - last).total_seconds() >= BUCKET_QUOTA_S[bucket]
+
+    def start_job(self, job: JobState, *, forced: bool) -> None:
+        app, spec = job.app, job.spec
+        now = self.clock.now()
+        proc = self._ensure_process(app, spec)
+        proc.adj = 200
+        job.running_since, job.forced = now, forced
+        job.ends_at = _plus(now, spec.work_s * self.rng.uniform(0.7, 1.3))
+        job.will_fail = self.rng.random() < spec.failure_rate
+        job.history.append((now, "START", ""))
+        self.last_app_run[app.package] = now
+        if spec.workmanager:
+            self.log("main", proc.pid, app.uid, "D", "WM-SystemJobService", f"onStartJob for {spec.work_id}")
+            self.log("main", proc.pid, app.uid, "D", "WM-WorkerWrapper", f"Starting work for {spec.worker}")
+        self.log("main", proc.pid, app.uid, "I", app.log_tag, f"job {spec.job_id} started")
+
+    def _progress(self, job: JobState, now: datetime) -> None:
+        spec, started = job.spec, job.running_since
+        assert started is not None
+        if spec.hangs:
+            if (now - started).total_seconds() >= JOB_TIMEOUT_S:
+                self._timeout(job)
+            return
+        lost = [b for b in self.blockers(job, ignore_functional=job.forced) if b != "WITHIN_QUOTA"]
+        if lost and not job.forced:
+            self._stop_job(job, lost)
+            return
+        if job.ends_at is not None and now >= job.ends_at:
+            self._finish_job(job, success=not job.will_fail)
+
+    def _finish_job(self, job: JobState, *, success: bool) -> None:
+        app, spec = job.app, job.spec
+        proc = self.processes.get(app.package)
+        pid = proc.pid if proc else 0
+        now = self.clock.now()
+        if spec.workmanager:
+            result = "SUCCESS" if success else "RETRY"
+            joiner = "," if self.profile.sdk >= 33 else ", "  # WorkerWrapper.kt vs the older .java
+            tags = joiner.join([spec.worker or "", "sync"]) if spec.worker else ""
+            self.log(
+                "main",
+                pid,
+                app.uid,
+                "I",
+                "WM-WorkerWrapper",
+                f"Worker result {result} for Work [ id={spec.work_id}, tags={{ {tags} }} ]",
+            )
+        self.log(
+            "main",
+            pid,
+            app.uid,
+            "I",
+            app.log_tag,
+            f"job {spec.job_id} finished ({'success' if success else 'failure'})",
+        )
+        job.history.append((now, "STOP", "successful_finish" if success else "failed"))
+        self._end_run(job, success)
+        if proc:
+            proc.adj = 905
+
+    def _stop_job(self, job: JobState, lost: list[str]) -> None:
+        app, spec = job.app, job.spec
+        proc = self.processes.get(app.package)
+        pid = proc.pid if proc else 0
+        if spec.workmanager:
+            self.log("main", pid, app.uid, "D", "WM-SystemJobService", f"onStopJob for {spec.work_id}")
+        self.log("main", pid, app.uid, "I", app.log_tag, f"job {spec.job_id} stopped ({' '.join(lost).lower()})")
+        job.history.append((self.clock.now(), "STOP", "constraints"))
+        self._end_run(job, success=False, reschedule_s=30.0)
+
+    def _timeout(self, job: JobState) -> None:
+        app, spec = job.app, job.spec
+        text = {
+            True: "(no jobFinished received). Sending onStop: ",
+            False: "(no jobFinished received), sending onStop: ",
+        }
+        short = f"{self.rng.randrange(16**7):07x} #u0a{app.app_id}/{spec.job_id} {app.package}/{spec.service}"
+        if self.profile.sdk <= 28:
+            line = f"Client timed out while executing (no jobFinished received). sending onStop. {short}"
+        else:
+            line = f"Client timed out while executing {text[self.profile.sdk >= 31]}{short}"
+        self.log("system", SYSTEM_SERVER_PID, 1000, "I", "JobServiceContext", line, tid=SYSTEM_SERVER_PID + 286)
+        job.history.append((self.clock.now(), "STOP", "timeout"))
+        self._end_run(job, success=False)
+
+    def _end_run(self, job: JobState, success: bool, reschedule_s: float | None = None) -> None:
+        now = self.clock.now()
+        spec = job.spec
+        job.running_since = job.ends_at = None
+        job.forced = False
+        if success:
+            job.last_success = now
+            job.num_failures = 0
+            delay = spec.period_s if spec.period_s else None
+        else:
+            job.last_failure = now
+            job.num_failures += 1
+            delay = reschedule_s or min(30.0 * 2 ** (job.num_failures - 1), 5 * 3600.0)  # exponential backoff
+        if delay is None:  # a one-off job that succeeded is done; re-enqueue later so the demo keeps going
+            delay = 600.0 + self.rng.uniform(0, 600)
+        job.next_run_at = _plus(now, delay)
+
+    # -- processes and killers ---------------------------------------------------------------
+    def _ensure_process(self, app: AppSpec, spec: JobSpec) -> Process:
+        proc = self.processes.get(app.package)
+        if proc is not None:
+            return proc
+        pid = self._next_pid
+        self._next_pid += self.rng.randrange(3, 40)
+        component = f"{app.package}/{spec.service if not spec.service.startswith('.') else app.package + spec.service}"
+        target = f"{{{component}}}" if self.profile.sdk >= 31 else component
+        self._am(f"Start proc {pid}:{app.package}/u0a{app.app_id} for service {target}")
+        self._event("am_proc_start", f"0,{pid},{app.uid},{app.package},service,{{{component}}}")
+        proc = Process(pid, app, self.clock.now())
+        self.processes[app.package] = proc
+        return proc
+
+    def _maybe_kill(self, now: datetime) -> None:
+        policy = self.profile.policy
+        per_tick = TICK_S / 3600.0
+        for proc in list(self.processes.values()):
+            if self.state.screen_on and proc.adj <= 200:
+                continue
+            if self.rng.random() < policy["oem_per_hour"] * per_tick:
+                self.oem_kill(proc.app.package)
+            elif self.rng.random() < policy["lmkd_per_hour"] * per_tick * (proc.app.memory_mb / 100):
+                self.lmkd_kill(proc.app.package)
+
+    def kill(
+        self,
+        package: str,
+        *,
+        am_reason: str | None,
+        adj: int | None = None,
+        exit_reason: int,
+        subreason: int,
+        description: str | None,
+        lmkd: str | None = None,
+    ) -> bool:
+        """A process death, logged by every source that logs it on this OS version."""
+        proc = self.processes.pop(package, None)
+        if proc is None:
+            return False
+        app, now = proc.app, self.clock.now()
+        adj = proc.adj if adj is None else adj
+        rss_kb = app.memory_mb * 1024 + self.rng.randrange(4096)
+        if am_reason is not None:
+            self._am(f"Killing {proc.pid}:{package}/u0a{app.app_id} (adj {adj}): {am_reason}")
+            rss = f",{rss_kb}" if self.profile.sdk >= 29 else ""
+            self._event("am_kill", f"0,{proc.pid},{package},{adj},{am_reason}{rss}")
+        if lmkd is not None:
+            self.log("main", LMKD_PID, 1069, "I", "lowmemorykiller", lmkd.format(pid=proc.pid, uid=app.uid, rss=rss_kb))
+        self.log("main", ZYGOTE_PID, 1000, "I", "Zygote", f"Process {proc.pid} exited due to signal 9 (Killed)")
+        oom = "cch+5" if adj >= 905 else "svc" if adj >= 500 else "prcp" if adj >= 200 else "fg "
+        state = "CEM" if adj >= 905 else "SVC" if adj >= 500 else "FGS" if adj >= 200 else "TOP"
+        self._am(f"Process {package} (pid {proc.pid}) has died: {oom} {state}")
+        self._event("am_proc_died", f"0,{proc.pid},{package},{adj},{17 if adj >= 905 else 4}")
+        if self.profile.sdk >= 30:
+            self.exits.insert(
+                0,
+                ExitRecord(
+                    now,
+                    proc.pid,
+                    app,
+                    exit_reason,
+                    subreason,
+                    400 if adj >= 905 else 300 if adj >= 500 else 125,
+                    app.memory_mb * 3 // 4,
+                    app.memory_mb,
+                    description,
+                ),
+            )
+        for job in self.jobs.values():  # work in flight dies with the process
+            if job.app.package == package and job.running_since is not None:
+                job.history.append((now, "STOP", "process_died"))
+                self._end_run(job, success=False)
+        return True
+
+    def oem_kill(self, package: str) -> bool:
+        maker = self.profile.manufacturer
+        proc = self.processes.get(package)
+        if proc is None:
+            return False
+        if maker == "Xiaomi":
+            return self.kill(package, am_reason="OneKeyClean", exit_reason=13, subreason=0, description="OneKeyClean")
+        if maker == "Huawei":
+            self.log(
+                "main",
+                4230,
+                1000,
+                "W",
+                "PFW.HwPFWAppWakeLockPolicy",
+                f"uid: {proc.app.uid} wakelock > 60 mins",
+                tid=16683,
+            )
+            self.log(
+                "main",
+                4230,
+                1000,
+                "D",
+                "PFW.HwPFWAppWakeLockPolicy",
+                f"force stop abnormal wakelock app uid: {proc.app.uid}",
+                tid=16683,
+            )
+            return self.force_stop(package, cause="from pid 4230")
+        # Samsung / OnePlus battery optimizers force-stop through the public API
+        return self.force_stop(package, cause=f"from pid {SYSTEM_SERVER_PID}")
+
+    def lmkd_kill(self, package: str) -> bool:
+        proc = self.processes.get(package)
+        if proc is None:
+            return False
+        adj = max(proc.adj, 900)
+        if self.profile.sdk >= 30:
+            line = (
+                "Kill '"
+                + package
+                + "' ({pid}), uid {uid}, oom_score_adj "
+                + str(adj)
+                + " to free {rss}kB rss, 40210kB swap; reason: device is low on swap (210172kB < 314572kB)"
+                " and thrashing (53%)"
+            )
+        else:
+            line = "Kill '" + package + "' ({pid}), uid {uid}, oom_adj " + str(adj) + " to free {rss}kB"
+        return self.kill(package, am_reason=None, adj=adj, exit_reason=3, subreason=0, description=None, lmkd=line)
+
+    def force_stop(self, package: str, *, cause: str) -> bool:
+        app = next((a for a in self.profile.apps if a.package == package), None)
+        if app is None:
+            return False
+        self._am(f"Force stopping {package} appid={app.uid} user=0: {cause}")
+        subreason = 21 if self.profile.sdk >= 33 else 0
+        return self.kill(
+            package,
+            am_reason=f"stop {package} due to {cause}" if self.profile.sdk >= 31 else None,
+            exit_reason=10,
+            subreason=subreason,
+            description=f"stop {package} due to {cause}",
+        )
+
+    # -- doze --------------------------------------------------------------------------------
+    def _advance_doze(self, now: datetime) -> None:
+        s = self.state
+        if s.deep_state in ("IDLE", "IDLE_MAINTENANCE") and s.idle_since is not None:
+            cycle = MAINTENANCE_EVERY_S["deep"] + MAINTENANCE_FOR_S["deep"]
+            phase = (now - s.idle_since).total_seconds() % cycle
+            s.deep_state = "IDLE_MAINTENANCE" if phase >= MAINTENANCE_EVERY_S["deep"] else "IDLE"
+        elif s.light_state in ("IDLE", "IDLE_MAINTENANCE") and s.idle_since is not None:
+            cycle = MAINTENANCE_EVERY_S["light"] + MAINTENANCE_FOR_S["light"]
+            phase = (now - s.idle_since).total_seconds() % cycle
+            s.light_state = "IDLE_MAINTENANCE" if phase >= MAINTENANCE_EVERY_S["light"] else "IDLE"
+
+    def force_idle(self, which: str) -> str:
+        s = self.state
+        if which == "deep":
+            if not s.deep_enabled:
+                return "Unable to go deep idle; not enabled"
+            s.force_idle, s.deep_state, s.light_state = True, "IDLE", "OVERRIDE"
+        else:
+            if not s.light_enabled:
+                return "Unable to go light idle; not enabled"
+            s.force_idle, s.light_state = True, "IDLE"
+        s.idle_since = self.clock.now()
+        return f"Now forced in to {which} idle mode"
+
+    def step_idle(self, which: str) -> str:
+        s = self.state
+        if s.charging or s.screen_on:  # becomeInactiveIfAppropriateLocked refuses: stays ACTIVE
+            return f"Stepped to {which}: {s.deep_state if which == 'deep' else s.light_state}"
+        if which == "deep":
+            i = DEEP_STATES.index(s.deep_state) if s.deep_state in DEEP_STATES else 0
+            s.deep_state = DEEP_STATES[min(i + 1, DEEP_STATES.index("IDLE"))]
+            if s.deep_state == "IDLE":
+                s.light_state, s.idle_since = "OVERRIDE", self.clock.now()
+            return f"Stepped to deep: {s.deep_state}"
+        i = LIGHT_STATES.index(s.light_state) if s.light_state in LIGHT_STATES else 0
+        s.light_state = LIGHT_STATES[min(i + 1, LIGHT_STATES.index("IDLE"))]
+        if s.light_state == "IDLE":
+            s.idle_since = self.clock.now()
+        return f"Stepped to light: {s.light_state}"
+
+    def unforce_idle(self) -> str:
+        s = self.state
+        s.force_idle = False
+        if s.charging or s.screen_on or not (s.deep_state == "IDLE" or s.light_state == "IDLE"):
+            s.deep_state, s.light_state, s.idle_since = "ACTIVE", "ACTIVE", None
+        return f"Light state: {s.light_state}, deep state: {s.deep_state}"
+
+    # -- settings mirror ---------------------------------------------------------------------
+    def _sync_settings(self) -> None:
+        s = self.state
+        g = s.settings["global"]
+        g["low_power"] = "1" if s.saver else "0"
+        g["airplane_mode_on"] = "1" if s.airplane else "0"
+        g["wifi_on"] = "1" if s.wifi else "0"
+        g["mobile_data"] = "1" if s.data else "0"
+        g.setdefault("stay_on_while_plugged_in", "0")
+        s.settings["secure"].setdefault("android_id", f"{stable_number(self.profile.serial) % 16**16:016x}")
+        s.settings["system"].setdefault("screen_off_timeout", "30000")
+
+    def set_saver(self, on: bool) -> None:
+        # PowerManagerService.setLowPowerModeInternal: `if (mIsPowered) return false;`
+        if on and self.state.charging:
+            return
+        self.state.saver = on
+        self._sync_settings()
+
+    def set_network(self, *, wifi: bool | None = None, data: bool | None = None, airplane: bool | None = None) -> None:
+        s = self.state
+        if wifi is not None:
+            s.wifi = wifi
+        if data is not None:
+            s.data = data
+        if airplane is not None:
+            s.airplane = airplane
+        self._sync_settings()
+
+    def uptime_ms(self) -> int:
+        return int(self.clock.elapsed() * 1000)
+
+
+def stable_number(text: str) -> int:
+    """A hash that is the same in every run (str hashes are salted per process): --seed determinism."""
+    return zlib.crc32(text.encode())
+
+
+def _plus(ts: datetime, seconds: float) -> datetime:
+    from datetime import timedelta
+
+    return ts + timedelta(seconds=seconds)

@@ -1,0 +1,346 @@
+"""`dumpsys` and `getprop` text of a simulated phone, as each OS version prints it.
+
+Layouts: JobStatus.dump / JobSchedulerService (§1.2), DeviceIdleController (§1.4),
+BatteryService.dumpInternal (§1.5), ApplicationExitInfo.dump (§3) of
+../shared/reference/android.md.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bgprobe.sim.android.device import BUCKET_NAMES, JobState, SimAndroidDevice, stable_number
+
+CONSTRAINT_BITS = {
+    "CHARGING": 1,
+    "BATTERY_NOT_LOW": 2,
+    "IDLE": 4,
+    "STORAGE_NOT_LOW": 8,
+    "TIMING_DELAY": 1 << 31,
+    "DEADLINE": 1 << 30,
+    "CONNECTIVITY": 1 << 28,
+    "TARE_WEALTH": 1 << 27,
+    "CONTENT_TRIGGER": 1 << 26,
+    "DEVICE_NOT_DOZING": 1 << 25,
+    "WITHIN_QUOTA": 1 << 24,
+    "PREFETCH": 1 << 23,
+    "BACKGROUND_NOT_RESTRICTED": 1 << 22,
+    "FLEXIBILITY": 1 << 21,
+    "UID_NOT_RESTRICTED": 1 << 20,
+}
+_ORDER = list(CONSTRAINT_BITS)
+
+REASON_NAMES = {
+    1: "EXIT_SELF",
+    2: "SIGNALED",
+    3: "LOW_MEMORY",
+    4: "APP CRASH(EXCEPTION)",
+    5: "APP CRASH(NATIVE)",
+    6: "ANR",
+    10: "USER REQUESTED",
+    13: "OTHER KILLS BY SYSTEM",
+    14: "FREEZER",
+}
+SUBREASON_NAMES = {0: "UNKNOWN", 2: "TOO MANY CACHED", 3: "TOO MANY EMPTY", 4: "TRIM EMPTY", 21: "FORCE STOP"}
+
+
+def getprop(dev: SimAndroidDevice) -> dict[str, str]:
+    p = dev.profile
+    incremental = stable_number(p.serial) % 10**7
+    fingerprint = (
+        f"{p.manufacturer.lower()}/{p.product}/{p.device}:{p.release}/{p.build_id}/{incremental}:user/release-keys"
+    )
+    return {
+        "ro.build.version.release": p.release,
+        "ro.build.version.sdk": str(p.sdk),
+        "ro.build.id": p.build_id,
+        "ro.build.fingerprint": fingerprint,
+        "ro.build.version.security_patch": "2024-10-05",
+        "ro.product.manufacturer": p.manufacturer,
+        "ro.product.brand": p.manufacturer.lower(),
+        "ro.product.model": p.model,
+        "ro.product.device": p.device,
+        "ro.product.name": p.product,
+        "ro.serialno": p.serial,
+        "ro.boot.serialno": p.serial,
+        "sys.boot_completed": "1",
+        "persist.sys.timezone": "UTC",
+    }
+
+
+def _mask(names: list[str], sdk: int) -> str:
+    if sdk < 28 or not names:  # the hex suffix first appears on Android 9 captures
+        return ""
+    value = 0
+    for n in names:
+        value |= CONSTRAINT_BITS.get(n, 0)
+    return f" [0x{value:x}]"
+
+
+def _line(label: str, names: list[str], sdk: int) -> str:
+    return f"    {label} constraints:{''.join(' ' + n for n in names)}{_mask(names, sdk)}"
+
+
+def _rel(now: datetime, when: datetime | None) -> str:
+    if when is None:
+        return "none"
+    ms = int((when - now).total_seconds() * 1000)
+    sign = "+" if ms >= 0 else "-"
+    ms = abs(ms)
+    h, rem = divmod(ms, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    s, ms = divmod(rem, 1000)
+    text = (f"{h}h" if h else "") + (f"{m}m" if h or m else "") + f"{s}s{ms}ms"
+    return sign + text
+
+
+def jobscheduler(dev: SimAndroidDevice, package: str | None) -> str:
+    sdk, now = dev.profile.sdk, dev.clock.now()
+    jobs = [j for j in dev.jobs.values() if package is None or j.app.package == package]
+    out = ["JOB SCHEDULER SERVICE (dumpsys jobscheduler)", "", "Settings:", "  min_ready_jobs_count=1", ""]
+    out.append(f"  Registered {len(jobs)} jobs:")
+    for job in jobs:
+        out.extend(_job_entry(dev, job, now, sdk))
+    out += ["", "Active jobs:"]
+    slot = 0
+    for job in jobs:
+        if job.running_since is not None:
+            app, spec = job.app, job.spec
+            out.append(f"  Slot #{slot}: {_hash(job)} #u0a{app.app_id}/{spec.job_id} {app.package}/{spec.service}")
+            out.append(f"    Running for: {_rel(job.running_since, now)}, timeout at: {_rel(now, _timeout_at(job))}")
+            slot += 1
+    if slot == 0:
+        out.append("  Slot #0: inactive since -1m0s0ms, stopped because: successful finish")
+    out += ["", "Job history:"]
+    for job in jobs:
+        for when, what, reason in job.history[-5:]:
+            label = "  START" if what == "START" else "   STOP"
+            suffix = f" {reason}" if reason else ""
+            out.append(
+                f"   {_rel(now, when)} {label}: #u0a{job.app.app_id}/{job.spec.job_id} "
+                f"*job*/{job.app.package}/{job.spec.service}{suffix}"
+            )
+    return "\n".join(out) + "\n"
+
+
+def _hash(job: JobState) -> str:
+    key = f"{job.app.package}/{job.spec.job_id}"
+    return f"{stable_number(key) % 16**7:07x}"
+
+
+def _timeout_at(job: JobState) -> datetime | None:
+    from datetime import timedelta
+
+    return job.running_since + timedelta(minutes=10) if job.running_since else None
+
+
+def _job_entry(dev: SimAndroidDevice, job: JobState, now: datetime, sdk: int) -> list[str]:
+    app, spec = job.app, job.spec
+    svc = spec.service
+    comp = f"{app.package}/{svc}"
+    required: list[str] = []
+    if spec.needs_charging:
+        required.append("CHARGING")
+    if spec.needs_battery_not_low:
+        required.append("BATTERY_NOT_LOW")
+    if spec.needs_idle:
+        required.append("IDLE")
+    if spec.min_latency_s or spec.workmanager:
+        required.insert(0, "TIMING_DELAY")
+    if spec.needs_network:
+        required.append("CONNECTIVITY")
+    blockers = set(dev.blockers(job))
+    timing_ok = now >= job.next_run_at
+    satisfied = [n for n in required if n not in blockers and (n != "TIMING_DELAY" or timing_ok)]
+    implicit = ["DEVICE_NOT_DOZING", "BACKGROUND_NOT_RESTRICTED"] + (["WITHIN_QUOTA"] if sdk >= 29 else [])
+    satisfied += [n for n in implicit if n not in blockers]
+    unsatisfied = [n for n in required + (["WITHIN_QUOTA"] if sdk >= 29 else []) if n not in satisfied]
+    satisfied = sorted(set(satisfied), key=_ORDER.index)
+    unsatisfied = sorted(set(unsatisfied), key=_ORDER.index)
+    ready = (
+        not unsatisfied
+        and timing_ok
+        and job.running_since is None
+        and "DEVICE_NOT_DOZING" not in blockers
+        and "BACKGROUND_NOT_RESTRICTED" not in blockers
+    )
+    tag = f"*job*/{comp}" + (f"#{spec.job_id}" if spec.workmanager and sdk >= 33 else "")
+    lines = [
+        f"    JOB #u0a{app.app_id}/{spec.job_id}: {_hash(job)} {comp}",
+        f"      u0a{app.app_id} tag={tag}",
+        f"      Source: uid=u0a{app.app_id} user=0 pkg={app.package}",
+        "      JobInfo:",
+        f"        Service: {comp}",
+    ]
+    if spec.period_s:
+        lines.append(f"        PERIODIC: interval=+{int(spec.period_s // 60)}m0s0ms flex=+5m0s0ms")
+    if not spec.workmanager:
+        lines.append("        PERSISTED")
+    lines.append(
+        f"        Requires: charging={str(spec.needs_charging).lower()} "
+        f"batteryNotLow={str(spec.needs_battery_not_low).lower()} deviceIdle={str(spec.needs_idle).lower()}"
+    )
+    if spec.needs_network:
+        lines.append(
+            "        Network type: NetworkRequest [ NONE id=0, [ Capabilities: INTERNET&NOT_RESTRICTED"
+            f"&TRUSTED&VALIDATED Uid: {app.uid}] ]"
+        )
+    lines.append("        Backoff: policy=1 initial=+30s0ms")
+    indent = lambda s: "  " + s  # noqa: E731 - the constraint lines sit under the JOB entry
+    lines.append(indent(_line("Required", required, sdk)))
+    if sdk >= 34:
+        lines.append("      Preferred constraints:")
+    lines.append("      Dynamic constraints:")
+    lines.append(indent(_line("Satisfied", satisfied, sdk)))
+    if sdk >= 29:
+        lines.append(indent(_line("Unsatisfied", unsatisfied, sdk)))
+    lines.append("      Implicit constraints:")
+    lines.append(f"        readyNotDozing: {str('DEVICE_NOT_DOZING' not in blockers).lower()}")
+    lines.append(f"        readyNotRestrictedInBg: {str('BACKGROUND_NOT_RESTRICTED' not in blockers).lower()}")
+    bucket = dev.buckets.get(app.package, 10)
+    lines.append(f"      Standby bucket: {BUCKET_NAMES.get(bucket, 'ACTIVE')}")
+    lines.append(f"      Enqueue time: {_rel(now, job.enqueued_at)}")
+    lines.append(f"      Run time: earliest={_rel(now, job.next_run_at)}, latest=none, original latest=none")
+    if job.num_failures:
+        lines.append(f"      Num failures: {job.num_failures}")
+    if job.last_success:
+        lines.append(f"      Last successful run: {job.last_success:%Y-%m-%d %H:%M:%S}")
+    if job.last_failure:
+        lines.append(f"      Last failed run: {job.last_failure:%Y-%m-%d %H:%M:%S}")
+    if sdk >= 31:
+        lines.append("      Restricted due to: none.")
+    flags = (
+        f"job={str(ready).lower()} user=true "
+        + ("!restricted=true " if sdk >= 30 else "")
+        + f"!pending=true !active={str(job.running_since is None).lower()} !backingup=true comp=true"
+    )
+    lines.append(f"      Ready: {str(ready).lower()} ({flags})")
+    return lines
+
+
+def deviceidle(dev: SimAndroidDevice) -> str:
+    s = dev.state
+    out = [
+        "  Settings:",
+        "    light_after_inactive_to=+3m0s0ms",
+        "    light_idle_to=+5m0s0ms",
+        "    light_max_idle_to=+15m0s0ms",
+        "    inactive_to=+30m0s0ms",
+        "    idle_after_inactive_to=+30m0s0ms",
+        "    idle_to=+1h0m0s0ms",
+        "    max_idle_to=+6h0m0s0ms",
+        "  Whitelist (except idle) system apps:",
+        "    com.android.providers.downloads",
+        "  Whitelist system apps:",
+        "    com.android.phone",
+        f"  mLightEnabled={str(s.light_enabled).lower()}  mDeepEnabled={str(s.deep_enabled).lower()}",
+        f"  mForceIdle={str(s.force_idle).lower()}",
+        f"  mScreenOn={str(s.screen_on).lower()}",
+        "  mScreenLocked=false",
+        f"  mNetworkConnected={str(s.network).lower()}",
+        f"  mCharging={str(s.charging).lower()}",
+        f"  mState={s.deep_state} mLightState={s.light_state}",
+        "  mInactiveTimeout=+30m0s0ms",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def battery(dev: SimAndroidDevice) -> str:
+    s, sdk = dev.state, dev.profile.sdk
+    out = ["Current Battery Service state:"]
+    if s.battery_frozen:
+        out.append("  (UPDATES STOPPED -- use 'reset' to restart)")
+    out += [
+        f"  AC powered: {str(s.plugged == 'ac').lower()}",
+        f"  USB powered: {str(s.plugged == 'usb').lower()}",
+        f"  Wireless powered: {str(s.plugged == 'wireless').lower()}",
+    ]
+    if sdk >= 34:
+        out.append("  Dock powered: false")
+    out += [
+        "  Max charging current: 500000" if s.charging else "  Max charging current: 0",
+        "  Max charging voltage: 5000000" if s.charging else "  Max charging voltage: 0",
+        "  Charge counter: 2810000",
+        f"  status: {2 if s.charging else 3}",
+        "  health: 2",
+        "  present: true",
+        f"  level: {s.level}",
+        "  scale: 100",
+        "  voltage: 4021",
+        "  temperature: 281",
+        "  technology: Li-ion",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def exit_info(dev: SimAndroidDevice, package: str | None) -> str:
+    sdk = dev.profile.sdk
+    out = [
+        "ACTIVITY MANAGER PROCESS EXIT INFO (dumpsys activity exit-info)",
+        f"  Last Timestamp of Persistence Into Persistent Storage: {dev.clock.now():%Y-%m-%d %H:%M:%S.000}",
+    ]
+    by_package: dict[str, list] = {}
+    for rec in dev.exits:
+        if package is None or rec.app.package == package:
+            by_package.setdefault(rec.app.package, []).append(rec)
+    for pkg, records in by_package.items():
+        out.append(f"    package: {pkg}")
+        out.append(f"      Historical Process Exit for uid={records[0].app.uid}")
+        for i, r in enumerate(records):
+            uid = r.app.uid
+            reason = f"{r.reason} ({REASON_NAMES.get(r.reason, 'UNKNOWN')})"
+            sub = f"{r.subreason} ({SUBREASON_NAMES.get(r.subreason, 'UNKNOWN')})"
+            ts = f"{r.ts:%Y-%m-%d %H:%M:%S}.{r.ts.microsecond // 1000:03d}"
+            out.append(f"          ApplicationExitInfo #{i}:")
+            if sdk >= 35:  # Android 15: three lines per record
+                out.append(
+                    f"            timestamp={ts} pid={r.pid} realUid={uid} packageUid={uid} definingUid={uid} user=0"
+                )
+                out.append(f"            process={pkg} reason={reason} subreason={sub} status=0")
+                out.append(
+                    f"            importance={r.importance} pss={r.pss_mb}MB rss={r.rss_mb}MB "
+                    f"description={r.description} state=empty trace=null"
+                )
+            else:
+                out += [
+                    f"            timestamp={ts}",
+                    f"            pid={r.pid}",
+                    f"            realUid={uid}",
+                    f"            packageUid={uid}",
+                    f"            definingUid={uid}",
+                    "            user=0",
+                    f"            process={pkg}",
+                    f"            reason={reason}",
+                ]
+                if sdk >= 31:
+                    out.append(f"            subreason={sub}")
+                out += [
+                    "            status=0",
+                    f"            importance={r.importance}",
+                    f"            pss={r.pss_mb}MB",
+                    f"            rss={r.rss_mb}MB",
+                    f"            description={r.description}",
+                    "            state=empty",
+                    "            trace=null",
+                ]
+    return "\n".join(out) + "\n"
+
+
+def alarm(dev: SimAndroidDevice) -> str:
+    now = dev.clock.now()
+    out = [
+        "Current Alarm Manager state:",
+        f"  nowRTC={int(now.timestamp() * 1000)}={now:%Y-%m-%d %H:%M:%S}",
+        "",
+        f"  Pending alarm batches: {len(dev.profile.apps)}",
+    ]
+    for i, app in enumerate(dev.profile.apps):
+        out.append(
+            f"Batch{{{i:07x} num=1 start={dev.uptime_ms() + 60000 * (i + 1)} end={dev.uptime_ms() + 90000 * (i + 1)}}}:"
+        )
+        out.append(
+            f"    RTC_WAKEUP #0: Alarm{{{i + 1:07x} type 0 origWhen {int(now.timestamp() * 1000) + 60000} "
+            f"{app.package}}}"
+        )
+        out.append(f"      tag=*walarm*:{app.package}/.SyncAlarmReceiver")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,556 @@
+"""The shell of a simulated phone: `sh -c` over the commands bgprobe and users run.
+
+Output and error texts follow each OS version (sources in ../shared/reference/android.md §1):
+`cmd jobscheduler run` prints its errors to stdout on old builds and stderr later, and its exit
+status is not to be trusted; `am set-standby-bucket` knows `restricted` only from Android 11;
+`cmd appops ... RUN_ANY_IN_BACKGROUND` exists from Android 9; an unknown command answers as
+Android's mksh does (`/system/bin/sh: x: inaccessible or not found`, status 127).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+
+from bgprobe.sim.android import dumps
+from bgprobe.sim.android.backend import Writer
+from bgprobe.sim.android.device import BUCKETS, SimAndroidDevice
+from bgprobe.sim.android.logbuf import LogcatOptions, format_entry, parse_logcat_args, render
+
+Result = tuple[str, str, int]  # stdout, stderr, status
+WM_DIAGNOSTICS = "androidx.work.diagnostics.REQUEST_DIAGNOSTICS"
+
+
+class SimAndroidBackend:
+    """AndroidBackend (sim/android/backend.py) for one SimAndroidDevice."""
+
+    def __init__(self, device: SimAndroidDevice) -> None:
+        self.device = device
+        self.serial = device.profile.serial
+        self.bugreports: dict[str, bytes] = {}
+
+    def banner_properties(self) -> dict[str, str]:
+        p = self.device.profile
+        return {"ro.product.name": p.product, "ro.product.model": p.model, "ro.product.device": p.device}
+
+    def read_file(self, path: str) -> bytes | None:
+        if path in self.bugreports:
+            return self.bugreports[path]
+        if path == "/proc/version":
+            return b"Linux version 5.10.198-android13-4 (build@sim) #1 SMP PREEMPT\n"
+        return None
+
+    async def execute(self, command: str, out: Writer, err: Writer) -> int:
+        status = 0
+        for op, words in _split_commands(command):
+            if (op == "&&" and status != 0) or (op == "||" and status == 0):
+                continue
+            words = [w.replace("$?", str(status)) for w in words]
+            status = await self._run_words(words, out, err)
+        return status
+
+    async def _run_words(self, words: list[str], out: Writer, err: Writer) -> int:
+        if not words:
+            return 0
+        if words[0] == "logcat":
+            return await self._logcat(words[1:], out, err)
+        handler = _COMMANDS.get(words[0])
+        if handler is None:
+            await err(f"/system/bin/sh: {words[0]}: inaccessible or not found\n".encode())
+            return 127
+        stdout, stderr, status = handler(self.device, words[1:])
+        if stdout:
+            await out(stdout.encode())
+        if stderr:
+            await err(stderr.encode())
+        return status
+
+    async def _logcat(self, args: list[str], out: Writer, err: Writer) -> int:
+        opts = parse_logcat_args(args)
+        if opts.error:
+            await err((opts.error + "\n").encode())
+            return 1
+        logs = self.device.logs
+        if opts.clear:
+            logs.clear(opts.buffers)
+            return 0
+        entries = logs.snapshot(opts.buffers)
+        if opts.tail is not None:
+            entries = entries[-opts.tail :] if opts.tail else []
+        await out(render(entries, opts).encode())
+        if opts.dump:
+            return 0
+        await _follow(self.device, opts, out)
+        return 0
+
+
+async def _follow(device: SimAndroidDevice, opts: LogcatOptions, out: Writer) -> None:
+    """`logcat` without -d: print new entries until the host closes the stream (task cancelled)."""
+    seen = device.logs.last_seq
+    while True:
+        await device.logs.wait_for_more(timeout=1.0)
+        new = device.logs.snapshot(opts.buffers, after_seq=seen)
+        if new:
+            seen = new[-1].seq
+            await out("".join(format_entry(e, opts.fmt, opts.adverbs) + "\n" for e in new).encode())
+
+
+def _split_commands(command: str) -> list[tuple[str, list[str]]]:
+    """`a; b && c || d` -> [(';', a), ('&&', b), ('||', c)]; quoting as POSIX sh."""
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
+    lexer.whitespace_split = True
+    parts: list[tuple[str, list[str]]] = []
+    op, words = ";", []
+    try:
+        tokens = list(lexer)
+    except ValueError:  # unbalanced quotes: sh reports a syntax error
+        return [(";", ["__syntax_error__", command])]
+    for tok in tokens:
+        if tok in (";", "&&", "||"):
+            parts.append((op, words))
+            op, words = tok, []
+        else:
+            words.append(tok)
+    parts.append((op, words))
+    return parts
+
+
+# -- commands -----------------------------------------------------------------------------------
+Handler = Callable[[SimAndroidDevice, list[str]], Result]
+
+
+def _echo(dev: SimAndroidDevice, args: list[str]) -> Result:
+    return " ".join(args) + "\n", "", 0
+
+
+def _syntax_error(dev: SimAndroidDevice, args: list[str]) -> Result:
+    return "", "/system/bin/sh: syntax error: unmatched quote\n", 1
+
+
+def _getprop(dev: SimAndroidDevice, args: list[str]) -> Result:
+    props = dumps.getprop(dev)
+    if args:
+        return props.get(args[0], args[1] if len(args) > 1 else "") + "\n", "", 0
+    return "".join(f"[{k}]: [{v}]\n" for k, v in sorted(props.items())), "", 0
+
+
+def _dumpsys(dev: SimAndroidDevice, args: list[str]) -> Result:
+    if not args:
+        return "", "", 0
+    service, rest = args[0], args[1:]
+    if service == "jobscheduler":
+        return dumps.jobscheduler(dev, rest[0] if rest else None), "", 0
+    if service == "deviceidle":
+        return _deviceidle(dev, rest)
+    if service == "battery":
+        return _battery(dev, rest)
+    if service == "activity":
+        if rest[:1] == ["exit-info"]:
+            if dev.profile.sdk < 30:
+                return "Bad activity command, or no activities match: exit-info\nUse -h for help.\n", "", 0
+            return dumps.exit_info(dev, rest[1] if len(rest) > 1 else None), "", 0
+        return dumps.exit_info(dev, None) if dev.profile.sdk >= 30 else "", "", 0
+    if service == "alarm":
+        return dumps.alarm(dev), "", 0
+    if service in ("power", "connectivity", "wifi", "usagestats", "appops", "package", "meminfo"):
+        return f"(simulated) {service} dump\n", "", 0
+    return f"Can't find service: {service}\n", "", 0
+
+
+def _deviceidle(dev: SimAndroidDevice, args: list[str]) -> Result:
+    if not args:
+        return dumps.deviceidle(dev), "", 0
+    cmd, rest = args[0], args[1:]
+    which = rest[0] if rest else "deep"
+    s = dev.state
+    if cmd == "force-idle":
+        return dev.force_idle(which) + "\n", "", 0
+    if cmd == "step":
+        return dev.step_idle(which) + "\n", "", 0
+    if cmd == "unforce":
+        return dev.unforce_idle() + "\n", "", 0
+    if cmd == "get":
+        if not rest:
+            return "Argument required\n", "", 0
+        values = {
+            "light": s.light_state,
+            "deep": s.deep_state,
+            "force": str(s.force_idle).lower(),
+            "screen": str(s.screen_on).lower(),
+            "charging": str(s.charging).lower(),
+            "network": str(s.network).lower(),
+            "quick": "false",
+        }
+        if which not in values:
+            return f"Unknown get option: {which}\n", "", 0
+        return values[which] + "\n", "", 0
+    if cmd in ("enable", "disable"):
+        on = cmd == "enable"
+        targets = ("deep", "light") if which == "all" else (which,)
+        lines = []
+        for t in targets:
+            setattr(s, f"{t}_enabled", on)
+            lines.append(
+                f"{t.capitalize()} idle mode {'enabled' if on else 'disabled'}"
+                if t == "deep" or not on
+                else "Light idle mode enable"
+            )  # sic: AOSP prints "enable" here
+        return "\n".join(lines) + "\n", "", 0
+    if cmd == "enabled":
+        return ("1" if (s.deep_enabled if which != "light" else s.light_enabled) else "0") + "\n", "", 0
+    if cmd == "whitelist":
+        if not rest:
+            return "system,com.android.phone,1001\n", "", 0
+        return "".join(f"Added: {p[1:]}\n" if p.startswith("+") else f"Removed: {p[1:]}\n" for p in rest), "", 0
+    return f"Unknown command: {cmd}\n", "", 0
+
+
+def _battery(dev: SimAndroidDevice, args: list[str]) -> Result:
+    if not args or args[0] == "-a":
+        return dumps.battery(dev), "", 0
+    s = dev.state
+    args = [a for a in args if a != "-f"]
+    cmd = args[0]
+    if cmd == "unplug":
+        s.plugged, s.battery_frozen = "", True
+        return "", "", 0
+    if cmd == "reset":
+        s.plugged, s.level, s.battery_frozen = dev.profile.plugged, dev.profile.battery_level, False
+        dev.set_saver(s.saver)  # plugging back in ends saver on real devices: handled by the OS
+        if s.charging:
+            s.saver = False
+            dev._sync_settings()
+        return "", "", 0
+    if cmd == "set" and len(args) == 3:
+        key, value = args[1], args[2]
+        try:
+            number = int(value)
+        except ValueError:
+            return "", f"Bad value: {value}\n", 255
+        if key == "level":
+            s.level = max(0, min(100, number))
+        elif key in ("ac", "usb", "wireless"):
+            s.plugged = key if number else ("" if s.plugged == key else s.plugged)
+        elif key not in ("status", "temp", "present", "counter", "invalid"):
+            return "", f"Unknown set option: {key}\n", 255
+        s.battery_frozen = True
+        return "", "", 0
+    return "", f"Unknown command: {cmd}\n", 255
+
+
+def _cmd(dev: SimAndroidDevice, args: list[str]) -> Result:
+    if not args:
+        return "", "", 0
+    service, rest = args[0], args[1:]
+    if service == "jobscheduler":
+        return _cmd_jobscheduler(dev, rest)
+    if service == "appops":
+        return _appops(dev, rest)
+    if service == "power":
+        if rest[:1] == ["set-mode"] and len(rest) == 2 and rest[1] in ("0", "1"):
+            dev.set_saver(rest[1] == "1")  # the shell command ignores the result: nothing printed
+            return "", "", 0
+        return "", "Error: unknown command\n", 255
+    if service == "connectivity" and rest[:1] == ["airplane-mode"]:
+        if len(rest) == 1:
+            return ("enabled" if dev.state.airplane else "disabled") + "\n", "", 0
+        if rest[1] in ("enable", "disable"):
+            dev.set_network(airplane=rest[1] == "enable")
+            return "", "", 0
+        return "", f"Unsupported argument: {rest[1]}\n", 255
+    if service == "wifi" and rest[:1] == ["set-wifi-enabled"] and len(rest) == 2:
+        dev.set_network(wifi=rest[1] == "enabled")
+        return "", "", 0
+    if service == "phone" and rest[:1] == ["data"] and len(rest) == 2:
+        dev.set_network(data=rest[1] == "enable")
+        return "", "", 0
+    return "", f"cmd: Can't find service: {service}\n", 20
+
+
+def _cmd_jobscheduler(dev: SimAndroidDevice, args: list[str]) -> Result:
+    sdk = dev.profile.sdk
+    if not args:
+        return (
+            "Job scheduler (jobscheduler) commands:\n  help\n  run [-f | --force] [-s | --satisfied] "
+            "[-u | --user USER_ID] PACKAGE JOB_ID\n",
+            "",
+            0,
+        )
+    sub, rest = args[0], args[1:]
+
+    # Android 9 (the "middle" command set) printed errors to stderr already; only 8.x used stdout.
+    def error(text: str) -> Result:
+        return "", text + "\n", 0
+
+    if sub == "run":
+        force = satisfied = False
+        user = "0"
+        positional: list[str] = []
+        it = iter(rest)
+        for a in it:
+            if a in ("-f", "--force"):
+                force = True
+            elif a in ("-s", "--satisfied"):
+                satisfied = True
+            elif a in ("-u", "--user"):
+                user = next(it, "0")
+            elif a in ("-n", "--namespace") and sdk >= 34:
+                next(it, None)
+            elif a.startswith("-"):
+                return error(f"Error: unknown option '{a}'")
+            else:
+                positional.append(a)
+        if force and satisfied:
+            return error("Cannot specify both --force and --satisfied")
+        if len(positional) != 2:
+            return error("Error: package name and job id required")
+        pkg, job_text = positional
+        if not any(a.package == pkg for a in dev.profile.apps):
+            return error(f"Package not found: {pkg} / user {user}")
+        try:
+            job_id = int(job_text)
+        except ValueError:
+            return error(f"Error: invalid job id '{job_text}'")
+        job = dev.jobs.get((pkg, job_id))
+        if job is None:
+            return error(f"Could not find job {job_id} in package {pkg} / user {user}")
+        blockers = [b for b in dev.blockers(job) if b != "WITHIN_QUOTA"]
+        functional = [b for b in blockers if b in ("CONNECTIVITY", "CHARGING", "IDLE", "BATTERY_NOT_LOW")]
+        if not force and functional:
+            return error(
+                f"Job {job_id} in package {pkg} / user {user} has functional constraints but --force not specified"
+            )
+        if job.running_since is None:
+            if job.spec.workmanager and job.num_failures and not force:
+                # WorkManager skips a forced run of backed-off work (WorkerWrapper, DEBUG)
+                app_pid = dev.processes[pkg].pid if pkg in dev.processes else 0
+                dev.log(
+                    "main",
+                    app_pid,
+                    job.app.uid,
+                    "D",
+                    "WM-WorkerWrapper",
+                    f"Delaying execution for {job.spec.worker} because it is being executed before schedule.",
+                )
+            else:
+                dev.start_job(job, forced=True)
+        return ("Running job [FORCED]\n" if force else "Running job\n"), "", 0
+    if sub == "get-job-state" and len(rest) >= 2:
+        job = dev.jobs.get((rest[-2], int(rest[-1]) if rest[-1].isdigit() else -1))
+        if job is None:
+            return error(f"Could not find job {rest[-1]} in package {rest[-2]} / user 0")
+        state = "active" if job.running_since else ("ready" if not dev.blockers(job) else "waiting")
+        return state + "\n", "", 0
+    if sub == "monitor-battery" and rest:
+        dev.state.monitor_battery = rest[0] == "on"
+        return f"Battery monitoring {'enabled' if rest[0] == 'on' else 'disabled'}\n", "", 0
+    if sub == "timeout":
+        for job in dev.jobs.values():
+            if job.running_since and (not rest or job.app.package == rest[0]):
+                dev._timeout(job)
+        return "", "", 0
+    return error(f"Unknown command: {sub}")
+
+
+def _appops(dev: SimAndroidDevice, args: list[str]) -> Result:
+    if len(args) < 2 or args[0] not in ("set", "get"):
+        return "", "Error: unknown command\n", 255
+    op_args = [a for a in args[1:] if not a.startswith("--")]
+    pkg = op_args[0]
+    if not any(a.package == pkg for a in dev.profile.apps):
+        return "", f"Error: Unknown package: {pkg}\n", 255
+    op = op_args[1] if len(op_args) > 1 else None
+    if op is not None and op != "RUN_ANY_IN_BACKGROUND":
+        return "", f"Error: Unknown operation string: {op}\n", 255
+    if op == "RUN_ANY_IN_BACKGROUND" and dev.profile.sdk < 28:
+        return "", f"Error: Unknown operation string: {op}\n", 255
+    if args[0] == "set":
+        if len(op_args) < 3 or op_args[2] not in ("allow", "ignore", "deny", "default", "foreground"):
+            return "", "Error: Mode must be one of allow, ignore, deny, default, foreground\n", 255
+        mode = op_args[2]
+        if mode == "default":
+            dev.run_any_in_background.pop(pkg, None)
+        else:
+            dev.run_any_in_background[pkg] = (mode, dev.clock.now())
+        return "", "", 0
+    entry = dev.run_any_in_background.get(pkg)
+    if entry is None:
+        return "No operations.\nDefault mode: allow\n", "", 0
+    mode, when = entry
+    ago = int((dev.clock.now() - when).total_seconds()) if when else 0
+    return f"RUN_ANY_IN_BACKGROUND: {mode}; time=+{ago // 60}m{ago % 60}s0ms ago\n", "", 0
+
+
+def _am(dev: SimAndroidDevice, args: list[str]) -> Result:
+    if not args:
+        return "Activity manager (activity) commands:\n", "", 0
+    sub, rest = args[0], [a for a in args[1:] if a not in ("--user", "0", "current")]
+    sdk = dev.profile.sdk
+    if sub in ("set-standby-bucket", "get-standby-bucket") and sdk < 28:
+        return "", f"Unknown command: {sub}\n", 255
+    if sub == "set-standby-bucket":
+        if len(rest) < 2:
+            return "", "Error: bucket and package required\n", 255
+        pkg, name = rest[0], rest[1]
+        bucket = _bucket_value(name, sdk)
+        if bucket is None:
+            return "", f"Error: Unknown bucket: {name}\n", 255
+        if any(a.package == pkg for a in dev.profile.apps):
+            dev.buckets[pkg] = bucket
+        return "", "", 0
+    if sub == "get-standby-bucket":
+        if not rest:
+            return "".join(f"{p}: {b}\n" for p, b in dev.buckets.items()), "", 0
+        return f"{dev.buckets.get(rest[0], 50)}\n", "", 0
+    if sub == "force-stop" and rest:
+        dev.force_stop(rest[0], cause=f"from pid {dev.rng.randrange(20000, 30000)}")
+        return "", "", 0
+    if sub == "kill" and rest:
+        proc = dev.processes.get(rest[0])
+        if proc is not None and proc.adj >= 500:
+            dev.kill(rest[0], am_reason="kill background", exit_reason=13, subreason=24, description="kill background")
+        return "", "", 0
+    if sub == "broadcast":
+        return _broadcast(dev, args[1:])
+    return "", f"Unknown command: {sub}\n", 255
+
+
+def _bucket_value(name: str, sdk: int) -> int | None:
+    if name.isdigit():
+        return int(name)
+    names = {k: v for k, v in BUCKETS.items() if k != "restricted" or sdk >= 30}
+    matches = [v for k, v in names.items() if k.startswith(name)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _broadcast(dev: SimAndroidDevice, args: list[str]) -> Result:
+    action = pkg = None
+    it = iter(args)
+    for a in it:
+        if a == "-a":
+            action = next(it, None)
+        elif a == "-p":
+            pkg = next(it, None)
+    intent = f"Intent {{ act={action} flg=0x400000{f' pkg={pkg}' if pkg else ''} }}"
+    out = f"Broadcasting: {intent}\nBroadcast completed: result=0\n"
+    if action == WM_DIAGNOSTICS and pkg:
+        _log_wm_diagnostics(dev, pkg)
+    return out, "", 0
+
+
+def _log_wm_diagnostics(dev: SimAndroidDevice, pkg: str) -> None:
+    """DiagnosticsWorker's tables (WorkManager 2.4+), logged by the app at INFO."""
+    app = next((a for a in dev.profile.apps if a.package == pkg), None)
+    if app is None:
+        return
+    wm_jobs = [j for j in dev.jobs.values() if j.app is app and j.spec.workmanager]
+    if not wm_jobs:
+        return
+    spec0 = wm_jobs[0].spec
+    proc = dev._ensure_process(app, spec0)
+    header = "\n Id \t Class Name\t Job Id\t State\t Unique Name\t Tags\t"
+
+    def rows(states: set[str]) -> str:
+        lines = []
+        for j in wm_jobs:
+            state = (
+                "RUNNING" if j.running_since else ("SUCCEEDED" if j.last_success and not j.num_failures else "ENQUEUED")
+            )
+            if state in states:
+                lines.append(f"{j.spec.work_id}\t {j.spec.worker}\t {j.spec.job_id}\t {state}\t \t {j.spec.worker}\t")
+        return "\n".join(lines)
+
+    for title, states in (
+        ("Recently completed work", {"SUCCEEDED"}),
+        ("Running work", {"RUNNING"}),
+        ("Enqueued work", {"ENQUEUED"}),
+    ):
+        dev.log("main", proc.pid, app.uid, "I", "WM-DiagnosticsWrkr", f"{title}:\n{header}\n{rows(states)}")
+
+
+def _settings(dev: SimAndroidDevice, args: list[str]) -> Result:
+    if (
+        len(args) < 3
+        or args[0] not in ("get", "put", "delete", "list")
+        or args[1] not in ("global", "secure", "system")
+    ):
+        return "", "Invalid command: settings " + " ".join(args) + "\n", 255
+    table = dev.state.settings[args[1]]
+    key = args[2]
+    if args[0] == "get":
+        return table.get(key, "null") + "\n", "", 0
+    if args[0] == "delete":
+        table.pop(key, None)
+        return "Deleted 1 rows\n", "", 0
+    value = args[3] if len(args) > 3 else ""
+    table[key] = value
+    # the few settings the OS acts on
+    if args[1] == "global" and key == "low_power":
+        dev.set_saver(value == "1")
+    elif args[1] == "global" and key == "airplane_mode_on":
+        pass  # needs the AIRPLANE_MODE broadcast, which the shell may not send (reference §1.9)
+    return "", "", 0
+
+
+def _svc(dev: SimAndroidDevice, args: list[str]) -> Result:
+    if len(args) >= 2 and args[0] in ("wifi", "data") and args[1] in ("enable", "disable"):
+        on = args[1] == "enable"
+        dev.set_network(**({"wifi": on} if args[0] == "wifi" else {"data": on}))
+        return "", "", 0
+    if args[:1] == ["wifi"]:
+        return "usage: svc wifi [enable|disable]\n", "", 0
+    return "Available commands:\n    data\n    wifi\n    power\n    usb\n", "", 0
+
+
+def _pm(dev: SimAndroidDevice, args: list[str]) -> Result:
+    if args[:2] == ["list", "packages"]:
+        return "".join(f"package:{a.package}\n" for a in dev.profile.apps), "", 0
+    if args[:1] == ["path"] and len(args) > 1:
+        if any(a.package == args[1] for a in dev.profile.apps):
+            return f"package:/data/app/{args[1]}-1/base.apk\n", "", 0
+        return "", "", 1
+    return "", f"Unknown command: {' '.join(args[:1])}\n", 255
+
+
+def _true(dev: SimAndroidDevice, args: list[str]) -> Result:
+    return "", "", 0
+
+
+def _false(dev: SimAndroidDevice, args: list[str]) -> Result:
+    return "", "", 1
+
+
+def _exit(dev: SimAndroidDevice, args: list[str]) -> Result:
+    return "", "", int(args[0]) if args and args[0].isdigit() else 0
+
+
+def _id(dev: SimAndroidDevice, args: list[str]) -> Result:
+    return "uid=2000(shell) gid=2000(shell) groups=2000(shell),1004(input),1007(log),1011(adb)\n", "", 0
+
+
+def _input(dev: SimAndroidDevice, args: list[str]) -> Result:
+    if args[:2] == ["keyevent", "26"] or args[:2] == ["keyevent", "KEYCODE_POWER"]:
+        dev.state.screen_on = not dev.state.screen_on
+    elif args[:2] in (["keyevent", "224"], ["keyevent", "KEYCODE_WAKEUP"]):
+        dev.state.screen_on = True
+    elif args[:2] in (["keyevent", "223"], ["keyevent", "KEYCODE_SLEEP"]):
+        dev.state.screen_on = False
+    return "", "", 0
+
+
+_COMMANDS: dict[str, Handler] = {
+    "echo": _echo,
+    "getprop": _getprop,
+    "dumpsys": _dumpsys,
+    "cmd": _cmd,
+    "am": _am,
+    "settings": _settings,
+    "svc": _svc,
+    "pm": _pm,
+    "true": _true,
+    "false": _false,
+    "exit": _exit,
+    "id": _id,
+    "input": _input,
+    "__syntax_error__": _syntax_error,
+}
