@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
