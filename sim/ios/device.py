@@ -1,0 +1,620 @@
+"""The behaviour of one simulated iPhone: BGTask scheduling by dasd, app launches by runningboardd,
+expiry warnings, jetsam and watchdog kills, and the crash-report store they fill.
+
+Driven by a SimClock (hours pass in seconds) and a seeded random.Random, so two runs with the same
+seed and the same injected faults emit the same sequence of messages. The wire services
+(services.py) only read from here: `records()` for the log streams, `crash_store` for AFC.
+
+Threading: everything runs on the simulator's event loop. The public fault-injection and condition
+methods may also be called from another thread (a test, a CLI); they then hop onto the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import random
+import uuid
+import zlib
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from ..clock import SimClock
+from . import formats as fmt
+from .formats import LogRecord, PolicyResponse
+from .profiles import AppProfile, BgTaskSpec, DeviceProfile
+
+T = TypeVar("T")
+
+THERMAL_STATES = ("ThermalFair", "ThermalSerious", "ThermalCritical")
+NETWORK_DEAD = "SlowNetwork100PctLoss"
+
+BG_FRAMEWORK = "/System/Library/Frameworks/BackgroundTasks.framework/BackgroundTasks"
+UIKIT_CORE = "/System/Library/PrivateFrameworks/UIKitCore.framework/UIKitCore"
+
+
+@dataclass(frozen=True)
+class _Proc:
+    name: str
+    pid: int
+    path: str
+    image: str
+
+
+@dataclass
+class CrashFile:
+    data: bytes
+    mtime: datetime
+
+
+class CrashStore:
+    """The CrashReporter directory as AFC (com.apple.crashreportcopymobile) sees it: its root is "/"."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, CrashFile] = {}  # "/JetsamEvent-….ips" -> contents
+
+    def add(self, name: str, data: bytes, mtime: datetime) -> str:
+        path = "/" + name.lstrip("/")
+        self.files[path] = CrashFile(data, mtime)
+        return path
+
+    @staticmethod
+    def _norm(path: str) -> str:
+        parts = [p for p in path.split("/") if p and p != "."]
+        return "/" + "/".join(parts)
+
+    def is_dir(self, path: str) -> bool:
+        p = self._norm(path)
+        return p == "/" or any(f.startswith(p + "/") for f in self.files)
+
+    def get(self, path: str) -> CrashFile | None:
+        return self.files.get(self._norm(path))
+
+    def listdir(self, path: str) -> list[str]:
+        p = self._norm(path).rstrip("/") + "/"
+        names = {f[len(p) :].split("/")[0] for f in self.files if f.startswith(p)}
+        return sorted(names)
+
+    def remove(self, path: str) -> bool:
+        return self.files.pop(self._norm(path), None) is not None
+
+
+@dataclass
+class _Activity:
+    spec: BgTaskSpec
+    app: AppProfile
+    name: str  # bgProcessing-<id>:FA2FB9
+    earliest: datetime
+    next_eval: datetime
+    running: bool = False
+
+
+@dataclass
+class _AppState:
+    pid: int = 0  # 0: not running
+    active: bool = False  # holds a runningboard BackgroundActive assertion
+    bg_task_no: int = 0
+    deferrals: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SimulatedIPhone:
+    """One iPhone. Conditions are plain attributes; change them with `set_conditions()` (thread-safe)."""
+
+    def __init__(self, profile: DeviceProfile, clock: SimClock, seed: int = 0, history: int = 5000) -> None:
+        self.profile = profile
+        self.clock = clock
+        self.rng = random.Random(zlib.crc32(f"{seed}:{profile.udid}".encode()))
+        self.crash_store = CrashStore()
+        self.history: deque[LogRecord] = deque(maxlen=history)
+        # conditions (DVT ConditionInducer ids, Settings toggles, pressure)
+        self.network: str | None = None
+        self.thermal: str | None = None
+        self.low_power = False
+        self.background_app_refresh = True
+        self.memory_pressure = False
+        self.charging = False
+        self.battery_level = self.rng.randint(35, 95)
+        self.tick_seconds = 30.0  # device seconds between dasd evaluation rounds
+        self._seq = 0
+        self._subscribers: set[asyncio.Queue[LogRecord | None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._boot_uptime = float(self.rng.randint(3_600, 200_000))
+        self._reports = 0
+        self._next_pid = self.rng.randint(400, 900)
+        self._assertion_no = self.rng.randint(1000, 4000)
+        rb_pid = self.rng.randint(28, 40)
+        sb_pid = self.rng.randint(50, 70)
+        self.procs = {
+            "kernel": _Proc("kernel", 0, "/kernel", "/kernel"),
+            "runningboardd": _Proc(
+                "runningboardd", rb_pid, "/usr/libexec/runningboardd",
+                "/System/Library/PrivateFrameworks/RunningBoard.framework/RunningBoard",
+            ),
+            "SpringBoard": _Proc(
+                "SpringBoard", sb_pid, "/System/Library/CoreServices/SpringBoard.app/SpringBoard",
+                "/System/Library/CoreServices/SpringBoard.app/SpringBoard",
+            ),
+            "dasd": _Proc(
+                "dasd", self.rng.randint(100, 140), "/usr/libexec/dasd",
+                "/System/Library/PrivateFrameworks/DuetActivityScheduler.framework/DuetActivityScheduler",
+            ),
+            "osanalyticshelper": _Proc(
+                "osanalyticshelper", self.rng.randint(300, 390), "/usr/libexec/osanalyticshelper",
+                "/System/Library/PrivateFrameworks/OSAnalytics.framework/OSAnalytics",
+            ),
+        }
+        self._stopping = False
+        # the apps ran in the foreground earlier and are suspended now: they have pids
+        self._apps = {a.bundle_id: _AppState(pid=self._new_pid()) for a in profile.apps}
+        self._app_uuid = {a.bundle_id: str(uuid.UUID(int=self.rng.getrandbits(128))).upper() for a in profile.apps}
+        self._activities: dict[str, _Activity] = {}  # task identifier -> pending/running activity
+
+    # ------------------------------------------------------------------ identity
+
+    @property
+    def udid(self) -> str:
+        return self.profile.udid
+
+    def uptime(self) -> float:
+        return self._boot_uptime + self.clock.elapsed()
+
+    # ------------------------------------------------------------------ log stream
+
+    def emit(self, proc: _Proc, message: str, level: str = "Notice", image: str | None = None,
+             subsystem: str = "", category: str = "") -> LogRecord:
+        self._seq += 1
+        rec = LogRecord(self._seq, self.clock.now(), proc.name, proc.pid, proc.path, image or proc.image,
+                        message, level, subsystem, category)
+        self.history.append(rec)
+        for q in list(self._subscribers):
+            if q.full():  # a stalled reader loses its oldest lines, never blocks the device
+                q.get_nowait()
+            q.put_nowait(rec)
+        return rec
+
+    async def records(self) -> AsyncIterator[LogRecord]:
+        """Live log records from now on (what a freshly opened relay sees); ends when the device stops."""
+        q: asyncio.Queue[LogRecord | None] = asyncio.Queue(maxsize=20_000)
+        self._subscribers.add(q)
+        try:
+            while (rec := await q.get()) is not None:
+                yield rec
+        finally:
+            self._subscribers.discard(q)
+
+    async def syslog_lines(self) -> AsyncIterator[tuple[datetime, str]]:
+        """(timestamp, syslog_relay text line) pairs, timestamps from the SimClock."""
+        async for rec in self.records():
+            yield rec.time, fmt.syslog_relay_line(rec, self.profile.hostname)
+
+    def close_streams(self) -> None:
+        for q in list(self._subscribers):
+            if q.full():
+                q.get_nowait()
+            q.put_nowait(None)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def run(self) -> None:
+        """The device's life: apps submit their tasks, then dasd evaluates them every tick."""
+        self._loop = asyncio.get_running_loop()
+        try:
+            for app in self.profile.apps:
+                for spec in app.tasks:
+                    self._submit(app, spec, first=True)
+            while True:
+                await self.clock.sleep(self.tick_seconds * self.rng.uniform(0.5, 1.5))
+                self._tick()
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self._stopping = True
+            for t in list(self._tasks):
+                t.cancel()
+            self.close_streams()
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        """Run `fn` on the device's loop; called from another thread, wait for its result."""
+        loop = self._loop
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is None or running is loop or not loop.is_running():
+            return fn()
+        fut: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                fut.set_result(fn())
+            except BaseException as e:
+                fut.set_exception(e)
+
+        loop.call_soon_threadsafe(run)
+        return fut.result(timeout=10)
+
+    # ------------------------------------------------------------------ conditions
+
+    def set_conditions(self, **changes: Any) -> None:
+        """network=<ConditionInducer profile id>|None, thermal=ThermalFair|ThermalSerious|ThermalCritical|None,
+        low_power, background_app_refresh, memory_pressure, charging, battery_level."""
+        allowed = {"network", "thermal", "low_power", "background_app_refresh", "memory_pressure", "charging",
+                   "battery_level"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"unknown condition(s): {sorted(unknown)}")
+        if changes.get("thermal") not in (None, *THERMAL_STATES):
+            raise ValueError(f"thermal must be one of {THERMAL_STATES} or None")
+
+        def apply() -> None:
+            for k, v in changes.items():
+                setattr(self, k, v)
+
+        self._call(apply)
+
+    # ------------------------------------------------------------------ scheduling (dasd)
+
+    def _activity_name(self, spec: BgTaskSpec) -> str:
+        return f"{spec.activity_prefix}-{spec.identifier}:{self.rng.getrandbits(24):06X}"
+
+    def _bg(self, app: AppProfile, message: str) -> None:
+        """A BackgroundTasks-framework line from inside the app (subsystem/category as os_log tags them)."""
+        self.emit(self._app_proc(app, BG_FRAMEWORK), message, subsystem="com.apple.BackgroundTasks",
+                  category="Framework")
+
+    def _new_pid(self) -> int:
+        self._next_pid += self.rng.randint(3, 40)
+        return self._next_pid
+
+    def _ensure_pid(self, app: AppProfile) -> int:
+        st = self._apps[app.bundle_id]
+        if not st.pid:
+            st.pid = self._new_pid()
+        return st.pid
+
+    def _app_proc(self, app: AppProfile, image: str | None = None) -> _Proc:
+        pid = self._ensure_pid(app)
+        container = f"/private/var/containers/Bundle/Application/{self._app_uuid[app.bundle_id]}"
+        path = f"{container}/{app.executable}.app/{app.executable}"
+        return _Proc(app.executable, pid, path, image or path)
+
+    def _submit(self, app: AppProfile, spec: BgTaskSpec, first: bool = False) -> str:
+        now = self.clock.now()
+        earliest = now + timedelta(seconds=spec.interval_seconds * (self.rng.uniform(0.05, 0.3) if first else 1))
+        self._bg(app, fmt.bg_submit(spec.kind, spec.identifier, earliest, spec.requires_power, spec.requires_network))
+        dasd = self.procs["dasd"]
+        old = self._activities.get(spec.identifier)
+        if old is not None and not old.running:
+            # a resubmission replaces the pending request (sample: Canceling … then Submitted)
+            self.emit(dasd, fmt.dasd_canceling([old.name]))
+            self.emit(dasd, fmt.dasd_canceled(old.name))
+        act = _Activity(spec, app, self._activity_name(spec), earliest, earliest)
+        self._activities[spec.identifier] = act
+        self.emit(dasd, fmt.dasd_submitted(act.name))
+        return act.name
+
+    def _blockers(self, act: _Activity) -> list[PolicyResponse]:
+        """Why dasd would not run this activity now (empty: it may run)."""
+        spec = act.spec
+        out: list[PolicyResponse] = []
+        if spec.kind == "processing" and self.thermal in ("ThermalSerious", "ThermalCritical"):
+            out.append(PolicyResponse("ThermalPolicy", 5.0, "Must Not Proceed", 0.0))
+        if self.low_power:
+            # Low Power Mode stops background app refresh and discretionary processing alike
+            out.append(PolicyResponse("LowPowerModePolicy", 5.0, "Must Not Proceed", 0.0))
+        if spec.kind == "refresh" and not self.background_app_refresh:
+            out.append(PolicyResponse("BackgroundAppRefreshPolicy", 5.0, "Must Not Proceed", 0.0))
+        if spec.requires_network and self.network == NETWORK_DEAD:
+            out.append(PolicyResponse("NetworkQualityPolicy", 5.0, "Must Not Proceed", 0.0))
+        if spec.requires_power and not self.charging:
+            out.append(PolicyResponse("ChargerPluggedInPolicy", 5.0, "Must Not Proceed", 0.0))
+        return out
+
+    def _tick(self) -> None:
+        now = self.clock.now()
+        dasd = self.procs["dasd"]
+        due = [a for a in self._activities.values() if not a.running and a.next_eval <= now]
+        for act in due:
+            blockers = self._blockers(act)
+            if blockers:
+                self.emit(dasd, fmt.dasd_policy(act.name, blockers, "Must Not Proceed", 0.0))
+                self._apps[act.app.bundle_id].deferrals += 1
+                act.next_eval = now + timedelta(seconds=300)
+                continue
+            score = round(self.rng.uniform(0.55, 0.95), 6)
+            self.emit(dasd, fmt.dasd_policy(
+                act.name, [PolicyResponse("DeviceActivityPolicy", 5.0, "Can Proceed", 0.05)], "Can Proceed", score))
+            others = [o for o in self._activities.values() if o is not act and o.spec.kind == act.spec.kind]
+            if others and self.rng.random() < 0.3:
+                self.emit(dasd, fmt.dasd_compatibility(act.name, others[0].name))
+            act.running = True
+            self._spawn(self._run_activity(act))
+        if self.memory_pressure and self.rng.random() < 0.15:
+            running = [a for a in self.profile.apps if self._apps[a.bundle_id].active]
+            if running:
+                self._jetsam(self.rng.choice(running), "vm-pageshortage")
+
+    # ------------------------------------------------------------------ running a task
+
+    def _launch(self, app: AppProfile) -> int:
+        """Bring the app to background-running: launch it if needed, grant the BackgroundActive assertion."""
+        st = self._apps[app.bundle_id]
+        pid = self._ensure_pid(app)
+        if st.active:
+            return pid
+        st.active = True
+        bundle = app.bundle_id
+        rb, sb = self.procs["runningboardd"], self.procs["SpringBoard"]
+        self._assertion_no += 1
+        aid = f"{rb.pid}-{sb.pid}-{self._assertion_no}"
+        self.emit(sb, fmt.sb_process_state(bundle, pid, 0x281A00000 + self.rng.getrandbits(20) * 0x20))
+        self.emit(rb, fmt.rb_acquiring(bundle, pid, sb.pid, aid))
+        self.emit(rb, fmt.rb_created_active(bundle, pid, aid))
+        self.emit(rb, fmt.rb_jetsam_priority(bundle, pid))
+        self.emit(rb, fmt.rb_darwin_role(bundle, pid))
+        self.emit(rb, fmt.rb_calculated_state(bundle))
+        return pid
+
+    async def _run_activity(self, act: _Activity) -> None:
+        app, spec = act.app, act.spec
+        st = self._apps[app.bundle_id]
+        pid = self._launch(app)
+        self._bg(app, fmt.bg_launched([act.name]))
+        self._bg(app, fmt.bg_starting(spec.identifier))
+        allowance = 30.0 if spec.kind == "refresh" else 180.0
+        work = spec.work_seconds * self.rng.uniform(0.7, 1.6)
+        p_jetsam = 0.03 * (4 if self.memory_pressure else 1)
+        over_limit = app.footprint_mb > app.memory_limit_mb or (
+            app.footprint_mb * 1.1 > app.memory_limit_mb and self.rng.random() < 0.5)
+        try:
+            if app.leaks_background_task:
+                st.bg_task_no += 1
+                await self.clock.sleep(min(work, allowance, 31.0))
+                if st.pid != pid:
+                    return
+                self.emit(self._app_proc(app, UIKIT_CORE),
+                          fmt.uikit_created_over_30s(st.bg_task_no, self._bg_task_name(app)),
+                          subsystem="com.apple.UIKit", category="BackgroundTask")
+            await self.clock.sleep(max(0.0, min(work, allowance) - (31.0 if app.leaks_background_task else 0.0)))
+            if st.pid != pid:  # killed meanwhile (injection, pressure)
+                return
+            if over_limit or self.rng.random() < p_jetsam:
+                self._jetsam(app, "per-process-limit" if over_limit else "vm-pageshortage")
+                return
+            if work > allowance or app.leaks_background_task:
+                self._bg(app, fmt.bg_will_expire([act.name]))
+                self._bg(app, fmt.bg_expiring(spec.identifier))
+                if app.leaks_background_task:
+                    self.emit(self._app_proc(app, UIKIT_CORE),
+                              fmt.uikit_not_ended(0x280800000 + self.rng.getrandbits(20) * 0x40, st.bg_task_no,
+                                                  self._bg_task_name(app), int(self.uptime()) - 44, 44),
+                              subsystem="com.apple.UIKit", category="BackgroundTask")
+                    if self.rng.random() < 0.5:
+                        await self.clock.sleep(5)
+                        if st.pid == pid:
+                            self._watchdog(app)
+                        return
+                self._bg(app, fmt.bg_complete(spec.identifier, False))
+            else:
+                self._bg(app, fmt.bg_complete(spec.identifier, True))
+        finally:
+            act.running = False
+            st.active = False  # task done: the app suspends
+            if self._activities.get(spec.identifier) is act:
+                del self._activities[spec.identifier]
+            if not self._stopping:
+                # the handler resubmits its next request (a killed app does so when next launched)
+                self._submit(app, spec)
+
+    @staticmethod
+    def _bg_task_name(app: AppProfile) -> str:
+        return f"Called by {app.executable}, from -[BackgroundTaskManager createBackgroundTask]"
+
+    # ------------------------------------------------------------------ kills and reports
+
+    def _kill(self, app: AppProfile) -> int:
+        st = self._apps[app.bundle_id]
+        pid = st.pid
+        rb = self.procs["runningboardd"]
+        self.emit(rb, fmt.rb_termination(app.bundle_id, pid))
+        self.emit(rb, fmt.rb_removing(app.bundle_id, pid))
+        st.pid = 0
+        st.active = False
+        return pid
+
+    def _saved(self, bug_type: str, kind: str, name: str) -> None:
+        self._reports += 1
+        self.emit(self.procs["osanalyticshelper"],
+                  fmt.osanalytics_saved(bug_type, kind, f"{fmt.CRASH_DIR}/{name}", min(self._reports, 25)))
+
+    def _jetsam(self, app: AppProfile, reason: str) -> str:
+        self._launch(app)  # an injected kill of a suspended/non-running app launches it first
+        st = self._apps[app.bundle_id]
+        pid = st.pid
+        kernel = self.procs["kernel"]
+        page = 16384
+        rpages = int(app.footprint_mb * 1024 * 1024 / page)
+        if reason == "per-process-limit":
+            self.emit(kernel, fmt.kernel_exceeded_limit(app.memory_limit_mb))
+            how = "killing_specific_process"
+        else:
+            how = "killing_top_process"
+        free_pages = self.rng.randint(800, 4000)
+        self.emit(kernel, fmt.kernel_killing(self.uptime(), how, pid, app.executable, reason, 3,
+                                             rpages * page // 1024, free_pages))
+        self._kill(app)
+        now = self.clock.now()
+        name = f"JetsamEvent-{now:%Y-%m-%d-%H%M%S}.ips"
+        while self.crash_store.get(name):
+            name = name.replace(".ips", "-1.ips")
+        self.crash_store.add(name, self._jetsam_report(app, pid, reason, rpages, free_pages, now), now)
+        self._saved("298", "JetsamEvent", name)
+        return name
+
+    def _process_entry(self, pid: int, name: str, states: list[str], prio: int, rpages: int,
+                       reason: str | None = None) -> dict[str, Any]:
+        """Keys of the KSCrash issue #278 entry; iOS 17+ adds the fixture's physicalPages/csFlags/
+        "freeze_skip_reason:" (the iOS 27 fixture is the only newer evidence)."""
+        e: dict[str, Any] = {
+            "uuid": str(uuid.UUID(int=self.rng.getrandbits(128))),
+            "states": states,
+            "lifetimeMax": rpages + self.rng.randint(0, 200),
+            "age": self.rng.randint(10**9, 10**12),
+            "purgeable": 0,
+            "fds": self.rng.randint(20, 200),
+            "genCount": 0,
+            "coalition": self.rng.randint(100, 900),
+            "rpages": rpages,
+            "priority": prio,
+            "pid": pid,
+            "idleDelta": self.rng.randint(1, 5000),
+            "name": name[:32],
+            "cpuTime": round(self.rng.uniform(0.1, 60.0), 6),
+        }
+        if reason is not None:
+            e["reason"] = reason
+            e["killDelta"] = self.rng.randint(1000, 20000)
+        if self.profile.major >= 17:
+            e["csFlags"] = 570434305
+            e["freeze_skip_reason:"] = "none"
+            e["physicalPages"] = {"internal": [int(rpages * 0.7), int(rpages * 0.3)]}
+        return e
+
+    def _jetsam_report(self, app: AppProfile, pid: int, reason: str, rpages: int, free: int, now: datetime) -> bytes:
+        p = self.profile
+        incident = str(uuid.UUID(int=self.rng.getrandbits(128))).upper()
+        processes = [
+            self._process_entry(76, "backboardd", ["active"], 170, 19240),
+            self._process_entry(self.procs["SpringBoard"].pid, "SpringBoard", ["active"], 180, 24211),
+            self._process_entry(self.procs["dasd"].pid, "dasd", ["daemon"], 40, 1620),
+            self._process_entry(pid, app.executable, ["suspended"] if reason != "per-process-limit" else ["active"],
+                                3, rpages, reason),
+        ]
+        largest = max(processes, key=lambda e: e["rpages"])["name"]
+        header = {"bug_type": "298", "timestamp": fmt.ips_timestamp(now), "os_version": p.os_string,
+                  "incident_id": incident}
+        body = {
+            "crashReporterKey": f"{zlib.crc32(p.udid.encode()):08x}" * 5,
+            "kernel": p.kernel,
+            "product": p.product_type,
+            "incident": incident,
+            "date": fmt.ips_timestamp(now),
+            "build": p.os_string,
+            "timeDelta": self.rng.randint(1, 12),
+            "bug_type": "298",
+            "memoryStatus": {
+                "compressorSize": self.rng.randint(40000, 120000),
+                "compressions": self.rng.randint(10**6, 10**7),
+                "decompressions": self.rng.randint(10**5, 10**6),
+                "pageSize": 16384,
+                "largestZone": "APFS_4K_OBJS",
+                "largestZoneSize": 196640768,
+                "uncompressed": self.rng.randint(100000, 300000),
+                "zoneMapSize": 601161728,
+                "zoneMapCap": 4515479552,
+                "memoryPages": {"active": 195361, "free": free, "wired": 244813, "anonymous": 209999,
+                                "fileBacked": 180593, "inactive": 150210, "purgeable": 1203, "speculative": 3104,
+                                "throttled": 0},
+            },
+            "largestProcess": largest,
+            "genCounter": self._reports,
+            "processes": processes,
+        }
+        return fmt.jetsam_ips(header, body)
+
+    def _watchdog(self, app: AppProfile, event: str = "scene-update") -> str:
+        self._launch(app)
+        pid = self._kill(app)
+        now = self.clock.now()
+        name = f"{app.executable}-{now:%Y-%m-%d-%H%M%S}.ips"
+        while self.crash_store.get(name):
+            name = name.replace(".ips", "-1.ips")
+        self.crash_store.add(name, self._watchdog_report(app, pid, event, now), now)
+        self._saved("309", "<private>", name)
+        return name
+
+    def _watchdog_report(self, app: AppProfile, pid: int, event: str, now: datetime) -> bytes:
+        p = self.profile
+        incident = str(uuid.UUID(int=self.rng.getrandbits(128))).upper()
+        cpu = event == "scene-create"  # covid19radar sample: CPU allowance; pocket-casts: wall clock
+        allowance = 3.37 if cpu else 10.0
+        stats = (
+            "Elapsed total CPU time (seconds): 7.780 (user 5.000, system 2.780), 13% CPU",
+            "Elapsed application CPU time (seconds): 0.177, 0% CPU",
+        )
+        header = {
+            "app_name": app.executable, "timestamp": fmt.ips_timestamp(now), "app_version": app.version,
+            "slice_uuid": str(uuid.UUID(int=self.rng.getrandbits(128))), "adam_id": "0", "build_version": "1",
+            "platform": 2, "bundleID": app.bundle_id, "share_with_app_devs": 0, "is_first_party": 0,
+            "bug_type": "309", "os_version": p.os_string, "roots_installed": 0, "name": app.executable,
+            "incident_id": incident,
+        }
+        path = self._app_proc(app).path
+        body = {
+            "uptime": int(self.uptime()),
+            "procRole": "Background",
+            "version": 2,
+            "userID": 501,
+            "deployVersion": 210,
+            "modelCode": p.product_type,
+            "coalitionID": self.rng.randint(100, 900),
+            "osVersion": {"isEmbedded": True, "train": f"iPhone OS {p.product_version}", "releaseType": "User",
+                          "build": p.build_version},
+            "captureTime": f"{now:%Y-%m-%d %H:%M:%S}.{now.microsecond // 100:04d} {fmt.tz_suffix(now)}",
+            "incident": incident,
+            "pid": pid,
+            "cpuType": "ARM-64",
+            "procName": app.executable,
+            "procPath": path,
+            "bundleInfo": {"CFBundleShortVersionString": app.version, "CFBundleVersion": "1",
+                           "CFBundleIdentifier": app.bundle_id},
+            "parentProc": "launchd",
+            "parentPid": 1,
+            "exception": {"codes": "0x0000000000000000, 0x0000000000000000", "rawCodes": [0, 0],
+                          "type": "EXC_CRASH", "signal": "SIGKILL"},
+            "termination": {"code": 2343432205, "flags": 6, "namespace": "FRONTBOARD",
+                            "reasons": fmt.watchdog_reasons(event, app.bundle_id, pid, cpu, allowance, stats)},
+            "faultingThread": 0,
+            "threads": [{"triggered": True, "id": self.rng.randint(10**6, 10**7), "queue": "com.apple.main-thread",
+                         "frames": []}],
+            "usedImages": [],
+        }
+        return fmt.crash_ips(header, body)
+
+    # ------------------------------------------------------------------ public fault injection
+
+    def submit_task(self, bundle: str, task_id: str) -> str:
+        """The app submits (or resubmits) `task_id`; returns the new DAS activity name."""
+        app = self.profile.app(bundle)
+        spec = next((t for t in app.tasks if t.identifier == task_id), None)
+        if spec is None:
+            raise KeyError(f"{task_id} is not a BGTask identifier of {bundle}")
+        return self._call(lambda: self._submit(app, spec))
+
+    def inject_jetsam(self, bundle: str, reason: str = "per-process-limit") -> str:
+        """Kill `bundle` by jetsam now; returns the JetsamEvent .ips file name added to the crash store."""
+        app = self.profile.app(bundle)
+        return self._call(lambda: self._jetsam(app, reason))
+
+    def inject_watchdog(self, bundle: str, event: str = "scene-update") -> str:
+        """Kill `bundle` with 0x8badf00d now; returns the watchdog .ips file name."""
+        app = self.profile.app(bundle)
+        return self._call(lambda: self._watchdog(app, event))
+
+    def deferrals(self, bundle: str) -> int:
+        return self._apps[bundle].deferrals
+
+    def pid_list(self) -> dict[int, str]:
+        out = {p.pid: p.name for p in self.procs.values()}
+        out.update({st.pid: self.profile.app(b).executable for b, st in self._apps.items() if st.pid})
+        return out
