@@ -134,7 +134,7 @@ def dasd_policy(activity: str, responses: list[PolicyResponse], final: str, fina
         f"response: {{Decision: {r.decision}, Score: {r.score:.2f}}}}}"
         for r in responses
     )
-    total = sum(r.weight * r.score for r in responses) + 24.81
+    total = sum(r.weight * r.score for r in responses) + 24.61  # the sample: 24.86 with one 5 x 0.05 policy
     denominator = sum(r.weight for r in responses) + 24.61
     return (
         f"{activity}:[\n{body}\n ] sumScores:{total:.6f}, denominator:{denominator:.6f}, "
