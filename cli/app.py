@@ -6,8 +6,12 @@ import sys
 
 import click
 import typer
+from bgprobe.cli import devices as devices_cmd
+from bgprobe.cli import jobs as jobs_cmd
 from bgprobe.cli import scan as scan_cmd
 from bgprobe.cli import sim as sim_cmd
+from bgprobe.cli import state as state_cmd
+from bgprobe.cli import watch as watch_cmd
 from bgprobe.cli.console import Output
 from bgprobe.collectors.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, BgprobeError
 
@@ -30,6 +34,13 @@ def _root(
     ctx.obj = Output.create(no_color=no_color, verbose=verbose)
 
 
+app.command("devices")(devices_cmd.devices)
+app.command("info", no_args_is_help=True)(devices_cmd.info)
+app.command("jobs", no_args_is_help=True)(jobs_cmd.jobs)
+app.command("trigger", no_args_is_help=True)(jobs_cmd.trigger_cmd)
+app.add_typer(state_cmd.app, name="state")
+app.command("restore")(state_cmd.restore)
+app.command("watch")(watch_cmd.watch)
 app.command("scan", no_args_is_help=True)(scan_cmd.scan)
 app.add_typer(sim_cmd.app, name="sim")
 

@@ -156,9 +156,13 @@ class SimFleet:
             return None, []
         from bgprobe.sim.ios.fleet import IosSimulator
 
-        self.ios_sim = IosSimulator(count=self.ios_count, clock=self.clock, seed=self.seed, loop_thread=self.loop)
+        # The iPhones share the fleet's clock, so their logs line up with the Android ones.
+        self.ios_sim = IosSimulator(self.ios_count, speed=self.clock.speed, seed=self.seed, clock=self.clock)
         address = self.ios_sim.start()
-        infos = [IosInfo(d["udid"], d["name"], d["version"], d["product_type"]) for d in self.ios_sim.describe()]
+        infos = []
+        for udid in self.ios_sim.udids:
+            p = self.ios_sim.device(udid).profile
+            infos.append(IosInfo(udid, p.name, p.product_version, p.product_type))
         return address, infos
 
     def _adb(self, *args: str, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:

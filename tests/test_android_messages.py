@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from conftest import scan
+from tests.helpers import scan
 
 PREFIX = "10-30 13:27:55.958  1702  1970 I "
 

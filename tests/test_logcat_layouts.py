@@ -8,7 +8,8 @@ from datetime import date
 
 import pytest
 from bgprobe.collectors.parsers.logcat import YearHint, iso_timestamp, parse_line
-from conftest import scan
+
+from tests.helpers import scan
 
 KILL = "Killing 14231:com.google.android.cellbroadcastreceiver/u0a227 (adj 975): empty #33"
 YEARS = YearHint(date(2021, 11, 2))

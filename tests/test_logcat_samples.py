@@ -3,7 +3,7 @@ gives the right events through the same path as `bgprobe scan`."""
 
 from __future__ import annotations
 
-from conftest import ANDROID_SAMPLES, scan
+from tests.helpers import ANDROID_SAMPLES, scan
 
 
 def by_kind(events, kind):

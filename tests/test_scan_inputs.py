@@ -6,7 +6,7 @@ import gzip
 import json
 import zipfile
 
-from conftest import ANDROID_SAMPLES, EXAMPLE_BUGREPORT, run_cli, scan
+from tests.helpers import ANDROID_SAMPLES, EXAMPLE_BUGREPORT, run_cli, scan
 
 APP = "com.example.syncapp"
 TERMUX = ANDROID_SAMPLES / "logcat_am_killing_empty_android12_termux.txt"

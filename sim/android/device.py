@@ -492,6 +492,15 @@ class SimAndroidDevice:
             s.deep_state, s.light_state, s.idle_since = "ACTIVE", "ACTIVE", None
         return f"Light state: {s.light_state}, deep state: {s.deep_state}"
 
+    def power_changed(self) -> None:
+        """DeviceIdleController.becomeActiveLocked("charging"): plugging in ends doze unless it was forced."""
+        s = self.state
+        if s.charging and not s.force_idle:
+            s.deep_state, s.light_state, s.idle_since = "ACTIVE", "ACTIVE", None
+        if s.charging and s.saver:  # BatterySaverStateMachine: plugging in turns saver off
+            s.saver = False
+            self._sync_settings()
+
     # -- settings mirror ---------------------------------------------------------------------
     def _sync_settings(self) -> None:
         s = self.state

@@ -87,6 +87,9 @@ class DeviceProfile:
     plugged: str = "usb"  # "ac" | "usb" | "" (unplugged)
     apps: list[AppSpec] = field(default_factory=list)
     kill_policy: str | None = None  # default: from the manufacturer
+    # Some OEM builds accept `am set-standby-bucket` and silently keep their own bucket (EMUI's
+    # PowerGenie manages app standby itself): a change a tool must detect by reading it back.
+    ignores_standby_buckets: bool = False
 
     @property
     def sdk(self) -> int:
@@ -173,6 +176,7 @@ def default_profiles(count: int) -> list[DeviceProfile]:
                 device=device,
                 product=device,
                 apps=[demo_app(serial), *other_apps()],
+                ignores_standby_buckets=maker == "Huawei",
             )
         )
     return profiles
@@ -210,6 +214,7 @@ def load_profiles(path: Path) -> list[DeviceProfile]:
                 plugged=dev.get("plugged", "usb"),
                 apps=apps or [demo_app(serial), *other_apps()],
                 kill_policy=dev.get("kill_policy"),
+                ignores_standby_buckets=bool(dev.get("ignores_standby_buckets", False)),
             )
         )
     return profiles

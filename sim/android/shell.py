@@ -216,10 +216,7 @@ def _battery(dev: SimAndroidDevice, args: list[str]) -> Result:
         return "", "", 0
     if cmd == "reset":
         s.plugged, s.level, s.battery_frozen = dev.profile.plugged, dev.profile.battery_level, False
-        dev.set_saver(s.saver)  # plugging back in ends saver on real devices: handled by the OS
-        if s.charging:
-            s.saver = False
-            dev._sync_settings()
+        dev.power_changed()
         return "", "", 0
     if cmd == "set" and len(args) == 3:
         key, value = args[1], args[2]
@@ -231,6 +228,7 @@ def _battery(dev: SimAndroidDevice, args: list[str]) -> Result:
             s.level = max(0, min(100, number))
         elif key in ("ac", "usb", "wireless"):
             s.plugged = key if number else ("" if s.plugged == key else s.plugged)
+            dev.power_changed()
         elif key not in ("status", "temp", "present", "counter", "invalid"):
             return "", f"Unknown set option: {key}\n", 255
         s.battery_frozen = True
@@ -395,7 +393,7 @@ def _am(dev: SimAndroidDevice, args: list[str]) -> Result:
         bucket = _bucket_value(name, sdk)
         if bucket is None:
             return "", f"Error: Unknown bucket: {name}\n", 255
-        if any(a.package == pkg for a in dev.profile.apps):
+        if any(a.package == pkg for a in dev.profile.apps) and not dev.profile.ignores_standby_buckets:
             dev.buckets[pkg] = bucket
         return "", "", 0
     if sub == "get-standby-bucket":

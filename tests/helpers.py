@@ -1,3 +1,5 @@
+"""Helpers shared by the tests: scanning files in-process and running the real CLI."""
+
 from __future__ import annotations
 
 import os
@@ -5,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from bgprobe.collectors.scan import ScanOutcome, scan_paths
 from bgprobe.reports.events import Event
 
@@ -21,22 +22,20 @@ def scan(*paths: Path | str, package: str | None = None) -> tuple[list[Event], S
     return events, outcome
 
 
-def run_cli(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, stdin: bytes | None = None, cwd: Path | None = None, env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
     """The real CLI in a child process: exit codes, stdout and stderr exactly as a user sees them."""
-    env = {**os.environ, "COLUMNS": "200"}  # pytest exports COLUMNS=80: tables would wrap mid-word
+    env = {**os.environ, "COLUMNS": "200", **(env or {})}  # pytest exports COLUMNS=80: tables would wrap
     proc = subprocess.run(
         [sys.executable, "-m", "bgprobe.cli", *args],
         input=stdin,
         capture_output=True,
         cwd=cwd,
         env=env,
-        timeout=120,
+        timeout=timeout,
     )
     return subprocess.CompletedProcess(
         proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
     )
-
-
-@pytest.fixture
-def samples() -> Path:
-    return ANDROID_SAMPLES

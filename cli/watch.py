@@ -1,0 +1,98 @@
+"""`bgprobe watch [PACKAGE]`: live logcat through the parsers of `bgprobe scan`."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from datetime import datetime
+from queue import Empty, Queue
+
+import typer
+from bgprobe.cli.console import Output
+from bgprobe.cli.targets import SERIAL_HELP, SERVER_HELP, TIMEOUT_HELP, android_devices
+from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, DeviceLost
+from bgprobe.collectors.android.info import device_facts
+from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_INTERRUPTED
+from bgprobe.collectors.package_names import check_package_name
+from bgprobe.collectors.parsers.android_log import LogInterpreter
+from bgprobe.collectors.parsers.exitinfo import parse_exit_info
+from bgprobe.collectors.parsers.logcat import YearHint, parse_line
+from bgprobe.reports.events import Event
+
+BUFFERS = "main,system,events,crash"
+
+
+def watch(
+    ctx: typer.Context,
+    package: str | None = typer.Argument(None, help="Only this app's events."),
+    exit_info: bool = typer.Option(False, "--exit-info", help="First print the app's ApplicationExitInfo records."),
+    duration: float | None = typer.Option(None, "--duration", min=0, help="Stop after this many seconds."),
+    serial: str | None = typer.Option(None, "-s", "--serial", help=SERIAL_HELP),
+    adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
+    timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object per event."),
+) -> None:
+    """Follow job, kill, ANR and crash events live (all selected devices at once)."""
+    out: Output = ctx.obj
+    if package:
+        check_package_name(package)
+    devices = android_devices(out, serial, adb_server, timeout)
+    queue: Queue[Event | tuple[str, str]] = Queue()
+    for dev in devices:
+        version = device_facts(dev).os_version
+        if exit_info and version and version.isdigit() and int(version) >= 11:
+            for e in _exit_info(dev, package, version):
+                queue.put(e)
+        threading.Thread(target=_follow, args=(dev, version, package, queue), daemon=True).start()
+    live = 0
+    remaining = len(devices)
+    deadline = None if duration is None else datetime.now().timestamp() + duration
+    try:
+        while remaining:
+            wait = 0.5 if deadline is None else max(0.0, min(0.5, deadline - datetime.now().timestamp()))
+            if deadline is not None and wait == 0:
+                break
+            try:
+                item = queue.get(timeout=wait)
+            except Empty:
+                continue
+            if isinstance(item, tuple):  # a device's stream ended
+                remaining -= 1
+                out.problem(f"{item[0]}: {item[1]}")
+                continue
+            live += 1
+            if json_out:
+                sys.stdout.write(item.to_json() + "\n")
+                sys.stdout.flush()
+            else:
+                out.out.print(
+                    f"{item.device} {item.ts or ''} {item.kind:<15} {item.process or item.package or ''} "
+                    f"{item.reason or ''} {item.job or ''}",
+                    markup=False,
+                )
+    except KeyboardInterrupt:
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    if remaining < len(devices) and deadline is None:
+        raise typer.Exit(EXIT_DEVICE)
+
+
+def _exit_info(dev: AndroidDevice, package: str | None, version: str) -> list[Event]:
+    args = ["dumpsys", "activity", "exit-info"] + ([package] if package else [])
+    lines = list(enumerate(dev.text(args).splitlines(), 1))
+    events = parse_exit_info(lines, f"live:{dev.serial}:exit-info", package=package)
+    for e in events:
+        e.device, e.os_version = dev.serial, version
+    return events
+
+
+def _follow(dev: AndroidDevice, version: str | None, package: str | None, queue: Queue) -> None:  # type: ignore[type-arg]
+    interp = LogInterpreter(where=f"live:{dev.serial}", device=dev.serial, os_version=version)
+    years = YearHint(datetime.now().date())
+    try:
+        for n, line in enumerate(dev.stream_lines(["logcat", "-T", "1", "-v", "threadtime", "-b", BUFFERS]), 1):
+            for event in interp.feed(parse_line(line, n, years)):
+                if package is None or event.package == package or (event.process or "").split(":")[0] == package:
+                    queue.put(event)
+        queue.put((dev.serial, "log stream ended: the device disconnected or went offline"))
+    except (DeviceLost, DeviceError) as err:
+        queue.put((dev.serial, err.message))

@@ -1,0 +1,230 @@
+"""The Android transport: adb servers (local or a farm host's) through adbutils, with a timeout on
+every call and device loss turned into one clear error.
+
+Server addresses follow adb's conventions: `--adb-server HOST:PORT` (repeatable), else
+`ADB_SERVER_SOCKET=tcp:HOST:PORT`, else `ANDROID_ADB_SERVER_ADDRESS` / `ANDROID_ADB_SERVER_PORT`,
+else 127.0.0.1:5037. (adbutils itself reads only ANDROID_ADB_SERVER_HOST/PORT, and silently runs
+`adb start-server` on the default port when it cannot connect: we probe servers first.)
+
+Every argument that reaches the device shell is quoted with shlex.quote: nothing a user typed is
+ever interpreted by the device's shell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import socket
+import subprocess
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import adbutils
+from bgprobe.collectors.errors import EXIT_DEVICE, BgprobeError
+
+DEFAULT_TIMEOUT = 20.0
+
+
+class DeviceError(BgprobeError):
+    exit_code = EXIT_DEVICE
+
+
+class DeviceLost(DeviceError):
+    def __init__(self, serial: str, detail: str = "") -> None:
+        super().__init__(f"device {serial} was lost (disconnected or offline){': ' + detail if detail else ''}")
+        self.serial = serial
+
+
+class ServerUnreachable(DeviceError):
+    pass
+
+
+@dataclass(frozen=True)
+class AdbServer:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @classmethod
+    def parse(cls, text: str) -> AdbServer:
+        value = text.removeprefix("tcp:")
+        host, sep, port = value.rpartition(":")
+        if not sep or not port.isdigit() or not (0 < int(port) < 65536):
+            raise BgprobeError(f"bad adb server address {text!r}: expected HOST:PORT (e.g. 127.0.0.1:5037)")
+        return cls(host.strip("[]") or "127.0.0.1", int(port))
+
+
+def server_addresses(explicit: list[str] | None = None) -> list[AdbServer]:
+    if explicit:
+        return list(dict.fromkeys(AdbServer.parse(s) for s in explicit))
+    sock = os.environ.get("ADB_SERVER_SOCKET")
+    if sock:
+        return [AdbServer.parse(sock)]
+    host = os.environ.get("ANDROID_ADB_SERVER_ADDRESS", "127.0.0.1")
+    port = os.environ.get("ANDROID_ADB_SERVER_PORT", "5037")
+    return [AdbServer.parse(f"{host}:{port}")]
+
+
+def quote_command(args: list[str]) -> str:
+    return " ".join(shlex.quote(str(a)) for a in args)
+
+
+@dataclass
+class CommandOutput:
+    stdout: str
+    stderr: str
+    status: int
+
+    @property
+    def text(self) -> str:
+        """stdout and stderr together: `cmd` tools print errors to either, depending on the version."""
+        return self.stdout + self.stderr
+
+
+class AndroidDevice:
+    """One device on one adb server: run commands, stream logs, pull files."""
+
+    def __init__(self, server: AdbServer, serial: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.server = server
+        self.serial = serial
+        self.timeout = timeout
+        self._client = adbutils.AdbClient(host=server.host, port=server.port, socket_timeout=timeout)
+        self._device = self._client.device(serial)
+        self._v2: bool | None = None
+
+    @property
+    def key(self) -> str:
+        """Unique across servers: two farm hosts may both have an emulator-5554."""
+        return self.serial if self.server == AdbServer("127.0.0.1", 5037) else f"{self.server}/{self.serial}"
+
+    def run(self, args: list[str], *, timeout: float | None = None) -> CommandOutput:
+        """Run `args` (each one quoted) in the device shell."""
+        command = quote_command(args)
+        try:
+            if self._v2 is None:
+                self._v2 = "shell_v2" in self._device.get_features().split(",")
+            result = self._device.shell2(command, timeout=timeout or self.timeout, v2=self._v2)
+        except adbutils.AdbTimeout as exc:
+            raise DeviceError(
+                f"device {self.serial}: `{command}` timed out after {timeout or self.timeout:.0f}s"
+            ) from exc
+        except (adbutils.AdbError, EOFError, ConnectionError, OSError) as exc:
+            raise DeviceLost(self.serial, str(exc) or type(exc).__name__) from exc
+        return CommandOutput(result.stdout, result.stderr, result.returncode)
+
+    def text(self, args: list[str], *, timeout: float | None = None) -> str:
+        return self.run(args, timeout=timeout).text
+
+    def stream_lines(self, args: list[str]) -> Iterator[str]:
+        """Lines of an endless command (`logcat`); ends when the device goes away (adbutils reports
+        that as a clean EOF, so the caller learns of it by the stream ending)."""
+        try:
+            conn = self._device.shell(quote_command(args), stream=True)
+        except (adbutils.AdbError, EOFError, OSError) as exc:
+            raise DeviceLost(self.serial, str(exc)) from exc
+        try:
+            conn.conn.settimeout(None)
+            reader = conn.conn.makefile("rb")
+            for raw in reader:
+                yield raw.decode("utf-8", "replace").rstrip("\r\n")
+        except OSError as exc:
+            raise DeviceLost(self.serial, str(exc)) from exc
+        finally:
+            conn.close()
+
+    def pull(self, path: str, dest: str) -> None:
+        try:
+            self._device.sync.pull(path, dest)
+        except (adbutils.AdbError, EOFError, OSError) as exc:
+            raise DeviceLost(self.serial, str(exc)) from exc
+
+    def getprops(self) -> dict[str, str]:
+        """All properties in one round-trip (`getprop` lists `[key]: [value]`)."""
+        props: dict[str, str] = {}
+        for line in self.text(["getprop"]).splitlines():
+            if line.startswith("[") and "]: [" in line:
+                key, _, value = line[1:].partition("]: [")
+                props[key] = value.rstrip("]")
+        return props
+
+
+def _probe(server: AdbServer, timeout: float = 2.0) -> bool:
+    try:
+        with socket.create_connection((server.host, server.port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _start_local_server(server: AdbServer) -> None:
+    """Like the adb CLI: a local server that is not running is started (never a remote one)."""
+    if server.host not in ("127.0.0.1", "localhost", "::1"):
+        return
+    from shutil import which
+
+    adb = os.environ.get("ADBUTILS_ADB_PATH") or which("adb") or adbutils.adb_path()
+    env = {**os.environ, "ANDROID_ADB_SERVER_PORT": str(server.port)}
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        subprocess.run(
+            [adb, "-P", str(server.port), "start-server"],
+            capture_output=True,
+            timeout=20,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+
+
+def ensure_server(server: AdbServer) -> None:
+    if _probe(server):
+        return
+    _start_local_server(server)
+    if not _probe(server):
+        raise ServerUnreachable(f"adb server {server} is not reachable (is adb running there? see --adb-server)")
+
+
+@dataclass
+class ListedDevice:
+    server: AdbServer
+    serial: str
+    state: str
+
+
+def list_devices(servers: list[AdbServer], *, timeout: float = DEFAULT_TIMEOUT) -> list[ListedDevice]:
+    """Every device of every server, the servers asked in parallel."""
+
+    def one(server: AdbServer) -> list[ListedDevice]:
+        ensure_server(server)
+        client = adbutils.AdbClient(host=server.host, port=server.port, socket_timeout=timeout)
+        try:
+            return [ListedDevice(server, d.serial, d.state) for d in client.list()]
+        except (adbutils.AdbError, OSError) as exc:
+            raise ServerUnreachable(f"adb server {server}: {exc}") from exc
+
+    with ThreadPoolExecutor(max_workers=max(1, len(servers))) as pool:
+        results = list(pool.map(one, servers))
+    return [d for group in results for d in group]
+
+
+def select_devices(
+    servers: list[AdbServer], serial: str | None, *, all_devices: bool = True, timeout: float = DEFAULT_TIMEOUT
+) -> list[AndroidDevice]:
+    """The devices a command acts on: `-s SERIAL` / $ANDROID_SERIAL, else every online device."""
+    serial = serial or os.environ.get("ANDROID_SERIAL") or None
+    listed = list_devices(servers, timeout=timeout)
+    if serial is not None:
+        matches = [d for d in listed if d.serial == serial or f"{d.server}/{d.serial}" == serial]
+        if not matches:
+            raise DeviceError(f"device {serial} not found on adb server(s) {', '.join(map(str, servers))}")
+        if matches[0].state != "device":
+            raise DeviceLost(serial, f"state is {matches[0].state}")
+        return [AndroidDevice(matches[0].server, matches[0].serial, timeout=timeout)]
+    online = [d for d in listed if d.state == "device"]
+    if not online:
+        raise DeviceError(f"no Android device online on adb server(s) {', '.join(map(str, servers))}")
+    if not all_devices and len(online) > 1:
+        raise BgprobeError(f"{len(online)} devices are online: choose one with -s SERIAL (or ANDROID_SERIAL)")
+    return [AndroidDevice(d.server, d.serial, timeout=timeout) for d in online]

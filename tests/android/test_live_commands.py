@@ -1,0 +1,126 @@
+"""devices, info, jobs, trigger and watch against simulated phones through the real adb server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from bgprobe.collectors.android.adb import AdbServer, AndroidDevice
+
+from tests.android.conftest import PKG, json_lines, serial_of
+from tests.helpers import run_cli
+
+
+def test_devices_lists_every_phone_with_version_and_maker(fleet, env):
+    result = run_cli("devices", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    rows = {r["id"]: r for r in json_lines(result.stdout)}
+    assert set(rows) == set(fleet.devices)
+    for serial, device in fleet.devices.items():
+        row = rows[serial]
+        assert row["os_version"] == device.profile.release
+        assert row["sdk"] == device.profile.sdk
+        assert row["manufacturer"] == device.profile.manufacturer
+        assert row["model"] == device.profile.model
+        assert row["battery_level"] == 80 and row["charging"] is True
+        assert row["doze"] == "ACTIVE/ACTIVE"
+
+
+def test_adb_server_option_and_env_conventions(fleet, env):
+    by_option = run_cli("devices", "--json", "--adb-server", f"127.0.0.1:{fleet.adb_port}",
+                        env={**env, "ADB_SERVER_SOCKET": "", "ANDROID_ADB_SERVER_PORT": "1"})
+    assert by_option.returncode == 0 and len(json_lines(by_option.stdout)) == len(fleet.devices)
+    by_address = run_cli("devices", "--json", env={**env, "ADB_SERVER_SOCKET": "",
+                                                  "ANDROID_ADB_SERVER_ADDRESS": "127.0.0.1"})
+    assert by_address.returncode == 0 and len(json_lines(by_address.stdout)) == len(fleet.devices)
+    unreachable = run_cli("devices", "--adb-server", "127.0.0.2:1", env=env)
+    assert unreachable.returncode == 3
+    assert "adb server 127.0.0.2:1 is not reachable" in unreachable.stderr
+
+
+def test_info_shows_background_settings(fleet, env):
+    serial = serial_of(fleet, "14")
+    result = run_cli("info", serial, "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    (info,) = json_lines(result.stdout)
+    assert info["extra"]["battery_saver"] is False
+    assert info["extra"]["standby_buckets"][PKG] == 10
+    assert info["extra"]["fingerprint"].startswith("google/shiba/shiba:14/")
+    missing = run_cli("info", "127.0.0.1:1", env=env)
+    assert missing.returncode == 3 and "device 127.0.0.1:1 not found" in missing.stderr
+
+
+def test_jobs_lists_jobscheduler_and_workmanager_work(fleet, env):
+    serial = serial_of(fleet, "13")
+    result = run_cli("jobs", PKG, "-s", serial, "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    jobs = {r["job"]: r for r in json_lines(result.stdout)}
+    assert set(jobs) == {"1042", "7", "12", "31"}
+    wm = jobs["1042"]
+    assert wm["data"]["workmanager"] is True
+    assert wm["data"]["work"]["worker"] == "com.example.syncapp.SyncWorker"  # from the diagnostics broadcast
+    assert wm["data"]["required_constraints"] == ["TIMING_DELAY", "CONNECTIVITY"]
+    assert all(r["detail"] for r in jobs.values())  # every job says why it is (not) running
+
+
+def test_trigger_forces_a_job_and_follows_it(fleet, env):
+    serial = serial_of(fleet, "14")
+    result = run_cli("trigger", PKG, "7", "-s", serial, "--wait", "20", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    (outcome,) = json_lines(result.stdout)
+    assert outcome["accepted"] and outcome["response"] == "Running job [FORCED]"
+    assert outcome["started"] is True
+    assert outcome["outcome"] == "finished"
+
+
+def test_trigger_errors_are_read_from_the_text(fleet, env):
+    serial = serial_of(fleet, "12")
+    no_job = run_cli("trigger", PKG, "99", "-s", serial, env=env)
+    assert no_job.returncode == 2
+    assert "Could not find job 99 in package com.example.syncapp" in no_job.stderr
+    no_pkg = run_cli("trigger", "com.example.absent", "1", "-s", serial, env=env)
+    assert no_pkg.returncode == 2 and "Package not found" in no_pkg.stderr
+    old = run_cli("trigger", PKG, "7", "--satisfied", "-s", serial_of(fleet, "9"), env=env)
+    assert old.returncode != 0 and "needs a newer Android" in old.stderr
+
+
+def test_nothing_a_user_types_reaches_the_shell_unchecked(fleet, env):
+    serial = serial_of(fleet, "14")
+    for args in (
+        ("trigger", "com.x;reboot", "1"),
+        ("trigger", PKG, "1;reboot"),
+        ("trigger", PKG, "$(reboot)"),
+        ("jobs", "com.x`id`"),
+        ("state", "set", "bucket=rare", "--package", "com.x y"),
+        ("state", "set", "doze=deep;reboot"),
+        ("watch", "com.x|id"),
+    ):
+        result = run_cli(*args, "-s", serial, env=env)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+    # And what does reach the shell arrives literally, whatever it contains.
+    dev = AndroidDevice(AdbServer("127.0.0.1", fleet.adb_port), serial)
+    nasty = "a; echo INJECTED $(id) `id` 'q' \"d\" | tee x && false || true > y"
+    assert dev.run(["echo", nasty]).stdout == nasty + "\n"
+
+
+def test_watch_streams_kills_as_json(fleet, env):
+    serial = serial_of(fleet, "12")  # Xiaomi
+    device = fleet.device(serial)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bgprobe.cli", "watch", PKG, "-s", serial, "--json", "--duration", "8"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**__import__("os").environ, **env},
+    )
+    time.sleep(2.0)
+    spec = device.jobs[(PKG, 7)]
+
+    def kill() -> None:
+        device.start_job(spec, forced=True)
+        device.oem_kill(PKG)
+
+    fleet.loop.loop.call_soon_threadsafe(kill)
+    out, err = proc.communicate(timeout=30)
+    events = json_lines(out)
+    kills = [e for e in events if e["kind"] == "process_killed" and e["reason"] == "oem:OneKeyClean"]
+    assert kills, (out, err)
+    assert all(e["device"] == serial and e["os_version"] == "12" for e in events)
