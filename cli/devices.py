@@ -7,8 +7,8 @@ import sys
 
 import typer
 from bgprobe.cli.console import Output
-from bgprobe.cli.targets import SERVER_HELP, TIMEOUT_HELP, android_devices
-from bgprobe.collectors.android.adb import DeviceError, list_devices, server_addresses
+from bgprobe.cli.targets import SERVER_HELP, TIMEOUT_HELP, android_devices, warn_pending_changes
+from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, list_devices, server_addresses
 from bgprobe.collectors.android.info import AndroidFacts, facts_of_many
 
 
@@ -23,9 +23,9 @@ def devices(
     servers = server_addresses(adb_server)
     listed = list_devices(servers, timeout=timeout or 20.0)
     online = [d for d in listed if d.state == "device"]
-    from bgprobe.collectors.android.adb import AndroidDevice
-
-    facts = facts_of_many([AndroidDevice(d.server, d.serial, timeout=timeout or 20.0) for d in online])
+    handles = [AndroidDevice(d.server, d.serial, timeout=timeout or 20.0) for d in online]
+    facts = facts_of_many(handles)
+    warn_pending_changes(out, [h for h, f in zip(handles, facts, strict=True) if not f.error])
     offline = [
         AndroidFacts(id=d.serial, server=str(d.server), error=f"state: {d.state}")
         for d in listed

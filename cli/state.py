@@ -13,7 +13,7 @@ from bgprobe.collectors.android.adb import DeviceError
 from bgprobe.collectors.android.info import device_facts
 from bgprobe.collectors.android.journal import devices_with_pending_changes
 from bgprobe.collectors.android.state import StateController, parse_assignments, sigterm_as_interrupt
-from bgprobe.collectors.errors import EXIT_INTERRUPTED
+from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_INTERRUPTED
 from bgprobe.collectors.package_names import check_package_name
 
 app = typer.Typer(
@@ -100,10 +100,15 @@ def restore(
             except KeyboardInterrupt:
                 raise typer.Exit(EXIT_INTERRUPTED) from None
     reached = {d.key for d in devices}
-    for key in pending:
-        if key not in reached:
-            out.problem(
-                f"warning: {key} has unrestored changes but is not reachable now; run restore again when it is back"
-            )
-    if not restored:
+    unreachable = [(key, changes) for key, changes in pending.items() if key not in reached]
+    for key, changes in unreachable:
+        seen_as = changes[-1].address
+        out.problem(
+            f"{key}{f' (last seen as {seen_as})' if seen_as else ''} has unrestored changes "
+            f"({', '.join(f'{c.key}={c.value}' for c in changes)}) but is not reachable now; "
+            "run `bgprobe restore` again when it is back"
+        )
+    if not restored and not unreachable:
         out.out.print("Nothing to restore.")
+    if unreachable:
+        raise typer.Exit(EXIT_DEVICE)

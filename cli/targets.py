@@ -24,12 +24,17 @@ def android_devices(
         server_addresses(adb_servers), serial, all_devices=not one, timeout=timeout or DEFAULT_TIMEOUT
     )
     if warn_journal:
-        for dev in devices:
-            pending = Journal(dev.key).pending()
-            if pending:
-                what = ", ".join(f"{c.key}={c.value}" for c in pending)
-                out.problem(
-                    f"warning: {dev.serial} still has changes from an earlier bgprobe run ({what}): "
-                    "run `bgprobe restore` to put it back"
-                )
+        warn_pending_changes(out, devices)
     return devices
+
+
+def warn_pending_changes(out: Output, devices: list[AndroidDevice]) -> None:
+    """Every command that reaches a device says so when an earlier run left it changed."""
+    for dev in devices:
+        pending = Journal(dev.key).pending()
+        if pending:
+            what = ", ".join(f"{c.key}={c.value}" for c in pending)
+            out.problem(
+                f"warning: {dev.serial} still has changes from an earlier bgprobe run ({what}): "
+                "run `bgprobe restore` to put it back"
+            )

@@ -95,11 +95,16 @@ class AndroidDevice:
         self._client = adbutils.AdbClient(host=server.host, port=server.port, socket_timeout=timeout)
         self._device = self._client.device(serial)
         self._v2: bool | None = None
+        self._key: str | None = None
 
     @property
     def key(self) -> str:
-        """Unique across servers: two farm hosts may both have an emulator-5554."""
-        return self.serial if self.server == AdbServer("127.0.0.1", 5037) else f"{self.server}/{self.serial}"
+        """The device's own identity (ro.serialno) for its journal: stable when the same phone is
+        reached through another adb server, port or `adb connect` address (two farm hosts may
+        both call their emulator `emulator-5554`). The adb serial when the phone has none."""
+        if self._key is None:
+            self._key = self.text(["getprop", "ro.serialno"]).strip() or self.serial
+        return self._key
 
     def run(self, args: list[str], *, timeout: float | None = None) -> CommandOutput:
         """Run `args` (each one quoted) in the device shell."""
@@ -149,6 +154,8 @@ class AndroidDevice:
             if line.startswith("[") and "]: [" in line:
                 key, _, value = line[1:].partition("]: [")
                 props[key] = value.rstrip("]")
+        if self._key is None and props.get("ro.serialno"):
+            self._key = props["ro.serialno"]
         return props
 
 

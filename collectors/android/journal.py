@@ -29,6 +29,7 @@ class Change:
     undo: list[list[str]]  # shell commands (argument lists) that put the device back
     pid: int
     at: float
+    address: str = ""  # the adb serial the device had when the change was made
 
 
 def journal_dir() -> Path:
@@ -43,8 +44,9 @@ def _file_for(device_key: str) -> Path:
 
 
 class Journal:
-    def __init__(self, device_key: str) -> None:
+    def __init__(self, device_key: str, address: str = "") -> None:
         self.device_key = device_key
+        self.address = address
         self.path = _file_for(device_key)
         self._counter = 0
 
@@ -64,6 +66,7 @@ class Journal:
             undo=undo,
             pid=os.getpid(),
             at=time.time(),
+            address=self.address,
         )
         self._append({"type": "apply", **change.__dict__})
         return change
@@ -83,7 +86,8 @@ class Journal:
             except json.JSONDecodeError:
                 continue
             if record.get("type") == "apply":
-                fields = {k: record[k] for k in ("id", "device", "key", "value", "undo", "pid", "at") if k in record}
+                names = ("id", "device", "key", "value", "undo", "pid", "at", "address")
+                fields = {k: record[k] for k in names if k in record}
                 try:
                     applied[record["id"]] = Change(**fields)
                 except TypeError:
@@ -97,9 +101,9 @@ class Journal:
             self.path.unlink(missing_ok=True)
 
 
-def devices_with_pending_changes() -> list[str]:
-    """Device keys that have changes a finished or killed bgprobe did not undo."""
-    keys = []
+def devices_with_pending_changes() -> dict[str, list[Change]]:
+    """Device keys -> changes that a finished or killed bgprobe did not undo."""
+    found: dict[str, list[Change]] = {}
     for path in sorted(journal_dir().glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
@@ -107,7 +111,8 @@ def devices_with_pending_changes() -> list[str]:
             except json.JSONDecodeError:
                 continue
             if record.get("device"):
-                if Journal(record["device"]).pending():
-                    keys.append(record["device"])
+                changes = Journal(record["device"]).pending()
+                if changes:
+                    found[record["device"]] = changes
                 break
-    return keys
+    return found

@@ -88,7 +88,7 @@ class StateController:
     def __init__(self, dev: AndroidDevice, sdk: int, journal: Journal | None = None) -> None:
         self.dev = dev
         self.sdk = sdk
-        self.journal = journal or Journal(dev.key)
+        self.journal = journal or Journal(dev.key, dev.serial)
 
     # -- reading ---------------------------------------------------------------------------
     def read(self, packages: list[str] | None = None) -> dict[str, object]:

@@ -10,7 +10,7 @@ Android's mksh does (`/system/bin/sh: x: inaccessible or not found`, status 127)
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bgprobe.sim.android import dumps
 from bgprobe.sim.android.backend import Writer
@@ -28,6 +28,9 @@ class SimAndroidBackend:
         self.device = device
         self.serial = device.profile.serial
         self.bugreports: dict[str, bytes] = {}
+        # Fault injection: when a command contains the key, await the callback first (e.g. the
+        # adbd server going offline: a device lost in the middle of a change).
+        self.faults: dict[str, Callable[[], Awaitable[None]]] = {}
 
     def banner_properties(self) -> dict[str, str]:
         p = self.device.profile
@@ -41,6 +44,10 @@ class SimAndroidBackend:
         return None
 
     async def execute(self, command: str, out: Writer, err: Writer) -> int:
+        for needle, fault in list(self.faults.items()):
+            if needle in command:
+                del self.faults[needle]
+                await fault()
         status = 0
         for op, words in _split_commands(command):
             if (op == "&&" and status != 0) or (op == "||" and status == 0):

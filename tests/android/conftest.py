@@ -12,6 +12,7 @@ import pytest
 from bgprobe.sim.fleet import SimFleet
 
 PKG = "com.example.syncapp"
+FLEET: list[SimFleet] = []  # the session's fleet, for helpers that are not fixtures
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +20,9 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimFleet]:
     # 7 devices: one of each default profile, Android 9 to 15 (the Huawei ignores bucket changes).
     f = SimFleet(android=7, ios=0, speed=60.0, seed=7)
     f.start()
+    FLEET.append(f)
     yield f
+    FLEET.remove(f)
     f.stop()
 
 

@@ -28,11 +28,17 @@ def test_devices_lists_every_phone_with_version_and_maker(fleet, env):
 
 
 def test_adb_server_option_and_env_conventions(fleet, env):
-    by_option = run_cli("devices", "--json", "--adb-server", f"127.0.0.1:{fleet.adb_port}",
-                        env={**env, "ADB_SERVER_SOCKET": "", "ANDROID_ADB_SERVER_PORT": "1"})
+    by_option = run_cli(
+        "devices",
+        "--json",
+        "--adb-server",
+        f"127.0.0.1:{fleet.adb_port}",
+        env={**env, "ADB_SERVER_SOCKET": "", "ANDROID_ADB_SERVER_PORT": "1"},
+    )
     assert by_option.returncode == 0 and len(json_lines(by_option.stdout)) == len(fleet.devices)
-    by_address = run_cli("devices", "--json", env={**env, "ADB_SERVER_SOCKET": "",
-                                                  "ANDROID_ADB_SERVER_ADDRESS": "127.0.0.1"})
+    by_address = run_cli(
+        "devices", "--json", env={**env, "ADB_SERVER_SOCKET": "", "ANDROID_ADB_SERVER_ADDRESS": "127.0.0.1"}
+    )
     assert by_address.returncode == 0 and len(json_lines(by_address.stdout)) == len(fleet.devices)
     unreachable = run_cli("devices", "--adb-server", "127.0.0.2:1", env=env)
     assert unreachable.returncode == 3
@@ -109,7 +115,10 @@ def test_watch_streams_kills_as_json(fleet, env):
     device = fleet.device(serial)
     proc = subprocess.Popen(
         [sys.executable, "-m", "bgprobe.cli", "watch", PKG, "-s", serial, "--json", "--duration", "8"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**__import__("os").environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**__import__("os").environ, **env},
     )
     time.sleep(2.0)
     spec = device.jobs[(PKG, 7)]
