@@ -8,6 +8,7 @@ import click
 import typer
 from bgprobe.cli import devices as devices_cmd
 from bgprobe.cli import jobs as jobs_cmd
+from bgprobe.cli import run as run_cmd
 from bgprobe.cli import scan as scan_cmd
 from bgprobe.cli import sim as sim_cmd
 from bgprobe.cli import state as state_cmd
@@ -41,6 +42,7 @@ app.command("trigger", no_args_is_help=True)(jobs_cmd.trigger_cmd)
 app.add_typer(state_cmd.app, name="state")
 app.command("restore")(state_cmd.restore)
 app.command("watch")(watch_cmd.watch)
+app.command("run")(run_cmd.run)
 app.command("scan", no_args_is_help=True)(scan_cmd.scan)
 app.add_typer(sim_cmd.app, name="sim")
 

@@ -1,0 +1,146 @@
+"""`bgprobe run SCENARIO`: a campaign on every selected device at once; resumable."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import typer
+from bgprobe.cli.console import Output
+from bgprobe.cli.targets import SERIAL_HELP, SERVER_HELP, TIMEOUT_HELP, android_devices
+from bgprobe.collectors.android.adb import DEFAULT_TIMEOUT, server_addresses
+from bgprobe.collectors.android.state import sigterm_as_interrupt
+from bgprobe.collectors.campaign.android_worker import DeviceProgress
+from bgprobe.collectors.campaign.results import ResultsDir
+from bgprobe.collectors.campaign.runner import Campaign, parse_shard, reconnector, results_path
+from bgprobe.collectors.campaign.scenario import load_scenario, parse_scenario
+from bgprobe.collectors.errors import EXIT_GATE, EXIT_INTERRUPTED, BgprobeError
+
+
+def run(
+    ctx: typer.Context,
+    scenario: Path | None = typer.Argument(None, help="Scenario TOML (omit with --resume)."),
+    out_dir: str | None = typer.Option(None, "--out", help="Results directory (default bgprobe-results/NAME-TIME)."),
+    resume: Path | None = typer.Option(None, "--resume", help="Continue an interrupted or killed run's directory."),
+    shard: str | None = typer.Option(None, "--shard", help="Run part I of N (I/N) of the campaign."),
+    fail_under: float | None = typer.Option(
+        None, "--fail-under", min=0, max=1, help="Exit 1 below this completion rate."
+    ),
+    serial: str | None = typer.Option(None, "-s", "--serial", help=SERIAL_HELP),
+    adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
+    timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress, only the report."),
+) -> None:
+    """Run a scenario's tasks under its conditions on many devices; write a results directory."""
+    out: Output = ctx.obj
+    if resume is not None:
+        results = ResultsDir.open_for_resume(resume)
+        meta = results.run
+        plan_scenario = parse_scenario((resume / "scenario.toml").read_text(encoding="utf-8"), meta["scenario"])
+        shard_text = meta.get("shard")
+    else:
+        if scenario is None:
+            raise BgprobeError("give a scenario file, or --resume DIR")
+        plan_scenario = load_scenario(scenario)
+        shard_text = shard
+        parse_shard(shard_text)
+        results = ResultsDir.create(
+            results_path(out_dir, plan_scenario),
+            campaign=plan_scenario.name,
+            scenario_text=plan_scenario.text,
+            scenario_path=str(scenario),
+            shard=shard_text,
+        )
+    devices = android_devices(out, serial, adb_server, timeout, warn_journal=False)
+    campaign = Campaign(plan_scenario, results, devices, parse_shard(shard_text))
+    view = ProgressView(out, campaign.progress, quiet=quiet)
+    interrupted = False
+    with sigterm_as_interrupt():
+        try:
+            campaign.start(reconnector(server_addresses(adb_server), timeout or DEFAULT_TIMEOUT))
+            campaign.wait(tick=view.tick)
+        except KeyboardInterrupt:
+            interrupted = True
+            out.problem("interrupted: no new attempts; restoring every device ...")
+            campaign.interrupt()
+    results.finish(interrupted=interrupted)
+    view.close()
+    for lost in campaign.lost_devices():
+        out.problem(
+            f"{lost}: lost during the campaign; its in-flight attempt is recorded as device_lost "
+            f"(run `bgprobe restore` if it is still changed, and `bgprobe run --resume {results.path}`)"
+        )
+    rate = finish_outputs(out, results.path)
+    out.err.print(f"results: {results.path}")
+    if interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if fail_under is not None and rate is not None and rate < fail_under:
+        out.problem(f"completion rate {rate:.1%} is below --fail-under {fail_under:.1%}")
+        raise typer.Exit(EXIT_GATE)
+
+
+def finish_outputs(out: Output, path: Path) -> float | None:
+    """Parquet, JUnit, HTML and Markdown into the results directory; the report on the terminal."""
+    try:
+        from bgprobe.reports.render_terminal import render_terminal_report
+        from bgprobe.reports.results import overall_completion_rate, write_run_outputs
+    except ImportError:  # TEMP until the report lands
+        import collections
+        import json
+
+        rows = [json.loads(x) for x in (path / "attempts.jsonl").read_text().splitlines() if x.strip()]
+        c = collections.Counter((r["condition"], r["task"], r["outcome"]) for r in rows)
+        for k, v in sorted(c.items()):
+            out.out.print(f"{k}: {v}")
+        return None
+    write_run_outputs(path)
+    render_terminal_report(out, [path])
+    return overall_completion_rate([path])
+
+
+class ProgressView:
+    """A live table per device on a terminal; a plain line every few seconds otherwise (CI logs)."""
+
+    def __init__(self, out: Output, progress: dict[str, DeviceProgress], *, quiet: bool, every_s: float = 10.0) -> None:
+        self.out = out
+        self.progress = progress
+        self.quiet = quiet
+        self.every_s = every_s
+        self._last = 0.0
+        self._live = None
+        if not quiet and sys.stderr.isatty():
+            from rich.live import Live
+
+            self._live = Live(self._table(), console=out.err, refresh_per_second=4, transient=True)
+            self._live.start()
+
+    def _table(self):  # type: ignore[no-untyped-def]
+        from rich.table import Table
+
+        table = Table(title="bgprobe run", title_justify="left")
+        for col in ("device", "model", "os", "done", "now", "outcomes"):
+            table.add_column(col)
+        for p in self.progress.values():
+            outcomes = " ".join(f"{k}:{v}" for k, v in sorted(p.outcomes.items()))
+            table.add_row(p.device, p.model, p.os_version, f"{p.done}/{p.total}", p.current, outcomes)
+        return table
+
+    def tick(self) -> None:
+        if self.quiet:
+            return
+        if self._live is not None:
+            self._live.update(self._table())
+            return
+        now = time.monotonic()
+        if now - self._last >= self.every_s or all(p.finished for p in self.progress.values()):
+            self._last = now
+            for p in self.progress.values():
+                outcomes = " ".join(f"{k}:{v}" for k, v in sorted(p.outcomes.items()))
+                self.out.err.print(
+                    f"[{p.device}] {p.done}/{p.total} {p.current} {outcomes}", markup=False, highlight=False
+                )
+
+    def close(self) -> None:
+        if self._live is not None:
+            self._live.stop()

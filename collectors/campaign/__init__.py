@@ -1,0 +1,1 @@
+"""Campaigns (`bgprobe run`): scenario, plan and shards, per-device workers, the results directory."""
