@@ -6,6 +6,7 @@ import sys
 
 import click
 import typer
+from bgprobe.cli import demo as demo_cmd
 from bgprobe.cli import devices as devices_cmd
 from bgprobe.cli import jobs as jobs_cmd
 from bgprobe.cli import run as run_cmd
@@ -45,6 +46,7 @@ app.command("watch")(watch_cmd.watch)
 app.command("run")(run_cmd.run)
 app.command("scan", no_args_is_help=True)(scan_cmd.scan)
 app.add_typer(sim_cmd.app, name="sim")
+app.command("demo")(demo_cmd.demo)
 
 
 # Options that belong to every command: accepted before or after the command name.

@@ -9,12 +9,12 @@ from pathlib import Path
 import typer
 from bgprobe.cli.console import Output
 from bgprobe.cli.targets import SERIAL_HELP, SERVER_HELP, TIMEOUT_HELP, android_devices
-from bgprobe.collectors.android.adb import DEFAULT_TIMEOUT, server_addresses
+from bgprobe.collectors.android.adb import DEFAULT_TIMEOUT, AdbServer, AndroidDevice, server_addresses
 from bgprobe.collectors.android.state import sigterm_as_interrupt
 from bgprobe.collectors.campaign.android_worker import DeviceProgress
 from bgprobe.collectors.campaign.results import ResultsDir
 from bgprobe.collectors.campaign.runner import Campaign, parse_shard, reconnector, results_path
-from bgprobe.collectors.campaign.scenario import load_scenario, parse_scenario
+from bgprobe.collectors.campaign.scenario import Scenario, load_scenario, parse_scenario
 from bgprobe.collectors.errors import EXIT_GATE, EXIT_INTERRUPTED, BgprobeError
 
 
@@ -53,12 +53,41 @@ def run(
             shard=shard_text,
         )
     devices = android_devices(out, serial, adb_server, timeout, warn_journal=False)
-    campaign = Campaign(plan_scenario, results, devices, parse_shard(shard_text))
+    interrupted, rate = execute(
+        out,
+        plan_scenario,
+        results,
+        devices,
+        parse_shard(shard_text),
+        server_addresses(adb_server),
+        timeout or DEFAULT_TIMEOUT,
+        quiet=quiet,
+    )
+    if interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if fail_under is not None and rate is not None and rate < fail_under:
+        out.problem(f"completion rate {rate:.1%} is below --fail-under {fail_under:.1%}")
+        raise typer.Exit(EXIT_GATE)
+
+
+def execute(
+    out: Output,
+    scenario: Scenario,
+    results: ResultsDir,
+    devices: list[AndroidDevice],
+    shard: tuple[int, int] | None,
+    servers: list[AdbServer],
+    timeout: float,
+    *,
+    quiet: bool = False,
+) -> tuple[bool, float | None]:
+    """Run the campaign to its end or to Ctrl-C/SIGTERM; write the outputs. (interrupted, completion rate)"""
+    campaign = Campaign(scenario, results, devices, shard)
     view = ProgressView(out, campaign.progress, quiet=quiet)
     interrupted = False
     with sigterm_as_interrupt():
         try:
-            campaign.start(reconnector(server_addresses(adb_server), timeout or DEFAULT_TIMEOUT))
+            campaign.start(reconnector(servers, timeout))
             campaign.wait(tick=view.tick)
         except KeyboardInterrupt:
             interrupted = True
@@ -73,11 +102,7 @@ def run(
         )
     rate = finish_outputs(out, results.path)
     out.err.print(f"results: {results.path}")
-    if interrupted:
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if fail_under is not None and rate is not None and rate < fail_under:
-        out.problem(f"completion rate {rate:.1%} is below --fail-under {fail_under:.1%}")
-        raise typer.Exit(EXIT_GATE)
+    return interrupted, rate
 
 
 def finish_outputs(out: Output, path: Path) -> float | None:
