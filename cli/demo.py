@@ -11,7 +11,6 @@ from importlib import resources
 from pathlib import Path
 
 import typer
-
 from bgprobe.cli.console import Output
 from bgprobe.collectors.android.adb import AdbServer, select_devices
 from bgprobe.collectors.campaign.results import ResultsDir

@@ -31,6 +31,7 @@ def run(
     adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
     quiet: bool = typer.Option(False, "--quiet", help="No progress, only the report."),
+    device_wait: float = typer.Option(20.0, "--device-wait", min=0, help="How long to wait for a lost device."),
 ) -> None:
     """Run a scenario's tasks under its conditions on many devices; write a results directory."""
     out: Output = ctx.obj
@@ -62,6 +63,7 @@ def run(
         server_addresses(adb_server),
         timeout or DEFAULT_TIMEOUT,
         quiet=quiet,
+        device_wait=device_wait,
     )
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
@@ -80,9 +82,10 @@ def execute(
     timeout: float,
     *,
     quiet: bool = False,
+    device_wait: float = 20.0,
 ) -> tuple[bool, float | None]:
     """Run the campaign to its end or to Ctrl-C/SIGTERM; write the outputs. (interrupted, completion rate)"""
-    campaign = Campaign(scenario, results, devices, shard)
+    campaign = Campaign(scenario, results, devices, shard, device_wait=device_wait)
     view = ProgressView(out, campaign.progress, quiet=quiet)
     interrupted = False
     with sigterm_as_interrupt():

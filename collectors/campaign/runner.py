@@ -53,6 +53,7 @@ class Campaign:
     results: ResultsDir
     devices: list[AndroidDevice]
     shard: tuple[int, int] | None = None
+    device_wait: float = 20.0
     progress: dict[str, DeviceProgress] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
@@ -92,6 +93,7 @@ class Campaign:
                 self.stop,
                 progress,
                 shard=shard_text,
+                wait_for_return_s=self.device_wait,
                 reconnect=(lambda k=key: reconnect(k)) if reconnect else None,
             )
             thread = threading.Thread(target=worker.run, name=f"campaign-{dev.serial}", daemon=True)
