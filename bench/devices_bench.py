@@ -24,8 +24,13 @@ def time_devices(port: int, repeat: int) -> tuple[float, int, list[float]]:
     runs, count = [], 0
     for _ in range(repeat):
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-m", "bgprobe.cli", "devices", "--json"], capture_output=True,
-                             text=True, env=env, check=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "bgprobe.cli", "devices", "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
         runs.append(time.perf_counter() - t0)
         rows = [json.loads(line) for line in out.stdout.splitlines()]
         count = sum(1 for r in rows if not r.get("error"))
@@ -43,8 +48,15 @@ def main() -> int:
         with SimFleet(android=n, ios=0, speed=60.0) as fleet:
             started = time.perf_counter() - t0
             best, count, runs = time_devices(fleet.adb_port, args.repeat)
-        results[n] = {"devices_found": count, "best_s": round(best, 3), "runs_s": runs, "fleet_start_s": round(started, 2)}
-        print(f"{n:>3} device(s): bgprobe devices best {best:.3f}s (runs {runs}), found {count}; fleet start {started:.2f}s")
+        results[n] = {
+            "devices_found": count,
+            "best_s": round(best, 3),
+            "runs_s": runs,
+            "fleet_start_s": round(started, 2),
+        }
+        print(
+            f"{n:>3} device(s): bgprobe devices best {best:.3f}s (runs {runs}), found {count}; fleet start {started:.2f}s"
+        )
     sizes = sorted(results)
     ratio = results[sizes[-1]]["best_s"] / results[sizes[0]]["best_s"]
     ok = ratio <= 1.5 and all(results[n]["devices_found"] == n for n in sizes)

@@ -98,14 +98,15 @@ class ResultsDir:
         tmp.replace(self.path / name)  # atomic: a kill never leaves half a run.json
 
     # -- appending -------------------------------------------------------------------------
-    def _append(self, name: str, rows: list[dict[str, Any]]) -> None:
+    def _append(self, name: str, rows: list[dict[str, Any]], *, durable: bool = True) -> None:
         if not rows:
             return
         with self._lock, (self.path / name).open("a", encoding="utf-8") as f:
             for row in rows:
                 f.write(json.dumps(row, default=str) + "\n")
             f.flush()
-            os.fsync(f.fileno())
+            if durable:  # the journal of attempts must survive a crash; observations need not
+                os.fsync(f.fileno())
 
     def write_plan(self, runs: list[TaskRun]) -> None:
         (self.path / "plan.jsonl").unlink(missing_ok=True)
@@ -116,7 +117,7 @@ class ResultsDir:
         self._append("attempts.jsonl", [attempt.to_dict()])
 
     def record_events(self, events: list[dict[str, Any]]) -> None:
-        self._append("events.jsonl", events)
+        self._append("events.jsonl", events, durable=False)
 
     def record_device(self, facts: dict[str, Any]) -> None:
         known = {d.get("device") for d in self.read_jsonl("devices.jsonl")}
