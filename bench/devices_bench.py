@@ -55,7 +55,8 @@ def main() -> int:
             "fleet_start_s": round(started, 2),
         }
         print(
-            f"{n:>3} device(s): bgprobe devices best {best:.3f}s (runs {runs}), found {count}; fleet start {started:.2f}s"
+            f"{n:>3} device(s): bgprobe devices best {best:.3f}s (runs {runs}), found {count}; "
+            f"fleet start {started:.2f}s"
         )
     sizes = sorted(results)
     ratio = results[sizes[-1]]["best_s"] / results[sizes[0]]["best_s"]
