@@ -60,6 +60,7 @@ def fold_deaths(events: pd.DataFrame, kinds: frozenset[str] = DEATH_KINDS) -> pd
     """
     deaths_frame = events[events["kind"].astype(str).isin(kinds)].sort_values("ts", kind="stable")
     open_by_key: dict[object, Death] = {}
+    by_process: dict[str, Death] = {}  # `Force stopping pkg` has no pid: join it by process name
     deaths: list[Death] = []
     for row in deaths_frame.itertuples(index=False):
         ts = None if pd.isna(row.ts) else row.ts.to_pydatetime()
@@ -67,10 +68,18 @@ def fold_deaths(events: pd.DataFrame, kinds: frozenset[str] = DEATH_KINDS) -> pd
         process = None if pd.isna(row.process) else str(row.process)
         key: object = pid if pid is not None else process or _str(row.uid)
         current = open_by_key.get(key)
+        if (current is None or not _same_death(current, ts, process)) and process in by_process:
+            candidate = by_process[process]
+            if (candidate.pid is None or pid is None or candidate.pid == pid) and _same_death(candidate, ts, process):
+                current = candidate
         if current is None or not _same_death(current, ts, process):
             current = Death(ts, pid, process, _str(row.package), _str(row.uid), None, str(row.kind), 99)
             deaths.append(current)
-            open_by_key[key] = current
+        if current.pid is None and pid is not None:
+            current.pid = pid
+        open_by_key[key] = current
+        if process:
+            by_process[process] = current
         _merge(current, row, process)
     return pd.DataFrame(
         [

@@ -37,6 +37,7 @@ _AOSP_KILL_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^cached idle & background restricted", "cached_idle_forced_app_standby"),
         (r"^remove lru", "remove_lru"),
         (r"^package (?:updated|changed)", "package_updated"),
+        (r"^stop \S+ due to ", "force_stop"),  # 12+: force-stops also log "stop <pkg> due to <why>"
         (r"^stop ", "stop_app"),
     )
 )

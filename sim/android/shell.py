@@ -9,6 +9,7 @@ Android's mksh does (`/system/bin/sh: x: inaccessible or not found`, status 127)
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Awaitable, Callable
 
@@ -57,6 +58,12 @@ class SimAndroidBackend:
         return status
 
     async def _run_words(self, words: list[str], out: Writer, err: Writer) -> int:
+        # `adb logcat` sends `export ANDROID_LOG_TAGS="" ; exec logcat ...`: sh builtins and
+        # leading VAR=value assignments behave as in mksh (the simulator keeps no environment).
+        while words and (words[0] == "exec" or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", words[0])):
+            words = words[1:]
+        if words and words[0] == "export":
+            return 0
         if not words:
             return 0
         if words[0] == "logcat":
