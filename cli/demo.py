@@ -24,16 +24,24 @@ def demo(
     speed: float = typer.Option(600.0, "--speed", min=1, help="Simulated seconds per real second."),
     seed: int = typer.Option(1, "--seed"),
     quiet: bool = typer.Option(False, "--quiet", help="No progress lines."),
+    scenario_file: Path | None = typer.Option(
+        None, "--scenario", exists=True, dir_okay=False, help="Run this scenario instead of the bundled one."
+    ),
+    android: int = typer.Option(4, "--android", min=1, max=64, help="Simulated Android phones."),
 ) -> None:
     """Start simulated phones, run the bundled campaign on them, print the report, clean up."""
     from bgprobe.cli.run import execute
     from bgprobe.sim.fleet import SimFleet
 
     out: Output = ctx.obj
-    text = resources.files("bgprobe.collectors.campaign").joinpath("demo_scenario.toml").read_text(encoding="utf-8")
-    scenario = parse_scenario(text, "demo_scenario.toml (bundled)")
+    if scenario_file is not None:
+        text, name = scenario_file.read_text(encoding="utf-8"), str(scenario_file)
+    else:
+        bundled = resources.files("bgprobe.collectors.campaign").joinpath("demo_scenario.toml")
+        text, name = bundled.read_text(encoding="utf-8"), "demo_scenario.toml (bundled)"
+    scenario = parse_scenario(text, name)
     path = _fresh(out_dir)
-    fleet = SimFleet(android=4, ios=1, speed=speed, seed=seed)
+    fleet = SimFleet(android=android, ios=1, speed=speed, seed=seed)
     out.err.print(f"Starting simulated phones (speed {speed:g}x) ...")
     interrupted = False
     try:
@@ -42,7 +50,7 @@ def demo(
         server = AdbServer("127.0.0.1", fleet.adb_port)
         devices = select_devices([server], None, timeout=20.0)
         results = ResultsDir.create(
-            path, campaign=scenario.name, scenario_text=scenario.text, scenario_path="demo_scenario.toml", shard=None
+            path, campaign=scenario.name, scenario_text=scenario.text, scenario_path=name, shard=None
         )
         out.err.print(
             f"Running campaign {scenario.name!r}: {len(scenario.tasks)} tasks x "

@@ -133,3 +133,40 @@ def test_watch_streams_kills_as_json(fleet, env):
     kills = [e for e in events if e["kind"] == "process_killed" and e["reason"] == "oem:OneKeyClean"]
     assert kills, (out, err)
     assert all(e["device"] == serial and e["os_version"] == "12" for e in events)
+
+
+def test_a_stalled_device_is_a_timeout_error_naming_it(fleet, env):
+    serial = serial_of(fleet, "9")
+    fleet.servers[serial].stall(4.0)
+    try:
+        result = run_cli("info", serial, "--timeout", "1", env=env)
+        assert result.returncode == 3
+        assert serial in result.stderr and "timed out" in result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        time.sleep(4.5)
+
+
+def test_truncated_output_parses_what_arrived(fleet):
+    from bgprobe.collectors.parsers.jobscheduler import parse_jobscheduler
+
+    serial = serial_of(fleet, "13")
+    dev = AndroidDevice(AdbServer("127.0.0.1", fleet.adb_port), serial)
+    full = dev.run(["dumpsys", "jobscheduler", PKG])
+    fleet.servers[serial].truncate_next(1500)
+    cut = dev.run(["dumpsys", "jobscheduler", PKG])
+    assert cut.status == 255 and len(cut.stdout) == 1500 < len(full.stdout)
+    events = parse_jobscheduler(list(enumerate(cut.stdout.splitlines(), 1)), "cut", package=PKG)
+    assert events and events[0].job == "1042"
+
+
+def test_reboot_loses_state_but_not_the_journal(fleet, env):
+    serial = serial_of(fleet, "14")
+    assert run_cli("state", "set", "doze=deep", "-s", serial, env=env).returncode == 0
+    fleet.reboot(serial)
+    fleet.wait_until_online([serial], timeout=40)
+    shown = json_lines(run_cli("state", "show", "-s", serial, "--json", env=env).stdout)[0]
+    assert shown["doze"] == "ACTIVE/ACTIVE"  # the reboot reset it, as on a phone
+    restored = run_cli("restore", "-s", serial, env=env)
+    assert restored.returncode == 0 and "undid doze=deep" in restored.stdout
+    assert "Nothing to restore." in run_cli("restore", "-s", serial, env=env).stdout

@@ -1,0 +1,95 @@
+"""`bgprobe sim start|status|stop` and `bgprobe demo`: reachable through the real clients, and
+nothing left running afterwards."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import adbutils
+
+from tests.helpers import run_cli
+
+TINY = """
+[campaign]
+name = "tiny"
+repetitions = 1
+attempt_timeout = "3s"
+settle = "0.2s"
+
+[[app]]
+package = "com.example.syncapp"
+
+[[task]]
+name = "upload"
+job = 7
+started = 'job (?P<job>\\d+) started'
+finished = 'job (?P<job>\\d+) finished \\(success\\)'
+
+[[task]]
+name = "sync"
+scheduler = "workmanager"
+job = 1042
+worker = "com.example.syncapp.SyncWorker"
+"""
+
+
+def listening(address: str) -> bool:
+    host, port = address.rsplit(":", 1)
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, int(port))) == 0
+
+
+def test_sim_start_detach_status_stop(tmp_path):
+    env = {"BGPROBE_STATE_DIR": str(tmp_path)}
+    started = run_cli("sim", "start", "--android", "2", "--ios", "1", "--detach", "--json", env=env, timeout=120)
+    assert started.returncode == 0, started.stderr
+    info = json.loads(started.stdout)
+    assert len(info["android"]) == 2 and len(info["ios"]) == 1
+    assert f"USBMUXD_SOCKET_ADDRESS={info['usbmux']}" in info["env"]
+    host, port = info["adb_server"].rsplit(":", 1)
+    try:
+        client = adbutils.AdbClient(host=host, port=int(port))
+        serials = {d.serial for d in client.device_list()}
+        assert serials == {a["serial"] for a in info["android"]}
+        status = run_cli("sim", "status", "--json", env=env)
+        assert status.returncode == 0 and json.loads(status.stdout)["running"] is True
+        again = run_cli("sim", "start", "--detach", env=env)
+        assert again.returncode == 2 and "already running" in again.stderr
+    finally:
+        stopped = run_cli("sim", "stop", env=env)
+    assert stopped.returncode == 0
+    addresses = [info["adb_server"], info["usbmux"], *(a["serial"] for a in info["android"])]
+    assert not any(listening(a) for a in addresses)
+    assert run_cli("sim", "status", env=env).returncode != 0
+
+
+def test_demo_runs_a_campaign_reports_and_cleans_up(tmp_path):
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(TINY)
+    out = tmp_path / "demo"
+    result = run_cli(
+        "demo",
+        "--quiet",
+        "--android",
+        "2",
+        "--scenario",
+        str(scenario),
+        "--out",
+        str(out),
+        env={"BGPROBE_STATE_DIR": str(tmp_path / "state")},
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Simulated phones" in result.stdout
+    assert "Simulated phones stopped." in result.stderr
+    run_dir = out / "run-1"
+    rows = [json.loads(line) for line in (run_dir / "attempts.jsonl").read_text().splitlines()]
+    assert len({r["device"] for r in rows}) == 2
+    assert {r["task"] for r in rows} == {"upload", "sync"}
+    assert json.loads((run_dir / "run.json").read_text())["finished"]
+    # nothing left behind: no journal entries, no adb server of ours
+    journal = Path(tmp_path / "state" / "journal")
+    assert not journal.exists() or not any(journal.iterdir())
