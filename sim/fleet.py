@@ -176,9 +176,15 @@ class SimFleet:
         )
 
     def _start_adb_server(self) -> None:
-        result = self._adb("start-server")
-        if result.returncode != 0:
-            raise RuntimeError(f"adb start-server failed: {result.stderr.strip() or result.stdout.strip()}")
+        # A "free" port can be taken between our probe and adb's bind (another adb server, another
+        # test run): then adb talks to a stranger and reports a protocol fault. Try a fresh port.
+        for attempt in range(3):
+            result = self._adb("start-server")
+            if result.returncode == 0:
+                return
+            if attempt < 2:
+                self.adb_port = free_port()
+        raise RuntimeError(f"adb start-server failed: {result.stderr.strip() or result.stdout.strip()}")
 
     def _connect_all(self, timeout: float) -> None:
         import adbutils
