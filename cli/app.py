@@ -9,6 +9,7 @@ import typer
 from bgprobe.cli import demo as demo_cmd
 from bgprobe.cli import devices as devices_cmd
 from bgprobe.cli import jobs as jobs_cmd
+from bgprobe.cli import report as report_cmd
 from bgprobe.cli import run as run_cmd
 from bgprobe.cli import scan as scan_cmd
 from bgprobe.cli import sim as sim_cmd
@@ -46,6 +47,7 @@ app.command("watch")(watch_cmd.watch)
 app.command("run")(run_cmd.run)
 app.command("scan", no_args_is_help=True)(scan_cmd.scan)
 app.add_typer(sim_cmd.app, name="sim")
+app.command("report", no_args_is_help=True)(report_cmd.report)
 app.command("demo")(demo_cmd.demo)
 
 

@@ -1,0 +1,131 @@
+"""`bgprobe report RESULTS...`: the reliability report of results directories or `scan --json` output."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from bgprobe.cli.console import Output
+from bgprobe.collectors.errors import EXIT_GATE, EXIT_OK, EXIT_USAGE, BgprobeError
+
+
+class Format(StrEnum):
+    terminal = "terminal"
+    html = "html"
+    md = "md"
+    junit = "junit"
+    csv = "csv"
+    parquet = "parquet"
+    json = "json"
+
+
+MULTI_FILE = {Format.csv, Format.parquet}  # one file per table: -o names a directory
+
+
+def report(
+    ctx: typer.Context,
+    results: list[str] = typer.Argument(
+        ..., help="Results directories (shards merge), scan --json files or directories."
+    ),
+    format: Format = typer.Option(Format.terminal, "--format", "-f", help="Output format."),
+    output: str | None = typer.Option(None, "-o", "--output", help="File (html, md, junit) or directory (csv, parquet, "
+                                      "json); default: standard output where that makes sense."),
+    compare: str | None = typer.Option(None, "--compare", help="A previous results directory: changes side by side, "
+                                       "flagged when statistically significant."),
+    fail_under: str | None = typer.Option(None, "--fail-under", help="Exit 1 when the overall completion rate is "
+                                          "below RATE (0.95 or 95%)."),
+) -> None:
+    """Completion, retries, time to success, kills and stops per OS version, manufacturer, model, condition, task."""
+    out: Output = ctx.obj
+    gate = _parse_rate(fail_under) if fail_under is not None else None
+    if format in MULTI_FILE and output is None:
+        raise BgprobeError(f"--format {format.value} writes one file per table: give a directory with -o DIR")
+
+    from bgprobe.reports.metrics import build_report, overall_rate
+    from bgprobe.reports.metrics import compare as compare_reports
+    from bgprobe.reports.results import REPORT_COLUMNS, load_results
+
+    # Raw-attempt exports need every column; the figures a few (a third of the memory at 1M attempts).
+    loaded = load_results(results, columns=None if format in (*MULTI_FILE, Format.json) else REPORT_COLUMNS)
+    for problem in loaded.outcome.problems:
+        out.problem(problem)
+    if not loaded.usable:
+        out.problem("nothing usable to report on: no attempts and no events in " + ", ".join(results))
+        raise typer.Exit(EXIT_USAGE)
+    if format is not Format.terminal:  # the terminal report prints its notes itself
+        for note in loaded.outcome.notes:
+            out.problem(f"note: {note}")
+    built = build_report(loaded.attempts, loaded.events, loaded.outcome.notes)
+    if compare is not None:
+        baseline = load_results([compare], columns=REPORT_COLUMNS)
+        for problem in baseline.outcome.problems:
+            out.problem(f"baseline: {problem}")
+        if not baseline.has_attempts or not built.has_attempts:
+            side = "the baseline" if not baseline.has_attempts else "RESULTS"
+            out.problem(f"--compare: {side} has no attempts to compare")
+            raise typer.Exit(EXIT_USAGE)
+        built.comparison = compare_reports(built, build_report(baseline.attempts, baseline.events))
+
+    _emit(out, format, output, built, loaded)
+
+    if gate is not None:
+        rate = overall_rate(built)
+        if rate is None:
+            out.problem("--fail-under: no decided task run, so no completion rate to check")
+            raise typer.Exit(EXIT_USAGE)
+        if rate < gate:
+            out.problem(f"--fail-under: completion {rate * 100:.1f}% is below {gate * 100:.1f}%")
+            raise typer.Exit(EXIT_GATE)
+    raise typer.Exit(EXIT_OK)
+
+
+def _emit(out: Output, fmt: Format, output: str | None, built: object, loaded: object) -> None:
+    from bgprobe.reports import render_tables
+
+    if fmt is Format.terminal:
+        from bgprobe.reports.render_terminal import render_report
+
+        render_report(out, built, loaded)  # type: ignore[arg-type]
+        return
+    if fmt in MULTI_FILE or (fmt is Format.json and output is not None):
+        written = render_tables.write_tables(built, loaded, fmt.value, Path(output))  # type: ignore[arg-type]
+        out.err.print(f"wrote {len(written)} file(s) to {output}")
+        return
+    if fmt is Format.json:
+        for text in render_tables.json_lines(built, loaded):  # type: ignore[arg-type]
+            sys.stdout.write(text)
+        return
+    if fmt is Format.html:
+        from bgprobe.reports.render_html import render_html as render
+    elif fmt is Format.md:
+        from bgprobe.reports.render_markdown import render_markdown as render
+    else:
+        from bgprobe.reports.render_junit import render_junit as render
+    text = render(built, loaded)  # type: ignore[arg-type]
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        path = Path(output)
+        if path.is_dir():
+            raise BgprobeError(f"-o {output}: a directory; --format {fmt.value} writes one file")
+        from bgprobe.reports.results import write_atomic
+
+        write_atomic(path, text.encode("utf-8"))
+
+
+def _parse_rate(text: str) -> float:
+    value = text.strip()
+    try:
+        rate = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    except ValueError:
+        raise BgprobeError(f"--fail-under {text}: expected a rate such as 0.95 or 95%") from None
+    if rate > 1 and not value.endswith("%"):
+        rate /= 100  # "95" means 95 %
+    if not 0 <= rate <= 1:
+        raise BgprobeError(f"--fail-under {text}: a rate is between 0 and 1 (or 0% and 100%)")
+    return rate
+
+
+__all__ = ["Format", "report"]
