@@ -94,6 +94,18 @@ SIGNATURES: tuple[bytes, ...] = (
 CONTEXT_SIGNATURES: tuple[bytes, ...] = (b"ANR in ", b"FATAL EXCEPTION")
 CONTEXT_LINES = 6
 
+# Event-log tags (AM EventLogTags.logtags, ../shared/reference/android.md §2.1): kind, normalized
+# reason, and field names in order ("pid", "proc", "uid" become event fields, the rest `data`).
+EVENT_LAYOUTS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
+    "am_proc_died": ("process_died", None, ("user", "pid", "proc", "adj", "proc_state")),
+    "am_proc_start": ("process_started", None, ("user", "pid", "uid", "proc", "type", "component")),
+    "am_anr": ("anr", "anr", ("user", "pid", "proc", "flags", "anr_reason")),
+    "am_crash": ("crash", "java_exception", ("user", "pid", "proc", "flags", "exception", "message", "file", "line")),
+    "am_low_memory": ("state_changed", "low_memory", ("num_processes",)),
+    "am_freeze": ("state_changed", "frozen", ("pid", "proc")),
+    "am_unfreeze": ("state_changed", "unfrozen", ("pid", "proc")),
+}
+
 _WM_STATE_RESULT = {"SUCCEEDED": "success", "FAILED": "failure", "CANCELLED": "cancelled"}
 
 
@@ -536,95 +548,32 @@ class LogInterpreter:
         m = EVENT_LOG.match(msg.strip())
         if m is None:
             return None
-        tag = rec.tag
-        fields = m["fields"]
-        src = f"logcat:events:{tag}"
+        tag, src = rec.tag, f"logcat:events:{rec.tag}"
         try:
             if tag == "am_kill":
-                return self._am_kill_event(rec, fields, src)
-            if tag == "am_proc_died":
-                parts = fields.split(",")
-                proc = parts[2]
-                data = {"user": int(parts[0])}
-                if len(parts) >= 5:
-                    data.update(adj=int(parts[3]), proc_state=int(parts[4]))
-                return self._event(
-                    rec,
-                    "process_died",
-                    source=src,
-                    pid=int(parts[1]),
-                    process=proc,
-                    package=package_of_process(proc),
-                    detail=msg,
-                    data=data,
-                )
-            if tag == "am_proc_start":
-                parts = fields.split(",", 5)
-                proc = parts[3]
-                return self._event(
-                    rec,
-                    "process_started",
-                    source=src,
-                    pid=int(parts[1]),
-                    uid=parts[2],
-                    process=proc,
-                    package=package_of_process(proc),
-                    detail=msg,
-                    data={"type": _field(parts, 4), "component": _field(parts, 5)},
-                )
-            if tag == "am_anr":
-                parts = fields.split(",", 4)
-                proc = parts[2]
-                return self._event(
-                    rec,
-                    "anr",
-                    source=src,
-                    pid=int(parts[1]),
-                    process=proc,
-                    package=package_of_process(proc),
-                    reason="anr",
-                    detail=msg,
-                    data={"anr_reason": _field(parts, 4)},
-                )
-            if tag == "am_crash":
-                parts = fields.split(",", 7)
-                proc = parts[2]
-                return self._event(
-                    rec,
-                    "crash",
-                    source=src,
-                    pid=int(parts[1]),
-                    process=proc,
-                    package=package_of_process(proc),
-                    reason="java_exception",
-                    detail=msg,
-                    data={"exception": _field(parts, 4), "message": _field(parts, 5)},
-                )
-            if tag == "am_low_memory":
-                return self._event(
-                    rec,
-                    "state_changed",
-                    source=src,
-                    reason="low_memory",
-                    detail=msg,
-                    data={"num_processes": int(fields.split(",")[0])},
-                )
-            if tag in ("am_freeze", "am_unfreeze"):
-                parts = fields.split(",")
-                proc = _field(parts, 1)
-                return self._event(
-                    rec,
-                    "state_changed",
-                    source=src,
-                    pid=int(parts[0]),
-                    process=proc,
-                    package=package_of_process(proc),
-                    reason="frozen" if tag == "am_freeze" else "unfrozen",
-                    detail=msg,
-                )
+                return self._am_kill_event(rec, m["fields"], src)
+            layout = EVENT_LAYOUTS.get(tag)
+            if layout is None:
+                return None
+            kind, reason, names = layout
+            # the last field may itself contain commas (a reason, a message): split only so far
+            values = dict(zip(names, m["fields"].split(",", len(names) - 1), strict=False))
+            proc = values.pop("proc", None)
+            pid = values.pop("pid", None)
+            return self._event(
+                rec,
+                kind,
+                source=src,
+                pid=int(pid) if pid is not None else None,
+                process=proc,
+                package=package_of_process(proc),
+                uid=values.pop("uid", None),
+                reason=reason,
+                detail=msg,
+                data={k: int(v) if v.lstrip("-").isdigit() else v for k, v in values.items()},
+            )
         except (ValueError, IndexError):
             return None  # a truncated or foreign event line: not ours to guess at
-        return None
 
     def _am_kill_event(self, rec: LogRecord, fields: str, src: str) -> Event | None:
         # [User, PID, Process Name, OomAdj, Reason(, Rss)]; the reason itself may contain commas.
@@ -646,10 +595,6 @@ class LogInterpreter:
             detail=f"am_kill: [{fields}]",
             data=data,
         )
-
-
-def _field(parts: list[str], index: int) -> str | None:
-    return parts[index] if len(parts) > index else None
 
 
 def _wm_tags(text: str) -> dict[str, object]:
