@@ -109,22 +109,18 @@ def execute(
 
 
 def finish_outputs(out: Output, path: Path) -> float | None:
-    """Parquet, JUnit, HTML and Markdown into the results directory; the report on the terminal."""
-    try:
-        from bgprobe.reports.render_terminal import render_terminal_report
-        from bgprobe.reports.results import overall_completion_rate, write_run_outputs
-    except ImportError:  # TEMP until the report lands
-        import collections
-        import json
+    """Parquet, JUnit, HTML and Markdown into the results directory; the report on the terminal.
+    Returns the overall completion rate (for --fail-under)."""
+    from bgprobe.reports.metrics import build_report, overall_rate
+    from bgprobe.reports.render_tables import write_run_outputs
+    from bgprobe.reports.render_terminal import render_report
+    from bgprobe.reports.results import load_results
 
-        rows = [json.loads(x) for x in (path / "attempts.jsonl").read_text().splitlines() if x.strip()]
-        c = collections.Counter((r["condition"], r["task"], r["outcome"]) for r in rows)
-        for k, v in sorted(c.items()):
-            out.out.print(f"{k}: {v}")
-        return None
     write_run_outputs(path)
-    render_terminal_report(out, [path])
-    return overall_completion_rate([path])
+    results = load_results([path])
+    report = build_report(results.attempts, results.events, results.outcome.notes)
+    render_report(out, report, results)
+    return overall_rate(report)
 
 
 class ProgressView:
