@@ -3,25 +3,48 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import typer
 from bgprobe.cli.console import Output
-from bgprobe.cli.targets import SERVER_HELP, TIMEOUT_HELP, android_devices, warn_pending_changes
+from bgprobe.cli.targets import (
+    SERVER_HELP,
+    TIMEOUT_HELP,
+    UDID_HELP,
+    USBMUX_HELP,
+    android_devices,
+    ios_target,
+    resolve_udid,
+    usbmux_configured,
+    warn_pending_changes,
+    warn_pending_ios,
+)
 from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, list_devices, server_addresses
 from bgprobe.collectors.android.info import AndroidFacts, facts_of_many
+from bgprobe.collectors.errors import BgprobeError
 
 
 def devices(
     ctx: typer.Context,
     adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
+    usbmux: str | None = typer.Option(None, "--usbmux", help=USBMUX_HELP),
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per device."),
 ) -> None:
     """Every reachable device: id, OS version, maker, model, battery, doze state."""
     out: Output = ctx.obj
     servers = server_addresses(adb_server)
-    listed = list_devices(servers, timeout=timeout or 20.0)
+    ios_rows, ios_error = _ios_rows(out, usbmux, timeout)
+    if ios_error is not None:
+        out.problem(f"warning: {ios_error.message}")
+    try:
+        listed = list_devices(servers, timeout=timeout or 20.0)
+    except DeviceError as err:
+        if not ios_rows:  # an unreachable adb server is an error only when there is nothing else to show
+            raise
+        out.problem(f"warning: {err.message}")
+        listed = []
     online = [d for d in listed if d.state == "device"]
     handles = [AndroidDevice(d.server, d.serial, timeout=timeout or 20.0) for d in online]
     facts = facts_of_many(handles)
@@ -31,7 +54,7 @@ def devices(
         for d in listed
         if d.state != "device"
     ]
-    rows = facts + offline
+    rows = facts + offline + ios_rows
     if json_out:
         for f in rows:
             sys.stdout.write(json.dumps(f.to_dict()) + "\n")
@@ -39,6 +62,21 @@ def devices(
     _table(out, rows)
     if not rows:
         out.out.print(f"No devices on adb server(s) {', '.join(map(str, servers))}.")
+
+
+def _ios_rows(out: Output, usbmux: str | None, timeout: float | None) -> tuple[list, BgprobeError | None]:  # type: ignore[type-arg]
+    """iPhones on usbmuxd (only looked for when an address is set or the default socket exists)."""
+    if not usbmux_configured(usbmux):
+        return [], None
+    from bgprobe.collectors.ios.info import all_facts
+    from bgprobe.collectors.ios.transport import run
+
+    try:
+        rows = run(all_facts(ios_target(usbmux, None, timeout)))
+    except BgprobeError as err:
+        return [], err
+    warn_pending_ios(out, [r.id for r in rows if not r.error])
+    return rows, None
 
 
 def _table(out: Output, rows: list[AndroidFacts]) -> None:
@@ -55,7 +93,7 @@ def _table(out: Output, rows: list[AndroidFacts]) -> None:
             f.id,
             f.platform,
             f.os_version or "",
-            str(f.sdk or ""),
+            str(f.sdk or (f.build if f.platform == "ios" else "") or ""),
             f.manufacturer or "",
             f.model or "",
             battery,
@@ -67,15 +105,22 @@ def _table(out: Output, rows: list[AndroidFacts]) -> None:
 
 def info(
     ctx: typer.Context,
-    device: str = typer.Argument(..., help="Device serial."),
+    device: str | None = typer.Argument(None, help="Android serial (for an iPhone: its UDID, or use --udid)."),
+    udid: str | None = typer.Option(None, "--udid", help=UDID_HELP),
     adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
+    usbmux: str | None = typer.Option(None, "--usbmux", help=USBMUX_HELP),
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """One device in depth, with its background-relevant settings."""
     out: Output = ctx.obj
-    (dev,) = android_devices(out, device, adb_server, timeout, one=True)
-    (facts,) = facts_of_many([dev], detailed=True)
+    if udid or (device and _is_ios_udid(device)) or (device is None and resolve_udid(None)):
+        facts = _ios_info(out, udid or device, usbmux, timeout)
+    else:
+        if device is None:
+            raise typer.BadParameter("give a device serial, or --udid for an iPhone", param_hint="DEVICE")
+        (dev,) = android_devices(out, device, adb_server, timeout, one=True)
+        (facts,) = facts_of_many([dev], detailed=True)
     if facts.error:
         raise DeviceError(facts.error)
     if json_out:
@@ -87,3 +132,28 @@ def info(
                 out.out.print(f"{k:>16}: {v}", markup=False)
         elif key != "error":
             out.out.print(f"{key:>16}: {value}", markup=False)
+
+
+_IOS_UDID = re.compile(r"^(?:[0-9a-fA-F]{40}|[0-9A-F]{8}-[0-9A-F]{16})$")
+
+
+def _is_ios_udid(value: str) -> bool:
+    """40 hex digits (before iPhone XS) or 8-16 hex digits with a dash (A12 and later)."""
+    return bool(_IOS_UDID.match(value))
+
+
+def _ios_info(out: Output, udid: str | None, usbmux: str | None, timeout: float | None):  # type: ignore[no-untyped-def]
+    from bgprobe.collectors.ios.info import device_facts
+    from bgprobe.collectors.ios.transport import run, select_udids
+
+    target = ios_target(usbmux, udid, timeout)
+    udids = run(select_udids(target))
+    if len(udids) > 1:
+        raise BgprobeError(f"several iPhones are attached ({', '.join(udids)}): choose one with --udid")
+    warn_pending_ios(out, udids)
+    facts = run(device_facts(target, udids[0], detailed=True))
+    if facts.error:
+        from bgprobe.collectors.ios.transport import IosError
+
+        raise IosError(facts.error)
+    return facts

@@ -7,7 +7,17 @@ import sys
 
 import typer
 from bgprobe.cli.console import Output
-from bgprobe.cli.targets import SERIAL_HELP, SERVER_HELP, TIMEOUT_HELP, android_devices
+from bgprobe.cli.targets import (
+    RSD_HELP,
+    SERIAL_HELP,
+    SERVER_HELP,
+    TIMEOUT_HELP,
+    TUNNEL_HELP,
+    UDID_HELP,
+    USBMUX_HELP,
+    android_devices,
+    ios_target,
+)
 from bgprobe.collectors.android.info import device_facts
 from bgprobe.collectors.android.jobs import check_job_id, list_jobs, trigger
 from bgprobe.collectors.errors import EXIT_GATE
@@ -76,17 +86,32 @@ def _render(out: Output, serial: str, os_version: str | None, report: object) ->
 
 def trigger_cmd(
     ctx: typer.Context,
-    package: str = typer.Argument(..., help="Android package name."),
-    job: str = typer.Argument(..., help="JobScheduler job id (WorkManager: the id `bgprobe jobs` shows)."),
+    package: str = typer.Argument(..., help="Android package name (with --bundle: the BGTask identifier)."),
+    job: str | None = typer.Argument(None, help="JobScheduler job id (WorkManager: the id `bgprobe jobs` shows)."),
     satisfied: bool = typer.Option(False, "--satisfied", help="Run only if its constraints are satisfied (-s)."),
     wait: float = typer.Option(60.0, "--wait", min=0, help="Seconds to follow the job after triggering it."),
     serial: str | None = typer.Option(None, "-s", "--serial", help=SERIAL_HELP),
     adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
     json_out: bool = typer.Option(False, "--json"),
+    bundle: str | None = typer.Option(
+        None, "--bundle", help="iOS: the app's bundle id; TASK_ID is then the only argument (debugserver + lldb)."
+    ),
+    expire: bool = typer.Option(False, "--expire", help="iOS: simulate the expiration of a simulated-running task."),
+    udid: str | None = typer.Option(None, "--udid", help=UDID_HELP),
+    usbmux: str | None = typer.Option(None, "--usbmux", help=USBMUX_HELP),
+    rsd: tuple[str, int] | None = typer.Option(None, "--rsd", help=RSD_HELP),
+    tunnel: bool = typer.Option(False, "--tunnel", help=TUNNEL_HELP),
 ) -> None:
     """Force-run one job now and report whether it started and how it ended."""
     out: Output = ctx.obj
+    if bundle is not None:
+        if job is not None:
+            raise typer.BadParameter("with --bundle give only the task identifier", param_hint="JOB")
+        _trigger_ios(out, bundle, package, expire, wait, ios_target(usbmux, udid, timeout, rsd, tunnel), json_out)
+        return
+    if job is None:
+        raise typer.BadParameter("missing the job id (iPhone: --bundle BUNDLE TASK_ID)", param_hint="JOB")
     check_package_name(package)
     job_id = check_job_id(job)
     failed = False
@@ -108,4 +133,39 @@ def trigger_cmd(
             if e.kind not in ("state_changed",):
                 out.out.print(f"  {e.ts or ''} {e.kind} {e.reason or ''} {e.detail or ''}", markup=False)
     if failed:
+        raise typer.Exit(EXIT_GATE)
+
+
+def _trigger_ios(
+    out: Output, bundle: str, task: str, expire: bool, wait: float, target: object, json_out: bool
+) -> None:
+    from bgprobe.collectors.ios.bgtask import PrerequisiteError, gather, run_trigger, unmet
+    from bgprobe.collectors.ios.transport import IosError, run, select_udids
+
+    check_package_name(bundle)
+    udids = run(select_udids(target))  # type: ignore[arg-type]
+    if len(udids) > 1:
+        raise IosError(f"several iPhones are attached ({', '.join(udids)}): choose one with --udid")
+    prereqs = run(gather(target, udids[0], bundle))  # type: ignore[arg-type]
+    for note in prereqs.notes:
+        out.problem(f"note: {note}")
+    missing = unmet(prereqs, bundle, task)
+    if missing:
+        raise PrerequisiteError(
+            f"cannot trigger {task} of {bundle} on {udids[0]}: "
+            + "; ".join(f"({i}) {m}" for i, m in enumerate(missing, 1))
+        )
+    result = run(run_trigger(target, prereqs, bundle, task, expire, wait))  # type: ignore[arg-type]
+    if json_out:
+        payload = {k: v for k, v in result.__dict__.items() if k != "events"}
+        payload["events"] = [e.to_dict() for e in result.events]
+        sys.stdout.write(json.dumps(payload, default=str) + "\n")
+    else:
+        out.out.print(
+            f"{result.udid}: lldb exit {result.lldb_exit}; started={result.started} outcome={result.outcome}",
+            markup=False,
+        )
+        for e in result.events:
+            out.out.print(f"  {e.ts or ''} {e.kind} {e.reason or ''} {e.detail or ''}", markup=False)
+    if result.outcome not in ("started", "finished", "expired"):
         raise typer.Exit(EXIT_GATE)

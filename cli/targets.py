@@ -38,3 +38,68 @@ def warn_pending_changes(out: Output, devices: list[AndroidDevice]) -> None:
                 f"warning: {dev.serial} still has changes from an earlier bgprobe run ({what}): "
                 "run `bgprobe restore` to put it back"
             )
+
+
+# -- iOS ---------------------------------------------------------------------------------------
+# The pymobiledevice3 import is deferred to the iOS paths: Android-only runs never pay for it.
+from bgprobe.collectors.ios.transport import (  # noqa: E402
+    RSD_HELP,
+    TUNNEL_HELP,
+    UDID_HELP,
+    USBMUX_HELP,
+    IosTarget,
+    make_target,
+    resolve_udid,
+    usbmux_configured,
+)
+
+IOS_JOURNAL_PREFIX = "ios:"
+
+__all__ = [
+    "RSD_HELP",
+    "SERIAL_HELP",
+    "SERVER_HELP",
+    "TIMEOUT_HELP",
+    "TUNNEL_HELP",
+    "UDID_HELP",
+    "USBMUX_HELP",
+    "IosTarget",
+    "android_devices",
+    "ios_journal_key",
+    "ios_target",
+    "resolve_udid",
+    "usbmux_configured",
+    "wants_ios",
+    "warn_pending_changes",
+    "warn_pending_ios",
+]
+
+
+def ios_target(
+    usbmux: str | None,
+    udid: str | None,
+    timeout: float | None,
+    rsd: tuple[str, int] | None = None,
+    tunnel: bool = False,
+) -> IosTarget:
+    return make_target(usbmux, udid, timeout, rsd, tunnel)
+
+
+def wants_ios(udid: str | None, usbmux: str | None = None) -> bool:
+    """An iOS command line: --udid (or $PYMOBILEDEVICE3_UDID) or --usbmux was given."""
+    return bool(resolve_udid(udid) or usbmux)
+
+
+def ios_journal_key(udid: str) -> str:
+    return IOS_JOURNAL_PREFIX + udid
+
+
+def warn_pending_ios(out: Output, udids: list[str]) -> None:
+    for udid in udids:
+        pending = Journal(ios_journal_key(udid)).pending()
+        if pending:
+            what = ", ".join(f"{c.key}={c.value}" for c in pending)
+            out.problem(
+                f"warning: {udid} has journaled changes from an earlier bgprobe run ({what}): "
+                "run `bgprobe restore --udid " + udid + "` to close them"
+            )

@@ -5,14 +5,24 @@ from __future__ import annotations
 import sys
 import threading
 from datetime import datetime
+from pathlib import Path
 from queue import Empty, Queue
 
 import typer
 from bgprobe.cli.console import Output
-from bgprobe.cli.targets import SERIAL_HELP, SERVER_HELP, TIMEOUT_HELP, android_devices
+from bgprobe.cli.targets import (
+    SERIAL_HELP,
+    SERVER_HELP,
+    TIMEOUT_HELP,
+    UDID_HELP,
+    USBMUX_HELP,
+    android_devices,
+    ios_target,
+    wants_ios,
+)
 from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, DeviceLost
 from bgprobe.collectors.android.info import device_facts
-from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_INTERRUPTED
+from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_INTERRUPTED, BgprobeError
 from bgprobe.collectors.package_names import check_package_name
 from bgprobe.collectors.parsers.android_log import LogInterpreter
 from bgprobe.collectors.parsers.exitinfo import parse_exit_info
@@ -31,11 +41,25 @@ def watch(
     adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per event."),
+    udid: str | None = typer.Option(None, "--udid", help=UDID_HELP),
+    usbmux: str | None = typer.Option(None, "--usbmux", help=USBMUX_HELP),
+    relay: str = typer.Option("syslog", "--relay", help="iOS log source: syslog (syslog_relay) or os_trace."),
+    crashes: bool = typer.Option(
+        False,
+        "--crashes",
+        help="iOS: first the crash/jetsam reports on the device, then each new one as it is written.",
+    ),
+    pull: Path | None = typer.Option(
+        None, "--pull", help="iOS, with --crashes: also save the reports under DIR/UDID/."
+    ),
 ) -> None:
     """Follow job, kill, ANR and crash events live (all selected devices at once)."""
     out: Output = ctx.obj
     if package:
         check_package_name(package)
+    if wants_ios(udid, usbmux) or crashes:
+        _watch_ios(out, ios_target(usbmux, udid, timeout), package, duration, json_out, relay, crashes, pull)
+        return
     devices = android_devices(out, serial, adb_server, timeout)
     queue: Queue[Event | tuple[str, str]] = Queue()
     for dev in devices:
@@ -96,3 +120,81 @@ def _follow(dev: AndroidDevice, version: str | None, package: str | None, queue:
         queue.put((dev.serial, "log stream ended: the device disconnected or went offline"))
     except (DeviceLost, DeviceError) as err:
         queue.put((dev.serial, err.message))
+
+
+def _print_event(out: Output, item: Event, json_out: bool) -> None:
+    if json_out:
+        sys.stdout.write(item.to_json() + "\n")
+        sys.stdout.flush()
+    else:
+        out.out.print(
+            f"{item.device} {item.ts or ''} {item.kind:<15} {item.process or item.package or ''} "
+            f"{item.reason or ''} {item.job or ''}",
+            markup=False,
+        )
+
+
+def _watch_ios(
+    out: Output,
+    target: object,
+    bundle: str | None,
+    duration: float | None,
+    json_out: bool,
+    relay: str,
+    crashes: bool,
+    pull: Path | None,
+) -> None:
+    """iPhones: syslog_relay or os_trace_relay through the iOS parsers; --crashes adds the reports."""
+    import asyncio
+
+    from bgprobe.cli.targets import warn_pending_ios
+    from bgprobe.collectors.ios.crash import collect
+    from bgprobe.collectors.ios.transport import IosUsageError, run, select_udids
+    from bgprobe.collectors.ios.watch import RELAYS, follow
+
+    if relay not in RELAYS:
+        raise IosUsageError(f"--relay {relay}: expected one of {', '.join(RELAYS)}")
+    if pull is not None and not crashes:
+        raise IosUsageError("--pull saves crash reports: add --crashes")
+    udids = run(select_udids(target))  # type: ignore[arg-type]
+    warn_pending_ios(out, udids)
+    if crashes:
+        for udid in udids:
+            _reports, events = run(collect(target, udid, pull_to=pull))  # type: ignore[arg-type]
+            for e in events:
+                if bundle is None or e.package == bundle:
+                    _print_event(out, e, json_out)
+            if pull is not None and not json_out:
+                out.out.print(f"{udid}: {len(_reports)} report(s) saved under {pull / udid}", markup=False)
+    if duration == 0:
+        return
+    queue: Queue[Event | tuple[str, str]] = Queue()
+
+    def follow_one(udid: str) -> None:
+        try:
+            asyncio.run(follow(target, udid, queue.put, relay=relay, crashes=crashes, bundle=bundle))  # type: ignore[arg-type]
+        except BgprobeError as err:
+            queue.put((udid, err.message))
+
+    for udid in udids:
+        threading.Thread(target=follow_one, args=(udid,), daemon=True).start()
+    remaining = len(udids)
+    deadline = None if duration is None else datetime.now().timestamp() + duration
+    try:
+        while remaining:
+            wait = 0.5 if deadline is None else max(0.0, min(0.5, deadline - datetime.now().timestamp()))
+            if deadline is not None and wait == 0:
+                break
+            try:
+                item = queue.get(timeout=wait)
+            except Empty:
+                continue
+            if isinstance(item, tuple):
+                remaining -= 1
+                out.problem(f"{item[0]}: {item[1]}")
+                continue
+            _print_event(out, item, json_out)
+    except KeyboardInterrupt:
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    if remaining < len(udids) and deadline is None:
+        raise typer.Exit(EXIT_DEVICE)

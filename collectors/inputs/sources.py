@@ -11,12 +11,14 @@ import gzip
 import io
 import os
 import sys
+import tarfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
+from zlib import error as zlib_error
 
 from bgprobe.collectors.errors import InputError
 
@@ -46,8 +48,12 @@ def iter_sources(paths: list[str], problems: list[InputError]) -> Iterator[Sourc
             files = sorted(p for p in path.rglob("*") if p.is_file())
             if not files:
                 problems.append(InputError(raw, "directory has no files"))
+            archives = sorted({_logarchive_root(str(f)) for f in files} - {None})  # type: ignore[type-var]
+            for archive in archives:
+                problems.append(InputError(archive, LOGARCHIVE_NOTE))
             for file in files:
-                yield from _file_sources(file, problems)
+                if _logarchive_root(str(file)) is None:
+                    yield from _file_sources(file, problems)
         else:
             yield from _file_sources(path, problems)
 
@@ -68,7 +74,9 @@ def _file_sources(path: Path, problems: list[InputError]) -> Iterator[Source]:
         problems.append(InputError(name, exc.strerror or str(exc)))
         return
     ref = _file_date(path)
-    if magic[:2] == b"\x1f\x8b":
+    if _is_tar(path, magic):
+        yield from _tar_sources(path, problems, ref)
+    elif magic[:2] == b"\x1f\x8b":
         yield Source(name, lambda: gzip.open(path, "rb"), ref)  # type: ignore[return-value]  # noqa: SIM115
     elif magic == b"PK\x03\x04" or magic == b"PK\x05\x06":
         yield from _zip_sources(path, problems, ref)
@@ -155,3 +163,83 @@ def stdin_is_tty() -> bool:
         return os.isatty(sys.stdin.fileno())
     except (OSError, ValueError, io.UnsupportedOperation):
         return False
+
+
+# -- sysdiagnose (tar.gz) ------------------------------------------------------------------------
+# A sysdiagnose is a tar.gz: crash and jetsam reports under crashes_and_spins/ (.ips), text summaries
+# and logs, and the unified log as a binary system_logs.logarchive (tracev3), which nothing on Linux
+# reads. Members are read in one pass (random access into a .tar.gz would decompress it again per
+# member); text members are kept only when they are a log or report bgprobe recognizes, so the
+# hundreds of other files of a sysdiagnose do not each become an "unrecognized format" problem.
+
+LOGARCHIVE_NOTE = (
+    "binary unified-log archive (tracev3): not read on Linux; on a Mac run "
+    "`log show --archive <path> --style syslog > log.txt` and scan log.txt"
+)
+_TAR_REPORT_SUFFIXES = (".ips", ".crash", ".synced")
+_TAR_TEXT_SUFFIXES = (".log", ".txt")
+MAX_TAR_MEMBER = 256 << 20
+
+
+def _logarchive_root(name: str) -> str | None:
+    marker = ".logarchive"
+    at = name.find(marker + "/")
+    if at == -1:
+        return name if name.endswith(marker) else None
+    return name[: at + len(marker)]
+
+
+def _is_tar(path: Path, magic: bytes) -> bool:
+    try:
+        if magic[:2] == b"\x1f\x8b":
+            with gzip.open(path, "rb") as f:
+                block = f.read(512)
+        else:
+            with path.open("rb") as f:
+                block = f.read(512)
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return False
+    return len(block) >= 262 and block[257:262] == b"ustar"
+
+
+def _tar_sources(path: Path, problems: list[InputError], ref: date | None) -> Iterator[Source]:
+    from bgprobe.collectors.inputs.textscan import _detect
+
+    name = str(path)
+    chosen: list[tuple[str, bytes, date | None]] = []
+    archives: set[str] = set()
+    try:
+        with tarfile.open(path, "r|*") as tar:
+            for member in tar:
+                if not member.isfile():
+                    continue
+                root = _logarchive_root(member.name)
+                if root is not None:
+                    archives.add(root)
+                    continue
+                lower = member.name.lower()
+                report = lower.endswith(_TAR_REPORT_SUFFIXES)
+                if not (report or lower.endswith(_TAR_TEXT_SUFFIXES)) or member.size > MAX_TAR_MEMBER:
+                    continue
+                f = tar.extractfile(member)
+                if f is None:
+                    continue
+                data = f.read()
+                if not report:
+                    sample = data[:65536].decode("utf-8", "replace").splitlines()[:400]
+                    if _detect(sample) is None:
+                        continue
+                when = datetime.fromtimestamp(member.mtime).date() if member.mtime > 315532800 else ref
+                chosen.append((member.name, data, when))
+    except (tarfile.TarError, OSError, EOFError, zlib_error) as exc:
+        problems.append(InputError(name, f"not a readable tar archive (truncated or damaged: {exc})"))
+    for archive in sorted(archives):
+        problems.append(InputError(f"{name}!{archive}", LOGARCHIVE_NOTE))
+    if not chosen and not archives:
+        problems.append(InputError(name, "tar archive has no logs or .ips reports to read"))
+    for member, data, when in chosen:
+        yield Source(f"{name}!{member}", _bytes_opener(data), when or ref)
+
+
+def _bytes_opener(data: bytes) -> Callable[[], BinaryIO]:
+    return lambda: io.BytesIO(data)

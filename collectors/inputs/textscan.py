@@ -117,9 +117,14 @@ class TextScanner:
         sample = data[:SNIFF_SIZE].decode("utf-8", "replace").splitlines()[:400]
         kind = _detect(sample)
         if kind is None:
-            raise InputError(self.name, "unrecognized format (expected logcat, dumpsys output or a bugreport)")
+            raise InputError(
+                self.name, "unrecognized format (expected logcat, dumpsys output, a bugreport, an iOS log or .ips)"
+            )
         if kind == "long":
             yield from self._scan_long(first, chunks)
+            return
+        if kind in ("ips", "ios_log"):
+            yield from self._scan_ios(kind, first, chunks)
             return
         sectioned = kind == "bugreport"
         self._mode = "skip" if sectioned else kind
@@ -310,6 +315,30 @@ class TextScanner:
             yield from self._stamp(self._interp.feed(rec))
         yield from self._stamp(self._interp.flush())
 
+    def _scan_ios(self, kind: str, first: _Piece, rest: Iterator[_Piece]) -> Iterator[Event]:
+        """An `.ips` report or an iOS text log: parsed whole (the iOS parsers join multi-line records)."""
+        lines: list[tuple[int, str]] = []
+        lineno = 1
+        for piece in _prepend(first, rest):
+            if piece is _OVERLONG:
+                lineno += 1
+                continue
+            data, size = piece  # type: ignore[misc]
+            chunk = data[:size].decode("utf-8", "replace").splitlines()
+            lines.extend(enumerate(chunk, lineno))
+            lineno += len(chunk)
+        if kind == "ips":
+            from bgprobe.collectors.parsers.ips import parse_ips
+
+            events = parse_ips(lines, self.name)
+        else:
+            from bgprobe.collectors.parsers.ios_syslog import parse_ios_log
+
+            events = parse_ios_log(lines, self.name, reference=self.years.reference)
+        if self.package:
+            events = [e for e in events if e.package in (None, self.package)]
+        yield from self._stamp(events)
+
     def _start_single_dump(self, kind: str) -> None:
         parse = {
             "jobscheduler": self._parse_jobscheduler,
@@ -432,6 +461,18 @@ def _detect(sample: list[str]) -> str | None:
         return "jobscheduler"
     if re.search(r"mState=\w+ mLightState=|^\s*light_after_inactive_to=|^\s*mLightEnabled=", text, re.M):
         return "deviceidle"
+    return _detect_ios(sample)
+
+
+def _detect_ios(sample: list[str]) -> str | None:
+    """ips | ios_log, or None. Runs only when no Android layout matched, so logcat scans never pay for it."""
+    from bgprobe.collectors.parsers.ios_syslog import looks_like_ios_log
+    from bgprobe.collectors.parsers.ips import looks_like_ips
+
+    if looks_like_ips(sample):
+        return "ips"
+    if looks_like_ios_log(sample):
+        return "ios_log"
     return None
 
 

@@ -1,0 +1,117 @@
+"""Crash and jetsam reports on an iPhone (AFC `com.apple.crashreportcopymobile`) -> files and events.
+
+pymobiledevice3's `CrashReportsManager` lists and reads the CrashReporter directory; the reports are
+parsed by `bgprobe.collectors.parsers.ips` (JetsamEvent, 0x8badf00d watchdog, other crashes).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bgprobe.collectors.ios.transport import IosTarget, device_errors, lockdown, timed
+from bgprobe.collectors.parsers.ips import parse_ips
+from bgprobe.reports.events import Event
+
+CRASH_DIR = "/private/var/mobile/Library/Logs/CrashReporter"
+REPORT_SUFFIXES = (".ips", ".crash", ".synced")
+
+
+@dataclass
+class Report:
+    path: str  # relative to the CrashReporter directory, e.g. /JetsamEvent-2026-04-10-050526.ips
+    size: int | None = None
+    mtime: str | None = None
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.path)
+
+    @property
+    def kind(self) -> str:
+        n = self.name
+        if n.startswith("JetsamEvent"):
+            return "jetsam"
+        return "report"
+
+
+def afc_path(device_path: str) -> str:
+    """osanalyticshelper logs absolute paths; AFC's root is the CrashReporter directory."""
+    if device_path.startswith(CRASH_DIR):
+        device_path = device_path[len(CRASH_DIR) :]
+    return "/" + device_path.lstrip("/")
+
+
+def report_events(data: bytes, where: str, device: str | None = None, os_version: str | None = None) -> list[Event]:
+    text = data.decode("utf-8", "replace")
+    events = parse_ips(enumerate(text.splitlines(), 1), where, device=device)
+    for e in events:
+        if e.os_version is None:
+            e.os_version = os_version
+    return events
+
+
+async def _manager(client: Any) -> Any:
+    from pymobiledevice3.services.crash_reports import CrashReportsManager
+
+    return CrashReportsManager(client)
+
+
+async def list_reports(client: Any, timeout: float, udid: str | None = None) -> list[Report]:
+    async with device_errors("crash report list", udid):
+        crash = await _manager(client)
+        async with crash:
+            names = await timed("crash report list", crash.ls("/", depth=-1), timeout)
+            reports = []
+            for path in names:
+                if not path.endswith(REPORT_SUFFIXES):
+                    continue
+                info: dict[str, Any] = {}
+                try:
+                    info = await timed(f"stat {path}", crash.afc.stat(path), timeout)
+                except Exception:  # a report removed meanwhile: list it without size
+                    info = {}
+                mtime = info.get("st_mtime")
+                reports.append(
+                    Report(
+                        path,
+                        info.get("st_size"),
+                        mtime.isoformat()
+                        if isinstance(mtime, datetime)
+                        else (str(mtime) if mtime is not None else None),
+                    )
+                )
+    return sorted(reports, key=lambda r: (r.mtime or "", r.path))
+
+
+async def read_report(client: Any, path: str, timeout: float, udid: str | None = None) -> bytes:
+    async with device_errors(f"reading {path}", udid):
+        crash = await _manager(client)
+        async with crash:
+            return await timed(f"reading {path}", crash.afc.get_file_contents(afc_path(path)), timeout)
+
+
+async def collect(
+    target: IosTarget,
+    udid: str,
+    *,
+    pull_to: Path | None = None,
+    match: str | None = None,
+    os_version: str | None = None,
+) -> tuple[list[Report], list[Event]]:
+    """Every report (optionally only names containing `match`): listed, read, parsed, optionally saved."""
+    events: list[Event] = []
+    async with lockdown(target, udid) as client:
+        version = os_version or client.product_version
+        reports = [r for r in await list_reports(client, target.timeout, udid) if not match or match in r.name]
+        for report in reports:
+            data = await read_report(client, report.path, target.timeout * 3, udid)
+            if pull_to is not None:
+                dest = pull_to / udid / report.path.lstrip("/")
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(data)
+            events.extend(report_events(data, f"{udid}:{report.path}", udid, version))
+    return reports, events

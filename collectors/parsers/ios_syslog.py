@@ -1,0 +1,634 @@
+"""iOS log lines -> events: runningboardd terminations, jetsam, UIKit background-task warnings,
+BackgroundTasks framework and dasd BGTask lifecycle.
+
+Layouts (../shared/reference/ios.md §2.3, §2.4 and the samples in ../shared/samples/ios/):
+- syslog_relay / idevicesyslog: `Mon dd HH:MM:SS Host proc(Image)[pid] <Level>: msg` (the image and
+  the level are optional; iOS 8 prints `proc[pid]`);
+- pymobiledevice3 `syslog live` (os_trace_relay): `YYYY-MM-DD HH:MM:SS.ffffff proc{image}[pid] <LEVEL>: msg`;
+- `log show` (default and `--style syslog`), Console.app copies (`type<TAB>time<TAB>process<TAB>msg`),
+  Xcode console (`YYYY-MM-DD HH:MM:SS.ffffff+ZZZZ Proc[pid:tid] [Category] msg`), `HH:MM:SS.mmm  proc: msg`;
+- a line that matches no layout continues the previous record when it is indented or starts with a
+  closing bracket (dasd prints NSSet and policy dumps over several lines); otherwise it is a bare message.
+
+`IosLogInterpreter.feed(record)` is the same for a live stream (one record per syslog_relay line or
+os_trace entry) and for a file. Message matching is keyed on fixed substrings, so lines that carry no
+signature cost one `in` test per signature.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bgprobe.collectors.parsers import NumberedLines, at
+from bgprobe.reports.events import Event
+
+_MONTHS = {
+    m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
+}
+_LEVEL_NAMES = {"default", "info", "debug", "error", "fault", "notice", "activity", "warning"}
+
+SYSLOG_RELAY = re.compile(
+    r"^(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?P<day>[ \d]\d) (?P<time>\d\d:\d\d:\d\d) "
+    r"(?P<host>\S+) (?P<proc>[^\[\]()]+?)(?:\((?P<image>[^()]*)\))?\[(?P<pid>\d+)\]"
+    r"(?: <(?P<level>\w+)>)?: (?P<msg>.*)$",
+    re.S,
+)
+PMD3_LIVE = re.compile(
+    r"^(?P<date>\d{4}-\d\d-\d\d) (?P<time>\d\d:\d\d:\d\d(?:\.\d+)?) (?P<proc>[^{}\[\]]+?)\{(?P<image>[^{}]*)\}"
+    r"\[(?P<pid>\d+)\] <(?P<level>\w+)>: (?P<msg>.*)$",
+    re.S,
+)
+LOG_SHOW = re.compile(
+    r"^(?P<date>\d{4}-\d\d-\d\d) (?P<time>\d\d:\d\d:\d\d\.\d+)(?P<tz>[+-]\d{4})?\s+0x[0-9a-f]+\s+(?P<level>\w+)\s+"
+    r"0x[0-9a-f]+\s+(?P<pid>\d+)\s+\d+\s+(?P<proc>[^:]+?): (?:\((?P<image>[^()]*)\) )?"
+    r"(?:\[(?P<subsystem>[^\]:\s]+):(?P<category>[^\]]+)\] )?(?P<msg>.*)$",
+    re.S,
+)
+LOG_SHOW_SYSLOG = re.compile(
+    r"^(?P<date>\d{4}-\d\d-\d\d) (?P<time>\d\d:\d\d:\d\d\.\d+)(?P<tz>[+-]\d{4})?\s+(?P<host>\S+) "
+    r"(?P<proc>[^\[\]]+?)\[(?P<pid>\d+)\]: (?:\((?P<image>[^()]*)\) )?"
+    r"(?:\[(?P<subsystem>[^\]:\s]+):(?P<category>[^\]]+)\] )?(?P<msg>.*)$",
+    re.S,
+)
+XCODE = re.compile(
+    r"^(?P<date>\d{4}-\d\d-\d\d) (?P<time>\d\d:\d\d:\d\d\.\d+)(?P<tz>[+-]\d{4})? (?P<proc>[^\[\]]+?)"
+    r"\[(?P<pid>\d+):(?P<tid>\d+)\] (?:\[(?P<category>[^\]]+)\] )?(?P<msg>.*)$",
+    re.S,
+)
+CONSOLE = re.compile(
+    r"^(?P<level>default|info|debug|error|fault|notice|activity)\t(?P<time>\d\d:\d\d:\d\d\.\d+)(?P<tz>[+-]\d{4})?\t"
+    r"(?P<rest>.*)$",
+    re.S,
+)
+TIME_ONLY = re.compile(r"^(?P<time>\d\d:\d\d:\d\d\.\d+)\s+(?:(?P<proc>[\w.-]+): )?(?P<msg>.*)$", re.S)
+
+_LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("syslog_relay", SYSLOG_RELAY),
+    ("pmd3", PMD3_LIVE),
+    ("log_show", LOG_SHOW),
+    ("log_show_syslog", LOG_SHOW_SYSLOG),
+    ("xcode", XCODE),
+    ("console", CONSOLE),
+    ("time", TIME_ONLY),
+)
+
+# Substrings of every message that yields an event (also what file detection looks for).
+SIGNATURES: tuple[str, ...] = (
+    "termination reported by launchd",
+    "Calculated state for ",
+    "memorystatus: ",
+    "killing_specific_process",
+    "killing_top_process",
+    "killing_idle_process",
+    "killed by jetsam",
+    "Could not set priority of <BKNewProcess",
+    "was created over 30 seconds ago",
+    "Background task still not ended after expiration",
+    "has active assertions beyond permitted time",
+    "submitTaskRequest: ",
+    "Error submitting task request",
+    "Application launched for activities",
+    "Starting task: ",
+    "Starting simulated task: ",
+    "complete with success: ",
+    "Expiring task: ",
+    "Expiring simulated task: ",
+    "has been scheduled",
+    "Simulating launch for task",
+    "is not currently being simulated",
+    "is not advertised in the application's Info.plist",
+    "Submitted Activity: ",
+    "CANCELED: ",
+    "FinalDecision: ",
+)
+
+APP_ID = r"(?:application|app)<(?P<bundle>[^<>()]+)(?:\([^()]*\))?>:(?P<pid>\d+)"
+RB_TERMINATION = re.compile(
+    r"\[" + APP_ID + r"\] termination reported by launchd \((?P<a>-?\d+), (?P<b>-?\d+), (?P<c>-?\d+)\)"
+)
+RB_STATE = re.compile(
+    r"Calculated state for (?:application|app)<(?P<bundle>[^<>()]+)(?:\([^()]*\))?>: (?P<state>[\w-]+)"
+    r"(?: \(role: (?P<role>\w+)\))?"
+)
+APP_REF = re.compile(r"\[" + APP_ID + r"\]")
+KERNEL_LIMIT = re.compile(
+    r"memorystatus: exceeded mem limit: (?P<kind>\w+) (?P<mb>\d+) MB \((?P<fatal>fatal|non-fatal)\)"
+)
+KERNEL_KILL = re.compile(
+    r"(?P<how>killing_(?:specific|top|idle)_process) pid (?P<pid>\d+) \[(?P<name>[^\]]*)\]"
+    r"(?: \((?P<reason>[\w-]+)(?: (?P<prio>-?\d+))?\))?.*?(?P<kb>\d+)KB"
+)
+SB_JETSAM = re.compile(
+    r"killed by jetsam\. Pending auto-relaunch of '<\w+: 0x[0-9a-f]+; (?P<name>[^;]+); pid: (?P<pid>-?\d+)>'"
+)
+BK_GONE = re.compile(
+    r"Could not set priority of <BKNewProcess: 0x[0-9a-f]+; (?P<bundle>[^;]+); pid: (?P<pid>\d+);.*No such process"
+)
+UIKIT_30S = re.compile(r'Background Task (?P<no>\d+) \("(?P<name>.*?)"\), was created over 30 seconds ago')
+UIKIT_NOT_ENDED = re.compile(
+    r"Background task still not ended after expiration handlers were called: <_UIBackgroundTaskInfo: 0x[0-9a-f]+>: "
+    r"taskID = (?P<no>\d+), taskName = (?P<name>.*?), creationTime = (?P<created>\d+) \(elapsed = (?P<elapsed>\d+)\)"
+)
+LEGACY_ASSERTION = re.compile(
+    r"identifier: (?P<ident>\S+) process: ?(?P<proc>\S*) permittedBackgroundDuration: (?P<permitted>[\d.]+) "
+    r"reason: (?P<reason>\w+) owner pid:(?P<pid>\d+)"
+)
+BG_SUBMIT = re.compile(
+    r"submitTaskRequest: <BG(?P<type>AppRefresh|Processing)TaskRequest: (?P<id>[^,>]+), "
+    r"earliestBeginDate: (?P<earliest>[^,>]+)"
+    r"(?:, requiresExternalPower=(?P<power>\d), requiresNetworkConnectivity=(?P<net>\d))?>"
+)
+BG_SUBMIT_ERROR = re.compile(
+    r"Error submitting task request: <BG\w+TaskRequest: (?P<id>[^,>]+)[^>]*>, error: (?P<error>.*)"
+)
+BG_STARTING = re.compile(r"Starting (?P<sim>simulated )?task: (?P<id>\S+)")
+BG_COMPLETE = re.compile(r"Marking task (?P<id>\S+) complete with success: (?P<ok>\d)")
+BG_EXPIRING = re.compile(r"Expiring (?P<sim>simulated )?task: (?P<id>\S+)")
+BG_NOT_SCHEDULED = re.compile(r"No task request with identifier (?P<id>\S+) has been scheduled")
+BG_SIMULATING = re.compile(r"Simulating launch for task with identifier (?P<id>\S+)")
+BG_NOT_SIMULATED = re.compile(r"Task with identifier (?P<id>\S+) is not currently being simulated")
+BG_NOT_PERMITTED = re.compile(r"(?P<id>[\w.-]+) is not advertised in the application's Info.plist")
+ACTIVITY = r"(?P<activity>bg(?P<type>Refresh|Processing)-(?P<id>[^\s:']+):(?P<hex>[0-9A-Fa-f]+))"
+DASD_SUBMITTED = re.compile(r"Submitted Activity: " + ACTIVITY + r" at priority (?P<prio>\d+)")
+DASD_CANCELED = re.compile(r"CANCELED: " + ACTIVITY)
+DASD_POLICY = re.compile(
+    r"^"
+    + ACTIVITY
+    + r":\[(?P<body>.*)\]\s*sumScores:.*FinalDecision: (?P<final>[A-Za-z ]+?) FinalScore: (?P<score>[\d.]+)",
+    re.S,
+)
+DASD_RESPONSE = re.compile(
+    r"\{name: (?P<name>\w+), policyWeight: [\d.]+, response: \{Decision: (?P<decision>[A-Za-z ]+?), Score"
+)
+LAUNCHED_FOR = re.compile(r"Application launched for activities: (?P<set>.*)", re.S)
+SAVED_REPORT = re.compile(r"^Saved type '?(?P<type>[^' ]+)'? .*? at (?P<path>/\S+\.(?:ips|panic|synced|crash))\s*$")
+
+_SIGNALS = {
+    1: "sighup",
+    2: "sigint",
+    3: "sigquit",
+    4: "sigill",
+    5: "sigtrap",
+    6: "sigabrt",
+    9: "sigkill",
+    10: "sigbus",
+    11: "sigsegv",
+    13: "sigpipe",
+    15: "sigterm",
+}
+_CONTINUATION_START = (" ", "\t", ")", "]", "}", '"', "<")
+
+
+@dataclass(slots=True)
+class IosRecord:
+    lineno: int
+    msg: str
+    process: str | None = None
+    pid: int | None = None
+    ts: str | None = None
+    image: str | None = None
+    level: str | None = None
+    subsystem: str | None = None
+    category: str | None = None
+    layout: str = "bare"
+
+
+def _iso(date_text: str, time_text: str, tz: str | None) -> str:
+    stamp = f"{date_text}T{time_text}"
+    if tz:
+        stamp += f"{tz[:3]}:{tz[3:]}"
+    return stamp
+
+
+def parse_record(text: str, lineno: int, year: int | None = None) -> IosRecord | None:
+    """One header line -> record, or None when `text` has no known header."""
+    for layout, pattern in _LAYOUTS:
+        m = pattern.match(text)
+        if m is None:
+            continue
+        g = m.groupdict()
+        if layout == "syslog_relay":
+            y = year or datetime.now().year
+            ts = f"{y:04d}-{_MONTHS[g['mon']]:02d}-{int(g['day']):02d}T{g['time']}"
+        elif layout == "console":
+            parts = g["rest"].split("\t")
+            if len(parts) < 2:
+                return None
+            proc, msg = parts[0], "\t".join(parts[2:]) if len(parts) > 2 else parts[1]
+            image = parts[1] if len(parts) > 2 else None
+            tz = g["tz"]
+            return IosRecord(
+                lineno,
+                msg,
+                proc,
+                None,
+                f"{g['time']}{tz[:3] + ':' + tz[3:] if tz else ''}",
+                image,
+                g["level"],
+                layout=layout,
+            )
+        elif layout == "time":
+            ts = g["time"]
+        else:
+            ts = _iso(g["date"], g["time"], g.get("tz"))
+        pid = g.get("pid")
+        return IosRecord(
+            lineno,
+            g["msg"],
+            (g.get("proc") or "").strip() or None,
+            int(pid) if pid else None,
+            ts,
+            g.get("image"),
+            g.get("level"),
+            g.get("subsystem"),
+            g.get("category"),
+            layout,
+        )
+    return None
+
+
+def iter_records(lines: NumberedLines, year: int | None = None) -> Iterator[IosRecord]:
+    """Records of a text log; continuation lines are joined to their record with a newline."""
+    current: IosRecord | None = None
+    for lineno, raw in lines:
+        text = raw.rstrip("\r\x00")
+        if not text.strip():
+            continue
+        if current is None and text.startswith("# "):
+            continue  # a comment above the log (sample files name their source this way)
+        rec = parse_record(text, lineno, year)
+        if rec is None and current is not None and text.startswith(_CONTINUATION_START):
+            current.msg += "\n" + text
+            continue
+        if current is not None:
+            yield current
+        current = rec if rec is not None else IosRecord(lineno, text.strip())
+    if current is not None:
+        yield current
+
+
+def looks_like_ios_log(sample: list[str]) -> bool:
+    """Enough header lines of an iOS layout (or an iOS signature) in the first lines of a file."""
+    lines = [s for s in sample[:200] if s.strip() and not s.startswith("# ")]
+    if not lines:
+        return False
+    headers = sum(1 for s in lines if any(p.match(s) for _, p in _LAYOUTS[:6]))
+    if headers >= max(1, len(lines) // 3):
+        return True
+    text = "\n".join(lines)
+    return any(sig in text for sig in SIGNATURES)
+
+
+_OFFSET = re.compile(r"([+-]\d\d:\d\d)$")
+
+
+def split_offset(ts: str | None) -> tuple[str | None, str | None]:
+    """Device-clock time without its UTC offset, and the offset: events carry local device time
+    (like Android's logcat), the offset goes to `data["utc_offset"]`."""
+    if not ts:
+        return ts, None
+    m = _OFFSET.search(ts)
+    return (ts[: m.start()], m[1]) if m else (ts, None)
+
+
+def saved_report_path(msg: str) -> str | None:
+    """osanalyticshelper's `Saved type '298(JetsamEvent)' report … at /path.ips` -> the path."""
+    m = SAVED_REPORT.match(msg)
+    return m["path"] if m else None
+
+
+def _signal_name(n: int) -> str:
+    return _SIGNALS.get(n, f"signal-{n}")
+
+
+@dataclass
+class IosLogInterpreter:
+    where: str
+    source: str = "syslog"
+    device: str | None = None
+    os_version: str | None = None
+    bundles: dict[int, str] = field(default_factory=dict)  # pid -> bundle id, learnt from runningboardd
+    _memory_limit: tuple[str, int] | None = None
+    _gone: set[int] = field(default_factory=set)
+
+    def feed(self, rec: IosRecord) -> list[Event]:
+        msg = rec.msg
+        out: list[Event] = []
+        if "[app" in msg:
+            for m in APP_REF.finditer(msg):
+                self.bundles[int(m["pid"])] = m["bundle"]
+        for sig in SIGNATURES:
+            if sig in msg:
+                event = self._dispatch(sig, rec, msg)
+                if event is not None:
+                    out.append(event)
+                break
+        return out
+
+    def feed_all(self, records: Iterable[IosRecord]) -> list[Event]:
+        out: list[Event] = []
+        for rec in records:
+            out.extend(self.feed(rec))
+        return out
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _event(self, rec: IosRecord, kind: str, sub: str | None = None, **fields) -> Event:  # type: ignore[no-untyped-def]
+        ts, offset = split_offset(rec.ts)
+        if offset:
+            fields["data"] = {**(fields.get("data") or {}), "utc_offset": offset}
+        fields.setdefault("process", rec.process)
+        fields.setdefault("pid", rec.pid)
+        if "package" not in fields:
+            pid = fields.get("pid")
+            fields["package"] = self.bundles.get(pid) if pid is not None else None
+        return Event(
+            kind=kind,
+            source=f"{self.source}:{sub}" if sub else self.source,
+            where=at(self.where, rec.lineno),
+            ts=ts,
+            device=self.device,
+            platform="ios",
+            os_version=self.os_version,
+            **fields,
+        )
+
+    def _dispatch(self, sig: str, rec: IosRecord, msg: str) -> Event | None:
+        if sig == "termination reported by launchd":
+            m = RB_TERMINATION.search(msg)
+            if m is None:
+                return None
+            a, b, c = int(m["a"]), int(m["b"]), int(m["c"])
+            return self._event(
+                rec,
+                "process_died",
+                "runningboardd",
+                process=rec.process if rec.process != "runningboardd" else None,
+                package=m["bundle"],
+                pid=int(m["pid"]),
+                reason=f"runningboard:{_signal_name(c)}",
+                detail=msg,
+                data={"launchd_status": [a, b, c]},
+            )
+        if sig == "Calculated state for ":
+            m = RB_STATE.search(msg)
+            if m is None:
+                return None
+            return self._event(
+                rec,
+                "state_changed",
+                "runningboardd",
+                process=None,
+                pid=None,
+                package=m["bundle"],
+                reason=f"runningboard:{m['state']}",
+                detail=msg,
+                data={"role": m["role"]} if m["role"] else {},
+            )
+        if sig == "memorystatus: " or sig.startswith("killing_"):
+            return self._kernel(rec, msg)
+        if sig == "killed by jetsam":
+            m = SB_JETSAM.search(msg)
+            pid = int(m["pid"]) if m and int(m["pid"]) > 0 else None
+            return self._event(
+                rec,
+                "process_killed",
+                "SpringBoard",
+                process=m["name"] if m else None,
+                pid=pid,
+                package=None,
+                reason="jetsam:unknown",
+                detail=msg,
+            )
+        if sig == "Could not set priority of <BKNewProcess":
+            m = BK_GONE.search(msg)
+            if m is None or int(m["pid"]) in self._gone:
+                return None
+            self._gone.add(int(m["pid"]))
+            return self._event(
+                rec,
+                "process_died",
+                "assertiond",
+                process=None,
+                package=m["bundle"],
+                pid=int(m["pid"]),
+                reason="assertiond:no-such-process",
+                detail=msg,
+            )
+        if sig == "was created over 30 seconds ago":
+            m = UIKIT_30S.search(msg)
+            if m is None:
+                return None
+            return self._event(
+                rec,
+                "state_changed",
+                "UIKit",
+                job=f"uikit:{m['no']}",
+                reason="uikit:bgtask-over-30s",
+                detail=msg,
+                data={"task_name": m["name"]},
+            )
+        if sig == "Background task still not ended after expiration":
+            m = UIKIT_NOT_ENDED.search(msg)
+            if m is None:
+                return None
+            return self._event(
+                rec,
+                "job_timeout",
+                "UIKit",
+                job=f"uikit:{m['no']}",
+                reason="bgtask_expired",
+                detail=msg,
+                data={"task_name": m["name"], "elapsed_s": int(m["elapsed"]), "creation_time": int(m["created"])},
+            )
+        if sig == "has active assertions beyond permitted time":
+            m = LEGACY_ASSERTION.search(msg)
+            data: dict[str, object] = {}
+            pid = rec.pid
+            if m is not None:
+                pid = int(m["pid"])
+                data = {"assertion": m["ident"], "permitted_s": float(m["permitted"]), "assertion_reason": m["reason"]}
+            return self._event(
+                rec, "process_killed", "assertions", pid=pid, reason="bgtask_expired", detail=msg, data=data
+            )
+        if sig == "submitTaskRequest: ":
+            m = BG_SUBMIT.search(msg)
+            if m is None:
+                return None
+            data = {"type": "processing" if m["type"] == "Processing" else "refresh", "earliest": m["earliest"]}
+            if m["power"] is not None:
+                data["requires_external_power"] = m["power"] == "1"
+                data["requires_network"] = m["net"] == "1"
+            return self._event(
+                rec, "job_scheduled", "BackgroundTasks", job=m["id"], reason="requested", detail=msg, data=data
+            )
+        if sig == "Error submitting task request":
+            m = BG_SUBMIT_ERROR.search(msg)
+            if m is None:
+                return None
+            return self._event(rec, "job_stopped", "BackgroundTasks", job=m["id"], reason="submit_error", detail=msg)
+        if sig == "Application launched for activities":
+            m = LAUNCHED_FOR.search(msg)
+            acts = re.findall(r"bg(?:Refresh|Processing)-[^\s:,)]+:[0-9A-Fa-f]+", m["set"]) if m else []
+            return self._event(
+                rec, "process_started", "BackgroundTasks", reason="bgtask_launch", detail=msg, data={"activities": acts}
+            )
+        if sig in ("Starting task: ", "Starting simulated task: "):
+            m = BG_STARTING.search(msg)
+            if m is None:
+                return None
+            return self._event(
+                rec, "job_started", "BackgroundTasks", job=m["id"], reason="simulated" if m["sim"] else None, detail=msg
+            )
+        if sig == "complete with success: ":
+            m = BG_COMPLETE.search(msg)
+            if m is None:
+                return None
+            return self._event(
+                rec,
+                "job_finished",
+                "BackgroundTasks",
+                job=m["id"],
+                reason="success" if m["ok"] == "1" else "failure",
+                detail=msg,
+            )
+        if sig in ("Expiring task: ", "Expiring simulated task: "):
+            m = BG_EXPIRING.search(msg)
+            if m is None:
+                return None
+            return self._event(
+                rec,
+                "job_stopped",
+                "BackgroundTasks",
+                job=m["id"],
+                reason="expired",
+                detail=msg,
+                data={"simulated": bool(m["sim"])},
+            )
+        if sig == "has been scheduled":
+            m = BG_NOT_SCHEDULED.search(msg)
+            if m is None:
+                return None
+            return self._event(rec, "trigger", "BackgroundTasks", job=m["id"], reason="not_submitted", detail=msg)
+        if sig == "Simulating launch for task":
+            m = BG_SIMULATING.search(msg)
+            return (
+                self._event(
+                    rec, "trigger", "BackgroundTasks", job=m["id"] if m else None, reason="simulated_launch", detail=msg
+                )
+                if m
+                else None
+            )
+        if sig == "is not currently being simulated":
+            m = BG_NOT_SIMULATED.search(msg)
+            return (
+                self._event(rec, "trigger", "BackgroundTasks", job=m["id"], reason="not_simulated", detail=msg)
+                if m
+                else None
+            )
+        if sig == "is not advertised in the application's Info.plist":
+            m = BG_NOT_PERMITTED.search(msg)
+            return (
+                self._event(rec, "job_stopped", "BackgroundTasks", job=m["id"], reason="not_in_info_plist", detail=msg)
+                if m
+                else None
+            )
+        if sig == "Submitted Activity: ":
+            m = DASD_SUBMITTED.search(msg)
+            if m is None:
+                return None
+            return self._dasd(rec, m, "job_scheduled", "accepted", msg, priority=int(m["prio"]))
+        if sig == "CANCELED: ":
+            m = DASD_CANCELED.search(msg)
+            return self._dasd(rec, m, "job_stopped", "cancelled", msg) if m else None
+        if sig == "FinalDecision: ":
+            m = DASD_POLICY.search(msg)
+            if m is None:
+                return None
+            responses = DASD_RESPONSE.findall(m["body"])
+            blocking = [name for name, decision in responses if decision != "Can Proceed"]
+            final = m["final"].strip()
+            reason = "can_proceed" if final == "Can Proceed" else "deferred"
+            return self._dasd(
+                rec,
+                m,
+                "job_scheduled",
+                reason,
+                msg,
+                decision=final,
+                final_score=float(m["score"]),
+                blocking=blocking,
+                policies=[name for name, _ in responses],
+            )
+        return None
+
+    def _dasd(self, rec: IosRecord, m: re.Match[str], kind: str, reason: str, msg: str, **data: object) -> Event:
+        data = {"activity": m["activity"], "type": "processing" if m["type"] == "Processing" else "refresh", **data}
+        return self._event(
+            rec, kind, "dasd", process=rec.process, package=None, job=m["id"], reason=reason, detail=msg, data=data
+        )
+
+    def _kernel(self, rec: IosRecord, msg: str) -> Event | None:
+        if (m := KERNEL_LIMIT.search(msg)) is not None:
+            self._memory_limit = (m["kind"], int(m["mb"])) if m["fatal"] == "fatal" else None
+            return None
+        m = KERNEL_KILL.search(msg)
+        if m is None:
+            return None
+        limit, self._memory_limit = self._memory_limit, None
+        reason = m["reason"]
+        if reason is None:
+            if m["how"] == "killing_specific_process" and limit is not None:
+                reason = "per-process-limit"
+            elif m["how"] == "killing_idle_process":
+                reason = "idle-exit"
+            else:
+                reason = "unknown"
+        data: dict[str, object] = {"rss_kb": int(m["kb"]), "how": m["how"]}
+        if m["prio"] is not None:
+            data["priority"] = int(m["prio"])
+        if limit is not None:
+            data["limit"] = limit[0]
+            data["limit_mb"] = limit[1]
+        pid = int(m["pid"])
+        return self._event(
+            rec,
+            "process_killed",
+            "kernel",
+            process=m["name"] or None,
+            pid=pid,
+            package=self.bundles.get(pid),
+            reason=f"jetsam:{reason}",
+            detail=msg,
+            data=data,
+        )
+
+
+def parse_ios_log(
+    lines: NumberedLines,
+    where: str,
+    *,
+    year: int | None = None,
+    reference: date | None = None,
+    device: str | None = None,
+    os_version: str | None = None,
+) -> list[Event]:
+    """Every event of an iOS text log (any layout above). Never raises on odd input."""
+    if year is None and reference is not None:
+        year = reference.year
+    interp = IosLogInterpreter(where, device=device, os_version=os_version)
+    return interp.feed_all(iter_records(lines, year))
+
+
+__all__ = [
+    "SIGNATURES",
+    "IosLogInterpreter",
+    "IosRecord",
+    "iter_records",
+    "looks_like_ios_log",
+    "parse_ios_log",
+    "parse_record",
+    "saved_report_path",
+]

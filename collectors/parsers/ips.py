@@ -1,0 +1,445 @@
+"""iOS crash and jetsam reports (`.ips`, legacy `.crash` text) -> events.
+
+Layouts (../shared/reference/ios.md §3.5, §3.6; samples in ../shared/samples/ios/):
+- `.ips` (iOS 15+): a one-line JSON header (`bug_type`, `timestamp`, `os_version`, …) then a JSON body.
+  bug_type 298 = JetsamEvent: every entry of `processes` that has a `reason` was killed
+  (`per-process-limit`, `vm-pageshortage`, …); its footprint is `rpages × memoryStatus.pageSize`.
+  309/308/409 = crash / system watchdog: `termination` {code, namespace, reasons}; 0x8badf00d
+  (2343432205) is the watchdog, its event (`scene-create`, `scene-update`, …) named in the reasons.
+- the legacy text report: `Exception Type:`, `Termination Reason: Namespace SPRINGBOARD, Code 0x8badf00d`
+  or `Termination Reason: FRONTBOARD 2343432205` + `<RBSTerminateContext| … explanation:… >`,
+  `Termination Description: SPRINGBOARD, scene-create watchdog transgression: …`;
+- fragments of either (a `"termination" : {…}` line, a single `processes` entry): what can be read is.
+
+Normalized reasons: `jetsam:<xnu kill cause>`, `watchdog:<event>`, `runningboard:<code>` for other
+RunningBoard/FrontBoard terminations, and the lower-case signal for ordinary crashes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bgprobe.collectors.parsers import NumberedLines, at
+from bgprobe.reports.events import Event
+
+WATCHDOG_CODE = 0x8BADF00D
+_KNOWN_CODES = {
+    0xDEAD10CC: "runningboard:file-lock-while-suspended",
+    0xC00010FF: "runningboard:thermal",
+    0xBAADCA11: "runningboard:voip-no-callkit",
+    0xBAD22222: "runningboard:voip-too-frequent",
+    0x2BAD45EC: "runningboard:security-violation",
+    0xDEADFA11: "runningboard:force-quit",
+}
+EXPLANATION = re.compile(
+    r"(?P<event>[\w-]+) watchdog transgression: "
+    r"(?:(?:application|app)<(?P<bundle>[^<>()]+)(?:\([^()]*\))?>:(?P<pid>\d+)"
+    r"|(?P<name>\S+)) exhausted (?P<clock>real \(wall clock\) time|CPU time) allowance of (?P<allowance>[\d.]+) seconds"
+)
+WATCHDOG_EVENT = re.compile(r"WatchdogEvent: (?P<event>[\w-]+)")
+TEXT_FIELD = re.compile(r"^(?P<key>[A-Z][A-Za-z /]+?):\s+(?P<value>.*?)\s*$")
+PROCESS_FIELD = re.compile(r"^(?P<name>.+?) \[(?P<pid>\d+)\]$")
+TEXT_TERMINATION = re.compile(
+    r"^(?:Namespace (?P<ns>\w+), Code (?P<code>0x[0-9a-fA-F]+|\d+)|(?P<ns2>[A-Z]+) (?P<code2>0x[0-9a-fA-F]+|\d+))"
+)
+OS_VERSION = re.compile(r"(?:iPhone OS|iOS|iPadOS)\s+(?P<v>[\d.]+)(?:\s+\((?P<build>\w+)\))?")
+_CRASH_BUG_TYPES = {"308", "309", "409", "109"}
+
+
+def parse_ips(lines: NumberedLines, where: str, *, device: str | None = None) -> list[Event]:
+    """Events of one report. Never raises: what cannot be read yields no event."""
+    body = [(n, t) for n, t in lines]
+    while body and (body[0][1].startswith("# ") or not body[0][1].strip()):
+        body.pop(0)  # comments above the report (sample files name their source this way)
+    try:
+        return _parse(body, where, device)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return []
+
+
+def looks_like_ips(sample: list[str]) -> bool:
+    lines = [s for s in sample if s.strip() and not s.startswith("# ")]
+    if not lines:
+        return False
+    first = lines[0].strip()
+    if first.startswith("{") and '"bug_type"' in first:
+        return True
+    text = "\n".join(lines[:80])
+    if '"termination" :' in text or '"termination":' in text:
+        return True
+    if re.search(r'^\s*"(?:reason|rpages|largestProcess)"\s*:', text, re.M) and '"pid"' in text:
+        return True
+    return bool(
+        re.search(r"^(?:Exception Type|Termination Reason|Incident Identifier|Hardware Model):", text, re.M)
+        and re.search(r"^(?:OS Version|Exception Type|Termination Reason|Date/Time):", text, re.M)
+    )
+
+
+# -- dispatch --------------------------------------------------------------------------------
+
+
+def _parse(lines: list[tuple[int, str]], where: str, device: str | None) -> list[Event]:
+    if not lines:
+        return []
+    first_no, first = lines[0]
+    header: dict[str, Any] | None = None
+    if first.strip().startswith("{"):
+        try:
+            candidate = json.loads(first)
+            if isinstance(candidate, dict) and "bug_type" in candidate and len(lines) > 1:
+                header = candidate
+        except ValueError:
+            header = None
+    if header is not None:
+        text = "\n".join(t for _, t in lines[1:])
+        start = lines[1][0]
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            return _from_json(header, body, where, first_no, start, device)
+        return _from_fragment(text, where, start, device, header)
+    text = "\n".join(t for _, t in lines)
+    if first.strip().startswith("{"):
+        try:
+            whole = json.loads(text)
+        except ValueError:
+            whole = None
+        if isinstance(whole, dict) and ("processes" in whole or "termination" in whole):
+            return _from_json({"bug_type": whole.get("bug_type")}, whole, where, first_no, first_no, device)
+    if re.search(r"^(?:Exception Type|Termination Reason|Termination Description):", text, re.M):
+        return _from_text(lines, where, device)
+    return _from_fragment(text, where, first_no, device, None)
+
+
+def _event(kind: str, where: str, lineno: int, device: str | None, **fields: Any) -> Event:
+    from bgprobe.collectors.parsers.ios_syslog import split_offset
+
+    ts, offset = split_offset(fields.pop("ts", None))
+    if offset:
+        fields["data"] = {**(fields.get("data") or {}), "utc_offset": offset}
+    return Event(kind=kind, source="ips", where=at(where, lineno), device=device, platform="ios", ts=ts, **fields)
+
+
+def iso_time(text: str | None) -> str | None:
+    """`2026-06-14 15:08:19.00 -0600` / `2018-02-08 21:48:18.7050 +0800` -> ISO 8601."""
+    if not text:
+        return None
+    m = re.match(r"^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)(?:\s*([+-]\d\d):?(\d\d))?", text.strip())
+    if m is None:
+        return text.strip()
+    stamp = f"{m[1]}T{m[2]}"
+    return stamp + (f"{m[3]}:{m[4]}" if m[3] else "")
+
+
+def os_version_of(text: str | None) -> tuple[str | None, str | None]:
+    if not text:
+        return None, None
+    m = OS_VERSION.search(text)
+    return (m["v"], m["build"]) if m else (None, None)
+
+
+def _line_of(lines_from: int, text: str, needle: str) -> int:
+    pos = text.find(needle)
+    return lines_from + (text.count("\n", 0, pos) if pos >= 0 else 0)
+
+
+# -- JSON reports ----------------------------------------------------------------------------
+
+
+def _from_json(
+    header: dict[str, Any], body: dict[str, Any], where: str, header_line: int, body_line: int, device: str | None
+) -> list[Event]:
+    bug_type = str(header.get("bug_type") or body.get("bug_type") or "")
+    version, build = os_version_of(
+        header.get("os_version") or body.get("build") or (body.get("osVersion") or {}).get("train")
+    )
+    ts = iso_time(header.get("timestamp") or body.get("date") or body.get("captureTime"))
+    common = {"ts": ts, "os_version": version}
+    if bug_type == "298" or ("processes" in body and "memoryStatus" in body):
+        page = (body.get("memoryStatus") or {}).get("pageSize")
+        largest = body.get("largestProcess")
+        events = []
+        for entry in body.get("processes") or []:
+            if isinstance(entry, dict) and entry.get("reason"):
+                events.append(_jetsam_event(entry, page, largest, body, where, body_line, device, build, common))
+        return events
+    if bug_type in _CRASH_BUG_TYPES or "termination" in body or "exception" in body:
+        return [_crash_event(header, body, where, body_line, device, build, common)]
+    return []
+
+
+def _mb(pages: Any, page_size: Any) -> float | None:
+    if isinstance(pages, int) and isinstance(page_size, int) and page_size > 0:
+        return round(pages * page_size / (1 << 20), 1)
+    return None
+
+
+def _jetsam_event(
+    entry: dict[str, Any],
+    page: Any,
+    largest: Any,
+    body: dict[str, Any] | None,
+    where: str,
+    lineno: int,
+    device: str | None,
+    build: str | None,
+    common: dict[str, Any],
+) -> Event:
+    reason = str(entry.get("reason"))
+    data: dict[str, Any] = {
+        "rpages": entry.get("rpages"),
+        "page_size": page,
+        "footprint_mb": _mb(entry.get("rpages"), page),
+        "lifetime_max_mb": _mb(entry.get("lifetimeMax"), page),
+        "states": entry.get("states"),
+        "priority": entry.get("priority"),
+        "largest_process": bool(largest) and entry.get("name") == largest,
+    }
+    for key, out in (
+        ("cpuTime", "cpu_time_s"),
+        ("killDelta", "kill_delta"),
+        ("idleDelta", "idle_delta"),
+        ("uuid", "uuid"),
+        ("coalition", "coalition"),
+        ("fds", "fds"),
+    ):
+        if key in entry:
+            data[out] = entry[key]
+    if body is not None:
+        mem = body.get("memoryStatus") or {}
+        pages = mem.get("memoryPages") or {}
+        if "free" in pages:
+            data["free_pages"] = pages["free"]
+        if "compressorSize" in mem:
+            data["compressor_pages"] = mem["compressorSize"]
+        if body.get("product"):
+            data["product"] = body["product"]
+        data["largest"] = largest
+    if build:
+        data["build"] = build
+    name = entry.get("name")
+    footprint = data["footprint_mb"]
+    detail = f"JetsamEvent: {name} [{entry.get('pid')}] killed ({reason})" + (
+        f", footprint {footprint} MB" if footprint is not None else f", {entry.get('rpages')} resident pages"
+    )
+    return _event(
+        "process_killed",
+        where,
+        lineno,
+        device,
+        process=name,
+        pid=entry.get("pid"),
+        reason=f"jetsam:{reason}",
+        detail=detail,
+        data=data,
+        **common,
+    )
+
+
+def termination_reason(namespace: str | None, code: int | None, reasons_text: str) -> tuple[str | None, dict[str, Any]]:
+    """(normalized reason, extras) of a termination (namespace, code, reason text)."""
+    extras: dict[str, Any] = {}
+    m = EXPLANATION.search(reasons_text)
+    if m is not None:
+        extras["watchdog_event"] = m["event"]
+        extras["allowance_s"] = float(m["allowance"])
+        extras["allowance"] = "cpu" if m["clock"].startswith("CPU") else "wall"
+        if m["bundle"]:
+            extras["bundle"] = m["bundle"]
+        elif m["name"]:
+            extras["bundle"] = m["name"]
+        if m["pid"]:
+            extras["pid"] = int(m["pid"])
+    if code == WATCHDOG_CODE:
+        event = extras.get("watchdog_event")
+        if event is None and (w := WATCHDOG_EVENT.search(reasons_text)):
+            event = w["event"]
+        return f"watchdog:{event or 'unknown'}", extras
+    if code in _KNOWN_CODES:
+        return _KNOWN_CODES[code], extras
+    if code is not None and namespace:
+        return f"{namespace.lower()}:{code:#x}", extras
+    return None, extras
+
+
+def _code(value: Any) -> int | None:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value, 16) if value.lower().startswith("0x") else int(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _crash_event(
+    header: dict[str, Any],
+    body: dict[str, Any],
+    where: str,
+    lineno: int,
+    device: str | None,
+    build: str | None,
+    common: dict[str, Any],
+) -> Event:
+    term = body.get("termination") or {}
+    reasons = term.get("reasons") or term.get("indicator") or ""
+    reasons_text = "\n".join(map(str, reasons)) if isinstance(reasons, list) else str(reasons)
+    namespace = term.get("namespace")
+    code = _code(term.get("code"))
+    reason, extras = termination_reason(namespace, code, reasons_text)
+    exception = body.get("exception") or {}
+    data: dict[str, Any] = {}
+    if header.get("bug_type") or body.get("bug_type"):
+        data["bug_type"] = str(header.get("bug_type") or body.get("bug_type"))
+    if namespace:
+        data["namespace"] = namespace
+    if code is not None:
+        data["code"] = f"{code:#x}"
+    if exception:
+        data["exception"] = {k: exception.get(k) for k in ("type", "signal", "subtype") if exception.get(k)}
+    if body.get("procRole"):
+        data["role"] = body["procRole"]
+    if build:
+        data["build"] = build
+    data.update({k: v for k, v in extras.items() if k not in ("bundle", "pid")})
+    signal = exception.get("signal")
+    killed = reason is not None and (code == WATCHDOG_CODE or code in _KNOWN_CODES or signal == "SIGKILL")
+    if reason is None:
+        reason = (signal or exception.get("type") or "unknown").lower()
+    package = header.get("bundleID") or (body.get("bundleInfo") or {}).get("CFBundleIdentifier") or extras.get("bundle")
+    process = body.get("procName") or header.get("app_name") or header.get("name")
+    pid = body.get("pid") if isinstance(body.get("pid"), int) else extras.get("pid")
+    first_reason = reasons_text.split("\n", 1)[0][:300]
+    detail = f"{namespace or ''} {data.get('code', '')} {first_reason}".strip() or None
+    return _event(
+        "process_killed" if killed else "crash",
+        where,
+        lineno,
+        device,
+        package=package,
+        process=process,
+        pid=pid,
+        reason=reason,
+        detail=detail,
+        data=data,
+        **common,
+    )
+
+
+# -- fragments -------------------------------------------------------------------------------
+
+
+def _json_objects(text: str) -> list[tuple[int, dict[str, Any]]]:
+    """Every top-level-decodable JSON object in `text`, with its offset (fragments of a report)."""
+    decoder = json.JSONDecoder()
+    found: list[tuple[int, dict[str, Any]]] = []
+    pos = text.find("{")
+    while pos != -1:
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except ValueError:
+            pos = text.find("{", pos + 1)
+            continue
+        if isinstance(obj, dict):
+            found.append((pos, obj))
+        pos = text.find("{", end)
+    return found
+
+
+def _from_fragment(
+    text: str, where: str, first_line: int, device: str | None, header: dict[str, Any] | None
+) -> list[Event]:
+    header = header or {}
+    version, build = os_version_of(header.get("os_version"))
+    common = {"ts": iso_time(header.get("timestamp")), "os_version": version}
+    events: list[Event] = []
+    m = re.search(r'"termination"\s*:\s*\{', text)
+    if m is not None:
+        try:
+            term, _ = json.JSONDecoder().raw_decode(text, m.end() - 1)
+        except ValueError:
+            term = None
+        if isinstance(term, dict):
+            lineno = first_line + text.count("\n", 0, m.start())
+            events.append(_crash_event(header, {"termination": term}, where, lineno, device, build, common))
+        return events
+    for pos, obj in _json_objects(text):
+        if obj.get("reason") and "pid" in obj and ("rpages" in obj or "states" in obj):
+            lineno = first_line + text.count("\n", 0, pos)
+            events.append(_jetsam_event(obj, None, None, None, where, lineno, device, build, common))
+    return events
+
+
+# -- legacy text reports ---------------------------------------------------------------------
+
+
+def _from_text(lines: list[tuple[int, str]], where: str, device: str | None) -> list[Event]:
+    fields: dict[str, tuple[int, str]] = {}
+    for n, t in lines:
+        m = TEXT_FIELD.match(t)
+        if m and m["key"] not in fields:
+            fields[m["key"]] = (n, m["value"])
+    text = "\n".join(t for _, t in lines)
+    version, build = os_version_of(fields.get("OS Version", (0, ""))[1])
+    namespace = code = None
+    term_line = lines[0][0]
+    if "Termination Reason" in fields:
+        term_line, value = fields["Termination Reason"]
+        m = TEXT_TERMINATION.match(value)
+        if m:
+            namespace = m["ns"] or m["ns2"]
+            code = _code(m["code"] or m["code2"])
+    description = fields.get("Termination Description", (0, ""))[1]
+    reasons_text = description + "\n" + text
+    reason, extras = termination_reason(namespace, code, reasons_text)
+    exception_type = fields.get("Exception Type", (0, ""))[1]
+    signal = re.search(r"\((SIG\w+)\)", exception_type)
+    killed = reason is not None and (
+        code == WATCHDOG_CODE or code in _KNOWN_CODES or (signal is not None and signal[1] == "SIGKILL")
+    )
+    if "has active assertions beyond permitted time" in text:
+        reason, killed = "bgtask_expired", True
+    if reason is None:
+        reason = (signal[1] if signal else exception_type.split(" ")[0] or "unknown").lower()
+    process = pid = None
+    if "Process" in fields:
+        pm = PROCESS_FIELD.match(fields["Process"][1])
+        if pm:
+            process, pid = pm["name"], int(pm["pid"])
+    package = fields.get("Identifier", (0, None))[1] or extras.get("bundle")
+    pid = pid if pid is not None else extras.get("pid")
+    data: dict[str, Any] = {k: v for k, v in extras.items() if k not in ("bundle", "pid")}
+    if namespace:
+        data["namespace"] = namespace
+    if code is not None:
+        data["code"] = f"{code:#x}"
+    if exception_type:
+        data["exception_type"] = exception_type
+    if build:
+        data["build"] = build
+    explanation = re.search(r"explanation:(.*)", text)
+    detail = description or (explanation[1] if explanation else "") or fields.get("Termination Reason", (0, ""))[1]
+    return [
+        _event(
+            "process_killed" if killed else "crash",
+            where,
+            term_line,
+            device,
+            package=package,
+            process=process,
+            pid=pid,
+            reason=reason,
+            detail=detail[:400] or None,
+            data=data,
+            ts=iso_time(fields.get("Date/Time", (0, None))[1]),
+            os_version=version,
+        )
+    ]
+
+
+__all__ = ["iso_time", "looks_like_ips", "os_version_of", "parse_ips", "termination_reason"]

@@ -1,0 +1,188 @@
+"""The REAL CLI (`python -m bgprobe.cli`) and the REAL pymobiledevice3 against the simulated iPhones."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bgprobe.sim.ios.fleet import IosSimulator
+
+from .conftest import cli
+
+
+def test_devices_json_lists_every_iphone_and_the_unpaired_one_with_a_hint(
+    sim: IosSimulator, isolated_home: Path
+) -> None:
+    r = cli(sim, isolated_home, "devices", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = {row["id"]: row for row in map(json.loads, r.stdout.splitlines())}
+    assert list(rows) == sim.udids
+    for udid in sim.udids[:2]:
+        p = sim.device(udid).profile
+        row = rows[udid]
+        assert (row["platform"], row["os_version"], row["build"], row["model"], row["name"]) == (
+            "ios",
+            p.product_version,
+            p.build_version,
+            p.product_type,
+            p.name,
+        )
+        assert row["battery_level"] == sim.device(udid).battery_level and row["charging"] is False
+        assert row["manufacturer"] == "Apple" and row["error"] is None
+    assert "not paired" in rows[sim.udids[2]]["error"] and "Trust" in rows[sim.udids[2]]["error"]
+
+
+def test_info_udid_and_usbmux_option(sim: IosSimulator, isolated_home: Path) -> None:
+    udid = sim.udids[1]
+    env = {k: v for k, v in os.environ.items() if k != "USBMUXD_SOCKET_ADDRESS"}
+    full = {**env, "HOME": str(isolated_home), "NO_COLOR": "1"}
+    r = subprocess.run(
+        [sys.executable, "-m", "bgprobe.cli", "info", "--udid", udid, "--usbmux", sim.address, "--json"],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    p = sim.device(udid).profile
+    assert (info["id"], info["os_version"], info["model"]) == (udid, "17.5.1", p.product_type)
+    assert info["extra"]["developer_mode"] is True
+    assert info["extra"]["hardware_model"] == p.model.hardware_model
+    assert info["extra"]["battery_cycles"] == 412
+    assert "not readable remotely" in info["extra"]["low_power_mode"]
+
+
+def test_unpaired_device_is_a_quick_clear_error(sim: IosSimulator, isolated_home: Path) -> None:
+    start = time.monotonic()
+    r = cli(sim, isolated_home, "info", "--udid", sim.udids[2])
+    assert r.returncode == 3
+    assert time.monotonic() - start < 10
+    assert f"iOS device {sim.udids[2]} is not paired with this computer" in r.stderr
+    assert "Trust This Computer" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_watch_streams_jetsam_and_runningboard_events(sim: IosSimulator, isolated_home: Path) -> None:
+    udid = sim.udids[0]
+    env = {**os.environ, "HOME": str(isolated_home), "NO_COLOR": "1", **sim.env()}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bgprobe.cli", "watch", "--udid", udid, "--json", "--duration", "6", "--crashes"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(3.0)  # the stream is up well before this (pmd3 import + lockdown ~1.5 s)
+        name = sim.device(udid).inject_jetsam("com.example.newsreader")
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    events = [json.loads(line) for line in out.splitlines()]
+    # the simulated phone also kills on its own (memory pressure): pick the injected kill
+    kernel = [
+        e
+        for e in events
+        if e["source"] == "syslog:kernel" and e["process"] == "NewsReader" and e["reason"] == "jetsam:per-process-limit"
+    ]
+    assert kernel and kernel[-1]["kind"] == "process_killed"
+    assert kernel[-1]["package"] == "com.example.newsreader" and kernel[-1]["data"]["limit_mb"] == 300
+    died = [e for e in events if e["kind"] == "process_died" and e["package"] == "com.example.newsreader"]
+    assert died and died[-1]["reason"] == "runningboard:sigkill"
+    # --crashes: the JetsamEvent report the device saved meanwhile, pulled and parsed with its figures
+    report = [e for e in events if e["source"] == "ips" and name in e["where"]]
+    assert len(report) == 1 and report[0]["reason"] == "jetsam:per-process-limit"
+    assert report[0]["data"]["footprint_mb"] == 120.0 and report[0]["where"].startswith(f"live:{udid}:")
+    assert all(e["platform"] == "ios" and e["device"] == udid and e["os_version"] == "16.7.8" for e in events)
+    # each syslog line once: no event repeated (the pmd3 re-yield would repeat them)
+    keys = [(e["where"], e["kind"]) for e in events if e["source"].startswith("syslog")]
+    assert len(keys) == len(set(keys))
+
+
+def test_watch_crashes_lists_and_pulls_reports(sim: IosSimulator, isolated_home: Path, tmp_path: Path) -> None:
+    udid = sim.udids[1]
+    dev = sim.device(udid)
+    jetsam = dev.inject_jetsam("com.example.fitsync")
+    watchdog = dev.inject_watchdog("com.example.photobackup")
+    r = cli(
+        sim,
+        isolated_home,
+        "watch",
+        "--udid",
+        udid,
+        "--crashes",
+        "--pull",
+        str(tmp_path / "out"),
+        "--duration",
+        "0",
+        "--json",
+    )
+    assert r.returncode == 0, r.stderr
+    events = [json.loads(line) for line in r.stdout.splitlines()]
+    by_file = {e["where"].split(":")[1]: e for e in events}
+    assert by_file[f"/{jetsam}"]["reason"] == "jetsam:per-process-limit"
+    assert by_file[f"/{jetsam}"]["process"] == "FitSync" and by_file[f"/{jetsam}"]["data"]["footprint_mb"] == 180.0
+    wd = by_file[f"/{watchdog}"]
+    assert (wd["kind"], wd["package"], wd["reason"]) == (
+        "process_killed",
+        "com.example.photobackup",
+        "watchdog:scene-update",
+    )
+    for name in (jetsam, watchdog):
+        assert (tmp_path / "out" / udid / name).read_bytes() == dev.crash_store.get(name).data
+
+
+def test_lowpower_without_a_terminal_exits_2_with_the_reason(sim: IosSimulator, isolated_home: Path) -> None:
+    r = cli(sim, isolated_home, "state", "set", "--udid", sim.udids[0], "lowpower=on")
+    assert r.returncode == 2
+    assert "lowpower=on: iOS offers no remote switch for Low Power Mode" in r.stderr
+    assert "Run this command on a terminal" in r.stderr
+
+
+def test_network_condition_needs_dvt_which_the_device_does_not_serve(sim: IosSimulator, isolated_home: Path) -> None:
+    r = cli(sim, isolated_home, "state", "set", "--udid", sim.udids[0], "network=3g", "--duration", "1")
+    assert r.returncode == 3
+    assert "DVT ConditionInducer" in r.stderr and "service not available" in r.stderr
+    # iOS 17+ without a tunnel: the message says which tunnel to start
+    r = cli(sim, isolated_home, "state", "set", "--udid", sim.udids[1], "thermal=serious")
+    assert (
+        r.returncode == 3
+        and "developer services need a tunnel on iOS 17+" in r.stderr
+        and "--rsd HOST PORT" in r.stderr
+    )
+
+
+def test_trigger_bundle_names_every_missing_prerequisite(sim: IosSimulator, isolated_home: Path) -> None:
+    r = cli(
+        sim,
+        isolated_home,
+        "trigger",
+        "--bundle",
+        "com.example.newsreader",
+        "com.example.newsreader.refresh",
+        "--udid",
+        sim.udids[1],
+        env={"BGPROBE_LLDB": "lldb-not-installed-here"},
+    )
+    assert r.returncode == 3, r.stderr
+    assert "cannot trigger com.example.newsreader.refresh of com.example.newsreader" in r.stderr
+    assert "(1) lldb is not installed (no `lldb-not-installed-here` on PATH)" in r.stderr
+    assert "(2) no iOS 17+ tunnel to" in r.stderr
+    assert "could not check whether com.example.newsreader is installed" in r.stderr
+    r = cli(
+        sim,
+        isolated_home,
+        "trigger",
+        "--bundle",
+        "com.example.newsreader",
+        "t.id",
+        "--udid",
+        sim.udids[0],
+        env={"BGPROBE_LLDB": "lldb-not-installed-here"},
+    )
+    assert r.returncode == 3 and "runs iOS 16.7.8: BGTask launch through debugserver/lldb needs iOS 17" in r.stderr
