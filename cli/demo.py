@@ -56,7 +56,10 @@ def demo(
             f"Running campaign {scenario.name!r}: {len(scenario.tasks)} tasks x "
             f"{len(scenario.conditions)} conditions x {scenario.repetitions} repetitions per device ..."
         )
-        interrupted, _ = execute(out, scenario, results, devices, None, [server], 20.0, quiet=quiet)
+        from bgprobe.collectors.ios.transport import make_target
+
+        iphones = make_target(info.usbmux, None, 20.0) if info.usbmux else None
+        interrupted, _ = execute(out, scenario, results, devices, None, [server], 20.0, quiet=quiet, ios_target=iphones)
     except KeyboardInterrupt:
         interrupted = True
     finally:

@@ -30,12 +30,21 @@ def report(
         ..., help="Results directories (shards merge), scan --json files or directories."
     ),
     format: Format = typer.Option(Format.terminal, "--format", "-f", help="Output format."),
-    output: str | None = typer.Option(None, "-o", "--output", help="File (html, md, junit) or directory (csv, parquet, "
-                                      "json); default: standard output where that makes sense."),
-    compare: str | None = typer.Option(None, "--compare", help="A previous results directory: changes side by side, "
-                                       "flagged when statistically significant."),
-    fail_under: str | None = typer.Option(None, "--fail-under", help="Exit 1 when the overall completion rate is "
-                                          "below RATE (0.95 or 95%)."),
+    output: str | None = typer.Option(
+        None,
+        "-o",
+        "--output",
+        help="File (html, md, junit) or directory (csv, parquet, "
+        "json); default: standard output where that makes sense.",
+    ),
+    compare: str | None = typer.Option(
+        None,
+        "--compare",
+        help="A previous results directory: changes side by side, flagged when statistically significant.",
+    ),
+    fail_under: str | None = typer.Option(
+        None, "--fail-under", help="Exit 1 when the overall completion rate is below RATE (0.95 or 95%)."
+    ),
 ) -> None:
     """Completion, retries, time to success, kills and stops per OS version, manufacturer, model, condition, task."""
     out: Output = ctx.obj

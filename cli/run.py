@@ -9,13 +9,14 @@ from pathlib import Path
 import typer
 from bgprobe.cli.console import Output
 from bgprobe.cli.targets import SERIAL_HELP, SERVER_HELP, TIMEOUT_HELP, android_devices
-from bgprobe.collectors.android.adb import DEFAULT_TIMEOUT, AdbServer, AndroidDevice, server_addresses
+from bgprobe.collectors.android.adb import DEFAULT_TIMEOUT, AdbServer, AndroidDevice, DeviceError, server_addresses
 from bgprobe.collectors.android.state import sigterm_as_interrupt
-from bgprobe.collectors.campaign.android_worker import DeviceProgress
 from bgprobe.collectors.campaign.results import ResultsDir
 from bgprobe.collectors.campaign.runner import Campaign, parse_shard, reconnector, results_path
 from bgprobe.collectors.campaign.scenario import Scenario, load_scenario, parse_scenario
+from bgprobe.collectors.campaign.worker import DeviceProgress
 from bgprobe.collectors.errors import EXIT_GATE, EXIT_INTERRUPTED, BgprobeError
+from bgprobe.collectors.ios.transport import IosTarget
 
 
 def run(
@@ -32,6 +33,8 @@ def run(
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
     quiet: bool = typer.Option(False, "--quiet", help="No progress, only the report."),
     device_wait: float = typer.Option(20.0, "--device-wait", min=0, help="How long to wait for a lost device."),
+    usbmux: str | None = typer.Option(None, "--usbmux", help="usbmuxd HOST:PORT or socket path (iPhones)."),
+    udid: str | None = typer.Option(None, "--udid", help="Only this iPhone."),
 ) -> None:
     """Run a scenario's tasks under its conditions on many devices; write a results directory."""
     out: Output = ctx.obj
@@ -53,7 +56,8 @@ def run(
             scenario_path=str(scenario),
             shard=shard_text,
         )
-    devices = android_devices(out, serial, adb_server, timeout, warn_journal=False)
+    ios_target = _ios_target(plan_scenario, usbmux, udid, timeout)
+    devices = _android_targets(out, plan_scenario, serial, adb_server, timeout, ios_target is not None)
     interrupted, rate = execute(
         out,
         plan_scenario,
@@ -64,6 +68,7 @@ def run(
         timeout or DEFAULT_TIMEOUT,
         quiet=quiet,
         device_wait=device_wait,
+        ios_target=ios_target,
     )
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
@@ -83,9 +88,10 @@ def execute(
     *,
     quiet: bool = False,
     device_wait: float = 20.0,
+    ios_target: IosTarget | None = None,
 ) -> tuple[bool, float | None]:
     """Run the campaign to its end or to Ctrl-C/SIGTERM; write the outputs. (interrupted, completion rate)"""
-    campaign = Campaign(scenario, results, devices, shard, device_wait=device_wait)
+    campaign = Campaign(scenario, results, devices, shard, device_wait=device_wait, ios_target=ios_target)
     view = ProgressView(out, campaign.progress, quiet=quiet)
     interrupted = False
     with sigterm_as_interrupt():
@@ -106,6 +112,28 @@ def execute(
     rate = finish_outputs(out, results.path)
     out.err.print(f"results: {results.path}")
     return interrupted, rate
+
+
+def _ios_target(scenario: Scenario, usbmux: str | None, udid: str | None, timeout: float | None) -> IosTarget | None:
+    """iPhones join when the scenario has iOS tasks and a usbmux address is known (option or env)."""
+    from bgprobe.collectors.ios.transport import make_target, usbmux_configured
+
+    if not any(t.platform == "ios" for t in scenario.tasks) or not usbmux_configured(usbmux):
+        return None
+    return make_target(usbmux, udid, timeout)
+
+
+def _android_targets(
+    out: Output, scenario: Scenario, serial: str | None, adb_server: list[str], timeout: float | None, have_ios: bool
+) -> list[AndroidDevice]:
+    if not any(t.platform == "android" for t in scenario.tasks):
+        return []
+    try:
+        return android_devices(out, serial, adb_server, timeout, warn_journal=False)
+    except DeviceError:
+        if have_ios:  # an iPhone-only farm: the Android tasks simply have no device
+            return []
+        raise
 
 
 def finish_outputs(out: Output, path: Path) -> float | None:

@@ -10,6 +10,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from bgprobe.collectors.android.adb import AndroidDevice, DeviceError
 from bgprobe.collectors.campaign.scenario import Task
@@ -30,25 +31,28 @@ class Seen:
     text: str | None = None
 
 
-class LogFeed:
-    def __init__(self, dev: AndroidDevice, tasks: list[Task], os_version: str | None, capacity: int = 50000) -> None:
-        self.dev = dev
-        self.tasks = tasks
+class Feed(Protocol):
+    """What a worker reads: numbered observations, and whether the stream has ended."""
+
+    ended: threading.Event
+    last_ts: str | None
+
+    def cursor(self) -> int: ...
+
+    def since(self, cursor: int) -> list[Seen]: ...
+
+    def stop(self) -> None: ...
+
+
+class SeenBuffer:
+    """Thread-safe numbered observations, shared by the platform feeds."""
+
+    def __init__(self, capacity: int = 50000) -> None:
         self._items: deque[Seen] = deque(maxlen=capacity)
         self._seq = 0
         self._lock = threading.Lock()
-        self._stop = threading.Event()
         self.ended = threading.Event()
         self.last_ts: str | None = None
-        self._interp = LogInterpreter(where=f"live:{dev.serial}", device=dev.key, os_version=os_version)
-        self._thread = threading.Thread(target=self._run, daemon=True, name=f"feed-{dev.serial}")
-
-    def start(self) -> LogFeed:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
 
     def cursor(self) -> int:
         with self._lock:
@@ -58,11 +62,32 @@ class LogFeed:
         with self._lock:
             return [s for s in self._items if s.seq > cursor]
 
-    def _add(self, seen: Seen) -> None:
+    def add(self, seen: Seen) -> None:
         with self._lock:
             self._seq += 1
             seen.seq = self._seq
             self._items.append(seen)
+        if seen.ts:
+            self.last_ts = seen.ts
+
+
+class LogFeed(SeenBuffer):
+    """Android: `logcat` of the main, system, events and crash buffers, for the whole campaign."""
+
+    def __init__(self, dev: AndroidDevice, tasks: list[Task], os_version: str | None) -> None:
+        super().__init__()
+        self.dev = dev
+        self.tasks = tasks
+        self._stop = threading.Event()
+        self._interp = LogInterpreter(where=f"live:{dev.serial}", device=dev.key, os_version=os_version)
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"feed-{dev.serial}")
+
+    def start(self) -> LogFeed:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
 
     def _run(self) -> None:
         years = YearHint(datetime.now().date())
@@ -75,11 +100,11 @@ class LogFeed:
                 if rec.ts:
                     self.last_ts = rec.ts
                 for event in self._interp.feed(rec):
-                    self._add(Seen(0, event.ts, event=event))
+                    self.add(Seen(0, event.ts, event=event))
                 for task in self.tasks:
                     what = _app_line(task, rec.msg)
                     if what:
-                        self._add(Seen(0, rec.ts, task=task.name, what=what, text=rec.msg))
+                        self.add(Seen(0, rec.ts, task=task.name, what=what, text=rec.msg))
         except DeviceError:
             pass
         finally:
@@ -106,36 +131,59 @@ class Verdict:
     finished: str | None = None
 
 
-def judge(task: Task, package: str, seen: list[Seen]) -> Verdict:
+def judge(task: Task, seen: list[Seen]) -> Verdict:
     """The first terminal sign in log order decides; the first start sign dates the start."""
     v = Verdict()
     for s in seen:
-        e = s.event
         if s.task == task.name:
             if s.what == "started":
                 v.started = v.started or s.ts
                 continue
             outcome = {"finished": "success", "failed": "failure", "stopped": "stopped"}[s.what or ""]
             return _end(v, outcome, f"app: {s.what}", s.text, s.ts)
+        e = s.event
         if e is None:
             continue
-        wm = task.scheduler == "workmanager" and task.worker and (e.data or {}).get("worker") == task.worker
-        if e.kind == "job_started" and (wm or (e.job == str(task.job) and e.package == package)):
-            v.started = v.started or e.ts
-        elif e.kind == "work_result" and wm:
-            if e.reason == "success":
-                return _end(v, "success", "workmanager: success", e.detail, e.ts)
-            if e.reason in ("failure", "retry"):
-                return _end(v, "failure", f"workmanager: {e.reason}", e.detail, e.ts)
-            if e.reason == "cancelled":
-                return _end(v, "stopped", "workmanager: cancelled", e.detail, e.ts)
-            if e.reason == "skipped_before_schedule":
-                return _end(v, "not_started", "workmanager: delayed before schedule", e.detail, e.ts)
-        elif e.kind == "job_timeout" and e.job == str(task.job) and e.package in (None, package):
-            return _end(v, "timeout", e.reason, e.detail, e.ts)
-        elif e.kind in ("process_killed", "process_died", "crash") and e.package == package and v.started:
-            return _end(v, "killed", e.reason or e.kind, e.detail, e.ts)
+        decided = _judge_ios(task, e, v) if task.platform == "ios" else _judge_android(task, e, v)
+        if decided is not None:
+            return decided
     return v
+
+
+def _judge_android(task: Task, e: Event, v: Verdict) -> Verdict | None:
+    package = task.app
+    wm = task.scheduler == "workmanager" and task.worker and (e.data or {}).get("worker") == task.worker
+    if e.kind == "job_started" and (wm or (e.job == str(task.job) and e.package == package)):
+        v.started = v.started or e.ts
+    elif e.kind == "work_result" and wm:
+        outcome = {
+            "success": "success",
+            "failure": "failure",
+            "retry": "failure",
+            "cancelled": "stopped",
+            "skipped_before_schedule": "not_started",
+        }.get(e.reason or "")
+        if outcome:
+            return _end(v, outcome, f"workmanager: {e.reason}", e.detail, e.ts)
+    elif e.kind == "job_timeout" and e.job == str(task.job) and e.package in (None, package):
+        return _end(v, "timeout", e.reason, e.detail, e.ts)
+    elif e.kind in ("process_killed", "process_died", "crash") and e.package == package and v.started:
+        return _end(v, "killed", e.reason or e.kind, e.detail, e.ts)
+    return None
+
+
+def _judge_ios(task: Task, e: Event, v: Verdict) -> Verdict | None:
+    """dasd / BackgroundTasks lines name the task identifier; jetsam and watchdog name the app."""
+    if e.job == task.identifier:
+        if e.kind == "job_started":
+            v.started = v.started or e.ts
+        elif e.kind == "job_finished":
+            return _end(v, "success" if e.reason == "success" else "failure", f"bgtask: {e.reason}", e.detail, e.ts)
+        elif e.kind == "job_stopped" and v.started:
+            return _end(v, "stopped", f"bgtask: {e.reason}", e.detail, e.ts)
+    elif e.kind in ("process_killed", "process_died", "crash") and v.started and e.package == task.app:
+        return _end(v, "killed", e.reason or e.kind, e.detail, e.ts)
+    return None
 
 
 def _end(v: Verdict, outcome: str, reason: str | None, detail: str | None, ts: str | None) -> Verdict:

@@ -10,16 +10,20 @@ from __future__ import annotations
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, list_devices
 from bgprobe.collectors.android.info import facts_of_many
-from bgprobe.collectors.campaign.android_worker import AndroidWorker, DeviceProgress
+from bgprobe.collectors.campaign.android_worker import AndroidWorker
+from bgprobe.collectors.campaign.ios_worker import IosWorker
 from bgprobe.collectors.campaign.results import ResultsDir, TaskRun
 from bgprobe.collectors.campaign.scenario import Scenario
+from bgprobe.collectors.campaign.worker import DeviceProgress
 from bgprobe.collectors.errors import EXIT_USAGE, BgprobeError
+from bgprobe.collectors.ios.transport import IosTarget
 
 
 class ShardError(BgprobeError):
@@ -35,11 +39,16 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return int(i), int(n)
 
 
-def plan(scenario: Scenario, devices: list[str], shard: tuple[int, int] | None) -> list[TaskRun]:
+def plan(scenario: Scenario, devices: Mapping[str, str] | list[str], shard: tuple[int, int] | None) -> list[TaskRun]:
+    """Every task run of the campaign: device × condition × task (of the device's platform) ×
+    repetition, in a fixed order; with a shard, only the units whose hash falls in it."""
+    platforms = devices if isinstance(devices, Mapping) else dict.fromkeys(devices, "android")
     runs = []
-    for device in sorted(devices):
+    for device in sorted(platforms):
         for condition in scenario.conditions:
             for task in scenario.tasks:
+                if task.platform != platforms[device]:
+                    continue
                 unit = f"{device}|{condition.name}|{task.name}"
                 if shard and zlib.crc32(unit.encode()) % shard[1] != shard[0] - 1:
                     continue
@@ -54,21 +63,22 @@ class Campaign:
     devices: list[AndroidDevice]
     shard: tuple[int, int] | None = None
     device_wait: float = 20.0
+    ios_target: IosTarget | None = None
     progress: dict[str, DeviceProgress] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self, reconnect: Callable[[str], AndroidDevice | None] | None = None) -> None:
         facts = facts_of_many(self.devices)
-        usable = [(d, f) for d, f in zip(self.devices, facts, strict=True) if not f.error]
-        if not usable:
+        android = {d.key: (d, f) for d, f in zip(self.devices, facts, strict=True) if not f.error}
+        iphones = self._ios_facts()
+        if not android and not iphones:
             raise DeviceError("no device could be reached for the campaign")
-        identities = {d.key: (d, f) for d, f in usable}
-        shard_text = f"{self.shard[0]}/{self.shard[1]}" if self.shard else None
-        runs = plan(self.scenario, list(identities), self.shard)
+        platforms = {**dict.fromkeys(android, "android"), **dict.fromkeys(iphones, "ios")}
+        runs = plan(self.scenario, platforms, self.shard)
         if not (self.results.path / "plan.jsonl").exists():
             self.results.write_plan(runs)
-        for key, (dev, f) in identities.items():
+        for key, (dev, f) in android.items():
             self.results.record_device(
                 {
                     "device": key,
@@ -81,24 +91,78 @@ class Campaign:
                     "model": f.model,
                 }
             )
-            mine = [r for r in runs if r.device == key]
-            progress = DeviceProgress(key, f.model or "", f.os_version or "", total=len(mine))
-            self.progress[key] = progress
-            worker = AndroidWorker(
+            self._launch(
+                AndroidWorker,
+                key,
+                f.model,
+                f.os_version,
+                runs,
                 dev,
                 {"os_version": f.os_version, "sdk": f.sdk, "manufacturer": f.manufacturer, "model": f.model},
-                self.scenario,
-                mine,
-                self.results,
-                self.stop,
-                progress,
-                shard=shard_text,
-                wait_for_return_s=self.device_wait,
                 reconnect=(lambda k=key: reconnect(k)) if reconnect else None,
             )
-            thread = threading.Thread(target=worker.run, name=f"campaign-{dev.serial}", daemon=True)
-            self.threads.append(thread)
-            thread.start()
+        for udid, f in iphones.items():
+            self.results.record_device(
+                {
+                    "device": udid,
+                    "serial": udid,
+                    "server": self.ios_target.where,  # type: ignore[union-attr]
+                    "platform": "ios",
+                    "os_version": f.os_version,
+                    "build": f.build,
+                    "manufacturer": "Apple",
+                    "model": f.model,
+                    "name": f.name,
+                }
+            )
+            self._launch(
+                IosWorker,
+                udid,
+                f.model,
+                f.os_version,
+                runs,
+                self.ios_target,
+                udid,
+                {"os_version": f.os_version, "manufacturer": "Apple", "model": f.model},
+            )
+
+    def _launch(
+        self,
+        worker_class: type,
+        key: str,
+        model: str | None,
+        version: str | None,
+        runs: list[TaskRun],
+        *args: object,
+        **kwargs: object,
+    ) -> None:
+        mine = [r for r in runs if r.device == key]
+        progress = DeviceProgress(key, model or "", version or "", total=len(mine))
+        self.progress[key] = progress
+        shard_text = f"{self.shard[0]}/{self.shard[1]}" if self.shard else None
+        worker = worker_class(
+            *args,
+            self.scenario,
+            mine,
+            self.results,
+            self.stop,
+            progress,
+            shard=shard_text,
+            wait_for_return_s=self.device_wait,
+            **kwargs,
+        )
+        thread = threading.Thread(target=worker.run, name=f"campaign-{key}", daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _ios_facts(self) -> dict[str, Any]:
+        """iPhones on the usbmux address, when the scenario has iOS tasks and an address is set."""
+        if self.ios_target is None or not any(t.platform == "ios" for t in self.scenario.tasks):
+            return {}
+        from bgprobe.collectors.ios.info import all_facts
+        from bgprobe.collectors.ios.transport import run
+
+        return {f.id: f for f in run(all_facts(self.ios_target)) if not f.error}
 
     def running(self) -> bool:
         return any(t.is_alive() for t in self.threads)

@@ -1,0 +1,306 @@
+"""One device's share of a campaign, whatever its platform: condition by condition (changes
+journaled and always undone), every task run with the app's retries, each attempt judged from the
+live log stream and recorded before the next begins.
+
+A platform worker supplies: its device facts, a log feed, how to apply a condition, how to force
+a task, and how to find the device again after a loss.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bgprobe.collectors.campaign.observe import Feed, judge
+from bgprobe.collectors.campaign.results import ResultsDir, TaskRun
+from bgprobe.collectors.campaign.scenario import Condition, Scenario, Task
+from bgprobe.collectors.errors import BgprobeError
+from bgprobe.reports.attempts import Attempt
+
+POLL_S = 0.2
+
+
+class DeviceGone(Exception):
+    """The device vanished (adb: lost/offline; usbmux: detached)."""
+
+
+class SkipCondition(Exception):
+    """The condition cannot be established on this device: its task runs are recorded as skipped."""
+
+
+@dataclass
+class DeviceProgress:
+    device: str
+    model: str = ""
+    os_version: str = ""
+    total: int = 0
+    done: int = 0
+    current: str = "waiting"
+    outcomes: dict[str, int] = field(default_factory=dict)
+    lost: bool = False
+    finished: bool = False
+
+
+class Worker:
+    platform = "android"
+    loss_errors: tuple[type[BaseException], ...] = ()  # the transport's own "device is gone" errors
+
+    def __init__(
+        self,
+        identity: str,
+        facts: dict[str, Any],
+        scenario: Scenario,
+        runs: list[TaskRun],
+        results: ResultsDir,
+        stop: threading.Event,
+        progress: DeviceProgress,
+        *,
+        shard: str | None,
+        wait_for_return_s: float = 20.0,
+    ) -> None:
+        self.identity = identity
+        self.facts = facts
+        self.scenario = scenario
+        self.runs = runs
+        self.results = results
+        self.stop = stop
+        self.progress = progress
+        self.shard = shard
+        self.wait_for_return_s = wait_for_return_s
+        self.tasks = {t.name: t for t in scenario.tasks}
+        self.feed: Feed | None = None
+        self._events_cursor = 0
+        self.done = results.done_attempts()
+
+    # -- platform hooks ----------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Before the first condition (e.g. undo what a killed earlier run left)."""
+
+    def new_feed(self) -> Feed:
+        raise NotImplementedError
+
+    def condition(self, condition: Condition, runs: list[TaskRun]) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def force(self, task: Task) -> str | None:
+        """Trigger the task now; None when accepted, else what the device answered."""
+        raise NotImplementedError
+
+    def job_active(self, task: Task) -> bool:
+        return False
+
+    def find_again(self) -> bool:
+        """After a loss: is the device back (and put back as it was)?"""
+        return False
+
+    # -- the loop --------------------------------------------------------------------------
+    def run(self) -> None:
+        try:
+            self.prepare()
+            self._start_feed()
+            for condition in self.scenario.conditions:
+                runs = [r for r in self.runs if r.condition == condition.name and not self._complete(r)]
+                if runs and not self.stop.is_set():
+                    self._condition_block(condition, runs)
+        except (DeviceGone, *self.loss_errors):
+            self.progress.lost = True
+            self.progress.current = "device lost"
+        finally:
+            if self.feed:
+                self.feed.stop()
+            self.progress.finished = True
+
+    def _start_feed(self) -> None:
+        if self.feed:
+            self.feed.stop()
+        self.feed = self.new_feed()
+        self._events_cursor = 0
+
+    def _complete(self, run: TaskRun) -> bool:
+        rows = self.done.get(run.key, [])
+        if not rows:
+            return False
+        last = rows[-1]
+        return last["outcome"] in ("success", "skipped", "device_lost") or last["attempt"] >= self.max_attempts
+
+    @property
+    def max_attempts(self) -> int:
+        return 1 + self.scenario.retry.count
+
+    def _condition_block(self, condition: Condition, runs: list[TaskRun]) -> None:
+        self.progress.current = f"{condition.name}: applying"
+        try:
+            with self.condition(condition, runs):
+                time.sleep(self.scenario.settle_s)
+                for run in runs:
+                    if self.stop.is_set():
+                        return
+                    self._task_run(run, condition)
+        except SkipCondition as why:
+            self._skip_all([r for r in runs if not self._complete(r)], str(why))
+
+    def _skip_all(self, runs: list[TaskRun], why: str) -> None:
+        for run in runs:
+            self._record(run, 1, "skipped", why, None, None, None, None)
+
+    # -- one task run: attempts and retries ------------------------------------------------
+    def _task_run(self, run: TaskRun, condition: Condition) -> None:
+        task = self.tasks[run.task]
+        previous = self.done.get(run.key, [])
+        attempt = previous[-1]["attempt"] + 1 if previous else 1
+        while attempt <= self.max_attempts and not self.stop.is_set():
+            self.progress.current = f"{condition.name} / {task.name} #{run.repetition} try {attempt}"
+            outcome = self._attempt(run, task, attempt)
+            if outcome in ("success", "device_lost", None):
+                break
+            attempt += 1
+            if attempt <= self.max_attempts:
+                self._sleep(self.scenario.retry.delay(attempt - 1))
+
+    def _attempt(self, run: TaskRun, task: Task, attempt: int) -> str | None:
+        feed = self.feed
+        assert feed is not None
+        cursor, scheduled = feed.cursor(), feed.last_ts
+        try:
+            if task.trigger == "forced":
+                refused = self.force(task)
+                if refused:
+                    self._record(run, attempt, "not_started", "trigger refused", refused, scheduled, None, None)
+                    return "not_started"
+            outcome, reason, detail, started, finished = self._observe(task, feed, cursor)
+        except (DeviceGone, *self.loss_errors) as exc:
+            self._record(run, attempt, "device_lost", "device lost", str(exc), scheduled, None, None)
+            self._handle_loss()
+            raise DeviceGone(str(exc)) from exc
+        if outcome is None:
+            return None  # interrupted: not recorded, so a resume runs it again
+        self._record(run, attempt, outcome, reason, detail, scheduled, started, finished)
+        return outcome
+
+    def _observe(
+        self, task: Task, feed: Feed, cursor: int
+    ) -> tuple[str | None, str | None, str | None, str | None, str | None]:
+        """Watch until the attempt ends: (outcome, reason, detail, started, finished)."""
+        t0 = time.monotonic()
+        deadline = t0 + (self.scenario.attempt_timeout_s if task.trigger == "forced" else task.window_s)
+        started_wall: float | None = None
+        started_by_state: str | None = None
+        plain_job = task.platform == "android" and task.started is None and task.worker is None
+        verdict = None
+        while time.monotonic() < deadline:
+            if self.stop.is_set():
+                return None, None, None, None, None
+            if feed.ended.is_set():
+                raise DeviceGone(f"{self.identity}: its log stream ended")
+            verdict = judge(task, feed.since(cursor))
+            verdict.started = verdict.started or started_by_state
+            if verdict.started and started_wall is None:
+                started_wall = time.monotonic()
+                if task.trigger == "natural":  # from the start, the attempt gets its own time-out
+                    deadline = started_wall + self.scenario.attempt_timeout_s
+            if verdict.outcome:
+                return verdict.outcome, verdict.reason, verdict.detail, verdict.started, verdict.finished
+            if not verdict.started and plain_job and self.job_active(task):
+                # a plain JobScheduler job logs nothing when it starts: ask the OS instead
+                started_by_state = feed.last_ts
+            time.sleep(POLL_S)
+        started = verdict.started if verdict else None
+        if started and plain_job and not self.job_active(task):
+            return "success", "jobscheduler: job left the active state", None, started, feed.last_ts
+        if task.trigger == "natural" and not started:
+            return "not_started", f"the OS did not run it within {task.window_s:.0f}s", None, None, None
+        limit = self.scenario.attempt_timeout_s
+        return "timeout", f"no end within {limit:.0f}s", None, started, feed.last_ts
+
+    def _handle_loss(self) -> None:
+        """Other devices go on. If this one comes back soon, its journal is restored at once (else
+        `bgprobe restore` does it); its remaining runs are left for `bgprobe run --resume`."""
+        self.progress.current = "device lost; waiting for it"
+        deadline = time.monotonic() + self.wait_for_return_s
+        while time.monotonic() < deadline and not self.stop.is_set():
+            with contextlib.suppress(BgprobeError):
+                if self.find_again():
+                    return
+            time.sleep(1.0)
+
+    def _sleep(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not self.stop.is_set():
+            time.sleep(min(POLL_S, max(0.0, end - time.monotonic())))
+
+    # -- recording -------------------------------------------------------------------------
+    def _record(
+        self,
+        run: TaskRun,
+        attempt: int,
+        outcome: str,
+        reason: str | None,
+        detail: str | None,
+        scheduled: str | None,
+        started: str | None,
+        finished: str | None,
+    ) -> None:
+        f = self.facts
+        task = self.tasks[run.task]
+        duration = None
+        if started and finished:
+            with contextlib.suppress(ValueError):
+                delta = datetime.fromisoformat(finished) - datetime.fromisoformat(started)
+                duration = round(delta.total_seconds(), 3)
+        row = Attempt(
+            run_id=str(self.results.run["run_id"]),
+            attempt_id=run.attempt_id(attempt),
+            campaign=self.scenario.name,
+            device=run.device,
+            platform=self.platform,
+            os_version=str(f.get("os_version") or ""),
+            os_major=_major(f.get("os_version")),
+            manufacturer=str(f.get("manufacturer") or ""),
+            model=str(f.get("model") or ""),
+            condition=run.condition,
+            task=run.task,
+            package=task.app,
+            trigger=task.trigger,
+            repetition=run.repetition,
+            attempt=attempt,
+            outcome=outcome,
+            reason=reason,
+            detail=detail,
+            scheduled=scheduled,
+            started=started,
+            finished=finished,
+            duration_s=duration,
+            shard=self.shard,
+        )
+        self.results.record_attempt(row)
+        self._record_events(task)
+        self.done.setdefault(run.key, []).append(row.to_dict())
+        p = self.progress
+        if outcome in ("success", "skipped", "device_lost") or attempt >= self.max_attempts:
+            p.done += 1
+        p.outcomes[outcome] = p.outcomes.get(outcome, 0) + 1
+
+    def _record_events(self, task: Task) -> None:
+        """What the device logged about the app since the last record."""
+        if self.feed is None:
+            return
+        seen = self.feed.since(self._events_cursor)
+        if seen:
+            self._events_cursor = seen[-1].seq
+        self.results.record_events([s.event.to_dict() for s in seen if s.event and s.event.package == task.app])
+
+
+def _major(version: object) -> int:
+    text = str(version or "").split(".")[0]
+    return int(text) if text.isdigit() else 0
+
+
+@contextlib.contextmanager
+def nothing() -> Iterator[None]:
+    yield
