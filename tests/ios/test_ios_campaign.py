@@ -1,0 +1,62 @@
+"""`bgprobe run` on simulated iPhones through the real pymobiledevice3: natural BGTask runs judged
+from dasd / BackgroundTasks log lines, conditions without an iOS equivalent skipped, a forced launch
+recorded with the prerequisite that is missing (no lldb, no iOS 17 tunnel here)."""
+
+from __future__ import annotations
+
+import json
+
+from bgprobe.sim.ios.fleet import IosSimulator
+from tests.ios.conftest import cli
+
+SCENARIO = """
+[campaign]
+name = "ios"
+repetitions = 2
+attempt_timeout = "4s"
+settle = "0.2s"
+
+[[app]]
+bundle = "com.example.newsreader"
+
+[[task]]
+name = "refresh"
+identifier = "com.example.newsreader.refresh"
+trigger = "natural"
+window = "6s"
+
+[[task]]
+name = "forced-refresh"
+identifier = "com.example.newsreader.refresh"
+trigger = "forced"
+
+[[condition]]
+name = "baseline"
+
+[[condition]]
+name = "doze"
+set = { doze = "deep" }
+"""
+
+
+def test_ios_campaign(sim: IosSimulator, isolated_home, tmp_path):
+    scenario = tmp_path / "ios.toml"
+    scenario.write_text(SCENARIO)
+    out = tmp_path / "results"
+    paired = [u for u in sim.udids if u != sim.udids[2]]
+    result = cli(
+        sim, isolated_home, "run", str(scenario), "--out", str(out), "--quiet", "--udid", paired[0], timeout=180
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in (out / "attempts.jsonl").read_text().splitlines()]
+    assert {r["device"] for r in rows} == {paired[0]}
+    assert all(r["platform"] == "ios" and r["manufacturer"] == "Apple" for r in rows)
+    natural = [r for r in rows if r["task"] == "refresh" and r["condition"] == "baseline"]
+    assert natural and all(r["outcome"] in ("success", "failure", "stopped", "not_started") for r in natural)
+    assert any(r["outcome"] == "success" and r["started"] and r["finished"] for r in natural), natural
+    forced = [r for r in rows if r["task"] == "forced-refresh" and r["condition"] == "baseline"]
+    assert forced and all(r["outcome"] == "not_started" for r in forced)
+    assert all("BGTask launch not possible" in (r["detail"] or "") for r in forced)
+    doze = [r for r in rows if r["condition"] == "doze"]
+    assert doze and all(r["outcome"] == "skipped" and "no iOS equivalent" in r["reason"] for r in doze)
+    assert (out / "junit.xml").exists() and (out / "report.html").exists()
