@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from bgprobe.sim.ios.fleet import IosSimulator
+
 from tests.ios.conftest import cli
 
 SCENARIO = """
