@@ -94,11 +94,12 @@ ATTEMPT_DTYPES: dict[str, str] = {
 def attempts_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Validated attempts table. Unknown columns are dropped, missing optional ones filled."""
     import pandas as pd
+    from bgprobe.reports.schema import device_times
 
     frame = pd.DataFrame(rows, columns=list(ATTEMPT_DTYPES))
     for column, dtype in ATTEMPT_DTYPES.items():
         if dtype.startswith("datetime"):
-            frame[column] = pd.to_datetime(frame[column], errors="coerce", format="ISO8601")
+            frame[column] = device_times(frame[column])
         elif column == "outcome":
             frame[column] = pd.Categorical(frame[column], categories=list(OUTCOMES))
         else:

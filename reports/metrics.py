@@ -31,6 +31,7 @@ import pandas as pd
 from bgprobe.reports.attempts import INFRA_OUTCOMES, OUTCOMES
 from bgprobe.reports.deaths import fold_deaths
 from bgprobe.reports.events import DEATH_KINDS
+from bgprobe.reports.schema import device_times
 
 Z95 = NormalDist().inv_cdf(0.975)  # 1.959963984540054
 ALPHA = 0.05
@@ -255,7 +256,7 @@ def task_runs(attempts: pd.DataFrame) -> pd.DataFrame:
 def _seconds(column: pd.Series) -> np.ndarray:
     """Datetimes as float seconds (NaN for NaT): min/max/subtract in plain numpy."""
     if not pd.api.types.is_datetime64_any_dtype(column):
-        column = pd.to_datetime(column, errors="coerce", format="ISO8601")
+        column = device_times(column)
     values = column.to_numpy(dtype="datetime64[ms]")
     seconds = values.astype("int64").astype(float) / 1000.0
     return np.where(np.isnat(values), np.nan, seconds)

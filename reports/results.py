@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from bgprobe.reports.attempts import ATTEMPT_DTYPES, OUTCOMES, SCHEMA_VERSION, attempts_frame
 from bgprobe.reports.events import KINDS, Event
-from bgprobe.reports.schema import EVENT_DTYPES, events_frame
+from bgprobe.reports.schema import EVENT_DTYPES, device_times, events_frame
 
 DEVICE_COLUMNS = ("device", "platform", "os_version", "manufacturer", "model", "serial")
 # An event's identity for merging: the same kill read from the same shard twice is one kill.
@@ -227,14 +227,14 @@ def _typed(frame: pd.DataFrame, name: str, columns: list[str]) -> pd.DataFrame:
             if column == "outcome":
                 frame[column] = _outcomes(frame[column])
             elif dtype.startswith("datetime") and not pd.api.types.is_datetime64_any_dtype(frame[column]):
-                frame[column] = pd.to_datetime(frame[column], errors="coerce", format="ISO8601")
+                frame[column] = device_times(frame[column])
         return frame[columns]
     if name == "events":
         for column in EVENT_DTYPES:
             if column not in frame.columns:
                 frame[column] = None
         if not pd.api.types.is_datetime64_any_dtype(frame["ts"]):
-            frame["ts"] = pd.to_datetime(frame["ts"], errors="coerce", format="ISO8601")
+            frame["ts"] = device_times(frame["ts"])
         frame["kind"] = pd.Categorical(frame["kind"].astype("object"), categories=list(KINDS))
         return frame[list(EVENT_DTYPES)]
     return frame

@@ -30,13 +30,25 @@ EVENT_DTYPES: dict[str, str] = {
 }
 
 
+def device_times(values: pd.Series) -> pd.Series:
+    """ISO 8601 texts -> naive datetimes of the device's wall clock.
+
+    Sources disagree on zones (logcat prints none, `-v zone` and iOS logs do): parsing a mix
+    raises in pandas. Times are read as the device showed them, the offset dropped.
+    """
+    import pandas as pd
+
+    text = values.astype("string").str.replace(r"(?:Z|[+-]\d\d:?\d\d)$", "", regex=True)
+    return pd.to_datetime(text, errors="coerce", format="ISO8601")
+
+
 def events_frame(events: Iterable[Event]) -> pd.DataFrame:
     """Build the validated event DataFrame (unknown timestamps become NaT)."""
     import pandas as pd
 
     rows = [e.to_dict() for e in events]
     frame = pd.DataFrame(rows, columns=list(EVENT_DTYPES))
-    frame["ts"] = pd.to_datetime(frame["ts"], errors="coerce", format="ISO8601")
+    frame["ts"] = device_times(frame["ts"])
     for column, dtype in EVENT_DTYPES.items():
         if column == "kind":
             frame[column] = pd.Categorical(frame[column], categories=list(KINDS))

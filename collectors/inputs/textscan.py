@@ -299,34 +299,13 @@ class TextScanner:
 
     # -- whole-file modes --------------------------------------------------------------------
     def _scan_long(self, first: _Piece, rest: Iterator[_Piece]) -> Iterator[Event]:
-        def numbered() -> Iterator[tuple[int, str]]:
-            lineno = 1
-            for piece in _prepend(first, rest):
-                if piece is _OVERLONG:
-                    lineno += 1
-                    continue
-                data, size = piece  # type: ignore[misc]
-                lines = data[:size].decode("utf-8", "replace").splitlines()
-                for offset, line in enumerate(lines):
-                    yield lineno + offset, line
-                lineno += len(lines)
-
-        for rec in parse_long(numbered(), self.years):
+        for rec in parse_long(_numbered_lines(first, rest), self.years):
             yield from self._stamp(self._interp.feed(rec))
         yield from self._stamp(self._interp.flush())
 
     def _scan_ios(self, kind: str, first: _Piece, rest: Iterator[_Piece]) -> Iterator[Event]:
         """An `.ips` report or an iOS text log: parsed whole (the iOS parsers join multi-line records)."""
-        lines: list[tuple[int, str]] = []
-        lineno = 1
-        for piece in _prepend(first, rest):
-            if piece is _OVERLONG:
-                lineno += 1
-                continue
-            data, size = piece  # type: ignore[misc]
-            chunk = data[:size].decode("utf-8", "replace").splitlines()
-            lines.extend(enumerate(chunk, lineno))
-            lineno += len(chunk)
+        lines = list(_numbered_lines(first, rest))
         if kind == "ips":
             from bgprobe.collectors.parsers.ips import parse_ips
 
@@ -351,6 +330,19 @@ class TextScanner:
 def _prepend(first: _Piece, rest: Iterator[_Piece]) -> Iterator[_Piece]:
     yield first
     yield from rest
+
+
+def _numbered_lines(first: _Piece, rest: Iterator[_Piece]) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every line, for the formats parsed line by line (long, iOS)."""
+    lineno = 1
+    for piece in _prepend(first, rest):
+        if piece is _OVERLONG:
+            lineno += 1
+            continue
+        data, size = piece  # type: ignore[misc]
+        lines = data[:size].decode("utf-8", "replace").splitlines()
+        yield from enumerate(lines, lineno)
+        lineno += len(lines)
 
 
 def _line_chunks(stream: BinaryIO) -> Iterator[_Piece]:
