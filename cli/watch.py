@@ -68,36 +68,7 @@ def watch(
             for e in _exit_info(dev, package, version):
                 queue.put(e)
         threading.Thread(target=_follow, args=(dev, version, package, queue), daemon=True).start()
-    live = 0
-    remaining = len(devices)
-    deadline = None if duration is None else datetime.now().timestamp() + duration
-    try:
-        while remaining:
-            wait = 0.5 if deadline is None else max(0.0, min(0.5, deadline - datetime.now().timestamp()))
-            if deadline is not None and wait == 0:
-                break
-            try:
-                item = queue.get(timeout=wait)
-            except Empty:
-                continue
-            if isinstance(item, tuple):  # a device's stream ended
-                remaining -= 1
-                out.problem(f"{item[0]}: {item[1]}")
-                continue
-            live += 1
-            if json_out:
-                sys.stdout.write(item.to_json() + "\n")
-                sys.stdout.flush()
-            else:
-                out.out.print(
-                    f"{item.device} {item.ts or ''} {item.kind:<15} {item.process or item.package or ''} "
-                    f"{item.reason or ''} {item.job or ''}",
-                    markup=False,
-                )
-    except KeyboardInterrupt:
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    if remaining < len(devices) and deadline is None:
-        raise typer.Exit(EXIT_DEVICE)
+    _drain(out, queue, len(devices), duration, json_out)
 
 
 def _exit_info(dev: AndroidDevice, package: str | None, version: str) -> list[Event]:
@@ -178,7 +149,13 @@ def _watch_ios(
 
     for udid in udids:
         threading.Thread(target=follow_one, args=(udid,), daemon=True).start()
-    remaining = len(udids)
+    _drain(out, queue, len(udids), duration, json_out)
+
+
+def _drain(out: Output, queue: Queue, streams: int, duration: float | None, json_out: bool) -> None:  # type: ignore[type-arg]
+    """Print events from every device's stream until all end, `--duration` passes or Ctrl-C.
+    A stream that ends before a `--duration` does means a lost device: exit 3."""
+    remaining = streams
     deadline = None if duration is None else datetime.now().timestamp() + duration
     try:
         while remaining:
@@ -189,12 +166,12 @@ def _watch_ios(
                 item = queue.get(timeout=wait)
             except Empty:
                 continue
-            if isinstance(item, tuple):
+            if isinstance(item, tuple):  # (device, why its stream ended)
                 remaining -= 1
                 out.problem(f"{item[0]}: {item[1]}")
                 continue
             _print_event(out, item, json_out)
     except KeyboardInterrupt:
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    if remaining < len(udids) and deadline is None:
+    if remaining < streams and deadline is None:
         raise typer.Exit(EXIT_DEVICE)
