@@ -21,10 +21,16 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import adbutils
 from bgprobe.collectors.errors import EXIT_DEVICE, BgprobeError
 
 DEFAULT_TIMEOUT = 20.0
+
+
+def _adbutils():  # type: ignore[no-untyped-def]
+    """adbutils (with requests) costs ~0.15 s to import: only commands that reach a device pay it."""
+    import adbutils
+
+    return adbutils
 
 
 class DeviceError(BgprobeError):
@@ -89,6 +95,7 @@ class AndroidDevice:
     """One device on one adb server: run commands, stream logs, pull files."""
 
     def __init__(self, server: AdbServer, serial: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        adbutils = _adbutils()
         self.server = server
         self.serial = serial
         self.timeout = timeout
@@ -108,6 +115,7 @@ class AndroidDevice:
 
     def run(self, args: list[str], *, timeout: float | None = None) -> CommandOutput:
         """Run `args` (each one quoted) in the device shell."""
+        adbutils = _adbutils()
         command = quote_command(args)
         try:
             if self._v2 is None:
@@ -127,6 +135,7 @@ class AndroidDevice:
     def stream_lines(self, args: list[str]) -> Iterator[str]:
         """Lines of an endless command (`logcat`); ends when the device goes away (adbutils reports
         that as a clean EOF, so the caller learns of it by the stream ending)."""
+        adbutils = _adbutils()
         try:
             conn = self._device.shell(quote_command(args), stream=True)
         except (adbutils.AdbError, EOFError, OSError) as exc:
@@ -142,6 +151,7 @@ class AndroidDevice:
             conn.close()
 
     def pull(self, path: str, dest: str) -> None:
+        adbutils = _adbutils()
         try:
             self._device.sync.pull(path, dest)
         except (adbutils.AdbError, EOFError, OSError) as exc:
@@ -169,6 +179,7 @@ def _probe(server: AdbServer, timeout: float = 2.0) -> bool:
 
 def _start_local_server(server: AdbServer) -> None:
     """Like the adb CLI: a local server that is not running is started (never a remote one)."""
+    adbutils = _adbutils()
     if server.host not in ("127.0.0.1", "localhost", "::1"):
         return
     from shutil import which
@@ -204,6 +215,7 @@ def list_devices(servers: list[AdbServer], *, timeout: float = DEFAULT_TIMEOUT) 
     """Every device of every server, the servers asked in parallel."""
 
     def one(server: AdbServer) -> list[ListedDevice]:
+        adbutils = _adbutils()
         ensure_server(server)
         client = adbutils.AdbClient(host=server.host, port=server.port, socket_timeout=timeout)
         try:
