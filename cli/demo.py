@@ -12,9 +12,6 @@ from pathlib import Path
 
 import typer
 from bgprobe.cli.console import Output
-from bgprobe.collectors.android.adb import AdbServer, select_devices
-from bgprobe.collectors.campaign.results import ResultsDir
-from bgprobe.collectors.campaign.scenario import parse_scenario
 from bgprobe.collectors.errors import EXIT_INTERRUPTED
 
 
@@ -31,6 +28,9 @@ def demo(
 ) -> None:
     """Start simulated phones, run the bundled campaign on them, print the report, clean up."""
     from bgprobe.cli.run import execute
+    from bgprobe.collectors.android.adb import AdbServer, select_devices
+    from bgprobe.collectors.campaign.results import ResultsDir
+    from bgprobe.collectors.campaign.scenario import parse_scenario
     from bgprobe.sim.fleet import SimFleet
 
     out: Output = ctx.obj

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from bgprobe.cli.console import Output
@@ -20,9 +21,10 @@ from bgprobe.cli.targets import (
     warn_pending_changes,
     warn_pending_ios,
 )
-from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, list_devices, server_addresses
-from bgprobe.collectors.android.info import AndroidFacts, facts_of_many
 from bgprobe.collectors.errors import BgprobeError
+
+if TYPE_CHECKING:
+    from bgprobe.collectors.android.info import AndroidFacts
 
 
 def devices(
@@ -33,6 +35,9 @@ def devices(
     json_out: bool = typer.Option(False, "--json", help="One JSON object per device."),
 ) -> None:
     """Every reachable device: id, OS version, maker, model, battery, doze state."""
+    from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, list_devices, server_addresses
+    from bgprobe.collectors.android.info import AndroidFacts, facts_of_many
+
     out: Output = ctx.obj
     servers = server_addresses(adb_server)
     ios_rows, ios_error = _ios_rows(out, usbmux, timeout)
@@ -113,6 +118,9 @@ def info(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """One device in depth, with its background-relevant settings."""
+    from bgprobe.collectors.android.adb import DeviceError
+    from bgprobe.collectors.android.info import facts_of_many
+
     out: Output = ctx.obj
     if udid or (device and _is_ios_udid(device)) or (device is None and resolve_udid(None)):
         facts = _ios_info(out, udid or device, usbmux, timeout)

@@ -18,8 +18,6 @@ from bgprobe.cli.targets import (
     android_devices,
     ios_target,
 )
-from bgprobe.collectors.android.info import device_facts
-from bgprobe.collectors.android.jobs import check_job_id, list_jobs, trigger
 from bgprobe.collectors.errors import EXIT_GATE
 from bgprobe.collectors.package_names import check_package_name
 
@@ -33,6 +31,9 @@ def jobs(
     json_out: bool = typer.Option(False, "--json", help="One JSON object per job (job_scheduled events)."),
 ) -> None:
     """Scheduled work of an app: jobs, WorkManager work, alarms, and why each is not running."""
+    from bgprobe.collectors.android.info import device_facts
+    from bgprobe.collectors.android.jobs import list_jobs
+
     out: Output = ctx.obj
     check_package_name(package)
     for dev in android_devices(out, serial, adb_server, timeout):
@@ -104,6 +105,9 @@ def trigger_cmd(
     tunnel: bool = typer.Option(False, "--tunnel", help=TUNNEL_HELP),
 ) -> None:
     """Force-run one job now and report whether it started and how it ended."""
+    from bgprobe.collectors.android.info import device_facts
+    from bgprobe.collectors.android.jobs import check_job_id, trigger
+
     out: Output = ctx.obj
     if bundle is not None:
         if job is not None:

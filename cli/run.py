@@ -5,18 +5,19 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from bgprobe.cli.console import Output
 from bgprobe.cli.targets import SERIAL_HELP, SERVER_HELP, TIMEOUT_HELP, android_devices
-from bgprobe.collectors.android.adb import DEFAULT_TIMEOUT, AdbServer, AndroidDevice, DeviceError, server_addresses
-from bgprobe.collectors.android.state import sigterm_as_interrupt
-from bgprobe.collectors.campaign.results import ResultsDir
-from bgprobe.collectors.campaign.runner import Campaign, parse_shard, reconnector, results_path
-from bgprobe.collectors.campaign.scenario import Scenario, load_scenario, parse_scenario
-from bgprobe.collectors.campaign.worker import DeviceProgress
 from bgprobe.collectors.errors import EXIT_GATE, EXIT_INTERRUPTED, BgprobeError
-from bgprobe.collectors.ios.transport import IosTarget
+
+if TYPE_CHECKING:
+    from bgprobe.collectors.android.adb import AdbServer, AndroidDevice
+    from bgprobe.collectors.campaign.results import ResultsDir
+    from bgprobe.collectors.campaign.scenario import Scenario
+    from bgprobe.collectors.campaign.worker import DeviceProgress
+    from bgprobe.collectors.ios.transport import IosTarget
 
 
 def run(
@@ -37,6 +38,11 @@ def run(
     udid: str | None = typer.Option(None, "--udid", help="Only this iPhone."),
 ) -> None:
     """Run a scenario's tasks under its conditions on many devices; write a results directory."""
+    from bgprobe.collectors.android.adb import DEFAULT_TIMEOUT, server_addresses
+    from bgprobe.collectors.campaign.results import ResultsDir
+    from bgprobe.collectors.campaign.runner import parse_shard, results_path
+    from bgprobe.collectors.campaign.scenario import load_scenario, parse_scenario
+
     out: Output = ctx.obj
     if resume is not None:
         results = ResultsDir.open_for_resume(resume)
@@ -91,6 +97,9 @@ def execute(
     ios_target: IosTarget | None = None,
 ) -> tuple[bool, float | None]:
     """Run the campaign to its end or to Ctrl-C/SIGTERM; write the outputs. (interrupted, completion rate)"""
+    from bgprobe.collectors.android.state import sigterm_as_interrupt
+    from bgprobe.collectors.campaign.runner import Campaign, reconnector
+
     campaign = Campaign(scenario, results, devices, shard, device_wait=device_wait, ios_target=ios_target)
     view = ProgressView(out, campaign.progress, quiet=quiet)
     interrupted = False
@@ -126,6 +135,8 @@ def _ios_target(scenario: Scenario, usbmux: str | None, udid: str | None, timeou
 def _android_targets(
     out: Output, scenario: Scenario, serial: str | None, adb_server: list[str], timeout: float | None, have_ios: bool
 ) -> list[AndroidDevice]:
+    from bgprobe.collectors.android.adb import DeviceError
+
     if not any(t.platform == "android" for t in scenario.tasks):
         return []
     try:

@@ -9,7 +9,6 @@ import typer
 from bgprobe.cli.console import Output
 from bgprobe.collectors.errors import EXIT_GATE, EXIT_OK, EXIT_USAGE, BgprobeError
 from bgprobe.collectors.package_names import check_package_name
-from bgprobe.collectors.scan import ScanOutcome, scan_paths
 
 
 class FailOn(StrEnum):
@@ -38,6 +37,8 @@ def scan(
     fail_on: list[FailOn] = typer.Option([], "--fail-on", help="Exit 1 when such an event is found (repeatable)."),
 ) -> None:
     """Find kills, deaths, ANRs, job time-outs and WorkManager results in files, and why jobs do not run."""
+    from bgprobe.collectors.scan import ScanOutcome, scan_paths
+
     out: Output = ctx.obj
     if package is not None:
         check_package_name(package)

@@ -22,10 +22,6 @@ from bgprobe.cli.targets import (
     ios_target,
     wants_ios,
 )
-from bgprobe.collectors.android.adb import DeviceError
-from bgprobe.collectors.android.info import device_facts
-from bgprobe.collectors.android.journal import devices_with_pending_changes
-from bgprobe.collectors.android.state import StateController, parse_assignments, sigterm_as_interrupt
 from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_INTERRUPTED
 from bgprobe.collectors.package_names import check_package_name
 
@@ -44,6 +40,9 @@ def show(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Current doze, battery, saver, network (and per-app bucket and restriction)."""
+    from bgprobe.collectors.android.info import device_facts
+    from bgprobe.collectors.android.state import StateController
+
     out: Output = ctx.obj
     for p in package:
         check_package_name(p)
@@ -80,6 +79,10 @@ def set_(
     ),
 ) -> None:
     """Change conditions. Each change is journaled first and read back after; undo with `bgprobe restore`."""
+    from bgprobe.collectors.android.adb import DeviceError
+    from bgprobe.collectors.android.info import device_facts
+    from bgprobe.collectors.android.state import StateController, parse_assignments, sigterm_as_interrupt
+
     out: Output = ctx.obj
     ios_keys = {a.partition("=")[0] for a in assignments} & {"thermal", "lowpower"}
     if wants_ios(udid, usbmux) or ios_keys:
@@ -112,6 +115,9 @@ def restore(
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
 ) -> None:
     """Undo every change bgprobe made and has not undone yet (from its journal)."""
+    from bgprobe.collectors.android.journal import devices_with_pending_changes
+    from bgprobe.collectors.android.state import StateController, sigterm_as_interrupt
+
     out: Output = ctx.obj
     ios_closed = _restore_ios(out)
     pending = devices_with_pending_changes()
@@ -250,7 +256,7 @@ async def _hold_ios(out: Output, target: object, udid: str, assignment: object, 
 
 def _restore_ios(out: Output) -> int:
     """Close journal entries an interrupted iOS hold left (the device ended those conditions itself)."""
-    from bgprobe.collectors.android.journal import Journal
+    from bgprobe.collectors.android.journal import Journal, devices_with_pending_changes
     from bgprobe.collectors.ios.conditions import close_pending
 
     closed = 0

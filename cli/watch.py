@@ -7,6 +7,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 from queue import Empty, Queue
+from typing import TYPE_CHECKING
 
 import typer
 from bgprobe.cli.console import Output
@@ -20,14 +21,12 @@ from bgprobe.cli.targets import (
     ios_target,
     wants_ios,
 )
-from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, DeviceLost
-from bgprobe.collectors.android.info import device_facts
 from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_INTERRUPTED, BgprobeError
 from bgprobe.collectors.package_names import check_package_name
-from bgprobe.collectors.parsers.android_log import LogInterpreter
-from bgprobe.collectors.parsers.exitinfo import parse_exit_info
-from bgprobe.collectors.parsers.logcat import YearHint, parse_line
-from bgprobe.reports.events import Event
+
+if TYPE_CHECKING:
+    from bgprobe.collectors.android.adb import AndroidDevice
+    from bgprobe.reports.events import Event
 
 BUFFERS = "main,system,events,crash"
 
@@ -54,6 +53,8 @@ def watch(
     ),
 ) -> None:
     """Follow job, kill, ANR and crash events live (all selected devices at once)."""
+    from bgprobe.collectors.android.info import device_facts
+
     out: Output = ctx.obj
     if package:
         check_package_name(package)
@@ -72,6 +73,8 @@ def watch(
 
 
 def _exit_info(dev: AndroidDevice, package: str | None, version: str) -> list[Event]:
+    from bgprobe.collectors.parsers.exitinfo import parse_exit_info
+
     args = ["dumpsys", "activity", "exit-info"] + ([package] if package else [])
     lines = list(enumerate(dev.text(args).splitlines(), 1))
     events = parse_exit_info(lines, f"live:{dev.serial}:exit-info", package=package)
@@ -81,6 +84,10 @@ def _exit_info(dev: AndroidDevice, package: str | None, version: str) -> list[Ev
 
 
 def _follow(dev: AndroidDevice, version: str | None, package: str | None, queue: Queue) -> None:  # type: ignore[type-arg]
+    from bgprobe.collectors.android.adb import DeviceError, DeviceLost
+    from bgprobe.collectors.parsers.android_log import LogInterpreter
+    from bgprobe.collectors.parsers.logcat import YearHint, parse_line
+
     interp = LogInterpreter(where=f"live:{dev.serial}", device=dev.serial, os_version=version)
     years = YearHint(datetime.now().date())
     try:
