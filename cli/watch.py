@@ -164,6 +164,7 @@ def _drain(out: Output, queue: Queue, streams: int, duration: float | None, json
     A stream that ends before a `--duration` does means a lost device: exit 3."""
     remaining = streams
     deadline = None if duration is None else datetime.now().timestamp() + duration
+    live = None if json_out or not sys.stdout.isatty() else _LiveView(out)
     try:
         while remaining:
             wait = 0.5 if deadline is None else max(0.0, min(0.5, deadline - datetime.now().timestamp()))
@@ -177,8 +178,53 @@ def _drain(out: Output, queue: Queue, streams: int, duration: float | None, json
                 remaining -= 1
                 out.problem(f"{item[0]}: {item[1]}")
                 continue
-            _print_event(out, item, json_out)
+            if live is not None:
+                live.add(item)
+            else:
+                _print_event(out, item, json_out)
     except KeyboardInterrupt:
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    finally:
+        if live is not None:
+            live.close()
     if remaining < streams and deadline is None:
         raise typer.Exit(EXIT_DEVICE)
+
+
+class _LiveView:
+    """On a terminal: counts per device and kind, and the latest events, redrawn in place."""
+
+    def __init__(self, out: Output, latest: int = 15) -> None:
+        from collections import Counter, deque
+
+        from rich.live import Live
+
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.recent: deque[Event] = deque(maxlen=latest)
+        self._live = Live(self._render(), console=out.out, refresh_per_second=4)
+        self._live.start()
+
+    def add(self, event: Event) -> None:
+        self.counts[(str(event.device), event.kind)] += 1
+        self.recent.append(event)
+        self._live.update(self._render())
+
+    def _render(self):  # type: ignore[no-untyped-def]
+        from rich.console import Group
+        from rich.table import Table
+
+        totals = Table(title="events so far", title_justify="left")
+        for col in ("device", "kind", "count"):
+            totals.add_column(col)
+        for (device, kind), n in sorted(self.counts.items()):
+            style = "bold red" if kind in ("process_killed", "process_died", "crash", "anr") else None
+            totals.add_row(device, kind, str(n), style=style)
+        latest = Table(title="latest", title_justify="left")
+        for col in ("time", "device", "kind", "process", "reason", "job"):
+            latest.add_column(col, overflow="fold")
+        for e in self.recent:
+            latest.add_row(e.ts or "", str(e.device), e.kind, e.process or e.package or "", e.reason or "", e.job or "")
+        return Group(totals, latest)
+
+    def close(self) -> None:
+        self._live.stop()

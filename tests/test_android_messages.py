@@ -172,3 +172,18 @@ def test_near_misses_are_not_kills(tmp_path):
         PREFIX + "MyApp: ANR in progress? no",
     )
     assert events == []  # an app's "ANR in ..." is not ActivityManager's report
+
+
+def test_an_apps_own_lines_get_its_package_from_its_start(tmp_path):
+    wid = "5b8f3e21-6a0c-4d52-9b8e-2f1c9a7d4e10"
+    events = events_of(
+        tmp_path,
+        "10-30 13:01:12.004  1702  1970 I ActivityManager: Start proc 23456:com.x.y/u0a245 for service {com.x.y/.S}",
+        f"10-30 13:01:14.521 23456 23490 I WM-WorkerWrapper: Worker result SUCCESS for Work [ id={wid}, tags={{ a }} ]",
+        f"10-30 13:01:15.521 23999 23999 I WM-WorkerWrapper: Worker result SUCCESS for Work [ id={wid}, tags={{ a }} ]",
+    )
+    assert [(e.kind, e.package) for e in events] == [
+        ("process_started", "com.x.y"),
+        ("work_result", "com.x.y"),
+        ("work_result", None),  # a pid bgprobe never saw start: it does not guess
+    ]

@@ -127,6 +127,9 @@ class LogInterpreter:
     os_version: str | None = None
     _pending: list[_Pending] = field(default_factory=list)
     _wm_section: str | None = None
+    # pid -> process, learnt from "Start proc" / am_proc_start: an app's own lines (WorkManager,
+    # its log tags) carry only its pid, and this is how they get their package.
+    _processes: dict[int, str] = field(default_factory=dict)
 
     # -- public ------------------------------------------------------------------------------
     def feed(self, rec: LogRecord) -> list[Event]:
@@ -182,7 +185,7 @@ class LogInterpreter:
         return None
 
     def _event(self, rec: LogRecord, kind: str, source: str | None = None, **fields) -> Event:  # type: ignore[no-untyped-def]
-        return Event(
+        event = Event(
             kind=kind,
             source=source or self.source,
             where=at(self.where, rec.lineno),
@@ -191,6 +194,13 @@ class LogInterpreter:
             os_version=self.os_version,
             **fields,
         )
+        if kind == "process_started" and event.pid is not None and event.process:
+            self._processes[event.pid] = event.process
+        elif event.package is None and event.pid is not None and event.pid == rec.pid:
+            process = self._processes.get(event.pid)
+            if process:  # a line the app logged itself
+                event.package = package_of_process(process)
+        return event
 
     # -- system log --------------------------------------------------------------------------
     def _am_or_lmkd_kill(self, rec: LogRecord, msg: str) -> Event | None:
