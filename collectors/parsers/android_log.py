@@ -436,73 +436,30 @@ class LogInterpreter:
     # -- WorkManager -------------------------------------------------------------------------
     def _workmanager(self, rec: LogRecord, msg: str) -> Event | None:
         tag = rec.tag
-        src = f"{self.source}:{tag}"
-        pkg = rec.package
+
+        def event(kind: str, **fields: object) -> Event:  # every WM line comes from the app's own pid
+            return self._event(
+                rec, kind, source=f"{self.source}:{tag}", package=rec.package, pid=rec.pid, detail=msg, **fields
+            )
+
         if tag == "WM-WorkerWrapper":
-            r = WM_RESULT.search(msg)
-            if r is not None:
-                return self._event(
-                    rec,
-                    "work_result",
-                    source=src,
-                    job=r["id"].lower(),
-                    reason=r["res"].lower(),
-                    package=pkg,
-                    pid=rec.pid,
-                    detail=msg,
-                    data=_wm_tags(r["tags"]),
-                )
-            c = WM_WORK.search(msg)
-            if c is not None:
-                return self._event(
-                    rec,
-                    "work_result",
-                    source=src,
-                    job=c["id"].lower(),
-                    reason="cancelled",
-                    package=pkg,
-                    pid=rec.pid,
-                    detail=msg,
-                    data=_wm_tags(c["tags"]),
-                )
-            d = WM_DELAY.match(msg)
-            if d is not None:
-                return self._event(
-                    rec,
-                    "work_result",
-                    source=src,
-                    reason="skipped_before_schedule",
-                    package=pkg,
-                    pid=rec.pid,
-                    detail=msg,
-                    data={"worker": d["cls"]},
-                )
-            s = WM_STARTING.match(msg)
-            if s is not None:
-                return self._event(
-                    rec,
-                    "job_started",
-                    source=src,
-                    package=pkg,
-                    pid=rec.pid,
-                    detail=msg,
-                    data={"worker": s["cls"], "scheduler": "workmanager"},
-                )
+            if r := WM_RESULT.search(msg):
+                return event("work_result", job=r["id"].lower(), reason=r["res"].lower(), data=_wm_tags(r["tags"]))
+            if c := WM_WORK.search(msg):
+                return event("work_result", job=c["id"].lower(), reason="cancelled", data=_wm_tags(c["tags"]))
+            if d := WM_DELAY.match(msg):
+                return event("work_result", reason="skipped_before_schedule", data={"worker": d["cls"]})
+            if s := WM_STARTING.match(msg):
+                return event("job_started", data={"worker": s["cls"], "scheduler": "workmanager"})
             return None
         if tag == "WM-SystemJobService":
-            j = WM_SYSJOB.match(msg)
-            if j is None:
+            if (j := WM_SYSJOB.match(msg)) is None:
                 return None
-            kind = "job_started" if j["cb"] == "onStartJob" else "job_stopped"
-            return self._event(
-                rec,
-                kind,
-                source=src,
+            started = j["cb"] == "onStartJob"
+            return event(
+                "job_started" if started else "job_stopped",
                 job=j["id"].lower(),
-                package=pkg,
-                pid=rec.pid,
-                detail=msg,
-                reason=None if kind == "job_started" else "stopped_by_system",
+                reason=None if started else "stopped_by_system",
                 data={"scheduler": "workmanager"},
             )
         if tag == "WM-DiagnosticsWrkr":

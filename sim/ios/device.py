@@ -132,19 +132,27 @@ class SimulatedIPhone:
         self.procs = {
             "kernel": _Proc("kernel", 0, "/kernel", "/kernel"),
             "runningboardd": _Proc(
-                "runningboardd", rb_pid, "/usr/libexec/runningboardd",
+                "runningboardd",
+                rb_pid,
+                "/usr/libexec/runningboardd",
                 "/System/Library/PrivateFrameworks/RunningBoard.framework/RunningBoard",
             ),
             "SpringBoard": _Proc(
-                "SpringBoard", sb_pid, "/System/Library/CoreServices/SpringBoard.app/SpringBoard",
+                "SpringBoard",
+                sb_pid,
+                "/System/Library/CoreServices/SpringBoard.app/SpringBoard",
                 "/System/Library/CoreServices/SpringBoard.app/SpringBoard",
             ),
             "dasd": _Proc(
-                "dasd", self.rng.randint(100, 140), "/usr/libexec/dasd",
+                "dasd",
+                self.rng.randint(100, 140),
+                "/usr/libexec/dasd",
                 "/System/Library/PrivateFrameworks/DuetActivityScheduler.framework/DuetActivityScheduler",
             ),
             "osanalyticshelper": _Proc(
-                "osanalyticshelper", self.rng.randint(300, 390), "/usr/libexec/osanalyticshelper",
+                "osanalyticshelper",
+                self.rng.randint(300, 390),
+                "/usr/libexec/osanalyticshelper",
                 "/System/Library/PrivateFrameworks/OSAnalytics.framework/OSAnalytics",
             ),
         }
@@ -165,11 +173,28 @@ class SimulatedIPhone:
 
     # ------------------------------------------------------------------ log stream
 
-    def emit(self, proc: _Proc, message: str, level: str = "Notice", image: str | None = None,
-             subsystem: str = "", category: str = "") -> LogRecord:
+    def emit(
+        self,
+        proc: _Proc,
+        message: str,
+        level: str = "Notice",
+        image: str | None = None,
+        subsystem: str = "",
+        category: str = "",
+    ) -> LogRecord:
         self._seq += 1
-        rec = LogRecord(self._seq, self.clock.now(), proc.name, proc.pid, proc.path, image or proc.image,
-                        message, level, subsystem, category)
+        rec = LogRecord(
+            self._seq,
+            self.clock.now(),
+            proc.name,
+            proc.pid,
+            proc.path,
+            image or proc.image,
+            message,
+            level,
+            subsystem,
+            category,
+        )
         self.history.append(rec)
         for q in list(self._subscribers):
             if q.full():  # a stalled reader loses its oldest lines, never blocks the device
@@ -225,31 +250,22 @@ class SimulatedIPhone:
 
     def _call(self, fn: Callable[[], T]) -> T:
         """Run `fn` on the device's loop; called from another thread, wait for its result."""
-        loop = self._loop
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if loop is None or running is loop or not loop.is_running():
-            return fn()
-        fut: concurrent.futures.Future[T] = concurrent.futures.Future()
-
-        def run() -> None:
-            try:
-                fut.set_result(fn())
-            except BaseException as e:
-                fut.set_exception(e)
-
-        loop.call_soon_threadsafe(run)
-        return fut.result(timeout=10)
+        return call_on_loop(self._loop, fn)
 
     # ------------------------------------------------------------------ conditions
 
     def set_conditions(self, **changes: Any) -> None:
         """network=<ConditionInducer profile id>|None, thermal=ThermalFair|ThermalSerious|ThermalCritical|None,
         low_power, background_app_refresh, memory_pressure, charging, battery_level."""
-        allowed = {"network", "thermal", "low_power", "background_app_refresh", "memory_pressure", "charging",
-                   "battery_level"}
+        allowed = {
+            "network",
+            "thermal",
+            "low_power",
+            "background_app_refresh",
+            "memory_pressure",
+            "charging",
+            "battery_level",
+        }
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"unknown condition(s): {sorted(unknown)}")
@@ -269,8 +285,9 @@ class SimulatedIPhone:
 
     def _bg(self, app: AppProfile, message: str) -> None:
         """A BackgroundTasks-framework line from inside the app (subsystem/category as os_log tags them)."""
-        self.emit(self._app_proc(app, BG_FRAMEWORK), message, subsystem="com.apple.BackgroundTasks",
-                  category="Framework")
+        self.emit(
+            self._app_proc(app, BG_FRAMEWORK), message, subsystem="com.apple.BackgroundTasks", category="Framework"
+        )
 
     def _new_pid(self) -> int:
         self._next_pid += self.rng.randint(3, 40)
@@ -332,8 +349,12 @@ class SimulatedIPhone:
                 act.next_eval = now + timedelta(seconds=300)
                 continue
             score = round(self.rng.uniform(0.55, 0.95), 6)
-            self.emit(dasd, fmt.dasd_policy(
-                act.name, [PolicyResponse("DeviceActivityPolicy", 5.0, "Can Proceed", 0.05)], "Can Proceed", score))
+            self.emit(
+                dasd,
+                fmt.dasd_policy(
+                    act.name, [PolicyResponse("DeviceActivityPolicy", 5.0, "Can Proceed", 0.05)], "Can Proceed", score
+                ),
+            )
             others = [o for o in self._activities.values() if o is not act and o.spec.kind == act.spec.kind]
             if others and self.rng.random() < 0.3:
                 self.emit(dasd, fmt.dasd_compatibility(act.name, others[0].name))
@@ -375,16 +396,20 @@ class SimulatedIPhone:
         work = spec.work_seconds * self.rng.uniform(0.7, 1.6)
         p_jetsam = 0.03 * (4 if self.memory_pressure else 1)
         over_limit = app.footprint_mb > app.memory_limit_mb or (
-            app.footprint_mb * 1.1 > app.memory_limit_mb and self.rng.random() < 0.5)
+            app.footprint_mb * 1.1 > app.memory_limit_mb and self.rng.random() < 0.5
+        )
         try:
             if app.leaks_background_task:
                 st.bg_task_no += 1
                 await self.clock.sleep(min(work, allowance, 31.0))
                 if st.pid != pid:
                     return
-                self.emit(self._app_proc(app, UIKIT_CORE),
-                          fmt.uikit_created_over_30s(st.bg_task_no, self._bg_task_name(app)),
-                          subsystem="com.apple.UIKit", category="BackgroundTask")
+                self.emit(
+                    self._app_proc(app, UIKIT_CORE),
+                    fmt.uikit_created_over_30s(st.bg_task_no, self._bg_task_name(app)),
+                    subsystem="com.apple.UIKit",
+                    category="BackgroundTask",
+                )
             await self.clock.sleep(max(0.0, min(work, allowance) - (31.0 if app.leaks_background_task else 0.0)))
             if st.pid != pid:  # killed meanwhile (injection, pressure)
                 return
@@ -395,10 +420,18 @@ class SimulatedIPhone:
                 self._bg(app, fmt.bg_will_expire([act.name]))
                 self._bg(app, fmt.bg_expiring(spec.identifier))
                 if app.leaks_background_task:
-                    self.emit(self._app_proc(app, UIKIT_CORE),
-                              fmt.uikit_not_ended(0x280800000 + self.rng.getrandbits(20) * 0x40, st.bg_task_no,
-                                                  self._bg_task_name(app), int(self.uptime()) - 44, 44),
-                              subsystem="com.apple.UIKit", category="BackgroundTask")
+                    self.emit(
+                        self._app_proc(app, UIKIT_CORE),
+                        fmt.uikit_not_ended(
+                            0x280800000 + self.rng.getrandbits(20) * 0x40,
+                            st.bg_task_no,
+                            self._bg_task_name(app),
+                            int(self.uptime()) - 44,
+                            44,
+                        ),
+                        subsystem="com.apple.UIKit",
+                        category="BackgroundTask",
+                    )
                     if self.rng.random() < 0.5:
                         await self.clock.sleep(5)
                         if st.pid == pid:
@@ -434,8 +467,10 @@ class SimulatedIPhone:
 
     def _saved(self, bug_type: str, kind: str, name: str) -> None:
         self._reports += 1
-        self.emit(self.procs["osanalyticshelper"],
-                  fmt.osanalytics_saved(bug_type, kind, f"{fmt.CRASH_DIR}/{name}", min(self._reports, 25)))
+        self.emit(
+            self.procs["osanalyticshelper"],
+            fmt.osanalytics_saved(bug_type, kind, f"{fmt.CRASH_DIR}/{name}", min(self._reports, 25)),
+        )
 
     def _jetsam(self, app: AppProfile, reason: str) -> str:
         self._launch(app)  # an injected kill of a suspended/non-running app launches it first
@@ -450,8 +485,10 @@ class SimulatedIPhone:
         else:
             how = "killing_top_process"
         free_pages = self.rng.randint(800, 4000)
-        self.emit(kernel, fmt.kernel_killing(self.uptime(), how, pid, app.executable, reason, 3,
-                                             rpages * page // 1024, free_pages))
+        self.emit(
+            kernel,
+            fmt.kernel_killing(self.uptime(), how, pid, app.executable, reason, 3, rpages * page // 1024, free_pages),
+        )
         self._kill(app)
         now = self.clock.now()
         name = f"JetsamEvent-{now:%Y-%m-%d-%H%M%S}.ips"
@@ -461,8 +498,9 @@ class SimulatedIPhone:
         self._saved("298", "JetsamEvent", name)
         return name
 
-    def _process_entry(self, pid: int, name: str, states: list[str], prio: int, rpages: int,
-                       reason: str | None = None) -> dict[str, Any]:
+    def _process_entry(
+        self, pid: int, name: str, states: list[str], prio: int, rpages: int, reason: str | None = None
+    ) -> dict[str, Any]:
         """Keys of the KSCrash issue #278 entry; iOS 17+ adds the fixture's physicalPages/csFlags/
         "freeze_skip_reason:" (the iOS 27 fixture is the only newer evidence)."""
         e: dict[str, Any] = {
@@ -497,12 +535,17 @@ class SimulatedIPhone:
             self._process_entry(76, "backboardd", ["active"], 170, 19240),
             self._process_entry(self.procs["SpringBoard"].pid, "SpringBoard", ["active"], 180, 24211),
             self._process_entry(self.procs["dasd"].pid, "dasd", ["daemon"], 40, 1620),
-            self._process_entry(pid, app.executable, ["suspended"] if reason != "per-process-limit" else ["active"],
-                                3, rpages, reason),
+            self._process_entry(
+                pid, app.executable, ["suspended"] if reason != "per-process-limit" else ["active"], 3, rpages, reason
+            ),
         ]
         largest = max(processes, key=lambda e: e["rpages"])["name"]
-        header = {"bug_type": "298", "timestamp": fmt.ips_timestamp(now), "os_version": p.os_string,
-                  "incident_id": incident}
+        header = {
+            "bug_type": "298",
+            "timestamp": fmt.ips_timestamp(now),
+            "os_version": p.os_string,
+            "incident_id": incident,
+        }
         body = {
             "crashReporterKey": f"{zlib.crc32(p.udid.encode()):08x}" * 5,
             "kernel": p.kernel,
@@ -522,9 +565,17 @@ class SimulatedIPhone:
                 "uncompressed": self.rng.randint(100000, 300000),
                 "zoneMapSize": 601161728,
                 "zoneMapCap": 4515479552,
-                "memoryPages": {"active": 195361, "free": free, "wired": 244813, "anonymous": 209999,
-                                "fileBacked": 180593, "inactive": 150210, "purgeable": 1203, "speculative": 3104,
-                                "throttled": 0},
+                "memoryPages": {
+                    "active": 195361,
+                    "free": free,
+                    "wired": 244813,
+                    "anonymous": 209999,
+                    "fileBacked": 180593,
+                    "inactive": 150210,
+                    "purgeable": 1203,
+                    "speculative": 3104,
+                    "throttled": 0,
+                },
             },
             "largestProcess": largest,
             "genCounter": self._reports,
@@ -553,10 +604,20 @@ class SimulatedIPhone:
             "Elapsed application CPU time (seconds): 0.177, 0% CPU",
         )
         header = {
-            "app_name": app.executable, "timestamp": fmt.ips_timestamp(now), "app_version": app.version,
-            "slice_uuid": str(uuid.UUID(int=self.rng.getrandbits(128))), "adam_id": "0", "build_version": "1",
-            "platform": 2, "bundleID": app.bundle_id, "share_with_app_devs": 0, "is_first_party": 0,
-            "bug_type": "309", "os_version": p.os_string, "roots_installed": 0, "name": app.executable,
+            "app_name": app.executable,
+            "timestamp": fmt.ips_timestamp(now),
+            "app_version": app.version,
+            "slice_uuid": str(uuid.UUID(int=self.rng.getrandbits(128))),
+            "adam_id": "0",
+            "build_version": "1",
+            "platform": 2,
+            "bundleID": app.bundle_id,
+            "share_with_app_devs": 0,
+            "is_first_party": 0,
+            "bug_type": "309",
+            "os_version": p.os_string,
+            "roots_installed": 0,
+            "name": app.executable,
             "incident_id": incident,
         }
         path = self._app_proc(app).path
@@ -568,25 +629,46 @@ class SimulatedIPhone:
             "deployVersion": 210,
             "modelCode": p.product_type,
             "coalitionID": self.rng.randint(100, 900),
-            "osVersion": {"isEmbedded": True, "train": f"iPhone OS {p.product_version}", "releaseType": "User",
-                          "build": p.build_version},
+            "osVersion": {
+                "isEmbedded": True,
+                "train": f"iPhone OS {p.product_version}",
+                "releaseType": "User",
+                "build": p.build_version,
+            },
             "captureTime": f"{now:%Y-%m-%d %H:%M:%S}.{now.microsecond // 100:04d} {fmt.tz_suffix(now)}",
             "incident": incident,
             "pid": pid,
             "cpuType": "ARM-64",
             "procName": app.executable,
             "procPath": path,
-            "bundleInfo": {"CFBundleShortVersionString": app.version, "CFBundleVersion": "1",
-                           "CFBundleIdentifier": app.bundle_id},
+            "bundleInfo": {
+                "CFBundleShortVersionString": app.version,
+                "CFBundleVersion": "1",
+                "CFBundleIdentifier": app.bundle_id,
+            },
             "parentProc": "launchd",
             "parentPid": 1,
-            "exception": {"codes": "0x0000000000000000, 0x0000000000000000", "rawCodes": [0, 0],
-                          "type": "EXC_CRASH", "signal": "SIGKILL"},
-            "termination": {"code": 2343432205, "flags": 6, "namespace": "FRONTBOARD",
-                            "reasons": fmt.watchdog_reasons(event, app.bundle_id, pid, cpu, allowance, stats)},
+            "exception": {
+                "codes": "0x0000000000000000, 0x0000000000000000",
+                "rawCodes": [0, 0],
+                "type": "EXC_CRASH",
+                "signal": "SIGKILL",
+            },
+            "termination": {
+                "code": 2343432205,
+                "flags": 6,
+                "namespace": "FRONTBOARD",
+                "reasons": fmt.watchdog_reasons(event, app.bundle_id, pid, cpu, allowance, stats),
+            },
             "faultingThread": 0,
-            "threads": [{"triggered": True, "id": self.rng.randint(10**6, 10**7), "queue": "com.apple.main-thread",
-                         "frames": []}],
+            "threads": [
+                {
+                    "triggered": True,
+                    "id": self.rng.randint(10**6, 10**7),
+                    "queue": "com.apple.main-thread",
+                    "frames": [],
+                }
+            ],
             "usedImages": [],
         }
         return fmt.crash_ips(header, body)
@@ -618,3 +700,24 @@ class SimulatedIPhone:
         out = {p.pid: p.name for p in self.procs.values()}
         out.update({st.pid: self.profile.app(b).executable for b, st in self._apps.items() if st.pid})
         return out
+
+
+def call_on_loop(loop: asyncio.AbstractEventLoop | None, fn: Callable[[], T], timeout: float = 10.0) -> T:
+    """Run `fn` on `loop` from any thread and return its result; directly when already on it,
+    or when there is no running loop to hop onto."""
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if loop is None or running is loop or not loop.is_running():
+        return fn()
+    fut: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+    def run() -> None:
+        try:
+            fut.set_result(fn())
+        except BaseException as e:
+            fut.set_exception(e)
+
+    loop.call_soon_threadsafe(run)
+    return fut.result(timeout=timeout)

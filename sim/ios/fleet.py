@@ -8,14 +8,13 @@ returns the USBMUXD_SOCKET_ADDRESS value; `sim.stop()` ends it. Both stops are i
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from ..clock import SimClock
-from .device import SimulatedIPhone
+from .device import SimulatedIPhone, call_on_loop
 from .lockdownd import DeviceEndpoint
 from .profiles import DeviceProfile, make_profile
 from .services import default_services
@@ -149,23 +148,7 @@ class IosSimulator:
 
     def call(self, fn: Callable[[], T]) -> T:
         """Run `fn` on the simulator's loop (from any thread) and return its result."""
-        loop = self._loop
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if loop is None or running is loop:
-            return fn()
-        fut: concurrent.futures.Future[T] = concurrent.futures.Future()
-
-        def run() -> None:
-            try:
-                fut.set_result(fn())
-            except BaseException as e:
-                fut.set_exception(e)
-
-        loop.call_soon_threadsafe(run)
-        return fut.result(timeout=10)
+        return call_on_loop(self._loop, fn)
 
     # ---------------------------------------------------------------- fault injection
 

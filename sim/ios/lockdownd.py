@@ -25,8 +25,18 @@ LOCKDOWN_PORT = 62078
 ServiceHandler = Callable[[SimulatedIPhone, asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 # What lockdownd answers without a session (what `usbmux list` shows for an unpaired phone)
-PUBLIC_KEYS = ("BuildVersion", "DeviceClass", "DeviceColor", "DeviceName", "HardwareModel", "ProductName",
-               "ProductType", "ProductVersion", "UniqueDeviceID", "CPUArchitecture")
+PUBLIC_KEYS = (
+    "BuildVersion",
+    "DeviceClass",
+    "DeviceColor",
+    "DeviceName",
+    "HardwareModel",
+    "ProductName",
+    "ProductType",
+    "ProductVersion",
+    "UniqueDeviceID",
+    "CPUArchitecture",
+)
 
 
 async def read_plist(reader: asyncio.StreamReader) -> dict[str, Any] | None:
@@ -94,8 +104,9 @@ def domain_values(dev: SimulatedIPhone, domain: str) -> dict[str, Any] | None:
 class DeviceEndpoint:
     """One phone behind usbmuxd: lockdownd on 62078 plus the one-shot ports StartService hands out."""
 
-    def __init__(self, device: SimulatedIPhone, services: dict[str, ServiceHandler], *, paired: bool = True,
-                 tls: bool = False) -> None:
+    def __init__(
+        self, device: SimulatedIPhone, services: dict[str, ServiceHandler], *, paired: bool = True, tls: bool = False
+    ) -> None:
         self.device = device
         self.services = services
         self.paired = paired

@@ -65,10 +65,27 @@ def os_trace_record(rec: LogRecord, mach_base: int = 0) -> bytes:
     seconds = int(ts)
     micros = round((ts - seconds) * 1_000_000)
     header = _HEADER.pack(
-        b"\0" * 9, rec.pid, rec.pid, uuid.uuid5(uuid.NAMESPACE_URL, rec.process_path).bytes, b"\0" * 18,
-        seconds, 0, micros, 0, fmt.OS_TRACE_LEVELS.get(rec.level, 0), b"\0" * 6,
-        mach_base + rec.seq * 24_000, rec.pid * 1000 + 7, uuid.uuid5(uuid.NAMESPACE_URL, rec.image_path).bytes,
-        len(image), len(message), 0, 0x1000 + rec.seq % 0x1000, len(subsystem), len(category), 0,
+        b"\0" * 9,
+        rec.pid,
+        rec.pid,
+        uuid.uuid5(uuid.NAMESPACE_URL, rec.process_path).bytes,
+        b"\0" * 18,
+        seconds,
+        0,
+        micros,
+        0,
+        fmt.OS_TRACE_LEVELS.get(rec.level, 0),
+        b"\0" * 6,
+        mach_base + rec.seq * 24_000,
+        rec.pid * 1000 + 7,
+        uuid.uuid5(uuid.NAMESPACE_URL, rec.image_path).bytes,
+        len(image),
+        len(message),
+        0,
+        0x1000 + rec.seq % 0x1000,
+        len(subsystem),
+        len(category),
+        0,
     )
     body = header + rec.process_path.encode() + b"\0" + image + message + subsystem + category
     return b"\x02" + struct.pack("<I", len(body)) + body
@@ -148,14 +165,36 @@ async def afc_crash_reports(dev: SimulatedIPhone, reader: asyncio.StreamReader, 
             f = store.get(path)
             if f is not None:
                 ns = int(f.mtime.timestamp() * 1e9)
-                reply(packet, OP_DATA, _kv({"st_size": len(f.data), "st_blocks": (len(f.data) + 511) // 512,
-                                            "st_nlink": 1, "st_ifmt": "S_IFREG", "st_mtime": ns,
-                                            "st_birthtime": ns}))
+                reply(
+                    packet,
+                    OP_DATA,
+                    _kv(
+                        {
+                            "st_size": len(f.data),
+                            "st_blocks": (len(f.data) + 511) // 512,
+                            "st_nlink": 1,
+                            "st_ifmt": "S_IFREG",
+                            "st_mtime": ns,
+                            "st_birthtime": ns,
+                        }
+                    ),
+                )
             elif store.is_dir(path):
                 ns = int(dev.clock.now().timestamp() * 1e9)
-                reply(packet, OP_DATA, _kv({"st_size": 64 * (len(store.listdir(path)) + 2), "st_blocks": 0,
-                                            "st_nlink": 2 + len(store.listdir(path)), "st_ifmt": "S_IFDIR",
-                                            "st_mtime": ns, "st_birthtime": ns}))
+                reply(
+                    packet,
+                    OP_DATA,
+                    _kv(
+                        {
+                            "st_size": 64 * (len(store.listdir(path)) + 2),
+                            "st_blocks": 0,
+                            "st_nlink": 2 + len(store.listdir(path)),
+                            "st_ifmt": "S_IFDIR",
+                            "st_mtime": ns,
+                            "st_birthtime": ns,
+                        }
+                    ),
+                )
             else:
                 status(packet, ERR_OBJECT_NOT_FOUND)
         elif op == OP_FILE_OPEN:
@@ -180,8 +219,18 @@ async def afc_crash_reports(dev: SimulatedIPhone, reader: asyncio.StreamReader, 
         elif op == OP_REMOVE_PATH:
             status(packet, ERR_SUCCESS if store.remove(_cstr(payload)) else ERR_OBJECT_NOT_FOUND)
         elif op == OP_GET_DEVINFO:
-            reply(packet, OP_DATA, _kv({"Model": dev.profile.product_type, "FSTotalBytes": 127_989_493_760,
-                                        "FSFreeBytes": 41_212_710_912, "FSBlockSize": 4096}))
+            reply(
+                packet,
+                OP_DATA,
+                _kv(
+                    {
+                        "Model": dev.profile.product_type,
+                        "FSTotalBytes": 127_989_493_760,
+                        "FSFreeBytes": 41_212_710_912,
+                        "FSBlockSize": 4096,
+                    }
+                ),
+            )
         else:
             status(packet, ERR_OP_NOT_SUPPORTED)
         await writer.drain()
@@ -242,8 +291,9 @@ async def diagnostics_relay(dev: SimulatedIPhone, reader: asyncio.StreamReader, 
             await writer.drain()
             return
         elif request in ("All", "GasGauge", "WiFi", "NAND"):
-            reply["Diagnostics"] = {"GasGauge": {"CycleCount": 412, "DesignCapacity": 3227, "FullChargeCapacity": 2950,
-                                                 "Status": "Success"}}
+            reply["Diagnostics"] = {
+                "GasGauge": {"CycleCount": 412, "DesignCapacity": 3227, "FullChargeCapacity": 2950, "Status": "Success"}
+            }
         else:
             reply = {"Status": "UnknownRequest"}
         writer.write(plist_frame(reply))
