@@ -202,3 +202,22 @@ def test_scenario_errors_name_file_line_and_field(tmp_path, old, new, field):
     assert not (tmp_path / "o").exists()  # validated before anything was written or touched
     with pytest.raises(ScenarioError, match="not valid TOML"):
         parse_scenario("[campaign\n")
+
+
+def test_two_shards_merge_into_one_report(fleet, env, tmp_path):
+    serial = serial_of(fleet, "13")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO.replace("repetitions = 2", "repetitions = 1"))
+    outs = []
+    for shard in ("1/2", "2/2"):
+        out = tmp_path / f"shard{shard[0]}"
+        result = run_cli(
+            "run", str(scenario), "--out", str(out), "--shard", shard, "--quiet", "-s", serial, env=env, timeout=240
+        )
+        assert result.returncode == 0, result.stderr
+        outs.append(out)
+    keys = [{r["attempt_id"].rsplit("|", 1)[0] for r in attempts(o)} for o in outs]
+    assert keys[0].isdisjoint(keys[1]) and len(keys[0] | keys[1]) == 4  # 2 conditions x 2 tasks
+    merged = run_cli("report", str(outs[0]), str(outs[1]), str(outs[0]), "--format", "md", env=env)
+    assert merged.returncode == 0, merged.stderr
+    assert "of 4 task runs" in merged.stdout  # the same shard given twice is not counted twice
