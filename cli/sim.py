@@ -62,6 +62,8 @@ def start(
     current = _read_state()
     if current and "pid" in current and _alive(current["pid"]):
         raise BgprobeError(f"a simulated fleet is already running (pid {current['pid']}); `bgprobe sim stop` first")
+    if profile:
+        _check_profile(profile)
     args = ["--android", str(android), "--ios", str(ios), "--speed", str(speed), "--seed", str(seed)]
     if profile:
         args += ["--profile", str(profile)]
@@ -69,10 +71,14 @@ def start(
         info = _start_detached(args)
         _print_info(out, info, json_out)
         return
-    from bgprobe.sim.android.profile import load_profiles
+    from bgprobe.sim.android.profile import load_ios_profiles, load_profiles
     from bgprobe.sim.fleet import SimFleet
 
-    fleet = SimFleet(android=load_profiles(profile) if profile else android, ios=ios, speed=speed, seed=seed)
+    if profile:
+        android_profiles, ios_profiles = load_profiles(profile), load_ios_profiles(profile) or ios
+        fleet = SimFleet(android=android_profiles or android, ios=ios_profiles, speed=speed, seed=seed)
+    else:
+        fleet = SimFleet(android=android, ios=ios, speed=speed, seed=seed)
     try:
         info = fleet.start().to_json()
         _print_info(out, info, json_out)
@@ -84,6 +90,19 @@ def start(
         pass
     finally:
         fleet.stop()
+
+
+def _check_profile(profile: Path) -> None:
+    """A bad fleet profile is the user's input error (exit 2), said before anything starts."""
+    import tomllib
+
+    from bgprobe.sim.android.profile import load_ios_profiles, load_profiles
+
+    try:
+        if not load_profiles(profile) and not load_ios_profiles(profile):
+            raise BgprobeError(f"{profile}: no [[android]] or [[ios]] devices in the profile")
+    except (ValueError, KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
+        raise BgprobeError(f"{profile}: bad fleet profile: {exc}") from exc
 
 
 def _start_detached(args: list[str]) -> dict:

@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from bgprobe.sim.android.profile import load_profiles
+from bgprobe.sim.android.profile import load_ios_profiles, load_profiles
 from bgprobe.sim.fleet import SimFleet
 
 
@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     android = load_profiles(args.profile) if args.profile else args.android
-    fleet = SimFleet(android=android, ios=args.ios, speed=args.speed, seed=args.seed)
+    ios = (load_ios_profiles(args.profile) or args.ios) if args.profile else args.ios
+    fleet = SimFleet(android=android, ios=ios, speed=args.speed, seed=args.seed)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

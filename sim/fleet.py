@@ -101,7 +101,7 @@ class SimFleet:
     def __init__(
         self,
         android: list[DeviceProfile] | int = 4,
-        ios: int = 1,
+        ios: int | list[Any] = 1,
         *,
         speed: float = 60.0,
         seed: int = 1,
@@ -109,7 +109,7 @@ class SimFleet:
         adb_path: str | None = None,
     ) -> None:
         self.profiles = default_profiles(android) if isinstance(android, int) else android
-        self.ios_count = ios
+        self.ios_profiles = ios
         self.clock = SimClock(speed)
         self.seed = seed
         self.adb_port = adb_port or free_port()
@@ -152,12 +152,12 @@ class SimFleet:
             self.servers[server.address] = server
 
     def _start_ios(self) -> tuple[str | None, list[IosInfo]]:
-        if not self.ios_count:
+        if not self.ios_profiles:
             return None, []
         from bgprobe.sim.ios.fleet import IosSimulator
 
         # The iPhones share the fleet's clock, so their logs line up with the Android ones.
-        self.ios_sim = IosSimulator(self.ios_count, speed=self.clock.speed, seed=self.seed, clock=self.clock)
+        self.ios_sim = IosSimulator(self.ios_profiles, speed=self.clock.speed, seed=self.seed, clock=self.clock)
         address = self.ios_sim.start()
         infos = []
         for udid in self.ios_sim.udids:

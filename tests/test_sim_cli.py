@@ -93,3 +93,30 @@ def test_demo_runs_a_campaign_reports_and_cleans_up(tmp_path):
     # nothing left behind: no journal entries, no adb server of ours
     journal = Path(tmp_path / "state" / "journal")
     assert not journal.exists() or not any(journal.iterdir())
+
+
+def test_sim_start_with_a_fleet_profile(tmp_path):
+    env = {"BGPROBE_STATE_DIR": str(tmp_path)}
+    profile = Path(__file__).parent.parent / "examples" / "fleet-profile.toml"
+    started = run_cli("sim", "start", "--profile", str(profile), "--detach", "--json", env=env, timeout=120)
+    assert started.returncode == 0, started.stderr
+    try:
+        info = json.loads(started.stdout)
+        assert [(a["name"], a["release"], a["manufacturer"]) for a in info["android"]] == [
+            ("lab-pixel7", "13", "Google"),
+            ("lab-redmi", "14", "Xiaomi"),
+            ("lab-emui", "10", "Huawei"),
+        ]
+        assert [(i["name"], i["version"], i["product_type"]) for i in info["ios"]] == [
+            ("Lab iPhone", "17.5.1", "iPhone15,2")
+        ]
+    finally:
+        assert run_cli("sim", "stop", env=env).returncode == 0
+
+
+def test_a_bad_fleet_profile_is_a_usage_error(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[android]]\nrelease = "7"\n')
+    result = run_cli("sim", "start", "--profile", str(bad), "--detach", env={"BGPROBE_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "bad fleet profile" in result.stderr and "'7' is not one of" in result.stderr

@@ -12,6 +12,7 @@ import tomllib
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 # release -> (SDK_INT, build id)
 VERSIONS: dict[str, tuple[int, str]] = {
@@ -217,4 +218,24 @@ def load_profiles(path: Path) -> list[DeviceProfile]:
                 ignores_standby_buckets=bool(dev.get("ignores_standby_buckets", False)),
             )
         )
+    return profiles
+
+
+def load_ios_profiles(path: Path) -> list[Any]:
+    """The [[ios]] tables of a fleet profile: version (a key of IOS_BUILDS), product_type, name."""
+    from dataclasses import replace
+
+    from bgprobe.sim.ios.profiles import IOS_BUILDS, MODELS, make_profile
+
+    data = tomllib.loads(path.read_text())
+    profiles = []
+    for i, dev in enumerate(data.get("ios", [])):
+        version = dev.get("version")
+        if version is not None and str(version) not in IOS_BUILDS:
+            raise ValueError(f"{path}: ios[{i}].version {version!r} is not one of {', '.join(IOS_BUILDS)}")
+        product = dev.get("product_type")
+        if product is not None and product not in MODELS:
+            raise ValueError(f"{path}: ios[{i}].product_type {product!r} is not one of {', '.join(MODELS)}")
+        profile = make_profile(i, 0, str(version) if version else None, product)
+        profiles.append(replace(profile, name=dev["name"]) if "name" in dev else profile)
     return profiles
