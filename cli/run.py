@@ -34,7 +34,7 @@ def run(
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
     quiet: bool = typer.Option(False, "--quiet", help="No progress, only the report."),
     device_wait: float = typer.Option(20.0, "--device-wait", min=0, help="How long to wait for a lost device."),
-    usbmux: str | None = typer.Option(None, "--usbmux", help="usbmuxd HOST:PORT or socket path (iPhones)."),
+    usbmux: list[str] = typer.Option([], "--usbmux", help="usbmuxd HOST:PORT or socket path, repeatable (iPhones)."),
     udid: str | None = typer.Option(None, "--udid", help="Only this iPhone."),
 ) -> None:
     """Run a scenario's tasks under its conditions on many devices; write a results directory."""
@@ -62,8 +62,8 @@ def run(
             scenario_path=str(scenario),
             shard=shard_text,
         )
-    ios_target = _ios_target(plan_scenario, usbmux, udid, timeout)
-    devices = _android_targets(out, plan_scenario, serial, adb_server, timeout, ios_target is not None)
+    ios_targets = _ios_targets(plan_scenario, usbmux, udid, timeout)
+    devices = _android_targets(out, plan_scenario, serial, adb_server, timeout, bool(ios_targets))
     interrupted, rate = execute(
         out,
         plan_scenario,
@@ -74,7 +74,7 @@ def run(
         timeout or DEFAULT_TIMEOUT,
         quiet=quiet,
         device_wait=device_wait,
-        ios_target=ios_target,
+        ios_targets=ios_targets,
     )
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
@@ -94,13 +94,13 @@ def execute(
     *,
     quiet: bool = False,
     device_wait: float = 20.0,
-    ios_target: IosTarget | None = None,
+    ios_targets: list[IosTarget] | None = None,
 ) -> tuple[bool, float | None]:
     """Run the campaign to its end or to Ctrl-C/SIGTERM; write the outputs. (interrupted, completion rate)"""
     from bgprobe.collectors.android.state import sigterm_as_interrupt
     from bgprobe.collectors.campaign.runner import Campaign, reconnector
 
-    campaign = Campaign(scenario, results, devices, shard, device_wait=device_wait, ios_target=ios_target)
+    campaign = Campaign(scenario, results, devices, shard, device_wait=device_wait, ios_targets=ios_targets or [])
     view = ProgressView(out, campaign.progress, quiet=quiet)
     interrupted = False
     with sigterm_as_interrupt():
@@ -123,13 +123,15 @@ def execute(
     return interrupted, rate
 
 
-def _ios_target(scenario: Scenario, usbmux: str | None, udid: str | None, timeout: float | None) -> IosTarget | None:
-    """iPhones join when the scenario has iOS tasks and a usbmux address is known (option or env)."""
+def _ios_targets(scenario: Scenario, usbmux: list[str], udid: str | None, timeout: float | None) -> list[IosTarget]:
+    """iPhones join when the scenario has iOS tasks and a usbmux address is known (options or env)."""
     from bgprobe.collectors.ios.transport import make_target, usbmux_configured
 
-    if not any(t.platform == "ios" for t in scenario.tasks) or not usbmux_configured(usbmux):
-        return None
-    return make_target(usbmux, udid, timeout)
+    if not any(t.platform == "ios" for t in scenario.tasks):
+        return []
+    if usbmux:
+        return [make_target(address, udid, timeout) for address in dict.fromkeys(usbmux)]
+    return [make_target(None, udid, timeout)] if usbmux_configured(None) else []
 
 
 def _android_targets(

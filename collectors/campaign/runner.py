@@ -63,7 +63,7 @@ class Campaign:
     devices: list[AndroidDevice]
     shard: tuple[int, int] | None = None
     device_wait: float = 20.0
-    ios_target: IosTarget | None = None
+    ios_targets: list[IosTarget] = field(default_factory=list)  # one per usbmux address
     progress: dict[str, DeviceProgress] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
@@ -101,12 +101,12 @@ class Campaign:
                 {"os_version": f.os_version, "sdk": f.sdk, "manufacturer": f.manufacturer, "model": f.model},
                 reconnect=(lambda k=key: reconnect(k)) if reconnect else None,
             )
-        for udid, f in iphones.items():
+        for udid, (target, f) in iphones.items():
             self.results.record_device(
                 {
                     "device": udid,
                     "serial": udid,
-                    "server": self.ios_target.where,  # type: ignore[union-attr]
+                    "server": target.where,
                     "platform": "ios",
                     "os_version": f.os_version,
                     "build": f.build,
@@ -121,7 +121,7 @@ class Campaign:
                 f.model,
                 f.os_version,
                 runs,
-                self.ios_target,
+                target,
                 udid,
                 {"os_version": f.os_version, "manufacturer": "Apple", "model": f.model},
             )
@@ -155,14 +155,19 @@ class Campaign:
         self.threads.append(thread)
         thread.start()
 
-    def _ios_facts(self) -> dict[str, Any]:
-        """iPhones on the usbmux address, when the scenario has iOS tasks and an address is set."""
-        if self.ios_target is None or not any(t.platform == "ios" for t in self.scenario.tasks):
+    def _ios_facts(self) -> dict[str, tuple[IosTarget, Any]]:
+        """iPhones on every usbmux address (each UDID once), when the scenario has iOS tasks."""
+        if not self.ios_targets or not any(t.platform == "ios" for t in self.scenario.tasks):
             return {}
         from bgprobe.collectors.ios.info import all_facts
         from bgprobe.collectors.ios.transport import run
 
-        return {f.id: f for f in run(all_facts(self.ios_target)) if not f.error}
+        found: dict[str, tuple[IosTarget, Any]] = {}
+        for target in self.ios_targets:
+            for f in run(all_facts(target)):
+                if not f.error and f.id not in found:
+                    found[f.id] = (target, f)
+        return found
 
     def running(self) -> bool:
         return any(t.is_alive() for t in self.threads)

@@ -61,3 +61,40 @@ def test_ios_campaign(sim: IosSimulator, isolated_home, tmp_path):
     doze = [r for r in rows if r["condition"] == "doze"]
     assert doze and all(r["outcome"] == "skipped" and "no iOS equivalent" in r["reason"] for r in doze)
     assert (out / "junit.xml").exists() and (out / "report.html").exists()
+
+
+def test_iphones_on_two_usbmux_addresses_join_one_campaign(isolated_home, tmp_path):
+    from bgprobe.sim.ios.profiles import make_profile
+
+    first = IosSimulator([make_profile(10, 3, "16.7.8")], speed=600, seed=3)
+    second = IosSimulator([make_profile(11, 3, "18.1")], speed=600, seed=4)
+    first.start()
+    second.start()
+    try:
+        scenario = tmp_path / "ios.toml"
+        scenario.write_text(
+            SCENARIO.replace("repetitions = 2", "repetitions = 1").split('[[task]]\nname = "forced')[0]
+            + '[[condition]]\nname = "baseline"\n'
+        )
+        out = tmp_path / "results"
+        result = cli(
+            None,
+            isolated_home,
+            "run",
+            str(scenario),
+            "--out",
+            str(out),
+            "--quiet",
+            "--usbmux",
+            first.address,
+            "--usbmux",
+            second.address,
+            timeout=180,
+        )
+        assert result.returncode == 0, result.stderr
+        rows = [json.loads(line) for line in (out / "attempts.jsonl").read_text().splitlines()]
+        assert {r["device"] for r in rows} == {first.udids[0], second.udids[0]}
+        assert {r["os_version"] for r in rows} == {"16.7.8", "18.1"}
+    finally:
+        first.stop()
+        second.stop()
