@@ -41,8 +41,8 @@ def warn_pending_changes(out: Output, devices: list[AndroidDevice]) -> None:
 
 
 # -- iOS ---------------------------------------------------------------------------------------
-# The pymobiledevice3 import is deferred to the iOS paths: Android-only runs never pay for it.
-from bgprobe.collectors.ios.transport import (  # noqa: E402
+# The pymobiledevice3 (and asyncio) imports are deferred to the iOS paths: Android-only runs never pay.
+from bgprobe.collectors.ios.address import (  # noqa: E402
     RSD_HELP,
     TUNNEL_HELP,
     UDID_HELP,

@@ -23,7 +23,7 @@ from bgprobe.collectors.campaign.results import ResultsDir, TaskRun
 from bgprobe.collectors.campaign.scenario import Scenario
 from bgprobe.collectors.campaign.worker import DeviceProgress
 from bgprobe.collectors.errors import EXIT_USAGE, BgprobeError
-from bgprobe.collectors.ios.transport import IosTarget
+from bgprobe.collectors.ios.address import IosTarget
 
 
 class ShardError(BgprobeError):

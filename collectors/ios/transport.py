@@ -22,32 +22,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_USAGE, BgprobeError
+from bgprobe.collectors.errors import EXIT_DEVICE, BgprobeError
+from bgprobe.collectors.ios.address import (  # noqa: F401 - re-exported: transport is the iOS API
+    DEFAULT_TIMEOUT,
+    DEFAULT_USBMUX_SOCKET,
+    ENV_PAIRING_DIR,
+    ENV_UDID,
+    ENV_USBMUX,
+    RSD_HELP,
+    TUNNEL_HELP,
+    UDID_HELP,
+    USBMUX_HELP,
+    IosTarget,
+    IosUsageError,
+    make_target,
+    resolve_udid,
+    resolve_usbmux,
+    usbmux_configured,
+)
 
 if TYPE_CHECKING:
     from pymobiledevice3.lockdown import LockdownClient
 
 T = TypeVar("T")
 
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_USBMUX_SOCKET = "/var/run/usbmuxd"
 TUNNELD_DEFAULT = ("127.0.0.1", 49151)
-ENV_USBMUX = ("PYMOBILEDEVICE3_USBMUX", "USBMUXD_SOCKET_ADDRESS")
-ENV_UDID = "PYMOBILEDEVICE3_UDID"
-ENV_PAIRING_DIR = "BGPROBE_PAIRING_RECORDS"
-
-USBMUX_HELP = "usbmuxd address, HOST:PORT or a socket path (default: $USBMUXD_SOCKET_ADDRESS, /var/run/usbmuxd)."
-UDID_HELP = "iOS device UDID (default: $PYMOBILEDEVICE3_UDID; else every attached iPhone)."
-RSD_HELP = "iOS 17+: RemoteServiceDiscovery HOST PORT of a tunnel (from `pymobiledevice3 lockdown start-tunnel`)."
-TUNNEL_HELP = "iOS 17+: use the tunnel of a running `sudo pymobiledevice3 remote tunneld` for --udid."
 
 
 class IosError(BgprobeError):
     exit_code = EXIT_DEVICE
-
-
-class IosUsageError(BgprobeError):
-    exit_code = EXIT_USAGE
 
 
 class NotPaired(IosError):
@@ -58,68 +61,6 @@ class NotPaired(IosError):
             f"{udid}` once); bgprobe never pairs on its own, so it does not wait for the Trust dialog"
         )
         self.udid = udid
-
-
-@dataclass(frozen=True)
-class IosTarget:
-    """Where and what: the usbmuxd address (None: platform default), one UDID or all, the tunnel."""
-
-    usbmux: str | None = None
-    udid: str | None = None
-    timeout: float = DEFAULT_TIMEOUT
-    rsd: tuple[str, int] | None = None
-    tunnel: bool = False
-
-    @property
-    def where(self) -> str:
-        return self.usbmux or DEFAULT_USBMUX_SOCKET
-
-
-def resolve_usbmux(value: str | None) -> str | None:
-    """The usbmuxd address to hand to pymobiledevice3 (None = its platform default)."""
-    if not value:
-        for name in ENV_USBMUX:
-            if os.environ.get(name):
-                value = os.environ[name]
-                break
-    if not value:
-        return None
-    value = value.strip()
-    if value.upper().startswith("UNIX:"):
-        return value[5:]
-    if value.lower().startswith("tcp:"):
-        value = value[4:]
-    if value.startswith("[") or value.count(":") > 1:
-        raise IosUsageError(
-            f"usbmux address {value!r}: IPv6 addresses are not supported by pymobiledevice3; "
-            "use an IPv4 HOST:PORT or a socket path"
-        )
-    if ":" in value:
-        host, _, port = value.partition(":")
-        if not port.isdigit() or not host:
-            raise IosUsageError(f"usbmux address {value!r}: expected HOST:PORT or a socket path")
-    return value
-
-
-def usbmux_configured(value: str | None) -> bool:
-    """Whether an iOS lookup is worth it: an address was given, or the default socket exists."""
-    if value or any(os.environ.get(n) for n in ENV_USBMUX):
-        return True
-    return Path(DEFAULT_USBMUX_SOCKET).exists()
-
-
-def resolve_udid(value: str | None) -> str | None:
-    return value or os.environ.get(ENV_UDID) or None
-
-
-def make_target(
-    usbmux: str | None = None,
-    udid: str | None = None,
-    timeout: float | None = None,
-    rsd: tuple[str, int] | None = None,
-    tunnel: bool = False,
-) -> IosTarget:
-    return IosTarget(resolve_usbmux(usbmux), resolve_udid(udid), timeout or DEFAULT_TIMEOUT, rsd, tunnel)
 
 
 def pairing_dir() -> Path | None:
