@@ -179,3 +179,17 @@ def test_help_and_no_args():
     assert run_cli("--help").returncode == 0
     assert "scan" in run_cli("--help").stdout
     assert run_cli("scan").returncode == 2
+
+
+def test_windows_powershell_utf16_and_utf8_bom_logs(tmp_path):
+    text = TERMUX.read_text()
+    utf16 = tmp_path / "log-utf16.txt"
+    utf16.write_bytes(text.replace("\n", "\r\n").encode("utf-16"))  # what PowerShell 5's `>` writes
+    bom = tmp_path / "log-bom.txt"
+    bom.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    for path in (utf16, bom):
+        events, outcome = scan(path)
+        assert not outcome.problems, outcome.problems
+        assert [e.pid for e in events if e.kind == "process_killed"][:2] == [14231, 14249]
+        assert len([e for e in events if e.kind == "process_killed"]) == 8
+        assert events[0].where.endswith(":2")

@@ -14,11 +14,13 @@ The source is read in large chunks cut at line ends. What the chunk holds decide
 
 from __future__ import annotations
 
+import codecs
+import io
 import re
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import ahocorasick_rs
 from bgprobe.collectors.errors import InputError
@@ -105,7 +107,7 @@ class TextScanner:
 
     # -- entry point -------------------------------------------------------------------------
     def scan(self, stream: BinaryIO) -> Iterator[Event]:
-        chunks = _line_chunks(stream)
+        chunks = _line_chunks(utf8_stream(stream))
         first = next(chunks, None)
         if first is None or (first is not _OVERLONG and not first[0][: first[1]].strip()):  # type: ignore[index]
             raise InputError(self.name, "empty file")
@@ -330,6 +332,39 @@ class TextScanner:
 def _prepend(first: _Piece, rest: Iterator[_Piece]) -> Iterator[_Piece]:
     yield first
     yield from rest
+
+
+class _Utf16AsUtf8(io.RawIOBase):
+    """A UTF-16 text stream read as UTF-8 bytes: Windows PowerShell 5 writes `adb logcat > log.txt`
+    as UTF-16 with a byte-order mark, and support staff receive exactly such files."""
+
+    def __init__(self, stream: BinaryIO, encoding: str) -> None:
+        self._text = codecs.getreader(encoding)(stream, errors="replace")
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            text = self._text.read(CHUNK_SIZE // 4)
+            if not text:
+                return 0
+            self._pending = text.encode("utf-8")
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def utf8_stream(stream: BinaryIO) -> BinaryIO:
+    """The stream as UTF-8 bytes: UTF-16 (with a BOM) is transcoded, a UTF-8 BOM dropped."""
+    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return io.BufferedReader(_Utf16AsUtf8(stream, "utf-16"), CHUNK_SIZE)  # type: ignore[return-value]
+    if head[:3] == codecs.BOM_UTF8:
+        stream.read(3)
+    return stream
 
 
 def _numbered_lines(first: _Piece, rest: Iterator[_Piece]) -> Iterator[tuple[int, str]]:
