@@ -149,3 +149,9 @@ def test_year_rolls_back_across_new_year():
 def test_unknown_line_is_raw_not_an_error():
     rec = parse_line("this is not logcat", 3, YEARS)
     assert rec.layout == "raw" and rec.msg == "this is not logcat" and rec.pid is None
+
+
+def test_color_adverb_escapes_are_ignored():
+    line = f"\x1b[38;5;40m10-30 13:27:55.958  1702  1970 I ActivityManager: {KILL}\x1b[0m"
+    rec = parse_line(line, 1, YEARS)
+    assert (rec.tag, rec.pid, rec.msg) == ("ActivityManager", 1702, KILL)

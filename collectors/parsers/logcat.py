@@ -115,8 +115,13 @@ def iso_timestamp(text: str, zone: str | None, years: YearHint) -> str | None:
     return stamp
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # `-v color`
+
+
 def parse_line(line: str, lineno: int, years: YearHint, preferred: re.Pattern[str] | None = None) -> LogRecord:
     """Parse one logcat line in any single-line layout; unknown lines become raw records."""
+    if "\x1b[" in line:
+        line = ANSI.sub("", line)
     candidates = _LINE_LAYOUTS if preferred is None else ((None, preferred), *_LINE_LAYOUTS)
     for layout, pattern in candidates:
         m = pattern.match(line)
