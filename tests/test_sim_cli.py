@@ -66,7 +66,22 @@ def test_sim_start_detach_status_stop(tmp_path):
     assert run_cli("sim", "status", env=env).returncode != 0
 
 
+def adb_servers_running() -> set[int]:
+    """pids of adb server processes (`adb ... fork-server server`) on this machine."""
+    found = set()
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"fork-server" in cmdline and any(part.endswith(b"adb") for part in cmdline[:1]):
+                found.add(int(proc.name))
+    return found
+
+
 def test_demo_runs_a_campaign_reports_and_cleans_up(tmp_path):
+    before = adb_servers_running()
     scenario = tmp_path / "tiny.toml"
     scenario.write_text(TINY)
     out = tmp_path / "demo"
@@ -93,6 +108,7 @@ def test_demo_runs_a_campaign_reports_and_cleans_up(tmp_path):
     # nothing left behind: no journal entries, no adb server of ours
     journal = Path(tmp_path / "state" / "journal")
     assert not journal.exists() or not any(journal.iterdir())
+    assert adb_servers_running() <= before  # the demo's private adb server is gone
 
 
 def test_sim_start_with_a_fleet_profile(tmp_path):

@@ -178,10 +178,12 @@ def _probe(server: AdbServer, timeout: float = 2.0) -> bool:
 
 
 def _start_local_server(server: AdbServer) -> None:
-    """Like the adb CLI: a local server that is not running is started (never a remote one)."""
-    adbutils = _adbutils()
-    if server.host not in ("127.0.0.1", "localhost", "::1"):
+    """Like the adb CLI, the default local server is started when it is not running. Never a
+    remote one, nor one on a port someone chose (a farm's or the simulator's): that one is
+    expected to be there, and a stray server started in its place would hide the problem."""
+    if server.host not in ("127.0.0.1", "localhost", "::1") or server.port != 5037:
         return
+    adbutils = _adbutils()
     from shutil import which
 
     adb = os.environ.get("ADBUTILS_ADB_PATH") or which("adb") or adbutils.adb_path()
