@@ -59,7 +59,7 @@ def demo(
         from bgprobe.collectors.ios.transport import make_target
 
         iphones = [make_target(info.usbmux, None, 20.0)] if info.usbmux else []
-        interrupted, _ = execute(
+        interrupted, _, _ = execute(
             out, scenario, results, devices, None, [server], 20.0, quiet=quiet, ios_targets=iphones
         )
     except KeyboardInterrupt:

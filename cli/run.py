@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 from bgprobe.cli.console import Output
 from bgprobe.cli.targets import SERIAL_HELP, SERVER_HELP, TIMEOUT_HELP, android_devices
-from bgprobe.collectors.errors import EXIT_GATE, EXIT_INTERRUPTED, BgprobeError
+from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_GATE, EXIT_INTERRUPTED, BgprobeError
 
 if TYPE_CHECKING:
     from bgprobe.collectors.android.adb import AdbServer, AndroidDevice
@@ -64,7 +64,7 @@ def run(
         )
     ios_targets = _ios_targets(plan_scenario, usbmux, udid, timeout)
     devices = _android_targets(out, plan_scenario, serial, adb_server, timeout, bool(ios_targets))
-    interrupted, rate = execute(
+    interrupted, rate, lost = execute(
         out,
         plan_scenario,
         results,
@@ -78,6 +78,8 @@ def run(
     )
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
+    if lost:  # the figures are there, but part of the campaign could not run: an infrastructure error
+        raise typer.Exit(EXIT_DEVICE)
     if fail_under is not None and rate is not None and rate < fail_under:
         out.problem(f"completion rate {rate:.1%} is below --fail-under {fail_under:.1%}")
         raise typer.Exit(EXIT_GATE)
@@ -95,8 +97,9 @@ def execute(
     quiet: bool = False,
     device_wait: float = 20.0,
     ios_targets: list[IosTarget] | None = None,
-) -> tuple[bool, float | None]:
-    """Run the campaign to its end or to Ctrl-C/SIGTERM; write the outputs. (interrupted, completion rate)"""
+) -> tuple[bool, float | None, list[str]]:
+    """Run the campaign to its end or to Ctrl-C/SIGTERM; write the outputs.
+    Returns (interrupted, completion rate, devices lost on the way)."""
     from bgprobe.collectors.android.state import sigterm_as_interrupt
     from bgprobe.collectors.campaign.runner import Campaign, reconnector
 
@@ -120,7 +123,7 @@ def execute(
         )
     rate = finish_outputs(out, results.path)
     out.err.print(f"results: {results.path}")
-    return interrupted, rate
+    return interrupted, rate, campaign.lost_devices()
 
 
 def _ios_targets(scenario: Scenario, usbmux: list[str], udid: str | None, timeout: float | None) -> list[IosTarget]:

@@ -166,6 +166,7 @@ def test_device_dropped_mid_run_is_device_lost_not_a_failure(fleet, env, tmp_pat
     kept_runs = {r["attempt_id"].rsplit("|", 1)[0] for r in rows if r["device"] == kept_name}
     assert len(kept_runs) == 8  # the other devices went on to the end
     assert f"{lost_name}: lost during the campaign" in result.stderr
+    assert result.returncode == 3  # an infrastructure error, with every result written
     fleet.come_back(lost)
     fleet.wait_until_online([lost], timeout=40)
     assert run_cli("restore", "-s", lost, env=env).returncode == 0
