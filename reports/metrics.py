@@ -44,15 +44,16 @@ APP_FAILURES = ("failure", "timeout", "killed", "stopped", "not_started")
 
 # Report tables: name -> grouping columns. "os" is the primary axis (major version; the full
 # versions seen are listed in the `versions` column).
+# OS versions are per platform: Android 15 and iOS 15 are different systems.
 DIMENSIONS: dict[str, list[str]] = {
-    "os": ["os_major"],
-    "os_version": ["os_major", "os_version"],
+    "os": ["platform", "os_major"],
+    "os_version": ["platform", "os_major", "os_version"],
     "manufacturer": ["manufacturer"],
     "model": ["manufacturer", "model"],
     "condition": ["condition"],
     "task": ["task"],
-    "manufacturer_os": ["manufacturer", "os_major"],
-    "condition_os": ["condition", "os_major"],
+    "manufacturer_os": ["manufacturer", "platform", "os_major"],
+    "condition_os": ["condition", "platform", "os_major"],
     "device": ["device", "platform", "os_version", "manufacturer", "model"],
 }
 TTES_BINS_S = (0, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, math.inf)
@@ -442,11 +443,15 @@ def event_figures(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.
             .reset_index()
             .sort_values(["os_version", "deaths"], ascending=[True, False], ignore_index=True)
         )
-        per_os = all_deaths.assign(
-            crashes=(all_deaths["kind"] == "crash") & (all_deaths["what"] == "deaths"),
-            deaths=all_deaths["what"] == "deaths",
-            anrs=all_deaths["what"] == "anrs",
-        ).groupby("os_version")[["deaths", "anrs", "crashes"]].sum()
+        per_os = (
+            all_deaths.assign(
+                crashes=(all_deaths["kind"] == "crash") & (all_deaths["what"] == "deaths"),
+                deaths=all_deaths["what"] == "deaths",
+                anrs=all_deaths["what"] == "anrs",
+            )
+            .groupby("os_version")[["deaths", "anrs", "crashes"]]
+            .sum()
+        )
     else:
         by_reason = pd.DataFrame(columns=death_cols)
         per_os = pd.DataFrame(columns=["deaths", "anrs", "crashes"])
@@ -488,9 +493,9 @@ def _fold_per_device(events: pd.DataFrame, kinds: frozenset[str] | None, what: s
     device_no, devices = pd.factorize(chosen["device"])
     tag = pd.Series(device_no, index=chosen.index).astype(str) + _TAG
     # Plain Python objects: fold_deaths walks rows, and arrow-backed strings are slow to iterate.
-    chosen = chosen[["ts", "pid", "process", "package", "uid", "reason", "kind", "source", "detail", "device",
-                     "os_version"]].astype({c: "object" for c in ("process", "package", "uid", "reason", "source",
-                                                                  "detail")})
+    chosen = chosen[
+        ["ts", "pid", "process", "package", "uid", "reason", "kind", "source", "detail", "device", "os_version"]
+    ].astype({c: "object" for c in ("process", "package", "uid", "reason", "source", "detail")})
     tagged = chosen.assign(
         pid=chosen["pid"].astype("Int64") + pd.Series(device_no, index=chosen.index).astype("Int64") * _PID_SPAN,
         process=(tag + chosen["process"].astype("object")).where(chosen["process"].notna(), None),
@@ -554,7 +559,15 @@ def overall_rate(report: Report) -> float | None:
 # ---------------------------------------------------------------- compare
 
 COMPARED = (
-    "task_runs", "completed", "rate", "ci_low", "ci_high", "retries_mean", "retries_p90", "ttes_p50", "ttes_p90",
+    "task_runs",
+    "completed",
+    "rate",
+    "ci_low",
+    "ci_high",
+    "retries_mean",
+    "retries_p90",
+    "ttes_p50",
+    "ttes_p90",
 )
 
 
@@ -575,13 +588,16 @@ def compare(current: Report, baseline: Report) -> dict[str, pd.DataFrame]:
         merged = left.merge(right, on=by, how="outer", sort=True)
         merged["delta"] = merged["rate"] - merged["base_rate"]
         p = two_proportion_test(
-            merged["base_completed"].fillna(0), merged["base_task_runs"].fillna(0),
-            merged["completed"].fillna(0), merged["task_runs"].fillna(0),
+            merged["base_completed"].fillna(0),
+            merged["base_task_runs"].fillna(0),
+            merged["completed"].fillna(0),
+            merged["task_runs"].fillna(0),
         )
         merged["p_value"] = p
         merged["p_adjusted"] = benjamini_hochberg(p)
         significant = merged["p_adjusted"].to_numpy() < ALPHA
-        merged["change"] = np.where(significant & (merged["delta"] > 0), "better",
-                                    np.where(significant & (merged["delta"] < 0), "worse", ""))
+        merged["change"] = np.where(
+            significant & (merged["delta"] > 0), "better", np.where(significant & (merged["delta"] < 0), "worse", "")
+        )
         result[name] = merged
     return result

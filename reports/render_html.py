@@ -6,7 +6,16 @@ import html
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from bgprobe.reports.render_tables import TITLES, display_rows, duration, label_columns, number, pct, rate_ci
+from bgprobe.reports.render_tables import (
+    TITLES,
+    display_rows,
+    duration,
+    label_columns,
+    label_of,
+    number,
+    pct,
+    rate_ci,
+)
 
 if TYPE_CHECKING:
     from bgprobe.reports.metrics import Report
@@ -36,7 +45,7 @@ def render_html(report: Report, results: Results) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         # A strict policy: even a stray URL in device text cannot make the page reach the network.
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-        "img-src data:\">",
+        'img-src data:">',
         "<title>bgprobe reliability report</title>",
         f"<style>{CSS}</style></head><body>",
         "<h1>bgprobe reliability report</h1>",
@@ -63,11 +72,13 @@ def render_html(report: Report, results: Results) -> str:
         table = report.tables.get(name)
         if table is not None and not table.empty:
             parts.append(_summary_table(name, table, float(report.overall["rate"].iloc[0])))
-    for title, table, key in (("Kills (attempts, by reason)", report.kills, "kills"),
-                              ("Stops (attempts, by reason)", report.stops, "stops"),
-                              ("From events, per OS version", report.event_summary, "events"),
-                              ("Deaths by reason and source (events)", report.deaths, "deaths"),
-                              ("Job stops and time-outs (events)", report.job_stops, "job-stops")):
+    for title, table, key in (
+        ("Kills (attempts, by reason)", report.kills, "kills"),
+        ("Stops (attempts, by reason)", report.stops, "stops"),
+        ("From events, per OS version", report.event_summary, "events"),
+        ("Deaths by reason and source (events)", report.deaths, "deaths"),
+        ("Job stops and time-outs (events)", report.job_stops, "job-stops"),
+    ):
         if not table.empty:
             parts.append(f"<h2>{esc(title)}</h2>" + _plain_table(table, f"table-{key}"))
     notes = results.outcome.problems + report.notes
@@ -82,12 +93,30 @@ def _summary_table(name: str, table: pd.DataFrame, overall_rate: float) -> str:
     rows, hidden = display_rows(table, ROW_LIMIT)
     labels = label_columns(table)
     extra = ["versions"] if "versions" in table.columns else []
-    head = [*labels, *extra, "task runs", "completed [95% CI]", "never", "inconclusive", "device lost",
-            "retries mean", "retries p90", "retries max", "TTES p50", "TTES p90", "TTES p99", "killed", "stopped"]
-    out = [f'<h2>{esc(TITLES[name])}</h2>',
-           f'<p>worst {ROW_LIMIT} of {len(table)} rows</p>' if hidden else "",
-           f'<table id="table-{name}" class="summary"><thead><tr>'
-           + "".join(f"<th>{esc(h.replace('_', ' '))}</th>" for h in head) + "</tr></thead><tbody>"]
+    head = [
+        *labels,
+        *extra,
+        "task runs",
+        "completed [95% CI]",
+        "never",
+        "inconclusive",
+        "device lost",
+        "retries mean",
+        "retries p90",
+        "retries max",
+        "TTES p50",
+        "TTES p90",
+        "TTES p99",
+        "killed",
+        "stopped",
+    ]
+    out = [
+        f"<h2>{esc(TITLES[name])}</h2>",
+        f"<p>worst {ROW_LIMIT} of {len(table)} rows</p>" if hidden else "",
+        f'<table id="table-{name}" class="summary"><thead><tr>'
+        + "".join(f"<th>{esc(h.replace('_', ' '))}</th>" for h in head)
+        + "</tr></thead><tbody>",
+    ]
     lowest = rows["rate"].min()
     for _, row in rows.iterrows():
         cls = "bad" if row["rate"] == lowest and len(rows) > 1 else ("low" if row["ci_high"] < overall_rate else "")
@@ -109,21 +138,25 @@ def _summary_table(name: str, table: pd.DataFrame, overall_rate: float) -> str:
 
 def _plain_table(table: pd.DataFrame, table_id: str) -> str:
     head = "".join(f"<th>{esc(str(c).replace('_', ' '))}</th>" for c in table.columns)
-    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
-                   for row in table.head(ROW_LIMIT).itertuples(index=False))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
+        for row in table.head(ROW_LIMIT).itertuples(index=False)
+    )
     return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _comparison(comparison: dict[str, pd.DataFrame]) -> str:
-    out = ['<h2>Compared with the baseline</h2><table id="table-compare"><thead><tr><th>table</th><th>cell</th>'
-           "<th>baseline</th><th>now</th><th>Δ</th><th>p (adj.)</th><th>change</th></tr></thead><tbody>"]
+    out = [
+        '<h2>Compared with the baseline</h2><table id="table-compare"><thead><tr><th>table</th><th>cell</th>'
+        "<th>baseline</th><th>now</th><th>Δ</th><th>p (adj.)</th><th>change</th></tr></thead><tbody>"
+    ]
     for name, table in comparison.items():
         labels = [c for c in table.columns[: list(table.columns).index("base_task_runs")]]
         shown = table if len(table) <= 20 else table[table["change"] != ""]
         for _, row in shown.iterrows():
             delta = "–" if pd.isna(row["delta"]) else f"{row['delta'] * 100:+.1f} pt"
             out.append(
-                f"<tr><td>{esc(TITLES.get(name, name))}</td><td>{esc(' · '.join(str(row[c]) for c in labels))}</td>"
+                f"<tr><td>{esc(TITLES.get(name, name))}</td><td>{esc(label_of(row, labels))}</td>"
                 f'<td class="n">{pct(row["base_rate"])} ({number(row["base_task_runs"])})</td>'
                 f'<td class="n">{pct(row["rate"])} ({number(row["task_runs"])})</td><td class="n">{delta}</td>'
                 f'<td class="n">{number(row["p_adjusted"], 4)}</td>'
@@ -160,9 +193,9 @@ def _success_chart(table: pd.DataFrame) -> str:
         cx = x + step * 0.35
         bars.append(
             f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" fill="#2e86c1">'
-            f"<title>OS {esc(row.os_major)}: {pct(row.rate)} of {row.task_runs}</title></rect>"
+            f"<title>{esc(_os_label(row))}: {pct(row.rate)} of {row.task_runs}</title></rect>"
             f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{low:.1f}" y2="{high:.1f}" stroke="#000"/>'
-            f'<text x="{cx:.1f}" y="{height - bottom + 14}" text-anchor="middle">{esc(row.os_major)}</text>'
+            f'<text x="{cx:.1f}" y="{height - bottom + 14}" text-anchor="middle">{esc(_os_label(row))}</text>'
         )
     ys = {f: height - bottom - f * (height - bottom - 10) for f in (0, 0.25, 0.5, 0.75, 1.0)}
     axis = "".join(
@@ -170,15 +203,23 @@ def _success_chart(table: pd.DataFrame) -> str:
         f'<line x1="{left}" x2="{width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>'
         for f, y in ys.items()
     )
-    return (f'<div class="chart"><h2>Completion by OS version</h2><svg id="chart-success-by-os" role="img" '
-            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">{axis}{"".join(bars)}</svg></div>')
+    return (
+        f'<div class="chart"><h2>Completion by OS version</h2><svg id="chart-success-by-os" role="img" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">{axis}{"".join(bars)}</svg></div>'
+    )
 
 
 def _ttes_chart(hist: pd.DataFrame) -> str:
     labels = hist["bin"].tolist()
     values = hist["task_runs"].tolist()
-    return _bar_chart("chart-ttes", "Time to eventual success (task runs; 'never' = never succeeded)", labels, values,
-                      "#27ae60", highlight="never")
+    return _bar_chart(
+        "chart-ttes",
+        "Time to eventual success (task runs; 'never' = never succeeded)",
+        labels,
+        values,
+        "#27ae60",
+        highlight="never",
+    )
 
 
 def _bar_chart(chart_id: str, title: str, labels: list, values: list, colour: str, highlight: str | None = None) -> str:
@@ -197,5 +238,14 @@ def _bar_chart(chart_id: str, title: str, labels: list, values: list, colour: st
             f"<title>{esc(label)}: {int(value):,}</title></rect>"
             f'<text x="{left + w + 4:.1f}" y="{y + 14}">{int(value):,}</text>'
         )
-    return (f'<div class="chart"><h2>{esc(title)}</h2><svg id="{esc(chart_id)}" role="img" width="{width}" '
-            f'height="{height}" viewBox="0 0 {width} {height}">{"".join(bars)}</svg></div>')
+    return (
+        f'<div class="chart"><h2>{esc(title)}</h2><svg id="{esc(chart_id)}" role="img" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}">{"".join(bars)}</svg></div>'
+    )
+
+
+def _os_label(row: object) -> str:
+    """`Android 14` / `iOS 17` (the platform keeps Android 15 and iOS 15 apart)."""
+    platform = str(getattr(row, "platform", "") or "")
+    name = {"android": "Android", "ios": "iOS"}.get(platform, platform)
+    return f"{name} {row.os_major}".strip()  # type: ignore[attr-defined]

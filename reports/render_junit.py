@@ -32,20 +32,33 @@ def render_junit(report: Report, results: Results) -> str:
     durations = _durations(results.attempts)
     cases = (
         runs.groupby([*CASE, "platform", "manufacturer", "model"], observed=True, sort=True, dropna=False)
-        .agg(decided=("decided", "sum"), completed=("completed", "sum"), never=("never_succeeded", "sum"),
-             inconclusive=("inconclusive", "sum"), ttes_p50=("ttes_s", "median"))
+        .agg(
+            decided=("decided", "sum"),
+            completed=("completed", "sum"),
+            never=("never_succeeded", "sum"),
+            inconclusive=("inconclusive", "sum"),
+            ttes_p50=("ttes_s", "median"),
+        )
         .reset_index()
     )
     totals = {"tests": 0, "failures": 0, "skipped": 0}
     for (device, os_version), suite_cases in cases.groupby(["device", "os_version"], observed=True, sort=True):
         first = suite_cases.iloc[0]
-        suite = ET.SubElement(root, "testsuite", name=f"{device} ({first['platform']} {os_version}, "
-                              f"{first['manufacturer']} {first['model']})")
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=f"{device} ({first['platform']} {os_version}, {first['manufacturer']} {first['model']})",
+        )
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         for case in suite_cases.itertuples(index=False):
             key = (case.device, case.os_version, case.task, case.condition)
-            element = ET.SubElement(suite, "testcase", name=f"{case.task} [{case.condition}]",
-                                    classname=f"{device}.{os_version}", time=f"{durations.get(key, 0.0):.3f}")
+            element = ET.SubElement(
+                suite,
+                "testcase",
+                name=f"{case.task} [{case.condition}]",
+                classname=f"{device}.{os_version}",
+                time=f"{durations.get(key, 0.0):.3f}",
+            )
             counts["tests"] += 1
             if case.never:
                 counts["failures"] += 1
@@ -54,12 +67,17 @@ def render_junit(report: Report, results: Results) -> str:
                 failure.text = message + "\n" + reasons.get(key, "no failed attempt recorded")
             elif not case.decided:
                 counts["skipped"] += 1
-                ET.SubElement(element, "skipped", message=f"{int(case.inconclusive)} task run(s) inconclusive "
-                              f"(device lost or condition not available): {reasons.get(key, '')}".rstrip(": "))
+                ET.SubElement(
+                    element,
+                    "skipped",
+                    message=f"{int(case.inconclusive)} task run(s) inconclusive "
+                    f"(device lost or condition not available): {reasons.get(key, '')}".rstrip(": "),
+                )
             else:
                 ttes = "" if np.isnan(case.ttes_p50) else f", time to success p50 {case.ttes_p50:.1f}s"
-                ET.SubElement(element, "system-out").text = (
-                    f"{int(case.completed)} of {int(case.decided)} task run(s) completed{ttes}")
+                ET.SubElement(
+                    element, "system-out"
+                ).text = f"{int(case.completed)} of {int(case.decided)} task run(s) completed{ttes}"
         for name, value in counts.items():
             suite.set(name, str(value))
             totals[name] += value

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from bgprobe.reports.render_tables import TITLES, display_rows, duration, label_columns, number, pct, rate_ci
+from bgprobe.reports.render_tables import (
+    TITLES,
+    display_rows,
+    duration,
+    label_columns,
+    label_of,
+    number,
+    pct,
+    rate_ci,
+)
 
 if TYPE_CHECKING:
     from bgprobe.reports.metrics import Report
@@ -17,8 +26,10 @@ SECTIONS = ("os", "manufacturer_os", "model", "condition", "task")
 
 def render_markdown(report: Report, results: Results) -> str:
     lines = ["# bgprobe reliability report", ""]
-    lines.append(f"{len(results.outcome.usable)} input(s) · {len(results.attempts):,} attempt(s) · "
-                 f"{len(results.events):,} event(s)")
+    lines.append(
+        f"{len(results.outcome.usable)} input(s) · {len(results.attempts):,} attempt(s) · "
+        f"{len(results.events):,} event(s)"
+    )
     lines.append("")
     if report.has_attempts:
         o = report.overall.iloc[0]
@@ -59,12 +70,18 @@ def render_markdown(report: Report, results: Results) -> str:
 def _summary(table: pd.DataFrame) -> list[str]:
     labels = label_columns(table)
     header = [*labels, "task runs", "completed [95% CI]", "never", "retries mean", "TTES p50", "TTES p90"]
-    out = ["| " + " | ".join(h.replace("_", " ") for h in header) + " |",
-           "|" + "---|" * len(labels) + "---:|" * (len(header) - len(labels))]
+    out = [
+        "| " + " | ".join(h.replace("_", " ") for h in header) + " |",
+        "|" + "---|" * len(labels) + "---:|" * (len(header) - len(labels)),
+    ]
     for _, row in table.iterrows():
         cells = [_cell(row[c]) for c in labels] + [
-            number(row["task_runs"]), rate_ci(row), number(row["never_succeeded"]),
-            number(row["retries_mean"], 2), duration(row["ttes_p50"]), duration(row["ttes_p90"]),
+            number(row["task_runs"]),
+            rate_ci(row),
+            number(row["never_succeeded"]),
+            number(row["retries_mean"], 2),
+            duration(row["ttes_p50"]),
+            duration(row["ttes_p90"]),
         ]
         out.append("| " + " | ".join(cells) + " |")
     return [*out, ""]
@@ -75,8 +92,11 @@ def _comparison(comparison: dict[str, pd.DataFrame]) -> list[str]:
     overall = comparison.get("overall")
     if overall is not None and not overall.empty:
         row = overall.iloc[0]
-        lines += [f"Overall: {pct(row['base_rate'])} → {pct(row['rate'])} "
-                  f"({_flag(row['change']) or 'no significant change'})", ""]
+        lines += [
+            f"Overall: {pct(row['base_rate'])} → {pct(row['rate'])} "
+            f"({_flag(row['change']) or 'no significant change'})",
+            "",
+        ]
     flagged = [(name, t[t["change"] != ""]) for name, t in comparison.items() if name != "overall"]
     flagged = [(name, t) for name, t in flagged if not t.empty]
     if not flagged:
@@ -86,9 +106,11 @@ def _comparison(comparison: dict[str, pd.DataFrame]) -> list[str]:
     for name, table in flagged:
         labels = [c for c in table.columns[: list(table.columns).index("base_task_runs")]]
         for _, row in table.head(ROW_LIMIT).iterrows():
-            cell = " · ".join(_cell(row[c]) for c in labels)
-            lines.append(f"| {TITLES.get(name, name)} | {cell} | {pct(row['base_rate'])} | {pct(row['rate'])} | "
-                         f"{_flag(row['change'])} | {number(row['p_adjusted'], 4)} |")
+            cell = label_of(row, labels)
+            lines.append(
+                f"| {TITLES.get(name, name)} | {cell} | {pct(row['base_rate'])} | {pct(row['rate'])} | "
+                f"{_flag(row['change'])} | {number(row['p_adjusted'], 4)} |"
+            )
     return [*lines, ""]
 
 

@@ -71,8 +71,21 @@ def label_columns(table: pd.DataFrame) -> list[str]:
 
 
 def label_of(row: pd.Series, columns: list[str]) -> str:
-    return " · ".join("?" if _missing(row[c]) else (f"Android/iOS {row[c]}" if c == "os_major" else str(row[c]))
-                      for c in columns)
+    """`Xiaomi · Android 14`: platform and OS major read as one name."""
+    parts = []
+    for c in columns:
+        if c == "platform" and "os_major" in columns:
+            continue
+        if _missing(row[c]):
+            parts.append("?")
+        elif c == "os_major" and "platform" in columns and not _missing(row["platform"]):
+            parts.append(f"{PLATFORM_NAMES.get(str(row['platform']), str(row['platform']))} {row[c]}")
+        else:
+            parts.append(str(row[c]))
+    return " · ".join(parts)
+
+
+PLATFORM_NAMES = {"android": "Android", "ios": "iOS"}
 
 
 def display_rows(table: pd.DataFrame, limit: int | None) -> tuple[pd.DataFrame, int]:
@@ -175,8 +188,11 @@ def write_run_outputs(results_dir: Path) -> None:
     write_atomic(results_dir / "junit.xml", render_junit(report, results).encode("utf-8"))
     write_atomic(results_dir / "report.html", render_html(report, results).encode("utf-8"))
     write_atomic(results_dir / "summary.md", render_markdown(report, results).encode("utf-8"))
-    for name, table in (("attempts", results.attempts), ("events", _events_for_export(results.events)),
-                        ("devices", results.devices)):
+    for name, table in (
+        ("attempts", results.attempts),
+        ("events", _events_for_export(results.events)),
+        ("devices", results.devices),
+    ):
         if not table.empty:
             buffer = io.BytesIO()
             table.reset_index(drop=True).to_parquet(buffer, index=False)

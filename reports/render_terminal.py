@@ -34,8 +34,10 @@ def render_terminal_report(out: Output, results_dirs: list[Path]) -> None:
 def render_report(out: Output, report: Report, results: Results) -> None:
     console = out.out
     inputs = len(results.outcome.usable)
-    console.print(f"[bold]bgprobe report[/bold]: {inputs} input(s), {len(results.attempts):,} attempt(s), "
-                  f"{len(results.events):,} event(s)")
+    console.print(
+        f"[bold]bgprobe report[/bold]: {inputs} input(s), {len(results.attempts):,} attempt(s), "
+        f"{len(results.events):,} event(s)"
+    )
     if report.has_attempts:
         overall = report.overall.iloc[0]
         console.print(
@@ -48,8 +50,10 @@ def render_report(out: Output, report: Report, results: Results) -> None:
         for name in SHOWN:
             if name in report.tables:
                 console.print(_summary_table(report.tables[name], TITLES[name], float(overall["rate"])))
-        for title, table in (("Kills (attempts killed, by reason)", report.kills),
-                             ("Stops (attempts stopped by the system, by reason)", report.stops)):
+        for title, table in (
+            ("Kills (attempts killed, by reason)", report.kills),
+            ("Stops (attempts stopped by the system, by reason)", report.stops),
+        ):
             if not table.empty:
                 console.print(_plain_table(table, title))
     if not report.event_summary.empty:
@@ -73,8 +77,17 @@ def _summary_table(table: pd.DataFrame, title: str, overall_rate: float) -> Tabl
         grid.add_column(column.replace("_", " "))
     if "versions" in table.columns:
         grid.add_column("versions")
-    for header in ("task runs", "completed [95% CI]", "never", "retries mean/p90/max", "TTES p50/p90/p99",
-                   "killed", "stopped", "timeout", "dev lost"):
+    for header in (
+        "task runs",
+        "completed [95% CI]",
+        "never",
+        "retries mean/p90/max",
+        "TTES p50/p90/p99",
+        "killed",
+        "stopped",
+        "timeout",
+        "dev lost",
+    ):
         grid.add_column(header, justify="right")
     lowest = rows["rate"].min()
     slowest = rows["ttes_p90"].max()
@@ -92,9 +105,15 @@ def _summary_table(table: pd.DataFrame, title: str, overall_rate: float) -> Tabl
         if "versions" in table.columns:
             cells.append(_escape(row["versions"]))
         cells += [
-            number(row["task_runs"]), rate, number(row["never_succeeded"]),
+            number(row["task_runs"]),
+            rate,
+            number(row["never_succeeded"]),
             f"{number(row['retries_mean'], 2)}/{number(row['retries_p90'], 1)}/{number(row['retries_max'])}",
-            ttes, number(row["killed"]), number(row["stopped"]), number(row["timeout"]), number(row["device_lost"]),
+            ttes,
+            number(row["killed"]),
+            number(row["stopped"]),
+            number(row["timeout"]),
+            number(row["device_lost"]),
         ]
         grid.add_row(*cells)
     return grid
@@ -103,8 +122,9 @@ def _summary_table(table: pd.DataFrame, title: str, overall_rate: float) -> Tabl
 def _plain_table(table: pd.DataFrame, title: str, limit: int = ROW_LIMIT) -> Table:
     from rich.table import Table
 
-    grid = Table(title=title, title_justify="left",
-                 caption=f"{len(table) - limit} more row(s)" if len(table) > limit else None)
+    grid = Table(
+        title=title, title_justify="left", caption=f"{len(table) - limit} more row(s)" if len(table) > limit else None
+    )
     for column in table.columns:
         grid.add_column(str(column).replace("_", " "), justify="right" if table[column].dtype.kind in "iuf" else "left")
     for row in table.head(limit).itertuples(index=False):
@@ -122,8 +142,11 @@ def _render_comparison(out: Output, comparison: dict[str, pd.DataFrame]) -> None
         labels = [c for c in table.columns[: list(table.columns).index("base_task_runs")]]
         flagged = table[table["change"] != ""]
         rows = table if len(table) <= ROW_LIMIT else flagged.head(ROW_LIMIT)
-        grid = Table(title=f"Compared with the baseline: {TITLES.get(name, name)}", title_justify="left",
-                     caption=None if rows is table else f"{len(flagged)} significant change(s) of {len(table)} rows")
+        grid = Table(
+            title=f"Compared with the baseline: {TITLES.get(name, name)}",
+            title_justify="left",
+            caption=None if rows is table else f"{len(flagged)} significant change(s) of {len(table)} rows",
+        )
         for column in labels:
             grid.add_column(column.replace("_", " "))
         for header in ("baseline", "now", "Δ", "p (adj.)", "change", "TTES p50 base→now"):
@@ -134,7 +157,9 @@ def _render_comparison(out: Output, comparison: dict[str, pd.DataFrame]) -> None
                 *[_escape(row[c]) for c in labels],
                 f"{pct(row['base_rate'])} ({number(row['base_task_runs'])})",
                 f"{pct(row['rate'])} ({number(row['task_runs'])})",
-                _delta(row["delta"]), number(row["p_adjusted"], 3), change,
+                _delta(row["delta"]),
+                number(row["p_adjusted"], 3),
+                change,
                 f"{duration(row['base_ttes_p50'])}→{duration(row['ttes_p50'])}",
             )
         out.out.print(grid)

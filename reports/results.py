@@ -190,13 +190,44 @@ def _read_table(path: Path, name: str, outcome: LoadOutcome, prefer_jsonl: bool)
 
 # What the figures and every renderer need; raw exports read all columns.
 REPORT_COLUMNS = (
-    "campaign", "device", "platform", "os_version", "os_major", "manufacturer", "model", "condition", "task",
-    "repetition", "attempt", "outcome", "reason", "scheduled", "started", "finished", "duration_s",
+    "campaign",
+    "device",
+    "platform",
+    "os_version",
+    "os_major",
+    "manufacturer",
+    "model",
+    "condition",
+    "task",
+    "repetition",
+    "attempt",
+    "outcome",
+    "reason",
+    "scheduled",
+    "started",
+    "finished",
+    "duration_s",
 )
 # Low-cardinality text read as dictionaries: pandas categoricals take a fraction of the memory of
 # 1M strings, and metrics group on their integer codes.
-CATEGORY_COLUMNS = ("run_id", "campaign", "device", "platform", "os_version", "manufacturer", "model", "condition",
-                    "task", "package", "trigger", "outcome", "reason", "shard", "kind", "source")
+CATEGORY_COLUMNS = (
+    "run_id",
+    "campaign",
+    "device",
+    "platform",
+    "os_version",
+    "manufacturer",
+    "model",
+    "condition",
+    "task",
+    "package",
+    "trigger",
+    "outcome",
+    "reason",
+    "shard",
+    "kind",
+    "source",
+)
 
 
 def _read_parquet(file: Path, columns: list[str] | None) -> pd.DataFrame:

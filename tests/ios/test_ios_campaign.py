@@ -53,7 +53,8 @@ def test_ios_campaign(sim: IosSimulator, isolated_home, tmp_path):
     assert {r["device"] for r in rows} == {paired[0]}
     assert all(r["platform"] == "ios" and r["manufacturer"] == "Apple" for r in rows)
     natural = [r for r in rows if r["task"] == "refresh" and r["condition"] == "baseline"]
-    assert natural and all(r["outcome"] in ("success", "failure", "stopped", "not_started") for r in natural)
+    # the simulated phone decides (dasd may defer, jetsam may kill): any app outcome, never infrastructure
+    assert natural and all(r["outcome"] not in ("device_lost", "skipped") for r in natural)
     assert any(r["outcome"] == "success" and r["started"] and r["finished"] for r in natural), natural
     forced = [r for r in rows if r["task"] == "forced-refresh" and r["condition"] == "baseline"]
     assert forced and all(r["outcome"] == "not_started" for r in forced)

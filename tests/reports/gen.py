@@ -31,32 +31,34 @@ def task_run(
     rows = []
     for i, outcome in enumerate(outcomes):
         scheduled = T0 + timedelta(seconds=start_s + i * gap_s)
-        rows.append({
-            "run_id": run_id,
-            "attempt_id": f"{device}|{condition}|{task}|{repetition}|{i + 1}",
-            "campaign": campaign,
-            "device": device,
-            "platform": "android",
-            "os_version": os_version,
-            "os_major": int(os_version.split(".")[0]),
-            "manufacturer": manufacturer,
-            "model": model,
-            "condition": condition,
-            "task": task,
-            "package": "com.example.app",
-            "trigger": "forced",
-            "repetition": repetition,
-            "attempt": i + 1,
-            "outcome": outcome,
-            "reason": (reasons or [None] * len(outcomes))[i],
-            "detail": None,
-            "scheduled": scheduled.isoformat(),
-            "started": (scheduled + timedelta(seconds=1)).isoformat(),
-            "finished": (scheduled + timedelta(seconds=10)).isoformat(),
-            "duration_s": 9.0,
-            "shard": shard,
-            "schema": 1,
-        })
+        rows.append(
+            {
+                "run_id": run_id,
+                "attempt_id": f"{device}|{condition}|{task}|{repetition}|{i + 1}",
+                "campaign": campaign,
+                "device": device,
+                "platform": "android",
+                "os_version": os_version,
+                "os_major": int(os_version.split(".")[0]),
+                "manufacturer": manufacturer,
+                "model": model,
+                "condition": condition,
+                "task": task,
+                "package": "com.example.app",
+                "trigger": "forced",
+                "repetition": repetition,
+                "attempt": i + 1,
+                "outcome": outcome,
+                "reason": (reasons or [None] * len(outcomes))[i],
+                "detail": None,
+                "scheduled": scheduled.isoformat(),
+                "started": (scheduled + timedelta(seconds=1)).isoformat(),
+                "finished": (scheduled + timedelta(seconds=10)).isoformat(),
+                "duration_s": 9.0,
+                "shard": shard,
+                "schema": 1,
+            }
+        )
     return rows
 
 
@@ -69,12 +71,24 @@ def many(successes: int, failures: int, **kw: Any) -> list[dict[str, Any]]:
 
 
 def write_results(
-    directory: Path, attempts: list[dict[str, Any]], *, events: list[dict[str, Any]] | None = None,
-    run: dict[str, Any] | None = None, finished: bool = True,
+    directory: Path,
+    attempts: list[dict[str, Any]],
+    *,
+    events: list[dict[str, Any]] | None = None,
+    run: dict[str, Any] | None = None,
+    finished: bool = True,
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    meta = {"run_id": "r1", "campaign": "c1", "scenario": "s.toml", "shard": None, "started": T0.isoformat(),
-            "bgprobe_version": "0.1.0", "planned": None, **(run or {})}
+    meta = {
+        "run_id": "r1",
+        "campaign": "c1",
+        "scenario": "s.toml",
+        "shard": None,
+        "started": T0.isoformat(),
+        "bgprobe_version": "0.1.0",
+        "planned": None,
+        **(run or {}),
+    }
     if finished:
         meta["finished"] = (T0 + timedelta(hours=1)).isoformat()
     (directory / "run.json").write_text(json.dumps(meta))
@@ -85,7 +99,21 @@ def write_results(
 
 
 def event(kind: str, **kw: Any) -> dict[str, Any]:
-    base = {"kind": kind, "source": "lmkd", "where": "live", "ts": T0.isoformat(), "device": "dev1",
-            "platform": "android", "os_version": "14", "package": "com.example.app", "process": "com.example.app",
-            "pid": 4321, "uid": None, "job": None, "reason": None, "detail": None, "data": {}}
+    base = {
+        "kind": kind,
+        "source": "lmkd",
+        "where": "live",
+        "ts": T0.isoformat(),
+        "device": "dev1",
+        "platform": "android",
+        "os_version": "14",
+        "package": "com.example.app",
+        "process": "com.example.app",
+        "pid": 4321,
+        "uid": None,
+        "job": None,
+        "reason": None,
+        "detail": None,
+        "data": {},
+    }
     return {**base, **kw}

@@ -119,8 +119,9 @@ def test_summarize_agrees_with_plain_pandas():
     for rep in range(400):
         n = int(rng.integers(1, 5))
         outcomes = ["failure"] * (n - 1) + [("success" if rng.random() < 0.7 else "killed")]
-        rows += task_run(outcomes, repetition=rep, os_version=str(int(rng.integers(10, 15))),
-                         gap_s=float(rng.integers(5, 500)))
+        rows += task_run(
+            outcomes, repetition=rep, os_version=str(int(rng.integers(10, 15))), gap_s=float(rng.integers(5, 500))
+        )
     runs = task_runs(as_categories(attempts_frame(rows)))
     mine = summarize(runs, ["os_major"]).set_index("os_major")
     decided = runs[runs["decided"]]
@@ -144,7 +145,9 @@ def test_compare_flags_a_real_change_and_not_noise():
 
 
 def test_two_proportion_test_and_adjustment():
-    p = two_proportion_test(np.array([50, 10, 0]), np.array([100, 10, 0]), np.array([52, 10, 5]), np.array([100, 10, 5]))
+    p = two_proportion_test(
+        np.array([50, 10, 0]), np.array([100, 10, 0]), np.array([52, 10, 5]), np.array([100, 10, 5])
+    )
     # z = .02 / sqrt(.51·.49·.02) = .2829 → p = .7773 ; 10/10 vs 10/10: p = 1 ; an empty side: NaN
     assert p[0] == pytest.approx(0.7773, abs=1e-4) and p[1] == 1.0 and math.isnan(p[2])
     assert list(benjamini_hochberg(np.array([0.01, 0.04, 0.03]))) == pytest.approx([0.03, 0.04, 0.04])
@@ -153,14 +156,24 @@ def test_two_proportion_test_and_adjustment():
 def test_events_give_kills_by_reason_and_source_per_os_version():
     from tests.reports.gen import event
 
-    events = events_frame_from([
-        event("process_killed", source="lmkd", reason="low_mem", pid=1, device="a", os_version="13"),
-        event("process_died", source="logcat:ActivityManager", reason=None, pid=1, device="a", os_version="13"),
-        event("process_killed", source="lmkd", reason="low_mem", pid=1, device="b", os_version="14"),  # same pid, other phone
-        event("anr", source="logcat:ActivityManager", reason="input", pid=2, device="b", os_version="14"),
-        event("job_timeout", source="logcat:JobServiceContext", reason="execution_timeout", pid=None, device="b",
-              os_version="14"),
-    ])
+    events = events_frame_from(
+        [
+            event("process_killed", source="lmkd", reason="low_mem", pid=1, device="a", os_version="13"),
+            event("process_died", source="logcat:ActivityManager", reason=None, pid=1, device="a", os_version="13"),
+            event(
+                "process_killed", source="lmkd", reason="low_mem", pid=1, device="b", os_version="14"
+            ),  # same pid, other phone
+            event("anr", source="logcat:ActivityManager", reason="input", pid=2, device="b", os_version="14"),
+            event(
+                "job_timeout",
+                source="logcat:JobServiceContext",
+                reason="execution_timeout",
+                pid=None,
+                device="b",
+                os_version="14",
+            ),
+        ]
+    )
     report = build_report(attempts_frame([]), events)
     summary = report.event_summary.set_index("os_version")
     assert summary.loc["13", "deaths"] == 1 and summary.loc["14", "deaths"] == 1
