@@ -8,7 +8,7 @@ from enum import StrEnum
 import typer
 from bgprobe.cli.console import Output
 from bgprobe.collectors.errors import EXIT_GATE, EXIT_OK, EXIT_USAGE, BgprobeError
-from bgprobe.collectors.package_names import check_package_name
+from bgprobe.collectors.package_names import check_app_id
 
 
 class FailOn(StrEnum):
@@ -41,7 +41,7 @@ def scan(
 
     out: Output = ctx.obj
     if package is not None:
-        check_package_name(package)
+        check_app_id(package)
     outcome = ScanOutcome()
     gate_hits = 0
     events = []

@@ -24,3 +24,16 @@ def check_package_name(name: str) -> str:
             "segments of letters, digits and underscores, each starting with a letter)"
         )
     return name
+
+
+# iOS bundle identifiers (CFBundleIdentifier): letters, digits, '-' and '.' only.
+_BUNDLE = re.compile(r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+
+
+def check_app_id(name: str) -> str:
+    """An Android package name or an iOS bundle identifier (offline filters take either)."""
+    if len(name) <= 255 and (_PACKAGE.match(name) or _BUNDLE.match(name)):
+        return name
+    raise BadPackageName(
+        f"{name!r} is neither an Android package name nor an iOS bundle identifier (e.g. com.example.app)"
+    )

@@ -166,7 +166,9 @@ def test_over_long_lines_are_skipped_with_a_warning(tmp_path):
 def test_bad_package_name_is_a_usage_error():
     result = run_cli("scan", str(TERMUX), "--package", "com.x;rm -rf /")
     assert result.returncode == 2
-    assert "not a valid Android package name" in result.stderr
+    assert "neither an Android package name nor an iOS bundle identifier" in result.stderr
+    ios_bundle = run_cli("scan", str(TERMUX), "--package", "com.example.photo-backup", "--json")
+    assert ios_bundle.returncode == 0 and ios_bundle.stdout == ""  # a valid bundle id: just no events
 
 
 def test_verbose_shows_traceback_for_errors(tmp_path):
