@@ -145,7 +145,10 @@ def _job_entry(dev: SimAndroidDevice, job: JobState, now: datetime, sdk: int) ->
         required.append("BATTERY_NOT_LOW")
     if spec.needs_idle:
         required.append("IDLE")
-    if spec.min_latency_s or spec.workmanager:
+    # JobStatus adds TIMING_DELAY whenever the job has an earliest run time: a latency, a period,
+    # a backoff after failure, or the initial delay of a freshly scheduled job
+    timed = bool(spec.min_latency_s or spec.workmanager or spec.period_s or job.next_run_at > now)
+    if timed:
         required.insert(0, "TIMING_DELAY")
     if spec.needs_network:
         required.append("CONNECTIVITY")
@@ -200,7 +203,8 @@ def _job_entry(dev: SimAndroidDevice, job: JobState, now: datetime, sdk: int) ->
     bucket = dev.buckets.get(app.package, 10)
     lines.append(f"      Standby bucket: {BUCKET_NAMES.get(bucket, 'ACTIVE')}")
     lines.append(f"      Enqueue time: {_rel(now, job.enqueued_at)}")
-    lines.append(f"      Run time: earliest={_rel(now, job.next_run_at)}, latest=none, original latest=none")
+    earliest = _rel(now, job.next_run_at) if timed else "none"
+    lines.append(f"      Run time: earliest={earliest}, latest=none, original latest=none")
     if job.num_failures:
         lines.append(f"      Num failures: {job.num_failures}")
     if job.last_success:
