@@ -155,14 +155,11 @@ def _android_targets(
 def finish_outputs(out: Output, path: Path) -> float | None:
     """Parquet, JUnit, HTML and Markdown into the results directory; the report on the terminal.
     Returns the overall completion rate (for --fail-under)."""
-    from bgprobe.reports.metrics import build_report, overall_rate
+    from bgprobe.reports.metrics import overall_rate
     from bgprobe.reports.render_tables import write_run_outputs
     from bgprobe.reports.render_terminal import render_report
-    from bgprobe.reports.results import load_results
 
-    write_run_outputs(path)
-    results = load_results([path])
-    report = build_report(results.attempts, results.events, results.outcome.notes)
+    report, results = write_run_outputs(path)
     render_report(out, report, results)
     return overall_rate(report)
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import typer
 from bgprobe.cli.console import Output
-from bgprobe.collectors.errors import EXIT_GATE, EXIT_OK, EXIT_USAGE, BgprobeError
+from bgprobe.collectors.errors import EXIT_GATE, EXIT_OK, EXIT_USAGE
 from bgprobe.collectors.package_names import check_app_id
 
 
@@ -77,6 +77,3 @@ def _matches_gate(event: object, fail_on: list[FailOn]) -> bool:
         elif event.kind in _FAIL_KINDS[gate]:  # type: ignore[attr-defined]
             return True
     return False
-
-
-__all__ = ["BgprobeError", "scan"]

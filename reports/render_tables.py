@@ -169,7 +169,7 @@ def _jsonl(table: pd.DataFrame) -> str:
 # ---------------------------------------------------------------- end of a campaign run
 
 
-def write_run_outputs(results_dir: Path) -> None:
+def write_run_outputs(results_dir: Path) -> tuple[Report, Results]:
     """Into a results directory: junit.xml, report.html, summary.md and the Parquet files.
 
     Reads the append-only .jsonl (the truth after a resume), writes attempts/events/devices.parquet
@@ -205,3 +205,4 @@ def write_run_outputs(results_dir: Path) -> None:
         buffer = io.BytesIO()
         _plain(table).to_parquet(buffer, index=False)
         write_atomic(tables / f"{name}.parquet", buffer.getvalue())
+    return report, results  # the caller renders from these instead of loading again

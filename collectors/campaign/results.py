@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -160,11 +159,3 @@ def _version() -> str:
         return version("bgprobe")
     except Exception:
         return "unknown"
-
-
-def now_iso() -> str:
-    return datetime.now().isoformat(timespec="milliseconds")
-
-
-def monotonic() -> float:
-    return time.monotonic()

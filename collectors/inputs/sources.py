@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
 import sys
 import tarfile
 import zipfile
@@ -156,13 +155,6 @@ def read_problem(name: str, exc: BaseException) -> InputError:
     if isinstance(exc, OSError):
         return InputError(name, f"read error: {exc.strerror or exc}")
     return InputError(name, f"unreadable: {exc}")
-
-
-def stdin_is_tty() -> bool:
-    try:
-        return os.isatty(sys.stdin.fileno())
-    except (OSError, ValueError, io.UnsupportedOperation):
-        return False
 
 
 # -- sysdiagnose (tar.gz) ------------------------------------------------------------------------

@@ -32,7 +32,6 @@ from bgprobe.collectors.parsers.android_log import (
     LogInterpreter,
 )
 from bgprobe.collectors.parsers.logcat import (
-    LogRecord,
     YearHint,
     looks_like_long_format,
     parse_line,
@@ -521,4 +520,4 @@ def scan_text(
             warnings.extend(scanner.warnings)
 
 
-__all__ = ["DeviceFacts", "LogRecord", "TextScanner", "scan_text"]
+__all__ = ["DeviceFacts", "TextScanner", "scan_text"]
