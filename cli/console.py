@@ -42,3 +42,11 @@ class Output:
         # One line per problem, never wrapped: scripts and CI logs grep these.
         sys.stderr.write(f"bgprobe: {message}\n")
         sys.stderr.flush()
+
+
+def stdin_is_tty() -> bool:
+    """Whether an operator can answer a prompt (CI runners give no stdin, or a closed one)."""
+    try:
+        return os.isatty(sys.stdin.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False

@@ -154,7 +154,7 @@ def restore(
 
 def _set_ios(out: Output, items: list[str], target: object, duration: float | None) -> None:
     """network=/thermal= held through DVT while this runs; lowpower= asks the operator (TTY only)."""
-    from bgprobe.collectors.inputs.sources import stdin_is_tty
+    from bgprobe.cli.console import stdin_is_tty
     from bgprobe.collectors.ios.conditions import LOWPOWER_NO_TTY, ConditionError, parse_ios_assignments
     from bgprobe.collectors.ios.transport import IosError, run, select_udids
 
