@@ -57,10 +57,12 @@ class Event:
         return {name: getattr(self, name) for name in _FIELD_NAMES}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"), default=str)
+        return _ENCODE(self.to_dict())
 
 
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Event))
+# One encoder for every event: json.dumps with options builds a new JSONEncoder on each call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def package_of_process(process: str | None) -> str | None:

@@ -476,42 +476,14 @@ def event_figures(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     return by_reason, summary.reset_index(drop=True), job_stops
 
 
-_TAG = "\x1f"
-_PID_SPAN = 1 << 32  # pids are < 2^22 on Linux; a device number above that keeps them apart
-
-
 def _fold_per_device(events: pd.DataFrame, kinds: frozenset[str] | None, what: str) -> pd.DataFrame:
-    """fold_deaths over all devices at once, without merging two phones' pid 4321.
-
-    fold_deaths keys a death on pid, else process, else uid; calling it once per device costs
-    ~10 ms of pandas overhead each (seconds for a farm). Instead each key is tagged with the
-    device's number, folded once, and the tag read back.
-    """
+    """fold_deaths over all devices at once (it keeps two phones' pid 4321 apart), with each device's OS."""
     chosen = events[events["kind"].astype(str).isin(kinds or DEATH_KINDS)]
     if chosen.empty:
         return pd.DataFrame()
-    device_no, devices = pd.factorize(chosen["device"])
-    tag = pd.Series(device_no, index=chosen.index).astype(str) + _TAG
-    # Plain Python objects: fold_deaths walks rows, and arrow-backed strings are slow to iterate.
-    chosen = chosen[
-        ["ts", "pid", "process", "package", "uid", "reason", "kind", "source", "detail", "device", "os_version"]
-    ].astype({c: "object" for c in ("process", "package", "uid", "reason", "source", "detail")})
-    tagged = chosen.assign(
-        pid=chosen["pid"].astype("Int64") + pd.Series(device_no, index=chosen.index).astype("Int64") * _PID_SPAN,
-        process=(tag + chosen["process"].astype("object")).where(chosen["process"].notna(), None),
-        uid=tag + chosen["uid"].astype("object").fillna(""),
-    )
-    folded = fold_deaths(tagged) if kinds is None else fold_deaths(tagged, kinds)
-    number = folded["uid"].str.split(_TAG, n=1).str[0].astype(int)
+    folded = fold_deaths(chosen) if kinds is None else fold_deaths(chosen, kinds)
     os_of = chosen.drop_duplicates("device").set_index("device")["os_version"]
-    return folded.assign(
-        device=devices[number.to_numpy()],
-        os_version=os_of.reindex(devices[number.to_numpy()]).to_numpy(),
-        process=folded["process"].str.split(_TAG, n=1).str[1],
-        uid=folded["uid"].str.split(_TAG, n=1).str[1].replace("", None),
-        pid=folded["pid"] % _PID_SPAN,
-        what=what,
-    )
+    return folded.assign(os_version=os_of.reindex(folded["device"]).to_numpy(), what=what)
 
 
 # ---------------------------------------------------------------- the report
