@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from bgprobe.sim.fleet import SimFleet
+from precompile import compile_bgprobe
 
 
 def time_devices(port: int, repeat: int) -> tuple[float, int, list[float]]:
@@ -38,6 +39,7 @@ def time_devices(port: int, repeat: int) -> tuple[float, int, list[float]]:
 
 
 def main() -> int:
+    compile_bgprobe()  # time what an installed user runs (see precompile.py)
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1,16")
     ap.add_argument("--repeat", type=int, default=5)

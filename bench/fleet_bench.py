@@ -13,9 +13,11 @@ import statistics
 import time
 
 from bgprobe.sim.fleet import SimFleet
+from precompile import compile_bgprobe
 
 
 def main() -> None:
+    compile_bgprobe()  # time what an installed user runs (see precompile.py)
     ap = argparse.ArgumentParser()
     ap.add_argument("--android", type=int, default=4)
     ap.add_argument("--ios", type=int, default=1)

@@ -32,6 +32,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from precompile import compile_bgprobe
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "out"
@@ -592,6 +594,7 @@ def mb(n: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    compile_bgprobe()  # time what an installed user runs (see precompile.py)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size-mb", type=float, default=100.0, help="size of the timed logcat file (MB)")
     ap.add_argument("--kills", type=int, default=5000, help="kill/death lines injected in the timed file")
