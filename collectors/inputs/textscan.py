@@ -468,8 +468,21 @@ _LOGCAT_LIKE_MIN = 0.3
 _JOBSCHEDULER_MARKS = r"^\s*(JOB #|Slot #\d+: |Registered \d+ jobs|Required constraints:|Num failures:|Ready: )"
 
 
+# Android 6/7 print no light state (`mEnabled=`, `mState=INACTIVE` alone): the deep states are named instead.
+_DEVICEIDLE_MARKS = (
+    r"mState=\w+ mLightState=|^\s*light_after_inactive_to=|^\s*mLightEnabled=|^\s*Whitelist \(except idle\)"
+    r"|\bmState=(?:ACTIVE|INACTIVE|IDLE_PENDING|SENSING|LOCATING|IDLE|IDLE_MAINTENANCE|QUICK_DOZE_DELAY)\b"
+)
+
+
 def _detect(sample: list[str]) -> str | None:
     """bugreport | logcat | long | jobscheduler | exitinfo | deviceidle, or None."""
+    # A leading block of `#` lines is a note written on top of a pasted capture (the `# source:` line of
+    # shared samples, a shell prompt comment): it is not part of the dump and must not decide its kind.
+    skip = 0
+    while skip < len(sample) and sample[skip].startswith("#"):
+        skip += 1
+    sample = sample[skip:]
     text = "\n".join(sample)
     if "== dumpstate: " in text or "DUMP OF SERVICE " in text or re.search(r"^------ .* \(.*logcat", text, re.M):
         return "bugreport"
@@ -478,14 +491,18 @@ def _detect(sample: list[str]) -> str | None:
         return "long"
     layout = sniff_layout(lines[:200])
     if layout is not None:
-        matched = sum(1 for s in lines[:200] if layout.match(s))
-        if matched >= max(1, int(len(lines[:200]) * _LOGCAT_LIKE_MIN)):
+        # An indented line that is not a record continues the one above it (an ANR's reasons and CPU
+        # usage, a stack trace as Android Studio copies it): it does not count against logcat.
+        # (Indented records exist: monotonic timestamps are right-aligned.)
+        records = [s for s in lines[:200] if not s[:1].isspace() or layout.match(s)]
+        matched = sum(1 for s in records if layout.match(s))
+        if matched >= max(1, int(len(records) * _LOGCAT_LIKE_MIN)):
             return "logcat"
     if "ApplicationExitInfo #" in text or "PROCESS EXIT INFO" in text:
         return "exitinfo"
     if re.search(_JOBSCHEDULER_MARKS, text, re.M):
         return "jobscheduler"
-    if re.search(r"mState=\w+ mLightState=|^\s*light_after_inactive_to=|^\s*mLightEnabled=", text, re.M):
+    if re.search(_DEVICEIDLE_MARKS, text, re.M):
         return "deviceidle"
     return _detect_ios(sample)
 

@@ -63,6 +63,11 @@ WM_DIAG_ROW = re.compile(
     r"\s*(?P<names>[^\t]*)\t\s*(?P<tags>[^\t]*)"
 )
 HUAWEI_FORCE_STOP = re.compile(r"force stop abnormal wakelock app uid: (?P<uid>\d+)")
+# Samsung One UI 3+ ChimeraPolicyHandler (dont-kill-my-app#307):
+# "Killed on trigger2 : org.yaxim.bruno, freed: 34707, 10202[4548]:G2(0x20000) score=..."
+SAMSUNG_CHIMERA = re.compile(
+    r"^Killed on (?P<trigger>\S+) : (?P<pkg>[A-Za-z][\w.]*), freed: (?P<kb>\d+), (?P<uid>\d+)\[(?P<pids>[\d, ]*)\]"
+)
 EVENT_LOG = re.compile(r"^\[(?P<fields>.*)\]\s*$")
 
 # Substrings that select candidate lines in files (bytes, as the scanner searches raw chunks).
@@ -89,6 +94,7 @@ SIGNATURES: tuple[bytes, ...] = (
     b"Time-out while trying to bind",
     b"WM-",
     b"force stop abnormal wakelock",
+    b"Killed on ",
 )
 # Openers of multi-line messages: the scanner also hands the next CONTEXT_LINES lines over.
 CONTEXT_SIGNATURES: tuple[bytes, ...] = (b"ANR in ", b"FATAL EXCEPTION")
@@ -182,6 +188,8 @@ class LogInterpreter:
             return self._job_timeout
         if "force stop abnormal wakelock" in msg:
             return self._huawei
+        if msg.startswith("Killed on "):
+            return self._samsung_chimera
         return None
 
     def _event(self, rec: LogRecord, kind: str, source: str | None = None, **fields) -> Event:  # type: ignore[no-untyped-def]
@@ -343,10 +351,13 @@ class LogInterpreter:
 
     def _continue_pending(self, rec: LogRecord, out: list[Event]) -> None:
         # Continuation lines come from the same pid and tag; other processes may interleave.
+        # Android Studio copies print a multi-line message once, its later lines as bare indented
+        # text (no time, pid or tag): those continue the message opened just before.
+        bare = rec.layout == "raw" and rec.msg[:1].isspace()
         still: list[_Pending] = []
         for p in self._pending:
             p.lines_left -= 1
-            if rec.pid == p.pid and rec.tag == p.tag:
+            if (rec.pid == p.pid and rec.tag == p.tag) or bare:
                 self._absorb(p.event, rec.msg)
             if p.lines_left <= 0:
                 out.append(p.event)
@@ -431,6 +442,24 @@ class LogInterpreter:
             uid=m["uid"],
             reason="oem:huawei_wakelock_over_60min",
             detail=msg,
+        )
+
+    def _samsung_chimera(self, rec: LogRecord, msg: str) -> Event | None:
+        m = SAMSUNG_CHIMERA.match(msg)
+        if m is None:
+            return None
+        pids = [int(x) for x in re.split(r"[,\s]+", m["pids"]) if x]
+        return self._event(
+            rec,
+            "process_killed",
+            source=f"{self.source}:ChimeraPolicyHandler",
+            package=m["pkg"],
+            process=m["pkg"],
+            pid=pids[0] if pids else None,
+            uid=m["uid"],
+            reason="oem:samsung_chimera",
+            detail=msg.strip(),
+            data={"trigger": m["trigger"], "freed_kb": int(m["kb"]), "pids": pids},
         )
 
     # -- WorkManager -------------------------------------------------------------------------

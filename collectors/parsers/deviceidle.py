@@ -23,6 +23,7 @@ SOURCE = "dumpsys:deviceidle"
 STATE = re.compile(r"\bmState=(?P<deep>[A-Z_]+)(?:\s+mLightState=(?P<light>[A-Z_]+))?")
 SETTINGS_HDR = re.compile(r"^(?P<indent>\s*)Settings:\s*$")
 SETTING = re.compile(r"^\s+(?P<k>[a-z][a-z0-9_]*)=(?P<v>.*)$")
+SETTING_FLAT = re.compile(r"^\s*(?P<k>[a-z][a-z0-9_]*)=(?P<v>\S*)$")
 WHITELIST_HDR = re.compile(r"^(?P<indent>\s*)Whitelist (?P<name>[^:]+):\s*$")
 FLAG = re.compile(r"\b(?P<k>m[A-Z][A-Za-z]*)=(?P<v>\S+)")
 # dumpsys field -> data key; only booleans here, the states are read by STATE.
@@ -59,12 +60,20 @@ def parse_deviceidle(lines: NumberedLines, where: str, *, ts: str | None = None)
     for lineno, raw in lines:
         try:
             text = str(raw).rstrip()
+            if text.startswith("#"):
+                continue  # a note on top of a pasted capture (`# source: ...`), not part of the dump
             indent = len(text) - len(text.lstrip())
-            if block is not None and (not text.strip() or indent <= block[1]):
-                block = None  # a blank or less-indented line closes the Settings/Whitelist block
+            # A blank or less-indented line closes the Settings/Whitelist block; pages that lost the
+            # indentation still list `key=value` settings, so those keep a Settings block open.
+            if (
+                block is not None
+                and (not text.strip() or indent <= block[1])
+                and not (block[0] == "settings" and text.strip() and SETTING_FLAT.match(text))
+            ):
+                block = None
             if block is not None:
                 if block[0] == "settings":
-                    m = SETTING.match(text)
+                    m = SETTING.match(text) or SETTING_FLAT.match(text)
                     if m:
                         settings[m["k"]] = m["v"].strip()
                         continue

@@ -10,6 +10,11 @@ Layouts (../shared/reference/ios.md §2.3, §2.4 and the samples in ../shared/sa
 - a line that matches no layout continues the previous record when it is indented or starts with a
   closing bracket (dasd prints NSSet and policy dumps over several lines); otherwise it is a bare message.
 
+SpringBoard's `[application<b>:pid] Process exited: <RBSProcessExitContext| … domain:jetsam(1)
+code:per-process-limit(7)>>` (or `<FBProcessExitContext; watchdog ("…")>`) is the app's death as the system saw it
+(jetsam, watchdog, signal).
+dasd activities are BGTaskScheduler's `bgRefresh-`/`bgProcessing-<id>` and silent-push `com.apple.pushLaunch.<bundle>`.
+
 `IosLogInterpreter.feed(record)` is the same for a live stream (one record per syslog_relay line or
 os_trace entry) and for a file. Message matching is keyed on fixed substrings, so lines that carry no
 signature cost one `in` test per signature.
@@ -59,8 +64,8 @@ XCODE = re.compile(
     re.S,
 )
 CONSOLE = re.compile(
-    r"^(?P<level>default|info|debug|error|fault|notice|activity)\t(?P<time>\d\d:\d\d:\d\d\.\d+)(?P<tz>[+-]\d{4})?\t"
-    r"(?P<rest>.*)$",
+    r"^(?P<level>default|info|debug|error|fault|notice|activity)\t(?P<time>\d\d:\d\d:\d\d\.\d+)"
+    r"(?: ?(?P<tz>[+-]\d{4}))?\t(?P<rest>.*)$",
     re.S,
 )
 TIME_ONLY = re.compile(r"^(?P<time>\d\d:\d\d:\d\d\.\d+)\s+(?:(?P<proc>[\w.-]+): )?(?P<msg>.*)$", re.S)
@@ -78,6 +83,7 @@ _LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # Substrings of every message that yields an event (also what file detection looks for).
 SIGNATURES: tuple[str, ...] = (
     "termination reported by launchd",
+    "Process exited: ",
     "Calculated state for ",
     "memorystatus: ",
     "killing_specific_process",
@@ -114,6 +120,18 @@ RB_STATE = re.compile(
     r"(?: \(role: (?P<role>\w+)\))?"
 )
 APP_REF = re.compile(r"\[" + APP_ID + r"\]")
+# SpringBoard/FrontBoard (iOS 14+): `[application<b>:pid] Process exited: <RBSProcessExitContext| …>.` or
+# `<FBProcessExitContext; watchdog ("watchdog provision violated")>.`; also `Process exited: <FBApplicationProcess: 0x…;
+# application<b>:pid(v…)> -> <…ExitContext…>`.
+PROCESS_EXITED = re.compile(r"\[" + APP_ID + r"\] Process exited: (?P<ctx><.*)", re.S)
+PROCESS_EXITED_FB = re.compile(
+    r"Process exited: <FBApplicationProcess: 0x[0-9a-f]+; " + APP_ID + r"[^>]*> -> (?P<ctx><.*)", re.S
+)
+RBS_EXIT_STATUS = re.compile(
+    r"RBSProcessExitStatus\| domain:(?P<domain>[\w-]+)(?:\((?P<domain_no>\d+)\))? "
+    r"code:(?P<code>[\w-]+)(?:\((?P<code_no>-?\d+)\))?"
+)
+FB_EXIT = re.compile(r"FBProcessExitContext; (?P<kind>[\w-]+)(?: \(\"(?P<text>[^\"]*)\"\))?")
 KERNEL_LIMIT = re.compile(
     r"memorystatus: exceeded mem limit: (?P<kind>\w+) (?P<mb>\d+) MB \((?P<fatal>fatal|non-fatal)\)"
 )
@@ -151,8 +169,13 @@ BG_NOT_SCHEDULED = re.compile(r"No task request with identifier (?P<id>\S+) has 
 BG_SIMULATING = re.compile(r"Simulating launch for task with identifier (?P<id>\S+)")
 BG_NOT_SIMULATED = re.compile(r"Task with identifier (?P<id>\S+) is not currently being simulated")
 BG_NOT_PERMITTED = re.compile(r"(?P<id>[\w.-]+) is not advertised in the application's Info.plist")
-ACTIVITY = r"(?P<activity>bg(?P<type>Refresh|Processing)-(?P<id>[^\s:']+):(?P<hex>[0-9A-Fa-f]+))"
-DASD_SUBMITTED = re.compile(r"Submitted Activity: " + ACTIVITY + r" at priority (?P<prio>\d+)")
+# BGTaskScheduler activities (`bgRefresh-<id>`, `bgProcessing-<id>`) and silent-push launches
+# (`com.apple.pushLaunch.<bundle>`, iOS 11+ dasd).
+ACTIVITY = (
+    r"(?P<activity>(?:bg(?P<type>Refresh|Processing)-|(?P<push>com\.apple\.pushLaunch\.))"
+    r"(?P<id>[^\s:']+):(?P<hex>[0-9A-Fa-f]+))"
+)
+DASD_SUBMITTED = re.compile(r"Submitted Activity: " + ACTIVITY + r"(?: at priority (?P<prio>\d+))?")
 DASD_CANCELED = re.compile(r"CANCELED: " + ACTIVITY)
 DASD_POLICY = re.compile(
     r"^"
@@ -203,16 +226,23 @@ def _iso(date_text: str, time_text: str, tz: str | None) -> str:
     return stamp
 
 
-def parse_record(text: str, lineno: int, year: int | None = None) -> IosRecord | None:
-    """One header line -> record, or None when `text` has no known header."""
+def parse_record(text: str, lineno: int, year: int | None = None, reference: date | None = None) -> IosRecord | None:
+    """One header line -> record, or None when `text` has no known header. A `Mon dd` stamp (syslog_relay) takes
+    `year`, else the year of `reference` (a month-day after the reference belongs to the year before), else now."""
     for layout, pattern in _LAYOUTS:
         m = pattern.match(text)
         if m is None:
             continue
         g = m.groupdict()
         if layout == "syslog_relay":
-            y = year or datetime.now().year
-            ts = f"{y:04d}-{_MONTHS[g['mon']]:02d}-{int(g['day']):02d}T{g['time']}"
+            month, day = _MONTHS[g["mon"]], int(g["day"])
+            if year is not None:
+                y = year
+            elif reference is not None:
+                y = reference.year - 1 if (month, day) > (reference.month, reference.day) else reference.year
+            else:
+                y = datetime.now().year
+            ts = f"{y:04d}-{month:02d}-{day:02d}T{g['time']}"
         elif layout == "console":
             parts = g["rest"].split("\t")
             if len(parts) < 2:
@@ -250,7 +280,7 @@ def parse_record(text: str, lineno: int, year: int | None = None) -> IosRecord |
     return None
 
 
-def iter_records(lines: NumberedLines, year: int | None = None) -> Iterator[IosRecord]:
+def iter_records(lines: NumberedLines, year: int | None = None, reference: date | None = None) -> Iterator[IosRecord]:
     """Records of a text log; continuation lines are joined to their record with a newline."""
     current: IosRecord | None = None
     for lineno, raw in lines:
@@ -259,7 +289,7 @@ def iter_records(lines: NumberedLines, year: int | None = None) -> Iterator[IosR
             continue
         if current is None and text.startswith("# "):
             continue  # a comment above the log (sample files name their source this way)
-        rec = parse_record(text, lineno, year)
+        rec = parse_record(text, lineno, year, reference)
         if rec is None and current is not None and text.startswith(_CONTINUATION_START):
             current.msg += "\n" + text
             continue
@@ -300,6 +330,13 @@ def saved_report_path(msg: str) -> str | None:
     return m["path"] if m else None
 
 
+def _int_code(text: str) -> int | None:
+    try:
+        return int(text, 16) if text.lower().startswith("0x") else int(text)
+    except ValueError:
+        return None
+
+
 def _signal_name(n: int) -> str:
     return _SIGNALS.get(n, f"signal-{n}")
 
@@ -313,6 +350,7 @@ class IosLogInterpreter:
     bundles: dict[int, str] = field(default_factory=dict)  # pid -> bundle id, learnt from runningboardd
     _memory_limit: tuple[str, int] | None = None
     _gone: set[int] = field(default_factory=set)
+    _exited: set[tuple[int, str]] = field(default_factory=set)
 
     def feed(self, rec: IosRecord) -> list[Event]:
         msg = rec.msg
@@ -372,6 +410,8 @@ class IosLogInterpreter:
                 detail=msg,
                 data={"launchd_status": [a, b, c]},
             )
+        if sig == "Process exited: ":
+            return self._process_exited(rec, msg)
         if sig == "Calculated state for ":
             m = RB_STATE.search(msg)
             if m is None:
@@ -539,7 +579,8 @@ class IosLogInterpreter:
             m = DASD_SUBMITTED.search(msg)
             if m is None:
                 return None
-            return self._dasd(rec, m, "job_scheduled", "accepted", msg, priority=int(m["prio"]))
+            extra = {"priority": int(m["prio"])} if m["prio"] is not None else {}
+            return self._dasd(rec, m, "job_scheduled", "accepted", msg, **extra)
         if sig == "CANCELED: ":
             m = DASD_CANCELED.search(msg)
             return self._dasd(rec, m, "job_stopped", "cancelled", msg) if m else None
@@ -565,9 +606,64 @@ class IosLogInterpreter:
         return None
 
     def _dasd(self, rec: IosRecord, m: re.Match[str], kind: str, reason: str, msg: str, **data: object) -> Event:
-        data = {"activity": m["activity"], "type": "processing" if m["type"] == "Processing" else "refresh", **data}
+        if m["push"]:  # a silent-push launch: no task identifier, the activity names the app
+            kind_name, job, package = "push_launch", f"com.apple.pushLaunch.{m['id']}", m["id"]
+        else:
+            kind_name, job, package = ("processing" if m["type"] == "Processing" else "refresh"), m["id"], None
+        data = {"activity": m["activity"], "type": kind_name, **data}
         return self._event(
-            rec, kind, "dasd", process=rec.process, package=None, job=m["id"], reason=reason, detail=msg, data=data
+            rec, kind, "dasd", process=rec.process, package=package, job=job, reason=reason, detail=msg, data=data
+        )
+
+    def _process_exited(self, rec: IosRecord, msg: str) -> Event | None:
+        m = PROCESS_EXITED.search(msg) or PROCESS_EXITED_FB.search(msg)
+        if m is None:
+            return None
+        pid, bundle, ctx = int(m["pid"]), m["bundle"], m["ctx"]
+        if (pid, bundle) in self._exited:  # SpringBoard prints the same exit in two forms
+            return None
+        data: dict[str, object] = {}
+        kind = "process_died"
+        if (st := RBS_EXIT_STATUS.search(ctx)) is not None:
+            domain, code = st["domain"], st["code"]
+            data = {"exit_domain": domain, "exit_code": code}
+            if st["code_no"] is not None:
+                data["exit_code_no"] = int(st["code_no"])
+            if domain == "jetsam":
+                kind, reason = "process_killed", f"jetsam:{code}"
+            elif domain == "signal":
+                reason = code.lower()
+                kind = "process_killed" if reason == "sigkill" else "crash"
+            else:
+                from bgprobe.collectors.parsers.ips import termination_reason
+
+                number = _int_code(code)
+                mapped, _ = termination_reason(domain.upper(), number, "")
+                kind = "process_killed" if mapped is not None and number is not None else "process_died"
+                reason = mapped or f"{domain}:{code}"
+        elif (fb := FB_EXIT.search(ctx)) is not None:
+            text = fb["text"] or ""
+            data = {"exit_context": fb["kind"], **({"exit_text": text} if text else {})}
+            if fb["kind"] == "watchdog":
+                slug = re.sub(r"[^a-z0-9]+", "-", text.lower().removeprefix("watchdog ")).strip("-")
+                kind, reason = "process_killed", f"watchdog:{slug or 'unknown'}"
+            else:
+                reason = f"frontboard:{fb['kind']}"
+        elif "RBSProcessExitContext| voluntary" in ctx:
+            reason = "voluntary"
+        else:
+            return None
+        self._exited.add((pid, bundle))
+        return self._event(
+            rec,
+            kind,
+            rec.process or "SpringBoard",
+            process=None,
+            package=bundle,
+            pid=pid,
+            reason=reason,
+            detail=msg,
+            data=data,
         )
 
     def _kernel(self, rec: IosRecord, msg: str) -> Event | None:
@@ -616,10 +712,8 @@ def parse_ios_log(
     os_version: str | None = None,
 ) -> list[Event]:
     """Every event of an iOS text log (any layout above). Never raises on odd input."""
-    if year is None and reference is not None:
-        year = reference.year
     interp = IosLogInterpreter(where, device=device, os_version=os_version)
-    return interp.feed_all(iter_records(lines, year))
+    return interp.feed_all(iter_records(lines, year, reference))
 
 
 __all__ = [

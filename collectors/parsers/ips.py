@@ -9,6 +9,10 @@ Layouts (../shared/reference/ios.md §3.5, §3.6; samples in ../shared/samples/i
 - the legacy text report: `Exception Type:`, `Termination Reason: Namespace SPRINGBOARD, Code 0x8badf00d`
   or `Termination Reason: FRONTBOARD 2343432205` + `<RBSTerminateContext| … explanation:… >`,
   `Termination Description: SPRINGBOARD, scene-create watchdog transgression: …`;
+- before iOS 15 (bug_type 109): the one-line JSON header followed by the legacy text report; a header
+  pretty-printed over several lines (as pasted into bug reports) is accepted too;
+- resource reports (`Data Source: Microstackshots`, `Event: cpu usage`, `Action taken: Process killed`):
+  `resource:cpu` (`resource:wakeups`, …);
 - fragments of either (a `"termination" : {…}` line, a single `processes` entry): what can be read is.
 
 Normalized reasons: `jetsam:<xnu kill cause>`, `watchdog:<event>`, `runningboard:<code>` for other
@@ -44,7 +48,9 @@ PROCESS_FIELD = re.compile(r"^(?P<name>.+?) \[(?P<pid>\d+)\]$")
 TEXT_TERMINATION = re.compile(
     r"^(?:Namespace (?P<ns>\w+), Code (?P<code>0x[0-9a-fA-F]+|\d+)|(?P<ns2>[A-Z]+) (?P<code2>0x[0-9a-fA-F]+|\d+))"
 )
-OS_VERSION = re.compile(r"(?:iPhone OS|iOS|iPadOS)\s+(?P<v>[\d.]+)(?:\s+\((?P<build>\w+)\))?")
+OS_VERSION = re.compile(r"(?:iPhone OS|iOS|iPadOS)\s+(?P<v>[\d.]+)(?:\s+\((?:Build )?(?P<build>\w+)\))?")
+# Resource reports (`Data Source: Microstackshots`): `Event: cpu usage` + `Action taken: Process killed`.
+TEXT_REPORT = re.compile(r"^(?:Exception Type|Termination Reason|Termination Description|Action taken):", re.M)
 _CRASH_BUG_TYPES = {"308", "309", "409", "109"}
 
 
@@ -101,6 +107,8 @@ def _parse(lines: list[tuple[int, str]], where: str, device: str | None) -> list
             body = None
         if isinstance(body, dict):
             return _from_json(header, body, where, first_no, start, device)
+        if TEXT_REPORT.search(text):  # before iOS 15 (bug_type 109): a JSON header line, then the text report
+            return _from_text(lines[1:], where, device, header)
         return _from_fragment(text, where, start, device, header)
     text = "\n".join(t for _, t in lines)
     if first.strip().startswith("{"):
@@ -108,11 +116,32 @@ def _parse(lines: list[tuple[int, str]], where: str, device: str | None) -> list
             whole = json.loads(text)
         except ValueError:
             whole = None
+        if whole is None:
+            split = _pretty_header(text)
+            if split is not None:  # the header pretty-printed over several lines (reports pasted into issues)
+                header, rest_line = split
+                rest = lines[rest_line:]
+                while rest and not rest[0][1].strip():
+                    rest = rest[1:]
+                return _parse([(first_no, json.dumps(header)), *rest], where, device)
         if isinstance(whole, dict) and ("processes" in whole or "termination" in whole):
             return _from_json({"bug_type": whole.get("bug_type")}, whole, where, first_no, first_no, device)
-    if re.search(r"^(?:Exception Type|Termination Reason|Termination Description):", text, re.M):
+    if TEXT_REPORT.search(text):
         return _from_text(lines, where, device)
     return _from_fragment(text, where, first_no, device, None)
+
+
+def _pretty_header(text: str) -> tuple[dict[str, Any], int] | None:
+    """(header, index of the first line after it) when `text` opens with a multi-line JSON header object."""
+    try:
+        obj, end = json.JSONDecoder().raw_decode(text)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict) or "bug_type" not in obj or not text[end:].strip():
+        return None
+    if not isinstance(obj.get("bug_type"), str | int) or "processes" in obj or "termination" in obj:
+        return None
+    return obj, text.count("\n", 0, end) + 1
 
 
 def _event(kind: str, where: str, lineno: int, device: str | None, **fields: Any) -> Event:
@@ -308,7 +337,8 @@ def _crash_event(
         data["build"] = build
     data.update({k: v for k, v in extras.items() if k not in ("bundle", "pid")})
     signal = exception.get("signal")
-    killed = reason is not None and (code == WATCHDOG_CODE or code in _KNOWN_CODES or signal == "SIGKILL")
+    # SIGKILL cannot come from the app itself: with or without a termination reason, the system killed it.
+    killed = signal == "SIGKILL" or (reason is not None and (code == WATCHDOG_CODE or code in _KNOWN_CODES))
     if reason is None:
         reason = (signal or exception.get("type") or "unknown").lower()
     package = header.get("bundleID") or (body.get("bundleInfo") or {}).get("CFBundleIdentifier") or extras.get("bundle")
@@ -378,16 +408,23 @@ def _from_fragment(
 # -- legacy text reports ---------------------------------------------------------------------
 
 
-def _from_text(lines: list[tuple[int, str]], where: str, device: str | None) -> list[Event]:
+def _from_text(
+    lines: list[tuple[int, str]], where: str, device: str | None, header: dict[str, Any] | None = None
+) -> list[Event]:
     fields: dict[str, tuple[int, str]] = {}
     for n, t in lines:
         m = TEXT_FIELD.match(t)
         if m and m["key"] not in fields:
             fields[m["key"]] = (n, m["value"])
+    if "Action taken" in fields:
+        return _from_resource_report(fields, where, device, header or {})
+    header = header or {}
     text = "\n".join(t for _, t in lines)
-    version, build = os_version_of(fields.get("OS Version", (0, ""))[1])
+    version, build = os_version_of(fields.get("OS Version", (0, ""))[1] or header.get("os_version"))
     namespace = code = None
     term_line = lines[0][0]
+    if "Exception Type" in fields:
+        term_line = fields["Exception Type"][0]
     if "Termination Reason" in fields:
         term_line, value = fields["Termination Reason"]
         m = TEXT_TERMINATION.match(value)
@@ -399,9 +436,8 @@ def _from_text(lines: list[tuple[int, str]], where: str, device: str | None) -> 
     reason, extras = termination_reason(namespace, code, reasons_text)
     exception_type = fields.get("Exception Type", (0, ""))[1]
     signal = re.search(r"\((SIG\w+)\)", exception_type)
-    killed = reason is not None and (
-        code == WATCHDOG_CODE or code in _KNOWN_CODES or (signal is not None and signal[1] == "SIGKILL")
-    )
+    sigkill = signal is not None and signal[1] == "SIGKILL"
+    killed = sigkill or (reason is not None and (code == WATCHDOG_CODE or code in _KNOWN_CODES))
     if "has active assertions beyond permitted time" in text:
         reason, killed = "bgtask_expired", True
     if reason is None:
@@ -411,9 +447,12 @@ def _from_text(lines: list[tuple[int, str]], where: str, device: str | None) -> 
         pm = PROCESS_FIELD.match(fields["Process"][1])
         if pm:
             process, pid = pm["name"], int(pm["pid"])
-    package = fields.get("Identifier", (0, None))[1] or extras.get("bundle")
+    process = process or header.get("app_name") or header.get("name")
+    package = fields.get("Identifier", (0, None))[1] or header.get("bundleID") or extras.get("bundle")
     pid = pid if pid is not None else extras.get("pid")
     data: dict[str, Any] = {k: v for k, v in extras.items() if k not in ("bundle", "pid")}
+    if header.get("bug_type"):
+        data["bug_type"] = str(header["bug_type"])
     if namespace:
         data["namespace"] = namespace
     if code is not None:
@@ -423,7 +462,12 @@ def _from_text(lines: list[tuple[int, str]], where: str, device: str | None) -> 
     if build:
         data["build"] = build
     explanation = re.search(r"explanation:(.*)", text)
-    detail = description or (explanation[1] if explanation else "") or fields.get("Termination Reason", (0, ""))[1]
+    detail = (
+        description
+        or (explanation[1] if explanation else "")
+        or fields.get("Termination Reason", (0, ""))[1]
+        or exception_type
+    )
     return [
         _event(
             "process_killed" if killed else "crash",
@@ -436,7 +480,54 @@ def _from_text(lines: list[tuple[int, str]], where: str, device: str | None) -> 
             reason=reason,
             detail=detail[:400] or None,
             data=data,
-            ts=iso_time(fields.get("Date/Time", (0, None))[1]),
+            ts=iso_time(fields.get("Date/Time", (0, None))[1] or header.get("timestamp")),
+            os_version=version,
+        )
+    ]
+
+
+_RESOURCE_EVENTS = {"cpu usage": "cpu", "wakeups": "wakeups", "disk writes": "disk-writes"}
+
+
+def _from_resource_report(
+    fields: dict[str, tuple[int, str]], where: str, device: str | None, header: dict[str, Any]
+) -> list[Event]:
+    """A resource report (`Event: cpu usage`, `Action taken: Process killed`): the process was killed for
+    exceeding a CPU / wakeups limit (a background task doing too much work)."""
+    line, action = fields["Action taken"]
+    if "killed" not in action.lower():
+        return []  # exceeded a limit but was not killed: no event
+    event = fields.get("Event", (0, ""))[1]
+    version, build = os_version_of(fields.get("OS Version", (0, ""))[1] or header.get("os_version"))
+    pid_text = fields.get("PID", (0, ""))[1]
+    data: dict[str, Any] = {"resource_event": event, "action": action}
+    for key, out in (
+        ("CPU", "cpu"),
+        ("CPU limit", "cpu_limit"),
+        ("Limit duration", "limit_duration"),
+        ("Wakeups", "wakeups"),
+        ("Wakeups limit", "wakeups_limit"),
+        ("Duration", "duration"),
+        ("Hardware model", "hardware_model"),
+    ):
+        if key in fields:
+            data[out] = fields[key][1]
+    if build:
+        data["build"] = build
+    cause = _RESOURCE_EVENTS.get(event.lower(), re.sub(r"[^a-z0-9]+", "-", event.lower()).strip("-") or "unknown")
+    return [
+        _event(
+            "process_killed",
+            where,
+            line,
+            device,
+            package=fields.get("Identifier", (0, None))[1] or header.get("bundleID"),
+            process=fields.get("Command", (0, None))[1] or header.get("name"),
+            pid=int(pid_text) if pid_text.isdigit() else None,
+            reason=f"resource:{cause}",
+            detail=f"{event}: {fields['CPU'][1]}" if "CPU" in fields else f"{event}: {action}",
+            data=data,
+            ts=iso_time(fields.get("Date/Time", (0, None))[1] or header.get("timestamp")),
             os_version=version,
         )
     ]

@@ -8,7 +8,11 @@ Formats (system/core liblog/logprint.cpp, ../shared/reference/android.md §4):
 - long `[ MM-DD HH:MM:SS.mmm  pid: tid L/tag ]` followed by the message lines;
 - Android Studio exports, old (`2019-04-04 16:10:46.673 1126-5987/? D/Tag: msg`) and the
   Logcat window of Studio Dolphin+ (`2023-05-10 10:15:30.123  1234-5678  Tag  com.pkg  D  msg`);
-- kernel/dmesg lines (`<6>[  12.345] lowmemorykiller: ...`), kept as raw messages.
+- kernel/dmesg lines (`<6>[  12.345] lowmemorykiller: ...`), kept as raw messages;
+- field variants seen in real captures (tests/samples/android_field): Visual Studio / .NET device
+  logs (`MM-DD HH:MM:SS.mmm: L/Tag(pid): msg`), old Studio copies without a year
+  (`09-27 10:40:01.358 1450-1492/? E/Tag: msg`), on-device viewers that print `L Tag: msg`, and
+  copies whose level letter became a coloured emoji (`🔴`).
 
 Logcat has no year: `YearHint` supplies one from the bugreport or the file's date.
 """
@@ -20,14 +24,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 _LEVELS = "VDIWEFAS"
+# Log viewers that colour the level replace the letter with an emoji (deltachat-android#4016: 🔴 for E).
+# Only that one is seen in a real capture; any other symbol in the level's place is kept as it is
+# (no parser decides anything on the level), rather than guessed.
+_EMOJI_LEVELS = {"🔴": "E"}
+_LVL = r"[VDIWEFAS]|[^\x00-\x7f]{1,2}"
 
 THREADTIME = re.compile(
     r"^(?P<ts>(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?|\s*\d+\.\d+)(?P<zone> [+-]\d{4})?"
-    r"\s+(?:(?P<uid>[A-Za-z0-9_]+)\s+)??(?P<pid>\d+)\s+(?P<tid>\d+) (?P<lvl>[VDIWEFAS]) "
+    rf"\s+(?:(?P<uid>[A-Za-z0-9_]+)\s+)??(?P<pid>\d+)\s+(?P<tid>\d+) (?P<lvl>{_LVL}) "
     r"(?P<tag>.*?)\s*: (?P<msg>.*)$"
 )
+# `-v time`; Visual Studio / .NET Android device logs put a colon after the time (dotnet/maui#20053).
 TIME = re.compile(
-    r"^(?P<ts>(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?|\s*\d+\.\d+)(?P<zone> [+-]\d{4})? "
+    r"^(?P<ts>(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?|\s*\d+\.\d+)(?P<zone> [+-]\d{4})?:? "
     r"(?P<lvl>[VDIWEFAS])/(?P<tag>[^(]*?)\s*\(\s*(?:(?P<uid>[A-Za-z0-9_]+):\s*)?(?P<pid>\d+)\): (?P<msg>.*)$"
 )
 BRIEF = re.compile(
@@ -36,8 +46,9 @@ BRIEF = re.compile(
 THREAD = re.compile(r"^(?P<lvl>[VDIWEFAS])\(\s*(?P<pid>\d+):\s*(?P<tid>\d+)\) (?P<msg>.*)$")
 PROCESS = re.compile(r"^(?P<lvl>[VDIWEFAS])\(\s*(?P<pid>\d+)\) (?P<msg>.*?)\s+\((?P<tag>[^()]*)\)$")
 TAG = re.compile(r"^(?P<lvl>[VDIWEFAS])/(?P<tag>[^:]*?)\s*: (?P<msg>.*)$")
+# Studio releases before ~3.x wrote no year (sym900728/LockPattern#5: `09-27 10:40:01.358 1450-1492/? E/...`).
 STUDIO_OLD = re.compile(
-    r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) (?P<pid>\d+)-(?P<tid>\d+)/(?P<pkg>\S+) "
+    r"^(?P<ts>(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+) (?P<pid>\d+)-(?P<tid>\d+)/(?P<pkg>\S+) "
     r"(?P<lvl>[VDIWEFA])/(?P<tag>.*?): (?P<msg>.*)$"
 )
 STUDIO_NEW = re.compile(
@@ -49,6 +60,9 @@ LONG_HEADER = re.compile(
     r"\s+(?:(?P<uid>[A-Za-z0-9_]+)\s+)??(?P<pid>\d+):\s*(?P<tid>\d+) (?P<lvl>[VDIWEFAS])/(?P<tag>.*?)\s*\]$"
 )
 KERNEL = re.compile(r"^(?:<\d+>)?\[\s*(?P<mono>\d+\.\d+)\]\s*(?P<msg>.*)$")
+# `L Tag: msg` with neither time nor pid: copies from on-device log viewers (Droid-ify/client#1135).
+# Tried last: it is the loosest layout.
+LEVEL_TAG = re.compile(r"^(?P<lvl>[VDIWEFA]) (?P<tag>[A-Za-z][\w.$-]*(?: [\w.$-]+)*?)\s*: (?P<msg>.*)$")
 
 # Order matters only for speed: the most common layouts first.
 _LINE_LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -60,6 +74,8 @@ _LINE_LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("thread", THREAD),
     ("process", PROCESS),
     ("tag", TAG),
+    ("kernel", KERNEL),  # a plain dmesg / kernel log file
+    ("level_tag", LEVEL_TAG),
 )
 
 
@@ -128,12 +144,15 @@ def parse_line(line: str, lineno: int, years: YearHint, preferred: re.Pattern[st
         if m is None:
             continue
         g = m.groupdict()
+        if pattern is KERNEL:
+            return LogRecord(lineno=lineno, msg=g["msg"], tag="kernel", layout="kernel")
         ts_text = g.get("ts")
+        level = g["lvl"]
         return LogRecord(
             lineno=lineno,
             msg=g["msg"],
             tag=(g.get("tag") or "").strip(),
-            level=g["lvl"],
+            level=_EMOJI_LEVELS.get(level, level),
             pid=int(g["pid"]) if g.get("pid") else None,
             tid=int(g["tid"]) if g.get("tid") else None,
             uid=g.get("uid"),
@@ -141,9 +160,6 @@ def parse_line(line: str, lineno: int, years: YearHint, preferred: re.Pattern[st
             layout=layout or _layout_name(pattern),
             package=_studio_package(g.get("pkg")),
         )
-    k = KERNEL.match(line)
-    if k is not None:
-        return LogRecord(lineno=lineno, msg=k["msg"], tag="kernel", layout="kernel")
     return LogRecord(lineno=lineno, msg=line)
 
 

@@ -1,0 +1,260 @@
+"""Real logcat captures from public issues and pages (tests/samples/android_field/, source URL on line 1)
+give the right events through the same path as `bgprobe scan`.
+
+They cover layouts and messages the hand-built samples do not: Visual Studio device logs, old Studio
+copies without a year, new Studio copies, `L Tag: msg` viewer copies, emoji levels, `-v uid`, brief,
+plain dmesg, lmkd 8.1, and OEM killers (Xiaomi OneKeyClean, Samsung force-stop and Chimera)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from bgprobe.collectors.parsers.android_log import LogInterpreter
+from bgprobe.collectors.parsers.logcat import YearHint, parse_line
+
+from tests.helpers import TESTS, scan
+
+FIELD = TESTS / "samples" / "android_field"
+
+
+def by_kind(events, kind):
+    return [e for e in events if e.kind == kind]
+
+
+def scan_ok(name):
+    events, outcome = scan(FIELD / name)
+    assert not outcome.problems, outcome.problems
+    return events
+
+
+def interpret(name):
+    """The parsers alone (no file-type detection, no prefilter): every line of the capture in order."""
+    interp = LogInterpreter(where=name)
+    years = YearHint(date(2026, 1, 1))
+    events = []
+    for lineno, line in enumerate((FIELD / name).read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("#"):
+            continue
+        events += interp.feed(parse_line(line, lineno, years))
+    return events + interp.flush()
+
+
+def test_every_capture_names_its_source():
+    files = sorted(FIELD.glob("*.txt"))
+    assert len(files) >= 10
+    for f in files:
+        first = f.read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith("# source: http"), f.name
+
+
+def test_visual_studio_colon_time_layout_zygote_deaths():
+    events = scan_ok("logcat_vs_colon_time_zygote_maui.txt")
+    # "was killed by AM but isn't really dead" / "refused to die" are not deaths of their own
+    assert [(e.kind, e.pid, e.reason, e.source) for e in events] == [
+        ("process_died", 25573, "sigkill", "logcat:Zygote"),
+        ("process_died", 23826, "sigkill", "logcat:Zygote"),
+    ]
+    assert events[0].ts.endswith("-01-20T19:21:48.483")
+    assert events[1].where.endswith(":11")
+
+
+def test_threadtime_empty_kills_then_zygote_reaping():
+    events = scan_ok("logcat_threadtime_empty_kills_zygote_realm.txt")
+    kills = by_kind(events, "process_killed")
+    assert [(e.pid, e.process, e.uid, e.reason, e.data["adj"]) for e in kills] == [
+        (2807, "com.android.printspooler", "u0a78", "too_many_empty", 999),
+        (2780, "com.android.localtransport", "1000", "too_many_empty", 999),
+        (2684, "com.android.documentsui", "u0a64", "too_many_empty", 999),
+    ]
+    died = by_kind(events, "process_died")
+    assert [e.pid for e in died] == [3139, 2853, 3118, 3059, 3277, 2770, 3207]
+    assert {e.reason for e in died} == {"sigkill"}
+    assert len(events) == 10  # libprocessgroup "Successfully killed process cgroup" adds nothing
+    assert kills[2].ts.endswith("-11-29T16:46:21.161")
+
+
+def test_new_studio_copy_anr_takes_pid_and_reason_from_bare_continuation_lines():
+    events = scan_ok("logcat_studio_new_anr_myplanet.txt")
+    (anr,) = events
+    assert (anr.kind, anr.process, anr.package, anr.pid) == (
+        "anr",
+        "org.ole.planet.myplanet",
+        "org.ole.planet.myplanet",
+        10066,
+    )
+    assert anr.ts == "2025-01-28T22:11:12.122"
+    assert anr.data["component"] == "org.ole.planet.myplanet/.ui.sync.LoginActivity"
+    assert anr.data["anr_reason"].startswith("Input dispatching timed out (97f237f")
+    assert anr.where.endswith(":4")
+
+
+@pytest.mark.parametrize(
+    ("name", "process", "pid", "ts_tail"),
+    [
+        ("logcat_studio_old_noyear_anr_lockpattern.txt", "com.star.loackpattern", 29897, "-09-27T10:40:01.358"),
+        ("logcat_studio_old_anr_mumu_matisse.txt", "com.unistrong.mapoffline", 1866, "-02-02T15:08:30.600"),
+    ],
+)
+def test_old_studio_copy_without_year_anr_parsers(name, process, pid, ts_tail):
+    (anr,) = interpret(name)
+    assert (anr.kind, anr.process, anr.pid) == ("anr", process, pid)
+    assert anr.ts.endswith(ts_tail)
+    assert anr.data["anr_reason"].startswith("Input dispatching timed out (Waiting to send non-key event")
+
+
+@pytest.mark.parametrize(
+    "name", ["logcat_studio_old_noyear_anr_lockpattern.txt", "logcat_studio_old_anr_mumu_matisse.txt"]
+)
+def test_old_studio_copy_without_year_anr_scan(name):
+    # One prefixed line and the ANR's bare indented lines: still logcat (indented lines continue a record).
+    events, outcome = scan(FIELD / name)
+    assert not outcome.problems
+    assert [e.kind for e in events] == ["anr"]
+
+
+def test_level_tag_viewer_copy_anr():
+    events = scan_ok("logcat_level_tag_anr_droidify.txt")
+    (anr,) = events
+    assert (anr.kind, anr.process, anr.pid, anr.ts) == ("anr", "com.looker.droidify", 17681, None)
+    assert anr.data["component"] == "com.looker.droidify/.MainActivity"
+    assert anr.data["anr_reason"].startswith("Input dispatching timed out (61a981d")
+
+
+def test_lmkd_81_killing_and_has_died_without_space():
+    events = scan_ok("logcat_lmkd81_killing_sony.txt")
+    assert [(e.kind, e.source, e.pid, e.process, e.uid, e.reason) for e in events] == [
+        ("process_killed", "lmkd", 4563, "com.android.documentsui", "10010", "low_memory"),
+        ("process_died", "logcat:ActivityManager", 4563, "com.android.documentsui", None, None),
+        ("process_killed", "lmkd", 4577, "com.android.keychain", "1000", "low_memory"),
+        ("process_died", "logcat:ActivityManager", 4577, "com.android.keychain", None, None),
+    ]
+    assert events[0].data["adj"] == 906
+    assert events[1].data == {"adj": "cch+6", "state": "CEM"}
+    assert events[2].ts.endswith("-03-24T12:24:57.408")
+
+
+def test_xiaomi_onekeyclean_is_an_oem_kill():
+    events = scan_ok("logcat_xiaomi_onekeyclean_geolocation.txt")
+    kill, death = events
+    assert (kill.kind, kill.pid, kill.process, kill.uid, kill.reason) == (
+        "process_killed",
+        30487,
+        "com.xiaomi.calendar",
+        "u0a112",
+        "oem:OneKeyClean",
+    )
+    assert kill.data["adj"] == 945
+    assert (death.kind, death.pid, death.reason) == ("process_died", 27478, "sigkill")
+
+
+def test_samsung_force_stop_from_pid_and_its_kill():
+    events = scan_ok("logcat_samsung_force_stop_from_pid_flutter.txt")
+    kills = by_kind(events, "process_killed")
+    assert [(e.pid, e.package, e.reason) for e in kills] == [
+        (None, "com.myApp.myApp", "force_stop"),
+        (3412, "com.myApp.myApp", "force_stop"),
+    ]
+    assert kills[0].data == {"appid": 11034, "user": 0, "cause": "from pid 4473"}
+    assert kills[1].data["reason_text"] == "stop com.myApp.myApp due to from pid 4473"
+    assert kills[1].uid == "u0a1034"
+    started = by_kind(events, "process_started")
+    assert [(e.pid, e.process, e.uid) for e in started] == [
+        (4479, "com.samsung.euicc", "1000"),
+        (4634, "com.myApp.myApp", "u0a1034"),
+    ]
+    assert len(events) == 4  # "exempt from freezer" is not a freezer event
+
+
+def test_samsung_chimera_policy_handler_kill():
+    events = scan_ok("logcat_samsung_chimera_kill_dkma.txt")
+    kill, death = events
+    assert (kill.kind, kill.source, kill.package, kill.pid, kill.uid, kill.reason) == (
+        "process_killed",
+        "logcat:ChimeraPolicyHandler",
+        "org.yaxim.bruno",
+        4548,
+        "10202",
+        "oem:samsung_chimera",
+    )
+    assert kill.data == {"trigger": "trigger2", "freed_kb": 34707, "pids": [4548]}
+    assert kill.ts.endswith("-03-22T08:55:09.470")
+    assert (death.kind, death.pid, death.data) == ("process_died", 4548, {"adj": "prcp", "state": "FGS"})
+
+
+def test_jobscheduler_client_timeout():
+    (timeout,) = scan_ok("logcat_jobservice_timeout_background_fetch.txt")
+    assert (timeout.kind, timeout.reason, timeout.package, timeout.uid, timeout.job) == (
+        "job_timeout",
+        "execution_timeout",
+        "com.myapp.background_fetch_teste",
+        "u0a276",
+        "999",
+    )
+    assert (
+        timeout.data["service"]
+        == "com.myapp.background_fetch_teste/com.transistorsoft.tsbackgroundfetch.FetchJobService"
+    )
+    assert timeout.ts.endswith("-05-13T18:52:18.113")
+
+
+def test_brief_kitkat_has_died_with_period_and_old_start_proc():
+    events = scan_ok("logcat_brief_has_died_cm11_signal.txt")
+    died = by_kind(events, "process_died")
+    assert [(e.pid, e.process) for e in died] == [
+        (19224, "com.android.calendar"),
+        (19243, "com.android.providers.calendar"),
+        (19280, "com.cyanogenmod.lockclock"),
+        (19315, "com.cyanogenmod.lockclock"),
+        (19259, "com.android.calendar"),
+    ]
+    started = by_kind(events, "process_started")
+    assert [(e.pid, e.uid) for e in started] == [
+        (19243, "10011"),
+        (19259, "10010"),
+        (19280, "10029"),
+        (19291, "10011"),
+        (19315, "10029"),
+    ]
+    assert all(e.ts is None for e in events)  # brief has no time
+
+
+def test_brief_workmanager_cancelled():
+    (result,) = scan_ok("logcat_brief_wm_cancelled_downloader.txt")
+    assert (result.kind, result.reason, result.job, result.pid) == (
+        "work_result",
+        "cancelled",
+        "5bae0f37-2493-485e-9d06-f83526377023",
+        28372,
+    )
+    assert result.data["worker"] == "com.bbflight.background_downloader.UploadTaskWorker"
+
+
+def test_uid_adverb_has_died_with_oem_suffix():
+    (death,) = scan_ok("logcat_uid_names_has_died_openorienteering.txt")
+    assert (death.kind, death.pid, death.process) == ("process_died", 26340, "org.openorienteering.mapper.developer")
+    assert death.data == {"adj": "fore", "state": "TOP"}
+    assert death.ts.endswith("-12-31T11:20:21.382")
+    assert death.where.endswith(":6")  # the wrapped SurfaceFlinger line is counted
+
+
+def test_plain_dmesg_kernel_lowmemorykiller():
+    (kill,) = scan_ok("kernel_lmk_dmesg_ulmm.txt")
+    assert (kill.kind, kill.source, kill.pid, kill.process, kill.reason) == (
+        "process_killed",
+        "kernel:lowmemorykiller",
+        17589,
+        "FinalizerDaemon",
+        "low_memory",
+    )
+    assert kill.data["adj"] == 904
+    assert kill.ts is None  # monotonic seconds are not a date
+
+
+def test_emoji_level_fatal_exception():
+    (crash,) = scan_ok("logcat_emoji_level_fatal_deltachat.txt")
+    assert (crash.kind, crash.process, crash.pid, crash.reason) == ("crash", "chat.delta", 7747, "java_exception")
+    assert crash.data["exception"].startswith(
+        "android.app.RemoteServiceException$ForegroundServiceDidNotStopInTimeException"
+    )
+    assert crash.ts.endswith("-11-05T23:55:31.908")
