@@ -36,7 +36,9 @@ class Output:
     def err(self) -> Console:
         from rich.console import Console
 
-        return Console(stderr=True, no_color=self.plain, highlight=False)
+        # Progress and messages in CI logs: one line each, not wrapped at 80 columns.
+        width = None if sys.stderr.isatty() or "COLUMNS" in os.environ else 160
+        return Console(stderr=True, no_color=self.plain, highlight=False, width=width)
 
     def problem(self, message: str) -> None:
         # One line per problem, never wrapped: scripts and CI logs grep these.

@@ -173,6 +173,7 @@ class ProgressView:
         self.quiet = quiet
         self.every_s = every_s
         self._last = 0.0
+        self._reported_done: set[str] = set()
         self._live = None
         if not quiet and sys.stderr.isatty():
             from rich.live import Live
@@ -201,6 +202,10 @@ class ProgressView:
         if now - self._last >= self.every_s or all(p.finished for p in self.progress.values()):
             self._last = now
             for p in self.progress.values():
+                if p.device in self._reported_done:
+                    continue  # a finished device is reported once, not in every later round
+                if p.finished:
+                    self._reported_done.add(p.device)
                 outcomes = " ".join(f"{k}:{v}" for k, v in sorted(p.outcomes.items()))
                 self.out.err.print(
                     f"[{p.device}] {p.done}/{p.total} {p.current} {outcomes}", markup=False, highlight=False

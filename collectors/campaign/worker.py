@@ -114,6 +114,8 @@ class Worker:
         finally:
             if self.feed:
                 self.feed.stop()
+            if not self.progress.lost:
+                self.progress.current = "stopped" if self.stop.is_set() else "finished"
             self.progress.finished = True
 
     def _start_feed(self) -> None:

@@ -209,14 +209,20 @@ def test_two_shards_merge_into_one_report(fleet, env, tmp_path):
     serial = serial_of(fleet, "13")
     scenario = tmp_path / "s.toml"
     scenario.write_text(SCENARIO.replace("repetitions = 2", "repetitions = 1"))
-    outs = []
+    outs, stderr = [], {}
     for shard in ("1/2", "2/2"):
         out = tmp_path / f"shard{shard[0]}"
+        quiet = ["--quiet"] if shard == "2/2" else []  # shard 1 shows the plain progress of a CI log
         result = run_cli(
-            "run", str(scenario), "--out", str(out), "--shard", shard, "--quiet", "-s", serial, env=env, timeout=240
+            "run", str(scenario), "--out", str(out), "--shard", shard, *quiet, "-s", serial, env=env, timeout=240
         )
         assert result.returncode == 0, result.stderr
         outs.append(out)
+        stderr[shard] = result.stderr
+    progress = [line for line in stderr["1/2"].splitlines() if line.startswith("[")]
+    assert progress and len({line.split("] ", 1)[0] for line in progress}) == 1  # the one device
+    finished = [line for line in progress if " finished" in line]
+    assert len(finished) == 1 and " 2/2 finished success:" in finished[0]  # said once, at the end
     keys = [{r["attempt_id"].rsplit("|", 1)[0] for r in attempts(o)} for o in outs]
     assert keys[0].isdisjoint(keys[1]) and len(keys[0] | keys[1]) == 4  # 2 conditions x 2 tasks
     merged = run_cli("report", str(outs[0]), str(outs[1]), str(outs[0]), "--format", "md", env=env)
