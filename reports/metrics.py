@@ -65,12 +65,13 @@ class Report:
     overall: pd.DataFrame  # one row, the summary columns below
     tables: dict[str, pd.DataFrame]  # DIMENSIONS name -> summary table
     task_runs: pd.DataFrame  # one row per task run (kept for JUnit and exports)
-    kills: pd.DataFrame  # os_major, reason, attempts: attempts whose outcome is `killed`
-    stops: pd.DataFrame  # os_major, reason, attempts: attempts whose outcome is `stopped`
-    outcomes: pd.DataFrame  # os_major x outcome -> attempts (every outcome, infra included)
-    deaths: pd.DataFrame  # from events: os_version, reason, source, deaths (folded, see reports.deaths)
-    event_summary: pd.DataFrame  # from events, per os_version: deaths, anrs, crashes, job_timeouts, job_stops
-    job_stops: pd.DataFrame  # from events: os_version, kind, reason, count
+    # Every OS column comes with `platform`: Android 15 and iOS 15 are different systems.
+    kills: pd.DataFrame  # platform, os_major, reason, attempts: attempts whose outcome is `killed`
+    stops: pd.DataFrame  # platform, os_major, reason, attempts: attempts whose outcome is `stopped`
+    outcomes: pd.DataFrame  # platform, os_major x outcome -> attempts (every outcome, infra included)
+    deaths: pd.DataFrame  # from events: platform, os_version, reason, source, deaths (folded, see reports.deaths)
+    event_summary: pd.DataFrame  # from events, per platform and os_version: deaths, anrs, crashes, job_*
+    job_stops: pd.DataFrame  # from events: platform, os_version, kind, reason, count
     ttes_hist: pd.DataFrame  # bin label, task runs (completed); plus a "never" row
     notes: list[str] = field(default_factory=list)
     comparison: dict[str, pd.DataFrame] | None = None
@@ -407,26 +408,33 @@ def _dur(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-def reason_counts(attempts: pd.DataFrame, outcome: str, by: str = "os_major") -> pd.DataFrame:
+OS_MAJOR = ["platform", "os_major"]
+
+
+def reason_counts(attempts: pd.DataFrame, outcome: str, by: list[str] = OS_MAJOR) -> pd.DataFrame:
     """Attempts of one outcome per `by` and reason (reason "unknown" when none was recorded)."""
-    chosen = attempts.loc[attempts["outcome"] == outcome, [by, "reason"]]
+    chosen = attempts.loc[attempts["outcome"] == outcome, [*by, "reason"]]
     if chosen.empty:
-        return pd.DataFrame(columns=[by, "reason", "attempts"])
-    chosen = chosen.assign(reason=chosen["reason"].fillna("unknown"))
-    counts = chosen.groupby([by, "reason"], observed=True, dropna=False).size().rename("attempts").reset_index()
-    return counts.sort_values([by, "attempts"], ascending=[True, False], ignore_index=True)
+        return pd.DataFrame(columns=[*by, "reason", "attempts"])
+    chosen = chosen.assign(reason=chosen["reason"].astype("object").fillna("unknown"))
+    counts = chosen.groupby([*by, "reason"], observed=True, dropna=False).size().rename("attempts").reset_index()
+    return counts.sort_values([*by, "attempts"], ascending=[True] * len(by) + [False], ignore_index=True)
 
 
 # ---------------------------------------------------------------- events
 
 
+OS_VERSION = ["platform", "os_version"]
+
+
 def event_figures(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(deaths by os_version/reason/source, per-os_version summary, job stops/time-outs by reason)."""
-    death_cols = ["os_version", "reason", "source", "deaths"]
+    """(deaths by OS version/reason/source, per-OS-version summary, job stops/time-outs by reason)."""
+    death_cols = [*OS_VERSION, "reason", "source", "deaths"]
     if events.empty:
-        empty = pd.DataFrame(columns=["os_version", "deaths", "anrs", "crashes", "job_timeouts", "job_stops"])
-        return pd.DataFrame(columns=death_cols), empty, pd.DataFrame(columns=["os_version", "kind", "reason", "count"])
+        empty = pd.DataFrame(columns=[*OS_VERSION, "deaths", "anrs", "crashes", "job_timeouts", "job_stops"])
+        return pd.DataFrame(columns=death_cols), empty, pd.DataFrame(columns=[*OS_VERSION, "kind", "reason", "count"])
     events = events.assign(
+        platform=events["platform"].astype("object").fillna("unknown"),
         os_version=events["os_version"].astype("object").fillna("unknown"),
         device=events["device"].astype("object").fillna("?"),
     )
@@ -437,11 +445,11 @@ def event_figures(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.
         only_deaths = all_deaths[all_deaths["what"] == "deaths"]
         by_reason = (
             only_deaths.rename(columns={"sources": "source"})
-            .groupby(["os_version", "reason", "source"], dropna=False)
+            .groupby([*OS_VERSION, "reason", "source"], dropna=False)
             .size()
             .rename("deaths")
             .reset_index()
-            .sort_values(["os_version", "deaths"], ascending=[True, False], ignore_index=True)
+            .sort_values([*OS_VERSION, "deaths"], ascending=[True, True, False], ignore_index=True)
         )
         per_os = (
             all_deaths.assign(
@@ -449,31 +457,37 @@ def event_figures(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.
                 deaths=all_deaths["what"] == "deaths",
                 anrs=all_deaths["what"] == "anrs",
             )
-            .groupby("os_version")[["deaths", "anrs", "crashes"]]
+            .groupby(OS_VERSION)[["deaths", "anrs", "crashes"]]
             .sum()
         )
     else:
         by_reason = pd.DataFrame(columns=death_cols)
-        per_os = pd.DataFrame(columns=["deaths", "anrs", "crashes"])
+        per_os = pd.DataFrame(
+            columns=["deaths", "anrs", "crashes"], index=pd.MultiIndex.from_tuples([], names=OS_VERSION)
+        )
     kind = events["kind"].astype(str)
     jobs = events[kind.isin(["job_timeout", "job_stopped"])]
     job_stops = (
-        jobs.assign(kind=jobs["kind"].astype(str), reason=jobs["reason"].fillna("unknown"))
-        .groupby(["os_version", "kind", "reason"])
+        jobs.assign(kind=jobs["kind"].astype(str), reason=jobs["reason"].astype("object").fillna("unknown"))
+        .groupby([*OS_VERSION, "kind", "reason"])
         .size()
         .rename("count")
         .reset_index()
     )
+    keys = [events[c] for c in OS_VERSION]
     counts = pd.DataFrame(
         {
-            "job_timeouts": (kind == "job_timeout").groupby(events["os_version"]).sum(),
-            "job_stops": (kind == "job_stopped").groupby(events["os_version"]).sum(),
+            "job_timeouts": (kind == "job_timeout").groupby(keys).sum(),
+            "job_stops": (kind == "job_stopped").groupby(keys).sum(),
         }
     )
     summary = per_os.join(counts, how="outer").fillna(0).astype(int)
-    summary = summary.rename_axis("os_version").reset_index()
-    summary = summary.iloc[sorted(range(len(summary)), key=lambda i: _version_key(str(summary["os_version"][i])))]
-    return by_reason, summary.reset_index(drop=True), job_stops
+    summary = summary.rename_axis(OS_VERSION).reset_index()
+    order = sorted(
+        range(len(summary)),
+        key=lambda i: (str(summary["platform"][i]), _version_key(str(summary["os_version"][i]))),
+    )
+    return by_reason, summary.iloc[order].reset_index(drop=True), job_stops
 
 
 def _fold_per_device(events: pd.DataFrame, kinds: frozenset[str] | None, what: str) -> pd.DataFrame:
@@ -482,8 +496,11 @@ def _fold_per_device(events: pd.DataFrame, kinds: frozenset[str] | None, what: s
     if chosen.empty:
         return pd.DataFrame()
     folded = fold_deaths(chosen) if kinds is None else fold_deaths(chosen, kinds)
-    os_of = chosen.drop_duplicates("device").set_index("device")["os_version"]
-    return folded.assign(os_version=os_of.reindex(folded["device"]).to_numpy(), what=what)
+    os_of = chosen.drop_duplicates("device").set_index("device")[OS_VERSION]
+    of_each = os_of.reindex(folded["device"])
+    return folded.assign(
+        platform=of_each["platform"].to_numpy(), os_version=of_each["os_version"].to_numpy(), what=what
+    )
 
 
 # ---------------------------------------------------------------- the report
@@ -494,12 +511,12 @@ def build_report(attempts: pd.DataFrame, events: pd.DataFrame, notes: list[str] 
     summarizer = Summarizer(runs) if not attempts.empty else None
     tables = {name: summarizer.summary(by) for name, by in DIMENSIONS.items()} if summarizer else {}
     outcomes = (
-        attempts.groupby(["os_major", "outcome"], observed=False).size().unstack(fill_value=0).reset_index()
+        attempts.groupby([*OS_MAJOR, "outcome"], observed=False).size().unstack(fill_value=0).reset_index()
         if not attempts.empty
         else pd.DataFrame()
     )
     if not outcomes.empty:
-        outcomes = outcomes[outcomes.drop(columns="os_major").sum(axis=1) > 0].reset_index(drop=True)
+        outcomes = outcomes[outcomes.drop(columns=OS_MAJOR).sum(axis=1) > 0].reset_index(drop=True)
         outcomes.columns = [str(c) for c in outcomes.columns]
     deaths, event_summary, job_stops = event_figures(events)
     return Report(

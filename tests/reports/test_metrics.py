@@ -192,3 +192,39 @@ def test_empty_inputs_give_empty_tables():
     report = build_report(attempts_frame([]), events_frame([]))
     assert not report.has_attempts and report.tables == {} and report.deaths.empty
     assert isinstance(report.event_summary, pd.DataFrame)
+
+
+def test_android_15_and_ios_15_stay_apart_in_reason_outcome_and_event_tables():
+    from tests.reports.gen import event
+
+    android = task_run(["killed", "success"], device="a", os_version="15", reasons=["lmkd:low_mem", None])
+    iphone = task_run(["killed"], device="i", os_version="15", manufacturer="Apple", reasons=["jetsam:highwater"])
+    for row in iphone:
+        row["platform"] = "ios"
+    report = build_report(
+        as_categories(attempts_frame(android + iphone)),
+        events_frame_from(
+            [
+                event("process_killed", reason="low_mem", pid=1, device="a", os_version="15"),
+                event(
+                    "process_killed",
+                    source="jetsam",
+                    reason="highwater",
+                    pid=1,
+                    device="i",
+                    os_version="15",
+                    platform="ios",
+                ),
+            ]
+        ),
+    )
+    kills = {(str(r.platform), int(r.os_major), r.reason): r.attempts for r in report.kills.itertuples()}
+    assert kills == {("android", 15, "lmkd:low_mem"): 1, ("ios", 15, "jetsam:highwater"): 1}
+    outcomes = report.outcomes.set_index(["platform", "os_major"])
+    assert outcomes.loc[("android", 15), "success"] == 1 and outcomes.loc[("ios", 15), "success"] == 0
+    deaths = {(r.platform, r.os_version, r.reason): r.deaths for r in report.deaths.itertuples()}
+    assert deaths == {("android", "15", "low_mem"): 1, ("ios", "15", "highwater"): 1}
+    assert list(zip(report.event_summary["platform"], report.event_summary["deaths"], strict=True)) == [
+        ("android", 1),
+        ("ios", 1),
+    ]
