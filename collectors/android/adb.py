@@ -20,6 +20,7 @@ import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 
 from bgprobe.collectors.errors import EXIT_DEVICE, BgprobeError
 
@@ -31,6 +32,25 @@ def _adbutils():  # type: ignore[no-untyped-def]
     import adbutils
 
     return adbutils
+
+
+@cache
+def _client_class() -> type:
+    adbutils = _adbutils()
+
+    class VersionCachingClient(adbutils.AdbClient):  # type: ignore[misc,name-defined]
+        """adbutils asks the server for its version before every shell call that has no transport id:
+        one more connection, and a 10 ms pause in its close, per call. One server's version does not
+        change while bgprobe talks to it, so it is asked once per client."""
+
+        _version: int | None = None
+
+        def server_version(self) -> int:
+            if self._version is None:
+                self._version = super().server_version()
+            return self._version
+
+    return VersionCachingClient
 
 
 class DeviceError(BgprobeError):
@@ -95,11 +115,10 @@ class AndroidDevice:
     """One device on one adb server: run commands, stream logs, pull files."""
 
     def __init__(self, server: AdbServer, serial: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        adbutils = _adbutils()
         self.server = server
         self.serial = serial
         self.timeout = timeout
-        self._client = adbutils.AdbClient(host=server.host, port=server.port, socket_timeout=timeout)
+        self._client = _client_class()(host=server.host, port=server.port, socket_timeout=timeout)
         self._device = self._client.device(serial)
         self._v2: bool | None = None
         self._key: str | None = None

@@ -105,7 +105,7 @@ class SimAndroidDevice:
     def __init__(self, profile: DeviceProfile, clock: SimClock, seed: int = 0) -> None:
         self.profile = profile
         self.clock = clock
-        self.rng = random.Random(f"{seed}:{profile.serial}")
+        self.rng = random.Random(f"{seed}:{profile.behaviour_seed or profile.serial}")
         self.logs = LogBuffers()
         self._task: asyncio.Task[None] | None = None
         self.reset()
@@ -327,9 +327,12 @@ class SimAndroidDevice:
         for proc in list(self.processes.values()):
             if self.state.screen_on and proc.adj <= 200:
                 continue
-            if self.rng.random() < policy["oem_per_hour"] * per_tick:
+            # A policy without a killer draws nothing: the random sequence then depends only on
+            # what the device is asked to do, not on how many clock ticks a run happened to take.
+            oem, lmkd = policy["oem_per_hour"], policy["lmkd_per_hour"]
+            if oem and self.rng.random() < oem * per_tick:
                 self.oem_kill(proc.app.package)
-            elif self.rng.random() < policy["lmkd_per_hour"] * per_tick * (proc.app.memory_mb / 100):
+            elif lmkd and self.rng.random() < lmkd * per_tick * (proc.app.memory_mb / 100):
                 self.lmkd_kill(proc.app.package)
 
     def kill(

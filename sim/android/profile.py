@@ -30,6 +30,7 @@ KILL_POLICIES: dict[str, dict[str, float]] = {
     "stock": {"lmkd_per_hour": 0.05, "oem_per_hour": 0.0},
     "moderate": {"lmkd_per_hour": 0.08, "oem_per_hour": 0.5},
     "aggressive": {"lmkd_per_hour": 0.1, "oem_per_hour": 2.0},
+    "none": {"lmkd_per_hour": 0.0, "oem_per_hour": 0.0},  # no background kills: a control for benchmarks
 }
 MAKER_POLICY = {
     "Google": "stock",
@@ -91,6 +92,9 @@ class DeviceProfile:
     # Some OEM builds accept `am set-standby-bucket` and silently keep their own bucket (EMUI's
     # PowerGenie manages app standby itself): a change a tool must detect by reading it back.
     ignores_standby_buckets: bool = False
+    # Devices that share a behaviour seed draw the same random numbers (job durations, failures,
+    # kills): identical twins, so that a scale benchmark gives every device the same work.
+    behaviour_seed: str | None = None
 
     @property
     def sdk(self) -> int:
