@@ -31,7 +31,7 @@ def test_lmkd_three_generations_and_kernel_lmk(tmp_path):
     )
     kills = [(e.process, e.pid, e.reason, e.source, e.data.get("rss_kb"), e.data["adj"]) for e in events]
     assert kills == [
-        ("com.a.b", 1001, "low_memory", "lmkd", None, 900),
+        ("com.a.b", 1001, "low_memory", "lmkd", 20480, 900),  # rss from the "to free" continuation line
         ("com.c.d", 1002, "low_memory", "lmkd", 30720, 906),
         ("com.e.f", 1003, "low_memory", "lmkd", 4096, 985),
         ("com.g.h", 1004, "low_memory", "kernel:lowmemorykiller", None, 1000),

@@ -3,7 +3,8 @@ give the right events through the same path as `bgprobe scan`.
 
 They cover layouts and messages the hand-built samples do not: Visual Studio device logs, old Studio
 copies without a year, new Studio copies, `L Tag: msg` viewer copies, emoji levels, `-v uid`, brief,
-plain dmesg, lmkd 8.1, and OEM killers (Xiaomi OneKeyClean, Samsung force-stop and Chimera)."""
+plain dmesg, lmkd 8.1 with its continuation line, OEM killers (Xiaomi OneKeyClean, Samsung force-stop and
+Chimera), WorkManager's "failed because it threw" lines, and Android 8 event-log text."""
 
 from __future__ import annotations
 
@@ -132,6 +133,23 @@ def test_lmkd_81_killing_and_has_died_without_space():
     assert events[0].data["adj"] == 906
     assert events[1].data == {"adj": "cch+6", "state": "CEM"}
     assert events[2].ts.endswith("-03-24T12:24:57.408")
+    # the "   to free ..." continuation line belongs to the kill before it: no event of its own
+    first, second = events[0].data, events[2].data
+    assert (first["rss_kb"], first["pressure"], first["min_adj"]) == (39444, "medium", 800)
+    assert first["lmkd_reason"] == "system is under medium memory pressure oom_adj 800"
+    assert (second["rss_kb"], second["pressure"]) == (32948, "medium")
+    assert events[0].detail.endswith("to free 39444kB because system is under medium memory pressure oom_adj 800")
+    assert events[0].where.endswith(":3")
+
+
+def test_lmkd_81_continuation_without_the_prefilter():
+    events = interpret("logcat_lmkd81_killing_sony.txt")
+    assert [(e.kind, e.pid, e.data.get("rss_kb")) for e in events] == [
+        ("process_killed", 4563, 39444),
+        ("process_died", 4563, None),
+        ("process_killed", 4577, 32948),
+        ("process_died", 4577, None),
+    ]
 
 
 def test_xiaomi_onekeyclean_is_an_oem_kill():
@@ -249,6 +267,14 @@ def test_plain_dmesg_kernel_lowmemorykiller():
     )
     assert kill.data["adj"] == 904
     assert kill.ts is None  # monotonic seconds are not a date
+    # the driver's continuation lines: size, on whose behalf, and the minfree level crossed
+    assert (kill.data["rss_kb"], kill.data["on_behalf_of"], kill.data["on_behalf_of_pid"]) == (
+        53160,
+        "kworker/3:4",
+        18339,
+    )
+    assert kill.data["lmkd_reason"] == "cache 199320kB is below limit 221184kB for oom_score_adj 900"
+    assert kill.data["min_adj"] == 900
 
 
 def test_emoji_level_fatal_exception():
@@ -258,3 +284,75 @@ def test_emoji_level_fatal_exception():
         "android.app.RemoteServiceException$ForegroundServiceDidNotStopInTimeException"
     )
     assert crash.ts.endswith("-11-05T23:55:31.908")
+
+
+def test_studio_workmanager_threw_alone_is_one_failure():
+    # No "Worker result" line follows in this capture: the exception line stands as the failure.
+    (result,) = scan_ok("logcat_studio_wm_threw_devbyteviewer.txt")
+    assert (result.kind, result.reason, result.job, result.pid, result.package) == (
+        "work_result",
+        "failure",
+        "1bdee247-966f-4083-b30d-a62c84f0e363",
+        20388,
+        "com.example.android.devbyteviewer",
+    )
+    assert result.data["worker"] == "com.example.android.devbyteviewer.work.RefreshDataWorker"
+    assert result.data["threw"] is True
+    assert result.ts == "2020-12-01T08:17:41.566"
+
+
+def test_brief_workmanager_threw_takes_the_exception_from_its_stack_trace():
+    (result,) = scan_ok("logcat_brief_wm_threw_flutter_downloader.txt")
+    assert (result.kind, result.reason, result.job, result.pid) == (
+        "work_result",
+        "failure",
+        "61fc339c-344f-4daa-9676-0d1ec7437a2a",
+        31504,
+    )
+    assert result.data["worker"] == "vn.hunghd.flutterdownloader.DownloadWorker"
+    assert result.data["exception"].startswith(
+        "java.util.concurrent.ExecutionException: java.lang.NullPointerException: Attempt to read from field"
+    )
+    assert result.where.endswith(":3")  # the "failed because it threw" line, not a stack frame
+
+
+def test_workmanager_threw_then_result_line_is_one_event(tmp_path):
+    # WorkerWrapper logs "Worker result FAILURE" for the same work after the exception unless the work
+    # was interrupted (WorkerWrapper.java/.kt onWorkFinished -> handleResult). The real capture above is
+    # cut before that line; it is appended here in WorkerWrapper's format to check that the two lines
+    # give one failure carrying the exception, not two failures.
+    lines = (FIELD / "logcat_brief_wm_threw_flutter_downloader.txt").read_text(encoding="utf-8").splitlines()[1:]
+    lines.append(
+        "I/WM-WorkerWrapper(31504): Worker result FAILURE for Work [ id=61fc339c-344f-4daa-9676-0d1ec7437a2a, "
+        "tags={ flutter_download_task, vn.hunghd.flutterdownloader.DownloadWorker } ]"
+    )
+    log = tmp_path / "logcat.txt"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    events, outcome = scan(log)
+    assert not outcome.problems
+    (result,) = events
+    assert (result.kind, result.reason, result.job) == (
+        "work_result",
+        "failure",
+        "61fc339c-344f-4daa-9676-0d1ec7437a2a",
+    )
+    assert result.where.endswith(":11")  # the result line
+    assert result.data["threw"] is True
+    assert result.data["threw_at"].endswith(":2")
+    assert result.data["exception"].startswith("java.util.concurrent.ExecutionException")
+
+
+def test_event_log_android_8_remove_task_and_four_field_proc_died():
+    events = scan_ok("events_threadtime_o_remove_task_gityuan.txt")
+    assert [(e.kind, e.source, e.pid, e.process) for e in events] == [
+        ("process_started", "logcat:events:am_proc_start", 6686, "com.xxx.calculator"),
+        ("process_killed", "logcat:events:am_kill", 6686, "com.xxx.calculator"),
+        ("process_died", "logcat:events:am_proc_died", 6686, "com.xxx.calculator"),
+    ]
+    started, killed, died = events
+    assert started.uid == "10058"
+    assert started.data["component"] == "com.xxx.calculator/.convert.ConvertActivity"
+    assert (killed.reason, killed.data["adj"], killed.data["reason_text"]) == ("remove_task", -10000, "remove task")
+    # 8.x am_proc_died is [User, PID, Process Name, ProcState]: 18 is a process state, not an oom adj
+    assert died.data == {"user": 0, "proc_state": 18}
+    assert died.ts.endswith("-01-19T19:02:33.913")

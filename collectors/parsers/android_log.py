@@ -37,6 +37,17 @@ LMKD = re.compile(
     r"(?:oom_score_adj|oom_adj|adj) (?P<adj>-?\d+)(?:,| to free (?P<kb>\d+)kB(?: rss, (?P<swap>\d+)kB swap)?)?"
     r"(?:; reason: (?P<reason>.*))?"
 )
+# The later lines of a multi-line lmk kill, each printed with the first one's prefix (same pid/tag):
+# lmkd 8.1 / early 9 (`lmkd.c` kill_one_process: one ALOGI with "\n   to free %ldkB because system is
+# under %s memory pressure oom_adj %d\n"; the use_minfree_levels variant "because cache %s%ldkB is below
+# limit %ldkB for oom_adj %d\n   Free memory is %s%ldkB %s reserved"), and the kernel driver's
+# "to free %ldkB on behalf of '%s' (%d) because\n cache ... for oom_score_adj %hd\n Free memory is ...".
+LMK_MORE = re.compile(
+    r"^\s*(?:to free (?P<kb>\d+)kB(?: on behalf of '(?P<by>[^']*)' \((?P<by_pid>\d+)\))? because ?(?P<why>.*)"
+    r"|(?P<cache>cache ~?-?\d+kB is below limit \d+kB for oom_(?:score_)?adj (?P<cache_adj>-?\d+))"
+    r"|(?P<free>Free memory is ~?-?\d+kB (?:above|below) reserved)\.?)\s*$"
+)
+LMK_PRESSURE = re.compile(r"^system is under (?P<level>\w+) memory pressure oom_adj (?P<min_adj>-?\d+)$")
 START_PROC = re.compile(
     r"^Start proc (?P<pid>\d+):(?P<proc>[^/\s]+)/(?P<uid>\S+) for (?P<what>.*)$"
     r"|^Start proc (?P<proc_old>\S+) for (?P<what_old>.*?): pid=(?P<pid_old>\d+) uid=(?P<uid_old>\d+)"
@@ -54,6 +65,12 @@ WM_RESULT = re.compile(
     r"Worker result (?P<res>SUCCESS|RETRY|FAILURE) for Work \[ id=(?P<id>[0-9a-fA-F-]{36}), tags=\{ (?P<tags>.*?) \}"
 )
 WM_WORK = re.compile(r"Work \[ id=(?P<id>[0-9a-fA-F-]{36}), tags=\{ (?P<tags>.*?) \} \] (?P<what>was cancelled)")
+WM_THREW = re.compile(
+    r"Work \[ id=(?P<id>[0-9a-fA-F-]{36}), tags=\{ (?P<tags>.*?) \} \] failed because it threw an exception/error"
+)
+# The Throwable WorkerWrapper logs with that line (one log entry, printed line by line under its prefix).
+JAVA_THROWABLE = re.compile(r"^(?:Caused by: )?[\w$]+(?:\.[\w$]+)+(?:Exception|Error|Throwable)\b")
+JAVA_TRACE = re.compile(r"^(?:\s+|at |\.\.\. \d+ more|Suppressed: )")
 WM_DELAY = re.compile(r"^Delaying execution for (?P<cls>\S+) because it is being executed before schedule")
 WM_STARTING = re.compile(r"^Starting work for (?P<cls>\S+)")
 WM_SYSJOB = re.compile(r"^(?P<cb>onStartJob|onStopJob) for (?P<id>[0-9a-fA-F-]{36})")
@@ -72,6 +89,7 @@ EVENT_LOG = re.compile(r"^\[(?P<fields>.*)\]\s*$")
 
 # Substrings that select candidate lines in files (bytes, as the scanner searches raw chunks).
 SIGNATURES: tuple[bytes, ...] = (
+    b"Killing '",  # lmkd 8.1 / kernel lmk: before "Killing " (leftmost-first picks the earlier pattern)
     b"Killing ",
     b"Kill '",
     b"has died",
@@ -97,32 +115,80 @@ SIGNATURES: tuple[bytes, ...] = (
     b"Killed on ",
 )
 # Openers of multi-line messages: the scanner also hands the next CONTEXT_LINES lines over.
-CONTEXT_SIGNATURES: tuple[bytes, ...] = (b"ANR in ", b"FATAL EXCEPTION")
+CONTEXT_SIGNATURES: tuple[bytes, ...] = (b"ANR in ", b"FATAL EXCEPTION", b"Killing '")
 CONTEXT_LINES = 6
+# Lines fed after WorkerWrapper's "failed because it threw" (its own stack trace not counted) that
+# are searched for the "Worker result" line of that work before the exception line stands alone.
+WM_THREW_LINES = 50
 
 # Event-log tags (AM EventLogTags.logtags, ../shared/reference/android.md §2.1): kind, normalized
-# reason, and field names in order ("pid", "proc", "uid" become event fields, the rest `data`).
-EVENT_LAYOUTS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
-    "am_proc_died": ("process_died", None, ("user", "pid", "proc", "adj", "proc_state")),
-    "am_proc_start": ("process_started", None, ("user", "pid", "uid", "proc", "type", "component")),
-    "am_anr": ("anr", "anr", ("user", "pid", "proc", "flags", "anr_reason")),
-    "am_crash": ("crash", "java_exception", ("user", "pid", "proc", "flags", "exception", "message", "file", "line")),
-    "am_low_memory": ("state_changed", "low_memory", ("num_processes",)),
-    "am_freeze": ("state_changed", "frozen", ("pid", "proc")),
-    "am_unfreeze": ("state_changed", "unfrozen", ("pid", "proc")),
+# reason, and the field lists the tag has had, newest first ("pid", "proc", "uid" become event
+# fields, the rest `data`). A line takes the first list its values fit (count, and numbers where
+# numbers belong). "User" came with multi-user (4.2); am_proc_died gained ProcState in 8.x (gityuan.com
+# capture: [0,6686,com.xxx.calculator,18], 18 = PROCESS_STATE_NONEXISTENT) and OomAdj before it in 9;
+# am_crash gained Recoverable in 11. am_kill (User, PID, Process Name, OomAdj, Reason[, Rss]) is
+# parsed on its own: its Reason is free text in the middle.
+EVENT_LAYOUTS: dict[str, tuple[str, str | None, tuple[tuple[str, ...], ...]]] = {
+    "am_proc_died": (
+        "process_died",
+        None,
+        (
+            ("user", "pid", "proc", "adj", "proc_state"),
+            ("user", "pid", "proc", "proc_state"),
+            ("user", "pid", "proc"),
+            ("pid", "proc"),
+        ),
+    ),
+    "am_proc_start": (
+        "process_started",
+        None,
+        (("user", "pid", "uid", "proc", "type", "component"), ("pid", "uid", "proc", "type", "component")),
+    ),
+    "am_anr": ("anr", "anr", (("user", "pid", "proc", "flags", "anr_reason"), ("pid", "proc", "flags", "anr_reason"))),
+    "am_crash": (
+        "crash",
+        "java_exception",
+        (
+            ("user", "pid", "proc", "flags", "exception", "message", "file", "line", "recoverable"),
+            ("user", "pid", "proc", "flags", "exception", "message", "file", "line"),
+            ("pid", "proc", "flags", "exception", "message", "file", "line"),
+        ),
+    ),
+    "am_low_memory": ("state_changed", "low_memory", (("num_processes",),)),
+    "am_freeze": ("state_changed", "frozen", (("pid", "proc"),)),
+    "am_unfreeze": ("state_changed", "unfrozen", (("pid", "proc"),)),
 }
+# Fields that are numbers in every layout: a value that is not one rules the layout out.
+_EVENT_INTS = frozenset({"user", "pid", "uid", "adj", "proc_state", "flags", "line", "recoverable", "num_processes"})
+_AM_CRASH_TAIL = {"line", "recoverable", "file", "message"}
 
 _WM_STATE_RESULT = {"SUCCEEDED": "success", "FAILED": "failure", "CANCELLED": "cancelled"}
 
 
 @dataclass(slots=True)
 class _Pending:
-    """A multi-line message being assembled (ANR or Java crash), keyed by the logging pid/tag."""
+    """A multi-line message being assembled (ANR, Java crash, lmk kill), keyed by the logging pid/tag."""
 
     event: Event
     pid: int | None
     tag: str
     lines_left: int = CONTEXT_LINES
+
+
+@dataclass(slots=True)
+class _WorkThrew:
+    """WorkerWrapper's "Work [...] failed because it threw an exception/error", waiting for its result line.
+
+    WorkerWrapper (androidx.work, Java and Kotlin) catches the worker's exception, logs this line at
+    ERROR with the Throwable, then onWorkFinished() logs "Worker result FAILURE for <same work>" at
+    INFO - unless the work was interrupted (stopped, cancelled, replaced) or is no longer RUNNING, or
+    the capture has only errors (`*:E`). So the result line is expected but not certain: the exception
+    is attached to it when it comes, and stands as the failure itself when it does not."""
+
+    event: Event
+    pid: int | None
+    tag: str
+    lines_left: int = WM_THREW_LINES
 
 
 @dataclass
@@ -133,6 +199,7 @@ class LogInterpreter:
     os_version: str | None = None
     _pending: list[_Pending] = field(default_factory=list)
     _wm_section: str | None = None
+    _wm_threw: dict[tuple[int | None, str], _WorkThrew] = field(default_factory=dict)
     # pid -> process, learnt from "Start proc" / am_proc_start: an app's own lines (WorkManager,
     # its log tags) carry only its pid, and this is how they get their package.
     _processes: dict[int, str] = field(default_factory=dict)
@@ -142,6 +209,8 @@ class LogInterpreter:
         out: list[Event] = []
         if self._pending:
             self._continue_pending(rec, out)
+        if self._wm_threw:
+            self._continue_wm_threw(rec, out)
         msg = rec.msg
         handler = self._dispatch(rec, msg)
         if handler is not None:
@@ -151,8 +220,9 @@ class LogInterpreter:
         return out
 
     def flush(self) -> list[Event]:
-        done = [p.event for p in self._pending]
+        done = [p.event for p in self._pending] + [w.event for w in self._wm_threw.values()]
         self._pending.clear()
+        self._wm_threw.clear()
         return done
 
     # -- dispatch ----------------------------------------------------------------------------
@@ -241,7 +311,7 @@ class LogInterpreter:
         if m["reason"]:
             data["lmkd_reason"] = m["reason"]
         source = "kernel:lowmemorykiller" if rec.layout == "kernel" else "lmkd"
-        return self._event(
+        event = self._event(
             rec,
             "process_killed",
             source=source,
@@ -253,6 +323,11 @@ class LogInterpreter:
             detail=msg,
             data=data,
         )
+        if m["kb"] is None and msg.startswith(("Killing '", "lowmemorykiller: Killing '")):
+            # lmkd 8.1 and the kernel driver print the size and the cause on the following lines
+            self._pending.append(_Pending(event, rec.pid, rec.tag))
+            return None
+        return event
 
     def _died(self, rec: LogRecord, msg: str) -> Event | None:
         m = AM_DIED.match(msg)
@@ -357,13 +432,38 @@ class LogInterpreter:
         still: list[_Pending] = []
         for p in self._pending:
             p.lines_left -= 1
+            done = p.lines_left <= 0
             if (rec.pid == p.pid and rec.tag == p.tag) or bare:
-                self._absorb(p.event, rec.msg)
-            if p.lines_left <= 0:
+                if p.event.kind == "process_killed":
+                    # lmk kills end early: the next line of the same source is either their last
+                    # continuation or something else, and the kill goes out before what follows it
+                    done = _absorb_lmk(p.event, rec.msg) or done
+                else:
+                    self._absorb(p.event, rec.msg)
+            if done:
                 out.append(p.event)
             else:
                 still.append(p)
         self._pending = still
+
+    def _continue_wm_threw(self, rec: LogRecord, out: list[Event]) -> None:
+        bare = rec.layout == "raw" and rec.msg[:1].isspace()
+        for key, w in list(self._wm_threw.items()):
+            if (rec.pid == w.pid and rec.tag == w.tag) or bare:
+                text = rec.msg.strip()
+                if JAVA_THROWABLE.match(text):
+                    data = w.event.data
+                    if text.startswith("Caused by: "):
+                        data["cause"] = text[11:]  # the last one is the root cause
+                    elif "exception" not in data:
+                        data["exception"] = text
+                        w.event.detail = f"{w.event.detail} — {text}"
+                    continue
+                if JAVA_TRACE.match(rec.msg) or not text:
+                    continue
+            w.lines_left -= 1
+            if w.lines_left <= 0:
+                out.append(self._wm_threw.pop(key).event)
 
     @staticmethod
     def _absorb(event: Event, msg: str) -> None:
@@ -473,7 +573,22 @@ class LogInterpreter:
 
         if tag == "WM-WorkerWrapper":
             if r := WM_RESULT.search(msg):
-                return event("work_result", job=r["id"].lower(), reason=r["res"].lower(), data=_wm_tags(r["tags"]))
+                work = r["id"].lower()
+                result = event("work_result", job=work, reason=r["res"].lower(), data=_wm_tags(r["tags"]))
+                threw = self._wm_threw.pop((rec.pid, work), None)
+                if threw is not None:  # the same failure, told twice: one event, with the exception
+                    _merge_threw(result, threw.event)
+                return result
+            if t := WM_THREW.search(msg):
+                work = t["id"].lower()
+                failed = event("work_result", job=work, reason="failure", data=_wm_tags(t["tags"]))
+                failed.data["threw"] = True
+                old = self._wm_threw.pop((rec.pid, work), None)
+                if old is not None:  # a second attempt of the same work before any result: the first stands
+                    self._wm_threw[(rec.pid, work)] = _WorkThrew(failed, rec.pid, tag)
+                    return old.event
+                self._wm_threw[(rec.pid, work)] = _WorkThrew(failed, rec.pid, tag)
+                return None
             if c := WM_WORK.search(msg):
                 return event("work_result", job=c["id"].lower(), reason="cancelled", data=_wm_tags(c["tags"]))
             if d := WM_DELAY.match(msg):
@@ -551,9 +666,10 @@ class LogInterpreter:
             layout = EVENT_LAYOUTS.get(tag)
             if layout is None:
                 return None
-            kind, reason, names = layout
-            # the last field may itself contain commas (a reason, a message): split only so far
-            values = dict(zip(names, m["fields"].split(",", len(names) - 1), strict=False))
+            kind, reason, layouts = layout
+            values = _event_fields(m["fields"], layouts)
+            if values is None:
+                return None  # no known layout of this tag fits: not ours to guess at
             proc = values.pop("proc", None)
             pid = values.pop("pid", None)
             return self._event(
@@ -566,15 +682,21 @@ class LogInterpreter:
                 uid=values.pop("uid", None),
                 reason=reason,
                 detail=msg,
-                data={k: int(v) if v.lstrip("-").isdigit() else v for k, v in values.items()},
+                data={k: int(v) if _is_int(v) else v for k, v in values.items()},
             )
         except (ValueError, IndexError):
             return None  # a truncated or foreign event line: not ours to guess at
 
     def _am_kill_event(self, rec: LogRecord, fields: str, src: str) -> Event | None:
         # [User, PID, Process Name, OomAdj, Reason(, Rss)]; the reason itself may contain commas.
-        user, pid, proc, adj, rest = fields.split(",", 4)
-        data: dict[str, object] = {"user": int(user), "adj": int(adj)}
+        # Before multi-user (4.1) there was no User: [PID, Process Name, OomAdj, Reason].
+        parts = fields.split(",", 4)
+        if len(parts) >= 4 and not _is_int(parts[1]):
+            pid, proc, adj, rest = fields.split(",", 3)
+            data: dict[str, object] = {"adj": int(adj)}
+        else:
+            user, pid, proc, adj, rest = parts
+            data = {"user": int(user), "adj": int(adj)}
         text = rest
         head, sep, tail = rest.rpartition(",")
         if sep and tail.strip().isdigit():
@@ -591,6 +713,77 @@ class LogInterpreter:
             detail=f"am_kill: [{fields}]",
             data=data,
         )
+
+
+def _is_int(text: str) -> bool:
+    return text.lstrip("-").isdigit()
+
+
+def _event_fields(text: str, layouts: tuple[tuple[str, ...], ...]) -> dict[str, str] | None:
+    """The values of an event line under the first of its tag's layouts they fit."""
+    for names in layouts:
+        if "message" in names:  # am_crash: free-text message between fixed fields on both sides
+            tail = [n for n in names if n in _AM_CRASH_TAIL]
+            head = len(names) - len(tail)
+            left = text.split(",", head)
+            if len(left) != head + 1:
+                continue
+            right = left.pop().rsplit(",", len(tail) - 1)
+            values = left + right
+        else:
+            # the last field may itself contain commas (a reason, a component): split only so far
+            values = text.split(",", len(names) - 1)
+        if len(values) != len(names):
+            continue
+        fields = dict(zip(names, values, strict=True))
+        if all(_is_int(v) for k, v in fields.items() if k in _EVENT_INTS) and not _is_int(fields.get("proc", "x")):
+            return fields
+    return None
+
+
+def _absorb_lmk(event: Event, msg: str) -> bool:
+    """Adds a continuation line of a multi-line lmk kill to its event; True once the message is over
+    (its last line, or a line of the same source that does not continue it)."""
+    m = LMK_MORE.match(msg)
+    if m is None:
+        return True
+    text = msg.strip()
+    event.detail = f"{event.detail} {text}" if event.detail else text
+    data = event.data
+    if m["kb"] is not None:
+        data["rss_kb"] = int(m["kb"])
+        if m["by"] is not None:
+            data["on_behalf_of"] = m["by"]
+            data["on_behalf_of_pid"] = int(m["by_pid"])
+        why = m["why"].strip()
+        if why:
+            data["lmkd_reason"] = why
+            if p := LMK_PRESSURE.match(why):
+                data["pressure"] = p["level"]
+                data["min_adj"] = int(p["min_adj"])
+                return True  # lmkd 8.1: the pressure line is the last one
+            if why.startswith("cache "):
+                c = LMK_MORE.match(why)
+                if c is not None and c["cache_adj"] is not None:
+                    data["min_adj"] = int(c["cache_adj"])
+        return False
+    if m["cache"] is not None:
+        data["lmkd_reason"] = m["cache"]
+        data["min_adj"] = int(m["cache_adj"])
+        return False
+    data["free_memory"] = m["free"]
+    return True
+
+
+def _merge_threw(result: Event, threw: Event) -> None:
+    """WorkerWrapper's exception line and its later "Worker result" line are one outcome."""
+    result.data["threw"] = True
+    result.data["threw_at"] = threw.where
+    for key in ("exception", "cause"):
+        if key in threw.data:
+            result.data[key] = threw.data[key]
+    if "exception" in threw.data:
+        result.detail = f"{result.detail} — {threw.data['exception']}"
 
 
 def _wm_tags(text: str) -> dict[str, object]:

@@ -13,6 +13,8 @@ Layouts (../shared/reference/ios.md §2.3, §2.4 and the samples in ../shared/sa
 SpringBoard's `[application<b>:pid] Process exited: <RBSProcessExitContext| … domain:jetsam(1)
 code:per-process-limit(7)>>` (or `<FBProcessExitContext; watchdog ("…")>`) is the app's death as the system saw it
 (jetsam, watchdog, signal).
+runningboardd's `Received termination request from [osservice<com.apple.dasd>:76] on <RBSProcessPredicate …app<b…>
+with context <RBSTerminateContext| explanation:…>` is a kill asked for by another process (`terminated:<requester>`).
 dasd activities are BGTaskScheduler's `bgRefresh-`/`bgProcessing-<id>` and silent-push `com.apple.pushLaunch.<bundle>`.
 
 `IosLogInterpreter.feed(record)` is the same for a live stream (one record per syslog_relay line or
@@ -83,6 +85,7 @@ _LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # Substrings of every message that yields an event (also what file detection looks for).
 SIGNATURES: tuple[str, ...] = (
     "termination reported by launchd",
+    "Received termination request from ",
     "Process exited: ",
     "Calculated state for ",
     "memorystatus: ",
@@ -125,7 +128,23 @@ APP_REF = re.compile(r"\[" + APP_ID + r"\]")
 # application<b>:pid(v…)> -> <…ExitContext…>`.
 PROCESS_EXITED = re.compile(r"\[" + APP_ID + r"\] Process exited: (?P<ctx><.*)", re.S)
 PROCESS_EXITED_FB = re.compile(
-    r"Process exited: <FBApplicationProcess: 0x[0-9a-f]+; " + APP_ID + r"[^>]*> -> (?P<ctx><.*)", re.S
+    r"Process exited: <FBApplicationProcess(?:: 0x[0-9a-f]+)?; " + APP_ID + r"[^>]*> -> (?P<ctx><.*)", re.S
+)
+# runningboardd (iOS 13+): another process asks it to kill one, e.g. dasd ending background work:
+# `Received termination request from [osservice<com.apple.dasd>:76] on <RBSProcessPredicate
+# <RBSProcessHandlePredicateImpl| app<b(UUID)>:pid>> with context <RBSTerminateContext| explanation:… reportType:…
+# maxTerminationResistance:…>` (the predicate and the context may be cut short where a log copy was cut).
+TERMINATE_REQUEST = re.compile(
+    r"Received termination request from \[(?P<req_kind>[\w-]+)<(?P<requester>[^<>()]+)(?:\([^()]*\))?>"
+    r"(?::(?P<req_pid>\d+))?\] on (?P<pred>.*?) with context <RBSTerminateContext\|(?P<ctx>.*)",
+    re.S,
+)
+PREDICATE_APP = re.compile(r"(?:application|app)<(?P<bundle>[^<>()\s]+)(?:\([^()<>]*\)?)?(?:>:(?P<pid>\d+))?")
+PREDICATE_PID = re.compile(r"\bpid(?:s)?[:= ]+(?P<pid>\d+)")
+TERMINATE_FIELD = re.compile(
+    r"\b(?P<key>domain|code|explanation|reportType|maxTerminationResistance):(?P<value>.*?)"
+    r"(?=\s+(?:domain|code|explanation|reportType|maxTerminationResistance):|>\s*$|$)",
+    re.S,
 )
 RBS_EXIT_STATUS = re.compile(
     r"RBSProcessExitStatus\| domain:(?P<domain>[\w-]+)(?:\((?P<domain_no>\d+)\))? "
@@ -410,6 +429,8 @@ class IosLogInterpreter:
                 detail=msg,
                 data={"launchd_status": [a, b, c]},
             )
+        if sig == "Received termination request from ":
+            return self._terminate_request(rec, msg)
         if sig == "Process exited: ":
             return self._process_exited(rec, msg)
         if sig == "Calculated state for ":
@@ -613,6 +634,48 @@ class IosLogInterpreter:
         data = {"activity": m["activity"], "type": kind_name, **data}
         return self._event(
             rec, kind, "dasd", process=rec.process, package=package, job=job, reason=reason, detail=msg, data=data
+        )
+
+    def _terminate_request(self, rec: IosRecord, msg: str) -> Event | None:
+        """runningboardd was asked (by dasd, SpringBoard, cache_delete, …) to kill the processes of a predicate: the
+        kill itself follows. Reason `terminated:<requester>`; the context's explanation says why."""
+        m = TERMINATE_REQUEST.search(msg)
+        if m is None:
+            return None
+        app = PREDICATE_APP.search(m["pred"])
+        pid_m = PREDICATE_PID.search(m["pred"]) if app is None or app["pid"] is None else None
+        pid = int(app["pid"]) if app is not None and app["pid"] else (int(pid_m["pid"]) if pid_m else None)
+        data: dict[str, object] = {"requester": m["requester"]}
+        if m["req_pid"]:
+            data["requester_pid"] = int(m["req_pid"])
+        fields = {f["key"]: f["value"].strip() for f in TERMINATE_FIELD.finditer(m["ctx"])}
+        for key, out in (
+            ("explanation", "explanation"),
+            ("reportType", "report_type"),
+            ("maxTerminationResistance", "max_termination_resistance"),
+            ("domain", "domain"),
+            ("code", "code"),
+        ):
+            if fields.get(key):
+                data[out] = fields[key]
+        requester = m["requester"].removeprefix("com.apple.")
+        reason = f"terminated:{requester}"
+        code = _int_code(fields.get("code", ""))
+        if code is not None:
+            from bgprobe.collectors.parsers.ips import termination_reason
+
+            mapped, _ = termination_reason(None, code, fields.get("explanation", ""))
+            reason = mapped or reason
+        return self._event(
+            rec,
+            "process_killed",
+            "runningboardd",
+            process=None,
+            package=app["bundle"] if app is not None else None,
+            pid=pid,
+            reason=reason,
+            detail=msg,
+            data=data,
         )
 
     def _process_exited(self, rec: IosRecord, msg: str) -> Event | None:

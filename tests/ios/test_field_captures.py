@@ -21,7 +21,7 @@ def events_of(name: str):
 
 def test_every_capture_names_its_source_and_is_detected() -> None:
     names = sorted(p.name for p in FIELD.glob("*.txt"))
-    assert len(names) == 12
+    assert len(names) == 13
     for name in names:
         text = (FIELD / name).read_text()
         assert text.startswith("# source: https://"), name
@@ -29,6 +29,23 @@ def test_every_capture_names_its_source_and_is_detected() -> None:
             "ios_log" if name.startswith(("springboard_", "frontboard_", "dasd_", "xcode_", "console_")) else "ips"
         )
         assert _detect(text.splitlines()) == expected, name
+
+
+def test_runningboard_termination_request_from_dasd_forum_title() -> None:
+    """Apple Developer Forums 759754 quotes runningboardd's line as Console.app showed it, cut after the explanation:
+    a bare message (no header), the kill requested by dasd, the app named in the predicate, no pid in what is left."""
+    (e,) = events_of("dasd_termination_request_runningboard_forum.txt")
+    assert (e.kind, e.package, e.pid, e.reason, e.source, e.ts, e.process) == (
+        "process_killed",
+        "com.myapp.bundleid",
+        None,
+        "terminated:dasd",
+        "syslog:runningboardd",
+        None,
+        None,
+    )
+    assert e.where.endswith("dasd_termination_request_runningboard_forum.txt:2")
+    assert e.data == {"requester": "com.apple.dasd", "requester_pid": 76, "explanation": "BG Kill Demo"}
 
 
 def test_springboard_process_exited_jetsam_per_process_limit() -> None:
