@@ -90,14 +90,24 @@ def _follow(dev: AndroidDevice, version: str | None, package: str | None, queue:
 
     interp = LogInterpreter(where=f"live:{dev.serial}", device=dev.serial, os_version=version)
     years = YearHint(datetime.now().date())
+    ended = "log stream ended: the device disconnected or went offline"
     try:
         for n, line in enumerate(dev.stream_lines(["logcat", "-T", "1", "-v", "threadtime", "-b", BUFFERS]), 1):
             for event in interp.feed(parse_line(line, n, years)):
-                if package is None or event.package == package or (event.process or "").split(":")[0] == package:
+                if _wanted(event, package):
                     queue.put(event)
-        queue.put((dev.serial, "log stream ended: the device disconnected or went offline"))
     except (DeviceLost, DeviceError) as err:
-        queue.put((dev.serial, err.message))
+        ended = err.message
+    # A multi-line message (ANR, crash, lmk kill) still open when the stream ended is complete as
+    # far as this stream goes: report it (before the end, which may close the watch) rather than lose it.
+    for event in interp.flush():
+        if _wanted(event, package):
+            queue.put(event)
+    queue.put((dev.serial, ended))
+
+
+def _wanted(event: Event, package: str | None) -> bool:
+    return package is None or event.package == package or (event.process or "").split(":")[0] == package
 
 
 def _print_event(out: Output, item: Event, json_out: bool) -> None:

@@ -108,6 +108,8 @@ class LogFeed(SeenBuffer):
         except DeviceError:
             pass
         finally:
+            for event in self._interp.flush():  # multi-line messages the stream's end left open
+                self.add(Seen(0, event.ts, event=event))
             self.ended.set()
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 
 from bgprobe.collectors.android.adb import AdbServer, AndroidDevice
+from bgprobe.sim.fleet import SimFleet
 
 from tests.android.conftest import PKG, json_lines, serial_of
 from tests.helpers import run_cli
@@ -170,3 +172,35 @@ def test_reboot_loses_state_but_not_the_journal(fleet, env):
     restored = run_cli("restore", "-s", serial, env=env)
     assert restored.returncode == 0 and "undid doze=deep" in restored.stdout
     assert "Nothing to restore." in run_cli("restore", "-s", serial, env=env).stdout
+
+
+def test_watch_reports_an_anr_left_open_when_the_stream_ends(tmp_path):
+    """`ANR in` opens a multi-line message that later lines complete; if the device drops right
+    after it, the ANR is still reported (the interpreter is flushed when the stream ends).
+    Its own phone on a real-time clock: no other log line may complete the ANR first."""
+    with SimFleet(android=1, ios=0, speed=1.0, seed=3) as quiet:
+        serial = next(iter(quiet.devices))
+        device = quiet.device(serial)
+        env = {
+            **os.environ,
+            "ADB_SERVER_SOCKET": f"tcp:127.0.0.1:{quiet.adb_port}",
+            "ANDROID_SERIAL": "",
+            "BGPROBE_STATE_DIR": str(tmp_path / "state"),
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bgprobe.cli", "watch", "-s", serial, "--json", "--duration", "20"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        time.sleep(2.0)
+        quiet.loop.loop.call_soon_threadsafe(
+            lambda: device.log("system", 1537, 1000, "E", "ActivityManager", f"ANR in {PKG} ({PKG}/.MainActivity)")
+        )
+        time.sleep(0.3)  # the line reaches the host; then the phone drops
+        quiet.go_offline(serial)
+        out, err = proc.communicate(timeout=40)
+    anrs = [e for e in json_lines(out) if e["kind"] == "anr"]
+    assert [(e["process"], e["device"]) for e in anrs] == [(PKG, serial)], (out, err)
+    assert "log stream ended" in err
