@@ -28,22 +28,24 @@ class Output:
     def out(self) -> Console:
         from rich.console import Console
 
-        # Without a terminal (CI logs, pipes) rich would wrap tables at 80 columns: give them room.
-        width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
-        return Console(no_color=self.plain, highlight=False, width=width)
+        return Console(no_color=self.plain, highlight=False, width=_width(sys.stdout))
 
     @cached_property
     def err(self) -> Console:
         from rich.console import Console
 
-        # Progress and messages in CI logs: one line each, not wrapped at 80 columns.
-        width = None if sys.stderr.isatty() or "COLUMNS" in os.environ else 160
-        return Console(stderr=True, no_color=self.plain, highlight=False, width=width)
+        return Console(stderr=True, no_color=self.plain, highlight=False, width=_width(sys.stderr))
 
     def problem(self, message: str) -> None:
         # One line per problem, never wrapped: scripts and CI logs grep these.
         sys.stderr.write(f"bgprobe: {message}\n")
         sys.stderr.flush()
+
+
+def _width(stream: object) -> int | None:
+    """Without a terminal (CI logs, pipes) rich would wrap tables and progress lines at 80 columns:
+    give them room. On a terminal, or with $COLUMNS set, rich's own choice."""
+    return None if stream.isatty() or "COLUMNS" in os.environ else 160  # type: ignore[attr-defined]
 
 
 def stdin_is_tty() -> bool:

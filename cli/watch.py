@@ -107,7 +107,9 @@ def _follow(dev: AndroidDevice, version: str | None, package: str | None, queue:
 
 
 def _wanted(event: Event, package: str | None) -> bool:
-    return package is None or event.package == package or (event.process or "").split(":")[0] == package
+    from bgprobe.reports.events import package_of_process
+
+    return package is None or package in (event.package, package_of_process(event.process))
 
 
 def _print_event(out: Output, item: Event, json_out: bool) -> None:
