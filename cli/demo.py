@@ -30,7 +30,9 @@ def demo(
     from bgprobe.cli.run import execute
     from bgprobe.collectors.android.adb import AdbServer, select_devices
     from bgprobe.collectors.campaign.results import ResultsDir
+    from bgprobe.collectors.campaign.runner import Campaign
     from bgprobe.collectors.campaign.scenario import parse_scenario
+    from bgprobe.collectors.locks import DeviceLocks
     from bgprobe.sim.fleet import SimFleet
 
     out: Output = ctx.obj
@@ -49,19 +51,23 @@ def demo(
         _show_fleet(out, info)
         server = AdbServer("127.0.0.1", fleet.adb_port)
         devices = select_devices([server], None, timeout=20.0)
-        results = ResultsDir.create(
-            path, campaign=scenario.name, scenario_text=scenario.text, scenario_path=name, shard=None
-        )
-        out.err.print(
-            f"Running campaign {scenario.name!r}: {len(scenario.tasks)} tasks x "
-            f"{len(scenario.conditions)} conditions x {scenario.repetitions} repetitions per device ..."
-        )
         from bgprobe.collectors.ios.transport import make_target
 
         iphones = [make_target(info.usbmux, None, 20.0)] if info.usbmux else []
-        interrupted, _, _ = execute(
-            out, scenario, results, devices, None, [server], 20.0, quiet=quiet, ios_targets=iphones
-        )
+        campaign = Campaign(scenario, devices, ios_targets=iphones)
+        locks = DeviceLocks("demo", 0.0)  # the demo's own fresh phones: nobody else can hold them
+        try:
+            campaign.reserve(locks)
+            results = ResultsDir.create(
+                path, campaign=scenario.name, scenario_text=scenario.text, scenario_path=name, shard=None
+            )
+            out.err.print(
+                f"Running campaign {scenario.name!r}: {len(scenario.tasks)} tasks x "
+                f"{len(scenario.conditions)} conditions x {scenario.repetitions} repetitions per device ..."
+            )
+            interrupted = execute(out, campaign, results, [server], 20.0, quiet=quiet).interrupted
+        finally:
+            locks.release()
     except KeyboardInterrupt:
         interrupted = True
     finally:

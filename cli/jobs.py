@@ -8,6 +8,7 @@ import sys
 import typer
 from bgprobe.cli.console import Output
 from bgprobe.cli.targets import (
+    LOCK_WAIT_HELP,
     RSD_HELP,
     SERIAL_HELP,
     SERVER_HELP,
@@ -17,6 +18,7 @@ from bgprobe.cli.targets import (
     USBMUX_HELP,
     android_devices,
     ios_target,
+    lock_wait,
 )
 from bgprobe.collectors.errors import EXIT_GATE
 from bgprobe.collectors.package_names import check_package_name
@@ -95,6 +97,7 @@ def trigger_cmd(
     adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
     json_out: bool = typer.Option(False, "--json"),
+    lock_wait_s: float | None = typer.Option(None, "--lock-wait", min=0, help=LOCK_WAIT_HELP),
     bundle: str | None = typer.Option(
         None, "--bundle", help="iOS: the app's bundle id; TASK_ID is then the only argument (debugserver + lldb)."
     ),
@@ -107,12 +110,14 @@ def trigger_cmd(
     """Force-run one job now and report whether it started and how it ended."""
     from bgprobe.collectors.android.info import device_facts
     from bgprobe.collectors.android.jobs import check_job_id, trigger
+    from bgprobe.collectors.locks import device_lock
 
     out: Output = ctx.obj
     if bundle is not None:
         if job is not None:
             raise typer.BadParameter("with --bundle give only the task identifier", param_hint="JOB")
-        _trigger_ios(out, bundle, package, expire, wait, ios_target(usbmux, udid, timeout, rsd, tunnel), json_out)
+        target = ios_target(usbmux, udid, timeout, rsd, tunnel)
+        _trigger_ios(out, bundle, package, expire, wait, target, json_out, lock_wait(lock_wait_s))
         return
     if job is None:
         raise typer.BadParameter("missing the job id (iPhone: --bundle BUNDLE TASK_ID)", param_hint="JOB")
@@ -121,7 +126,9 @@ def trigger_cmd(
     failed = False
     for dev in android_devices(out, serial, adb_server, timeout, one=True):
         facts = device_facts(dev)
-        result = trigger(dev, package, job_id, sdk=facts.sdk or 0, satisfied=satisfied, wait_s=wait)
+        # A triggered run is an attempt: not while another bgprobe runs a campaign on this phone.
+        with device_lock(dev.key, dev.serial, "trigger", lock_wait(lock_wait_s)):
+            result = trigger(dev, package, job_id, sdk=facts.sdk or 0, satisfied=satisfied, wait_s=wait)
         failed |= result.outcome in ("failed", "timed_out", "killed", "not_started", "skipped")
         if json_out:
             payload = {k: v for k, v in result.__dict__.items() if k != "events"}
@@ -141,10 +148,12 @@ def trigger_cmd(
 
 
 def _trigger_ios(
-    out: Output, bundle: str, task: str, expire: bool, wait: float, target: object, json_out: bool
+    out: Output, bundle: str, task: str, expire: bool, wait: float, target: object, json_out: bool, lock_wait_s: float
 ) -> None:
     from bgprobe.collectors.ios.bgtask import PrerequisiteError, gather, run_trigger, unmet
     from bgprobe.collectors.ios.transport import IosError, run, select_udids
+    from bgprobe.collectors.journal import ios_key
+    from bgprobe.collectors.locks import device_lock
 
     check_package_name(bundle)
     udids = run(select_udids(target))  # type: ignore[arg-type]
@@ -159,7 +168,8 @@ def _trigger_ios(
             f"cannot trigger {task} of {bundle} on {udids[0]}: "
             + "; ".join(f"({i}) {m}" for i, m in enumerate(missing, 1))
         )
-    result = run(run_trigger(target, prereqs, bundle, task, expire, wait))  # type: ignore[arg-type]
+    with device_lock(ios_key(udids[0]), udids[0], "trigger", lock_wait_s):
+        result = run(run_trigger(target, prereqs, bundle, task, expire, wait))  # type: ignore[arg-type]
     if json_out:
         payload = {k: v for k, v in result.__dict__.items() if k != "events"}
         payload["events"] = [e.to_dict() for e in result.events]

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 from bgprobe.cli.console import Output
-from bgprobe.cli.targets import SERIAL_HELP, SERVER_HELP, TIMEOUT_HELP, android_devices
-from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_GATE, EXIT_INTERRUPTED, BgprobeError
+from bgprobe.cli.targets import LOCK_WAIT_HELP, SERIAL_HELP, SERVER_HELP, TIMEOUT_HELP, android_devices, lock_wait
+from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_GATE, EXIT_INTERNAL, EXIT_INTERRUPTED, BgprobeError
 
 if TYPE_CHECKING:
     from bgprobe.collectors.android.adb import AdbServer, AndroidDevice
     from bgprobe.collectors.campaign.results import ResultsDir
+    from bgprobe.collectors.campaign.runner import Campaign
     from bgprobe.collectors.campaign.scenario import Scenario
-    from bgprobe.collectors.campaign.worker import DeviceProgress
+    from bgprobe.collectors.campaign.worker import DeviceProgress, WorkerFailure
     from bgprobe.collectors.ios.transport import IosTarget
 
 
@@ -34,18 +36,38 @@ def run(
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
     quiet: bool = typer.Option(False, "--quiet", help="No progress, only the report."),
     device_wait: float = typer.Option(20.0, "--device-wait", min=0, help="How long to wait for a lost device."),
+    lock_wait_s: float | None = typer.Option(None, "--lock-wait", min=0, help=LOCK_WAIT_HELP),
     usbmux: list[str] = typer.Option([], "--usbmux", help="usbmuxd HOST:PORT or socket path, repeatable (iPhones)."),
     udid: str | None = typer.Option(None, "--udid", help="Only this iPhone."),
+    check: bool = typer.Option(False, "--check", help="Validate the scenario and print the plan size; no phone."),
+    json_out: bool = typer.Option(False, "--json", help="With --check: the plan as one JSON object."),
 ) -> None:
     """Run a scenario's tasks under its conditions on many devices; write a results directory."""
+    if check or json_out:  # before anything that reaches a phone or writes a results directory
+        import json
+
+        from bgprobe.collectors.campaign.scenario import load_scenario, plan_summary, plan_text
+
+        if not check:
+            raise BgprobeError("--json goes with --check (a run writes its results to the results directory)")
+        if scenario is None:
+            raise BgprobeError("--check needs a scenario file")
+        summary = plan_summary(load_scenario(scenario))
+        sys.stdout.write(json.dumps(summary) + "\n" if json_out else plan_text(summary))
+        return
     from bgprobe.collectors.android.adb import DEFAULT_TIMEOUT, server_addresses
     from bgprobe.collectors.campaign.results import ResultsDir
-    from bgprobe.collectors.campaign.runner import parse_shard, results_path
+    from bgprobe.collectors.campaign.runner import Campaign, parse_shard, results_path
     from bgprobe.collectors.campaign.scenario import load_scenario, parse_scenario
+    from bgprobe.collectors.locks import DeviceLocks, results_lock
 
     out: Output = ctx.obj
+    wait = lock_wait(lock_wait_s)
+    results_held = None
     if resume is not None:
+        # A results directory is continued by one bgprobe at a time: a second --resume is refused at once.
         results = ResultsDir.open_for_resume(resume)
+        results_held = results_lock(resume, "run --resume")
         meta = results.run
         plan_scenario = parse_scenario((resume / "scenario.toml").read_text(encoding="utf-8"), meta["scenario"])
         shard_text = meta.get("shard")
@@ -55,60 +77,85 @@ def run(
         plan_scenario = load_scenario(scenario)
         shard_text = shard
         parse_shard(shard_text)
-        results = ResultsDir.create(
-            results_path(out_dir, plan_scenario),
-            campaign=plan_scenario.name,
-            scenario_text=plan_scenario.text,
-            scenario_path=str(scenario),
-            shard=shard_text,
-        )
     ios_targets = _ios_targets(plan_scenario, usbmux, udid, timeout)
     devices = _android_targets(out, plan_scenario, serial, adb_server, timeout, bool(ios_targets))
-    interrupted, rate, lost = execute(
-        out,
-        plan_scenario,
-        results,
-        devices,
-        parse_shard(shard_text),
-        server_addresses(adb_server),
-        timeout or DEFAULT_TIMEOUT,
-        quiet=quiet,
-        device_wait=device_wait,
-        ios_targets=ios_targets,
+    campaign = Campaign(
+        plan_scenario, devices, parse_shard(shard_text), device_wait=device_wait, ios_targets=ios_targets
     )
-    if interrupted:
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if lost:  # the figures are there, but part of the campaign could not run: an infrastructure error
-        raise typer.Exit(EXIT_DEVICE)
-    if fail_under is not None and rate is not None and rate < fail_under:
-        out.problem(f"completion rate {rate:.1%} is below --fail-under {fail_under:.1%}")
-        raise typer.Exit(EXIT_GATE)
+    locks = DeviceLocks("run", wait)
+    try:
+        campaign.reserve(locks)  # every phone's lock before anything is written or changed
+        if resume is None:
+            assert scenario is not None
+            results = ResultsDir.create(
+                results_path(out_dir, plan_scenario),
+                campaign=plan_scenario.name,
+                scenario_text=plan_scenario.text,
+                scenario_path=str(scenario),
+                shard=shard_text,
+            )
+            results_held = results_lock(results.path, "run")
+        outcome = execute(
+            out,
+            campaign,
+            results,
+            server_addresses(adb_server),
+            timeout or DEFAULT_TIMEOUT,
+            quiet=quiet,
+        )
+    finally:
+        locks.release()
+        if results_held is not None:
+            results_held.release()
+    outcome.exit(out, fail_under)
+
+
+@dataclass
+class RunOutcome:
+    """How a campaign ended, and the exit code that says so."""
+
+    path: Path
+    interrupted: bool
+    rate: float | None
+    lost: list[str]
+    failures: list[WorkerFailure]
+
+    def exit(self, out: Output, fail_under: float | None) -> None:
+        for failure in self.failures:
+            out.problem(failure.describe())
+        if self.interrupted:
+            raise typer.Exit(EXIT_INTERRUPTED)
+        if any(f.is_bug for f in self.failures):
+            out.problem(
+                f"internal error: a campaign worker failed (a bug: please report it with the traceback); every "
+                f"attempt so far is kept: `bgprobe run --resume {self.path}` continues"
+            )
+            raise typer.Exit(EXIT_INTERNAL)
+        if self.lost or self.failures:  # the figures are there, but part of the campaign could not run
+            raise typer.Exit(EXIT_DEVICE)
+        if fail_under is not None and self.rate is not None and self.rate < fail_under:
+            out.problem(f"completion rate {self.rate:.1%} is below --fail-under {fail_under:.1%}")
+            raise typer.Exit(EXIT_GATE)
 
 
 def execute(
     out: Output,
-    scenario: Scenario,
+    campaign: Campaign,
     results: ResultsDir,
-    devices: list[AndroidDevice],
-    shard: tuple[int, int] | None,
     servers: list[AdbServer],
     timeout: float,
     *,
     quiet: bool = False,
-    device_wait: float = 20.0,
-    ios_targets: list[IosTarget] | None = None,
-) -> tuple[bool, float | None, list[str]]:
-    """Run the campaign to its end or to Ctrl-C/SIGTERM; write the outputs.
-    Returns (interrupted, completion rate, devices lost on the way)."""
-    from bgprobe.collectors.android.state import sigterm_as_interrupt
-    from bgprobe.collectors.campaign.runner import Campaign, reconnector
+) -> RunOutcome:
+    """Run a reserved campaign to its end or to Ctrl-C/SIGTERM; write the outputs."""
+    from bgprobe.collectors.campaign.runner import reconnector
+    from bgprobe.collectors.interrupts import sigterm_as_interrupt
 
-    campaign = Campaign(scenario, results, devices, shard, device_wait=device_wait, ios_targets=ios_targets or [])
     view = ProgressView(out, campaign.progress, quiet=quiet)
     interrupted = False
     with sigterm_as_interrupt():
         try:
-            campaign.start(reconnector(servers, timeout))
+            campaign.start(results, reconnector(servers, timeout))
             campaign.wait(tick=view.tick)
         except KeyboardInterrupt:
             interrupted = True
@@ -123,7 +170,7 @@ def execute(
         )
     rate = finish_outputs(out, results.path)
     out.err.print(f"results: {results.path}")
-    return interrupted, rate, campaign.lost_devices()
+    return RunOutcome(results.path, interrupted, rate, campaign.lost_devices(), campaign.failures())
 
 
 def _ios_targets(scenario: Scenario, usbmux: list[str], udid: str | None, timeout: float | None) -> list[IosTarget]:
@@ -147,9 +194,9 @@ def _android_targets(
     try:
         return android_devices(out, serial, adb_server, timeout, warn_journal=False)
     except DeviceError:
-        if have_ios:  # an iPhone-only farm: the Android tasks simply have no device
+        if have_ios and not serial:  # an iPhone-only farm: the Android tasks simply have no device
             return []
-        raise
+        raise  # -s SERIAL names a phone that is not there: an error even when iPhones are
 
 
 def finish_outputs(out: Output, path: Path) -> float | None:

@@ -108,7 +108,7 @@ def _check_profile(profile: Path) -> None:
 def _start_detached(args: list[str]) -> dict:
     path = _state_file()
     path.unlink(missing_ok=True)
-    log = (state_dir() / "sim.log").open("ab")
+    log = (state_dir(create=True) / "sim.log").open("ab")
     proc = subprocess.Popen(
         [sys.executable, "-m", "bgprobe.sim.daemon", "--state", str(path), *args],
         stdin=subprocess.DEVNULL,

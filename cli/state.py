@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from bgprobe.cli.console import Output
 from bgprobe.cli.targets import (
-    IOS_JOURNAL_PREFIX,
+    LOCK_WAIT_HELP,
     RSD_HELP,
     SERIAL_HELP,
     SERVER_HELP,
@@ -18,12 +18,15 @@ from bgprobe.cli.targets import (
     UDID_HELP,
     USBMUX_HELP,
     android_devices,
-    ios_journal_key,
     ios_target,
+    lock_wait,
     wants_ios,
 )
-from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_INTERRUPTED
+from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_INTERRUPTED, BgprobeError
 from bgprobe.collectors.package_names import check_package_name
+
+if TYPE_CHECKING:
+    from bgprobe.collectors.journal import Change
 
 app = typer.Typer(
     help="Read or change background conditions (journaled; `bgprobe restore` undoes).", no_args_is_help=True
@@ -70,6 +73,7 @@ def set_(
     serial: str | None = typer.Option(None, "-s", "--serial", help=SERIAL_HELP),
     adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
+    lock_wait_s: float | None = typer.Option(None, "--lock-wait", min=0, help=LOCK_WAIT_HELP),
     udid: str | None = typer.Option(None, "--udid", help=UDID_HELP),
     usbmux: str | None = typer.Option(None, "--usbmux", help=USBMUX_HELP),
     rsd: tuple[str, int] | None = typer.Option(None, "--rsd", help=RSD_HELP),
@@ -79,33 +83,41 @@ def set_(
     ),
 ) -> None:
     """Change conditions. Each change is journaled first and read back after; undo with `bgprobe restore`."""
-    from bgprobe.collectors.android.adb import DeviceError
     from bgprobe.collectors.android.info import device_facts
-    from bgprobe.collectors.android.state import StateController, parse_assignments, sigterm_as_interrupt
+    from bgprobe.collectors.android.state import StateController, parse_assignments
+    from bgprobe.collectors.interrupts import sigterm_as_interrupt
+    from bgprobe.collectors.locks import device_lock
 
     out: Output = ctx.obj
     ios_keys = {a.partition("=")[0] for a in assignments} & {"thermal", "lowpower"}
     if wants_ios(udid, usbmux) or ios_keys:
-        _set_ios(out, assignments, ios_target(usbmux, udid, timeout, rsd, tunnel), duration)
+        _set_ios(out, assignments, ios_target(usbmux, udid, timeout, rsd, tunnel), duration, lock_wait(lock_wait_s))
         return
     wanted = parse_assignments(assignments, package)
+    wait = lock_wait(lock_wait_s)
     for dev in android_devices(out, serial, adb_server, timeout):
         facts = device_facts(dev)
         controller = StateController(dev, facts.sdk or 0)
         for a in wanted:  # refuse up front what this version cannot do: nothing half-applied
             controller.check_available(a)
-        applied = []
-        with sigterm_as_interrupt():
+        with device_lock(dev.key, dev.serial, "state set", wait), sigterm_as_interrupt():
+            applied = []
             try:
                 for a in wanted:
-                    applied.append(controller.apply(a))
-                    out.out.print(f"{dev.serial}: {a} (journaled; `bgprobe restore` undoes it)", markup=False)
-            except (KeyboardInterrupt, DeviceError, Exception):
+                    change = controller.apply(a)
+                    applied.append(change)
+                    out.out.print(
+                        f"{dev.serial}: {a} (was: {change.prior}; journaled: `bgprobe restore` puts it back)",
+                        markup=False,
+                    )
+            except BaseException:
                 # A failed or interrupted `state set` leaves nothing half-done behind.
-                for change in reversed(applied):
-                    with contextlib.suppress(DeviceError):
-                        controller.undo(change)
+                for err in controller.undo_all(applied):
+                    out.problem(err.message)
                 raise
+            finally:
+                for note in controller.notes:
+                    out.problem(f"note: {note}")
 
 
 def restore(
@@ -113,46 +125,83 @@ def restore(
     serial: str | None = typer.Option(None, "-s", "--serial", help=SERIAL_HELP),
     adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
+    lock_wait_s: float | None = typer.Option(None, "--lock-wait", min=0, help=LOCK_WAIT_HELP),
 ) -> None:
-    """Undo every change bgprobe made and has not undone yet (from its journal)."""
-    from bgprobe.collectors.android.journal import devices_with_pending_changes
-    from bgprobe.collectors.android.state import StateController, sigterm_as_interrupt
+    """Undo every change bgprobe made and has not undone yet (from its journal), back to what was there."""
+    from bgprobe.collectors.android.adb import DeviceError
+    from bgprobe.collectors.android.state import StateController
+    from bgprobe.collectors.interrupts import sigterm_as_interrupt
+    from bgprobe.collectors.journal import IOS_PREFIX, scan_journals
+    from bgprobe.collectors.locks import device_lock
 
     out: Output = ctx.obj
-    ios_closed = _restore_ios(out)
-    pending = devices_with_pending_changes()
-    if ios_closed and not pending:
-        return
-    devices = android_devices(out, serial, adb_server, timeout, warn_journal=False)
+    wait = lock_wait(lock_wait_s)
+    journals = scan_journals()
+    trouble = False  # something is still (possibly) changed: exit 3 at the end
+    for problems in journals.problems.values():
+        for problem in problems:
+            out.problem(str(problem))
+            trouble = True
+    ios_closed = _restore_ios(out, {k: v for k, v in journals.pending.items() if k.startswith(IOS_PREFIX)}, wait)
+    pending = {k: v for k, v in journals.pending.items() if not k.startswith(IOS_PREFIX)}
     restored = 0
-    for dev in devices:
-        controller = StateController(dev, 0)
-        with sigterm_as_interrupt():
+    reached: set[str] = set()
+    if pending:
+        try:
+            devices = android_devices(out, serial, adb_server, timeout, warn_journal=False)
+        except DeviceError as err:
+            if serial:
+                raise
+            out.problem(err.message)
+            devices = []
+        for dev in devices:
             try:
-                for change in controller.restore_pending():
-                    restored += 1
-                    out.out.print(f"{dev.serial}: undid {change.key}={change.value}", markup=False)
+                key = dev.key
+            except DeviceError as err:
+                out.problem(err.message)
+                trouble = True
+                continue
+            reached.add(key)
+            if key not in pending:
+                continue
+            controller = StateController(dev, 0)
+            try:
+                with device_lock(key, dev.serial, "restore", wait), sigterm_as_interrupt():
+                    undone, failed = controller.restore_pending()
             except KeyboardInterrupt:
                 raise typer.Exit(EXIT_INTERRUPTED) from None
-    reached = {d.key for d in devices}
-    unreachable = [(key, changes) for key, changes in pending.items() if key not in reached]
-    for key, changes in unreachable:
+            except BgprobeError as err:  # busy, or lost before anything was undone
+                out.problem(err.message)
+                trouble = True
+                continue
+            for change in undone:
+                restored += 1
+                back = f" (back to: {change.prior})" if change.prior else ""
+                out.out.print(f"{dev.serial}: undid {change.key}={change.value}{back}", markup=False)
+            for err in failed:
+                out.problem(err.message)
+                trouble = True
+    wanted = {k: v for k, v in pending.items() if not serial or k in reached}
+    for key, changes in wanted.items():
+        if key in reached:
+            continue
+        trouble = True
         seen_as = changes[-1].address
         out.problem(
             f"{key}{f' (last seen as {seen_as})' if seen_as else ''} has unrestored changes "
             f"({', '.join(f'{c.key}={c.value}' for c in changes)}) but is not reachable now; "
             "run `bgprobe restore` again when it is back"
         )
-    if not restored and not unreachable and not ios_closed:
+    if not restored and not ios_closed and not trouble:
         out.out.print("Nothing to restore.")
-    if unreachable:
+    if trouble:
         raise typer.Exit(EXIT_DEVICE)
 
 
 # -- iOS -----------------------------------------------------------------------------------------
 
 
-def _set_ios(out: Output, items: list[str], target: object, duration: float | None) -> None:
+def _set_ios(out: Output, items: list[str], target: object, duration: float | None, wait: float) -> None:
     """network=/thermal= held through DVT while this runs; lowpower= asks the operator (TTY only)."""
     from bgprobe.cli.console import stdin_is_tty
     from bgprobe.collectors.ios.conditions import LOWPOWER_NO_TTY, ConditionError, parse_ios_assignments
@@ -170,7 +219,11 @@ def _set_ios(out: Output, items: list[str], target: object, duration: float | No
         _ask_lowpower(out, target, udid, a.value)
     induced = [a for a in wanted if a.key != "lowpower"]
     if induced:
-        code = run(_hold_ios(out, target, udid, induced[0], duration))
+        from bgprobe.collectors.journal import ios_key
+        from bgprobe.collectors.locks import device_lock
+
+        with device_lock(ios_key(udid), udid, "state set", wait):
+            code = run(_hold_ios(out, target, udid, induced[0], duration))
         if code:
             raise typer.Exit(code)
 
@@ -201,9 +254,9 @@ async def _hold_ios(out: Output, target: object, udid: str, assignment: object, 
     import asyncio
     import signal
 
-    from bgprobe.collectors.android.journal import Journal
     from bgprobe.collectors.ios.conditions import dvt_inducer, hold
     from bgprobe.collectors.ios.transport import developer_provider, device_errors, lockdown
+    from bgprobe.collectors.journal import Journal, ios_key
 
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
@@ -235,7 +288,7 @@ async def _hold_ios(out: Output, target: object, udid: str, assignment: object, 
         ):
             await hold(
                 inducer,
-                Journal(ios_journal_key(udid)),
+                Journal(ios_key(udid), udid),
                 assignment,  # type: ignore[arg-type]
                 wait,
                 say=lambda m: out.out.print(f"{udid}: {m}", markup=False),
@@ -254,19 +307,22 @@ async def _hold_ios(out: Output, target: object, udid: str, assignment: object, 
     return 0
 
 
-def _restore_ios(out: Output) -> int:
-    """Close journal entries an interrupted iOS hold left (the device ended those conditions itself)."""
-    from bgprobe.collectors.android.journal import Journal, devices_with_pending_changes
+def _restore_ios(out: Output, pending: dict[str, list[Change]], wait: float) -> int:
+    """Close journal entries an interrupted iOS hold left (the device ended those conditions itself
+    when the DVT connection closed). A hold still running holds the iPhone's lock: wait for it."""
     from bgprobe.collectors.ios.conditions import close_pending
+    from bgprobe.collectors.journal import IOS_PREFIX, Journal
+    from bgprobe.collectors.locks import device_lock
 
     closed = 0
-    for key in devices_with_pending_changes():
-        if not key.startswith(IOS_JOURNAL_PREFIX):
-            continue
-        for change in close_pending(Journal(key)):
+    for key in pending:
+        udid = key[len(IOS_PREFIX) :]
+        with device_lock(key, udid, "restore", wait):
+            changes = close_pending(Journal(key))
+        for change in changes:
             closed += 1
             out.out.print(
-                f"{key[len(IOS_JOURNAL_PREFIX) :]}: {change.key}={change.value} ended when bgprobe's DVT connection "
+                f"{udid}: {change.key}={change.value} ended when bgprobe's DVT connection "
                 "closed (ConditionInducer conditions do not outlive it); journal entry closed",
                 markup=False,
             )

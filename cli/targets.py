@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from bgprobe.cli.console import Output
 from bgprobe.collectors.android.adb import DEFAULT_TIMEOUT, AndroidDevice, select_devices, server_addresses
-from bgprobe.collectors.android.journal import Journal
+from bgprobe.collectors.journal import Journal, ios_key
 
 SERIAL_HELP = "Device serial (default: $ANDROID_SERIAL; else every online device)."
 SERVER_HELP = "adb server HOST:PORT, repeatable (default: $ADB_SERVER_SOCKET, $ANDROID_ADB_SERVER_ADDRESS/PORT, 5037)."
 TIMEOUT_HELP = "Seconds to wait for any one device call."
+LOCK_WAIT_HELP = "Seconds to wait for a phone another bgprobe is working on (default: $BGPROBE_LOCK_WAIT, else 60)."
 
 
 def android_devices(
@@ -29,15 +30,25 @@ def android_devices(
 
 
 def warn_pending_changes(out: Output, devices: list[AndroidDevice]) -> None:
-    """Every command that reaches a device says so when an earlier run left it changed."""
+    """Every command that reaches a device says so when an earlier run left it changed, or when its
+    journal has lines bgprobe cannot read (never an error: these commands only read)."""
     for dev in devices:
-        pending = Journal(dev.key).pending()
-        if pending:
-            what = ", ".join(f"{c.key}={c.value}" for c in pending)
+        read = Journal(dev.key).read()
+        if read.changes:
+            what = ", ".join(f"{c.key}={c.value}" for c in read.changes)
             out.problem(
                 f"warning: {dev.serial} still has changes from an earlier bgprobe run ({what}): "
                 "run `bgprobe restore` to put it back"
             )
+        for problem in read.problems:
+            out.problem(f"warning: {dev.serial}: {problem}")
+
+
+def lock_wait(value: float | None) -> float:
+    """--lock-wait, else $BGPROBE_LOCK_WAIT, else the default."""
+    from bgprobe.collectors.locks import default_wait
+
+    return default_wait() if value is None else value
 
 
 # -- iOS ---------------------------------------------------------------------------------------
@@ -53,9 +64,8 @@ from bgprobe.collectors.ios.address import (  # noqa: E402
     usbmux_configured,
 )
 
-IOS_JOURNAL_PREFIX = "ios:"
-
 __all__ = [
+    "LOCK_WAIT_HELP",
     "RSD_HELP",
     "SERIAL_HELP",
     "SERVER_HELP",
@@ -65,8 +75,8 @@ __all__ = [
     "USBMUX_HELP",
     "IosTarget",
     "android_devices",
-    "ios_journal_key",
     "ios_target",
+    "lock_wait",
     "resolve_udid",
     "usbmux_configured",
     "wants_ios",
@@ -90,13 +100,9 @@ def wants_ios(udid: str | None, usbmux: str | None = None) -> bool:
     return bool(resolve_udid(udid) or usbmux)
 
 
-def ios_journal_key(udid: str) -> str:
-    return IOS_JOURNAL_PREFIX + udid
-
-
 def warn_pending_ios(out: Output, udids: list[str]) -> None:
     for udid in udids:
-        pending = Journal(ios_journal_key(udid)).pending()
+        pending = Journal(ios_key(udid)).pending()
         if pending:
             what = ", ".join(f"{c.key}={c.value}" for c in pending)
             out.problem(

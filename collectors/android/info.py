@@ -34,7 +34,8 @@ class AndroidFacts:
 
 
 def parse_battery(text: str) -> dict[str, Any]:
-    """`dumpsys battery` (BatteryService.dumpInternal) -> level, charging, frozen."""
+    """`dumpsys battery` (BatteryService.dumpInternal) -> level, charging, frozen, and each power
+    source (ac, usb, wireless: what `dumpsys battery set` can put back)."""
     values: dict[str, str] = {}
     for line in text.splitlines():
         m = _BATTERY_LINE.match(line)
@@ -43,9 +44,10 @@ def parse_battery(text: str) -> dict[str, Any]:
     powered = any(values.get(k) == "true" for k in ("ac powered", "usb powered", "wireless powered", "dock powered"))
     level = values.get("level")
     return {
-        "level": int(level) if level and level.isdigit() else None,
+        "level": int(level) if level and level.isascii() and level.isdigit() else None,
         "charging": powered,
         "frozen": "UPDATES STOPPED" in text,
+        **{source: values.get(f"{source} powered") == "true" for source in ("ac", "usb", "wireless")},
     }
 
 

@@ -1,23 +1,43 @@
-"""Background conditions of an Android device: read them, change them, and always put them back.
+"""Background conditions of an Android phone: read them, change them, and put back exactly what was
+there before, overrides included.
 
-Each change is planned as (apply commands, undo commands, read-back check). The undo commands are
-journaled before anything is applied; after applying, the state is read back and a change the
-device did not take is undone and reported as an error, never as a success. Commands and their
-outputs: ../shared/reference/android.md §1.4–§1.9.
+Each change is planned from a reading of the phone taken just before it: the apply commands, the
+commands that return the phone to that reading (not to defaults: a phone that arrived in forced
+deep idle, or with its battery faked at level 55 and unplugged, goes back to exactly that), and a
+read-back check. The undo commands and the reading, in words, are journaled before anything is
+applied; after applying, the state is read back and a change the phone did not take is undone and
+reported as an error, never as a success.
+
+What AOSP shows and takes (`frameworks/base`):
+- `dumpsys battery` (BatteryService.dumpInternal) prints "(UPDATES STOPPED -- use 'reset' to
+  restart)" while its values are overridden from the shell; `set ac|usb|wireless|level` change the
+  override and keep it, `reset` returns to the real values. So an override found on the phone is
+  put back with `set`, and only a phone that had none is `reset`.
+- `dumpsys deviceidle` (DeviceIdleController.dump) prints `mForceIdle=` and `mState= mLightState=`
+  on every version (`get force|deep|light` only exists from Android 7); `force-idle [deep|light]`
+  re-forces, `unforce` releases.
+- `cmd appops set PKG RUN_ANY_IN_BACKGROUND allow` prunes the entry (AppOpsService.setMode prunes
+  an op set to its default mode, and RUN_ANY_IN_BACKGROUND's default is allow): `get` then says
+  "No operations." An app is restricted by any mode but allow (AppStateTracker), `default`
+  included, so an absent entry is restored with `allow`, never with `default`.
+- `am get-standby-bucket` shows the value only, not why the phone chose it: a bucket is put back
+  as a value set from the shell (the phone's own placement resumes with the app's next use).
 """
 
 from __future__ import annotations
 
 import contextlib
-import signal
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bgprobe.collectors.android.adb import AndroidDevice, DeviceError
 from bgprobe.collectors.android.info import parse_battery
-from bgprobe.collectors.android.journal import Change, Journal
 from bgprobe.collectors.errors import EXIT_USAGE, BgprobeError
+from bgprobe.collectors.interrupts import sigterm_as_interrupt
+from bgprobe.collectors.journal import Change, Journal, JournalWriteError
 from bgprobe.collectors.package_names import check_package_name
+from bgprobe.collectors.parsers.deviceidle import parse_deviceidle
 
 BUCKETS = {"active": 10, "working_set": 20, "frequent": 30, "rare": 40, "restricted": 45}
 KEYS: dict[str, tuple[str, ...]] = {
@@ -31,6 +51,8 @@ KEYS: dict[str, tuple[str, ...]] = {
 }
 NEEDS_PACKAGE = ("bucket", "restrict")
 ORDER = ("battery", "level", "saver", "network", "bucket", "restrict", "doze")  # unplug before saver and doze
+_LEVEL = re.compile(r"[0-9]{1,3}")  # ASCII digits only: "²".isdigit() is True in Python
+POWER_SOURCES = ("ac", "usb", "wireless")
 
 
 class UsageError(BgprobeError):
@@ -64,10 +86,12 @@ def parse_assignments(items: list[str], package: str | None) -> list[Assignment]
         if not sep or key not in KEYS:
             raise UsageError(f"{item!r}: expected KEY=VALUE with KEY one of {', '.join(KEYS)}")
         if key == "level":
-            if not (value.isdigit() and 0 <= int(value) <= 100):
+            if not (_LEVEL.fullmatch(value) and 0 <= int(value) <= 100):
                 raise UsageError(f"level={value}: expected a battery level from 0 to 100")
         elif value not in KEYS[key]:
             raise UsageError(f"{key}={value}: expected one of {', '.join(KEYS[key])}")
+        if any(a.key == key for a in out):
+            raise UsageError(f"{key}= is given twice: give each key once")
         if key in NEEDS_PACKAGE:
             if not package:
                 raise UsageError(f"{key}= applies to one app: add --package PACKAGE")
@@ -76,12 +100,82 @@ def parse_assignments(items: list[str], package: str | None) -> list[Assignment]
     return sorted(out, key=lambda a: ORDER.index(a.key))
 
 
+# -- readings: what the phone shows, and the commands that return it there -------------------------
+
+
+@dataclass(frozen=True)
+class BatteryReading:
+    frozen: bool  # BatteryService's values are overridden from the shell
+    ac: bool
+    usb: bool
+    wireless: bool
+    level: int | None
+
+    @property
+    def charging(self) -> bool:
+        return self.ac or self.usb or self.wireless
+
+    def words(self) -> str:
+        plugged = "+".join(s for s in POWER_SOURCES if getattr(self, s)) or "unplugged"
+        if not self.frozen:
+            return f"real battery ({plugged}, level {self.level})"
+        return f"battery override ({plugged}, level {self.level})"
+
+    def power_undo(self) -> list[list[str]]:
+        """Back to this reading's power sources: the override as it was, or the real battery."""
+        if not self.frozen:
+            return [["dumpsys", "battery", "reset"]]
+        return [["dumpsys", "battery", "set", s, "1" if getattr(self, s) else "0"] for s in POWER_SOURCES]
+
+    def level_undo(self) -> list[list[str]]:
+        if not self.frozen or self.level is None:
+            return [["dumpsys", "battery", "reset"]]
+        return [["dumpsys", "battery", "set", "level", str(self.level)]]
+
+
+@dataclass(frozen=True)
+class DozeReading:
+    forced: bool | None  # None: the dump did not say
+    deep: str | None
+    light: str | None
+
+    @property
+    def forced_mode(self) -> str | None:
+        """deep | light | inactive when forced from the shell, else None."""
+        if not self.forced:
+            return None
+        if self.deep == "IDLE":
+            return "deep"
+        if self.light == "IDLE":
+            return "light"
+        return "inactive"
+
+    def words(self) -> str:
+        states = f"deep {self.deep or '?'}, light {self.light or '?'}"
+        mode = self.forced_mode
+        return f"forced {mode} idle ({states})" if mode else f"not forced ({states})"
+
+    def undo(self, sdk: int) -> list[list[str]]:
+        mode = self.forced_mode
+        if mode == "deep":
+            return [["dumpsys", "deviceidle", "force-idle", "deep"]]
+        # From forced deep idle, `force-idle light` stops at light OVERRIDE and unforces
+        # (DeviceIdleController.stepLightIdleStateLocked returns early in OVERRIDE): release first.
+        if mode == "light":
+            return [["dumpsys", "deviceidle", "unforce"], ["dumpsys", "deviceidle", "force-idle", "light"]]
+        if mode == "inactive" and sdk >= 24:
+            return [["dumpsys", "deviceidle", "unforce"], ["dumpsys", "deviceidle", "force-inactive"]]
+        return [["dumpsys", "deviceidle", "unforce"]]
+
+
 @dataclass
 class Plan:
     apply: list[list[str]]
     undo: list[list[str]]
     check: Callable[[], bool]
     expect: str  # what the read-back should have shown, for the error message
+    prior: str = ""  # the reading the undo returns to, in words
+    note: str | None = None  # what bgprobe cannot put back exactly on this phone, said when changing
 
 
 class StateController:
@@ -89,54 +183,72 @@ class StateController:
         self.dev = dev
         self.sdk = sdk
         self.journal = journal or Journal(dev.key, dev.serial)
+        self.notes: list[str] = []  # said to the user by the command
 
     # -- reading ---------------------------------------------------------------------------
     def read(self, packages: list[str] | None = None) -> dict[str, object]:
-        dev = self.dev
-        battery = parse_battery(dev.text(["dumpsys", "battery"]))
+        battery = self.battery()
+        doze = self.doze()
         state: dict[str, object] = {
-            "doze": f"{self._idle('deep')}/{self._idle('light')}",
-            "battery": "plugged" if battery["charging"] else "unplugged",
-            "battery_faked": battery["frozen"],
-            "level": battery["level"],
+            "doze": f"{doze.deep}/{doze.light}",
+            "doze_forced": doze.forced,
+            "battery": "plugged" if battery.charging else "unplugged",
+            "battery_faked": battery.frozen,
+            "level": battery.level,
             "saver": "on" if self._setting("low_power") == "1" else "off",
             "network": self._network(),
         }
         for pkg in packages or []:
             if self.sdk >= 28:
                 state[f"bucket:{pkg}"] = self._bucket_name(self._bucket(pkg))
-                state[f"restrict:{pkg}"] = "on" if self._appop(pkg) == "ignore" else "off"
+                state[f"restrict:{pkg}"] = "on" if self._restricted(pkg) else "off"
         return state
 
-    def _idle(self, which: str) -> str:
-        return self.dev.text(["dumpsys", "deviceidle", "get", which]).strip()
+    def battery(self) -> BatteryReading:
+        b = parse_battery(self.dev.text(["dumpsys", "battery"]))
+        return BatteryReading(bool(b["frozen"]), bool(b["ac"]), bool(b["usb"]), bool(b["wireless"]), b["level"])
+
+    def doze(self) -> DozeReading:
+        events = parse_deviceidle(enumerate(self.dev.text(["dumpsys", "deviceidle"]).splitlines(), 1), "live")
+        data = (events[0].data or {}) if events else {}
+        return DozeReading(data.get("force_idle"), data.get("deep_state"), data.get("light_state"))
 
     def _setting(self, key: str, table: str = "global") -> str:
         return self.dev.text(["settings", "get", table, key]).strip()
 
+    def _radios(self) -> tuple[bool, bool, bool]:
+        """(airplane, wifi, data). wifi_on is 1, or 2 when switched on in airplane mode."""
+        return (
+            self._setting("airplane_mode_on") == "1",
+            self._setting("wifi_on") in ("1", "2"),
+            self._setting("mobile_data") == "1",
+        )
+
     def _network(self) -> str:
-        if self._setting("airplane_mode_on") == "1":
+        airplane, wifi, data = self._radios()
+        if airplane:
             return "airplane"
-        wifi, data = self._setting("wifi_on") == "1", self._setting("mobile_data") == "1"
         return {(True, True): "online", (True, False): "wifi-only", (False, True): "data-only"}.get(
             (wifi, data), "offline"
         )
 
     def _bucket(self, pkg: str) -> int | None:
         text = self.dev.text(["am", "get-standby-bucket", pkg]).strip()
-        return int(text) if text.isdigit() else None
+        return int(text) if text.isascii() and text.isdigit() else None
 
     @staticmethod
     def _bucket_name(value: int | None) -> str:
         names = {v: k for k, v in BUCKETS.items()} | {5: "exempted", 50: "never"}
         return names.get(value, str(value)) if value is not None else "unknown"
 
-    def _appop(self, pkg: str) -> str:
+    def _appop(self, pkg: str) -> str | None:
+        """RUN_ANY_IN_BACKGROUND's explicit mode, or None when the app has no entry (allowed)."""
         text = self.dev.text(["cmd", "appops", "get", pkg, "RUN_ANY_IN_BACKGROUND"])
-        for mode in ("ignore", "deny", "allow", "foreground"):
-            if f"RUN_ANY_IN_BACKGROUND: {mode}" in text:
-                return mode
-        return "default"
+        m = re.search(r"RUN_ANY_IN_BACKGROUND: (\w+)", text)
+        return m[1] if m else None
+
+    def _restricted(self, pkg: str) -> bool:
+        return self._appop(pkg) not in (None, "allow")
 
     # -- changing --------------------------------------------------------------------------
     def check_available(self, a: Assignment) -> None:
@@ -156,10 +268,12 @@ class StateController:
             raise NotAvailable(f"{self.dev.serial}: light doze is not available before Android N (API 24)")
 
     def apply(self, a: Assignment) -> Change:
-        """Journal, apply, read back. A change the device did not take is undone and raised."""
+        """Read, journal, apply, read back. A change the device did not take is undone and raised."""
         self.check_available(a)
         plan = self._plan(a)
-        change = self.journal.record(a.key + (f":{a.package}" if a.package else ""), a.value, plan.undo)
+        if plan.note:
+            self.notes.append(plan.note)
+        change = self.journal.record(a.key + (f":{a.package}" if a.package else ""), a.value, plan.undo, plan.prior)
         try:
             for command in plan.apply:
                 self.dev.run(command)
@@ -167,7 +281,7 @@ class StateController:
                 raise ChangeNotTaken(f"{self.dev.serial}: {a} was not taken by the device (read back: {plan.expect})")
         except BaseException:
             # Undo what may have been applied; if the device is gone the journal keeps it for `restore`.
-            with contextlib.suppress(DeviceError):
+            with contextlib.suppress(BgprobeError):
                 self.undo(change)
             raise
         return change
@@ -175,100 +289,149 @@ class StateController:
     def undo(self, change: Change) -> None:
         for command in change.undo:
             self.dev.run(command)
-        self.journal.mark_undone(change)
+        try:
+            self.journal.mark_undone(change)
+        except JournalWriteError as err:
+            raise JournalWriteError(
+                f"{self.dev.serial}: {change.key}={change.value} was put back, but {err.message} "
+                "(a later `bgprobe restore` repeats that undo, which is harmless)"
+            ) from err
 
-    def restore_pending(self) -> list[Change]:
+    def undo_all(self, changes: list[Change]) -> list[BgprobeError]:
+        """Undo `changes` newest first, going on past failures (a lost phone, a full disk): every
+        change that can be undone is. Returns what failed; those stay journaled for `restore`."""
+        failed: list[BgprobeError] = []
+        for change in reversed(changes):
+            try:
+                self.undo(change)
+            except BgprobeError as err:
+                failed.append(err)
+        return failed
+
+    def restore_pending(self) -> tuple[list[Change], list[BgprobeError]]:
         """Undo every change an earlier (finished, failed or killed) bgprobe left, newest first."""
-        undone = []
-        for change in reversed(self.journal.pending()):
-            self.undo(change)
-            undone.append(change)
-        return undone
+        pending = self.journal.pending()
+        failed = self.undo_all(pending)
+        still = {c.id for c in self.journal.pending()}
+        return [c for c in reversed(pending) if c.id not in still], failed
 
     def _plan(self, a: Assignment) -> Plan:
-        dev = self.dev
         if a.key == "battery":
-            want = a.value == "plugged"
-            cmd = ["dumpsys", "battery", "set", "ac", "1"] if want else ["dumpsys", "battery", "unplug"]
-            return Plan(
-                [cmd],
-                [["dumpsys", "battery", "reset"]],
-                lambda: parse_battery(dev.text(["dumpsys", "battery"]))["charging"] == want,
-                f"battery {a.value}",
-            )
+            return self._battery_plan(a.value == "plugged")
         if a.key == "level":
+            before = self.battery()
             return Plan(
                 [["dumpsys", "battery", "set", "level", a.value]],
-                [["dumpsys", "battery", "reset"]],
-                lambda: parse_battery(dev.text(["dumpsys", "battery"]))["level"] == int(a.value),
+                before.level_undo(),
+                lambda: self.battery().level == int(a.value),
                 f"level {a.value}",
+                before.words(),
             )
         if a.key == "saver":
-            on = a.value == "on"
-            if on and parse_battery(dev.text(["dumpsys", "battery"]))["charging"]:
-                raise UsageError(
-                    f"{dev.serial}: saver=on needs the battery unplugged first (Android refuses battery "
-                    "saver while charging): add battery=unplugged"
-                )
-            previous = "1" if self._setting("low_power") == "1" else "0"
-            cmd = (
-                ["cmd", "power", "set-mode", "1" if on else "0"]
-                if self.sdk >= 28
-                else ["settings", "put", "global", "low_power", "1" if on else "0"]
-            )
-            undo = (
-                ["cmd", "power", "set-mode", previous]
-                if self.sdk >= 28
-                else ["settings", "put", "global", "low_power", previous]
-            )
-            return Plan([cmd], [undo], lambda: self._setting("low_power") == ("1" if on else "0"), f"saver {a.value}")
+            return self._saver_plan(a.value == "on")
         if a.key == "network":
             return self._network_plan(a.value)
         if a.key == "bucket":
             assert a.package
-            previous = self._bucket(a.package)
-            undo = [["am", "set-standby-bucket", a.package, str(previous)]] if previous else []
-            target = BUCKETS[a.value]
-            return Plan(
-                [["am", "set-standby-bucket", a.package, a.value]],
-                undo,
-                lambda: self._bucket(a.package or "") == target,
-                f"bucket {a.value} ({target})",
-            )
+            return self._bucket_plan(a.package, a.value)
         if a.key == "restrict":
             assert a.package
-            previous = self._appop(a.package)
-            mode = "ignore" if a.value == "on" else "allow"
-            return Plan(
-                [["cmd", "appops", "set", a.package, "RUN_ANY_IN_BACKGROUND", mode]],
-                [["cmd", "appops", "set", a.package, "RUN_ANY_IN_BACKGROUND", previous]],
-                lambda: self._appop(a.package or "") == mode,
-                f"RUN_ANY_IN_BACKGROUND {mode}",
-            )
+            return self._restrict_plan(a.package, a.value == "on")
         return self._doze_plan(a.value)
 
+    def _battery_plan(self, plugged: bool) -> Plan:
+        before = self.battery()
+        # "plugged" on a phone whose battery is faked unplugged: back to the real battery if it charges,
+        # else fake AC; "unplugged" fakes every source off.
+        apply = [["dumpsys", "battery", "set", "ac", "1"]] if plugged else [["dumpsys", "battery", "unplug"]]
+        return Plan(
+            apply,
+            before.power_undo(),
+            lambda: self.battery().charging == plugged,
+            "battery " + ("plugged" if plugged else "unplugged"),
+            before.words(),
+        )
+
+    def _saver_plan(self, on: bool) -> Plan:
+        if on and self.battery().charging:
+            raise UsageError(
+                f"{self.dev.serial}: saver=on needs the battery unplugged first (Android refuses battery "
+                "saver while charging): add battery=unplugged"
+            )
+        previous = "1" if self._setting("low_power") == "1" else "0"
+
+        def set_mode(value: str) -> list[str]:
+            if self.sdk >= 28:
+                return ["cmd", "power", "set-mode", value]
+            return ["settings", "put", "global", "low_power", value]
+
+        return Plan(
+            [set_mode("1" if on else "0")],
+            [set_mode(previous)],
+            lambda: self._setting("low_power") == ("1" if on else "0"),
+            f"saver {'on' if on else 'off'}",
+            f"saver {'on' if previous == '1' else 'off'}",
+        )
+
+    def _bucket_plan(self, package: str, value: str) -> Plan:
+        previous = self._bucket(package)
+        target = BUCKETS[value]
+        note = None
+        if previous is None:
+            note = f"{self.dev.serial}: the standby bucket of {package} could not be read: it cannot be put back"
+        return Plan(
+            [["am", "set-standby-bucket", package, value]],
+            [["am", "set-standby-bucket", package, str(previous)]] if previous is not None else [],
+            lambda: self._bucket(package) == target,
+            f"bucket {value} ({target})",
+            f"bucket {self._bucket_name(previous)}",
+            note,
+        )
+
+    def _restrict_plan(self, package: str, on: bool) -> Plan:
+        previous = self._appop(package)
+        mode = "ignore" if on else "allow"
+        return Plan(
+            [["cmd", "appops", "set", package, "RUN_ANY_IN_BACKGROUND", mode]],
+            [["cmd", "appops", "set", package, "RUN_ANY_IN_BACKGROUND", previous or "allow"]],
+            lambda: self._restricted(package) == on,
+            f"RUN_ANY_IN_BACKGROUND {mode}",
+            f"RUN_ANY_IN_BACKGROUND {previous}" if previous else "RUN_ANY_IN_BACKGROUND not set (allowed)",
+        )
+
     def _doze_plan(self, value: str) -> Plan:
-        dev = self.dev
+        before = self.doze()
+        note = None
+        if before.forced is None:
+            note = f"{self.dev.serial}: `dumpsys deviceidle` does not show whether doze was forced: it will be unforced"
         if value == "off":
             return Plan(
                 [["dumpsys", "deviceidle", "unforce"]],
-                [],
-                lambda: self._idle("force") == "false",
+                before.undo(self.sdk) if before.forced else [],
+                lambda: self.doze().forced is False,
                 "not forced into idle",
+                before.words(),
+                note,
             )
-        charging = parse_battery(dev.text(["dumpsys", "battery"]))["charging"]
-        apply = [["dumpsys", "battery", "unplug"]] if charging else []  # doze needs "unplugged"
+        battery = self.battery()
+        apply = [["dumpsys", "battery", "unplug"]] if battery.charging else []  # doze needs "unplugged"
         apply.append(["dumpsys", "deviceidle", "force-idle", value])
-        undo = [["dumpsys", "deviceidle", "unforce"]] + ([["dumpsys", "battery", "reset"]] if charging else [])
-        return Plan(apply, undo, lambda: self._idle(value) == "IDLE", f"{value} idle state IDLE")
+        undo = before.undo(self.sdk) + (battery.power_undo() if battery.charging else [])
+        prior = before.words() + (f"; {battery.words()}" if battery.charging else "")
+
+        def idle() -> bool:
+            now = self.doze()
+            return (now.deep if value == "deep" else now.light) == "IDLE"
+
+        return Plan(apply, undo, idle, f"{value} idle state IDLE", prior, note)
 
     def _network_plan(self, value: str) -> Plan:
-        wifi0, data0 = self._setting("wifi_on") == "1", self._setting("mobile_data") == "1"
-        airplane0 = self._setting("airplane_mode_on") == "1"
+        airplane0, wifi0, data0 = self._radios()
 
         def svc(kind: str, on: bool) -> list[str]:
             return ["svc", kind, "enable" if on else "disable"]
 
+        prior = "airplane" if airplane0 else f"wifi {'on' if wifi0 else 'off'}, data {'on' if data0 else 'off'}"
         undo = [svc("wifi", wifi0), svc("data", data0)]
         if value == "airplane":
             if self.sdk < 28:
@@ -282,6 +445,7 @@ class StateController:
                 undo,
                 lambda: self._network() == "airplane",
                 "airplane",
+                prior,
             )
         wifi, data = {
             "online": (True, True),
@@ -293,7 +457,7 @@ class StateController:
         if airplane0:
             apply.insert(0, ["cmd", "connectivity", "airplane-mode", "disable"])
             undo.append(["cmd", "connectivity", "airplane-mode", "enable"])
-        return Plan(apply, undo, lambda: self._network() == value, value)
+        return Plan(apply, undo, lambda: self._network() == value, value, prior)
 
 
 @contextlib.contextmanager
@@ -307,24 +471,4 @@ def temporary_state(controller: StateController, assignments: list[Assignment]) 
                 applied.append(controller.apply(a))
             yield applied
         finally:
-            for change in reversed(applied):
-                with contextlib.suppress(DeviceError):
-                    controller.undo(change)
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a CI runner cancelling the job) unwinds like Ctrl-C, so `finally` blocks restore."""
-
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: the caller handles signals
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+            controller.undo_all(applied)

@@ -37,7 +37,9 @@ class AndroidWorker(Worker):
         return StateController(self.dev, int(self.facts.get("sdk") or 0))
 
     def prepare(self) -> None:
-        self.controller().restore_pending()  # a killed earlier run may have left this phone changed
+        # A killed earlier run may have left this phone changed. (This run holds the phone's lock:
+        # nothing else is working on it now.) What cannot be undone stays journaled for `restore`.
+        self.controller().restore_pending()
 
     def new_feed(self) -> Feed:
         tasks = [t for t in self.scenario.tasks if t.platform == "android"]

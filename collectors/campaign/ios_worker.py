@@ -107,9 +107,9 @@ class IosWorker(Worker):
 def _held_conditions(target: IosTarget, udid: str, condition: Condition) -> Iterator[None]:
     """DVT ConditionInducer profiles last only while their connection is held: hold it in a thread
     for the block, journaled by `hold`, cleared on every exit path."""
-    from bgprobe.collectors.android.journal import Journal
     from bgprobe.collectors.ios.conditions import ConditionError, dvt_inducer, hold, parse_ios_assignments
     from bgprobe.collectors.ios.transport import developer_provider
+    from bgprobe.collectors.journal import Journal, ios_key
 
     try:
         assignments = [
@@ -132,7 +132,7 @@ def _held_conditions(target: IosTarget, udid: str, condition: Condition) -> Iter
                     await asyncio.sleep(0.2)
 
             for a in assignments:
-                await hold(inducer, Journal(udid, udid), a, wait)
+                await hold(inducer, Journal(ios_key(udid), udid), a, wait)
 
     def run_holder() -> None:
         try:

@@ -21,9 +21,11 @@ from bgprobe.collectors.campaign.android_worker import AndroidWorker
 from bgprobe.collectors.campaign.ios_worker import IosWorker
 from bgprobe.collectors.campaign.results import ResultsDir, TaskRun
 from bgprobe.collectors.campaign.scenario import Scenario
-from bgprobe.collectors.campaign.worker import DeviceProgress
+from bgprobe.collectors.campaign.worker import DeviceProgress, Worker, WorkerFailure
 from bgprobe.collectors.errors import EXIT_USAGE, BgprobeError
 from bgprobe.collectors.ios.address import IosTarget
+from bgprobe.collectors.journal import ios_key
+from bgprobe.collectors.locks import DeviceLocks
 
 
 class ShardError(BgprobeError):
@@ -59,7 +61,6 @@ def plan(scenario: Scenario, devices: Mapping[str, str] | list[str], shard: tupl
 @dataclass
 class Campaign:
     scenario: Scenario
-    results: ResultsDir
     devices: list[AndroidDevice]
     shard: tuple[int, int] | None = None
     device_wait: float = 20.0
@@ -67,19 +68,32 @@ class Campaign:
     progress: dict[str, DeviceProgress] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
+    results: ResultsDir | None = None
+    _android: dict[str, tuple[AndroidDevice, Any]] = field(default_factory=dict)
+    _iphones: dict[str, tuple[IosTarget, Any]] = field(default_factory=dict)
+    _workers: list[Worker] = field(default_factory=list)
 
-    def start(self, reconnect: Callable[[str], AndroidDevice | None] | None = None) -> None:
+    def reserve(self, locks: DeviceLocks) -> None:
+        """Find the phones the campaign will use and take their locks (DeviceBusy names a holder
+        that kept one past the wait): no other bgprobe changes them while this one runs."""
         facts = facts_of_many(self.devices)
-        android = {d.key: (d, f) for d, f in zip(self.devices, facts, strict=True) if not f.error}
-        iphones = self._ios_facts()
-        if not android and not iphones:
+        self._android = {d.key: (d, f) for d, f in zip(self.devices, facts, strict=True) if not f.error}
+        self._iphones = self._ios_facts()
+        if not self._android and not self._iphones:
             raise DeviceError("no device could be reached for the campaign")
-        platforms = {**dict.fromkeys(android, "android"), **dict.fromkeys(iphones, "ios")}
+        for key, (dev, _) in self._android.items():
+            locks.take(key, dev.serial)
+        for udid in self._iphones:
+            locks.take(ios_key(udid), udid)
+
+    def start(self, results: ResultsDir, reconnect: Callable[[str], AndroidDevice | None] | None = None) -> None:
+        self.results = results
+        platforms = {**dict.fromkeys(self._android, "android"), **dict.fromkeys(self._iphones, "ios")}
         runs = plan(self.scenario, platforms, self.shard)
-        if not (self.results.path / "plan.jsonl").exists():
-            self.results.write_plan(runs)
-        for key, (dev, f) in android.items():
-            self.results.record_device(
+        if not (results.path / "plan.jsonl").exists():
+            results.write_plan(runs)
+        for key, (dev, f) in self._android.items():
+            results.record_device(
                 {
                     "device": key,
                     "serial": dev.serial,
@@ -101,8 +115,8 @@ class Campaign:
                 {"os_version": f.os_version, "sdk": f.sdk, "manufacturer": f.manufacturer, "model": f.model},
                 reconnect=(lambda k=key: reconnect(k)) if reconnect else None,
             )
-        for udid, (target, f) in iphones.items():
-            self.results.record_device(
+        for udid, (target, f) in self._iphones.items():
+            results.record_device(
                 {
                     "device": udid,
                     "serial": udid,
@@ -140,6 +154,7 @@ class Campaign:
         progress = DeviceProgress(key, model or "", version or "", total=len(mine))
         self.progress[key] = progress
         shard_text = f"{self.shard[0]}/{self.shard[1]}" if self.shard else None
+        assert self.results is not None
         worker = worker_class(
             *args,
             self.scenario,
@@ -151,6 +166,7 @@ class Campaign:
             wait_for_return_s=self.device_wait,
             **kwargs,
         )
+        self._workers.append(worker)
         thread = threading.Thread(target=worker.run, name=f"campaign-{key}", daemon=True)
         self.threads.append(thread)
         thread.start()
@@ -188,6 +204,10 @@ class Campaign:
 
     def lost_devices(self) -> list[str]:
         return [k for k, p in self.progress.items() if p.lost]
+
+    def failures(self) -> list[WorkerFailure]:
+        """Workers that ended on an error (a bug, or a local fault such as a full disk)."""
+        return [w.failure for w in self._workers if w.failure is not None]
 
 
 def reconnector(servers: list, timeout: float) -> Callable[[str], AndroidDevice | None]:  # type: ignore[type-arg]

@@ -9,12 +9,15 @@ a task, and how to find the device again after a loss.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from bgprobe.collectors.campaign.observe import Feed, judge
@@ -24,6 +27,26 @@ from bgprobe.collectors.errors import BgprobeError
 from bgprobe.reports.attempts import Attempt
 
 POLL_S = 0.2
+
+
+@dataclass
+class WorkerFailure:
+    """A worker that ended on an error instead of finishing: its device's remaining runs did not run."""
+
+    device: str
+    error: BaseException
+    traceback_file: Path | None
+
+    @property
+    def is_bug(self) -> bool:
+        """A BgprobeError (a full disk, a journal that cannot be written) is the machine's trouble,
+        with its own exit code; anything else is a bug in bgprobe."""
+        return not isinstance(self.error, BgprobeError)
+
+    def describe(self) -> str:
+        message = getattr(self.error, "message", None) or f"{type(self.error).__name__}: {self.error}"
+        where = f" (traceback: {self.traceback_file})" if self.traceback_file and self.is_bug else ""
+        return f"{self.device}: the campaign stopped on this device: {message}{where}"
 
 
 class DeviceGone(Exception):
@@ -77,6 +100,7 @@ class Worker:
         self.feed: Feed | None = None
         self._events_cursor = 0
         self.done = results.done_attempts()
+        self.failure: WorkerFailure | None = None
 
     # -- platform hooks ----------------------------------------------------------------------
     def prepare(self) -> None:
@@ -111,12 +135,25 @@ class Worker:
         except (DeviceGone, *self.loss_errors):
             self.progress.lost = True
             self.progress.current = "device lost"
+        except Exception as exc:
+            # Conditions were undone on the way out (their `with` blocks); every attempt recorded so far
+            # is on disk. The run must not end as a success: the failure is kept for the command.
+            self.failure = WorkerFailure(self.identity, exc, self._save_traceback())
+            self.progress.current = "failed"
         finally:
             if self.feed:
                 self.feed.stop()
             if not self.progress.lost:
                 self.progress.current = "stopped" if self.stop.is_set() else "finished"
             self.progress.finished = True
+
+    def _save_traceback(self) -> Path | None:
+        path = self.results.path / f"worker-error-{re.sub(r'[^A-Za-z0-9_.-]', '_', self.identity)}.txt"
+        try:
+            path.write_text(traceback.format_exc(), encoding="utf-8")
+        except OSError:
+            return None
+        return path
 
     def _start_feed(self) -> None:
         if self.feed:

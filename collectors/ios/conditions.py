@@ -21,8 +21,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bgprobe.collectors.android.journal import Change, Journal
 from bgprobe.collectors.errors import EXIT_USAGE, BgprobeError
+from bgprobe.collectors.journal import Change, Journal
 
 KEYS = ("network", "thermal", "lowpower")
 NETWORK_ALIASES = {

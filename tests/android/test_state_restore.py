@@ -11,7 +11,7 @@ import textwrap
 import time
 
 import pytest
-from bgprobe.collectors.android.journal import Journal
+from bgprobe.collectors.journal import Journal
 
 from tests.android.conftest import PKG, json_lines, serial_of
 from tests.helpers import run_cli

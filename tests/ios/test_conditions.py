@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from bgprobe.collectors.android.journal import Journal
+from bgprobe.collectors.journal import Journal
 from bgprobe.collectors.ios.conditions import (
     ConditionError,
     IosAssignment,
