@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from bgprobe.collectors.errors import EXIT_DEVICE, BgprobeError
 from bgprobe.collectors.paths import state_dir
 
 IOS_PREFIX = "ios:"
+MAX_JOURNAL_BYTES = 16 << 20  # thousands of changes; anything bigger is not a journal bgprobe wrote
 
 
 def ios_key(udid: str) -> str:
@@ -121,10 +123,17 @@ def read_journal(path: Path) -> JournalRead:
     """Pending changes of one journal file, and what could not be read in it."""
     read = JournalRead()
     try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            read.problems.append(JournalProblem(path, None, "is a directory, not a journal file"))
+            return read
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+            read.problems.append(JournalProblem(path, None, "is not a regular file"))
+            return read
+        if info.st_size > MAX_JOURNAL_BYTES:
+            read.problems.append(JournalProblem(path, None, f"is {info.st_size} bytes, too big for a journal"))
+            return read
         raw = path.read_bytes()
-    except IsADirectoryError:
-        read.problems.append(JournalProblem(path, None, "is a directory, not a journal file"))
-        return read
     except FileNotFoundError:
         return read
     except OSError as exc:

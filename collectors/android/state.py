@@ -416,8 +416,15 @@ class StateController:
         battery = self.battery()
         apply = [["dumpsys", "battery", "unplug"]] if battery.charging else []  # doze needs "unplugged"
         apply.append(["dumpsys", "deviceidle", "force-idle", value])
-        undo = before.undo(self.sdk) + (battery.power_undo() if battery.charging else [])
+        # The battery goes back first: `unforce` on a charging phone makes it active
+        # (exitForceIdleLocked), from where a forced light idle can be entered again.
+        undo = (battery.power_undo() if battery.charging else []) + before.undo(self.sdk)
         prior = before.words() + (f"; {battery.words()}" if battery.charging else "")
+        if before.forced_mode == "light" and value == "deep" and not battery.charging:
+            note = (
+                f"{self.dev.serial}: forced light idle cannot be entered again from deep idle while the phone is "
+                "not charging (DeviceIdleController keeps light doze in OVERRIDE): restore will release doze instead"
+            )
 
         def idle() -> bool:
             now = self.doze()

@@ -195,8 +195,10 @@ class SimAndroidDevice:
         return (s.deep_state == "IDLE") or (s.light_state == "IDLE" and s.deep_state != "IDLE_MAINTENANCE")
 
     def restricted(self, package: str) -> bool:
+        # AppStateTracker restricts an app whose RUN_ANY_IN_BACKGROUND mode is anything but allow
+        # (MODE_DEFAULT included); no entry means the op's default, allow.
         mode = self.run_any_in_background.get(package, ("allow", None))[0]
-        return self.profile.sdk >= 28 and (mode == "ignore" or self.buckets.get(package) == 45)
+        return self.profile.sdk >= 28 and (mode != "allow" or self.buckets.get(package) == 45)
 
     def _within_quota(self, package: str) -> bool:
         bucket = self.buckets.get(package, 10)

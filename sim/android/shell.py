@@ -380,10 +380,12 @@ def _appops(dev: SimAndroidDevice, args: list[str]) -> Result:
         if len(op_args) < 3 or op_args[2] not in ("allow", "ignore", "deny", "default", "foreground"):
             return "", "Error: Mode must be one of allow, ignore, deny, default, foreground\n", 255
         mode = op_args[2]
-        if mode == "default":
+        if mode == "allow":
+            # AppOpsService.setMode prunes an op set to its default mode (RUN_ANY_IN_BACKGROUND's is
+            # allow) when it carries no access times: `get` then answers "No operations."
             dev.run_any_in_background.pop(pkg, None)
         else:
-            dev.run_any_in_background[pkg] = (mode, dev.clock.now())
+            dev.run_any_in_background[pkg] = (mode, dev.clock.now())  # `default` is kept, as MODE_DEFAULT
         return "", "", 0
     entry = dev.run_any_in_background.get(pkg)
     if entry is None:
