@@ -455,3 +455,45 @@ def test_state_set_of_json_shows_the_prior_state(fleet, env):
         assert json_lines(bgprobe("state", "show", "-s", serial, "--json", env=env).stdout)[0]["level"] == 42
     finally:
         factory_reset_conditions(fleet, serial)
+
+
+def test_a_crashed_campaign_worker_fails_the_run_and_keeps_every_attempt(fleet, env, tmp_path, monkeypatch, capsys):
+    """A bug in a worker thread (injected into bgprobe's own worker: the second forced trigger
+    raises) must not end the run as a success: exit 70, the traceback in the results directory,
+    the attempts before it kept, the phone's condition undone."""
+    from bgprobe.cli.app import main
+    from bgprobe.collectors.campaign.android_worker import AndroidWorker
+
+    serial = serial_of(fleet, "14")
+    before = raw_state(fleet, serial)
+    real_force = AndroidWorker.force
+    calls = []
+
+    def force_then_crash(self, task):
+        calls.append(task.name)
+        if len(calls) == 2:
+            raise RuntimeError("injected bug in the worker")
+        return real_force(self, task)
+
+    monkeypatch.setattr(AndroidWorker, "force", force_then_crash)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        CAMPAIGN.replace('trigger = "natural"', 'trigger = "forced"')
+        .replace("repetitions = 1", "repetitions = 3")
+        .replace('attempt_timeout = "30s"', 'attempt_timeout = "2s"')
+    )
+    out = tmp_path / "r"
+    monkeypatch.setattr(sys, "argv", ["bgprobe", "run", str(scenario), "--out", str(out), "--quiet", "-s", serial])
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code == 70
+    err = capsys.readouterr().err
+    assert "the campaign stopped on this device: RuntimeError: injected bug in the worker" in err
+    assert f"bgprobe run --resume {out}" in err
+    (traceback_file,) = out.glob("worker-error-*.txt")
+    assert "injected bug in the worker" in traceback_file.read_text()
+    kept = [json.loads(line) for line in (out / "attempts.jsonl").read_text().splitlines()]
+    assert len(kept) == 1  # the attempt before the crash
+    assert raw_state(fleet, serial) == before  # the deep doze condition was undone on the way out
