@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from bgprobe.sim.ios.fleet import IosSimulator
 
 from tests.ios.conftest import cli
@@ -99,3 +100,20 @@ def test_iphones_on_two_usbmux_addresses_join_one_campaign(isolated_home, tmp_pa
     finally:
         first.stop()
         second.stop()
+
+
+@pytest.mark.fault
+def test_a_serial_that_matches_no_phone_is_an_error_even_with_iphones(sim: IosSimulator, isolated_home, tmp_path):
+    """`run -s SERIAL` for an Android phone that is not there used to run on the iPhones and exit 0."""
+    scenario = tmp_path / "mixed.toml"
+    scenario.write_text(
+        SCENARIO.replace("[[app]]\nbundle", '[[app]]\npackage = "com.example.syncapp"\n\n[[app]]\nbundle')
+        .replace('name = "refresh"\n', 'name = "refresh"\napp = "com.example.newsreader"\n')
+        .replace('name = "forced-refresh"\n', 'name = "forced-refresh"\napp = "com.example.newsreader"\n')
+        + '\n[[task]]\nname = "sync"\napp = "com.example.syncapp"\njob = 1042\n'
+    )
+    out = tmp_path / "results"
+    result = cli(sim, isolated_home, "run", str(scenario), "--out", str(out), "--quiet", "-s", "no-such-phone")
+    assert result.returncode == 3, result.stderr
+    assert "adb server 127.0.0.1:9 is not reachable" in result.stderr  # -s names an Android phone: adb must answer
+    assert not out.exists()
