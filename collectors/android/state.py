@@ -155,17 +155,26 @@ class DozeReading:
         mode = self.forced_mode
         return f"forced {mode} idle ({states})" if mode else f"not forced ({states})"
 
-    def undo(self, sdk: int) -> list[list[str]]:
+    def undo(self, sdk: int, battery: BatteryReading) -> list[list[str]]:
+        """Back to this reading, from a phone bgprobe forced into idle with `battery` as it is now.
+
+        Releasing doze wakes a phone only when it charges or its screen is on
+        (DeviceIdleController.exitForceIdleLocked), and a forced light idle cannot be entered from
+        deep idle (stepLightIdleStateLocked stops at OVERRIDE). So on a phone that is not charging,
+        a moment of faked AC power wakes it between `unforce` and forcing it again, and then the
+        battery goes back to `battery`. (Left to itself, an unplugged phone starts its doze countdown
+        again from there: its place in that countdown cannot be put back.)"""
         mode = self.forced_mode
         if mode == "deep":
             return [["dumpsys", "deviceidle", "force-idle", "deep"]]
-        # From forced deep idle, `force-idle light` stops at light OVERRIDE and unforces
-        # (DeviceIdleController.stepLightIdleStateLocked returns early in OVERRIDE): release first.
+        wake = [] if battery.charging else [["dumpsys", "battery", "set", "ac", "1"]]
+        back = [] if battery.charging else battery.power_undo()
+        unforce = [["dumpsys", "deviceidle", "unforce"]]
         if mode == "light":
-            return [["dumpsys", "deviceidle", "unforce"], ["dumpsys", "deviceidle", "force-idle", "light"]]
+            return unforce + wake + [["dumpsys", "deviceidle", "force-idle", "light"]] + back
         if mode == "inactive" and sdk >= 24:
-            return [["dumpsys", "deviceidle", "unforce"], ["dumpsys", "deviceidle", "force-inactive"]]
-        return [["dumpsys", "deviceidle", "unforce"]]
+            return unforce + wake + [["dumpsys", "deviceidle", "force-inactive"]] + back
+        return unforce + wake + back
 
 
 @dataclass
@@ -404,27 +413,22 @@ class StateController:
         note = None
         if before.forced is None:
             note = f"{self.dev.serial}: `dumpsys deviceidle` does not show whether doze was forced: it will be unforced"
+        battery = self.battery()
         if value == "off":
             return Plan(
                 [["dumpsys", "deviceidle", "unforce"]],
-                before.undo(self.sdk) if before.forced else [],
+                before.undo(self.sdk, battery) if before.forced else [],
                 lambda: self.doze().forced is False,
                 "not forced into idle",
                 before.words(),
                 note,
             )
-        battery = self.battery()
         apply = [["dumpsys", "battery", "unplug"]] if battery.charging else []  # doze needs "unplugged"
         apply.append(["dumpsys", "deviceidle", "force-idle", value])
-        # The battery goes back first: `unforce` on a charging phone makes it active
-        # (exitForceIdleLocked), from where a forced light idle can be entered again.
-        undo = (battery.power_undo() if battery.charging else []) + before.undo(self.sdk)
-        prior = before.words() + (f"; {battery.words()}" if battery.charging else "")
-        if before.forced_mode == "light" and value == "deep" and not battery.charging:
-            note = (
-                f"{self.dev.serial}: forced light idle cannot be entered again from deep idle while the phone is "
-                "not charging (DeviceIdleController keeps light doze in OVERRIDE): restore will release doze instead"
-            )
+        undo = before.undo(self.sdk, battery)
+        if battery.charging:  # its battery back first: then `unforce` wakes it, since it charges
+            undo = battery.power_undo() + undo
+        prior = before.words() + f"; {battery.words()}"
 
         def idle() -> bool:
             now = self.doze()

@@ -225,6 +225,7 @@ def test_two_resumes_of_one_results_directory(fleet, env, tmp_path):
 PRE_CHANGED = {
     "forced deep idle": ["dumpsys deviceidle force-idle deep"],
     "forced light idle": ["dumpsys deviceidle force-idle light"],
+    "forced light idle, unplugged": ["dumpsys battery unplug", "dumpsys deviceidle force-idle light"],
     "battery override level 55, unplugged": ["dumpsys battery set level 55", "dumpsys battery unplug"],
     "battery override AC, level 30": ["dumpsys battery set ac 1", "dumpsys battery set level 30"],
     "restricted app, rare bucket, wifi off": [
@@ -262,10 +263,12 @@ def test_a_phone_that_arrives_changed_goes_back_to_exactly_that(fleet, env, arri
         restored = bgprobe("restore", "-s", serial, env=env)
         assert restored.returncode == 0, restored.stderr
         assert raw_state(fleet, serial) == before
+        # doze alone (an unplugged phone is woken by a moment of faked AC power, then put back),
         # and `doze=off` on a phone that arrived forced: back to forced
-        bgprobe("state", "set", "doze=off", "-s", serial, env=env)
-        bgprobe("restore", "-s", serial, env=env)
-        assert raw_state(fleet, serial) == before
+        for doze in ("doze=deep", "doze=off"):
+            assert bgprobe("state", "set", doze, "-s", serial, env=env).returncode == 0
+            assert bgprobe("restore", "-s", serial, env=env).returncode == 0
+            assert raw_state(fleet, serial) == before, doze
     finally:
         factory_reset_conditions(fleet, serial)
 
