@@ -5,7 +5,6 @@ scenario names. Attempts read what arrived after their start marker and judge th
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bgprobe.collectors.android.adb import AndroidDevice, DeviceError
-from bgprobe.collectors.campaign.scenario import Task
+from bgprobe.collectors.campaign.scenario import LinePattern, Task
 from bgprobe.collectors.parsers.android_log import LogInterpreter
 from bgprobe.collectors.parsers.logcat import YearHint, parse_line
 from bgprobe.reports.events import Event
@@ -114,8 +113,9 @@ class LogFeed(SeenBuffer):
 
 
 def _app_line(task: Task, msg: str) -> str | None:
+    # RE2 patterns (see scenario.py): linear in the line, so this feed thread never stalls on one
     for what in ("started", "finished", "failed", "stopped"):
-        pattern: re.Pattern[str] | None = getattr(task, what)
+        pattern: LinePattern | None = getattr(task, what)
         if pattern is None:
             continue
         m = pattern.search(msg)
