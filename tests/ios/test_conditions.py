@@ -7,7 +7,6 @@ import asyncio
 from typing import Any
 
 import pytest
-from bgprobe.collectors.journal import Journal
 from bgprobe.collectors.ios.conditions import (
     ConditionError,
     IosAssignment,
@@ -15,6 +14,7 @@ from bgprobe.collectors.ios.conditions import (
     hold,
     parse_ios_assignments,
 )
+from bgprobe.collectors.journal import Journal
 
 GROUPS = [
     {
