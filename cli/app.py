@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import math
 import sys
+import traceback
 
 import click
 import typer
@@ -63,14 +66,49 @@ def _hoist_global_flags(argv: list[str]) -> list[str]:
     return flags + rest
 
 
+class _FiniteFloat(click.ParamType):
+    """Mixed into each float option's type: `nan` and `inf` parse as floats, but no time-out, wait,
+    duration, speed or rate means anything with them (a NaN deadline never passes)."""
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        number = super().convert(value, param, ctx)
+        if isinstance(number, float) and not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+_FINITE_TYPES: dict[type, type] = {}
+
+
+def _finite_floats(command: click.Command) -> click.Command:
+    """Every float option of every command rejects nan and inf (one rule, not one check per option)."""
+    for param in command.params:
+        kind = param.type
+        if isinstance(kind, click.types.FloatParamType) and not isinstance(kind, _FiniteFloat):
+            cls = type(kind)
+            finite = _FINITE_TYPES.setdefault(cls, type(f"Finite{cls.__name__}", (_FiniteFloat, cls), {}))
+            param.type = copy.copy(kind)  # click.FLOAT is shared: change a copy, never the original
+            param.type.__class__ = finite
+    for sub in getattr(command, "commands", {}).values():
+        _finite_floats(sub)
+    return command
+
+
+def _traceback(verbose: bool) -> None:
+    """-v: the traceback first; the one-line message and the exit code stay what they are without -v."""
+    if verbose:
+        traceback.print_exc(file=sys.stderr)
+        sys.stderr.flush()
+
+
 def main() -> None:
     argv = _hoist_global_flags(sys.argv[1:])
     verbose = "-v" in argv or "--verbose" in argv
     try:
-        code = app(args=argv, prog_name="bgprobe", standalone_mode=False)
+        command = _finite_floats(typer.main.get_command(app))
+        code = command.main(args=argv, prog_name="bgprobe", standalone_mode=False)
     except BgprobeError as err:
-        if verbose:
-            raise
+        _traceback(verbose)
         Output.create().problem(err.message)
         sys.exit(err.exit_code)
     except (KeyboardInterrupt, typer.Abort):
@@ -78,11 +116,12 @@ def main() -> None:
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as usage:  # usage errors: message, help hint, exit 2
+        _traceback(verbose)
         usage.show()
         sys.exit(usage.exit_code)
     except Exception as exc:
-        if verbose:
-            raise
-        Output.create().problem(f"internal error: {type(exc).__name__}: {exc} (run with -v for a traceback)")
+        _traceback(verbose)
+        detail = " ".join(str(exc).split())  # one line, whatever the exception's text looks like
+        Output.create().problem(f"internal error: {type(exc).__name__}: {detail} (run with -v for a traceback)")
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)

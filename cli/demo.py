@@ -12,13 +12,13 @@ from pathlib import Path
 
 import typer
 from bgprobe.cli.console import Output
-from bgprobe.collectors.errors import EXIT_INTERRUPTED
+from bgprobe.collectors.errors import EXIT_INTERRUPTED, BgprobeError
 
 
 def demo(
     ctx: typer.Context,
     out_dir: Path = typer.Option(Path("bgprobe-demo-results"), "--out", help="Where the demo's results go."),
-    speed: float = typer.Option(600.0, "--speed", min=1, help="Simulated seconds per real second."),
+    speed: float = typer.Option(600.0, "--speed", min=1, max=100_000, help="Simulated seconds per real second."),
     seed: int = typer.Option(1, "--seed"),
     quiet: bool = typer.Option(False, "--quiet", help="No progress lines."),
     scenario_file: Path | None = typer.Option(
@@ -31,17 +31,17 @@ def demo(
     from bgprobe.collectors.android.adb import AdbServer, select_devices
     from bgprobe.collectors.campaign.results import ResultsDir
     from bgprobe.collectors.campaign.runner import Campaign
-    from bgprobe.collectors.campaign.scenario import parse_scenario
+    from bgprobe.collectors.campaign.scenario import load_scenario, parse_scenario
     from bgprobe.collectors.locks import DeviceLocks
     from bgprobe.sim.fleet import SimFleet
 
     out: Output = ctx.obj
-    if scenario_file is not None:
-        text, name = scenario_file.read_text(encoding="utf-8"), str(scenario_file)
+    if scenario_file is not None:  # read as `run` reads one: not UTF-8, unreadable... are ScenarioErrors
+        scenario, name = load_scenario(scenario_file), str(scenario_file)
     else:
         bundled = resources.files("bgprobe.collectors.campaign").joinpath("demo_scenario.toml")
-        text, name = bundled.read_text(encoding="utf-8"), "demo_scenario.toml (bundled)"
-    scenario = parse_scenario(text, name)
+        name = "demo_scenario.toml (bundled)"
+        scenario = parse_scenario(bundled.read_text(encoding="utf-8"), name)
     path = _fresh(out_dir)
     fleet = SimFleet(android=android, ios=1, speed=speed, seed=seed)
     out.err.print(f"Starting simulated phones (speed {speed:g}x) ...")
@@ -78,7 +78,13 @@ def demo(
 
 
 def _fresh(base: Path) -> Path:
-    """A new results directory per demo run (the old ones stay for `bgprobe report --compare`)."""
+    """A new results directory per demo run (the old ones stay for `bgprobe report --compare`).
+    A --out that cannot hold them is said before any phone starts."""
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = "not a directory" if base.exists() else (exc.strerror or str(exc))
+        raise BgprobeError(f"--out {base}: cannot keep the demo's results there ({why}): choose another --out") from exc
     n = 1
     while (base / f"run-{n}").exists():
         n += 1

@@ -21,7 +21,7 @@ from bgprobe.cli.targets import (
     warn_pending_changes,
     warn_pending_ios,
 )
-from bgprobe.collectors.errors import BgprobeError
+from bgprobe.collectors.errors import EXIT_DEVICE, BgprobeError
 
 if TYPE_CHECKING:
     from bgprobe.collectors.android.info import AndroidFacts
@@ -41,15 +41,17 @@ def devices(
     out: Output = ctx.obj
     servers = server_addresses(adb_server)
     ios_rows, ios_error = _ios_rows(out, usbmux, timeout)
-    if ios_error is not None:
-        out.problem(f"warning: {ios_error.message}")
     try:
         listed = list_devices(servers, timeout=timeout or 20.0)
     except DeviceError as err:
         if not ios_rows:  # an unreachable adb server is an error only when there is nothing else to show
+            if ios_error is not None:  # nothing reachable at all: one error that names both
+                raise DeviceError(f"{err.message}; {ios_error.message}") from err
             raise
         out.problem(f"warning: {err.message}")
         listed = []
+    if ios_error is not None:
+        out.problem(f"warning: {ios_error.message}")
     online = [d for d in listed if d.state == "device"]
     handles = [AndroidDevice(d.server, d.serial, timeout=timeout or 20.0) for d in online]
     facts = facts_of_many(handles)
@@ -76,9 +78,12 @@ def _ios_rows(out: Output, usbmux: str | None, timeout: float | None) -> tuple[l
     from bgprobe.collectors.ios.info import all_facts
     from bgprobe.collectors.ios.transport import run
 
+    target = ios_target(usbmux, None, timeout)  # a malformed address or time-out is a usage error, not a warning
     try:
-        rows = run(all_facts(ios_target(usbmux, None, timeout)))
+        rows = run(all_facts(target))
     except BgprobeError as err:
+        if err.exit_code != EXIT_DEVICE:
+            raise
         return [], err
     warn_pending_ios(out, [r.id for r in rows if not r.error])
     return rows, None

@@ -51,6 +51,8 @@ def report(
     gate = _parse_rate(fail_under) if fail_under is not None else None
     if format in MULTI_FILE and output is None:
         raise BgprobeError(f"--format {format.value} writes one file per table: give a directory with -o DIR")
+    if output is not None and format is not Format.terminal:
+        _check_output(format, output)  # before minutes of loading, not after
 
     from bgprobe.reports.metrics import build_report, overall_rate
     from bgprobe.reports.metrics import compare as compare_reports
@@ -58,23 +60,33 @@ def report(
 
     # Raw-attempt exports need every column; the figures a few (a third of the memory at 1M attempts).
     loaded = load_results(results, columns=None if format in (*MULTI_FILE, Format.json) else REPORT_COLUMNS)
+    if not loaded.usable:  # one line that says why: what could not be read, or that nothing was there
+        reasons = [*loaded.outcome.problems, *loaded.outcome.warnings]
+        raise BgprobeError(
+            "nothing usable to report on: "
+            + ("; ".join(reasons) if reasons else "no attempts and no events in " + ", ".join(results))
+        )
+    baseline = None
+    if compare is not None:  # before anything is said about RESULTS: a bad baseline is the one line
+        baseline = load_results([compare], columns=REPORT_COLUMNS)
+        if not baseline.has_attempts:
+            reasons = [*baseline.outcome.problems, *baseline.outcome.warnings] or [f"{compare}: no attempts"]
+            raise BgprobeError("--compare: nothing to compare with: " + "; ".join(reasons))
+        if not loaded.has_attempts:
+            raise BgprobeError("--compare: RESULTS have no attempts to compare (only events)")
     for problem in loaded.outcome.problems:
         out.problem(problem)
-    if not loaded.usable:
-        out.problem("nothing usable to report on: no attempts and no events in " + ", ".join(results))
-        raise typer.Exit(EXIT_USAGE)
+    for warning in loaded.outcome.warnings:
+        out.problem(f"warning: {warning}")
     if format is not Format.terminal:  # the terminal report prints its notes itself
         for note in loaded.outcome.notes:
             out.problem(f"note: {note}")
     built = build_report(loaded.attempts, loaded.events, loaded.outcome.notes)
-    if compare is not None:
-        baseline = load_results([compare], columns=REPORT_COLUMNS)
+    if baseline is not None:
         for problem in baseline.outcome.problems:
             out.problem(f"baseline: {problem}")
-        if not baseline.has_attempts or not built.has_attempts:
-            side = "the baseline" if not baseline.has_attempts else "RESULTS"
-            out.problem(f"--compare: {side} has no attempts to compare")
-            raise typer.Exit(EXIT_USAGE)
+        for warning in baseline.outcome.warnings:
+            out.problem(f"baseline: warning: {warning}")
         built.comparison = compare_reports(built, build_report(baseline.attempts, baseline.events))
 
     _emit(out, format, output, built, loaded)
@@ -99,7 +111,10 @@ def _emit(out: Output, fmt: Format, output: str | None, built: object, loaded: o
         render_report(out, built, loaded)  # type: ignore[arg-type]
         return
     if fmt in MULTI_FILE or (fmt is Format.json and output is not None):
-        written = render_tables.write_tables(built, loaded, fmt.value, Path(output))  # type: ignore[arg-type]
+        try:
+            written = render_tables.write_tables(built, loaded, fmt.value, Path(output))  # type: ignore[arg-type]
+        except OSError as exc:
+            raise _write_error(output, exc) from exc  # type: ignore[arg-type]
         out.err.print(f"wrote {len(written)} file(s) to {output}")
         return
     if fmt is Format.json:
@@ -116,12 +131,36 @@ def _emit(out: Output, fmt: Format, output: str | None, built: object, loaded: o
     if output is None:
         sys.stdout.write(text)
     else:
-        path = Path(output)
-        if path.is_dir():
-            raise BgprobeError(f"-o {output}: a directory; --format {fmt.value} writes one file")
         from bgprobe.reports.results import write_atomic
 
-        write_atomic(path, text.encode("utf-8"))
+        try:
+            write_atomic(Path(output), text.encode("utf-8"))
+        except OSError as exc:
+            raise _write_error(output, exc) from exc
+
+
+def _check_output(fmt: Format, output: str) -> None:
+    """-o names a file (html, md, junit) in an existing directory, or a directory (tables) that is
+    one or can be made one. Said before the report is computed."""
+    path = Path(output)
+    if fmt in MULTI_FILE or fmt is Format.json:
+        if path.exists() and not path.is_dir():
+            raise BgprobeError(f"-o {output}: not a directory (--format {fmt.value} writes one file per table into it)")
+        existing = next((p for p in path.parents if p.exists()), Path("."))
+        if not existing.is_dir():
+            raise BgprobeError(f"-o {output}: {existing} is a file, not a directory")
+        return
+    if path.is_dir():
+        raise BgprobeError(f"-o {output}: a directory; --format {fmt.value} writes one file: give a file name")
+    parent = path.parent
+    if not parent.exists():
+        raise BgprobeError(f"-o {output}: directory {parent} does not exist (create it first)")
+    if not parent.is_dir():
+        raise BgprobeError(f"-o {output}: {parent} is a file, not a directory")
+
+
+def _write_error(output: str, exc: OSError) -> BgprobeError:
+    return BgprobeError(f"-o {output}: cannot write there ({exc.strerror or exc}): choose another -o")
 
 
 def _parse_rate(text: str) -> float:

@@ -52,7 +52,7 @@ def start(
     android: int = typer.Option(4, "--android", min=0, max=64, help="Number of Android devices."),
     ios: int = typer.Option(1, "--ios", min=0, max=16, help="Number of iPhones."),
     profile: Path | None = typer.Option(None, "--profile", exists=True, dir_okay=False, help="TOML fleet profile."),
-    speed: float = typer.Option(60.0, "--speed", min=0.1, help="Simulated seconds per real second."),
+    speed: float = typer.Option(60.0, "--speed", min=0.1, max=100_000, help="Simulated seconds per real second."),
     seed: int = typer.Option(1, "--seed", help="Seed: the same seed gives the same behaviour."),
     detach: bool = typer.Option(False, "--detach", help="Run in the background; print what to export."),
     json_out: bool = typer.Option(False, "--json", help="Print the fleet description as JSON."),

@@ -146,6 +146,13 @@ def _watch_ios(
         raise IosUsageError(f"--relay {relay}: expected one of {', '.join(RELAYS)}")
     if pull is not None and not crashes:
         raise IosUsageError("--pull saves crash reports: add --crashes")
+    if pull is not None and pull.exists() and not pull.is_dir():
+        raise IosUsageError(f"--pull {pull}: not a directory (reports are saved under DIR/UDID/)")
+    if pull is not None:
+        try:  # before the phone is asked: a --pull that cannot hold the reports is the user's to fix
+            pull.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise IosUsageError(f"--pull {pull}: cannot save reports there ({exc.strerror or exc})") from exc
     udids = run(select_udids(target))  # type: ignore[arg-type]
     warn_pending_ios(out, udids)
     if crashes:

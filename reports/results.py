@@ -2,8 +2,9 @@
 
 Reading is forgiving on purpose: a killed run leaves a torn last line and no parquet files, an
 older bgprobe leaves fewer columns. Whatever can be used is used; what is missing is said in
-`LoadOutcome.notes`, what cannot be read at all in `LoadOutcome.problems`. The caller exits 2
-only when `Results.usable` is false.
+`LoadOutcome.notes`, rows left out because they are damaged in `LoadOutcome.warnings` (one line
+per file, see reports/validate.py), what cannot be read at all in `LoadOutcome.problems`. The
+caller exits 2 only when `Results.usable` is false.
 """
 
 from __future__ import annotations
@@ -20,8 +21,17 @@ import pandas as pd
 from bgprobe.reports.attempts import ATTEMPT_DTYPES, OUTCOMES, SCHEMA_VERSION, attempts_frame
 from bgprobe.reports.events import KINDS, Event
 from bgprobe.reports.schema import EVENT_DTYPES, device_times, events_frame
+from bgprobe.reports.validate import (
+    BadRows,
+    attempt_problem,
+    column_problem,
+    device_problem,
+    event_problem,
+    out_of_range,
+)
 
 DEVICE_COLUMNS = ("device", "platform", "os_version", "manufacturer", "model", "serial")
+DEVICE_DTYPES = dict.fromkeys(DEVICE_COLUMNS, "string")
 # An event's identity for merging: the same kill read from the same shard twice is one kill.
 # `where`/`detail`/`data` are left out: they describe the line, not the event.
 EVENT_IDENTITY = ["ts", "device", "kind", "source", "pid", "process", "package", "job", "reason"]
@@ -33,6 +43,7 @@ ATTEMPT_ID_PARTS = ("device", "condition", "task", "repetition", "attempt")
 @dataclass
 class LoadOutcome:
     problems: list[str] = field(default_factory=list)  # inputs that could not be used at all
+    warnings: list[str] = field(default_factory=list)  # files with damaged rows, left out (one line per file)
     notes: list[str] = field(default_factory=list)  # what is missing or odd; the report still stands
     usable: list[str] = field(default_factory=list)  # inputs that contributed rows
     runs: list[dict[str, Any]] = field(default_factory=list)  # each results directory's run.json
@@ -141,10 +152,11 @@ def _read_run_json(path: Path, outcome: LoadOutcome) -> dict[str, Any]:
         return {}
     try:
         run = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        outcome.notes.append(f"{path}/run.json: unreadable ({exc})")
+    except (OSError, ValueError, RecursionError) as exc:
+        outcome.notes.append(f"{path}/run.json: unreadable ({type(exc).__name__}: {' '.join(str(exc).split())})")
         return {}
     if not isinstance(run, dict):
+        outcome.notes.append(f"{path}/run.json: not a JSON object; ignored")
         return {}
     if not run.get("finished"):
         outcome.notes.append(f"{path}: run {run.get('run_id', '?')} has not finished (still running, or killed)")
@@ -155,8 +167,11 @@ def _read_run_json(path: Path, outcome: LoadOutcome) -> dict[str, Any]:
 def _planned(path: Path, run: dict[str, Any]) -> int | None:
     plan = path / "plan.jsonl"
     if plan.exists():
-        with plan.open("rb") as fh:
-            return sum(1 for line in fh if line.strip())
+        try:
+            with plan.open("rb") as fh:
+                return sum(1 for line in fh if line.strip())
+        except OSError:  # a directory, unreadable: the count is only for a note
+            pass
     planned = run.get("planned")
     return int(planned) if isinstance(planned, int) else None
 
@@ -170,15 +185,21 @@ def _read_table(path: Path, name: str, outcome: LoadOutcome, prefer_jsonl: bool)
         outcome.notes.append(f"{path}: {name}.jsonl is newer than {name}.parquet; read the .jsonl")
         use_parquet = False
     if use_parquet:
-        try:
-            frame = _read_parquet(parquet, outcome.columns if name == "attempts" else None)
-        except Exception as exc:  # pyarrow raises several types for a truncated file
-            outcome.notes.append(f"{parquet}: unreadable ({type(exc).__name__}); trying {name}.jsonl")
-        else:
-            return _typed(frame, name, outcome.columns)
+        frame, why = _read_parquet_table(parquet, name, outcome)
+        if frame is not None:
+            return frame
+        if not jsonl.exists():  # nothing to fall back on: this part of the results is lost
+            outcome.problems.append(f"{parquet}: {why}")
+            return None
+        outcome.notes.append(f"{parquet}: {why}; read {name}.jsonl instead")
     if not jsonl.exists():
         return None
-    rows = _read_lines(jsonl, outcome)
+    bad = BadRows(jsonl)
+    rows = _read_lines(jsonl, outcome, bad)
+    check = {"attempts": attempt_problem, "events": event_problem}.get(name, device_problem)
+    rows = _usable(rows, check, bad)
+    if bad.count:
+        outcome.warnings.append(bad.warning() or "")
     if not rows:
         return None
     if name == "attempts":
@@ -186,6 +207,39 @@ def _read_table(path: Path, name: str, outcome: LoadOutcome, prefer_jsonl: bool)
     if name == "events":
         return _events(rows, jsonl, outcome)
     return pd.DataFrame(rows)
+
+
+def _read_parquet_table(parquet: Path, name: str, outcome: LoadOutcome) -> tuple[pd.DataFrame | None, str]:
+    """The table, checked column by column (and attempts row by row for ranges); else why not."""
+    try:
+        frame = _read_parquet(parquet, outcome.columns if name == "attempts" else None)
+    except Exception as exc:  # pyarrow raises several types for a truncated or foreign file
+        detail = " ".join(str(exc).split())[:120]
+        return None, f"unreadable ({type(exc).__name__}: {detail})"
+    dtypes = {"attempts": ATTEMPT_DTYPES, "events": EVENT_DTYPES}.get(name, DEVICE_DTYPES)
+    why = column_problem(frame, dtypes)
+    if why is not None:
+        return None, f"not a bgprobe {name} table ({why})"
+    if name == "attempts":
+        wrong, first = out_of_range(frame)
+        if wrong.any():
+            outcome.warnings.append(f"{parquet}: skipped {int(wrong.sum())} unusable row(s); first at {first}")
+            frame = frame[~wrong.to_numpy()].reset_index(drop=True)
+            if frame.empty:
+                return None, "no usable rows"
+    return _typed(frame, name, outcome.columns), ""
+
+
+def _usable(rows: list[tuple[int, dict[str, Any]]], check: Any, bad: BadRows) -> list[dict[str, Any]]:
+    """The rows that pass `check` (reports/validate.py); the others counted in `bad` by line."""
+    good = []
+    for number, row in rows:
+        problem = check(row)
+        if problem is None:
+            good.append(row)
+        else:
+            bad.add(number, problem)
+    return good
 
 
 # What the figures and every renderer need; raw exports read all columns.
@@ -271,50 +325,64 @@ def _typed(frame: pd.DataFrame, name: str, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _read_lines(file: Path, outcome: LoadOutcome) -> list[dict[str, Any]]:
-    """JSON objects, one a line. Unparsable lines are skipped and counted (a killed run tears the last one)."""
-    rows: list[dict[str, Any]] = []
-    bad: list[int] = []
+def _read_lines(file: Path, outcome: LoadOutcome, bad: BadRows) -> list[tuple[int, dict[str, Any]]]:
+    """JSON objects, one a line, with their line numbers. Lines that are not JSON objects are
+    counted in `bad`, except a torn last line (a killed run) which is only a note."""
+    rows: list[tuple[int, dict[str, Any]]] = []
     try:
         with file.open("rb") as fh:
-            lines = fh.read().splitlines()
+            data = fh.read()
     except OSError as exc:
         outcome.problems.append(f"{file}: unreadable ({exc.strerror or exc})")
         return rows
+    lines = data.splitlines()
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-        except ValueError:
-            bad.append(number)
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
+            if number == len(lines) and not data.endswith(b"\n"):
+                outcome.notes.append(
+                    f"{file}: skipped 1 unparsable line(s) (the last line is torn: the run was killed while writing)"
+                )
+            else:
+                bad.add(number, "not JSON")
             continue
         if isinstance(row, dict):
-            rows.append(row)
+            rows.append((number, row))
         else:
-            bad.append(number)
-    if bad:
-        torn = " (the last line is torn: the run was killed while writing)" if bad[-1] == len(lines) else ""
-        outcome.notes.append(f"{file}: skipped {len(bad)} unparsable line(s){torn}")
+            bad.add(number, f"not a JSON object (a JSON {_json_kind(row)})")
     return rows
+
+
+def _json_kind(value: object) -> str:
+    return {list: "array", str: "string", type(None): "null", bool: "boolean"}.get(type(value), "number")
 
 
 def _load_lines_file(
     file: Path, outcome: LoadOutcome, attempts: list[pd.DataFrame], events: list[pd.DataFrame]
 ) -> None:
     """A JSON-lines file given directly: `scan --json` events, or an attempts.jsonl on its own."""
-    rows = _read_lines(file, outcome)
-    if not rows:
-        outcome.problems.append(f"{file}: no JSON records (expected `bgprobe scan --json` output or attempts)")
-        return
-    attempt_rows = [r for r in rows if "outcome" in r and "task" in r]
-    event_rows = [r for r in rows if "kind" in r]
+    bad = BadRows(file)
+    rows = _read_lines(file, outcome, bad)
+    is_attempt = [("outcome" in r and "task" in r) for _, r in rows]
+    attempt_rows = _usable([nr for nr, a in zip(rows, is_attempt, strict=True) if a], attempt_problem, bad)
+    event_rows = _usable(
+        [nr for nr, a in zip(rows, is_attempt, strict=True) if not a and "kind" in nr[1]], event_problem, bad
+    )
     if attempt_rows:
         attempts.append(_upgrade_attempts(attempts_frame(attempt_rows)[outcome.columns], file, outcome))
     if event_rows:
         events.append(_events(event_rows, file, outcome))
     if attempt_rows or event_rows:
         outcome.usable.append(str(file))
+        if bad.count:
+            outcome.warnings.append(bad.warning() or "")
+    elif bad.count:
+        outcome.problems.append(f"{file}: nothing usable ({bad.count} unusable line(s); first at {bad.first})")
+    elif not rows:
+        outcome.problems.append(f"{file}: no JSON records (expected `bgprobe scan --json` output or attempts)")
     else:
         outcome.problems.append(f"{file}: neither events nor attempts")
 

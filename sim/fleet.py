@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,12 +30,26 @@ def adb_binary() -> str:
     found = shutil.which("adb")
     if found:
         return found
-    import adbutils
-
-    bundled = Path(adbutils.__file__).parent / "binaries" / "adb"
+    bundled = Path(_adbutils().__file__).parent / "binaries" / "adb"
     if bundled.exists():
         return str(bundled)
     raise FileNotFoundError("no adb binary: install Debian's `adb` package or adbutils")
+
+
+def _adbutils():  # type: ignore[no-untyped-def]
+    """adbutils, imported with the user's $ANDROID_ADB_SERVER_PORT hidden when it is not a number:
+    the import makes a default client that int()s it, and the simulator's own adb server has its
+    own port anyway."""
+    port = os.environ.get("ANDROID_ADB_SERVER_PORT")
+    hide = "adbutils" not in sys.modules and port is not None and not port.strip().isdecimal()
+    if hide:
+        del os.environ["ANDROID_ADB_SERVER_PORT"]
+    try:
+        import adbutils
+    finally:
+        if hide:
+            os.environ["ANDROID_ADB_SERVER_PORT"] = port  # type: ignore[assignment]
+    return adbutils
 
 
 def free_port() -> int:
@@ -187,17 +202,13 @@ class SimFleet:
         raise RuntimeError(f"adb start-server failed: {result.stderr.strip() or result.stdout.strip()}")
 
     def _connect_all(self, timeout: float) -> None:
-        import adbutils
-
-        client = adbutils.AdbClient(host="127.0.0.1", port=self.adb_port, socket_timeout=10)
+        client = _adbutils().AdbClient(host="127.0.0.1", port=self.adb_port, socket_timeout=10)
         for serial in self.devices:
             client.connect(serial, timeout=10)
         self.wait_until_online(list(self.devices), timeout)
 
     def wait_until_online(self, serials: list[str], timeout: float = 30.0) -> None:
-        import adbutils
-
-        client = adbutils.AdbClient(host="127.0.0.1", port=self.adb_port, socket_timeout=10)
+        client = _adbutils().AdbClient(host="127.0.0.1", port=self.adb_port, socket_timeout=10)
         deadline = time.monotonic() + timeout
         while True:
             states = {d.serial: d.state for d in client.list()}

@@ -13,10 +13,14 @@ ever interpreted by the device's shell.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import re
 import shlex
 import socket
 import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,10 +31,25 @@ from bgprobe.collectors.errors import EXIT_DEVICE, BgprobeError
 DEFAULT_TIMEOUT = 20.0
 
 
-def _adbutils():  # type: ignore[no-untyped-def]
-    """adbutils (with requests) costs ~0.15 s to import: only commands that reach a device pay it."""
-    import adbutils
+_IMPORT = threading.Lock()
 
+
+def _adbutils():  # type: ignore[no-untyped-def]
+    """adbutils (with requests) costs ~0.15 s to import: only commands that reach a device pay it.
+
+    Importing it makes a default client that int()s $ANDROID_ADB_SERVER_PORT: an empty or odd value
+    would crash the import. bgprobe always gives adbutils the address itself (server_addresses says
+    what is wrong with that variable when it is the one used), so it is hidden while importing."""
+    with _IMPORT:
+        port = os.environ.get("ANDROID_ADB_SERVER_PORT")
+        hide = "adbutils" not in sys.modules and port is not None and not port.strip().isdecimal()
+        if hide:
+            del os.environ["ANDROID_ADB_SERVER_PORT"]
+        try:
+            import adbutils
+        finally:
+            if hide:
+                os.environ["ANDROID_ADB_SERVER_PORT"] = port  # type: ignore[assignment]
     return adbutils
 
 
@@ -67,6 +86,10 @@ class ServerUnreachable(DeviceError):
     pass
 
 
+# A host name, an IPv4 address or an IPv6 address (brackets removed): nothing else reaches a socket.
+_HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?|[0-9A-Fa-f:.]+)$")
+
+
 @dataclass(frozen=True)
 class AdbServer:
     host: str
@@ -76,12 +99,17 @@ class AdbServer:
         return f"{self.host}:{self.port}"
 
     @classmethod
-    def parse(cls, text: str) -> AdbServer:
-        value = text.removeprefix("tcp:")
+    def parse(cls, text: str, source: str = "--adb-server") -> AdbServer:
+        """`HOST:PORT` (or adb's `tcp:HOST:PORT`); `source` names where the text came from."""
+        value = text.strip().removeprefix("tcp:")
         host, sep, port = value.rpartition(":")
-        if not sep or not port.isdigit() or not (0 < int(port) < 65536):
-            raise BgprobeError(f"bad adb server address {text!r}: expected HOST:PORT (e.g. 127.0.0.1:5037)")
-        return cls(host.strip("[]") or "127.0.0.1", int(port))
+        host = host.strip("[]") or "127.0.0.1"
+        if not sep or not port.isdecimal() or not (0 < int(port) < 65536) or not _HOST.match(host):
+            raise BgprobeError(
+                f"bad adb server address {text!r} ({source}): expected HOST:PORT with a port from 1 to 65535 "
+                "(e.g. 127.0.0.1:5037)"
+            )
+        return cls(host, int(port))
 
 
 def server_addresses(explicit: list[str] | None = None) -> list[AdbServer]:
@@ -89,10 +117,22 @@ def server_addresses(explicit: list[str] | None = None) -> list[AdbServer]:
         return list(dict.fromkeys(AdbServer.parse(s) for s in explicit))
     sock = os.environ.get("ADB_SERVER_SOCKET")
     if sock:
-        return [AdbServer.parse(sock)]
+        return [AdbServer.parse(sock, "$ADB_SERVER_SOCKET")]
     host = os.environ.get("ANDROID_ADB_SERVER_ADDRESS", "127.0.0.1")
     port = os.environ.get("ANDROID_ADB_SERVER_PORT", "5037")
-    return [AdbServer.parse(f"{host}:{port}")]
+    return [AdbServer.parse(f"{host}:{port}", "$ANDROID_ADB_SERVER_ADDRESS / $ANDROID_ADB_SERVER_PORT")]
+
+
+MAX_TIMEOUT = 86400.0  # a day: longer is a typo, and sockets and event loops overflow on huge ones
+
+
+def check_timeout(timeout: float) -> float:
+    """A time-out is a number of seconds above zero (sockets refuse the others, deep inside adbutils)."""
+    if not (isinstance(timeout, int | float) and math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
+        raise BgprobeError(
+            f"--timeout {timeout:g}: expected seconds above 0 and at most {MAX_TIMEOUT:g} (e.g. --timeout 20)"
+        )
+    return timeout
 
 
 def quote_command(args: list[str]) -> str:
@@ -234,6 +274,7 @@ class ListedDevice:
 
 def list_devices(servers: list[AdbServer], *, timeout: float = DEFAULT_TIMEOUT) -> list[ListedDevice]:
     """Every device of every server, the servers asked in parallel."""
+    check_timeout(timeout)
 
     def one(server: AdbServer) -> list[ListedDevice]:
         adbutils = _adbutils()

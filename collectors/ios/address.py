@@ -6,6 +6,7 @@ iOS options without paying for those imports.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from bgprobe.collectors.errors import EXIT_USAGE, BgprobeError
 
 DEFAULT_TIMEOUT = 10.0
+MAX_TIMEOUT = 86400.0  # a day: longer is a typo, and event loops overflow on huge ones
 DEFAULT_USBMUX_SOCKET = "/var/run/usbmuxd"
 ENV_USBMUX = ("PYMOBILEDEVICE3_USBMUX", "USBMUXD_SOCKET_ADDRESS")
 ENV_UDID = "PYMOBILEDEVICE3_UDID"
@@ -45,10 +47,11 @@ class IosTarget:
 
 def resolve_usbmux(value: str | None) -> str | None:
     """The usbmuxd address to hand to pymobiledevice3 (None = its platform default)."""
+    source = "--usbmux"
     if not value:
         for name in ENV_USBMUX:
             if os.environ.get(name):
-                value = os.environ[name]
+                value, source = os.environ[name], f"${name}"
                 break
     if not value:
         return None
@@ -59,13 +62,15 @@ def resolve_usbmux(value: str | None) -> str | None:
         value = value[4:]
     if value.startswith("[") or value.count(":") > 1:
         raise IosUsageError(
-            f"usbmux address {value!r}: IPv6 addresses are not supported by pymobiledevice3; "
+            f"usbmux address {value!r} ({source}): IPv6 addresses are not supported by pymobiledevice3; "
             "use an IPv4 HOST:PORT or a socket path"
         )
     if ":" in value:
         host, _, port = value.partition(":")
-        if not port.isdigit() or not host:
-            raise IosUsageError(f"usbmux address {value!r}: expected HOST:PORT or a socket path")
+        if not port.isdecimal() or not host or not 0 < int(port) < 65536:
+            raise IosUsageError(
+                f"usbmux address {value!r} ({source}): expected HOST:PORT with a port from 1 to 65535, or a socket path"
+            )
     return value
 
 
@@ -87,4 +92,10 @@ def make_target(
     rsd: tuple[str, int] | None = None,
     tunnel: bool = False,
 ) -> IosTarget:
+    if timeout is not None and not (math.isfinite(timeout) and 0 <= timeout <= MAX_TIMEOUT):
+        raise IosUsageError(
+            f"--timeout {timeout:g}: expected seconds above 0 and at most {MAX_TIMEOUT:g} (e.g. --timeout 20)"
+        )
+    if rsd is not None and not 0 < rsd[1] < 65536:
+        raise IosUsageError(f"--rsd {rsd[0]} {rsd[1]}: the port is from 1 to 65535")
     return IosTarget(resolve_usbmux(usbmux), resolve_udid(udid), timeout or DEFAULT_TIMEOUT, rsd, tunnel)

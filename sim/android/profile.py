@@ -1,16 +1,18 @@
 """What a simulated Android phone is: OS version, maker and its kill policy, apps and their work.
 
-Kill policies follow what is publicly known (dontkillmyapp.com categories, the log signatures in
-../shared/reference/android.md §5): stock Android only trims cached/empty processes and lmkd
-kills under memory pressure; Samsung's "sleeping apps" force-stop idle apps; Xiaomi's cleaner
-kills background apps (`OneKeyClean`); Huawei's HwPFWService force-stops wakelock holders.
+Kill policies follow what is publicly known (dontkillmyapp.com categories and the OEM killers' log
+signatures): stock Android only trims cached/empty processes and lmkd kills under memory pressure;
+Samsung's "sleeping apps" force-stop idle apps; Xiaomi's cleaner kills background apps
+(`OneKeyClean`); Huawei's HwPFWService force-stops wakelock holders.
 """
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -187,39 +189,177 @@ def default_profiles(count: int) -> list[DeviceProfile]:
     return profiles
 
 
+class ProfileError(ValueError):
+    """A fleet profile that cannot describe a fleet: the message names the table and the key."""
+
+
+# Text that ends up in getprop lines, log lines and journal keys: one line, no shell specials.
+_SERIAL = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_PACKAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+$")
+PLUGGED = ("", "ac", "usb", "wireless")
+ANDROID_KEYS = (
+    "serial",
+    "release",
+    "manufacturer",
+    "model",
+    "device",
+    "battery_level",
+    "plugged",
+    "kill_policy",
+    "ignores_standby_buckets",
+    "apps",
+)
+APP_KEYS = ("package", "app_id", "memory_mb", "log_tag", "jobs")
+JOB_KEYS = tuple(f.name for f in fields(JobSpec))
+IOS_KEYS = ("name", "version", "product_type")
+
+
+def read_profile(path: Path) -> dict[str, Any]:
+    """The TOML of a fleet profile, with only [[android]] and [[ios]] arrays of tables in it."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ProfileError(f"cannot read it ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"not UTF-8 text (byte {exc.start}); a fleet profile is a TOML file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"not valid TOML: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits, nesting too deep
+        raise ProfileError(f"not valid TOML: {type(exc).__name__}") from exc
+    _only(data, ("android", "ios"), "the profile")
+    for key in ("android", "ios"):
+        tables = data.get(key, [])
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            raise ProfileError(f"{key}: expected [[{key}]] tables")
+    return data
+
+
+def _only(table: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    unknown = [k for k in table if k not in allowed]
+    if unknown:
+        raise ProfileError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(allowed)})")
+
+
+def _get(table: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any) -> Any:
+    """table[key] if it is of `kind` (bool is not a number here), else `default` when absent."""
+    if key not in table:
+        return default
+    value = table[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
+        names = " or ".join(
+            {str: "text", int: "a whole number", float: "a number", bool: "true or false"}[k] for k in kinds
+        )
+        raise ProfileError(f"{where}.{key}: {value!r:.40} is not {names}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ProfileError(f"{where}.{key}: {value!r} is not a finite number")
+    return value
+
+
+def _text(table: dict[str, Any], key: str, where: str, default: str, pattern: re.Pattern[str] | None = None) -> str:
+    value = _get(table, key, str, where, default)
+    if pattern is not None and not pattern.match(value):
+        raise ProfileError(f"{where}.{key}: {value!r:.40} is not allowed here ({pattern.pattern})")
+    if "\n" in value or "\r" in value:
+        raise ProfileError(f"{where}.{key}: one line of text, please")
+    return value
+
+
+def _number(table: dict[str, Any], key: str, where: str, default: Any, low: float, high: float) -> Any:
+    value = _get(table, key, (int, float), where, default)
+    if value is not None and not low <= value <= high:
+        raise ProfileError(f"{where}.{key}: {value!r:.40} is not between {low:g} and {high:g}")
+    return value
+
+
+def _whole(table: dict[str, Any], key: str, where: str, default: int | None, low: int, high: int) -> Any:
+    value = _get(table, key, int, where, default)
+    if value is not None and not low <= value <= high:
+        raise ProfileError(f"{where}.{key}: {value!r:.40} is not between {low} and {high}")
+    return value
+
+
+def _job(raw: dict[str, Any], where: str) -> JobSpec:
+    _only(raw, JOB_KEYS, where)
+    for key in ("job_id", "service"):
+        if key not in raw:
+            raise ProfileError(f"{where}: {key} is missing")
+    return JobSpec(
+        job_id=_whole(raw, "job_id", where, None, 0, 2**31 - 1),
+        service=_text(raw, "service", where, ""),
+        needs_network=_get(raw, "needs_network", bool, where, False),
+        needs_charging=_get(raw, "needs_charging", bool, where, False),
+        needs_idle=_get(raw, "needs_idle", bool, where, False),
+        needs_battery_not_low=_get(raw, "needs_battery_not_low", bool, where, False),
+        period_s=_number(raw, "period_s", where, None, 1, 10**9),
+        min_latency_s=_number(raw, "min_latency_s", where, 0.0, 0, 10**9),
+        work_s=_number(raw, "work_s", where, 20.0, 0, 10**9),
+        failure_rate=_number(raw, "failure_rate", where, 0.0, 0, 1),
+        hangs=_get(raw, "hangs", bool, where, False),
+        worker=_get(raw, "worker", str, where, None),
+        work_id=_get(raw, "work_id", str, where, None),
+    )
+
+
+def _app(raw: dict[str, Any], j: int, where: str) -> AppSpec:
+    _only(raw, APP_KEYS, where)
+    if "package" not in raw:
+        raise ProfileError(f"{where}: package is missing")
+    jobs_raw = raw.get("jobs", [])
+    if not isinstance(jobs_raw, list) or not all(isinstance(t, dict) for t in jobs_raw):
+        raise ProfileError(f"{where}.jobs: expected [[...jobs]] tables")
+    jobs = [_job(t, f"{where}.jobs[{k}]") for k, t in enumerate(jobs_raw)]
+    ids = [job.job_id for job in jobs]
+    if len(set(ids)) != len(ids):
+        raise ProfileError(f"{where}.jobs: job_id {next(i for i in ids if ids.count(i) > 1)} appears twice")
+    return AppSpec(
+        package=_text(raw, "package", where, "", _PACKAGE),
+        app_id=_whole(raw, "app_id", where, 200 + j, 0, 9999),
+        memory_mb=_whole(raw, "memory_mb", where, 120, 1, 1 << 20),
+        log_tag=_text(raw, "log_tag", where, "App", _SERIAL),
+        jobs=jobs,
+    )
+
+
 def load_profiles(path: Path) -> list[DeviceProfile]:
     """A TOML fleet: [[android]] tables with serial, release, manufacturer, model, ... and optional
-    [[android.apps]] with [[android.apps.jobs]]; devices without apps get the demo apps."""
-    data = tomllib.loads(path.read_text())
+    [[android.apps]] with [[android.apps.jobs]]; devices without apps get the demo apps. Every key
+    is checked: a ProfileError (a ValueError) names the first one that cannot be used."""
+    data = read_profile(path)
     profiles: list[DeviceProfile] = []
     for i, dev in enumerate(data.get("android", [])):
-        release = str(dev.get("release", "14"))
+        where = f"android[{i}]"
+        _only(dev, ANDROID_KEYS, where)
+        release = str(_get(dev, "release", (str, int), where, "14"))
         if release not in VERSIONS:
-            raise ValueError(f"{path}: android[{i}].release {release!r} is not one of {', '.join(VERSIONS)}")
-        apps = [
-            AppSpec(
-                package=a["package"],
-                app_id=int(a.get("app_id", 200 + j)),
-                memory_mb=int(a.get("memory_mb", 120)),
-                log_tag=a.get("log_tag", "App"),
-                jobs=[JobSpec(**j_) for j_ in a.get("jobs", [])],
-            )
-            for j, a in enumerate(dev.get("apps", []))
-        ]
-        serial = dev.get("serial", f"sim-android-{i + 1:02d}")
+            raise ProfileError(f"{where}.release {release!r} is not one of {', '.join(VERSIONS)}")
+        apps_raw = dev.get("apps", [])
+        if not isinstance(apps_raw, list) or not all(isinstance(t, dict) for t in apps_raw):
+            raise ProfileError(f"{where}.apps: expected [[android.apps]] tables")
+        apps = [_app(a, j, f"{where}.apps[{j}]") for j, a in enumerate(apps_raw)]
+        serial = _text(dev, "serial", where, f"sim-android-{i + 1:02d}", _SERIAL)
+        if any(p.serial == serial for p in profiles):
+            raise ProfileError(f"{where}.serial: {serial!r} is already the serial of another phone")
+        kill_policy = _get(dev, "kill_policy", str, where, None)
+        if kill_policy is not None and kill_policy not in KILL_POLICIES:
+            raise ProfileError(f"{where}.kill_policy {kill_policy!r:.40} is not one of {', '.join(KILL_POLICIES)}")
+        plugged = _get(dev, "plugged", str, where, "usb")
+        if plugged not in PLUGGED:
+            raise ProfileError(f"{where}.plugged {plugged!r:.40} is not one of {', '.join(map(repr, PLUGGED))}")
+        device = _text(dev, "device", where, "shiba", _SERIAL)
         profiles.append(
             DeviceProfile(
                 serial=serial,
                 release=release,
-                manufacturer=dev.get("manufacturer", "Google"),
-                model=dev.get("model", "Pixel 8"),
-                device=dev.get("device", "shiba"),
-                product=dev.get("device", "shiba"),
-                battery_level=int(dev.get("battery_level", 80)),
-                plugged=dev.get("plugged", "usb"),
+                manufacturer=_text(dev, "manufacturer", where, "Google"),
+                model=_text(dev, "model", where, "Pixel 8"),
+                device=device,
+                product=device,
+                battery_level=_whole(dev, "battery_level", where, 80, 0, 100),
+                plugged=plugged,
                 apps=apps or [demo_app(serial), *other_apps()],
-                kill_policy=dev.get("kill_policy"),
-                ignores_standby_buckets=bool(dev.get("ignores_standby_buckets", False)),
+                kill_policy=kill_policy,
+                ignores_standby_buckets=_get(dev, "ignores_standby_buckets", bool, where, False),
             )
         )
     return profiles
@@ -231,15 +371,20 @@ def load_ios_profiles(path: Path) -> list[Any]:
 
     from bgprobe.sim.ios.profiles import IOS_BUILDS, MODELS, make_profile
 
-    data = tomllib.loads(path.read_text())
+    data = read_profile(path)
     profiles = []
     for i, dev in enumerate(data.get("ios", [])):
-        version = dev.get("version")
+        where = f"ios[{i}]"
+        _only(dev, IOS_KEYS, where)
+        version = _get(dev, "version", (str, int, float), where, None)
         if version is not None and str(version) not in IOS_BUILDS:
-            raise ValueError(f"{path}: ios[{i}].version {version!r} is not one of {', '.join(IOS_BUILDS)}")
-        product = dev.get("product_type")
+            raise ProfileError(f"{where}.version {version!r:.40} is not one of {', '.join(IOS_BUILDS)}")
+        product = _get(dev, "product_type", str, where, None)
         if product is not None and product not in MODELS:
-            raise ValueError(f"{path}: ios[{i}].product_type {product!r} is not one of {', '.join(MODELS)}")
+            raise ProfileError(f"{where}.product_type {product!r:.40} is not one of {', '.join(MODELS)}")
         profile = make_profile(i, 0, str(version) if version else None, product)
-        profiles.append(replace(profile, name=dev["name"]) if "name" in dev else profile)
+        name = _text(dev, "name", where, profile.name)
+        if not name.strip():
+            raise ProfileError(f"{where}.name: empty")
+        profiles.append(replace(profile, name=name))
     return profiles
