@@ -58,7 +58,7 @@ def run(
     from bgprobe.collectors.android.adb import DEFAULT_TIMEOUT, server_addresses
     from bgprobe.collectors.campaign.results import ResultsDir
     from bgprobe.collectors.campaign.runner import Campaign, parse_shard, results_path
-    from bgprobe.collectors.campaign.scenario import load_scenario, parse_scenario
+    from bgprobe.collectors.campaign.scenario import load_scenario
     from bgprobe.collectors.locks import DeviceLocks, results_lock
 
     out: Output = ctx.obj
@@ -69,7 +69,7 @@ def run(
         results = ResultsDir.open_for_resume(resume)
         results_held = results_lock(resume, "run --resume")
         meta = results.run
-        plan_scenario = parse_scenario((resume / "scenario.toml").read_text(encoding="utf-8"), meta["scenario"])
+        plan_scenario = results.load_scenario()
         shard_text = meta.get("shard")
     else:
         if scenario is None:
