@@ -20,8 +20,9 @@ What AOSP shows and takes (`frameworks/base`):
   an op set to its default mode, and RUN_ANY_IN_BACKGROUND's default is allow): `get` then says
   "No operations." An app is restricted by any mode but allow (AppStateTracker), `default`
   included, so an absent entry is restored with `allow`, never with `default`.
-- `am get-standby-bucket` shows the value only, not why the phone chose it: a bucket is put back
-  as a value set from the shell (the phone's own placement resumes with the app's next use).
+- `am set-standby-bucket` marks the bucket as forced by the user (AppStandbyController,
+  REASON_MAIN_FORCED_BY_USER): the phone stops moving it on its own, and no shell command hands it
+  back. A bucket is put back as a value, and the change says so when it is made.
 """
 
 from __future__ import annotations
@@ -138,6 +139,8 @@ class DozeReading:
     forced: bool | None  # None: the dump did not say
     deep: str | None
     light: str | None
+    deep_enabled: bool = True
+    light_enabled: bool = True
 
     @property
     def forced_mode(self) -> str | None:
@@ -150,31 +153,43 @@ class DozeReading:
             return "light"
         return "inactive"
 
+    @property
+    def dozing(self) -> bool:
+        return "IDLE" in (self.deep, self.light)
+
     def words(self) -> str:
         states = f"deep {self.deep or '?'}, light {self.light or '?'}"
         mode = self.forced_mode
         return f"forced {mode} idle ({states})" if mode else f"not forced ({states})"
 
-    def undo(self, sdk: int, battery: BatteryReading) -> list[list[str]]:
-        """Back to this reading, from a phone bgprobe forced into idle with `battery` as it is now.
+    def release(self, sdk: int) -> list[list[str]]:
+        """Out of doze, whatever the battery: `unforce` wakes a phone only when it charges or its
+        screen is on (exitForceIdleLocked); disabling an enabled mode makes it active
+        (becomeActiveLocked) and enabling it again lets it go inactive as an unplugged phone does
+        (becomeInactiveIfAppropriateLocked). Android 6 has no `unforce`: `step` leaves the force."""
+        if sdk < 24:
+            return [["dumpsys", "deviceidle", "step"], ["dumpsys", "deviceidle", "disable"],
+                    ["dumpsys", "deviceidle", "enable"]]  # fmt: skip
+        mode = "deep" if self.deep_enabled or not self.light_enabled else "light"
+        return [
+            ["dumpsys", "deviceidle", "unforce"],
+            ["dumpsys", "deviceidle", "disable", mode],
+            ["dumpsys", "deviceidle", "enable", mode],
+        ]
 
-        Releasing doze wakes a phone only when it charges or its screen is on
-        (DeviceIdleController.exitForceIdleLocked), and a forced light idle cannot be entered from
-        deep idle (stepLightIdleStateLocked stops at OVERRIDE). So on a phone that is not charging,
-        a moment of faked AC power wakes it between `unforce` and forcing it again, and then the
-        battery goes back to `battery`. (Left to itself, an unplugged phone starts its doze countdown
-        again from there: its place in that countdown cannot be put back.)"""
+    def undo(self, sdk: int) -> list[list[str]]:
+        """Back to this reading from a phone bgprobe forced into idle. A forced light idle cannot
+        be entered from deep idle (stepLightIdleStateLocked stops at OVERRIDE): the phone is woken
+        first. Not forced: woken, and an unplugged phone starts its doze countdown again (its
+        place in that countdown cannot be put back)."""
         mode = self.forced_mode
         if mode == "deep":
             return [["dumpsys", "deviceidle", "force-idle", "deep"]]
-        wake = [] if battery.charging else [["dumpsys", "battery", "set", "ac", "1"]]
-        back = [] if battery.charging else battery.power_undo()
-        unforce = [["dumpsys", "deviceidle", "unforce"]]
         if mode == "light":
-            return unforce + wake + [["dumpsys", "deviceidle", "force-idle", "light"]] + back
+            return [*self.release(sdk), ["dumpsys", "deviceidle", "force-idle", "light"]]
         if mode == "inactive" and sdk >= 24:
-            return unforce + wake + [["dumpsys", "deviceidle", "force-inactive"]] + back
-        return unforce + wake + back
+            return [*self.release(sdk), ["dumpsys", "deviceidle", "force-inactive"]]
+        return self.release(sdk)
 
 
 @dataclass
@@ -193,6 +208,7 @@ class StateController:
         self.sdk = sdk
         self.journal = journal or Journal(dev.key, dev.serial)
         self.notes: list[str] = []  # said to the user by the command
+        self._battery_set_to: str | None = None  # battery= applied by this command (doze keeps it)
 
     # -- reading ---------------------------------------------------------------------------
     def read(self, packages: list[str] | None = None) -> dict[str, object]:
@@ -220,17 +236,29 @@ class StateController:
     def doze(self) -> DozeReading:
         events = parse_deviceidle(enumerate(self.dev.text(["dumpsys", "deviceidle"]).splitlines(), 1), "live")
         data = (events[0].data or {}) if events else {}
-        return DozeReading(data.get("force_idle"), data.get("deep_state"), data.get("light_state"))
+        return DozeReading(
+            data.get("force_idle"),
+            data.get("deep_state"),
+            data.get("light_state"),
+            data.get("deep_enabled") is not False,
+            data.get("light_enabled") is not False,
+        )
 
     def _setting(self, key: str, table: str = "global") -> str:
         return self.dev.text(["settings", "get", table, key]).strip()
 
     def _radios(self) -> tuple[bool, bool, bool]:
-        """(airplane, wifi, data). wifi_on is 1, or 2 when switched on in airplane mode."""
+        """(airplane, wifi, data)."""
+        airplane, wifi_on, data = self._radio_settings()
+        return airplane, wifi_on in ("1", "2"), data
+
+    def _radio_settings(self) -> tuple[bool, str, bool]:
+        """(airplane, wifi_on as stored, data). wifi_on (WifiSettingsStore): 0 off, 1 on, 2 on in
+        airplane mode, 3 off because airplane mode is on (it comes back when airplane mode ends)."""
         return (
             self._setting("airplane_mode_on") == "1",
-            self._setting("wifi_on") in ("1", "2"),
-            self._setting("mobile_data") == "1",
+            self._setting("wifi_on"),
+            self._setting(self._data_setting()) == "1",
         )
 
     def _network(self) -> str:
@@ -240,6 +268,14 @@ class StateController:
         return {(True, True): "online", (True, False): "wifi-only", (False, True): "data-only"}.get(
             (wifi, data), "offline"
         )
+
+    def _data_setting(self) -> str:
+        """`mobile_data`, or `mobile_data<subId>` of the data subscription on a phone with several SIMs
+        (DataEnabledSettings / GlobalSettingsHelper: single-SIM phones keep the plain key)."""
+        sub = self._setting("multi_sim_data_call")
+        if sub.isascii() and sub.isdigit() and self._setting(f"mobile_data{sub}") in ("0", "1"):
+            return f"mobile_data{sub}"
+        return "mobile_data"
 
     def _bucket(self, pkg: str) -> int | None:
         text = self.dev.text(["am", "get-standby-bucket", pkg]).strip()
@@ -326,6 +362,7 @@ class StateController:
 
     def _plan(self, a: Assignment) -> Plan:
         if a.key == "battery":
+            self._battery_set_to = a.value
             return self._battery_plan(a.value == "plugged")
         if a.key == "level":
             before = self.battery()
@@ -385,9 +422,16 @@ class StateController:
     def _bucket_plan(self, package: str, value: str) -> Plan:
         previous = self._bucket(package)
         target = BUCKETS[value]
-        note = None
         if previous is None:
             note = f"{self.dev.serial}: the standby bucket of {package} could not be read: it cannot be put back"
+        else:
+            # AppStandbyController: a bucket set from the shell is REASON_MAIN_FORCED_BY_USER and no
+            # prediction moves it; no shell command hands the app back to Android's own placement.
+            note = (
+                f"{self.dev.serial}: {package} goes back to bucket {self._bucket_name(previous)}, but as set from "
+                "the shell: Android keeps it as the user's choice and stops moving it on its own "
+                "(no shell command undoes that)"
+            )
         return Plan(
             [["am", "set-standby-bucket", package, value]],
             [["am", "set-standby-bucket", package, str(previous)]] if previous is not None else [],
@@ -413,22 +457,25 @@ class StateController:
         note = None
         if before.forced is None:
             note = f"{self.dev.serial}: `dumpsys deviceidle` does not show whether doze was forced: it will be unforced"
-        battery = self.battery()
         if value == "off":
             return Plan(
-                [["dumpsys", "deviceidle", "unforce"]],
-                before.undo(self.sdk, battery) if before.forced else [],
-                lambda: self.doze().forced is False,
-                "not forced into idle",
+                before.release(self.sdk),
+                before.undo(self.sdk) if before.forced else [],
+                lambda: (now := self.doze()).forced is False and not now.dozing,
+                "not forced, deep and light not IDLE",
                 before.words(),
                 note,
             )
-        apply = [["dumpsys", "battery", "unplug"]] if battery.charging else []  # doze needs "unplugged"
+        battery = self.battery()
+        # A dozing phone is an unplugged one, as Android's own doze test steps have it (`force-idle`
+        # itself works while charging): unplugged, unless this command plugged it on purpose.
+        unplug = battery.charging and self._battery_set_to != "plugged"
+        apply = [["dumpsys", "battery", "unplug"]] if unplug else []
         apply.append(["dumpsys", "deviceidle", "force-idle", value])
-        undo = before.undo(self.sdk, battery)
-        if battery.charging:  # its battery back first: then `unforce` wakes it, since it charges
+        undo = before.undo(self.sdk)
+        if unplug:  # its battery back first: then `unforce` wakes it, since it charges
             undo = battery.power_undo() + undo
-        prior = before.words() + f"; {battery.words()}"
+        prior = before.words() + (f"; {battery.words()}" if unplug else "")
 
         def idle() -> bool:
             now = self.doze()
@@ -437,27 +484,36 @@ class StateController:
         return Plan(apply, undo, idle, f"{value} idle state IDLE", prior, note)
 
     def _network_plan(self, value: str) -> Plan:
-        airplane0, wifi0, data0 = self._radios()
+        airplane0, wifi_on0, data0 = self._radio_settings()
+        wifi0 = wifi_on0 in ("1", "2")
 
         def svc(kind: str, on: bool) -> list[str]:
             return ["svc", kind, "enable" if on else "disable"]
 
-        prior = "airplane" if airplane0 else f"wifi {'on' if wifi0 else 'off'}, data {'on' if data0 else 'off'}"
-        undo = [svc("wifi", wifi0), svc("data", data0)]
+        airplane_on = ["cmd", "connectivity", "airplane-mode", "enable"]
+        if airplane0:
+            prior = f"airplane (wifi_on {wifi_on0}, data {'on' if data0 else 'off'})"
+            # Back into airplane mode with Wi-Fi as it was: off-because-of-airplane (3) means on
+            # before airplane mode starts, which then turns it off and remembers it; on-in-airplane
+            # (2) means switched on after airplane mode starts (handleAirplaneModeToggled).
+            if wifi_on0 == "3":
+                undo = [svc("wifi", True), svc("data", data0), airplane_on]
+            elif wifi_on0 == "2":
+                undo = [svc("data", data0), airplane_on, svc("wifi", True)]
+            else:
+                undo = [svc("wifi", False), svc("data", data0), airplane_on]
+        else:
+            prior = f"wifi {'on' if wifi0 else 'off'}, data {'on' if data0 else 'off'}"
+            undo = [svc("wifi", wifi0), svc("data", data0)]
         if value == "airplane":
             if self.sdk < 28:
                 raise NotAvailable(
                     f"{self.dev.serial}: airplane mode from the shell needs Android 9 "
                     "(`cmd connectivity airplane-mode`)"
                 )
-            undo = [["cmd", "connectivity", "airplane-mode", "enable" if airplane0 else "disable"]]
-            return Plan(
-                [["cmd", "connectivity", "airplane-mode", "enable"]],
-                undo,
-                lambda: self._network() == "airplane",
-                "airplane",
-                prior,
-            )
+            if not airplane0:
+                undo = [["cmd", "connectivity", "airplane-mode", "disable"]]
+            return Plan([airplane_on], undo, lambda: self._network() == "airplane", "airplane", prior)
         wifi, data = {
             "online": (True, True),
             "offline": (False, False),
@@ -467,7 +523,6 @@ class StateController:
         apply = [svc("wifi", wifi), svc("data", data)]
         if airplane0:
             apply.insert(0, ["cmd", "connectivity", "airplane-mode", "disable"])
-            undo.append(["cmd", "connectivity", "airplane-mode", "enable"])
         return Plan(apply, undo, lambda: self._network() == value, value, prior)
 
 

@@ -30,6 +30,7 @@ BUCKET_NAMES = {v: k.upper() for k, v in BUCKETS.items()}
 # Minimum simulated seconds between runs of one app's jobs per bucket (QuotaController, much simplified)
 BUCKET_QUOTA_S = {10: 0.0, 20: 2 * 3600.0, 30: 8 * 3600.0, 40: 24 * 3600.0, 45: 24 * 3600.0, 50: float("inf")}
 
+DATA_SUB_ID = 1  # the data subscription of a simulated dual-SIM phone
 DEEP_STATES = ("ACTIVE", "INACTIVE", "IDLE_PENDING", "SENSING", "LOCATING", "IDLE", "IDLE_MAINTENANCE")
 LIGHT_STATES = ("ACTIVE", "INACTIVE", "IDLE", "IDLE_MAINTENANCE")
 MAINTENANCE_EVERY_S = {"deep": 3600.0, "light": 900.0}
@@ -82,6 +83,7 @@ class DeviceState:
     wifi: bool = True
     data: bool = True
     airplane: bool = False
+    wifi_persisted: int = 1  # Settings.Global.WIFI_ON as WifiSettingsStore writes it (0..3)
     screen_on: bool = False
     deep_state: str = "ACTIVE"
     light_state: str = "ACTIVE"
@@ -461,21 +463,60 @@ class SimAndroidDevice:
             phase = (now - s.idle_since).total_seconds() % cycle
             s.light_state = "IDLE_MAINTENANCE" if phase >= MAINTENANCE_EVERY_S["light"] else "IDLE"
 
+    # -- doze, as DeviceIdleController does it -------------------------------------------------
+    # apex/jobscheduler/service/java/com/android/server/DeviceIdleController.java (before Android 11:
+    # services/core/java/com/android/server/DeviceIdleController.java): the method each one mirrors.
+    def _become_active(self) -> None:
+        """becomeActiveLocked: both deep and light back to ACTIVE (the force flag is left as it is)."""
+        s = self.state
+        s.deep_state, s.light_state, s.idle_since = "ACTIVE", "ACTIVE", None
+
+    def _become_inactive_if_appropriate(self) -> None:
+        """becomeInactiveIfAppropriateLocked: with the screen off and no charger (or when forced),
+        an enabled ACTIVE state turns INACTIVE and starts its countdown."""
+        s = self.state
+        if (not s.screen_on and not s.charging) or s.force_idle:
+            if s.deep_state == "ACTIVE" and s.deep_enabled:
+                s.deep_state = "INACTIVE"
+            if s.light_state == "ACTIVE" and s.light_enabled:
+                s.light_state = "INACTIVE"
+
+    def _exit_force_idle(self) -> None:
+        """exitForceIdleLocked: the phone wakes only when its screen is on or it charges; otherwise
+        it stays in the state it was forced into, now unforced (and carries on dozing)."""
+        s = self.state
+        if s.force_idle:
+            s.force_idle = False
+            if s.screen_on or s.charging:
+                self._become_active()
+
     def force_idle(self, which: str) -> str:
+        """`force-idle [deep|light]`: forced, then stepped until IDLE. Entering deep IDLE puts light
+        in OVERRIDE, where stepLightIdleStateLocked returns at once: light idle cannot be forced
+        from there, and the attempt unforces ("Unable to go light idle; stopped at OVERRIDE")."""
         s = self.state
         if which == "deep":
             if not s.deep_enabled:
                 return "Unable to go deep idle; not enabled"
-            s.force_idle, s.deep_state, s.light_state = True, "IDLE", "OVERRIDE"
+            s.force_idle = True
+            self._become_inactive_if_appropriate()
+            s.deep_state, s.light_state = "IDLE", "OVERRIDE"
         else:
             if not s.light_enabled:
                 return "Unable to go light idle; not enabled"
-            s.force_idle, s.light_state = True, "IDLE"
+            s.force_idle = True
+            self._become_inactive_if_appropriate()
+            if s.light_state == "OVERRIDE":
+                self._exit_force_idle()
+                return "Unable to go light idle; stopped at OVERRIDE"
+            s.light_state = "IDLE"
         s.idle_since = self.clock.now()
         return f"Now forced in to {which} idle mode"
 
     def step_idle(self, which: str) -> str:
+        """`step [light|deep]`: exitForceIdleLocked, then one step (a charging phone stays ACTIVE)."""
         s = self.state
+        self._exit_force_idle()
         if s.charging or s.screen_on:  # becomeInactiveIfAppropriateLocked refuses: stays ACTIVE
             return f"Stepped to {which}: {s.deep_state if which == 'deep' else s.light_state}"
         if which == "deep":
@@ -491,18 +532,37 @@ class SimAndroidDevice:
         return f"Stepped to light: {s.light_state}"
 
     def unforce_idle(self) -> str:
+        self._exit_force_idle()
         s = self.state
-        s.force_idle = False
-        if s.charging or s.screen_on or not (s.deep_state == "IDLE" or s.light_state == "IDLE"):
-            s.deep_state, s.light_state, s.idle_since = "ACTIVE", "ACTIVE", None
         return f"Light state: {s.light_state}, deep state: {s.deep_state}"
 
+    def set_idle_enabled(self, targets: tuple[str, ...], on: bool) -> list[str]:
+        """`disable|enable [deep|light|all]`: disabling an enabled mode makes the phone active
+        (becomeActiveLocked), enabling a disabled one lets it go inactive again."""
+        s = self.state
+        said, changed = [], False
+        for t in targets:
+            if getattr(s, f"{t}_enabled") != on:
+                setattr(s, f"{t}_enabled", on)
+                changed = True
+                said.append(f"{t.capitalize()} idle mode {'disabled' if not on else 'enabled'}")
+        if on:  # sic: AOSP prints "Light idle mode enable"
+            said = [line.replace("Light idle mode enabled", "Light idle mode enable") for line in said]
+        if changed and on:
+            self._become_inactive_if_appropriate()
+        elif changed:
+            self._become_active()
+        return said
+
     def power_changed(self) -> None:
-        """DeviceIdleController.becomeActiveLocked("charging"): plugging in ends doze unless it was forced."""
+        """updateChargingLocked: plugging in wakes the phone unless it was forced; unplugging lets it
+        go inactive (screen off). BatterySaverStateMachine: plugging in turns saver off."""
         s = self.state
         if s.charging and not s.force_idle:
-            s.deep_state, s.light_state, s.idle_since = "ACTIVE", "ACTIVE", None
-        if s.charging and s.saver:  # BatterySaverStateMachine: plugging in turns saver off
+            self._become_active()
+        elif not s.charging and not s.force_idle:
+            self._become_inactive_if_appropriate()
+        if s.charging and s.saver:
             s.saver = False
             self._sync_settings()
 
@@ -512,8 +572,16 @@ class SimAndroidDevice:
         g = s.settings["global"]
         g["low_power"] = "1" if s.saver else "0"
         g["airplane_mode_on"] = "1" if s.airplane else "0"
-        g["wifi_on"] = "1" if s.wifi else "0"
-        g["mobile_data"] = "1" if s.data else "0"
+        g["wifi_on"] = str(s.wifi_persisted)
+        if self.profile.sims > 1:
+            # GlobalSettingsHelper / DataEnabledSettings: with several SIMs the switch is per
+            # subscription (mobile_data<subId>, the data sub in multi_sim_data_call); the plain
+            # mobile_data keeps whatever it held before (here: on).
+            g[f"mobile_data{DATA_SUB_ID}"] = "1" if s.data else "0"
+            g["multi_sim_data_call"] = str(DATA_SUB_ID)
+            g.setdefault("mobile_data", "1")
+        else:
+            g["mobile_data"] = "1" if s.data else "0"
         g.setdefault("stay_on_while_plugged_in", "0")
         s.settings["secure"].setdefault("android_id", f"{stable_number(self.profile.serial) % 16**16:016x}")
         s.settings["system"].setdefault("screen_off_timeout", "30000")
@@ -526,13 +594,22 @@ class SimAndroidDevice:
         self._sync_settings()
 
     def set_network(self, *, wifi: bool | None = None, data: bool | None = None, airplane: bool | None = None) -> None:
+        """Wi-Fi as WifiSettingsStore persists it (wifi_on: 0 off, 1 on, 2 on in airplane mode,
+        3 off because airplane mode is on, back on when it ends): handleWifiToggled and
+        handleAirplaneModeToggled (packages/modules/Wifi/service/java/com/android/server/wifi/
+        WifiSettingsStore.java). Mobile data is a setting of its own; airplane mode turns radios off."""
         s = self.state
         if wifi is not None:
-            s.wifi = wifi
+            s.wifi_persisted = (2 if s.airplane else 1) if wifi else 0
         if data is not None:
             s.data = data
-        if airplane is not None:
+        if airplane is not None and airplane != s.airplane:
             s.airplane = airplane
+            if airplane and s.wifi_persisted == 1:
+                s.wifi_persisted = 3
+            elif not airplane and s.wifi_persisted in (2, 3):
+                s.wifi_persisted = 1
+        s.wifi = s.wifi_persisted in (1, 2)
         self._sync_settings()
 
     def uptime_ms(self) -> int:

@@ -94,6 +94,8 @@ class DeviceProfile:
     # Some OEM builds accept `am set-standby-bucket` and silently keep their own bucket (EMUI's
     # PowerGenie manages app standby itself): a change a tool must detect by reading it back.
     ignores_standby_buckets: bool = False
+    # Dual-SIM phones keep mobile data per subscription (`mobile_data<subId>`), not in `mobile_data`.
+    sims: int = 1
     # Devices that share a behaviour seed draw the same random numbers (job durations, failures,
     # kills): identical twins, so that a scale benchmark gives every device the same work.
     behaviour_seed: str | None = None
@@ -184,6 +186,7 @@ def default_profiles(count: int) -> list[DeviceProfile]:
                 product=device,
                 apps=[demo_app(serial), *other_apps()],
                 ignores_standby_buckets=maker == "Huawei",
+                sims=2 if maker == "Xiaomi" else 1,  # the Redmi Note 11 is a dual-SIM phone
             )
         )
     return profiles
@@ -207,6 +210,7 @@ ANDROID_KEYS = (
     "plugged",
     "kill_policy",
     "ignores_standby_buckets",
+    "sims",
     "apps",
 )
 APP_KEYS = ("package", "app_id", "memory_mb", "log_tag", "jobs")
@@ -360,6 +364,7 @@ def load_profiles(path: Path) -> list[DeviceProfile]:
                 apps=apps or [demo_app(serial), *other_apps()],
                 kill_policy=kill_policy,
                 ignores_standby_buckets=_get(dev, "ignores_standby_buckets", bool, where, False),
+                sims=_whole(dev, "sims", where, 1, 1, 2),
             )
         )
     return profiles

@@ -199,17 +199,11 @@ def _deviceidle(dev: SimAndroidDevice, args: list[str]) -> Result:
             return f"Unknown get option: {which}\n", "", 0
         return values[which] + "\n", "", 0
     if cmd in ("enable", "disable"):
-        on = cmd == "enable"
-        targets = ("deep", "light") if which == "all" else (which,)
-        lines = []
-        for t in targets:
-            setattr(s, f"{t}_enabled", on)
-            lines.append(
-                f"{t.capitalize()} idle mode {'enabled' if on else 'disabled'}"
-                if t == "deep" or not on
-                else "Light idle mode enable"
-            )  # sic: AOSP prints "enable" here
-        return "\n".join(lines) + "\n", "", 0
+        targets = ("deep", "light") if not rest or which == "all" else (which,)
+        if not set(targets) <= {"deep", "light"}:
+            return f"Unknown idle mode: {which}\n", "", 0
+        lines = dev.set_idle_enabled(targets, cmd == "enable")
+        return "".join(line + "\n" for line in lines), "", 0
     if cmd == "enabled":
         return ("1" if (s.deep_enabled if which != "light" else s.light_enabled) else "0") + "\n", "", 0
     if cmd == "whitelist":
@@ -227,6 +221,7 @@ def _battery(dev: SimAndroidDevice, args: list[str]) -> Result:
     cmd = args[0]
     if cmd == "unplug":
         s.plugged, s.battery_frozen = "", True
+        dev.power_changed()
         return "", "", 0
     if cmd == "reset":
         s.plugged, s.level, s.battery_frozen = dev.profile.plugged, dev.profile.battery_level, False
