@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bgprobe.collectors.android.adb import AndroidDevice, DeviceError
+from bgprobe.collectors.parsers.deviceidle import parse_deviceidle
 
 _BATTERY_LINE = re.compile(r"^\s*(?P<key>[A-Za-z ]+?): (?P<value>.*)$")
 
@@ -51,6 +52,14 @@ def parse_battery(text: str) -> dict[str, Any]:
     }
 
 
+def read_doze(dev: AndroidDevice) -> dict[str, Any]:
+    """`dumpsys deviceidle` as the deviceidle parser reads it: deep_state, light_state, force_idle,
+    deep_enabled, light_enabled… The dump shows them on every version (`get deep|light|force`
+    only exists from Android 7)."""
+    events = parse_deviceidle(enumerate(dev.text(["dumpsys", "deviceidle"]).splitlines(), 1), "live")
+    return (events[0].data or {}) if events else {}
+
+
 def device_facts(dev: AndroidDevice, *, detailed: bool = False) -> AndroidFacts:
     facts = AndroidFacts(id=dev.serial, server=str(dev.server))
     props = dev.getprops()
@@ -62,9 +71,8 @@ def device_facts(dev: AndroidDevice, *, detailed: bool = False) -> AndroidFacts:
     facts.model = props.get("ro.product.model")
     battery = parse_battery(dev.text(["dumpsys", "battery"]))
     facts.battery_level, facts.charging, facts.battery_frozen = battery["level"], battery["charging"], battery["frozen"]
-    deep = dev.text(["dumpsys", "deviceidle", "get", "deep"]).strip()
-    light = dev.text(["dumpsys", "deviceidle", "get", "light"]).strip()
-    facts.doze = f"{deep}/{light}" if deep and light else None
+    doze = read_doze(dev)
+    facts.doze = f"{doze['deep_state']}/{doze['light_state']}" if doze.get("deep_state") else None
     if detailed:
         facts.extra = background_settings(dev, facts)
     return facts

@@ -33,12 +33,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bgprobe.collectors.android.adb import AndroidDevice, DeviceError
-from bgprobe.collectors.android.info import parse_battery
+from bgprobe.collectors.android.info import parse_battery, read_doze
 from bgprobe.collectors.errors import EXIT_USAGE, BgprobeError
 from bgprobe.collectors.interrupts import sigterm_as_interrupt
 from bgprobe.collectors.journal import Change, Journal, JournalWriteError
 from bgprobe.collectors.package_names import check_package_name
-from bgprobe.collectors.parsers.deviceidle import parse_deviceidle
 
 BUCKETS = {"active": 10, "working_set": 20, "frequent": 30, "rare": 40, "restricted": 45}
 KEYS: dict[str, tuple[str, ...]] = {
@@ -234,8 +233,7 @@ class StateController:
         return BatteryReading(bool(b["frozen"]), bool(b["ac"]), bool(b["usb"]), bool(b["wireless"]), b["level"])
 
     def doze(self) -> DozeReading:
-        events = parse_deviceidle(enumerate(self.dev.text(["dumpsys", "deviceidle"]).splitlines(), 1), "live")
-        data = (events[0].data or {}) if events else {}
+        data = read_doze(self.dev)
         return DozeReading(
             data.get("force_idle"),
             data.get("deep_state"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 from bgprobe.sim.android import dumps
@@ -32,6 +33,9 @@ class SimAndroidBackend:
         # Fault injection: when a command contains the key, await the callback first (e.g. the
         # adbd server going offline: a device lost in the middle of a change).
         self.faults: dict[str, Callable[[], Awaitable[None]]] = {}
+        # Every shell command received, newest last: the conformance test checks each one against
+        # docs/android-commands.md (bounded: a simulator may run for days).
+        self.commands: deque[str] = deque(maxlen=20000)
 
     def banner_properties(self) -> dict[str, str]:
         p = self.device.profile
@@ -45,6 +49,7 @@ class SimAndroidBackend:
         return None
 
     async def execute(self, command: str, out: Writer, err: Writer) -> int:
+        self.commands.append(command)
         for needle, fault in list(self.faults.items()):
             if needle in command:
                 del self.faults[needle]
