@@ -12,7 +12,10 @@ What it does (see bench/README.md):
 5. prints a summary and writes bench/out/scan_bench.json.
 
 Run: .venv/bin/python bench/scan_bench.py [--size-mb 100] [--kills 5000] [--seed 1] [--keep]
-     [--memory-sizes 100,1000]
+     [--memory-sizes 100,1000] [--summary-kills 951000] [--tar]
+
+--summary-kills N adds a --size-mb file of N kill/death lines scanned without --json (the terminal
+summary: time and peak RSS); --tar adds the timed file as the member of a sysdiagnose-like .tar.gz.
 """
 
 # ruff: noqa: E501  (log-line templates are long by nature)
@@ -28,6 +31,7 @@ import random
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +46,7 @@ BGPROBE = str(VENV_BIN / "bgprobe") if (VENV_BIN / "bgprobe").exists() else shut
 
 SPEED_TARGET = 5.0  # scan wall time <= 5 x grep -c wall time
 MEMORY_FLAT_FACTOR = 1.5  # peak RSS of the largest input <= 1.5 x the smallest one's
+SUMMARY_RSS_TARGET_MB = 150  # `bgprobe scan FILE` (summary) of a log of ~1M kills
 WRITE_BLOCK = 4 << 20
 START = dt.datetime(2024, 10, 30, 8, 0, 0)
 
@@ -56,42 +61,121 @@ try:  # the scanner's own pre-filter list: the noise must never contain any of t
 except Exception:  # pragma: no cover - keep the benchmark usable if the module moves
     SIGNATURES = (
         *KILL_SIGNATURES,
-        "Start proc ", "freezing ", "ANR in ", "FATAL EXCEPTION", "am_proc_died", "am_proc_start", "am_anr",
-        "am_crash", "am_low_memory", "am_freeze", "am_unfreeze", "timed out while executing",
-        "No response from client for", "Time-out while trying to bind", "WM-", "force stop abnormal wakelock",
+        "Start proc ",
+        "freezing ",
+        "ANR in ",
+        "FATAL EXCEPTION",
+        "am_proc_died",
+        "am_proc_start",
+        "am_anr",
+        "am_crash",
+        "am_low_memory",
+        "am_freeze",
+        "am_unfreeze",
+        "timed out while executing",
+        "No response from client for",
+        "Time-out while trying to bind",
+        "WM-",
+        "force stop abnormal wakelock",
     )
 
 # ----------------------------------------------------------------------------------------------
 # Vocabulary
 # ----------------------------------------------------------------------------------------------
 PACKAGES = (
-    "com.google.android.gms", "com.google.android.gms.persistent", "com.android.chrome", "com.whatsapp",
-    "com.instagram.android", "com.spotify.music", "org.telegram.messenger", "com.facebook.katana",
-    "com.google.android.youtube", "com.android.vending", "com.google.android.apps.maps", "com.tencent.mm",
-    "com.google.android.inputmethod.latin", "com.google.android.apps.photos", "com.netflix.mediaclient",
-    "com.twitter.android", "com.snapchat.android", "com.ubercab", "com.amazon.mShop.android.shopping",
-    "com.google.android.gm", "com.google.android.deskclock", "com.google.android.calendar",
-    "com.microsoft.teams", "com.slack", "com.discord", "com.zhiliaoapp.musically", "com.reddit.frontpage",
-    "com.duolingo", "com.strava", "de.mobilesoftwareag.clevertanken", "org.mozilla.firefox",
-    "com.niksoftware.snapseed", "com.google.android.apps.docs", "com.google.android.documentsui",
-    "com.google.android.cellbroadcastreceiver", "com.google.android.apps.wallpaper", "com.miui.securitycenter",
-    "com.samsung.android.app.spage", "com.huawei.health", "com.example.fieldnotes", "io.homeassistant.companion.android",
-    "com.adguard.android", "com.termux", "app.revanced.android.youtube", "com.mservice.momotransfer",
+    "com.google.android.gms",
+    "com.google.android.gms.persistent",
+    "com.android.chrome",
+    "com.whatsapp",
+    "com.instagram.android",
+    "com.spotify.music",
+    "org.telegram.messenger",
+    "com.facebook.katana",
+    "com.google.android.youtube",
+    "com.android.vending",
+    "com.google.android.apps.maps",
+    "com.tencent.mm",
+    "com.google.android.inputmethod.latin",
+    "com.google.android.apps.photos",
+    "com.netflix.mediaclient",
+    "com.twitter.android",
+    "com.snapchat.android",
+    "com.ubercab",
+    "com.amazon.mShop.android.shopping",
+    "com.google.android.gm",
+    "com.google.android.deskclock",
+    "com.google.android.calendar",
+    "com.microsoft.teams",
+    "com.slack",
+    "com.discord",
+    "com.zhiliaoapp.musically",
+    "com.reddit.frontpage",
+    "com.duolingo",
+    "com.strava",
+    "de.mobilesoftwareag.clevertanken",
+    "org.mozilla.firefox",
+    "com.niksoftware.snapseed",
+    "com.google.android.apps.docs",
+    "com.google.android.documentsui",
+    "com.google.android.cellbroadcastreceiver",
+    "com.google.android.apps.wallpaper",
+    "com.miui.securitycenter",
+    "com.samsung.android.app.spage",
+    "com.huawei.health",
+    "com.example.fieldnotes",
+    "io.homeassistant.companion.android",
+    "com.adguard.android",
+    "com.termux",
+    "app.revanced.android.youtube",
+    "com.mservice.momotransfer",
 )
 SUBPROCS = ("", "", "", "", ":remote", ":background", ":push", ":sync", ":widgetProvider", ":pushservice")
-SHORT_TAGS = ("droid.apps.maps", "android.youtube", "ogle.android.gm", "e.android.chrome", "com.whatsapp",
-              "id.gms.persistent", "m.spotify.music", "oid.apps.photos", "com.slack", "com.discord")
-HOSTS = ("api.example.com", "graph.instagram.com", "i.ytimg.com", "firebaseinstallations.googleapis.com",
-         "play.googleapis.com", "mtalk.google.com", "cdn.discordapp.com", "spclient.wg.spotify.com")
+SHORT_TAGS = (
+    "droid.apps.maps",
+    "android.youtube",
+    "ogle.android.gm",
+    "e.android.chrome",
+    "com.whatsapp",
+    "id.gms.persistent",
+    "m.spotify.music",
+    "oid.apps.photos",
+    "com.slack",
+    "com.discord",
+)
+HOSTS = (
+    "api.example.com",
+    "graph.instagram.com",
+    "i.ytimg.com",
+    "firebaseinstallations.googleapis.com",
+    "play.googleapis.com",
+    "mtalk.google.com",
+    "cdn.discordapp.com",
+    "spclient.wg.spotify.com",
+)
 LMKD_REASONS = (
-    "device is not responding", "min watermark is breached even after kill",
+    "device is not responding",
+    "min watermark is breached even after kill",
     "device is low on swap (123456kB < 209715kB) and thrashing (35%)",
     "low watermark is breached and swap is low (51200kB < 209715kB)",
-    "min watermark is breached and swap utilization is high (89%)", "device is in direct reclaim and thrashing",
-    "filecache is low (51220kB < 204800kB) after thrashing", "high watermark is breached and thrashing (120%)",
+    "min watermark is breached and swap utilization is high (89%)",
+    "device is in direct reclaim and thrashing",
+    "filecache is low (51220kB < 204800kB) after thrashing",
+    "high watermark is breached and thrashing (120%)",
 )
-DIED_SUFFIXES = (": fg  TOP", ": cch+5 CEM", ": cch CAC", ": prev LAST", ": svcb SVC", ": vis BFGS",
-                 ": fore TOP (2060,257)", ": cch+15 CEM", ": home HOM", ": psvc PER", "", ".")
+DIED_SUFFIXES = (
+    ": fg  TOP",
+    ": cch+5 CEM",
+    ": cch CAC",
+    ": prev LAST",
+    ": svcb SVC",
+    ": vis BFGS",
+    ": fore TOP (2060,257)",
+    ": cch+15 CEM",
+    ": home HOM",
+    ": psvc PER",
+    "",
+    ".",
+)
 
 
 @dataclass
@@ -133,20 +217,22 @@ def _noise_templates(rng: random.Random):  # -> list of (weight, fn(rng) -> (lvl
 
     def am_misc(r):
         p = _pkg(r)
-        msg = r.choice((
-            f"Unable to start service Intent {{ act=com.google.android.gms.ads.identifier.service.START pkg={p} }} U=0: not found",
-            f"Background start not allowed: service Intent {{ act=com.google.firebase.MESSAGING_EVENT pkg={p} cmp={p}/.FcmService }} to {p}/.FcmService from pid={r.randint(2000, 40000)} uid={r.randint(10000, 10400)} pkg={p} startFg?=false",
-            f"Scheduling restart of crashed service {p}/.sync.SyncService in {r.choice((1000, 4000, 16000, 64000))}ms for start-requested",
-            f"Spurious death for ProcessRecord{{{_hex(r)} {r.randint(2000, 40000)}:{p}/u0a{r.randint(10, 400)}}}, curProc for {r.randint(2000, 40000)}: null",
-            f"Displayed {p}/.ui.MainActivity: +{r.randint(200, 2500)}ms",
-            f"Killing-time heuristic skipped for {p}: proc state unchanged",
-            f"Process {p} (pid {r.randint(2000, 40000)}) died before binding, rescheduling",
-            f"Kill switch for {p} is off, keeping cached",
-            f"Service {p}/.media.PlaybackService died, restarting in {r.randint(1, 60)}s",
-            f"setHasOverlayUi called on unknown pid: {r.randint(2000, 40000)}",
-            f"Slow operation: {r.randint(51, 400)}ms so far, now at startProcess: done updating pids map",
-            f"Waited long enough for: ServiceRecord{{{_hex(r)} u0 {p}/.work.BackgroundService}}",
-        ))
+        msg = r.choice(
+            (
+                f"Unable to start service Intent {{ act=com.google.android.gms.ads.identifier.service.START pkg={p} }} U=0: not found",
+                f"Background start not allowed: service Intent {{ act=com.google.firebase.MESSAGING_EVENT pkg={p} cmp={p}/.FcmService }} to {p}/.FcmService from pid={r.randint(2000, 40000)} uid={r.randint(10000, 10400)} pkg={p} startFg?=false",
+                f"Scheduling restart of crashed service {p}/.sync.SyncService in {r.choice((1000, 4000, 16000, 64000))}ms for start-requested",
+                f"Spurious death for ProcessRecord{{{_hex(r)} {r.randint(2000, 40000)}:{p}/u0a{r.randint(10, 400)}}}, curProc for {r.randint(2000, 40000)}: null",
+                f"Displayed {p}/.ui.MainActivity: +{r.randint(200, 2500)}ms",
+                f"Killing-time heuristic skipped for {p}: proc state unchanged",
+                f"Process {p} (pid {r.randint(2000, 40000)}) died before binding, rescheduling",
+                f"Kill switch for {p} is off, keeping cached",
+                f"Service {p}/.media.PlaybackService died, restarting in {r.randint(1, 60)}s",
+                f"setHasOverlayUi called on unknown pid: {r.randint(2000, 40000)}",
+                f"Slow operation: {r.randint(51, 400)}ms so far, now at startProcess: done updating pids map",
+                f"Waited long enough for: ServiceRecord{{{_hex(r)} u0 {p}/.work.BackgroundService}}",
+            )
+        )
         return (r.choice("IWD"), "ActivityManager", ss, t(ss), msg)
 
     def cpu_tracker(r):
@@ -154,22 +240,26 @@ def _noise_templates(rng: random.Random):  # -> list of (weight, fn(rng) -> (lvl
 
     def wm(r):
         p = _pkg(r)
-        msg = r.choice((
-            f"Changing focus from Window{{{_hex(r)} u0 {p}/{p}.MainActivity}} to null displayId=0 Callers=com.android.server.wm.RootWindowContainer.updateFocusedWindowLocked:476 com.android.server.wm.WindowManagerService.updateFocusedWindowLocked:5735",
-            f"WIN DEATH: Window{{{_hex(r)} u0 {p}/{p}.MainActivity}}",
-            f"Destroying surface Surface(name={p}/{p}.MainActivity)/@0x{_hex(r)} called by com.android.server.wm.WindowStateAnimator.destroySurface:1234",
-            f"Failed looking up window session=Session{{{_hex(r)} {r.randint(2000, 40000)}:u0a{r.randint(10, 400)}}} callers=com.android.server.wm.WindowManagerService.windowForClientLocked:5899",
-            f"Relayout Window{{{_hex(r)} u0 {p}/{p}.MainActivity}}: viewVisibility=0 req={r.randint(300, 1440)}x{r.randint(600, 3200)}",
-        ))
+        msg = r.choice(
+            (
+                f"Changing focus from Window{{{_hex(r)} u0 {p}/{p}.MainActivity}} to null displayId=0 Callers=com.android.server.wm.RootWindowContainer.updateFocusedWindowLocked:476 com.android.server.wm.WindowManagerService.updateFocusedWindowLocked:5735",
+                f"WIN DEATH: Window{{{_hex(r)} u0 {p}/{p}.MainActivity}}",
+                f"Destroying surface Surface(name={p}/{p}.MainActivity)/@0x{_hex(r)} called by com.android.server.wm.WindowStateAnimator.destroySurface:1234",
+                f"Failed looking up window session=Session{{{_hex(r)} {r.randint(2000, 40000)}:u0a{r.randint(10, 400)}}} callers=com.android.server.wm.WindowManagerService.windowForClientLocked:5899",
+                f"Relayout Window{{{_hex(r)} u0 {p}/{p}.MainActivity}}: viewVisibility=0 req={r.randint(300, 1440)}x{r.randint(600, 3200)}",
+            )
+        )
         return (r.choice("IWV"), "WindowManager", ss, t(ss), msg)
 
     def atm(r):
         p = _pkg(r)
-        msg = r.choice((
-            f"Force removing ActivityRecord{{{_hex(r)} u0 {p}/.MainActivity t{r.randint(2, 400)}}}: app died, no saved state",
-            f"START u0 {{act=android.intent.action.MAIN cat=[android.intent.category.LAUNCHER] flg=0x10200000 cmp={p}/.MainActivity}} from uid 10{r.randint(100, 400)}",
-            f"Activity top resumed state loss timeout for ActivityRecord{{{_hex(r)} u0 {p}/.MainActivity t{r.randint(2, 400)}}}",
-        ))
+        msg = r.choice(
+            (
+                f"Force removing ActivityRecord{{{_hex(r)} u0 {p}/.MainActivity t{r.randint(2, 400)}}}: app died, no saved state",
+                f"START u0 {{act=android.intent.action.MAIN cat=[android.intent.category.LAUNCHER] flg=0x10200000 cmp={p}/.MainActivity}} from uid 10{r.randint(100, 400)}",
+                f"Activity top resumed state loss timeout for ActivityRecord{{{_hex(r)} u0 {p}/.MainActivity t{r.randint(2, 400)}}}",
+            )
+        )
         return (r.choice("IW"), "ActivityTaskManager", ss, t(ss), msg)
 
     def chatty(r):
@@ -180,29 +270,35 @@ def _noise_templates(rng: random.Random):  # -> list of (weight, fn(rng) -> (lvl
 
     def connectivity(r):
         n = r.randint(100, 400)
-        msg = r.choice((
-            f"NetworkAgentInfo [WIFI () - {n}] validation passed",
-            f"ConnectivityService NetworkRequestInfo binderDied(NetworkRequest [ LISTEN id={r.randint(10, 900)}, [ Capabilities: INTERNET&NOT_RESTRICTED&TRUSTED&NOT_VPN&FOREGROUND Uid: 10{r.randint(100, 400)} RequestorUid: 10{r.randint(100, 400)} RequestorPackageName: {_pkg(r)}] ], android.os.BinderProxy@{_hex(r)})",
-            f"requestNetwork for uid/pid:10{r.randint(100, 400)}/{r.randint(2000, 40000)} activeRequest: null callbackRequest: {r.randint(100, 900)} [NetworkRequest [ REQUEST id={r.randint(100, 900)}, [ Capabilities: INTERNET&NOT_RESTRICTED&TRUSTED&NOT_VPN ] ]] callback flags: 0 priority: 2147483647",
-            "handleInetConditionChange: no active default network - ignore",
-        ))
+        msg = r.choice(
+            (
+                f"NetworkAgentInfo [WIFI () - {n}] validation passed",
+                f"ConnectivityService NetworkRequestInfo binderDied(NetworkRequest [ LISTEN id={r.randint(10, 900)}, [ Capabilities: INTERNET&NOT_RESTRICTED&TRUSTED&NOT_VPN&FOREGROUND Uid: 10{r.randint(100, 400)} RequestorUid: 10{r.randint(100, 400)} RequestorPackageName: {_pkg(r)}] ], android.os.BinderProxy@{_hex(r)})",
+                f"requestNetwork for uid/pid:10{r.randint(100, 400)}/{r.randint(2000, 40000)} activeRequest: null callbackRequest: {r.randint(100, 900)} [NetworkRequest [ REQUEST id={r.randint(100, 900)}, [ Capabilities: INTERNET&NOT_RESTRICTED&TRUSTED&NOT_VPN ] ]] callback flags: 0 priority: 2147483647",
+                "handleInetConditionChange: no active default network - ignore",
+            )
+        )
         return (r.choice("DI"), "ConnectivityService", ss, t(ss), msg)
 
     def wifihal(r):
-        msg = r.choice((
-            f"event received NL80211_CMD_VENDOR, vendor_id = 0x1374, subcmd = 0x{r.randint(1, 40):x}",
-            f"Rssi monitor: rssi = -{r.randint(40, 90)}, thresholds [-{r.randint(70, 90)}, -{r.randint(40, 60)}]",
-            "Get link layer stats: request sent",
-        ))
+        msg = r.choice(
+            (
+                f"event received NL80211_CMD_VENDOR, vendor_id = 0x1374, subcmd = 0x{r.randint(1, 40):x}",
+                f"Rssi monitor: rssi = -{r.randint(40, 90)}, thresholds [-{r.randint(70, 90)}, -{r.randint(40, 60)}]",
+                "Get link layer stats: request sent",
+            )
+        )
         return ("I", "WifiHAL", 1310, 3312, msg)
 
     def bluetooth(r):
-        msg = r.choice((
-            f"getState(): mService = android.bluetooth.IBluetooth$Stub$Proxy@{_hex(r)}",
-            "isLeEnabled(): ON",
-            "startLeScan(): null",
-            f"onBluetoothServiceDown: android.bluetooth.IBluetooth$Stub$Proxy@{_hex(r)}",
-        ))
+        msg = r.choice(
+            (
+                f"getState(): mService = android.bluetooth.IBluetooth$Stub$Proxy@{_hex(r)}",
+                "isLeEnabled(): ON",
+                "startLeScan(): null",
+                f"onBluetoothServiceDown: android.bluetooth.IBluetooth$Stub$Proxy@{_hex(r)}",
+            )
+        )
         return ("D", "BluetoothAdapter", r.randint(2000, 40000), r.randint(2000, 40000), msg)
 
     def gc(r):
@@ -216,83 +312,163 @@ def _noise_templates(rng: random.Random):  # -> list of (weight, fn(rng) -> (lvl
         return ("I", r.choice(SHORT_TAGS), pid, pid + r.randint(5, 30), msg)
 
     def binder(r):
-        msg = r.choice((
-            f"{r.randint(2000, 40000)}:{r.randint(2000, 40000)} transaction failed 29189/-22, size {r.randint(0, 900)}-{r.randint(0, 64)} line 2970",
-            "!!! FAILED BINDER TRANSACTION !!!  (parcel size = " + str(r.randint(100000, 900000)) + ")",
-            f"Caught a RuntimeException from the binder stub implementation. at android.os.Binder.execTransactInternal(Binder.java:{r.randint(1000, 1400)})",
-            f"BinderProxy@{_hex(r)} died; unlinking death recipients",
-        ))
+        msg = r.choice(
+            (
+                f"{r.randint(2000, 40000)}:{r.randint(2000, 40000)} transaction failed 29189/-22, size {r.randint(0, 900)}-{r.randint(0, 64)} line 2970",
+                "!!! FAILED BINDER TRANSACTION !!!  (parcel size = " + str(r.randint(100000, 900000)) + ")",
+                f"Caught a RuntimeException from the binder stub implementation. at android.os.Binder.execTransactInternal(Binder.java:{r.randint(1000, 1400)})",
+                f"BinderProxy@{_hex(r)} died; unlinking death recipients",
+            )
+        )
         tag = r.choice(("binder", "JavaBinder", "Binder"))
         pid = r.randint(500, 40000)
         return (r.choice("EWI"), tag, pid, pid + r.randint(0, 40), msg)
 
     def audio(r):
-        tag, msg = r.choice((
-            ("AudioFlinger", "createTrack_l(): mismatch between requested flags (00000104) and output flags (00000002)"),
-            ("AudioTrack", f"getTimestamp_l({r.randint(100, 900)}): device stall time corrected using current time {r.randint(10**12, 10**13)}"),
-            ("APM_AudioPolicyManager", f"getOutputForAttr() usage={r.randint(1, 14)}, content=2, tag=, flags=0x00000000, session {r.randint(1, 9000)}"),
-            ("audio_hw_primary", f"out_standby: enter: stream ({_hex(r, 12)}) usecase({r.randint(0, 30)}: deep-buffer-playback)"),
-            ("AudioService", "Stream muted, skip playback"),
-        ))
+        tag, msg = r.choice(
+            (
+                (
+                    "AudioFlinger",
+                    "createTrack_l(): mismatch between requested flags (00000104) and output flags (00000002)",
+                ),
+                (
+                    "AudioTrack",
+                    f"getTimestamp_l({r.randint(100, 900)}): device stall time corrected using current time {r.randint(10**12, 10**13)}",
+                ),
+                (
+                    "APM_AudioPolicyManager",
+                    f"getOutputForAttr() usage={r.randint(1, 14)}, content=2, tag=, flags=0x00000000, session {r.randint(1, 9000)}",
+                ),
+                (
+                    "audio_hw_primary",
+                    f"out_standby: enter: stream ({_hex(r, 12)}) usecase({r.randint(0, 30)}: deep-buffer-playback)",
+                ),
+                ("AudioService", "Stream muted, skip playback"),
+            )
+        )
         return (r.choice("DIW"), tag, r.choice((1041, 870, ss)), r.randint(500, 40000), msg)
 
     def app_long(r):
         p = _pkg(r)
         host = r.choice(HOSTS)
         body = ",".join(f'"k{i}":"{_hex(r, r.randint(4, 16))}"' for i in range(r.randint(5, 40)))
-        tag, msg = r.choice((
-            ("OkHttp", f"<-- 200 https://{host}/v2/feed?cursor={_hex(r, 24)}&limit=25 ({r.randint(20, 3000)}ms, {r.uniform(0.2, 900):.1f} kB body)"),
-            ("OkHttp", f'{{{body}}}'),
-            ("chromium", f'[INFO:CONSOLE({r.randint(1, 9000)})] "Uncaught (in promise) TypeError: cannot read properties of undefined (reading \'{_hex(r, 6)}\')", source: https://{host}/static/js/main.{_hex(r, 8)}.js ({r.randint(1, 9000)})'),
-            ("FirebaseMessaging", f"Unable to log event: analytics library is missing; token={_hex(r, 40)}"),
-            ("Glide", f"Load failed for https://{host}/img/{_hex(r, 16)}.webp with size [{r.randint(50, 1080)}x{r.randint(50, 1080)}]"),
-            ("ReactNativeJS", "'state update', " + json.dumps({"screen": "Home", "items": [_hex(r, 8) for _ in range(r.randint(3, 30))]})),
-            ("SyncManager", f"Sync finished for {p}: {r.randint(0, 40)} items, killed=false, died=false, exited=false"),
-            ("GameLoop", f"killing time until next vsync: {r.randint(1, 16)}ms, frame {r.randint(1, 10**6)}"),
-            ("UnityMain", f"Kill streak {r.randint(1, 9)} stored; player exited lobby {r.randint(1, 900)}"),
-            ("WorkerPool", f"worker {r.randint(1, 64)} exited normally after {r.randint(1, 9000)} tasks"),
-        ))
+        tag, msg = r.choice(
+            (
+                (
+                    "OkHttp",
+                    f"<-- 200 https://{host}/v2/feed?cursor={_hex(r, 24)}&limit=25 ({r.randint(20, 3000)}ms, {r.uniform(0.2, 900):.1f} kB body)",
+                ),
+                ("OkHttp", f"{{{body}}}"),
+                (
+                    "chromium",
+                    f"[INFO:CONSOLE({r.randint(1, 9000)})] \"Uncaught (in promise) TypeError: cannot read properties of undefined (reading '{_hex(r, 6)}')\", source: https://{host}/static/js/main.{_hex(r, 8)}.js ({r.randint(1, 9000)})",
+                ),
+                ("FirebaseMessaging", f"Unable to log event: analytics library is missing; token={_hex(r, 40)}"),
+                (
+                    "Glide",
+                    f"Load failed for https://{host}/img/{_hex(r, 16)}.webp with size [{r.randint(50, 1080)}x{r.randint(50, 1080)}]",
+                ),
+                (
+                    "ReactNativeJS",
+                    "'state update', "
+                    + json.dumps({"screen": "Home", "items": [_hex(r, 8) for _ in range(r.randint(3, 30))]}),
+                ),
+                (
+                    "SyncManager",
+                    f"Sync finished for {p}: {r.randint(0, 40)} items, killed=false, died=false, exited=false",
+                ),
+                ("GameLoop", f"killing time until next vsync: {r.randint(1, 16)}ms, frame {r.randint(1, 10**6)}"),
+                ("UnityMain", f"Kill streak {r.randint(1, 9)} stored; player exited lobby {r.randint(1, 900)}"),
+                ("WorkerPool", f"worker {r.randint(1, 64)} exited normally after {r.randint(1, 9000)} tasks"),
+            )
+        )
         pid = r.randint(2000, 40000)
         return (r.choice("DIVW"), tag, pid, pid + r.randint(0, 60), msg)
 
     def sys_misc(r):
         p = _pkg(r)
-        tag, msg = r.choice((
-            ("libprocessgroup", f"Successfully killed process cgroup uid 10{r.randint(100, 400)} pid {r.randint(2000, 40000)} in {r.randint(0, 90)}ms"),
-            ("lowmemorykiller", f"Reclaimed {r.randint(1000, 900000)}kB at oom_score_adj {r.choice((900, 905, 915, 925, 950, 999))}"),
-            ("Zygote", f"Process {r.randint(2000, 40000)} exited cleanly (0)"),
-            ("InputDispatcher", f"channel '{_hex(r)} {p}/{p}.MainActivity (server)' ~ Channel is unrecoverably broken and will be disposed!"),
-            ("DropBoxManagerService", f"file :  /data/system/dropbox/data_app_crash@{r.randint(10**12, 10**13)}.txt.gz"),
-            ("PowerManagerService", "Going to sleep due to timeout (uid 1000)..."),
-            ("JobScheduler.Quota", f"<0>{p} has reached its quota of {r.randint(5, 20)} jobs"),
-            ("JobServiceContext", f"Scheduling time out for '{p}/.sync.SyncJobService' jId: {r.randint(1, 9000)}, in {r.randint(600, 1200)} s"),
-            ("DeviceIdleController", f"Removing wakelock whitelist for {p}"),
-            ("PackageManager", f"Package {p} codePath changed from /data/app/{p}-1 to /data/app/{p}-2; Retaining data and using new"),
-            ("Telephony", "isEmergencyPreferredAccount: Device does not require preference."),
-            ("BoundBrokerSvc", "onUnbind: Intent { act=com.google.firebase.dynamiclinks.service.START pkg=com.google.android.gms }"),
-            ("cr_ChildProcessService", f"Destroying ChildProcessService pid={r.randint(2000, 40000)}"),
-            ("BackupManagerService", f"agent for {p} killed by timeout; restarting"),
-            ("ServiceManager", "service 'media.extractor' died"),
-            ("init", f"Service 'vendor.camera-provider' (pid {r.randint(500, 2000)}) exited with status 0"),
-        ))
+        tag, msg = r.choice(
+            (
+                (
+                    "libprocessgroup",
+                    f"Successfully killed process cgroup uid 10{r.randint(100, 400)} pid {r.randint(2000, 40000)} in {r.randint(0, 90)}ms",
+                ),
+                (
+                    "lowmemorykiller",
+                    f"Reclaimed {r.randint(1000, 900000)}kB at oom_score_adj {r.choice((900, 905, 915, 925, 950, 999))}",
+                ),
+                ("Zygote", f"Process {r.randint(2000, 40000)} exited cleanly (0)"),
+                (
+                    "InputDispatcher",
+                    f"channel '{_hex(r)} {p}/{p}.MainActivity (server)' ~ Channel is unrecoverably broken and will be disposed!",
+                ),
+                (
+                    "DropBoxManagerService",
+                    f"file :  /data/system/dropbox/data_app_crash@{r.randint(10**12, 10**13)}.txt.gz",
+                ),
+                ("PowerManagerService", "Going to sleep due to timeout (uid 1000)..."),
+                ("JobScheduler.Quota", f"<0>{p} has reached its quota of {r.randint(5, 20)} jobs"),
+                (
+                    "JobServiceContext",
+                    f"Scheduling time out for '{p}/.sync.SyncJobService' jId: {r.randint(1, 9000)}, in {r.randint(600, 1200)} s",
+                ),
+                ("DeviceIdleController", f"Removing wakelock whitelist for {p}"),
+                (
+                    "PackageManager",
+                    f"Package {p} codePath changed from /data/app/{p}-1 to /data/app/{p}-2; Retaining data and using new",
+                ),
+                ("Telephony", "isEmergencyPreferredAccount: Device does not require preference."),
+                (
+                    "BoundBrokerSvc",
+                    "onUnbind: Intent { act=com.google.firebase.dynamiclinks.service.START pkg=com.google.android.gms }",
+                ),
+                ("cr_ChildProcessService", f"Destroying ChildProcessService pid={r.randint(2000, 40000)}"),
+                ("BackupManagerService", f"agent for {p} killed by timeout; restarting"),
+                ("ServiceManager", "service 'media.extractor' died"),
+                ("init", f"Service 'vendor.camera-provider' (pid {r.randint(500, 2000)}) exited with status 0"),
+            )
+        )
         return (r.choice("IWD"), tag, r.choice((ss, r.randint(400, 40000))), r.randint(400, 40000), msg)
 
     def events_noise(r):
         p = _pkg(r)
-        tag, msg = r.choice((
-            ("am_pss", f"[{r.randint(2000, 40000)},10{r.randint(100, 400)},{p},{r.randint(10**6, 10**8)},{r.randint(10**6, 10**8)},0,{r.randint(10**6, 10**8)},0,{r.randint(0, 3)},{r.randint(1, 200)}]"),
-            ("am_uid_running", f"10{r.randint(100, 400)}"),
-            ("am_uid_idle", f"10{r.randint(100, 400)}"),
-            ("am_on_resume_called", f"[0,{p}.MainActivity,RESUME_ACTIVITY]"),
-            ("wm_task_moved", f"[{r.randint(1, 400)},1,{r.randint(1, 9)}]"),
-            ("sysui_multi_action", f"[757,{r.randint(100, 1800)},758,{r.randint(1, 9)},806,{p},871,{p}.MainActivity]"),
-            ("am_meminfo", f"[{r.randint(10**8, 10**9)},{r.randint(10**7, 10**8)},{r.randint(10**6, 10**8)},{r.randint(10**6, 10**8)},{r.randint(10**6, 10**8)}]"),
-        ))
+        tag, msg = r.choice(
+            (
+                (
+                    "am_pss",
+                    f"[{r.randint(2000, 40000)},10{r.randint(100, 400)},{p},{r.randint(10**6, 10**8)},{r.randint(10**6, 10**8)},0,{r.randint(10**6, 10**8)},0,{r.randint(0, 3)},{r.randint(1, 200)}]",
+                ),
+                ("am_uid_running", f"10{r.randint(100, 400)}"),
+                ("am_uid_idle", f"10{r.randint(100, 400)}"),
+                ("am_on_resume_called", f"[0,{p}.MainActivity,RESUME_ACTIVITY]"),
+                ("wm_task_moved", f"[{r.randint(1, 400)},1,{r.randint(1, 9)}]"),
+                (
+                    "sysui_multi_action",
+                    f"[757,{r.randint(100, 1800)},758,{r.randint(1, 9)},806,{p},871,{p}.MainActivity]",
+                ),
+                (
+                    "am_meminfo",
+                    f"[{r.randint(10**8, 10**9)},{r.randint(10**7, 10**8)},{r.randint(10**6, 10**8)},{r.randint(10**6, 10**8)},{r.randint(10**6, 10**8)}]",
+                ),
+            )
+        )
         return ("I", tag, ss, t(ss), msg)
 
     return [
-        (8, am_misc), (3, cpu_tracker), (6, wm), (3, atm), (8, chatty), (5, connectivity), (4, wifihal),
-        (3, bluetooth), (10, gc), (4, binder), (5, audio), (14, app_long), (8, sys_misc), (6, events_noise),
+        (8, am_misc),
+        (3, cpu_tracker),
+        (6, wm),
+        (3, atm),
+        (8, chatty),
+        (5, connectivity),
+        (4, wifihal),
+        (3, bluetooth),
+        (10, gc),
+        (4, binder),
+        (5, audio),
+        (14, app_long),
+        (8, sys_misc),
+        (6, events_noise),
     ]
 
 
@@ -316,8 +492,14 @@ def build_noise_pool(rng: random.Random, n: int) -> list[str]:
 # Kills
 # ----------------------------------------------------------------------------------------------
 KILL_FORMATS = (  # (name, weight)
-    ("am_killing_aosp", 26), ("am_killing_oem", 8), ("lmkd_11", 10), ("lmkd_9_10", 6), ("force_stop", 6),
-    ("am_kill_event", 14), ("has_died", 15), ("zygote_sig9", 15),
+    ("am_killing_aosp", 26),
+    ("am_killing_oem", 8),
+    ("lmkd_11", 10),
+    ("lmkd_9_10", 6),
+    ("force_stop", 6),
+    ("am_kill_event", 14),
+    ("has_died", 15),
+    ("zygote_sig9", 15),
 )
 
 
@@ -340,8 +522,10 @@ def make_kill(rng: random.Random, fmt: str, pid: int, serial: int) -> tuple[str,
         elif kind_reason == "cached":
             adj, reason = rng.choice((900, 915, 955, 999)), f"cached #{rng.randint(20, 64)}"
         elif kind_reason == "isolated":
-            proc = ("com.android.webview:sandboxed_process0:org.chromium.content.app.SandboxedProcessService0:"
-                    f"{rng.randint(0, 9)}")
+            proc = (
+                "com.android.webview:sandboxed_process0:org.chromium.content.app.SandboxedProcessService0:"
+                f"{rng.randint(0, 9)}"
+            )
             adj, reason, uid = 0, "isolated not needed", f"u0a{app}i{rng.randint(1, 99)}"
         else:
             adj, reason = rng.choice((0, 200, 900)), "remove task"
@@ -352,27 +536,43 @@ def make_kill(rng: random.Random, fmt: str, pid: int, serial: int) -> tuple[str,
         if rng.random() < 0.5:
             msg = f"Killing {pid}:{proc}/u0a{app} (adj {rng.choice((900, 945, 999))}): OneKeyClean"
         else:
-            msg = (f"Killing {pid}:{proc}/u0a{app} (adj 15): BG, {rng.randint(8000, 90000)}K, "
-                   f"hotnessAdj={rng.randint(1, 9)}, XmlFlag=false, oom_adj=15")
+            msg = (
+                f"Killing {pid}:{proc}/u0a{app} (adj 15): BG, {rng.randint(8000, 90000)}K, "
+                f"hotnessAdj={rng.randint(1, 9)}, XmlFlag=false, oom_adj=15"
+            )
         return f"{ss:5d} {tid:5d} I {'ActivityManager':<8}: {msg}", "process_killed", ("pid", pid)
     if fmt == "lmkd_11":
-        msg = (f"Kill '{_proc(rng)}' ({pid}), uid {10000 + app}, oom_score_adj {rng.choice((0, 100, 200, 700, 900, 950, 999))}"
-               f" to free {rng.randint(20000, 400000)}kB rss, {rng.randint(0, 90000)}kB swap")
+        msg = (
+            f"Kill '{_proc(rng)}' ({pid}), uid {10000 + app}, oom_score_adj {rng.choice((0, 100, 200, 700, 900, 950, 999))}"
+            f" to free {rng.randint(20000, 400000)}kB rss, {rng.randint(0, 90000)}kB swap"
+        )
         if rng.random() < 0.85:
             msg += f"; reason: {rng.choice(LMKD_REASONS)}"
         return f"{710:5d} {710:5d} I lowmemorykiller: {msg}", "process_killed", ("pid", pid)
     if fmt == "lmkd_9_10":
-        msg = (f"Kill '{_proc(rng)}' ({pid}), uid {10000 + app}, oom_adj {rng.choice((0, 200, 900, 906, 950))}"
-               f" to free {rng.randint(20000, 400000)}kB")
+        msg = (
+            f"Kill '{_proc(rng)}' ({pid}), uid {10000 + app}, oom_adj {rng.choice((0, 200, 900, 906, 950))}"
+            f" to free {rng.randint(20000, 400000)}kB"
+        )
         return f"{655:5d} {655:5d} I lowmemorykiller: {msg}", "process_killed", ("pid", pid)
     if fmt == "force_stop":
         pkg = f"com.bench.forcestop.app{serial}"  # force stops carry no pid: identity is the package
-        cause = rng.choice((f"from pid {rng.randint(2000, 40000)}",) * 6 + ("clear data", "uninstall pkg", "pkg removed"))
+        cause = rng.choice(
+            (f"from pid {rng.randint(2000, 40000)}",) * 6 + ("clear data", "uninstall pkg", "pkg removed")
+        )
         msg = f"Force stopping {pkg} appid={10000 + app} user=0: {cause}"
         return f"{ss:5d} {tid:5d} I {'ActivityManager':<8}: {msg}", "process_killed", ("pkg", pkg)
     if fmt == "am_kill_event":
-        reason = rng.choice((f"empty #{rng.randint(17, 40)}", f"cached #{rng.randint(20, 64)}", "remove task",
-                             f"empty for {rng.randint(1800, 9000)}s", "isolated not needed", "OneKeyClean"))
+        reason = rng.choice(
+            (
+                f"empty #{rng.randint(17, 40)}",
+                f"cached #{rng.randint(20, 64)}",
+                "remove task",
+                f"empty for {rng.randint(1800, 9000)}s",
+                "isolated not needed",
+                "OneKeyClean",
+            )
+        )
         fields = f"0,{pid},{_proc(rng)},{rng.choice((0, 900, 955, 999))},{reason}"
         if rng.random() < 0.5:
             fields += f",{rng.randint(10000, 400000)}"  # Rss (Android 12+)
@@ -471,8 +671,9 @@ def best_of(n: int, argv: list[str]) -> tuple[float, list[float], subprocess.Com
     last = None
     for _ in range(n):
         t0 = time.perf_counter()
-        last = subprocess.run(argv, stdout=subprocess.PIPE if argv[0] == "grep" else subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
+        last = subprocess.run(
+            argv, stdout=subprocess.PIPE if argv[0] == "grep" else subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         times.append(time.perf_counter() - t0)
     assert last is not None
     return min(times), times, last
@@ -484,10 +685,14 @@ def run_scan_counting(path: Path) -> dict:
     if Path("/usr/bin/time").exists():  # GNU time: "Maximum resident set size (kbytes): N"
         argv = ["/usr/bin/time", "-v", *argv]
     else:  # a fresh python parent, so RUSAGE_CHILDREN covers this one child only
-        argv = [sys.executable, "-c",
-                "import resource,subprocess,sys;r=subprocess.run(sys.argv[1:]);"
-                "sys.stderr.write('\\n\\tMaximum resident set size (kbytes): %d\\n' % "
-                "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);sys.exit(r.returncode)", *argv]
+        argv = [
+            sys.executable,
+            "-c",
+            "import resource,subprocess,sys;r=subprocess.run(sys.argv[1:]);"
+            "sys.stderr.write('\\n\\tMaximum resident set size (kbytes): %d\\n' % "
+            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);sys.exit(r.returncode)",
+            *argv,
+        ]
     events: list[dict] = []
     bad_json = 0
     t0 = time.perf_counter()
@@ -511,18 +716,77 @@ def run_scan_counting(path: Path) -> dict:
             continue
         if s:
             tool_lines.append(line)
-    return {"events": events, "bad_json": bad_json, "rc": rc, "wall": wall, "rss_kb": rss_kb,
-            "stderr": "\n".join(tool_lines)}
+    return {
+        "events": events,
+        "bad_json": bad_json,
+        "rc": rc,
+        "wall": wall,
+        "rss_kb": rss_kb,
+        "stderr": "\n".join(tool_lines),
+    }
+
+
+def run_summary(path: Path, expected_events: int) -> dict:
+    """One `bgprobe scan FILE` (the terminal summary, not --json): wall time, peak RSS, and whether
+    the summary counted every injected line."""
+    argv = [BGPROBE, "scan", "--no-color", str(path)]
+    if Path("/usr/bin/time").exists():
+        argv = ["/usr/bin/time", "-v", *argv]
+    else:
+        argv = [
+            sys.executable,
+            "-c",
+            "import resource,subprocess,sys;r=subprocess.run(sys.argv[1:]);"
+            "sys.stderr.write('\\n\\tMaximum resident set size (kbytes): %d\\n' % "
+            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);sys.exit(r.returncode)",
+            *argv,
+        ]
+    env = {**os.environ, "COLUMNS": "200"}
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, env=env)
+    wall = time.perf_counter() - t0
+    out = proc.stdout.decode("utf-8", "replace")
+    rss_kb = None
+    for line in proc.stderr.decode("utf-8", "replace").splitlines():
+        if line.strip().startswith("Maximum resident set size (kbytes):"):
+            rss_kb = int(line.rsplit(":", 1)[1])
+    counted = f"input(s) read, {expected_events} event(s)" in out
+    rss_mb = round(rss_kb / 1024, 1) if rss_kb else None
+    ok = proc.returncode == 0 and counted and "Kills and deaths by process and reason" in out
+    return {
+        "wall_s": round(wall, 2),
+        "peak_rss_mb": rss_mb,
+        "exit": proc.returncode,
+        "counted_all": counted,
+        "rss_ok": rss_mb is not None and rss_mb <= SUMMARY_RSS_TARGET_MB,
+        "ok": ok and rss_mb is not None and rss_mb <= SUMMARY_RSS_TARGET_MB,
+        "head": out[:400],
+    }
 
 
 _TIME_V_KEYS = {
-    "User time (seconds)", "System time (seconds)", "Percent of CPU this job got",
-    "Elapsed (wall clock) time (h", "Average shared text size (kbytes)", "Average unshared data size (kbytes)",
-    "Average stack size (kbytes)", "Average total size (kbytes)", "Maximum resident set size (kbytes)",
-    "Average resident set size (kbytes)", "Major (requiring I/O) page faults", "Minor (reclaiming a frame) page faults",
-    "Voluntary context switches", "Involuntary context switches", "Swaps", "File system inputs",
-    "File system outputs", "Socket messages sent", "Socket messages received", "Signals delivered",
-    "Page size (bytes)", "Exit status",
+    "User time (seconds)",
+    "System time (seconds)",
+    "Percent of CPU this job got",
+    "Elapsed (wall clock) time (h",
+    "Average shared text size (kbytes)",
+    "Average unshared data size (kbytes)",
+    "Average stack size (kbytes)",
+    "Average total size (kbytes)",
+    "Maximum resident set size (kbytes)",
+    "Average resident set size (kbytes)",
+    "Major (requiring I/O) page faults",
+    "Minor (reclaiming a frame) page faults",
+    "Voluntary context switches",
+    "Involuntary context switches",
+    "Swaps",
+    "File system inputs",
+    "File system outputs",
+    "Socket messages sent",
+    "Socket messages received",
+    "Signals delivered",
+    "Page size (bytes)",
+    "Exit status",
 }
 
 
@@ -532,7 +796,10 @@ def verify(gen: GenResult, events: list[dict]) -> dict:
     expected: dict[str, dict[tuple, Injected]] = {"process_killed": {}, "process_died": {}}
     for inj in gen.injected:
         expected[inj.kind][inj.key] = inj
-    found: dict[str, collections.Counter] = {"process_killed": collections.Counter(), "process_died": collections.Counter()}
+    found: dict[str, collections.Counter] = {
+        "process_killed": collections.Counter(),
+        "process_died": collections.Counter(),
+    }
     loc_mismatch: list[str] = []
     reasons_by_fmt: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for e in events:
@@ -563,8 +830,12 @@ def verify(gen: GenResult, events: list[dict]) -> dict:
         kind_ok = count == len(exp_keys) and not missed and not invented and not dupes
         ok &= kind_ok
         out[kind] = {
-            "expected": len(exp_keys), "found": count, "missed": len(missed), "invented": len(invented),
-            "duplicated": len(dupes), "ok": kind_ok,
+            "expected": len(exp_keys),
+            "found": count,
+            "missed": len(missed),
+            "invented": len(invented),
+            "duplicated": len(dupes),
+            "ok": kind_ok,
             "missed_lines": [expected[kind][k].line for k in missed[:10]],
             "invented_samples": [str(k) for k in invented[:10]],
         }
@@ -600,22 +871,46 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kills", type=int, default=5000, help="kill/death lines injected in the timed file")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the generated files in bench/out/")
-    ap.add_argument("--memory-sizes", default=None,
-                    help="comma-separated sizes in MB for the peak-RSS comparison, e.g. 100,1000 "
-                         "(kills scale with size: --kills per --size-mb)")
+    ap.add_argument(
+        "--memory-sizes",
+        default=None,
+        help="comma-separated sizes in MB for the peak-RSS comparison, e.g. 100,1000 "
+        "(kills scale with size: --kills per --size-mb)",
+    )
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per command (best is reported)")
+    ap.add_argument(
+        "--summary-kills",
+        type=int,
+        default=None,
+        help="also a --size-mb file with this many kill/death lines (e.g. 951000), scanned "
+        f"without --json: the summary's time and peak RSS (target <= {SUMMARY_RSS_TARGET_MB} MB)",
+    )
+    ap.add_argument(
+        "--tar",
+        action="store_true",
+        help="also the timed file as the member of a sysdiagnose-like .tar.gz: --json and "
+        f"summary scans, time and peak RSS (target: flat, <= {MEMORY_FLAT_FACTOR:g}x the plain file's)",
+    )
     args = ap.parse_args(argv)
 
     OUT.mkdir(parents=True, exist_ok=True)
     generated: list[Path] = []
     report: dict = {
         "when": dt.datetime.now().isoformat(timespec="seconds"),
-        "host": {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
-                 "locale": os.environ.get("LC_ALL") or os.environ.get("LANG") or ""},
-        "args": vars(args), "bgprobe": BGPROBE, "grep_pattern": GREP_PATTERN, "targets": {
+        "host": {
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "locale": os.environ.get("LC_ALL") or os.environ.get("LANG") or "",
+        },
+        "args": vars(args),
+        "bgprobe": BGPROBE,
+        "grep_pattern": GREP_PATTERN,
+        "targets": {
             "speed": f"scan <= {SPEED_TARGET:g} x grep -c wall time",
             "correctness": "every injected kill/death found, none invented",
-            "memory": f"peak RSS flat as input grows (largest <= {MEMORY_FLAT_FACTOR:g} x smallest)"},
+            "memory": f"peak RSS flat as input grows (largest <= {MEMORY_FLAT_FACTOR:g} x smallest)",
+        },
     }
     try:
         # 1. generate the timed file
@@ -625,12 +920,22 @@ def main(argv: list[str] | None = None) -> int:
         generated.append(path)
         n_killed = sum(1 for i in gen.injected if i.kind == "process_killed")
         n_died = sum(1 for i in gen.injected if i.kind == "process_died")
-        print(f"  {mb(gen.size):.1f} MB, {gen.lines} lines in {gen.seconds:.1f}s; injected {len(gen.injected)} "
-              f"lines: {n_killed} process_killed + {n_died} process_died", flush=True)
+        print(
+            f"  {mb(gen.size):.1f} MB, {gen.lines} lines in {gen.seconds:.1f}s; injected {len(gen.injected)} "
+            f"lines: {n_killed} process_killed + {n_died} process_died",
+            flush=True,
+        )
         sig_lines = grep_count_all_signatures(path)
-        report["file"] = {"path": str(path), "bytes": gen.size, "lines": gen.lines, "gen_seconds": round(gen.seconds, 2),
-                          "injected_lines": len(gen.injected), "expected_process_killed": n_killed,
-                          "expected_process_died": n_died, "lines_with_any_signature": sig_lines}
+        report["file"] = {
+            "path": str(path),
+            "bytes": gen.size,
+            "lines": gen.lines,
+            "gen_seconds": round(gen.seconds, 2),
+            "injected_lines": len(gen.injected),
+            "expected_process_killed": n_killed,
+            "expected_process_died": n_died,
+            "lines_with_any_signature": sig_lines,
+        }
         if sig_lines != len(gen.injected):
             print(f"  GENERATOR ERROR: {sig_lines} lines hold a SIGNATURE, {len(gen.injected)} were injected")
 
@@ -650,14 +955,21 @@ def main(argv: list[str] | None = None) -> int:
         ratio = s_best / g_best if g_best > 0 else float("inf")
         speed_ok = ratio <= SPEED_TARGET
         report["timing"] = {
-            "grep_cmd": " ".join(grep_argv[:3]) + f" '{GREP_PATTERN}' FILE", "grep_best_s": round(g_best, 3),
-            "grep_runs_s": [round(t, 3) for t in g_all], "grep_count": grep_count,
-            "scan_cmd": f"{BGPROBE} scan --json FILE > /dev/null", "scan_best_s": round(s_best, 3),
-            "scan_runs_s": [round(t, 3) for t in s_all], "scan_exit": s_last.returncode,
-            "ratio": round(ratio, 2), "target_ratio": SPEED_TARGET, "ok": speed_ok,
+            "grep_cmd": " ".join(grep_argv[:3]) + f" '{GREP_PATTERN}' FILE",
+            "grep_best_s": round(g_best, 3),
+            "grep_runs_s": [round(t, 3) for t in g_all],
+            "grep_count": grep_count,
+            "scan_cmd": f"{BGPROBE} scan --json FILE > /dev/null",
+            "scan_best_s": round(s_best, 3),
+            "scan_runs_s": [round(t, 3) for t in s_all],
+            "scan_exit": s_last.returncode,
+            "ratio": round(ratio, 2),
+            "target_ratio": SPEED_TARGET,
+            "ok": speed_ok,
             "scan_startup_s": round(st_best, 3),
             "ratio_without_startup": round(max(s_best - st_best, 0.0) / g_best, 2) if g_best > 0 else None,
-            "scan_mb_per_s": round(mb(gen.size) / s_best, 1), "grep_mb_per_s": round(mb(gen.size) / g_best, 1),
+            "scan_mb_per_s": round(mb(gen.size) / s_best, 1),
+            "grep_mb_per_s": round(mb(gen.size) / g_best, 1),
         }
         if s_last.stderr.strip():
             report["timing"]["scan_stderr"] = s_last.stderr.decode("utf-8", "replace")[-2000:]
@@ -670,9 +982,16 @@ def main(argv: list[str] | None = None) -> int:
         check["stderr"] = counted["stderr"][-2000:]
         check["grep_count_matches_injected"] = grep_count == len(gen.injected)
         report["correctness"] = check
-        memory = [{"size_mb": args.size_mb, "bytes": gen.size, "kills": args.kills,
-                   "peak_rss_mb": round(counted["rss_kb"] / 1024, 1) if counted["rss_kb"] else None,
-                   "scan_wall_s": round(counted["wall"], 2), "correct": check["ok"]}]
+        memory = [
+            {
+                "size_mb": args.size_mb,
+                "bytes": gen.size,
+                "kills": args.kills,
+                "peak_rss_mb": round(counted["rss_kb"] / 1024, 1) if counted["rss_kb"] else None,
+                "scan_wall_s": round(counted["wall"], 2),
+                "correct": check["ok"],
+            }
+        ]
 
         # 4b. further sizes for the memory comparison
         if args.memory_sizes:
@@ -688,15 +1007,66 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {mb(g.size):.1f} MB, {g.lines} lines in {g.seconds:.1f}s; scanning ...", flush=True)
                 c = run_scan_counting(p)
                 v = verify(g, c["events"])
-                memory.append({"size_mb": size, "bytes": g.size, "kills": kills,
-                               "peak_rss_mb": round(c["rss_kb"] / 1024, 1) if c["rss_kb"] else None,
-                               "scan_wall_s": round(c["wall"], 2), "correct": v["ok"],
-                               "process_killed": v["process_killed"], "process_died": v["process_died"],
-                               "other_events": v["other_events"], "stderr": c["stderr"][-1000:]})
+                memory.append(
+                    {
+                        "size_mb": size,
+                        "bytes": g.size,
+                        "kills": kills,
+                        "peak_rss_mb": round(c["rss_kb"] / 1024, 1) if c["rss_kb"] else None,
+                        "scan_wall_s": round(c["wall"], 2),
+                        "correct": v["ok"],
+                        "process_killed": v["process_killed"],
+                        "process_died": v["process_died"],
+                        "other_events": v["other_events"],
+                        "stderr": c["stderr"][-1000:],
+                    }
+                )
                 if not args.keep:
                     p.unlink(missing_ok=True)
                     generated.remove(p)
             memory.sort(key=lambda m: m["size_mb"])
+        # 4c. bounded scans: the summary of a log that is nearly all kills; a log inside a tar.gz
+        extra_ok = True
+        if args.summary_kills:
+            p = OUT / f"logcat_{args.size_mb:g}mb_{args.summary_kills}kills_seed{args.seed}.txt"
+            print(
+                f"generating {p.name} ({args.size_mb:g} MB, {args.summary_kills} kills) for the summary ...", flush=True
+            )
+            g = generate(p, args.size_mb, args.summary_kills, args.seed)
+            generated.append(p)
+            print(f"  {mb(g.size):.1f} MB, {g.lines} lines in {g.seconds:.1f}s; scanning (summary) ...", flush=True)
+            run = run_summary(p, len(g.injected))
+            report["summary_scan"] = {"file_bytes": g.size, "kill_lines": len(g.injected), **run}
+            extra_ok &= run["ok"]
+            if not args.keep:
+                p.unlink(missing_ok=True)
+                generated.remove(p)
+        if args.tar:
+            archive = OUT / f"sysdiagnose_{args.size_mb:g}mb_seed{args.seed}.tar.gz"
+            print(f"packing {path.name} into {archive.name} ...", flush=True)
+            t0 = time.perf_counter()
+            with tarfile.open(archive, "w:gz", compresslevel=6) as tar:
+                tar.add(path, arcname=f"{archive.name[:-7]}/logs/logcat.log")
+            generated.append(archive)
+            counted_tar = run_scan_counting(archive)
+            tar_check = verify(gen, counted_tar["events"])
+            summary_tar = run_summary(archive, len(gen.injected))
+            plain_rss = counted["rss_kb"] / 1024 if counted["rss_kb"] else None
+            tar_rss = [
+                r for r in (counted_tar["rss_kb"] and counted_tar["rss_kb"] / 1024, summary_tar["peak_rss_mb"]) if r
+            ]
+            flat = plain_rss is not None and bool(tar_rss) and max(tar_rss) <= MEMORY_FLAT_FACTOR * plain_rss
+            report["tar_scan"] = {
+                "archive_bytes": archive.stat().st_size,
+                "member_bytes": gen.size,
+                "pack_seconds": round(time.perf_counter() - t0, 1),
+                "json_scan_s": round(counted_tar["wall"], 2),
+                "json_peak_rss_mb": round(counted_tar["rss_kb"] / 1024, 1) if counted_tar["rss_kb"] else None,
+                "json_correct": tar_check["ok"],
+                "summary": summary_tar,
+                "flat_ok": flat,
+            }
+            extra_ok &= tar_check["ok"] and summary_tar["ok"] and flat
         rss = [m["peak_rss_mb"] for m in memory if m["peak_rss_mb"]]
         mem_ok = None
         if len(rss) >= 2:
@@ -707,7 +1077,7 @@ def main(argv: list[str] | None = None) -> int:
         out_json = OUT / "scan_bench.json"
         out_json.write_text(json.dumps(report, indent=2) + "\n")
         print(f"\nJSON: {out_json}")
-        all_ok = check["ok"] and speed_ok and mem_ok is not False and all(m["correct"] for m in memory)
+        all_ok = check["ok"] and speed_ok and mem_ok is not False and all(m["correct"] for m in memory) and extra_ok
         return 0 if all_ok else 1
     finally:
         if not args.keep:
@@ -721,20 +1091,36 @@ def print_summary(r: dict) -> None:
     rows = [
         ("file", f"{mb(f['bytes']):.1f} MB, {f['lines']} lines, {f['injected_lines']} injected kill/death lines"),
         ("grep -c -E (best of 3)", f"{t['grep_best_s']:.3f} s  ({t['grep_mb_per_s']} MB/s)  count={t['grep_count']}"),
-        ("bgprobe scan --json (best of 3)", f"{t['scan_best_s']:.3f} s  ({t['scan_mb_per_s']} MB/s)  runs={t['scan_runs_s']}"),
+        (
+            "bgprobe scan --json (best of 3)",
+            f"{t['scan_best_s']:.3f} s  ({t['scan_mb_per_s']} MB/s)  runs={t['scan_runs_s']}",
+        ),
         ("ratio scan/grep", f"{t['ratio']:.2f}x  (target <= {t['target_ratio']:g}x)"),
-        ("  of which CLI start-up", f"{t['scan_startup_s']:.3f} s (scan of a 3-line file); ratio without it "
-                                    f"{t['ratio_without_startup']}x"),
+        (
+            "  of which CLI start-up",
+            f"{t['scan_startup_s']:.3f} s (scan of a 3-line file); ratio without it {t['ratio_without_startup']}x",
+        ),
     ]
     for kind in ("process_killed", "process_died"):
         k = c[kind]
-        rows.append((kind, f"expected {k['expected']}, found {k['found']}, missed {k['missed']}, "
-                           f"invented {k['invented']}, duplicated {k['duplicated']}"))
+        rows.append(
+            (
+                kind,
+                f"expected {k['expected']}, found {k['found']}, missed {k['missed']}, "
+                f"invented {k['invented']}, duplicated {k['duplicated']}",
+            )
+        )
     rows.append(("other events", json.dumps(c["other_events"]) if c["other_events"] else "none"))
-    rows.append(("line/ts of events", "all match" if c["location_ok"] else f"{len(c['location_mismatches'])}+ mismatches"))
+    rows.append(
+        ("line/ts of events", "all match" if c["location_ok"] else f"{len(c['location_mismatches'])}+ mismatches")
+    )
     for run in m["runs"]:
-        rows.append((f"peak RSS @ {run['size_mb']:g} MB ({run['kills']} kills)",
-                     f"{run['peak_rss_mb']} MB  (scan {run['scan_wall_s']} s, correct={run['correct']})"))
+        rows.append(
+            (
+                f"peak RSS @ {run['size_mb']:g} MB ({run['kills']} kills)",
+                f"{run['peak_rss_mb']} MB  (scan {run['scan_wall_s']} s, correct={run['correct']})",
+            )
+        )
     width = max(len(a) for a, _ in rows)
     for a, b in rows:
         print(f"{a:<{width}}  {b}")
@@ -749,8 +1135,26 @@ def print_summary(r: dict) -> None:
         print(f"  location: {s}")
     print()
     print(f"CORRECTNESS: {'PASS' if c['ok'] else 'FAIL'} (every injected kill found, none invented)")
-    print(f"SPEED:       {'PASS' if t['ok'] else 'FAIL'} (scan {t['scan_best_s']:.3f}s = {t['ratio']:.2f}x grep "
-          f"{t['grep_best_s']:.3f}s; target <= {t['target_ratio']:g}x)")
+    print(
+        f"SPEED:       {'PASS' if t['ok'] else 'FAIL'} (scan {t['scan_best_s']:.3f}s = {t['ratio']:.2f}x grep "
+        f"{t['grep_best_s']:.3f}s; target <= {t['target_ratio']:g}x)"
+    )
+    if "summary_scan" in r:
+        x = r["summary_scan"]
+        print(
+            f"SUMMARY:     {'PASS' if x['ok'] else 'FAIL'} (bgprobe scan of {mb(x['file_bytes']):.0f} MB, "
+            f"{x['kill_lines']} kill/death lines: {x['wall_s']} s, peak RSS {x['peak_rss_mb']} MB; "
+            f"target <= {SUMMARY_RSS_TARGET_MB} MB; every line counted: {x['counted_all']})"
+        )
+    if "tar_scan" in r:
+        x = r["tar_scan"]
+        ok = x["json_correct"] and x["summary"]["ok"] and x["flat_ok"]
+        print(
+            f"TAR:         {'PASS' if ok else 'FAIL'} ({mb(x['archive_bytes']):.1f} MB .tar.gz, member "
+            f"{mb(x['member_bytes']):.0f} MB: --json {x['json_scan_s']} s, peak RSS {x['json_peak_rss_mb']} MB, "
+            f"correct={x['json_correct']}; summary {x['summary']['wall_s']} s, peak RSS "
+            f"{x['summary']['peak_rss_mb']} MB)"
+        )
     if m["flat_ok"] is not None:
         rs = ", ".join(f"{x['size_mb']:g} MB -> {x['peak_rss_mb']} MB" for x in m["runs"])
         print(f"MEMORY:      {'PASS' if m['flat_ok'] else 'FAIL'} (peak RSS {rs}; limit {m['factor_limit']:g}x)")

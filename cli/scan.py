@@ -44,24 +44,29 @@ def scan(
         check_app_id(package)
     outcome = ScanOutcome()
     gate_hits = 0
-    events = []
+    summarizer = None
+    if not json_lines:
+        # The summary is aggregated as events stream in: no event is kept, whatever the input's size.
+        from bgprobe.reports.scan_summary import ScanSummarizer
+
+        summarizer = ScanSummarizer()
     for event in scan_paths(paths, outcome, package=package):
         if _matches_gate(event, fail_on):
             gate_hits += 1
-        if json_lines:
+        if summarizer is None:
             sys.stdout.write(event.to_json() + "\n")
         else:
-            events.append(event)
+            summarizer.add(event)
     for problem in outcome.problems:
         out.problem(problem.message)
     for warning in outcome.warnings:
         out.problem(f"warning: {warning}")
     if not outcome.usable:
         raise typer.Exit(EXIT_USAGE)
-    if not json_lines:
+    if summarizer is not None:
         from bgprobe.cli.scan_view import render_scan
 
-        render_scan(out, events, outcome, package)
+        render_scan(out, summarizer.summary(), outcome, package)
     if gate_hits:
         if not json_lines:
             out.err.print(f"--fail-on: {gate_hits} matching event(s)")

@@ -2,90 +2,86 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
+from datetime import datetime
 
-import pandas as pd
 from bgprobe.cli.console import Output
 from bgprobe.collectors.scan import ScanOutcome
 from bgprobe.reports.events import Event
-from bgprobe.reports.scan_summary import summarize
-from bgprobe.reports.schema import events_frame
+from bgprobe.reports.scan_summary import AnrRow, DeathRow, ScanSummary
 from rich.table import Table
 
 MAX_ROWS = 25
 
 
-def render_scan(out: Output, events: Iterable[Event], outcome: ScanOutcome, package: str | None) -> None:
-    frame = events_frame(events)
+def render_scan(out: Output, summary: ScanSummary, outcome: ScanOutcome, package: str | None) -> None:
     console = out.out
     n_inputs = len(outcome.usable)
     console.print(
-        f"[bold]bgprobe scan[/bold]: {n_inputs} input(s) read, {len(frame)} event(s)"
+        f"[bold]bgprobe scan[/bold]: {n_inputs} input(s) read, {summary.events} event(s)"
         + (f" for {package}" if package else "")
     )
-    if frame.empty:
+    if not summary.events:
         console.print("No kills, deaths, ANRs, job or WorkManager events found.")
         return
-    summary = summarize(frame)
     if summary.devices:
         console.print("Device: " + "; ".join(summary.devices))
-    span = frame["ts"].dropna()
-    if not span.empty:
-        console.print(f"Time span: {span.min():%Y-%m-%d %H:%M:%S} → {span.max():%Y-%m-%d %H:%M:%S}")
-    console.print("Events: " + ", ".join(f"{k} {v}" for k, v in summary.kinds.items()))
+    if summary.first is not None and summary.last is not None:
+        console.print(f"Time span: {_ts(summary.first)} → {_ts(summary.last)}")
+    console.print("Events: " + ", ".join(f"{k} {v}" for k, v in summary.kinds))
 
-    _deaths_table(out, summary.deaths_by_reason)
-    if not summary.anrs.empty:
-        _anr_table(out, summary.anrs)
-    if not summary.job_timeouts.empty:
-        columns = ["package", "job", "reason", "count", "last"]
-        _simple_table(out, "JobScheduler time-outs", summary.job_timeouts, columns)
-    if not summary.work_results.empty:
-        cols = [c for c in summary.work_results.columns]
-        _simple_table(out, "WorkManager results", summary.work_results, cols)
-    if not summary.scheduled_jobs.empty:
+    _deaths_table(out, summary.deaths_by_reason, summary.death_rows, summary.oem_reasons)
+    if summary.anr_count:
+        _anr_table(out, summary.anrs, summary.anr_count)
+    if summary.job_timeouts:
+        rows = [(r.package, r.job, r.reason, r.count, r.last) for r in summary.job_timeouts]
+        _simple_table(out, "JobScheduler time-outs", ["package", "job", "reason", "count", "last"], rows)
+    header, work_rows = summary.work_results
+    if work_rows:
+        _simple_table(out, "WorkManager results", header, work_rows)
+    if summary.scheduled_jobs:
         _jobs_table(out, summary.scheduled_jobs, package)
 
 
-def _deaths_table(out: Output, table_frame: pd.DataFrame) -> None:
-    if table_frame.empty:
+def _deaths_table(out: Output, rows: list[DeathRow], total: int, oem: bool) -> None:
+    if not rows:
         out.out.print("No process kills or deaths found.")
         return
     table = Table(title="Kills and deaths by process and reason", title_justify="left")
     for col in ("process", "reason", "deaths", "seen in", "last"):
         table.add_column(col, justify="right" if col == "deaths" else "left", overflow="fold")
-    for row in table_frame.head(MAX_ROWS).itertuples(index=False):
-        reason = str(row.reason)
+    for row in rows[:MAX_ROWS]:
+        reason = row.reason
         style = "bold red" if reason.startswith("oem:") else "yellow" if reason == "no reason logged" else None
         table.add_row(
-            str(row.process),
+            row.process,
             f"[{style}]{reason}[/]" if style else reason,
             str(row.deaths),
-            str(row.sources),
+            row.sources,
             _ts(row.last),
         )
     out.out.print(table)
-    _more(out, len(table_frame))
-    if (table_frame["reason"].astype(str).str.startswith("oem:")).any():
+    _more(out, total)
+    if oem:
         out.out.print("[red]oem:[/red] reasons are not AOSP's: a manufacturer's background killer acted.")
 
 
-def _anr_table(out: Output, anrs: pd.DataFrame) -> None:
+def _anr_table(out: Output, anrs: list[AnrRow], total: int) -> None:
     table = Table(title="ANRs", title_justify="left")
     for col in ("process", "pid", "what the system said", "when"):
         table.add_column(col, overflow="fold")
-    for row in anrs.head(MAX_ROWS).itertuples(index=False):
+    for row in anrs[:MAX_ROWS]:
         table.add_row(_cell(row.process), _cell(row.pid), _cell(row.detail), _ts(row.ts))
     out.out.print(table)
-    _more(out, len(anrs))
+    _more(out, total)
 
 
-def _jobs_table(out: Output, jobs: pd.DataFrame, package: str | None) -> None:
+def _jobs_table(out: Output, jobs: list[Event], package: str | None) -> None:
     title = f"Scheduled jobs of {package}" if package else "Scheduled jobs"
     table = Table(title=title, title_justify="left")
     for col in ("package", "job", "service", "bucket", "unsatisfied", "why it is not running"):
         table.add_column(col, overflow="fold")
-    for row in jobs.head(MAX_ROWS * 2).itertuples(index=False):
+    for row in jobs[: MAX_ROWS * 2]:
         data = row.data or {}
         service = str(data.get("service") or data.get("worker") or "")
         if data.get("workmanager"):
@@ -103,14 +99,14 @@ def _jobs_table(out: Output, jobs: pd.DataFrame, package: str | None) -> None:
     _more(out, len(jobs), MAX_ROWS * 2)
 
 
-def _simple_table(out: Output, title: str, frame: pd.DataFrame, columns: list[str]) -> None:
+def _simple_table(out: Output, title: str, columns: list[str], rows: Sequence[Sequence[object]]) -> None:
     table = Table(title=title, title_justify="left")
     for col in columns:
         table.add_column(str(col), overflow="fold")
-    for row in frame.head(MAX_ROWS)[columns].itertuples(index=False):
-        table.add_row(*(_ts(v) if isinstance(v, pd.Timestamp) else _cell(v) for v in row))
+    for row in rows[:MAX_ROWS]:
+        table.add_row(*(_ts(v) if isinstance(v, datetime) else _cell(v) for v in row))
     out.out.print(table)
-    _more(out, len(frame))
+    _more(out, len(rows))
 
 
 def _more(out: Output, total: int, shown: int = MAX_ROWS) -> None:
@@ -118,13 +114,11 @@ def _more(out: Output, total: int, shown: int = MAX_ROWS) -> None:
         out.out.print(f"… and {total - shown} more (use --json for everything)")
 
 
-def _ts(value: object) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return f"{pd.Timestamp(value):%Y-%m-%d %H:%M:%S}"
+def _ts(value: datetime | None) -> str:
+    return "" if value is None else f"{value:%Y-%m-%d %H:%M:%S}"
 
 
 def _cell(value: object) -> str:
-    if value is None or (not isinstance(value, (str, list, dict)) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and value != value):
         return ""
     return str(value)

@@ -4,18 +4,37 @@ A single kill shows up as ActivityManager's `Killing …`, the event log's `am_k
 signal exit, `has died`, and on Android 11+ an ApplicationExitInfo record. Counting events
 would count one death four times; this folds them, and keeps the most authoritative reason:
 exit-info first (the OS's own record), then lmkd, then ActivityManager, then the rest.
+
+One implementation, two ways in: `DeathFolder` takes events one at a time and hands each death
+on as soon as no later line can join it (`bgprobe scan`'s summary, in constant memory whatever the
+input), and `fold_deaths` runs a whole event table through it (the campaign report, tests).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+import heapq
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from bgprobe.reports.events import DEATH_KINDS
 
+if TYPE_CHECKING:  # pandas is imported where a table is built: the streaming folder needs none of it
+    import pandas as pd
+
 WINDOW_SECONDS = 10.0  # all the lines about one death are logged within a few seconds
+_WINDOW = timedelta(seconds=WINDOW_SECONDS)
+
+# Lines that reach the folder out of time order (a bugreport's event log after its system log, the
+# exit-info dump after both) are put back in order first, up to this many: a bugreport holds a few
+# thousand death lines. Beyond it a late line still joins a death that is open, but may count as a
+# death of its own. Bounded, so that a log of a million kills folds in constant memory.
+REORDER_LINES = 50_000
+# Deaths without a time fold by key alone (as fold_deaths always did): at most this many keys are
+# remembered (the least recently seen are let go), so an undated log of a million pids stays small.
+MAX_KEYS = 1 << 15
 
 _SOURCE_RANK = (
     ("exit-info", 0),
@@ -45,19 +64,194 @@ def _source_rank(source: str) -> int:  # a handful of distinct sources, tens of 
     return next((rank for key, rank in _SOURCE_RANK if key in source), 5)
 
 
-@dataclass
+@cache
+def _source_name(source: str) -> str:  # `logcat:ActivityManager` -> `ActivityManager`
+    return source.split(":")[-1] if source.startswith("logcat") else source
+
+
 class Death:
-    ts: datetime | None
-    pid: int | None
-    process: str | None
-    package: str | None
-    uid: str | None
-    reason: str | None
-    kind: str
-    rank: int
-    sources: set[str] = field(default_factory=set)
-    detail: str | None = None
-    device: str | None = None
+    """One death (or ANR) being folded. A plain class with slots: one is made per death line of a
+    log of a million kills, and a dataclass's default factories cost more than the rest of it."""
+
+    __slots__ = (
+        "detail", "device", "keys", "kind", "package", "pid", "process", "rank", "reason", "refs", "seq", "sources",
+        "ts", "uid",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        ts: datetime | None,
+        pid: int | None,
+        process: str | None,
+        package: str | None,
+        uid: str | None,
+        kind: str,
+        device: str | None = None,
+        seq: int = 0,
+    ) -> None:
+        self.ts = ts
+        self.pid = pid
+        self.process = process
+        self.package = package
+        self.uid = uid
+        self.reason: str | None = None
+        self.kind = kind
+        self.rank = 99
+        self.sources: set[str] = set()
+        self.detail: str | None = None
+        self.device = device
+        self.seq = seq  # creation order: fold_deaths lists deaths in it
+        self.refs = 0  # entries of the folder's key tables that point here; -1 once handed on
+        self.keys: list[tuple[bool, object]] = []  # (by process?, key) it was filed under
+
+
+# One folded line: device, ts, pid, process, package, uid, reason, kind, source, detail.
+Row = tuple[
+    str | None, datetime | None, int | None, str | None, str | None, str | None, str | None, str, str, str | None
+]
+
+
+class DeathFolder:
+    """Folds death lines into deaths as they stream in; `on_close(death)` gets each finished death.
+
+    A line joins the death last filed under its key (device + pid, else process, else uid) or,
+    for a line without a pid (`Force stopping pkg`), under its process name, when both are within
+    WINDOW_SECONDS of the death's first line; otherwise it starts a new death. Lines are folded in
+    time order (`add` puts up to REORDER_LINES back in order), so once a line is more than
+    WINDOW_SECONDS past a death, no later line can join it: it is handed on and forgotten. Memory
+    therefore holds the deaths of the last few seconds, whatever the length of the input.
+    Call `finish()` at the end for the deaths still open.
+    """
+
+    def __init__(self, on_close: Callable[[Death], None], *, reorder: int = REORDER_LINES) -> None:
+        self._on_close = on_close
+        self._reorder = reorder
+        # Lines wait here to be folded in time order: in a queue while they arrive in order (a log
+        # file, the common case, costs no sorting), in a heap once one has not.
+        self._queue: deque[Row] = deque()
+        self._latest: datetime | None = None
+        self._pending: list[tuple[datetime, int, Row]] | None = None  # the heap: (ts, arrival, row)
+        self._arrivals = 0
+        # OrderedDicts: the least recently filed key is let go first, in O(1), when a table is full.
+        self._by_key: OrderedDict[tuple[bool, str | None, object], Death] = OrderedDict()
+        self._by_process: OrderedDict[tuple[bool, str | None, object], Death] = OrderedDict()
+        # Dated deaths, to close them in time: in time order as they are made (lines in order), and
+        # a heap for those made out of order (late lines beyond what `add` re-orders).
+        self._open: deque[Death] = deque()
+        self._late: list[tuple[datetime, int, Death]] = []
+        self._seq = 0
+
+    def add(self, row: Row) -> None:
+        """One line, in any order (dated lines are re-ordered through a bounded buffer)."""
+        ts = row[1]
+        if ts is None or self._reorder <= 0:
+            self.fold(row)
+            return
+        pending = self._pending
+        if pending is None:
+            if self._latest is None or ts >= self._latest:  # type: ignore[operator]
+                self._latest = ts
+                self._queue.append(row)
+                if len(self._queue) > self._reorder:
+                    self.fold(self._queue.popleft())
+                return
+            # The first line out of order: a heap from now on (the queue, sorted, is one already).
+            pending = self._pending = [(r[1], n, r) for n, r in enumerate(self._queue)]  # type: ignore[misc]
+            self._arrivals = len(pending)
+            self._queue.clear()
+        self._arrivals += 1
+        if len(pending) < self._reorder:
+            heapq.heappush(pending, (ts, self._arrivals, row))
+        else:
+            self.fold(heapq.heappushpop(pending, (ts, self._arrivals, row))[2])
+
+    def finish(self) -> None:
+        """Fold what is still buffered and hand on every open death."""
+        while self._queue:
+            self.fold(self._queue.popleft())
+        while self._pending:
+            self.fold(heapq.heappop(self._pending)[2])
+        for death in [*self._open, *(d for _, _, d in self._late), *self._by_key.values(), *self._by_process.values()]:
+            if death.refs >= 0:
+                self._close(death)
+        self._open.clear()
+        self._late.clear()
+        self._by_key.clear()
+        self._by_process.clear()
+
+    def fold(self, row: Row) -> None:
+        """One line, in time order (lines without a time fold by key alone, in any order)."""
+        device, ts, pid, process, package, uid, reason, kind, source, detail = row
+        dated = ts is not None
+        if dated:
+            # Deaths more than WINDOW_SECONDS before this line are out of reach of it and, in time
+            # order, of every later line. (Measured from this line, not from the newest one seen: a
+            # run of late lines, beyond what `add` re-orders, then closes its own deaths as it goes.)
+            limit = ts - _WINDOW  # type: ignore[operator]
+            opened, late = self._open, self._late
+            while opened and opened[0].ts < limit:  # type: ignore[operator]
+                self._expire(opened.popleft())
+            while late and late[0][0] < limit:
+                self._expire(heapq.heappop(late)[2])
+        # Dated and undated lines never join (a death's window needs both times): separate tables, so
+        # that undated lines met between dated ones change nothing (fold_deaths sorts them last).
+        key = (dated, device, pid if pid is not None else process or uid)
+        by_process = (dated, device, process)
+        current = self._by_key.get(key)
+        joined = current is not None and _same_death(current, ts, process)
+        if not joined and by_process in self._by_process:
+            candidate = self._by_process[by_process]
+            if (candidate.pid is None or pid is None or candidate.pid == pid) and _same_death(candidate, ts, process):
+                current, joined = candidate, True
+        if not joined:
+            self._seq += 1
+            current = Death(ts, pid, process, package, uid, kind, device, self._seq)
+            if dated:
+                if not self._open or self._open[-1].ts <= ts:  # type: ignore[operator]
+                    self._open.append(current)
+                else:
+                    heapq.heappush(self._late, (ts, self._seq, current))  # type: ignore[arg-type]
+        if current.pid is None and pid is not None:
+            current.pid = pid
+        self._file(False, key, current)
+        if process:
+            self._file(True, by_process, current)
+        _merge(current, process, package, reason, kind, source, detail)
+
+    # -- key tables --------------------------------------------------------------------------
+    def _file(self, by_process: bool, key: tuple[bool, str | None, object], death: Death) -> None:
+        """File `death` under `key`; the death that was filed there loses a way in."""
+        table = self._by_process if by_process else self._by_key
+        old = table.get(key)
+        if old is death:
+            return
+        table[key] = death
+        if old is not None:
+            table.move_to_end(key)  # a table's order is that of its last filing
+            self._release(old)
+        death.refs += 1
+        death.keys.append((by_process, key))
+        if len(table) > MAX_KEYS:  # undated lines (dated deaths leave in time), or a flood within seconds
+            self._release(table.popitem(last=False)[1])
+
+    def _release(self, death: Death) -> None:
+        death.refs -= 1
+        if death.refs == 0:  # no line can reach it any more
+            self._close(death)
+
+    def _expire(self, death: Death) -> None:
+        if death.refs < 0:
+            return
+        for by_process, key in death.keys:
+            table = self._by_process if by_process else self._by_key
+            if table.get(key) is death:
+                del table[key]
+        self._close(death)
+
+    def _close(self, death: Death) -> None:
+        death.refs = -1
+        death.keys = []
+        self._on_close(death)
 
 
 def fold_deaths(events: pd.DataFrame, kinds: frozenset[str] = DEATH_KINDS) -> pd.DataFrame:
@@ -67,32 +261,20 @@ def fold_deaths(events: pd.DataFrame, kinds: frozenset[str] = DEATH_KINDS) -> pd
     Devices are kept apart: two phones' pid 4321 are two deaths. A `device` column is added when
     the events have one.
     """
+    import pandas as pd
+
     deaths_frame = events[events["kind"].astype(str).isin(kinds)].sort_values("ts", kind="stable")
-    open_by_key: dict[object, Death] = {}
-    by_process: dict[tuple[object, str], Death] = {}  # `Force stopping pkg` has no pid: join it by process name
     deaths: list[Death] = []
-    # The walk is sequential (each row joins the death its key last opened); plain lists with None
-    # for missing values keep it at a few microseconds a row, where itertuples + pd.isna took ~30.
+    folder = DeathFolder(deaths.append, reorder=0)  # sorted already
+    # Plain lists with None for missing values keep the walk at a few microseconds a row, where
+    # itertuples + pd.isna took ~30.
     has_device = "device" in deaths_frame.columns
     devices = _plain(deaths_frame, "device") if has_device else [None] * len(deaths_frame)
     columns = (_plain(deaths_frame, column) for column in _ROW_FIELDS)
-    for device, *row in zip(devices, *columns, strict=True):
-        ts, pid, process, package, uid, reason, kind, source, detail = row
-        key: object = (device, pid if pid is not None else process or uid)
-        current = open_by_key.get(key)
-        if (current is None or not _same_death(current, ts, process)) and (device, process) in by_process:
-            candidate = by_process[(device, process)]
-            if (candidate.pid is None or pid is None or candidate.pid == pid) and _same_death(candidate, ts, process):
-                current = candidate
-        if current is None or not _same_death(current, ts, process):
-            current = Death(ts, pid, process, package, uid, None, kind, 99, device=device)
-            deaths.append(current)
-        if current.pid is None and pid is not None:
-            current.pid = pid
-        open_by_key[key] = current
-        if process:
-            by_process[(device, process)] = current
-        _merge(current, process, package, reason, kind, source, detail)
+    for row in zip(devices, *columns, strict=True):
+        folder.fold(row)  # type: ignore[arg-type]
+    folder.finish()
+    deaths.sort(key=lambda d: d.seq)
     columns = [*(["device"] if has_device else []), *FOLDED_COLUMNS]
     return pd.DataFrame(
         [
@@ -122,6 +304,8 @@ _ROW_FIELDS = ("ts", "pid", "process", "package", "uid", "reason", "kind", "sour
 
 def _plain(frame: pd.DataFrame, column: str) -> list[object]:
     """A column as Python values, None where missing: datetimes, ints and strings as such."""
+    import pandas as pd
+
     values = frame[column]
     if column == "ts":
         if pd.api.types.is_datetime64_any_dtype(values):
@@ -137,7 +321,7 @@ def _same_death(current: Death, ts: datetime | None, process: str | None) -> boo
         return False
     if ts is None or current.ts is None:
         return ts is None and current.ts is None
-    return abs((ts - current.ts).total_seconds()) <= WINDOW_SECONDS
+    return abs(ts - current.ts) <= _WINDOW
 
 
 def _merge(
@@ -149,7 +333,7 @@ def _merge(
     source: str,
     detail: str | None,
 ) -> None:
-    death.sources.add(source.split(":")[-1] if source.startswith("logcat") else source)
+    death.sources.add(_source_name(source))
     if process and not death.process:
         death.process = process
     if not death.package and package:

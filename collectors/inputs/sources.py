@@ -2,13 +2,18 @@
 
 A bugreport zip names its main text in `main_entry.txt`; persistent logcat (logpersist) lives
 under `FS/data/misc/logd/`. Other zips are read member by member. `.gz` is decompressed on the
-fly. Directories are walked recursively in sorted order. `-` is standard input.
+fly. Directories are walked recursively in sorted order (symbolic links to directories are not
+followed, so no link loop can trap the walk). `-` is standard input: the one way to stream. A named
+FIFO, device or socket is skipped with a note: reading one could block forever (a FIFO nobody
+writes) or never end (`/dev/zero`).
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+import os
+import stat
 import sys
 import tarfile
 import zipfile
@@ -16,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from zlib import error as zlib_error
 
 from bgprobe.collectors.errors import InputError
@@ -28,6 +33,9 @@ _SKIP_SUFFIXES = (".pb", ".proto", ".png", ".jpg", ".bin", ".so", ".db", ".zip",
 
 @dataclass(slots=True)
 class Source:
+    """One input. `open` is called once, before the next Source is asked for: a tar member can only
+    be read while the one pass over its archive stands on it."""
+
     name: str  # for messages and `where`: a path, or `archive.zip!member`
     open: Callable[[], BinaryIO]
     reference_date: date | None = None  # the file's date: a fallback for logcat's missing year
@@ -41,10 +49,16 @@ def iter_sources(paths: list[str], problems: list[InputError]) -> Iterator[Sourc
             yield Source("<stdin>", lambda: sys.stdin.buffer, datetime.now().date())
             continue
         path = Path(raw)
-        if not path.exists():
+        try:
+            mode = path.stat().st_mode  # follows a symbolic link named on the command line
+        except (FileNotFoundError, NotADirectoryError):
             problems.append(InputError(raw, "no such file or directory"))
-        elif path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file())
+            continue
+        except OSError as exc:
+            problems.append(InputError(raw, exc.strerror or str(exc)))
+            continue
+        if stat.S_ISDIR(mode):
+            files = _walk(path, problems)
             if not files:
                 problems.append(InputError(raw, "directory has no files"))
             archives = sorted({_logarchive_root(str(f)) for f in files} - {None})  # type: ignore[type-var]
@@ -53,8 +67,59 @@ def iter_sources(paths: list[str], problems: list[InputError]) -> Iterator[Sourc
             for file in files:
                 if _logarchive_root(str(file)) is None:
                     yield from _file_sources(file, problems)
+        elif not stat.S_ISREG(mode):
+            problems.append(not_regular(raw, mode))
         else:
             yield from _file_sources(path, problems)
+
+
+def _walk(root: Path, problems: list[InputError]) -> list[Path]:
+    """The regular files under `root` (symbolic links to files included), in sorted order. Links to
+    directories are not followed (no loop can trap the walk); FIFOs, devices and sockets are skipped
+    with a note; broken links are skipped quietly."""
+    files: list[Path] = []
+    for folder, _dirs, names in os.walk(root, followlinks=False):
+        for name in names:
+            path = Path(folder, name)
+            try:
+                mode = path.stat().st_mode
+            except OSError:
+                continue
+            if stat.S_ISREG(mode):
+                files.append(path)
+            elif not stat.S_ISDIR(mode):
+                problems.append(not_regular(str(path), mode))
+    return sorted(files)
+
+
+def not_regular(name: str, mode: int) -> InputError:
+    """A FIFO, device or socket among the inputs: skipped, with the way to stream it instead."""
+    if stat.S_ISFIFO(mode):
+        what = "a FIFO (named pipe)"
+    elif stat.S_ISCHR(mode):
+        what = "a character device"
+    elif stat.S_ISBLK(mode):
+        what = "a block device"
+    elif stat.S_ISSOCK(mode):
+        what = "a socket"
+    else:
+        what = "a special file"
+    return InputError(name, f"{what}, not a regular file: skipped (to stream it, use `-`: cat {name} | bgprobe scan -)")
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open a file that was a regular file when listed; if it has been replaced by a FIFO or a
+    device meanwhile, fail at once instead of blocking (O_NONBLOCK) or reading forever."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(not_regular(str(path), mode).problem)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _file_date(path: Path) -> date | None:
@@ -67,7 +132,7 @@ def _file_date(path: Path) -> date | None:
 def _file_sources(path: Path, problems: list[InputError]) -> Iterator[Source]:
     name = str(path)
     try:
-        with path.open("rb") as f:
+        with _open_regular(path) as f:
             magic = f.read(4)
     except OSError as exc:
         problems.append(InputError(name, exc.strerror or str(exc)))
@@ -80,7 +145,7 @@ def _file_sources(path: Path, problems: list[InputError]) -> Iterator[Source]:
     elif magic == b"PK\x03\x04" or magic == b"PK\x05\x06":
         yield from _zip_sources(path, problems, ref)
     else:
-        yield Source(name, lambda: path.open("rb"), ref)
+        yield Source(name, lambda: _open_regular(path), ref)
 
 
 def _zip_sources(path: Path, problems: list[InputError], ref: date | None) -> Iterator[Source]:
@@ -160,9 +225,11 @@ def read_problem(name: str, exc: BaseException) -> InputError:
 # -- sysdiagnose (tar.gz) ------------------------------------------------------------------------
 # A sysdiagnose is a tar.gz: crash and jetsam reports under crashes_and_spins/ (.ips), text summaries
 # and logs, and the unified log as a binary system_logs.logarchive (tracev3), which nothing on Linux
-# reads. Members are read in one pass (random access into a .tar.gz would decompress it again per
-# member); text members are kept only when they are a log or report bgprobe recognizes, so the
-# hundreds of other files of a sysdiagnose do not each become an "unrecognized format" problem.
+# reads. The archive is read in one forward pass (random access into a .tar.gz would decompress it
+# again per member), and each chosen member is streamed to the parser while the pass stands on it:
+# nothing is held in memory, whatever a member's size. Text members are kept only when their first
+# SNIFF_BYTES are a log or report bgprobe recognizes, so the hundreds of other files of a sysdiagnose
+# do not each become an "unrecognized format" problem.
 
 LOGARCHIVE_NOTE = (
     "binary unified-log archive (tracev3): not read on Linux; on a Mac run "
@@ -170,7 +237,7 @@ LOGARCHIVE_NOTE = (
 )
 _TAR_REPORT_SUFFIXES = (".ips", ".crash", ".synced")
 _TAR_TEXT_SUFFIXES = (".log", ".txt")
-MAX_TAR_MEMBER = 256 << 20
+SNIFF_BYTES = 64 << 10
 
 
 def _logarchive_root(name: str) -> str | None:
@@ -198,10 +265,11 @@ def _tar_sources(path: Path, problems: list[InputError], ref: date | None) -> It
     from bgprobe.collectors.inputs.textscan import _detect
 
     name = str(path)
-    chosen: list[tuple[str, bytes, date | None]] = []
     archives: set[str] = set()
+    chosen = 0
+    damaged: list[bool] = []  # set by a member whose read failed: its problem is already reported
     try:
-        with tarfile.open(path, "r|*") as tar:
+        with _open_regular(path) as raw, tarfile.open(fileobj=raw, mode="r|*") as tar:
             for member in tar:
                 if not member.isfile():
                     continue
@@ -211,27 +279,55 @@ def _tar_sources(path: Path, problems: list[InputError], ref: date | None) -> It
                     continue
                 lower = member.name.lower()
                 report = lower.endswith(_TAR_REPORT_SUFFIXES)
-                if not (report or lower.endswith(_TAR_TEXT_SUFFIXES)) or member.size > MAX_TAR_MEMBER:
+                if not (report or lower.endswith(_TAR_TEXT_SUFFIXES)):
                     continue
                 f = tar.extractfile(member)
                 if f is None:
                     continue
-                data = f.read()
-                if not report:
-                    sample = data[:65536].decode("utf-8", "replace").splitlines()[:400]
-                    if _detect(sample) is None:
-                        continue
+                head = f.read(SNIFF_BYTES)
+                if not report and _detect(head.decode("utf-8", "replace").splitlines()[:400]) is None:
+                    continue
                 when = datetime.fromtimestamp(member.mtime).date() if member.mtime > 315532800 else ref
-                chosen.append((member.name, data, when))
+                chosen += 1
+                stream = io.BufferedReader(_TarMember(head, f, damaged), SNIFF_BYTES)
+                # The consumer reads the member now, before it asks for the next source.
+                yield Source(f"{name}!{member.name}", _once(stream), when or ref)
     except (tarfile.TarError, OSError, EOFError, zlib_error) as exc:
-        problems.append(InputError(name, f"not a readable tar archive (truncated or damaged: {exc})"))
+        if not damaged:
+            problems.append(InputError(name, f"not a readable tar archive (truncated or damaged: {exc})"))
     for archive in sorted(archives):
         problems.append(InputError(f"{name}!{archive}", LOGARCHIVE_NOTE))
-    if not chosen and not archives:
+    if not chosen and not archives and not damaged:
         problems.append(InputError(name, "tar archive has no logs or .ips reports to read"))
-    for member, data, when in chosen:
-        yield Source(f"{name}!{member}", _bytes_opener(data), when or ref)
 
 
-def _bytes_opener(data: bytes) -> Callable[[], BinaryIO]:
-    return lambda: io.BytesIO(data)
+class _TarMember(io.RawIOBase):
+    """A tar member as the one pass reads it: the prefix already read for detection, then the rest
+    straight from the archive stream."""
+
+    def __init__(self, head: bytes, member: BinaryIO, damaged: list[bool]) -> None:
+        self._head = memoryview(head)
+        self._member = member
+        self._damaged = damaged
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        try:
+            # At most 1 MiB a read: tarfile copies what it returns a few times over on its way.
+            data = self._member.read(min(len(buffer), 1 << 20))
+        except (tarfile.TarError, OSError, EOFError, zlib_error) as exc:
+            self._damaged.append(True)  # the archive ends here: the pass stops with this member's problem
+            raise EOFError(f"archive truncated or damaged inside this member: {exc}") from exc
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _once(stream: BinaryIO) -> Callable[[], BinaryIO]:
+    return lambda: stream

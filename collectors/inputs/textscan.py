@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import codecs
 import io
+import itertools
 import re
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, BinaryIO
@@ -44,6 +45,7 @@ CHUNK_SIZE = 8 << 20
 MAX_LINE = 1 << 20  # a "line" longer than this is junk, not a log record: skipped with a warning
 SNIFF_SIZE = 64 << 10
 MAX_RECORD = 64 << 10  # logd caps a record's payload at ~4 KiB: a longer "line" is not a log record
+MAX_REPORT = 16 << 20  # an .ips report is parsed whole: real ones are well under a megabyte
 
 _MATCHER = ahocorasick_rs.BytesAhoCorasick(list(SIGNATURES), matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST)
 _CONTEXT = frozenset(CONTEXT_SIGNATURES)
@@ -107,25 +109,44 @@ class TextScanner:
     # -- entry point -------------------------------------------------------------------------
     def scan(self, stream: BinaryIO) -> Iterator[Event]:
         chunks = _line_chunks(utf8_stream(stream))
-        first = next(chunks, None)
-        if first is None or (first is not _OVERLONG and not first[0][: first[1]].strip()):  # type: ignore[index]
-            raise InputError(self.name, "empty file")
-        if first is _OVERLONG:
-            raise InputError(self.name, f"first line is longer than {MAX_LINE >> 20} MiB: not a log or dump")
-        data, _ = first  # type: ignore[misc]
-        if _looks_binary(data[:SNIFF_SIZE]):
+        # The format is told from the first SNIFF_SIZE bytes of real lines: an over-long line (a
+        # binary blob, a dump pasted on one line) is left out of the sample, and skipped with a note
+        # when its turn comes, so that it cannot make the whole file "unrecognized".
+        head: list[_Piece] = []
+        sampled: list[bytes] = []
+        first = b""  # the first bytes as they are: judged when every line was too long for the sample
+        size = 0
+        for piece in chunks:
+            if piece is not _OVERLONG:
+                data, end = piece  # type: ignore[misc]
+                if end < SNIFF_SIZE < len(data) - end:  # a few lines in a big buffer: keep only them
+                    piece = (data[:end], end)
+                first = first or data[: min(end, SNIFF_SIZE)]
+                size = _take_sample(data, end, sampled, size)
+            head.append(piece)
+            if size >= SNIFF_SIZE:
+                break
+        sample_bytes = b"".join(sampled)
+        if not sample_bytes.strip():
+            sample_bytes = first
+            if not first.strip():
+                if any(piece is _OVERLONG for piece in head):
+                    raise InputError(self.name, f"no line shorter than {MAX_LINE >> 20} MiB: not a log or dump")
+                raise InputError(self.name, "empty file")
+        if _looks_binary(sample_bytes):
             raise InputError(self.name, "binary data, not a log, dumpsys output or bugreport")
-        sample = data[:SNIFF_SIZE].decode("utf-8", "replace").splitlines()[:400]
+        sample = sample_bytes.decode("utf-8", "replace").splitlines()[:400]
         kind = _detect(sample)
         if kind is None:
             raise InputError(
                 self.name, "unrecognized format (expected logcat, dumpsys output, a bugreport, an iOS log or .ips)"
             )
+        pieces = itertools.chain(head, chunks)
         if kind == "long":
-            yield from self._scan_long(first, chunks)
+            yield from self._scan_long(pieces)
             return
         if kind in ("ips", "ios_log"):
-            yield from self._scan_ios(kind, first, chunks)
+            yield from self._scan_ios(kind, pieces)
             return
         sectioned = kind == "bugreport"
         self._mode = "skip" if sectioned else kind
@@ -134,15 +155,18 @@ class TextScanner:
         elif not sectioned:
             self._start_single_dump(kind)
         lineno = 1
-        for piece in _prepend(first, chunks):
+        for piece in pieces:
             if piece is _OVERLONG:
-                self.warnings.append(f"{self.name}:{lineno}: line longer than {MAX_LINE >> 20} MiB skipped")
+                self._overlong(lineno)
                 lineno += 1
                 continue
             chunk, size = piece  # type: ignore[misc]
             lineno = yield from self._chunk(chunk, size, lineno, sectioned)
         yield from self._end_section()
         yield from self._stamp(self._interp.flush())
+
+    def _overlong(self, lineno: int) -> None:
+        self.warnings.append(f"{self.name}:{lineno}: line longer than {MAX_LINE >> 20} MiB skipped")
 
     # -- chunk processing --------------------------------------------------------------------
     def _chunk(self, data: bytes, size: int, lineno: int, sectioned: bool) -> Generator[Event, None, int]:
@@ -298,26 +322,48 @@ class TextScanner:
                 e.os_version = facts.os_version
             yield e
 
-    # -- whole-file modes --------------------------------------------------------------------
-    def _scan_long(self, first: _Piece, rest: Iterator[_Piece]) -> Iterator[Event]:
-        for rec in parse_long(_numbered_lines(first, rest), self.years):
+    # -- line-by-line modes ------------------------------------------------------------------
+    def _scan_long(self, pieces: Iterator[_Piece]) -> Iterator[Event]:
+        for rec in parse_long(self._numbered_lines(pieces), self.years):
             yield from self._stamp(self._interp.feed(rec))
         yield from self._stamp(self._interp.flush())
 
-    def _scan_ios(self, kind: str, first: _Piece, rest: Iterator[_Piece]) -> Iterator[Event]:
-        """An `.ips` report or an iOS text log: parsed whole (the iOS parsers join multi-line records)."""
-        lines = list(_numbered_lines(first, rest))
+    def _scan_ios(self, kind: str, pieces: Iterator[_Piece]) -> Iterator[Event]:
+        """An iOS text log record by record (continuation lines joined to their record); an `.ips`
+        report whole (it is one JSON document), up to MAX_REPORT."""
+        lines = self._numbered_lines(pieces)
         if kind == "ips":
             from bgprobe.collectors.parsers.ips import parse_ips
 
-            events = parse_ips(lines, self.name)
+            report: list[tuple[int, str]] = []
+            size = 0
+            for lineno, text in lines:
+                size += len(text) + 1
+                if size > MAX_REPORT:
+                    raise InputError(self.name, f"larger than {MAX_REPORT >> 20} MiB: not a single crash report")
+                report.append((lineno, text))
+            events: Iterable[Event] = parse_ips(report, self.name)
         else:
-            from bgprobe.collectors.parsers.ios_syslog import parse_ios_log
+            from bgprobe.collectors.parsers.ios_syslog import IosLogInterpreter, iter_records
 
-            events = parse_ios_log(lines, self.name, reference=self.years.reference)
-        if self.package:
-            events = [e for e in events if e.package in (None, self.package)]
-        yield from self._stamp(events)
+            interp = IosLogInterpreter(self.name)
+            events = (e for rec in iter_records(lines, None, self.years.reference) for e in interp.feed(rec))
+        for e in events:
+            if not self.package or e.package in (None, self.package):
+                yield from self._stamp([e])
+
+    def _numbered_lines(self, pieces: Iterator[_Piece]) -> Iterator[tuple[int, str]]:
+        """(line number, text) of every line, for the formats parsed line by line (long, iOS)."""
+        lineno = 1
+        for piece in pieces:
+            if piece is _OVERLONG:
+                self._overlong(lineno)
+                lineno += 1
+                continue
+            data, size = piece  # type: ignore[misc]
+            lines = data[:size].decode("utf-8", "replace").splitlines()
+            yield from enumerate(lines, lineno)
+            lineno += len(lines)
 
     def _start_single_dump(self, kind: str) -> None:
         parse = {
@@ -326,11 +372,6 @@ class TextScanner:
             "deviceidle": self._parse_deviceidle,
         }[kind]
         self._collector = _Collector(parse)
-
-
-def _prepend(first: _Piece, rest: Iterator[_Piece]) -> Iterator[_Piece]:
-    yield first
-    yield from rest
 
 
 class _Utf16AsUtf8(io.RawIOBase):
@@ -366,19 +407,6 @@ def utf8_stream(stream: BinaryIO) -> BinaryIO:
     return stream
 
 
-def _numbered_lines(first: _Piece, rest: Iterator[_Piece]) -> Iterator[tuple[int, str]]:
-    """(line number, text) of every line, for the formats parsed line by line (long, iOS)."""
-    lineno = 1
-    for piece in _prepend(first, rest):
-        if piece is _OVERLONG:
-            lineno += 1
-            continue
-        data, size = piece  # type: ignore[misc]
-        lines = data[:size].decode("utf-8", "replace").splitlines()
-        yield from enumerate(lines, lineno)
-        lineno += len(lines)
-
-
 def _line_chunks(stream: BinaryIO) -> Iterator[_Piece]:
     """(buffer, size) pairs whose buffer[:size] is whole lines, or _OVERLONG for a dropped line.
 
@@ -406,6 +434,8 @@ def _line_chunks(stream: BinaryIO) -> Iterator[_Piece]:
         else:
             carry = buf[cut + 1 :]
             yield buf, cut + 1
+            if len(carry) > MAX_LINE:  # the line it starts is over-long already: drop it as it comes
+                carry, skipping = b"", True
         if error is not None:
             if carry and not skipping:
                 yield carry, len(carry)
@@ -440,6 +470,21 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
         if not block:
             return
         yield block, None
+
+
+def _take_sample(data: bytes, end: int, sampled: list[bytes], size: int) -> int:
+    """Append the lines of data[:end] to `sampled` up to SNIFF_SIZE bytes in all, leaving out lines
+    longer than MAX_RECORD (not log records); returns the new total."""
+    pos = 0
+    while pos < end and size < SNIFF_SIZE:
+        nl = data.find(b"\n", pos, end)
+        stop = end if nl == -1 else nl + 1
+        if stop - pos <= MAX_RECORD:
+            part = data[pos : min(stop, pos + SNIFF_SIZE - size)]
+            sampled.append(part)
+            size += len(part)
+        pos = stop
+    return size
 
 
 def _boundaries(data: bytes, size: int) -> list[int]:

@@ -7,12 +7,13 @@ parsed by `bgprobe.collectors.parsers.ips` (JetsamEvent, 0x8badf00d watchdog, ot
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bgprobe.collectors.ios.transport import IosTarget, device_errors, lockdown, timed
+from bgprobe.collectors.ios.transport import IosTarget, IosUsageError, device_errors, lockdown, timed
 from bgprobe.collectors.parsers.ips import parse_ips
 from bgprobe.reports.events import Event
 
@@ -43,6 +44,32 @@ def afc_path(device_path: str) -> str:
     if device_path.startswith(CRASH_DIR):
         device_path = device_path[len(CRASH_DIR) :]
     return "/" + device_path.lstrip("/")
+
+
+# Names come from the phone (its UDID from usbmuxd, report names from an AFC listing): a crafted one
+# (`../../.bashrc`, an absolute path, control characters) must not choose where a pulled file lands.
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f/\\]")
+_MAX_PART = 255  # bytes in one file name on Linux and macOS
+
+
+def safe_part(name: str) -> str:
+    """One path component from a device-supplied name: separators, NUL and other control characters
+    become `_`; `.`/`..`/empty become `_`; at most 255 bytes."""
+    part = _UNSAFE_CHARS.sub("_", name)
+    if part in ("", ".", ".."):
+        part = "_"
+    return part.encode("utf-8", "surrogateescape")[:_MAX_PART].decode("utf-8", "ignore") or "_"
+
+
+def pull_path(pull_to: Path, udid: str, report_path: str) -> Path:
+    """Where `--pull DIR` saves a report: DIR/<udid>/<the report's path on the phone>, each part
+    sanitized, and never outside DIR (checked on the resolved path, symbolic links included)."""
+    parts = [safe_part(p) for p in report_path.replace("\\", "/").split("/") if p not in ("", ".")]
+    dest = pull_to.joinpath(safe_part(udid), *(parts or ["_"]))
+    root = pull_to.resolve()
+    if not dest.resolve().is_relative_to(root):  # a symbolic link inside DIR pointing out of it
+        raise IosUsageError(f"--pull {pull_to}: {report_path!r} would be saved outside it (a symbolic link?)")
+    return dest
 
 
 def report_events(data: bytes, where: str, device: str | None = None, os_version: str | None = None) -> list[Event]:
@@ -110,7 +137,7 @@ async def collect(
         for report in reports:
             data = await read_report(client, report.path, target.timeout * 3, udid)
             if pull_to is not None:
-                dest = pull_to / udid / report.path.lstrip("/")
+                dest = pull_path(pull_to, udid, report.path)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 dest.write_bytes(data)
             events.extend(report_events(data, f"{udid}:{report.path}", udid, version))
