@@ -4,6 +4,11 @@ The source is read in large chunks cut at line ends. What the chunk holds decide
 - logcat (any single-line layout): a multi-pattern search (Aho-Corasick with a SIMD prefilter,
   `ahocorasick_rs`) finds the lines that carry a kill / job / WorkManager signature, and only
   those lines are decoded and parsed. That keeps scanning near grep's speed.
+- anything else that holds log lines (text pasted into a ticket: quoted, fenced, behind grep
+  prefixes, among prose and other tools' output, crash reports, ...): the logcat path with a wider
+  set of signatures, each selected line unwrapped by `collectors.parsers.paste`. Format detection
+  is a hint, not a gate: such a file is "unrecognized" only when no line in it matched anything.
+  In every mode, a selected line that no layout or rule reads plainly gets the same unwrapping.
 - logcat `-v long`: records span lines, so every line goes through the parser.
 - a bugreport (dumpstate) text or a multi-service dumpsys: sections switch the mode: SYSTEM /
   EVENT / KERNEL log sections take the logcat path, `DUMP OF SERVICE jobscheduler|deviceidle`
@@ -27,18 +32,21 @@ import ahocorasick_rs
 from bgprobe.collectors.errors import InputError
 from bgprobe.collectors.parsers import NumberedLines
 from bgprobe.collectors.parsers.android_log import (
-    CONTEXT_LINES,
     CONTEXT_SIGNATURES,
+    EVIDENCE,
+    PASTE_SIGNATURES,
     SIGNATURES,
     LogInterpreter,
 )
 from bgprobe.collectors.parsers.logcat import (
+    LogRecord,
     YearHint,
     looks_like_long_format,
     parse_line,
     parse_long,
     sniff_layout,
 )
+from bgprobe.collectors.parsers.paste import pasted_records, sniff_pasted
 from bgprobe.reports.events import Event
 
 CHUNK_SIZE = 8 << 20
@@ -47,8 +55,18 @@ SNIFF_SIZE = 64 << 10
 MAX_RECORD = 64 << 10  # logd caps a record's payload at ~4 KiB: a longer "line" is not a log record
 MAX_REPORT = 16 << 20  # an .ips report is parsed whole: real ones are well under a megabyte
 
-_MATCHER = ahocorasick_rs.BytesAhoCorasick(list(SIGNATURES), matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST)
-_CONTEXT = frozenset(CONTEXT_SIGNATURES)
+# Plain logcat is searched for SIGNATURES and EVIDENCE; other text for the PASTE_SIGNATURES too. The
+# paste patterns come last, so a pattern's index means the same in both.
+_PLAIN_PATTERNS = (*SIGNATURES, *EVIDENCE)
+_PASTE_PATTERNS = (*_PLAIN_PATTERNS, *PASTE_SIGNATURES)
+_MATCHER = ahocorasick_rs.BytesAhoCorasick(list(_PLAIN_PATTERNS), matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST)
+_PASTE_MATCHER = ahocorasick_rs.BytesAhoCorasick(
+    list(_PASTE_PATTERNS), matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST
+)
+_CONTEXT = tuple(CONTEXT_SIGNATURES.get(p, 0) for p in _PASTE_PATTERNS)  # lines handed over after a hit
+_RELEVANT = len(_PLAIN_PATTERNS)  # hits below this index looked like evidence: listed when no rule reads them
+# Layouts that may read prose ("I noticed: ..."): alone they do not make a pasted file recognized.
+_LOOSE_LAYOUTS = frozenset({"raw", "bare_tag", "level_tag"})
 
 DUMPSTATE_HEADER = re.compile(r"^== dumpstate: (?P<date>\d{4}-\d\d-\d\d)[ T](?P<time>[\d:]+)")
 FINGERPRINT = re.compile(
@@ -93,7 +111,13 @@ class _Collector:
 
 class TextScanner:
     def __init__(
-        self, name: str, reference_date: date | None, *, package: str | None = None, facts: DeviceFacts | None = None
+        self,
+        name: str,
+        reference_date: date | None,
+        *,
+        package: str | None = None,
+        facts: DeviceFacts | None = None,
+        on_unrecognized: Callable[[str, str], None] | None = None,
     ) -> None:
         self.name = name
         self.package = package
@@ -101,10 +125,17 @@ class TextScanner:
         self.facts = facts if facts is not None else DeviceFacts()
         self.years = YearHint(self.facts.report_date or reference_date)
         self.warnings: list[str] = []
+        # Lines that looked like evidence (a signature or an EVIDENCE word) but that no rule read:
+        # counted, and handed to `on_unrecognized(where, text)` when given.
+        self.unrecognized = 0
+        self._on_unrecognized = on_unrecognized
         self._interp = LogInterpreter(where=name)
         self._layout: re.Pattern[str] | None = None
         self._mode = "skip"
         self._collector: _Collector | None = None
+        self._note = 0  # lines of the note a capture may carry on top (see `_detect`): never read as log
+        self._paste = False  # a file no detector recognized: read as pasted text
+        self._recognized = True  # for pasted text: whether any line matched a layout or a rule
 
     # -- entry point -------------------------------------------------------------------------
     def scan(self, stream: BinaryIO) -> Iterator[Event]:
@@ -137,10 +168,13 @@ class TextScanner:
             raise InputError(self.name, "binary data, not a log, dumpsys output or bugreport")
         sample = sample_bytes.decode("utf-8", "replace").splitlines()[:400]
         kind = _detect(sample)
+        self._note = len(sample) - len(_without_note(sample))
         if kind is None:
-            raise InputError(
-                self.name, "unrecognized format (expected logcat, dumpsys output, a bugreport, an iOS log or .ips)"
-            )
+            # Not a format we know as a whole: read it line by line as pasted text. The layout most
+            # of its unwrapped lines use is the hint; a file none of whose lines matches is refused.
+            kind = "logcat"
+            self._paste = True
+            self._layout, self._recognized = sniff_pasted(_without_note(sample))
         pieces = itertools.chain(head, chunks)
         if kind == "long":
             yield from self._scan_long(pieces)
@@ -150,9 +184,9 @@ class TextScanner:
             return
         sectioned = kind == "bugreport"
         self._mode = "skip" if sectioned else kind
-        if kind == "logcat":
+        if kind == "logcat" and not self._paste:
             self._layout = sniff_layout(sample)
-        elif not sectioned:
+        elif not sectioned and kind != "logcat":
             self._start_single_dump(kind)
         lineno = 1
         for piece in pieces:
@@ -164,6 +198,10 @@ class TextScanner:
             lineno = yield from self._chunk(chunk, size, lineno, sectioned)
         yield from self._end_section()
         yield from self._stamp(self._interp.flush())
+        if not self._recognized:
+            raise InputError(
+                self.name, "unrecognized format (expected logcat, dumpsys output, a bugreport, an iOS log or .ips)"
+            )
 
     def _overlong(self, lineno: int) -> None:
         self.warnings.append(f"{self.name}:{lineno}: line longer than {MAX_LINE >> 20} MiB skipped")
@@ -196,26 +234,38 @@ class TextScanner:
 
     def _logcat_hits(self, data: bytes, start: int, end: int, lineno: int) -> Generator[Event, None, int]:
         view = memoryview(data)[start:end]
-        starts: set[int] = set()
-        line_end = start  # end of the last line taken: later hits on it add nothing
-        for pattern_index, hit_start, _hit_end in _MATCHER.find_matches_as_indexes(view):
+        # line start -> whether a hit on it looked like evidence (False: context, or a paste-only form)
+        starts: dict[int, bool] = {}
+        line_start = line_end = start  # the last line taken: later hits on it add nothing but context
+        matcher = _PASTE_MATCHER if self._paste else _MATCHER
+        for pattern_index, hit_start, _hit_end in matcher.find_matches_as_indexes(view):
             at = start + hit_start
+            context = _CONTEXT[pattern_index]
             if at < line_end:
-                continue
-            line_start = max(data.rfind(b"\n", line_end, at) + 1, line_end)
-            starts.add(line_start)
-            line_end = data.find(b"\n", at, end)
-            line_end = end if line_end == -1 else line_end + 1
-            if SIGNATURES[pattern_index] in _CONTEXT:
-                nxt = line_end
-                for _ in range(CONTEXT_LINES):
-                    if nxt >= end:
-                        break
-                    starts.add(nxt)
-                    following = data.find(b"\n", nxt, end)
-                    nxt = end if following == -1 else following + 1
+                if pattern_index < _RELEVANT:
+                    starts[line_start] = True
+            else:
+                line_start = max(data.rfind(b"\n", line_end, at) + 1, line_end)
+                starts[line_start] = starts.get(line_start, False) or pattern_index < _RELEVANT
+                line_end = data.find(b"\n", at, end)
+                line_end = end if line_end == -1 else line_end + 1
+                # A message wrapped onto its own line ("I/am_kill ( 1192): " then "[0,3034,...]"): the
+                # line that ends with its prefix's colon and the one after it are read together. (The
+                # last byte before the newline is checked first: most lines end in neither.)
+                if data[line_end - 2 : line_end - 1] in _MAYBE_WRAPPED and _ends_with_colon(data, line_start, line_end):
+                    context = max(context, 1)
+                if line_start - 2 >= start and data[line_start - 2 : line_start - 1] in _MAYBE_WRAPPED:
+                    before = max(data.rfind(b"\n", start, line_start - 1) + 1, start)
+                    if _ends_with_colon(data, before, line_start):
+                        starts.setdefault(before, False)
+            nxt = line_end
+            for _ in range(context):
+                if nxt >= end:
+                    break
+                starts.setdefault(nxt, False)
+                following = data.find(b"\n", nxt, end)
+                nxt = end if following == -1 else following + 1
         prev = start
-        interp = self._interp
         for line_start in sorted(starts):
             lineno += data.count(b"\n", prev, line_start)
             prev = line_start
@@ -225,8 +275,36 @@ class TextScanner:
                 self.warnings.append(f"{self.name}:{lineno}: line of {len(raw)} bytes is not a log record; skipped")
                 continue
             line = raw.decode("utf-8", "replace").rstrip("\r")
-            yield from self._stamp(interp.feed(parse_line(line, lineno, self.years, self._layout)))
+            yield from self._feed_line(line, lineno, starts[line_start])
         return lineno + data.count(b"\n", prev, end)
+
+    def _feed_line(self, line: str, lineno: int, relevant: bool) -> Iterator[Event]:
+        """Feeds one line (its records: a pasted line may hold several) to the interpreter."""
+        if lineno <= self._note:
+            return
+        interp = self._interp
+        understood = False
+        for rec in self._records(line, lineno):
+            yield from self._stamp(interp.feed(rec))
+            understood = understood or interp.understood
+            if not self._recognized and (understood or rec.layout not in _LOOSE_LAYOUTS):
+                self._recognized = True
+        if relevant and not understood:
+            self.unrecognized += 1
+            if self._on_unrecognized is not None:
+                self._on_unrecognized(f"{self.name}:{lineno}", line.strip())
+
+    def _records(self, line: str, lineno: int) -> list[LogRecord]:
+        """The line as the layouts read it; for a line they do not read (or whose message no rule
+        reads), what is left once the wrappers of a paste are stripped (`collectors.parsers.paste`)."""
+        rec = parse_line(line, lineno, self.years, self._layout)
+        handles = self._interp.handles
+        if rec.layout != "raw" and handles(rec):
+            return [rec]
+        pasted = pasted_records(line, lineno, self.years, self._layout, handles)
+        if rec.layout == "raw":
+            return pasted or [rec]
+        return pasted if any(handles(r) for r in pasted) else [rec]
 
     def _collect(self, data: bytes, start: int, end: int, lineno: int) -> None:
         collector = self._collector
@@ -277,7 +355,7 @@ class TextScanner:
             return
         # "--------- beginning of main" and other dashed lines inside a log section: not a boundary
         if self._mode == "logcat":
-            yield from self._stamp(self._interp.feed(parse_line(line, lineno, self.years, self._layout)))
+            yield from self._feed_line(line, lineno, False)
 
     def _start_service(self, service: str) -> None:
         parsers: dict[str, tuple[str, Callable[[NumberedLines], list[Event]], bool]] = {
@@ -487,6 +565,13 @@ def _take_sample(data: bytes, end: int, sampled: list[bytes], size: int) -> int:
     return size
 
 
+_MAYBE_WRAPPED = frozenset((b":", b" ", b"\t", b"\r"))  # last bytes of a line that may end with a bare prefix
+
+
+def _ends_with_colon(data: bytes, start: int, end: int) -> bool:
+    return data[start:end].rstrip().endswith(b":")
+
+
 def _boundaries(data: bytes, size: int) -> list[int]:
     found: list[int] = []
     for marker in _BOUNDARY_MARKERS:
@@ -523,11 +608,8 @@ _DEVICEIDLE_MARKS = (
 def _detect(sample: list[str]) -> str | None:
     """bugreport | logcat | long | jobscheduler | exitinfo | deviceidle, or None."""
     # A leading block of `#` lines is a note written on top of a pasted capture (the `# source:` line of
-    # shared samples, a shell prompt comment): it is not part of the dump and must not decide its kind.
-    skip = 0
-    while skip < len(sample) and sample[skip].startswith("#"):
-        skip += 1
-    sample = sample[skip:]
+    # the samples in tests/, a shell prompt comment): it is not part of the dump and must not decide its kind.
+    sample = _without_note(sample)
     text = "\n".join(sample)
     if "== dumpstate: " in text or "DUMP OF SERVICE " in text or re.search(r"^------ .* \(.*logcat", text, re.M):
         return "bugreport"
@@ -543,13 +625,23 @@ def _detect(sample: list[str]) -> str | None:
         matched = sum(1 for s in records if layout.match(s))
         if matched >= max(1, int(len(records) * _LOGCAT_LIKE_MIN)):
             return "logcat"
-    if "ApplicationExitInfo #" in text or "PROCESS EXIT INFO" in text:
+    from bgprobe.collectors.parsers.exitinfo import looks_like_exit_info
+
+    if looks_like_exit_info(sample):
         return "exitinfo"
     if re.search(_JOBSCHEDULER_MARKS, text, re.M):
         return "jobscheduler"
     if re.search(_DEVICEIDLE_MARKS, text, re.M):
         return "deviceidle"
     return _detect_ios(sample)
+
+
+def _without_note(sample: list[str]) -> list[str]:
+    """The sample without the block of `#` lines a capture may carry on top (see `_detect`)."""
+    skip = 0
+    while skip < len(sample) and sample[skip].startswith("#"):
+        skip += 1
+    return sample[skip:]
 
 
 def _detect_ios(sample: list[str]) -> str | None:
@@ -572,9 +664,11 @@ def scan_text(
     package: str | None = None,
     warnings: list[str] | None = None,
     facts: DeviceFacts | None = None,
+    on_unrecognized: Callable[[str, str], None] | None = None,
 ) -> Iterator[Event]:
-    """All events of one text source. Raises InputError when the source is not usable at all."""
-    scanner = TextScanner(name, reference_date, package=package, facts=facts)
+    """All events of one text source. Raises InputError when the source is not usable at all.
+    `on_unrecognized(where, text)` is called for each line that looked relevant but that no rule read."""
+    scanner = TextScanner(name, reference_date, package=package, facts=facts, on_unrecognized=on_unrecognized)
     try:
         yield from scanner.scan(stream)
     finally:

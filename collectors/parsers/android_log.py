@@ -1,32 +1,42 @@
 """Android log messages -> events: kills, deaths, ANRs, crashes, job time-outs, WorkManager results.
 
-Formats and their AOSP sources are in ../shared/reference/android.md §2 (system log) and §2.1
-(event log text). `LogInterpreter` is fed `LogRecord`s in order and is the same for a live logcat
-stream and a file. It keeps a little state because some messages span several log lines
-(`ANR in` + `PID:`/`Reason:`, `FATAL EXCEPTION` + `Process:`, WorkManager diagnostics tables).
+Each message form names the AOSP class (or the maker, or the library) that writes it, and the
+real capture it was checked on. `LogInterpreter` is fed `LogRecord`s in order and is the same for a
+live logcat stream and a file. It keeps a little state because some messages span several log lines
+(`ANR in` + `PID:`/`Reason:`, `FATAL EXCEPTION` + `Process:`, a crash report's fields, WorkManager
+diagnostics tables, an event-log line whose payload was wrapped onto the next line) and because a
+maker's power manager may announce the force-stop that ActivityManager then logs without a cause.
+After each `feed`, `understood` says whether a rule read the line (with or without an event).
 
 `SIGNATURES` are substrings that every line yielding an event contains: file scanning uses
 them as a fast pre-filter and parses only the lines they select (plus a few lines of context
-after the multi-line openers in `CONTEXT_SIGNATURES`).
+after the multi-line openers in `CONTEXT_SIGNATURES`). `EVIDENCE` are words of kills, deaths, jobs,
+work and makers' power managers: lines holding them are read too, and reported when no rule reads
+them (`bgprobe scan --unrecognized`). `PASTE_SIGNATURES` select forms met only in pasted text (crash
+reports, refused-start messages quoted alone); they are searched only in files that are not plain
+logcat, because ordinary logs are full of some of them.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bgprobe.collectors.parsers import at
 from bgprobe.collectors.parsers.kill_reasons import (
     normalize_am_kill_reason,
     normalize_force_stop_reason,
+    oem_slug,
     signal_reason,
 )
 from bgprobe.collectors.parsers.logcat import LogRecord
 from bgprobe.reports.events import Event, package_of_process
 
 AM_KILL = re.compile(r"^Killing (?P<pid>\d+):(?P<proc>[^/\s]+)/(?P<uid>\S+) \(adj (?P<adj>-?\d+)\): (?P<reason>.*)$")
+# Samsung 6.x adds the adj and two numbers: "Process <proc> (pid 5400)(adj 0) has died(117,691)".
 AM_DIED = re.compile(
-    r"^Process (?P<proc>\S+) \(pid (?P<pid>\d+)\) has died(?::\s*(?P<adj>[a-z]+(?:\+\s?\d+)?)\s*(?P<state>[A-Z]+))?"
+    r"^Process (?P<proc>\S+) \(pid (?P<pid>\d+)\)(?:\(adj (?P<oom_adj>-?\d+)\))? has died"
+    r"(?::\s*(?P<adj>[a-z]+(?:\+\s?\d+)?)\s*(?P<state>[A-Z]+))?"
 )
 FORCE_STOP = re.compile(r"^Force stopping (?P<pkg>\S+) appid=(?P<appid>\d+) user=(?P<user>-?\d+): (?P<reason>.*)$")
 ZYGOTE = re.compile(
@@ -61,8 +71,10 @@ JOB_TIMEOUT = re.compile(
     r"^(?P<what>Client timed out while executing|No response from client for (?P<cb>onStartJob|onStopJob)"
     r"|Time-out while trying to bind)"
 )
+# The id may be missing where a paste cut the line after "for Work" (codelab-android-workmanager#109).
 WM_RESULT = re.compile(
-    r"Worker result (?P<res>SUCCESS|RETRY|FAILURE) for Work \[ id=(?P<id>[0-9a-fA-F-]{36}), tags=\{ (?P<tags>.*?) \}"
+    r"Worker result (?P<res>SUCCESS|RETRY|FAILURE) for Work"
+    r"(?: \[ id=(?P<id>[0-9a-fA-F-]{36}), tags=\{ (?P<tags>.*?) \})?"
 )
 WM_WORK = re.compile(r"Work \[ id=(?P<id>[0-9a-fA-F-]{36}), tags=\{ (?P<tags>.*?) \} \] (?P<what>was cancelled)")
 WM_THREW = re.compile(
@@ -73,7 +85,13 @@ JAVA_THROWABLE = re.compile(r"^(?:Caused by: )?[\w$]+(?:\.[\w$]+)+(?:Exception|E
 JAVA_TRACE = re.compile(r"^(?:\s+|at |\.\.\. \d+ more|Suppressed: )")
 WM_DELAY = re.compile(r"^Delaying execution for (?P<cls>\S+) because it is being executed before schedule")
 WM_STARTING = re.compile(r"^Starting work for (?P<cls>\S+)")
-WM_SYSJOB = re.compile(r"^(?P<cb>onStartJob|onStopJob) for (?P<id>[0-9a-fA-F-]{36})")
+# WorkManager 2.8+ names the work by its WorkGenerationalId (sms-ie#187).
+WM_SYSJOB = re.compile(
+    r"^(?P<cb>onStartJob|onStopJob) for (?:WorkGenerationalId\(workSpecId=)?(?P<id>[0-9a-fA-F-]{36})"
+)
+# WorkManager before 1.0.0-alpha10 logged under its class names, without the "WM-" prefix
+# (flutter_downloader#3: "D/SystemJobService(12202): onStartJob for <uuid>").
+_WM_OLD_TAGS = frozenset({"WorkerWrapper", "SystemJobService"})
 WM_DIAG_SECTION = re.compile(r"^(?P<section>Recently completed work|Running work|Enqueued work):")
 WM_DIAG_ROW = re.compile(
     r"^\s*(?P<id>[0-9a-fA-F-]{36})\s*\t\s*(?P<cls>[^\t]*)\t\s*(?P<sysid>[^\t]*)\t\s*(?P<state>[A-Z_]+)\t"
@@ -86,6 +104,83 @@ SAMSUNG_CHIMERA = re.compile(
     r"^Killed on (?P<trigger>\S+) : (?P<pkg>[A-Za-z][\w.]*), freed: (?P<kb>\d+), (?P<uid>\d+)\[(?P<pids>[\d, ]*)\]"
 )
 EVENT_LOG = re.compile(r"^\[(?P<fields>.*)\]\s*$")
+# Android 4.1-4.3 ActivityManagerService.updateOomAdjLocked: "No longer want <proc> (pid N): hidden #N"
+# (also "empty #N", "empty for Ns"); MIUI's ExtraActivityManagerService writes "No longer want <proc>
+# (pid N) for more free memory" (a MIUI v5 capture, javashuo.com copy of cnblogs sadgoblin/3696471).
+NO_LONGER_WANT = re.compile(
+    r"^No longer want (?P<proc>\S+) \(pid (?P<pid>\d+)\)(?::\s*(?P<reason>\S.*)|\s+(?P<why>\S.*))?$"
+)
+# ActivityManagerService.cleanUpApplicationRecordLocked runs for every process that is gone. AOSP's
+# debug line "cleanUpApplicationRecord -- <pid>" is on in Samsung and OnePlus builds; EMUI writes
+# "cleanUpApplicationRecordLocked, reset pid: 9540, euid: 0" (pidcat#139) and "cleanUpApplicationRecord
+# app: ProcessRecord{0 8102:<proc>/u00000}, app.bad: false, ..." (flutter_background_fetch#83).
+CLEANUP_RECORD = re.compile(
+    r"^cleanUpApplicationRecord(?:Locked)?(?: --|,? reset pid:) (?P<pid>\d+)"
+    r"|^cleanUpApplicationRecord(?:Locked)? app: ProcessRecord\{\w+ (?P<rpid>\d+):(?P<proc>[^/\s}]+)/"
+)
+# A parent reporting its child's death by signal (Brevent#427: "BreventLoader: worker 7321 exited on
+# signal 9").
+EXITED_ON_SIGNAL = re.compile(r"(?:^|\s)(?P<pid>\d+) exited on signal (?P<sig>\d+)\b")
+# Flyme's PermissionControl (Brevent#79: "Force kill process pid=24808 by AMS"); AOSP has no such line.
+FORCE_KILL = re.compile(r"[Ff]orce kill process pid=(?P<pid>\d+)(?: by (?P<by>\S+))?")
+# A maker's power manager announcing the force-stop ActivityManager then logs as an ordinary one
+# (AdguardForAndroid#1385, OnePlus OHPD: "[BgDetect][PD] total usage 6 over thold, force stop <pkg>
+# (uid 10273) level 0", then "Force stopping <pkg> ...: from pid 1370" and "Killing ...: stop <pkg>").
+OEM_FORCE_STOP = re.compile(r"\bforce stop (?P<pkg>[A-Za-z][\w]*(?:\.[\w]+)+)")
+OEM_CARRY_LINES = 50  # how far (in lines) that announcement names the cause of the kills that follow
+# EMUI's phone manager (HwSystemManager, ThaliTester HUAWEI-ALE-L21): "HoldService:uid:10041 pid:5895
+# died"; its "BgPowerManagerService:onProcessDied uid = 10041" is the same death by uid alone.
+HW_HOLD_DIED = re.compile(r"HoldService:uid:(?P<uid>\d+) pid:(?P<pid>\d+) died")
+HW_ON_DIED = re.compile(r"onProcessDied uid = \d+")
+# libprocessgroup kills the rest of a dying app's process group ("Killing pid 24906 in uid 10174 as
+# part of process group 24808"): the app's own death is logged by ActivityManager or lmkd.
+PROCESS_GROUP_KILL = re.compile(r"^Killing pid \d+ in uid \d+\b")  # a paste may cut the rest
+# Android 12+ phantom processes (an app's native children, PhantomProcessRecord.java): ActivityManager's
+# "Killing PhantomProcessRecord {h pid:ppid:name/uid}: <reason>" and "Process PhantomProcessRecord {...}
+# died"; `dumpsys activity processes` prints "proc #21: PhantomProcessRecord {...}" then "user #0 uid=
+# pid= ppid= knownSince= killed=false" (termux-app#2366): only killed=true is a kill.
+_PHANTOM = r"PhantomProcessRecord \{\w+ (?P<pid>\d+):(?P<ppid>\d+):(?P<proc>[^/\s}]+)/(?P<uid>[^}\s]+)\}"
+PHANTOM_KILL = re.compile(rf"^Killing {_PHANTOM}: (?P<reason>.*)$")
+PHANTOM_DIED = re.compile(rf"^Process {_PHANTOM} died")
+PHANTOM_DUMP = re.compile(rf"^\s*proc #\d+: {_PHANTOM}")
+PHANTOM_STATE = re.compile(r"^\s*user #\d+ uid=\d+ pid=(?P<pid>\d+) ppid=\d+ .*\bkilled=(?P<killed>true|false)\b")
+# evernote/android-job's PlatformJobService.onStopJob: CAT.d("Called onStopJob for %s", job), the job's
+# toString being "job{id=98, finished=false, ..., class=X, tag=Y}" (android-job#402).
+ANDROID_JOB_STOP = re.compile(r"^Called onStopJob for job\{id=(?P<id>-?\d+)(?P<rest>[^}]*)\}?")
+# Refused starts (ActiveServices: "Background start not allowed: service Intent {...}"; the
+# IllegalStateException "Not allowed to start service Intent {...}: app is in background uid ...")
+# and other lines that are understood but are no event of their own.
+# ActivityManager indents the steps of a force-stop ("  Force stopping service ServiceRecord{...}").
+_KNOWN_NO_EVENT = ("Background start not allowed", "Not allowed to start service", "ANR in Window{")
+_FORCE_STOP_OTHER = re.compile(r"^\s*Force stopping (?:service |u\d+:)")
+
+# Crash reports pasted without logcat prefixes. AndroidRuntime's second line alone (RuntimeInit
+# LoggingHandler: "Process: <name>, PID: <pid>", ntfy#1520, or auto-linked, LogFox#188); Crashlytics
+# exports ("Fatal Exception: <throwable>: <message>", geofence_service#37, intercom-android#263); a
+# crash reporter's "Exception: <throwable>" (A-EDev/Flow#606), banner ("==== CRASH REPORT ====",
+# ACSIDE#167) or "type: crash" header (the system report pasted in TimePlanner#87). Fields that name
+# the app follow within a few lines; the report is a crash once its throwable is seen.
+CRASH_PROCESS = re.compile(r"^Process: (?P<proc>[^,\s]+), PID: (?P<pid>\d+)")
+CRASH_FIELD = re.compile(
+    r"^(?P<key>Package|package|Package name|App package|Process|process|Pid|PID|pid)\s*[:=]\s*(?P<value>[\w.:-]+)"
+)
+CRASH_BANNER = re.compile(r"^[=*#~\s-]*CRASH REPORT[=*#~\s-]*$", re.IGNORECASE)
+CRASH_REPORT_LINES = {"process": 8, "fatal": 8, "exception": 8, "type": 12, "banner": 24}
+_PKG = r"[A-Za-z][\w]*(?:\.[A-Za-z_][\w]*)+"
+# Where an exception's message names the app, most specific first (AOSP texts: ActiveServices'
+# "Unable to launch app <pkg>/<uid> for service ...", ServiceRecord/ProcessRecord toString,
+# ComponentInfo, Intent "cmp=", AlarmManagerService "Caller <pkg> needs to hold ...").
+PACKAGE_HINTS = tuple(
+    re.compile(p)
+    for p in (
+        rf"Unable to launch app (?P<pkg>{_PKG})/\d+",
+        rf"ServiceRecord\{{\w+ u\d+ (?P<pkg>{_PKG})/",
+        rf"ProcessRecord\{{\w+ \d+:(?P<pkg>{_PKG})[:/]",
+        rf"ComponentInfo\{{(?P<pkg>{_PKG})/",
+        rf"\bcmp=(?P<pkg>{_PKG})/",
+        rf"\bCaller (?P<pkg>{_PKG}) needs",
+    )
+)
 
 # Substrings that select candidate lines in files (bytes, as the scanner searches raw chunks).
 SIGNATURES: tuple[bytes, ...] = (
@@ -111,12 +206,70 @@ SIGNATURES: tuple[bytes, ...] = (
     b"No response from client for",
     b"Time-out while trying to bind",
     b"WM-",
-    b"force stop abnormal wakelock",
+    b"force stop ",  # Huawei HwPFWService's "force stop abnormal wakelock ...", OnePlus OHPD's announcement
     b"Killed on ",
+    b"Worker result ",  # WorkManager before its "WM-" tags, or a paste that lost the tag
+    b"Work [ id=",
+    b"onStartJob",  # WorkManager's SystemJobService under its old tag; android-job's PlatformJobService
+    b"onStopJob",
+    b"No longer want ",
+    b"cleanUpApplicationRecord",
+    b"exited on signal",
+    b"orce kill ",
+    b"HwSystemManager",
+    b"ApplicationExitInfo(",  # ApplicationExitInfo.toString() anywhere (an app logging its exit reasons)
+    b"PhantomProcessRecord",
 )
-# Openers of multi-line messages: the scanner also hands the next CONTEXT_LINES lines over.
-CONTEXT_SIGNATURES: tuple[bytes, ...] = (b"ANR in ", b"FATAL EXCEPTION", b"Killing '")
+# Words of kills, deaths, jobs, work and makers' power managers that no rule reads today: a line holding
+# one is read, and listed by `scan --unrecognized` when no rule understood it. Makers' tags are from
+# dontkillmyapp.com and the captures in tests/samples/corpus/android_oem. Kept short: the pre-filter
+# stays a SIMD search only up to 64 patterns in all (on bench/scan_bench.py's 100 MB log, 67 patterns
+# took 0.17 s more than 63), each word costs a little, and a word whose first bytes are common in logs
+# costs more ("athena", OPPO's killer, made the search 15 % slower: "ath" is in every "path").
+EVIDENCE: tuple[bytes, ...] = (
+    b"ProcessManager",  # MIUI ProcessManager, OppoProcessManager
+    b"HwPFWService",
+    b"PowerGenie",
+    b"AwareMem",  # Huawei iAware
+    b"PowerKeeper",  # MIUI
+    b"SmartPower",
+    b"MARs",  # Samsung
+    b"Freecess",  # Samsung's freezer
+    b"BgDetect",  # OnePlus OHPD
+    b"PolicyCenter",  # Lenovo
+    b"BackgroundManager",
+    b"kill process",
+    b"Kill process",
+    b"killProcess",
+    b"forceStop",
+    b"FORCESTOP",
+    b"FORCE_STOP",
+    b"onProcessDied",
+    b"WorkManager",
+)
+# Openers of forms met only in pasted text, and what a paste holds alone (see the module docstring).
+PASTE_SIGNATURES: tuple[bytes, ...] = (
+    b"Fatal Exception: ",
+    b", PID: ",
+    b"type: crash",
+    b"CRASH REPORT",
+    b"Exception: ",
+    b"Background start not allowed",
+    b"Not allowed to start service",
+)
+# Openers of multi-line messages, and how many following lines the scanner hands over with them.
 CONTEXT_LINES = 6
+CONTEXT_SIGNATURES: dict[bytes, int] = {
+    b"ANR in ": CONTEXT_LINES,
+    b"FATAL EXCEPTION": CONTEXT_LINES,
+    b"Killing '": CONTEXT_LINES,
+    b"PhantomProcessRecord": 1,  # a dumped record's state is on the line after it
+    b"Fatal Exception: ": CRASH_REPORT_LINES["fatal"],
+    b", PID: ": CRASH_REPORT_LINES["process"],
+    b"type: crash": CRASH_REPORT_LINES["type"],
+    b"CRASH REPORT": CRASH_REPORT_LINES["banner"],
+    b"Exception: ": CRASH_REPORT_LINES["exception"],
+}
 # Lines fed after WorkerWrapper's "failed because it threw" (its own stack trace not counted) that
 # are searched for the "Worker result" line of that work before the exception line stands alone.
 WM_THREW_LINES = 50
@@ -167,12 +320,24 @@ _WM_STATE_RESULT = {"SUCCEEDED": "success", "FAILED": "failure", "CANCELLED": "c
 
 @dataclass(slots=True)
 class _Pending:
-    """A multi-line message being assembled (ANR, Java crash, lmk kill), keyed by the logging pid/tag."""
+    """A multi-line message being assembled (ANR, Java crash, lmk kill), keyed by the logging pid/tag.
+
+    `confirm`: a pasted crash report's header is a crash only once its throwable has been seen.
+    `hint`: the app an exception's message names, for a report that has no field naming it."""
 
     event: Event
     pid: int | None
     tag: str
     lines_left: int = CONTEXT_LINES
+    confirm: bool = False
+    hint: str | None = None
+
+
+class _NoMatch:
+    """A handler's answer when its pattern did not match the line (None: it did, and logs no event)."""
+
+
+NO_MATCH = _NoMatch()
 
 
 @dataclass(slots=True)
@@ -203,26 +368,62 @@ class LogInterpreter:
     # pid -> process, learnt from "Start proc" / am_proc_start: an app's own lines (WorkManager,
     # its log tags) carry only its pid, and this is how they get their package.
     _processes: dict[int, str] = field(default_factory=dict)
+    # A record whose message was wrapped onto the next line ("I/am_kill ( 1192): " then "[0,3034,...]").
+    _wrapped: LogRecord | None = None
+    # package -> (oem reason, line, announcing text): a maker's power manager announced its force-stop.
+    _oem_stops: dict[str, tuple[str, int, str]] = field(default_factory=dict)
+    # A dumped PhantomProcessRecord whose state line comes next: (its match, line).
+    _phantom: tuple[re.Match[str], int] | None = None
+    # The last `handles` answer (record, handler): `feed` of that record does not dispatch again.
+    _dispatched: tuple[LogRecord, object] | None = None
+    # Whether a rule read the last line fed (with or without an event): lines that looked relevant
+    # but that no rule read are what `scan --unrecognized` lists.
+    understood: bool = False
 
     # -- public ------------------------------------------------------------------------------
     def feed(self, rec: LogRecord) -> list[Event]:
         out: list[Event] = []
+        self.understood = False
+        if self._wrapped is not None:
+            head, self._wrapped = self._wrapped, None
+            if rec.layout == "raw" and rec.msg.strip():
+                rec = replace(head, msg=rec.msg.strip())
+        elif rec.layout != "raw" and rec.tag and not rec.msg.strip():
+            self._wrapped = rec  # its message is on the next line, if that line has no layout of its own
+            self.understood = True
+            return out
+        consumed = False
         if self._pending:
-            self._continue_pending(rec, out)
+            consumed = self._continue_pending(rec, out)
         if self._wm_threw:
             self._continue_wm_threw(rec, out)
-        msg = rec.msg
-        handler = self._dispatch(rec, msg)
+        if consumed:  # a field of a multi-line record (PID:, Process:, its exception): nothing more
+            self.understood = True
+            return out
+        msg = rec.msg if rec.layout != "raw" else rec.msg.lstrip()
+        asked, self._dispatched = self._dispatched, None
+        handler = asked[1] if asked is not None and asked[0] is rec else self._dispatch(rec, msg)
         if handler is not None:
             event = handler(rec, msg)
-            if event is not None:
-                out.append(event)
+            if event is not NO_MATCH:
+                self.understood = True
+                if event is not None:
+                    out.append(event)  # type: ignore[arg-type]
         return out
 
+    def handles(self, rec: LogRecord) -> bool:
+        """Whether a rule is meant for this record's message (no state changes): for choosing among
+        the readings of a pasted line. `feed` of the same record reuses the answer."""
+        handler = self._dispatch(rec, rec.msg if rec.layout != "raw" else rec.msg.lstrip())
+        self._dispatched = (rec, handler)
+        return handler is not None
+
     def flush(self) -> list[Event]:
-        done = [p.event for p in self._pending] + [w.event for w in self._wm_threw.values()]
+        done = [e for p in self._pending if (e := self._finish(p)) is not None]
+        done += [w.event for w in self._wm_threw.values()]
         self._pending.clear()
         self._wm_threw.clear()
+        self._wrapped = None
         return done
 
     # -- dispatch ----------------------------------------------------------------------------
@@ -230,7 +431,7 @@ class LogInterpreter:
         tag = rec.tag
         if tag.startswith("am_") or tag == "killinfo":
             return self._event_log
-        if tag.startswith("WM-"):
+        if tag.startswith("WM-") or tag in _WM_OLD_TAGS:
             return self._workmanager
         if msg.startswith("Killing "):
             return self._am_or_lmkd_kill
@@ -245,7 +446,7 @@ class LogInterpreter:
         if msg.startswith("Start proc "):
             return self._start_proc
         if msg.startswith("ANR in ") and tag in ("ActivityManager", ""):
-            return self._anr
+            return self._anr if not msg.startswith("ANR in Window{") else self._known
         if msg.startswith("FATAL EXCEPTION"):
             return self._fatal
         if msg.startswith("freezing ") or msg.startswith("unfreezing "):
@@ -260,6 +461,41 @@ class LogInterpreter:
             return self._huawei
         if msg.startswith("Killed on "):
             return self._samsung_chimera
+        return self._dispatch_more(rec, msg, tag)
+
+    def _dispatch_more(self, rec: LogRecord, msg: str, tag: str):  # type: ignore[no-untyped-def]
+        """Makers' and libraries' forms, old releases', and what pastes hold without a log prefix."""
+        if msg.startswith("No longer want "):
+            return self._no_longer_want
+        if msg.startswith("cleanUpApplicationRecord"):
+            return self._cleanup_record
+        if " exited on signal " in msg:
+            return self._exited_on_signal
+        if "orce kill process pid=" in msg:
+            return self._force_kill
+        if tag == "HwSystemManager":
+            return self._hw_system_manager
+        if "force stop " in msg and tag != "ActivityManager":
+            return self._oem_force_stop
+        if "ApplicationExitInfo(" in msg:
+            return self._exit_info_text
+        if "PhantomProcessRecord {" in msg or (self._phantom is not None and " killed=" in msg):
+            return self._phantom_process
+        if msg.startswith("Called onStopJob for job{"):
+            return self._android_job_stop
+        if msg.startswith(_KNOWN_NO_EVENT) or _FORCE_STOP_OTHER.match(msg):
+            return self._known
+        if rec.layout == "raw":
+            if "Work [ id=" in msg or msg.startswith("Worker result "):
+                return self._workmanager
+            if (
+                (msg.startswith("Process: ") and ", PID: " in msg)
+                or msg.startswith("Fatal Exception: ")
+                or (msg.startswith("Exception: ") and JAVA_THROWABLE.match(msg[11:].lstrip()))
+                or msg.rstrip().lower() == "type: crash"
+                or ("CRASH REPORT" in msg.upper() and CRASH_BANNER.match(msg))
+            ):
+                return self._crash_report
         return None
 
     def _event(self, rec: LogRecord, kind: str, source: str | None = None, **fields) -> Event:  # type: ignore[no-untyped-def]
@@ -281,28 +517,37 @@ class LogInterpreter:
         return event
 
     # -- system log --------------------------------------------------------------------------
-    def _am_or_lmkd_kill(self, rec: LogRecord, msg: str) -> Event | None:
+    def _am_or_lmkd_kill(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         m = AM_KILL.match(msg)
         if m is None:
+            if PROCESS_GROUP_KILL.match(msg):
+                return None
+            if msg.startswith("Killing PhantomProcessRecord"):
+                return self._phantom_process(rec, msg)
             return self._lmkd(rec, msg)  # lmkd 8.1: "Killing 'proc' (pid), uid U, adj A"
         proc, text = m["proc"], m["reason"]
+        package = package_of_process(proc)
+        reason = normalize_am_kill_reason(text)
+        data: dict[str, object] = {"adj": int(m["adj"]), "reason_text": text}
+        if reason in ("stop_app", "force_stop"):
+            reason = self._oem_cause(package, rec, data) or reason
         return self._event(
             rec,
             "process_killed",
             source=f"{self.source}:ActivityManager",
             process=proc,
-            package=package_of_process(proc),
+            package=package,
             pid=int(m["pid"]),
             uid=m["uid"],
-            reason=normalize_am_kill_reason(text),
+            reason=reason,
             detail=msg,
-            data={"adj": int(m["adj"]), "reason_text": text},
+            data=data,
         )
 
-    def _lmkd(self, rec: LogRecord, msg: str) -> Event | None:
+    def _lmkd(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         m = LMKD.match(msg)
         if m is None:
-            return None
+            return NO_MATCH
         data: dict[str, object] = {"adj": int(m["adj"])}
         if m["kb"]:
             data["rss_kb"] = int(m["kb"])
@@ -329,11 +574,13 @@ class LogInterpreter:
             return None
         return event
 
-    def _died(self, rec: LogRecord, msg: str) -> Event | None:
+    def _died(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         m = AM_DIED.match(msg)
         if m is None:
-            return None
-        data = {k: m[k] for k in ("adj", "state") if m[k]}
+            return NO_MATCH
+        data: dict[str, object] = {k: m[k] for k in ("adj", "state") if m[k]}
+        if m["oom_adj"]:
+            data["oom_adj"] = int(m["oom_adj"])
         return self._event(
             rec,
             "process_died",
@@ -345,9 +592,11 @@ class LogInterpreter:
             data=data,
         )
 
-    def _zygote(self, rec: LogRecord, msg: str) -> Event | None:
+    def _zygote(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         m = ZYGOTE.match(msg)
-        if m is None or m["sig"] is None:
+        if m is None:
+            return NO_MATCH
+        if m["sig"] is None:
             return None  # clean exits are normal process ends, not deaths worth reporting
         sig = int(m["sig"])
         return self._event(
@@ -360,25 +609,30 @@ class LogInterpreter:
             data={"signal": sig, "signal_name": m["signame"]},
         )
 
-    def _force_stop(self, rec: LogRecord, msg: str) -> Event | None:
+    def _force_stop(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         m = FORCE_STOP.match(msg)
         if m is None:
-            return None
+            # "Force stopping service ServiceRecord{...}" / "Force stopping u0: ...": parts of a force-stop
+            return None if _FORCE_STOP_OTHER.match(msg) else NO_MATCH
+        data: dict[str, object] = {"appid": int(m["appid"]), "user": int(m["user"]), "cause": m["reason"]}
+        reason = normalize_force_stop_reason(m["reason"])
+        if reason == "force_stop":
+            reason = self._oem_cause(m["pkg"], rec, data) or reason
         return self._event(
             rec,
             "process_killed",
             source=f"{self.source}:ActivityManager",
             package=m["pkg"],
             process=m["pkg"],
-            reason=normalize_force_stop_reason(m["reason"]),
+            reason=reason,
             detail=msg,
-            data={"appid": int(m["appid"]), "user": int(m["user"]), "cause": m["reason"]},
+            data=data,
         )
 
-    def _start_proc(self, rec: LogRecord, msg: str) -> Event | None:
+    def _start_proc(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         m = START_PROC.match(msg)
         if m is None:
-            return None
+            return NO_MATCH
         proc = m["proc"] or m["proc_old"]
         pid = m["pid"] or m["pid_old"]
         return self._event(
@@ -393,10 +647,10 @@ class LogInterpreter:
             data={"for": (m["what"] or m["what_old"] or "").strip()},
         )
 
-    def _anr(self, rec: LogRecord, msg: str) -> Event | None:
+    def _anr(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         m = ANR_IN.match(msg)
         if m is None:
-            return None
+            return NO_MATCH
         event = self._event(
             rec,
             "anr",
@@ -424,11 +678,14 @@ class LogInterpreter:
         self._pending.append(_Pending(event, rec.pid, rec.tag))
         return None
 
-    def _continue_pending(self, rec: LogRecord, out: list[Event]) -> None:
+    def _continue_pending(self, rec: LogRecord, out: list[Event]) -> bool:
+        """Feeds the record to the multi-line messages being assembled; True when one of them took it
+        as one of its fields (then it is nothing else)."""
         # Continuation lines come from the same pid and tag; other processes may interleave.
         # Android Studio copies print a multi-line message once, its later lines as bare indented
         # text (no time, pid or tag): those continue the message opened just before.
         bare = rec.layout == "raw" and rec.msg[:1].isspace()
+        consumed = False
         still: list[_Pending] = []
         for p in self._pending:
             p.lines_left -= 1
@@ -437,14 +694,32 @@ class LogInterpreter:
                 if p.event.kind == "process_killed":
                     # lmk kills end early: the next line of the same source is either their last
                     # continuation or something else, and the kill goes out before what follows it
-                    done = _absorb_lmk(p.event, rec.msg) or done
-                else:
-                    self._absorb(p.event, rec.msg)
+                    last = _absorb_lmk(p.event, rec.msg)
+                    if last is None:
+                        done = True
+                    else:
+                        consumed = True
+                        done = last or done
+                elif not consumed:
+                    consumed = self._absorb(p, rec.msg)
             if done:
-                out.append(p.event)
+                if (event := self._finish(p)) is not None:
+                    out.append(event)
             else:
                 still.append(p)
         self._pending = still
+        return consumed
+
+    @staticmethod
+    def _finish(p: _Pending) -> Event | None:
+        """The assembled event, or None for a pasted crash report whose throwable never came."""
+        event = p.event
+        if event.kind == "crash":
+            if p.confirm and "exception" not in event.data:
+                return None
+            if event.package is None and p.hint:
+                event.package = p.hint
+        return event
 
     def _continue_wm_threw(self, rec: LogRecord, out: list[Event]) -> None:
         bare = rec.layout == "raw" and rec.msg[:1].isspace()
@@ -466,28 +741,45 @@ class LogInterpreter:
                 out.append(self._wm_threw.pop(key).event)
 
     @staticmethod
-    def _absorb(event: Event, msg: str) -> None:
+    def _absorb(p: _Pending, msg: str) -> bool:
+        """Adds a line to an ANR or crash being assembled; True when it was one of its fields."""
+        event = p.event
         text = msg.strip()
         if event.kind == "anr":
             if text.startswith("PID: ") and text[5:].strip().isdigit():
                 event.pid = int(text[5:].strip())
-            elif text.startswith("Reason: "):
+                return True
+            if text.startswith("Reason: "):
                 event.data["anr_reason"] = text[8:]
                 event.detail = f"{event.detail} — {text}"
-        elif event.kind == "crash":
-            pm = re.match(r"^Process: (?P<proc>[^,\s]+), PID: (?P<pid>\d+)", text)
-            if pm:
-                event.process = pm["proc"]
-                event.package = package_of_process(pm["proc"])
-                event.pid = int(pm["pid"])
-            elif "exception" not in event.data and re.match(r"^[\w.$]+(?:Exception|Error)\b", text):
+                return True
+            return False
+        if event.kind != "crash":
+            return False
+        if pm := CRASH_PROCESS.match(text):
+            if event.process is not None:
+                return False  # a second crash's header
+            event.process = pm["proc"]
+            event.package = event.package or package_of_process(pm["proc"])
+            event.pid = int(pm["pid"])
+            return True
+        if f := CRASH_FIELD.match(text):
+            _crash_field(event, f["key"].lower(), f["value"])
+            return True
+        if re.match(r"^[\w.$]+(?:Exception|Error)\b", text):
+            if "exception" not in event.data:
                 event.data["exception"] = text
                 event.detail = f"{event.detail} — {text}"
+            p.hint = p.hint or _package_hint(text)
+            return True
+        if p.hint is None and event.package is None:
+            p.hint = _package_hint(text)
+        return False
 
-    def _freezer(self, rec: LogRecord, msg: str) -> Event | None:
+    def _freezer(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         m = FREEZING.match(msg)
         if m is None:
-            return None
+            return NO_MATCH
         return self._event(
             rec,
             "state_changed",
@@ -499,10 +791,10 @@ class LogInterpreter:
             detail=msg,
         )
 
-    def _job_timeout(self, rec: LogRecord, msg: str) -> Event | None:
+    def _job_timeout(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         m = JOB_TIMEOUT.search(msg)
         if m is None:
-            return None
+            return NO_MATCH
         job = JOB_SHORT.search(msg.rstrip("'. "))
         what = m["what"]
         reason = (
@@ -531,10 +823,10 @@ class LogInterpreter:
             **fields,
         )
 
-    def _huawei(self, rec: LogRecord, msg: str) -> Event | None:
+    def _huawei(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         m = HUAWEI_FORCE_STOP.search(msg)
         if m is None:
-            return None
+            return NO_MATCH
         return self._event(
             rec,
             "process_killed",
@@ -544,10 +836,10 @@ class LogInterpreter:
             detail=msg,
         )
 
-    def _samsung_chimera(self, rec: LogRecord, msg: str) -> Event | None:
+    def _samsung_chimera(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         m = SAMSUNG_CHIMERA.match(msg)
         if m is None:
-            return None
+            return NO_MATCH
         pids = [int(x) for x in re.split(r"[,\s]+", m["pids"]) if x]
         return self._event(
             rec,
@@ -562,20 +854,211 @@ class LogInterpreter:
             data={"trigger": m["trigger"], "freed_kb": int(m["kb"]), "pids": pids},
         )
 
+    # -- makers, old releases, libraries -----------------------------------------------------
+    def _known(self, rec: LogRecord, msg: str) -> None:
+        return None
+
+    def _no_longer_want(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
+        m = NO_LONGER_WANT.match(msg)
+        if m is None:
+            return NO_MATCH
+        text = m["reason"] or m["why"] or ""
+        # AOSP's reason follows a colon; MIUI's own wording does not ("... (pid N) for more free memory")
+        reason = normalize_am_kill_reason(text) if m["reason"] else ("oem:" + oem_slug(text) if text else "unknown")
+        return self._event(
+            rec,
+            "process_killed",
+            source=f"{self.source}:{rec.tag or 'ActivityManager'}",
+            process=m["proc"],
+            package=package_of_process(m["proc"]),
+            pid=int(m["pid"]),
+            reason=reason,
+            detail=msg,
+            data={"reason_text": text},
+        )
+
+    def _cleanup_record(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
+        m = CLEANUP_RECORD.match(msg)
+        if m is None:
+            return NO_MATCH
+        proc = m["proc"] if m["proc"] and _PROCESS_NAME.match(m["proc"]) else None  # "[MY_APP_PACKAGE]": redacted
+        return self._event(
+            rec,
+            "process_died",
+            source=f"{self.source}:{rec.tag or 'ActivityManager'}",
+            process=proc,
+            package=package_of_process(proc),
+            pid=int(m["pid"] or m["rpid"]),
+            detail=msg,
+        )
+
+    def _exited_on_signal(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
+        m = EXITED_ON_SIGNAL.search(msg)
+        if m is None:
+            return NO_MATCH
+        sig = int(m["sig"])
+        return self._event(
+            rec,
+            "process_died",
+            source=f"{self.source}:{rec.tag or 'unknown'}",
+            pid=int(m["pid"]),
+            reason=signal_reason(sig),
+            detail=msg,
+            data={"signal": sig},
+        )
+
+    def _force_kill(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
+        m = FORCE_KILL.search(msg)
+        if m is None:
+            return NO_MATCH
+        return self._event(
+            rec,
+            "process_killed",
+            source=f"{self.source}:{rec.tag or 'unknown'}",
+            pid=int(m["pid"]),
+            reason="oem:" + (oem_slug(rec.tag) if rec.tag else "force_kill"),
+            detail=msg,
+            data={"by": m["by"]} if m["by"] else {},
+        )
+
+    def _hw_system_manager(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
+        if m := HW_HOLD_DIED.search(msg):
+            return self._event(
+                rec,
+                "process_died",
+                source=f"{self.source}:HwSystemManager",
+                pid=int(m["pid"]),
+                uid=m["uid"],
+                detail=msg,
+            )
+        return None if HW_ON_DIED.search(msg) else NO_MATCH
+
+    def _oem_force_stop(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
+        m = OEM_FORCE_STOP.search(msg)
+        if m is None:
+            return NO_MATCH
+        stops = self._oem_stops
+        if len(stops) > 64:  # announcements nothing followed: forget the stale ones
+            for pkg in [p for p, (_, line, _) in stops.items() if rec.lineno - line > OEM_CARRY_LINES]:
+                del stops[pkg]
+        stops[m["pkg"]] = ("oem:" + (oem_slug(rec.tag) if rec.tag else "force_stop"), rec.lineno, msg.strip())
+        return None
+
+    def _oem_cause(self, package: str | None, rec: LogRecord, data: dict[str, object]) -> str | None:
+        """The maker's reason for a force-stop of `package` announced just before, if any."""
+        hit = self._oem_stops.pop(package, None) if package else None
+        if hit is None:
+            return None
+        reason, line, text = hit
+        if not 0 <= rec.lineno - line <= OEM_CARRY_LINES:
+            return None
+        self._oem_stops[package] = hit  # the force-stop and its kills all carry it  # type: ignore[index]
+        data["oem_cause"] = text
+        return reason
+
+    def _phantom_process(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
+        dumped, self._phantom = self._phantom, None
+        if m := PHANTOM_DUMP.match(msg):
+            self._phantom = (m, rec.lineno)
+            return None
+        if (s := PHANTOM_STATE.match(msg)) and dumped is not None:
+            m, line = dumped
+            if rec.lineno != line + 1 or s["pid"] != m["pid"]:
+                return NO_MATCH
+            if s["killed"] == "false":
+                return None
+            kind, source, reason, text = "process_killed", "dumpsys:activity", "phantom_process", msg.strip()
+        elif m := PHANTOM_KILL.match(msg):
+            kind, source, text = "process_killed", f"{self.source}:{rec.tag or 'ActivityManager'}", m["reason"]
+            reason = normalize_am_kill_reason(text)
+        elif m := PHANTOM_DIED.match(msg):
+            kind, source, reason, text = "process_died", f"{self.source}:{rec.tag or 'ActivityManager'}", None, ""
+        else:
+            return NO_MATCH
+        return self._event(
+            rec,
+            kind,
+            source=source,
+            process=m["proc"],
+            pid=int(m["pid"]),
+            uid=m["uid"],
+            reason=reason,
+            detail=msg.strip(),
+            data={"ppid": int(m["ppid"]), "phantom": True, **({"reason_text": text} if text else {})},
+        )
+
+    def _exit_info_text(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
+        from bgprobe.collectors.parsers.exitinfo import event_from_tostring
+
+        event = event_from_tostring(msg, self.where, rec.lineno)
+        if event is None:
+            return NO_MATCH
+        event.device, event.os_version = self.device, self.os_version
+        return event
+
+    def _android_job_stop(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
+        m = ANDROID_JOB_STOP.match(msg)
+        if m is None:
+            return NO_MATCH
+        fields = dict(re.findall(r"(\w+)=([^,}]*)", m["rest"]))
+        data: dict[str, object] = {"scheduler": "android-job"}
+        for key in ("class", "tag", "periodic", "canceled"):
+            if key in fields:
+                data[key] = fields[key].strip()
+        return self._event(
+            rec,
+            "job_stopped",
+            source=f"{self.source}:{rec.tag or 'PlatformJobService'}",
+            package=rec.package,
+            pid=rec.pid,
+            job=m["id"],
+            reason="stopped_by_system",  # JobService.onStopJob: the system stopped the running job
+            detail=msg,
+            data=data,
+        )
+
+    def _crash_report(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
+        """A crash pasted without logcat prefixes (see CRASH_PROCESS): assembled like FATAL EXCEPTION."""
+        text = msg.strip()
+        fields: dict[str, object] = {}
+        data: dict[str, object] = {}
+        confirm, hint = True, None
+        if pm := CRASH_PROCESS.match(text):
+            kind, source = "process", f"{self.source}:AndroidRuntime"
+            fields = {"process": pm["proc"], "package": package_of_process(pm["proc"]), "pid": int(pm["pid"])}
+        elif text.startswith(("Fatal Exception: ", "Exception: ")):
+            kind, source = ("fatal" if text.startswith("Fatal") else "exception"), "crash-report"
+            data["exception"] = text.partition(": ")[2].strip()
+            confirm, hint = False, _package_hint(text)
+        elif text.lower() == "type: crash":
+            kind, source = "type", "crash-report"
+        elif CRASH_BANNER.match(text):
+            kind, source = "banner", "crash-report"
+        else:
+            return NO_MATCH
+        event = self._event(rec, "crash", source=source, reason="java_exception", detail=text, data=data, **fields)
+        self._pending.append(
+            _Pending(event, rec.pid, rec.tag, lines_left=CRASH_REPORT_LINES[kind], confirm=confirm, hint=hint)
+        )
+        return None
+
     # -- WorkManager -------------------------------------------------------------------------
-    def _workmanager(self, rec: LogRecord, msg: str) -> Event | None:
-        tag = rec.tag
+    def _workmanager(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
+        # Old releases' tags have no "WM-"; a line pasted without its prefix is WorkerWrapper's.
+        raw_tag = rec.tag or "WorkerWrapper"
+        tag = raw_tag if raw_tag.startswith("WM-") else f"WM-{raw_tag}"
 
         def event(kind: str, **fields: object) -> Event:  # every WM line comes from the app's own pid
             return self._event(
-                rec, kind, source=f"{self.source}:{tag}", package=rec.package, pid=rec.pid, detail=msg, **fields
+                rec, kind, source=f"{self.source}:{raw_tag}", package=rec.package, pid=rec.pid, detail=msg, **fields
             )
 
         if tag == "WM-WorkerWrapper":
             if r := WM_RESULT.search(msg):
-                work = r["id"].lower()
-                result = event("work_result", job=work, reason=r["res"].lower(), data=_wm_tags(r["tags"]))
-                threw = self._wm_threw.pop((rec.pid, work), None)
+                work = r["id"].lower() if r["id"] else None
+                data = _wm_tags(r["tags"]) if r["tags"] is not None else {}
+                result = event("work_result", job=work, reason=r["res"].lower(), data=data)
+                threw = self._wm_threw.pop((rec.pid, work), None) if work else None
                 if threw is not None:  # the same failure, told twice: one event, with the exception
                     _merge_threw(result, threw.event)
                 return result
@@ -585,9 +1068,9 @@ class LogInterpreter:
                 failed.data["threw"] = True
                 old = self._wm_threw.pop((rec.pid, work), None)
                 if old is not None:  # a second attempt of the same work before any result: the first stands
-                    self._wm_threw[(rec.pid, work)] = _WorkThrew(failed, rec.pid, tag)
+                    self._wm_threw[(rec.pid, work)] = _WorkThrew(failed, rec.pid, rec.tag)
                     return old.event
-                self._wm_threw[(rec.pid, work)] = _WorkThrew(failed, rec.pid, tag)
+                self._wm_threw[(rec.pid, work)] = _WorkThrew(failed, rec.pid, rec.tag)
                 return None
             if c := WM_WORK.search(msg):
                 return event("work_result", job=c["id"].lower(), reason="cancelled", data=_wm_tags(c["tags"]))
@@ -595,7 +1078,7 @@ class LogInterpreter:
                 return event("work_result", reason="skipped_before_schedule", data={"worker": d["cls"]})
             if s := WM_STARTING.match(msg):
                 return event("job_started", data={"worker": s["cls"], "scheduler": "workmanager"})
-            return None
+            return None if rec.tag else NO_MATCH
         if tag == "WM-SystemJobService":
             if (j := WM_SYSJOB.match(msg)) is None:
                 return None
@@ -655,10 +1138,10 @@ class LogInterpreter:
         )
 
     # -- event log ---------------------------------------------------------------------------
-    def _event_log(self, rec: LogRecord, msg: str) -> Event | None:
+    def _event_log(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         m = EVENT_LOG.match(msg.strip())
         if m is None:
-            return None
+            return NO_MATCH
         tag, src = rec.tag, f"logcat:events:{rec.tag}"
         try:
             if tag == "am_kill":
@@ -669,7 +1152,7 @@ class LogInterpreter:
             kind, reason, layouts = layout
             values = _event_fields(m["fields"], layouts)
             if values is None:
-                return None  # no known layout of this tag fits: not ours to guess at
+                return NO_MATCH  # no known layout of this tag fits: not ours to guess at
             proc = values.pop("proc", None)
             pid = values.pop("pid", None)
             return self._event(
@@ -685,7 +1168,7 @@ class LogInterpreter:
                 data={k: int(v) if _is_int(v) else v for k, v in values.items()},
             )
         except (ValueError, IndexError):
-            return None  # a truncated or foreign event line: not ours to guess at
+            return NO_MATCH  # a truncated or foreign event line: not ours to guess at
 
     def _am_kill_event(self, rec: LogRecord, fields: str, src: str) -> Event | None:
         # [User, PID, Process Name, OomAdj, Reason(, Rss)]; the reason itself may contain commas.
@@ -741,12 +1224,12 @@ def _event_fields(text: str, layouts: tuple[tuple[str, ...], ...]) -> dict[str, 
     return None
 
 
-def _absorb_lmk(event: Event, msg: str) -> bool:
+def _absorb_lmk(event: Event, msg: str) -> bool | None:
     """Adds a continuation line of a multi-line lmk kill to its event; True once the message is over
-    (its last line, or a line of the same source that does not continue it)."""
+    (its last line), None for a line of the same source that does not continue it (over too)."""
     m = LMK_MORE.match(msg)
     if m is None:
-        return True
+        return None
     text = msg.strip()
     event.detail = f"{event.detail} {text}" if event.detail else text
     data = event.data
@@ -773,6 +1256,31 @@ def _absorb_lmk(event: Event, msg: str) -> bool:
         return False
     data["free_memory"] = m["free"]
     return True
+
+
+_PROCESS_NAME = re.compile(r"^[A-Za-z][\w.]*(?::[\w.]+)?$")
+
+
+def _crash_field(event: Event, key: str, value: str) -> None:
+    """A crash report's `Package:` / `process:` / `Pid:` field (the first of each wins)."""
+    if key in ("package", "package name", "app package"):
+        pkg = value.split(":", 1)[0].rstrip(",.")  # "ru.aleshin.timeplanner:27": the version code follows
+        if event.package is None and _PROCESS_NAME.match(pkg):
+            event.package = pkg
+    elif key == "process":
+        proc = value.rstrip(",.")
+        if event.process is None and _PROCESS_NAME.match(proc):
+            event.process = proc
+            event.package = event.package or package_of_process(proc)
+    elif key == "pid" and value.isdigit() and event.pid is None:
+        event.pid = int(value)
+
+
+def _package_hint(text: str) -> str | None:
+    for pattern in PACKAGE_HINTS:
+        if m := pattern.search(text):
+            return m["pkg"]
+    return None
 
 
 def _merge_threw(result: Event, threw: Event) -> None:

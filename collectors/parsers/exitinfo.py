@@ -1,6 +1,6 @@
 """`dumpsys activity exit-info` -> one death event per ApplicationExitInfo record (Android 11+).
 
-Layouts (AOSP core/java/android/app/ApplicationExitInfo.java `dump()`; ../shared/reference/android.md §3):
+Layouts (AOSP core/java/android/app/ApplicationExitInfo.java `dump()`):
 - A (early 11): one `key=value` per line, no `subreason=` line;
 - B: one `key=value` per line with `subreason=17 (ISOLATED NOT NEEDED)`;
 - C (15): three lines per record, `timestamp=… pid=… realUid=…` / `process=… reason=… subreason=… status=…`
@@ -9,6 +9,15 @@ All three are read the same way: every line is split at the known keys, because 
 `description=` values contain spaces. Reasons are classified by their leading number: the text in
 parentheses is `reasonCodeToString()`, not the constant name (`APP CRASH(EXCEPTION)`, `TOO MANY EMPTY PROCS`).
 The input may be a whole `dumpsys activity`; only the exit-info section is read then.
+
+What apps and tools print from `getHistoricalProcessExitReasons()` is read too:
+- `ApplicationExitInfo.toString()` (`ApplicationExitInfo(timestamp=… pid=… reason=13 (OTHER KILLS BY
+  SYSTEM) subreason=3 (TOO MANY EMPTY PROCS) …`), anywhere in a line: `event_from_tostring`, used by
+  the log interpreter (termux-api#700 printed them as JSON strings);
+- one record as `Key: Value` lines named after the getters (`Process Name:`, `Reason: ANR`, `Pid:`),
+  and tables whose columns are such names (`process-name  reason  sub-reason  importance`), with
+  the constant names (`USER_REQUESTED`, `FORCE_STOP`) instead of numbers (square/stoic's
+  `appexitinfo`, docs/APPEXITINFO.md).
 """
 
 from __future__ import annotations
@@ -158,11 +167,12 @@ def _code(text: str | None) -> tuple[int | None, str | None]:
 
 
 def _iso(ts: str | None) -> str | None:
-    # `2024-05-06 17:38:47.527` (device local time, SimpleDateFormat) -> `2024-05-06T17:38:47.527`
+    # `2024-05-06 17:38:47.527` (device local time, SimpleDateFormat) -> `2024-05-06T17:38:47.527`.
+    # toString() formats in the phone's locale ("24/07/2024, 01:38"): no safe reading, left to `data`.
     if not ts:
         return None
-    ts = ts.strip()
-    return re.sub(r"^(\d{4}-\d\d-\d\d) (\d)", r"\1T\2", ts)
+    m = re.match(r"^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d(?::\d\d(?:\.\d+)?)?)", ts.strip())
+    return f"{m[1]}T{m[2]}" if m else None
 
 
 def _none(v: str | None) -> str | None:
@@ -251,6 +261,119 @@ def _detail(d: dict[str, Any]) -> str:
     return f"exit-info: {what}" + (f" ({', '.join(extras)})" if extras else "")
 
 
+TOSTRING = "ApplicationExitInfo("
+
+
+def event_from_tostring(text: str, where: str, lineno: int) -> Event | None:
+    """The event of an `ApplicationExitInfo(...)` toString() found in a line, or None."""
+    start = text.find(TOSTRING)
+    if start == -1:
+        return None
+    body = text[start + len(TOSTRING) :].rstrip().rstrip('",').rstrip()
+    if body.endswith(")") and body.count("(") < body.count(")"):
+        body = body[:-1]  # the record's own closing parenthesis
+    fields: dict[str, str] = {}
+    for kv in KV.finditer(body):
+        fields.setdefault(kv["k"], kv["v"])
+    if "pid" not in fields or "reason" not in fields:
+        return None
+    try:
+        event = _event({"n": None, "lineno": lineno, "package": None, "uid": None, "fields": fields}, where)
+    except Exception:  # a malformed record is skipped, never fatal
+        return None
+    event.detail = f"{event.detail} (ApplicationExitInfo.toString)"
+    return event
+
+
+# Getter names as tools print them ("Process Name: ", "Sub-reason: "), normalized to letters only.
+# (A table may call the process column "package"; a `package:` line is the dump's own header.)
+_GETTER_KEYS = {
+    "processname": "process",
+    "process": "process",
+    "timestamp": "timestamp",
+    "reason": "reason",
+    "subreason": "subreason",
+    "importance": "importance",
+    "description": "description",
+    "status": "status",
+    "pss": "pss",
+    "rss": "rss",
+    "pid": "pid",
+    "realuid": "realUid",
+    "packageuid": "packageUid",
+    "defininguid": "definingUid",
+}
+GETTER_LINE = re.compile(r"^\s*(?P<k>[A-Z][A-Za-z]*(?:[ -][A-Za-z]+)*)\s*:\s*(?P<v>.*?)\s*$")
+_TABLE_SPLIT = re.compile(r"\s{2,}")
+_TABLE_RULE = re.compile(r"^[-=\s|+]+$")
+
+
+def _name(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+def _constant(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "_", text.upper()).strip("_")
+
+
+_REASON_BY_NAME = {_constant(n): code for code, names in REASONS.items() for n in names}
+_SUBREASON_BY_NAME = {name: code for code, name in SUBREASONS.items()}
+_IMPORTANCE_BY_NAME = {name: code for code, name in IMPORTANCE.items()}
+
+
+def _coded(value: str, by_name: dict[str, int]) -> str:
+    """`ANR` / `6` / `6 (ANR)` -> what `_code` reads (`6 (ANR)`); an unknown name is kept as text."""
+    value = value.strip()
+    if CODE.match(value):
+        return value
+    code = by_name.get(_constant(value))
+    return f"{code} ({value})" if code is not None else value
+
+
+_TABLE_KEYS = {**_GETTER_KEYS, "package": "process", "packagename": "process"}
+
+
+def table_columns(line: str) -> list[str] | None:
+    """The getter names of a table header (`id  timestamp  process-name  reason  sub-reason`), if it is one."""
+    cells = [_name(c) for c in _TABLE_SPLIT.split(line.strip())]
+    keys = [_TABLE_KEYS.get(c) for c in cells]
+    if len(cells) >= 3 and "reason" in keys and "process" in keys:
+        return [k or c for k, c in zip(keys, cells, strict=True)]
+    return None
+
+
+def _getter_fields(values: dict[str, str]) -> dict[str, str]:
+    """Getter-named values -> the `key=value` vocabulary of the dump (`_event` reads that)."""
+    fields: dict[str, str] = {}
+    for key, value in values.items():
+        if key == "reason":
+            value = _coded(value, _REASON_BY_NAME)
+        elif key == "subreason":
+            value = _coded(value, _SUBREASON_BY_NAME)
+        elif key == "importance":
+            value = _coded(value, _IMPORTANCE_BY_NAME)
+        elif key == "timestamp":
+            value = value.split(" (", 1)[0]  # "2024-06-05 13:36:24 (epoch: 1717619784667)"
+        elif key in ("pss", "rss") and value.isdigit():
+            value += "KB"  # getPss()/getRss() are in kB
+        fields[key] = value
+    return fields
+
+
+def looks_like_exit_info(sample: list[str]) -> bool:
+    """A dump, a getter-named record (`Process Name:`, `Reason:` and two more) or an exit-reason table."""
+    text = "\n".join(sample)
+    if "ApplicationExitInfo #" in text or "PROCESS EXIT INFO" in text:
+        return True
+    keys: set[str] = set()
+    for line in sample:
+        if table_columns(line):
+            return True
+        if (m := GETTER_LINE.match(line)) and (key := _GETTER_KEYS.get(_name(m["k"]))):
+            keys.add(key)
+    return {"process", "reason"} <= keys and len(keys) >= 4
+
+
 def parse_exit_info(lines: NumberedLines, where: str, *, package: str | None = None) -> list[Event]:
     """One process_died / process_killed / crash / anr event per ApplicationExitInfo record."""
     events: list[Event] = []
@@ -258,6 +381,9 @@ def parse_exit_info(lines: NumberedLines, where: str, *, package: str | None = N
     cur_pkg: str | None = None
     cur_uid: str | None = None
     active = True  # until a top-level header says we are in another `dumpsys activity` section
+    columns: list[str] | None = None  # of the exit-reason table being read
+    getter: dict[str, Any] | None = None  # a record of getter-named `Key: Value` lines
+    serial = 0
 
     def flush() -> None:
         nonlocal rec
@@ -266,9 +392,42 @@ def parse_exit_info(lines: NumberedLines, where: str, *, package: str | None = N
                 events.append(_event(rec, where))
         rec = None
 
+    def flush_getter() -> None:
+        nonlocal getter
+        if getter is not None and {"process", "reason"} <= getter["values"].keys():
+            getter_rec = {**getter, "fields": _getter_fields(getter.pop("values"))}
+            with contextlib.suppress(Exception):
+                events.append(_event(getter_rec, where))
+        getter = None
+
     for lineno, raw in lines:
         text = str(raw).rstrip()
         stripped = text.strip()
+        if columns is not None:
+            if _TABLE_RULE.match(stripped) and stripped:
+                continue
+            cells = _TABLE_SPLIT.split(stripped)
+            if stripped and len(cells) == len(columns):
+                serial += 1
+                row = {k: v for k, v in zip(columns, cells, strict=True) if k in _GETTER_KEYS.values()}
+                flush_getter()
+                getter = {"n": serial, "lineno": lineno, "package": None, "uid": None, "values": row}
+                flush_getter()  # a row is a whole record
+                continue
+            columns = None
+        if (cols := table_columns(stripped)) is not None:
+            flush_getter()
+            columns = cols
+            continue
+        if rec is None and (g := GETTER_LINE.match(text)) and (key := _GETTER_KEYS.get(_name(g["k"]))):
+            if getter is None or key in getter["values"]:
+                flush_getter()
+                serial += 1
+                getter = {"n": serial, "lineno": lineno, "package": None, "uid": None, "values": {}}
+            getter["values"][key] = g["v"]
+            continue
+        if getter is not None and (not stripped or not GETTER_LINE.match(text)):
+            flush_getter()
         if stripped.startswith("ACTIVITY MANAGER"):
             flush()
             active = stripped.startswith(EXIT_INFO_HEADER)
@@ -299,6 +458,7 @@ def parse_exit_info(lines: NumberedLines, where: str, *, package: str | None = N
             for kv in KV.finditer(stripped):
                 rec["fields"].setdefault(kv["k"], kv["v"])
     flush()
+    flush_getter()
     if package is not None:
         events = [e for e in events if e.package == package]
     return events

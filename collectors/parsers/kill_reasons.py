@@ -3,7 +3,8 @@
 The same death is described three ways: ActivityManager's free text (`empty #33`), the event
 log's copy of it, and ApplicationExitInfo's subreason (TOO_MANY_EMPTY). One vocabulary lets a
 report count them together. Anything ActivityManager prints that AOSP does not is flagged as an
-OEM kill (`oem:<text>`), per the dontkillmyapp heuristic in ../shared/reference/android.md §5.
+OEM kill (`oem:<text>`): AOSP's reasons are a short, known list, so an unknown one names a
+manufacturer's killer (the heuristic dontkillmyapp.com uses).
 """
 
 from __future__ import annotations
@@ -37,19 +38,48 @@ _AOSP_KILL_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^cached idle & background restricted", "cached_idle_forced_app_standby"),
         (r"^remove lru", "remove_lru"),
         (r"^package (?:updated|changed)", "package_updated"),
-        (r"^stop \S+ due to ", "force_stop"),  # 12+: force-stops also log "stop <pkg> due to <why>"
+        # Android 4.1-4.3 (ActivityManagerService.updateOomAdjLocked): "No longer want <proc> (pid N):
+        # hidden #N" (hidden = cached before 4.4) and the am_kill texts written with it.
+        (r"^hidden #\d+", "too_many_cached"),
+        (r"^too many background", "too_many_cached"),
+        (r"^old background process", "trim_empty"),
         (r"^stop ", "stop_app"),
     )
 )
+# A force-stop's kill names the package and, on most builds, why it was stopped: AOSP 12+
+# "stop <pkg> due to <cause>", Samsung "stop <pkg>,<cause>" (MARs), Flyme "reason: <cause>, stop <pkg>".
+_STOP_DUE_TO = re.compile(r"^stop (?P<pkg>\S+?) due to (?P<cause>.+)$")
+_STOP_COMMA = re.compile(r"^stop (?P<pkg>[^\s,]+),\s*(?P<cause>.+)$")
+_CAUSE_STOP = re.compile(r"^(?P<cause>.+?),\s*stop (?P<pkg>\S+)$")
 
+# The causes AOSP passes to forceStopPackageLocked (ActivityManagerService, and PackageManagerService
+# through killApplication / PackageFreezer): "from pid N" (am force-stop, Settings), "installPackageLI"
+# (PackageFreezer during an install), "replace pkg", "replace sys pkg", "update lib", "uninstall pkg",
+# "pkg removed", "deletePackageX", "move pkg", "hiding pkg", "clear data", "stop user N", "finish user",
+# "set debug app", "start instr", "finished inst", "storage unmount", "vold reset", "query restart",
+# "permissions revoked", "permission grant or revoke changed gids" (gityuan.com's table of 7.0's
+# callers and PackageManagerService of 7-14). Matched lower-case, first hit wins.
 _FORCE_STOP_CAUSES: tuple[tuple[str, str], ...] = (
     ("from pid", "force_stop"),
     ("uninstall pkg", "package_removed"),
     ("pkg removed", "package_removed"),
-    ("replace pkg", "package_updated"),
+    ("deletepackage", "package_removed"),
+    ("replace", "package_updated"),  # "replace pkg", "replace sys pkg"
     ("update pkg", "package_updated"),
+    ("update lib", "package_updated"),
+    ("installpackage", "package_updated"),  # "installPackageLI": an install or update of the app
+    ("move pkg", "package_updated"),
     ("clear data", "clear_data"),
     ("stop user", "stop_user"),
+    ("finish user", "stop_user"),
+    ("hiding pkg", "force_stop"),
+    ("set debug app", "force_stop"),
+    ("start instr", "force_stop"),
+    ("finished inst", "force_stop"),
+    ("storage unmount", "force_stop"),
+    ("vold reset", "force_stop"),
+    ("query restart", "force_stop"),
+    ("permission", "force_stop"),
 )
 
 _SIGNALS = {
@@ -70,6 +100,18 @@ _SIGNALS = {
 def normalize_am_kill_reason(text: str) -> str:
     """ActivityManager `Killing ... (adj N): <text>` or `am_kill`'s reason -> normalized code."""
     text = text.strip()
+    if text.startswith("reason: "):  # Flyme prefixes its kill texts: "reason: installPackageLI, stop <pkg>"
+        text = text[8:].strip()
+    stop = None
+    if text.startswith("stop "):
+        stop = _STOP_DUE_TO.match(text) or _STOP_COMMA.match(text)
+    elif ", stop " in text:
+        stop = _CAUSE_STOP.match(text)
+    if stop is not None:
+        cause = normalize_force_stop_reason(stop["cause"])
+        if stop.re is _STOP_DUE_TO and is_oem_reason(cause):
+            return "force_stop"  # AOSP's own form: a cause it does not list is still a force-stop
+        return cause
     for pattern, reason in _AOSP_KILL_REASONS:
         if pattern.search(text):
             return reason
@@ -88,11 +130,13 @@ def oem_slug(text: str) -> str:
 
 
 def normalize_force_stop_reason(text: str) -> str:
+    """`Force stopping <pkg> appid=N user=N: <cause>` -> normalized code; a cause AOSP never passes
+    (Samsung's `MARs #1`) is a manufacturer's killer: `oem:<cause>`."""
     low = text.lower()
     for needle, reason in _FORCE_STOP_CAUSES:
         if needle in low:
             return reason
-    return "force_stop"
+    return "oem:" + oem_slug(text) if text.strip() else "force_stop"
 
 
 def signal_reason(number: int) -> str:

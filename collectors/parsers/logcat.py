@@ -1,11 +1,12 @@
 """logcat line layouts -> `LogRecord`.
 
-Formats (system/core liblog/logprint.cpp, ../shared/reference/android.md §4):
+Formats (AOSP system/core liblog/logprint.cpp, android_log_formatLogLine):
 - threadtime `MM-DD HH:MM:SS.mmm  pid  tid L tag: msg`, with the `year`, `epoch`, `monotonic`,
   `usec`/`nsec`, `zone` and `uid` adverbs;
 - time `MM-DD HH:MM:SS.mmm L/tag(  pid): msg`, brief `L/tag(  pid): msg`, tag `L/tag: msg`,
   process `L(  pid) msg  (tag)`, thread `L(  pid: tid) msg`;
-- long `[ MM-DD HH:MM:SS.mmm  pid: tid L/tag ]` followed by the message lines;
+- long `[ MM-DD HH:MM:SS.mmm  pid: tid L/tag ]` followed by the message lines (pastes may drop the
+  inner blanks: `[04-25 23:56:00.542 3935:3935 E/AndroidRuntime]`, RadioDroid#807);
 - Android Studio exports, old (`2019-04-04 16:10:46.673 1126-5987/? D/Tag: msg`) and the
   Logcat window of Studio Dolphin+ (`2023-05-10 10:15:30.123  1234-5678  Tag  com.pkg  D  msg`);
 - kernel/dmesg lines (`<6>[  12.345] lowmemorykiller: ...`), kept as raw messages;
@@ -13,6 +14,9 @@ Formats (system/core liblog/logprint.cpp, ../shared/reference/android.md §4):
   logs (`MM-DD HH:MM:SS.mmm: L/Tag(pid): msg`), old Studio copies without a year
   (`09-27 10:40:01.358 1450-1492/? E/Tag: msg`), on-device viewers that print `L Tag: msg`, and
   copies whose level letter became a coloured emoji (`🔴`).
+
+Lines pasted by people (quoted, fenced, behind grep prefixes, ...) are unwrapped by
+`collectors.parsers.paste`, which also tries the `PASTE_LAYOUTS` below on what is left.
 
 Logcat has no year: `YearHint` supplies one from the bugreport or the file's date.
 """
@@ -56,13 +60,30 @@ STUDIO_NEW = re.compile(
     r"(?P<pkg>\S+)\s+(?P<lvl>[VDIWEFA])\s+(?P<msg>.*)$"
 )
 LONG_HEADER = re.compile(
-    r"^\[ (?P<ts>(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?|\s*\d+\.\d+)(?P<zone> [+-]\d{4})?"
+    r"^\[ ?(?P<ts>(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?|\s*\d+\.\d+)(?P<zone> [+-]\d{4})?"
     r"\s+(?:(?P<uid>[A-Za-z0-9_]+)\s+)??(?P<pid>\d+):\s*(?P<tid>\d+) (?P<lvl>[VDIWEFAS])/(?P<tag>.*?)\s*\]$"
 )
 KERNEL = re.compile(r"^(?:<\d+>)?\[\s*(?P<mono>\d+\.\d+)\]\s*(?P<msg>.*)$")
 # `L Tag: msg` with neither time nor pid: copies from on-device log viewers (Droid-ify/client#1135).
 # Tried last: it is the loosest layout.
 LEVEL_TAG = re.compile(r"^(?P<lvl>[VDIWEFA]) (?P<tag>[A-Za-z][\w.$-]*(?: [\w.$-]+)*?)\s*: (?P<msg>.*)$")
+
+# Layouts seen only in pasted text, tried by collectors.parsers.paste on lines no layout above read
+# (never by the plain scan, so that they cannot change how a real logcat file is told apart):
+# - threadtime without its date and time, as a developer doc printed it (Xiaomi's MIUI process
+#   management notes: `1494 2963 I am_kill : [0,5253,<pkg>,500,LockScreenClean]`);
+# - brief without its level letter, as an issue title kept it (flutter_downloader#657:
+#   `WorkerWrapper(10682): Worker result RETRY for Work [ id=... ]`);
+# - `Tag: msg` alone (dontkillmyapp's Nokia page: `ActivityManager: Background start not allowed: ...`):
+#   loose enough to read any `Key: value` prose, so it is taken only when a rule reads its message.
+THREADTIME_NO_TIME = re.compile(r"^\s*(?P<pid>\d+)\s+(?P<tid>\d+) (?P<lvl>[VDIWEFAS]) (?P<tag>\S.*?)\s*: (?P<msg>.*)$")
+TAG_PID = re.compile(r"^(?P<tag>[A-Za-z][\w.$-]*)\s*\(\s*(?P<pid>\d+)\): (?P<msg>.*)$")
+BARE_TAG = re.compile(r"^(?P<tag>[A-Za-z][\w.$-]*): (?P<msg>\S.*)$")
+PASTE_LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("threadtime_no_time", THREADTIME_NO_TIME),
+    ("tag_pid", TAG_PID),
+    ("bare_tag", BARE_TAG),
+)
 
 # Order matters only for speed: the most common layouts first.
 _LINE_LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -134,6 +155,9 @@ def iso_timestamp(text: str, zone: str | None, years: YearHint) -> str | None:
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # `-v color`
 
 
+LINE_LAYOUTS = _LINE_LAYOUTS  # (name, pattern) of every single-line layout, for sniffing pasted text
+
+
 def parse_line(line: str, lineno: int, years: YearHint, preferred: re.Pattern[str] | None = None) -> LogRecord:
     """Parse one logcat line in any single-line layout; unknown lines become raw records."""
     if "\x1b[" in line:
@@ -161,6 +185,29 @@ def parse_line(line: str, lineno: int, years: YearHint, preferred: re.Pattern[st
             package=_studio_package(g.get("pkg")),
         )
     return LogRecord(lineno=lineno, msg=line)
+
+
+def parse_pasted_layout(line: str, lineno: int) -> list[LogRecord]:
+    """The readings of a line under the PASTE_LAYOUTS that match it (none carries a time)."""
+    out = []
+    for layout, pattern in PASTE_LAYOUTS:
+        m = pattern.match(line)
+        if m is None:
+            continue
+        g = m.groupdict()
+        level = g.get("lvl") or ""
+        out.append(
+            LogRecord(
+                lineno=lineno,
+                msg=g["msg"],
+                tag=g["tag"].strip(),
+                level=level,
+                pid=int(g["pid"]) if g.get("pid") else None,
+                tid=int(g["tid"]) if g.get("tid") else None,
+                layout=layout,
+            )
+        )
+    return out
 
 
 def _layout_name(pattern: re.Pattern[str]) -> str:

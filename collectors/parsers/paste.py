@@ -1,0 +1,167 @@
+"""Pasted text -> the log lines it holds.
+
+Logs reach support staff pasted into tickets, issues and chats, and the paste changes them: quoted
+(`> `, nested), fenced (a ``` glued to the first line), in inline code (`` `I/Tag(1): msg` `` in a
+sentence), behind `grep -n` prefixes (`8367:08-29 …`, `~/logs/a.log:466: 06-15 …`), escaped as HTML
+(`&lt;`) or inside JSON strings (`"ApplicationExitInfo(…)",`, `\\n` between records), auto-linked by
+a chat app (`[com.f0x1d.logfox](http://com.f0x1d.logfox/)`, `[7467](tel:7467)`), behind a kernel
+priority (`<6>`), an arrow, a CI tool's stray `,` or another tool's own timestamp, and indented as a
+Markdown code block. `unwrap` strips what wraps a line (a few logical lines when a JSON string held
+several); `readings` lists the ways to read what is left, most literal first.
+
+The scanner asks for these only for a line that no plain layout read (or whose message no rule
+reads), so plain logcat never pays for them, and `best_record` keeps the first reading a rule reads.
+Examples of each form are in tests/test_paste_forms.py, taken from tests/samples/corpus/.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable
+
+from bgprobe.collectors.parsers.logcat import (
+    LINE_LAYOUTS,
+    PASTE_LAYOUTS,
+    LogRecord,
+    YearHint,
+    parse_line,
+    parse_pasted_layout,
+)
+
+# What may stand before a log line, stripped one at a time from the start: quote marks, Markdown
+# fences (``` or ~~~, even glued to the line), a lone opening backtick, a CI tool's commas, arrows,
+# a list bullet, a kernel priority without the `[seconds]` that the KERNEL layout reads with it.
+_WRAPPER = re.compile(r"\s*(?:>+ ?|`{3,}|~{3,}|`(?!`)|,+|-+> ?|=+> ?|[→»➜] ?|[-*+] (?=\S)|<\d{1,2}>(?!\[))")
+# [text](http://…) and [7467](tel:7467): the text is what was pasted.
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]\((?:https?|tel|mailto):[^()\s]*\)")
+_CODE_SPAN = re.compile(r"(`+)(?P<code>[^`]+?)\1")
+_JSON_STRING = re.compile(r'"(?P<s>(?:[^"\\]|\\.){8,})"')
+# grep -n / -H prefixes: `8367:`, `8367-` (context lines), `path/to/file.log:466: `, `file.txt:`.
+_GREP = re.compile(r"(?:[^\s:]+:)?\d+[:-] ?(?=\S)|[^\s:]*[/.][^\s:]*: ?(?=\S)")
+# Where a logcat line may start inside another tool's line ("[ADB] 01-02 10:00:00.000 …",
+# "2024-05-26 13:04:00 [flutter] I/Tag(12): …").
+_LOG_START = re.compile(r"(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d|(?<![\w/])[VDIWEFA]/[\w.$-]+\s*\(\s*\d+\): ")
+_MAX_STARTS = 3
+
+
+def unwrap(line: str) -> list[str]:
+    """The logical lines a pasted line holds, wrappers removed; indentation after them is kept (an
+    indented line continues the record above it)."""
+    text = line.rstrip()
+    if "&" in text and ";" in text:
+        text = html.unescape(text)
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    text = _strip_wrappers(text)
+    if "`" in text:
+        spans = [m["code"] for m in _CODE_SPAN.finditer(text)]
+        if spans:
+            return [_strip_wrappers(s) for s in spans]
+        text = text.replace("`", "")  # a fence or span left open: its backtick is not part of the line
+    start = text.lstrip()[:2]
+    if start[:1] == '"' or start in ('{"', '["'):
+        strings = _json_strings(text)
+        if strings:
+            return strings
+    return [text]
+
+
+def readings(text: str) -> list[str]:
+    """Ways to read an unwrapped line, most literal first: as it is (its indentation dropped), without
+    a grep prefix, and from each place a logcat line starts inside it."""
+    s = text.lstrip()
+    out = [s]
+    if (g := _GREP.match(s)) is not None:
+        out.append(s[g.end() :])
+    for n, m in enumerate(_LOG_START.finditer(s, 1)):
+        if n >= _MAX_STARTS:
+            break
+        out.append(s[m.start() :])
+    return list(dict.fromkeys(r for r in out if r))
+
+
+def best_record(
+    text: str,
+    lineno: int,
+    years: YearHint,
+    preferred: re.Pattern[str] | None,
+    handles: Callable[[LogRecord], bool],
+) -> LogRecord:
+    """The record to feed for one unwrapped line: the first reading that a layout reads and a rule
+    reads, else the first that a rule reads, else the first a layout reads, else the line as raw
+    text (indentation kept). `bare_tag` (`Tag: msg`) counts only when a rule reads it."""
+    first_layout: LogRecord | None = None
+    handled_raw: LogRecord | None = None
+    for reading in readings(text):
+        rec = parse_line(reading, lineno, years, preferred)
+        candidates = [rec] if rec.layout != "raw" else parse_pasted_layout(reading, lineno)
+        for cand in candidates:
+            if handles(cand):
+                return cand
+            if first_layout is None and cand.layout != "bare_tag":
+                first_layout = cand
+        if rec.layout == "raw" and handled_raw is None and handles(rec):
+            handled_raw = rec
+    return handled_raw or first_layout or LogRecord(lineno=lineno, msg=text)
+
+
+def pasted_records(
+    line: str,
+    lineno: int,
+    years: YearHint,
+    preferred: re.Pattern[str] | None,
+    handles: Callable[[LogRecord], bool],
+) -> list[LogRecord]:
+    """Records of a pasted line that the plain layouts did not read (one per logical line)."""
+    return [best_record(text, lineno, years, preferred, handles) for text in unwrap(line) if text.strip()]
+
+
+# Layouts that read prose too ("I noticed: it stops"): a match of theirs says nothing about a file.
+_LOOSE = frozenset({"level_tag", "bare_tag"})
+
+
+def sniff_pasted(sample: list[str]) -> tuple[re.Pattern[str] | None, bool]:
+    """For a file no detector recognized: the layout most of its unwrapped lines use (a hint for
+    parsing, None if none), and whether any line matched a layout at all."""
+    counts: dict[str, int] = {}
+    patterns = {name: p for name, p in (*LINE_LAYOUTS, *PASTE_LAYOUTS)}
+    for line in sample:
+        for text in unwrap(line):
+            if not text.strip():
+                continue
+            for reading in readings(text):
+                name = next((n for n, p in (*LINE_LAYOUTS, *PASTE_LAYOUTS) if p.match(reading)), None)
+                if name is not None:
+                    counts[name] = counts.get(name, 0) + 1
+                    break
+    plain = {n: c for n, c in counts.items() if any(n == name for name, _ in LINE_LAYOUTS)}
+    layout = patterns[max(plain, key=lambda n: plain[n])] if plain else None
+    return layout, any(n not in _LOOSE for n in counts)
+
+
+def _strip_wrappers(text: str) -> str:
+    while True:
+        m = _WRAPPER.match(text)
+        if m is None or m.end() == 0:
+            return text
+        rest = text[m.end() :]
+        if not rest.strip() and not m.group().strip().startswith(("`", "~")):
+            return text  # the line is only a `>` or a `,`: nothing to unwrap
+        text = rest
+
+
+def _json_strings(text: str) -> list[str]:
+    """The contents of the JSON string literals in a line, decoded, split at escaped newlines."""
+    out: list[str] = []
+    for m in _JSON_STRING.finditer(text):
+        try:
+            value = json.loads(f'"{m["s"]}"')
+        except ValueError:
+            continue
+        out.extend(v for v in value.splitlines() if v.strip())
+    return out
+
+
+__all__ = ["best_record", "pasted_records", "readings", "sniff_pasted", "unwrap"]
