@@ -181,5 +181,10 @@ def _trigger_ios(
         )
         for e in result.events:
             out.out.print(f"  {e.ts or ''} {e.kind} {e.reason or ''} {e.detail or ''}", markup=False)
+        if result.outcome == "unknown":
+            out.problem(
+                f"{result.udid}: {bundle} logged neither the start of {task} nor why not; lldb said: "
+                f"{result.lldb_output.strip()[-300:] or '(nothing)'}"
+            )
     if result.outcome not in ("started", "finished", "expired"):
         raise typer.Exit(EXIT_GATE)

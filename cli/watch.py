@@ -169,7 +169,18 @@ def _watch_ios(
 
     def follow_one(udid: str) -> None:
         try:
-            asyncio.run(follow(target, udid, queue.put, relay=relay, crashes=crashes, bundle=bundle))  # type: ignore[arg-type]
+            asyncio.run(
+                follow(
+                    target,  # type: ignore[arg-type]
+                    udid,
+                    queue.put,
+                    relay=relay,
+                    crashes=crashes,
+                    bundle=bundle,
+                    # a report that stays unreadable is worth a line, not the end of the phone's stream
+                    warn=lambda message: out.problem(f"warning: {message}"),
+                )
+            )
         except BgprobeError as err:
             queue.put((udid, err.message))
 

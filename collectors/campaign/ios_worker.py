@@ -1,12 +1,23 @@
 """An iPhone's share of a campaign: the device log through the iOS parsers as the feed, BGTask
 launch through debugserver/lldb to force a task (prerequisites checked first; what is missing is
-recorded as the attempt's reason), DVT condition inducer profiles held for a condition block."""
+recorded as the attempt's reason), DVT condition inducer profiles held for a condition block.
+
+A condition block runs only while its condition holds on the phone: the profile is read back after it is set
+(a block whose condition was not taken in time is skipped), re-read every second while held, and an attempt
+during which the phone dropped it (a lost tunnel or DVT connection ends the condition on the phone) is recorded
+as skipped, as is every run after it.
+
+Natural attempts of a block run before its forced ones: `_simulateLaunchForTaskWithIdentifier:` cancels the app's
+real pending request (BGTaskScheduler.mm, decompiled iOS 26.1: cancelTaskRequestWithIdentifier: before the
+simulated run), so a natural attempt after a forced one waits for whatever request the app submits next.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -66,20 +77,66 @@ class IosWorker(Worker):
         super().__init__(udid, *args, **kwargs)
         self.target = target
         self.udid = udid
+        self._held: _HeldCondition | None = None
+        self._attempt_began = 0.0
 
     def new_feed(self) -> Feed:
         return IosFeed(self.target, self.udid).start()
 
     @contextlib.contextmanager
     def condition(self, condition: Condition, runs: list[TaskRun]) -> Iterator[None]:
+        # natural before forced, in place (the block iterates this very list): see the module docstring
+        runs.sort(key=lambda r: self.tasks[r.task].trigger == "forced")
         if condition.settings and not condition.ios:
             names = ", ".join(condition.settings)
             raise SkipCondition(f"condition {condition.name!r} ({names}) has no iOS equivalent")
         if not condition.ios:
             yield
             return
-        with _held_conditions(self.target, self.udid, condition):
-            yield
+        with _held_conditions(self.target, self.udid, condition) as held:
+            self._held = held
+            try:
+                yield
+            finally:
+                self._held = None
+
+    def _attempt(self, run: TaskRun, task: Task, attempt: int) -> str | None:
+        """Every attempt of a held block starts only while the condition holds; one during which it ended is
+        recorded as skipped (`_record`), and the block's remaining runs are skipped with the reason."""
+        held = self._held
+        if held is not None and held.lost is not None:
+            self._record(run, attempt, "skipped", "condition lost", held.lost, None, None, None)
+            raise SkipCondition(held.lost)
+        self._attempt_began = time.monotonic()
+        outcome = super()._attempt(run, task, attempt)
+        if held is not None and held.lost is not None:
+            raise SkipCondition(held.lost)  # this attempt was recorded as skipped (_record); so is the rest
+        return outcome
+
+    def _record(
+        self,
+        run: TaskRun,
+        attempt: int,
+        outcome: str,
+        reason: str | None,
+        detail: str | None,
+        scheduled: str | None,
+        started: str | None,
+        finished: str | None,
+    ) -> None:
+        held = self._held
+        lost_during = (
+            held is not None
+            and held.lost is not None
+            and held.lost_at is not None
+            and held.lost_at >= self._attempt_began
+            and outcome not in ("skipped", "device_lost")
+        )
+        if lost_during and held is not None:
+            # what the device did under a condition it no longer had says nothing about that condition
+            detail = f"{held.lost}; the attempt itself ended as {outcome} ({reason or ''})"
+            outcome, reason = "skipped", "condition lost during the attempt"
+        super()._record(run, attempt, outcome, reason, detail, scheduled, started, finished)
 
     def force(self, task: Task) -> str | None:
         from bgprobe.collectors.ios import bgtask
@@ -89,11 +146,16 @@ class IosWorker(Worker):
         missing = bgtask.unmet(prerequisites, task.app, task.identifier or "")
         if missing:
             return "BGTask launch not possible: " + "; ".join(missing)
-        # The launch itself is watched by the campaign's own feed: wait only for lldb here.
-        result = run(
-            bgtask.run_trigger(self.target, prerequisites, task.app, task.identifier or "", expire=False, wait_s=1.0)
-        )
-        if result.outcome in ("not_submitted", "not_simulated", "failed"):
+        # The launch itself is watched by the campaign's own feed: wait only until the app started it.
+        try:
+            result = run(
+                bgtask.run_trigger(
+                    self.target, prerequisites, task.app, task.identifier or "", expire=False, wait_s=0.5
+                )
+            )
+        except bgtask.LldbError as err:
+            return f"lldb: {err.message}"
+        if result.outcome in ("not_submitted", "not_simulated", "already_running", "failed"):
             return f"lldb: {result.outcome} ({result.lldb_output.strip()[-200:]})"
         return None
 
@@ -103,54 +165,94 @@ class IosWorker(Worker):
         return self.udid in run(select_udids(self.target))
 
 
+class _HeldCondition:
+    """What the holder thread reports: when the phone lost the condition, and why."""
+
+    def __init__(self) -> None:
+        self.lost: str | None = None
+        self.lost_at: float | None = None
+
+    def lose(self, why: str) -> None:
+        if self.lost is None:
+            self.lost, self.lost_at = why, time.monotonic()
+
+
 @contextlib.contextmanager
-def _held_conditions(target: IosTarget, udid: str, condition: Condition) -> Iterator[None]:
-    """DVT ConditionInducer profiles last only while their connection is held: hold it in a thread
-    for the block, journaled by `hold`, cleared on every exit path."""
-    from bgprobe.collectors.ios.conditions import ConditionError, dvt_inducer, hold, parse_ios_assignments
-    from bgprobe.collectors.ios.transport import developer_provider
+def _held_conditions(target: IosTarget, udid: str, condition: Condition) -> Iterator[_HeldCondition]:
+    """DVT ConditionInducer profiles last only while their connection is held: hold it in a thread for the
+    block, journaled by `hold`, read back, re-read while held, cleared on every exit path."""
+    from bgprobe.collectors.ios.conditions import (
+        ConditionError,
+        ConditionLost,
+        dvt_inducer,
+        hold,
+        keep,
+        parse_ios_assignments,
+    )
+    from bgprobe.collectors.ios.transport import developer_provider, require_developer_services
     from bgprobe.collectors.journal import Journal, ios_key
 
     try:
-        assignments = [
-            a for a in parse_ios_assignments([f"{k}={v}" for k, v in condition.ios.items()]) if a.key != "lowpower"
-        ]
+        assignments = parse_ios_assignments([f"{k}={v}" for k, v in condition.ios.items()])
     except ConditionError as exc:
         raise SkipCondition(exc.message) from exc
-    ready, release, failure = threading.Event(), threading.Event(), []
+    if any(a.key == "lowpower" for a in assignments):
+        # only an operator can switch Low Power Mode; a block must not run as if it were set
+        raise SkipCondition(
+            f"condition {condition.name!r}: lowpower cannot be applied in a campaign (no remote switch exists)"
+        )
+    held = _HeldCondition()
+    ready, failure = threading.Event(), []
+    state: dict[str, Any] = {}
 
     async def holder() -> None:
-        async with (
-            lockdown(target, udid) as client,
-            developer_provider(target, udid, client) as provider,
-            dvt_inducer(provider) as inducer,
-        ):
+        state["loop"] = asyncio.get_running_loop()
+        release = state["release"] = asyncio.Event()
+        async with lockdown(target, udid) as client:
+            await require_developer_services(client, target, udid)
+            async with developer_provider(target, udid, client) as provider, dvt_inducer(provider) as inducer:
+                for a in assignments:
 
-            async def wait() -> None:
-                ready.set()
-                while not release.is_set():
-                    await asyncio.sleep(0.2)
+                    async def wait(value: str = a.value) -> None:
+                        ready.set()
+                        try:
+                            await keep(inducer, value, release)
+                        except ConditionLost as lost:
+                            held.lose(str(lost))
 
-            for a in assignments:
-                await hold(inducer, Journal(ios_key(udid), udid), a, wait)
+                    await hold(inducer, Journal(ios_key(udid), udid), a, wait)
+                    if not a.value:
+                        ready.set()  # `none`: nothing to hold, the block runs without an induced condition
+                        await release.wait()
 
     def run_holder() -> None:
         try:
             asyncio.run(holder())
         except BaseException as exc:
             failure.append(exc)
+            held.lose(f"the condition's DVT connection failed: {getattr(exc, 'message', None) or exc}")
         finally:
             ready.set()
 
+    def release() -> None:
+        loop, event = state.get("loop"), state.get("release")
+        if loop is not None and event is not None:
+            with contextlib.suppress(RuntimeError):  # the holder's loop already ended
+                loop.call_soon_threadsafe(event.set)
+
     thread = threading.Thread(target=run_holder, daemon=True, name=f"dvt-{udid[:12]}")
     thread.start()
-    ready.wait(timeout=target.timeout * 3)
-    if failure:
-        error = failure[0]
-        message = getattr(error, "message", None) or str(error) or type(error).__name__
-        raise SkipCondition(f"iOS condition {condition.name!r} not available: {message}")
+    wait_s = target.timeout * 3
+    if not ready.wait(timeout=wait_s) or failure:
+        release()
+        thread.join(timeout=target.timeout * 2)
+        if failure:
+            error = failure[0]
+            message = getattr(error, "message", None) or str(error) or type(error).__name__
+            raise SkipCondition(f"iOS condition {condition.name!r} not available: {message}")
+        raise SkipCondition(f"iOS condition {condition.name!r} was not set on the phone within {wait_s:g} s")
     try:
-        yield
+        yield held
     finally:
-        release.set()
+        release()
         thread.join(timeout=target.timeout * 2)

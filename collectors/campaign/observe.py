@@ -175,11 +175,16 @@ def _judge_android(task: Task, e: Event, v: Verdict) -> Verdict | None:
 
 
 def _judge_ios(task: Task, e: Event, v: Verdict) -> Verdict | None:
-    """dasd / BackgroundTasks lines name the task identifier; jetsam and watchdog name the app."""
+    """dasd / BackgroundTasks lines name the task identifier (parsed out of the BGTask object the framework logs);
+    jetsam and watchdog name the app. A natural launch's completion carries the app's success flag; a simulated
+    launch's completion does not (the framework logs none), so it counts as done, saying that the flag is unknown."""
     if e.job == task.identifier:
         if e.kind == "job_started":
             v.started = v.started or e.ts
         elif e.kind == "job_finished":
+            if e.reason == "completed":
+                why = "bgtask: completed (simulated launch: the framework logs no success flag)"
+                return _end(v, "success", why, e.detail, e.ts)
             return _end(v, "success" if e.reason == "success" else "failure", f"bgtask: {e.reason}", e.detail, e.ts)
         elif e.kind == "job_stopped" and v.started:
             return _end(v, "stopped", f"bgtask: {e.reason}", e.detail, e.ts)

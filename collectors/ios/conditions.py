@@ -1,21 +1,28 @@
 """iOS conditions: `network=` and `thermal=` through the DVT ConditionInducer, `lowpower=` by the operator.
 
 A ConditionInducer profile lasts only while its DVT connection is open ("automatically turned off
-when the connection ends", ios.md §1.4), and only one can be active. So `hold()` journals the
-change, enables the profile, keeps the connection for the duration, and clears it and closes the
-journal entry on every way out (done, Ctrl-C, SIGTERM, an error). A SIGKILL leaves a journal entry;
-the device itself dropped the condition with the connection, and `bgprobe restore` closes the entry.
+when the connection ends", go-ios PR #50), and only one can be active. So `hold()` journals the
+change, enables the profile, reads it back (the group's `activeProfile` in `availableConditionInducers`),
+keeps the connection and re-reads it while held (`keep()`: a dropped tunnel or DVT connection ends the
+condition on the phone), and clears it and closes the journal entry on every way out (done, Ctrl-C,
+SIGTERM, an error). A SIGKILL leaves a journal entry; the phone dropped the condition with the
+connection, and `bgprobe restore` closes the entry — clearing a condition only if the phone's active
+profile is the journaled one.
 
-Low Power Mode has no remote switch or reading (ios.md §1.6): with a terminal the operator is asked
-to flip it and the device log is watched for a confirmation; without one it is a usage error.
+Low Power Mode has no remote switch or reading (pymobiledevice3 11.45 has none): with a terminal the
+operator is asked to flip it while powerd's log is already being watched for the direction asked for
+("LPM: State is now ON|OFF", PMLowPowerModeService.mm); the change is journaled either way so that later
+commands remind whoever runs them to switch it back; without a terminal it is a usage error.
 
-`Inducer` is the seam: `DvtInducer` is the pymobiledevice3 implementation (DvtProvider +
-ConditionInducer), tests use a fake. DVT is not served by the simulator and was not run on a phone.
+`Inducer` is the seam: `DvtInducer` is the pymobiledevice3 implementation (DvtProvider + ConditionInducer),
+served by the simulated iPhone over DTX; unit tests also use a fake. Not run against a phone.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -23,6 +30,7 @@ from typing import Any, Protocol
 
 from bgprobe.collectors.errors import EXIT_USAGE, BgprobeError
 from bgprobe.collectors.journal import Change, Journal
+from bgprobe.collectors.parsers.ios_syslog import parse_record
 
 KEYS = ("network", "thermal", "lowpower")
 NETWORK_ALIASES = {
@@ -178,18 +186,54 @@ async def hold(
             f"{assignment}: another induced condition is active ({already}); only one can be, and bgprobe does "
             "not replace one it did not set (`pymobiledevice3 developer dvt condition clear` ends it)"
         )
-    change = journal.record(assignment.key, assignment.value, [["dvt", "ConditionInducer", "disableActiveCondition"]])
+    change = journal.record(assignment.key, assignment.value, DVT_UNDO, prior="no induced condition")
     try:
         await inducer.set(assignment.value)
+        # read back: the profile the phone reports active must be the one asked for
+        now_active = active_condition(await inducer.list())
+        if now_active != assignment.value:
+            raise ConditionError(
+                f"{assignment}: the phone did not take it (active condition after enabling: {now_active or 'none'})"
+            )
         say(f"{assignment} active (held while this command runs; journaled)")
         await wait()
     finally:
         try:
-            await inducer.clear()
+            with contextlib.suppress(Exception):  # a dropped connection cannot be cleared: the phone ended it
+                await inducer.clear()
         finally:
             # the device drops the condition with the connection anyway: the entry is closed either way
             journal.mark_undone(change)
     return change
+
+
+DVT_UNDO = [["dvt", "ConditionInducer", "disableActiveCondition"]]
+
+
+class ConditionLost(Exception):
+    """The held condition ended on the phone (connection dropped, or another client changed it)."""
+
+
+async def keep(inducer: Inducer, profile_id: str, release: asyncio.Event, interval: float = 1.0) -> None:
+    """Hold until `release` is set, re-reading the phone's active condition every `interval` seconds; raises
+    ConditionLost as soon as it is not `profile_id` any more (the DVT connection or its tunnel went away — the
+    phone then ends the condition — or another client replaced or cleared it)."""
+    while not release.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(release.wait(), interval)
+        if release.is_set():
+            return
+        try:
+            now_active = active_condition(await asyncio.wait_for(inducer.list(), max(interval * 5, 5.0)))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raise ConditionLost(
+                f"the DVT connection holding {profile_id} was lost ({type(exc).__name__}: {exc or 'closed'}); "
+                "the phone ended the condition with it"
+            ) from exc
+        if now_active != profile_id:
+            raise ConditionLost(f"{profile_id} is no longer active on the phone (active: {now_active or 'none'})")
 
 
 def close_pending(journal: Journal) -> list[Change]:
@@ -204,7 +248,20 @@ def close_pending(journal: Journal) -> list[Change]:
 
 # -- Low Power Mode: operator-assisted --------------------------------------------------------
 
-LOWPOWER_LOG_MARKERS = ("LowPowerMode", "lowpowermode", "Low Power Mode", "LowPowerModePolicy")
+# powerd (subsystem com.apple.powerd, category lowPowerMode), PMLowPowerModeService toggleState:…, decompiled
+# iOS 26.1: "LPM: %{public}@ = %d" with the notification name, then "LPM: State is now %{public}s (battery:%d)".
+LPM_STATE = re.compile(r"LPM: (?:State is now (?P<word>ON|OFF)\b|com\.apple\.system\.lowpowermode = (?P<num>[01])\b)")
+
+
+def lowpower_direction(line: str) -> str | None:
+    """'on' / 'off' when the line is powerd reporting Low Power Mode's new state, else None. dasd's
+    LowPowerModePolicy lines name the policy in every evaluation and say nothing about a switch."""
+    m = LPM_STATE.search(line)
+    if m is None:
+        return None
+    if m["word"]:
+        return m["word"].lower()
+    return "on" if m["num"] == "1" else "off"
 
 
 def lowpower_instructions(udid: str, name: str | None, value: str) -> str:
@@ -215,25 +272,60 @@ def lowpower_instructions(udid: str, name: str | None, value: str) -> str:
     )
 
 
-async def confirm_lowpower_from_log(lines: AsyncIterator[str], seconds: float) -> str | None:
-    """The first device log line within `seconds` that mentions Low Power Mode, or None."""
-    deadline = time.monotonic() + seconds
-    with contextlib.suppress(TimeoutError):
-        async for line in _until(lines, deadline):
-            if any(marker in line for marker in LOWPOWER_LOG_MARKERS):
-                return line
-    return None
+class LowpowerWatch:
+    """Watches a log stream for powerd's Low Power Mode lines from *before* the operator is asked (the lines
+    come the moment the switch is flipped, usually before Enter is pressed)."""
 
+    def __init__(self, lines: AsyncIterator[str]) -> None:
+        self._lines = lines
+        self.seen: list[tuple[str, str]] = []  # (direction, line)
+        self.changed = asyncio.Event()
+        self.error: BaseException | None = None
+        self._task: asyncio.Task[None] | None = None
 
-async def _until(lines: AsyncIterator[str], deadline: float) -> AsyncIterator[str]:
-    import asyncio
+    def start(self) -> LowpowerWatch:
+        self._task = asyncio.create_task(self._run())
+        return self
 
-    it = lines.__aiter__()
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return
+    async def _run(self) -> None:
         try:
-            yield await asyncio.wait_for(it.__anext__(), left)
-        except (StopAsyncIteration, TimeoutError):
-            return
+            async for line in self._lines:
+                direction = lowpower_direction(line)
+                if direction is not None:
+                    rec = parse_record(line, 0)
+                    self.seen.append((direction, rec.msg if rec is not None else line))
+                    self.changed.set()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the stream ended: what was seen stands, the rest is unconfirmed
+            self.error = exc
+
+    async def result(self, value: str, seconds: float) -> tuple[str, str | None]:
+        """("confirmed", line) when powerd said `value` (its last word counts), ("contradicted", line) when it said
+        the opposite, ("unconfirmed", None) when it said nothing within `seconds`."""
+        deadline = time.monotonic() + seconds
+        while True:
+            if self.seen and self.seen[-1][0] == value:
+                return "confirmed", self.seen[-1][1]
+            left = deadline - time.monotonic()
+            if left <= 0 or (self._task is not None and self._task.done()):
+                break
+            self.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), left)
+        if self.seen:
+            return "contradicted", self.seen[-1][1]
+        return "unconfirmed", None
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+
+
+LOWPOWER_UNDO_TEXT = "an operator switches Low Power Mode back in Settings › Battery"
+
+
+def lowpower_undo(prior: str) -> list[list[str]]:
+    return [["operator", "Settings › Battery › Low Power Mode", prior]]

@@ -6,6 +6,8 @@ parsed by `bgprobe.collectors.parsers.ips` (JetsamEvent, 0x8badf00d watchdog, ot
 
 from __future__ import annotations
 
+import asyncio
+import json
 import posixpath
 import re
 from dataclasses import dataclass
@@ -121,6 +123,58 @@ async def read_report(client: Any, path: str, timeout: float, udid: str | None =
             return await timed(f"reading {path}", crash.afc.get_file_contents(afc_path(path)), timeout)
 
 
+def report_complete(data: bytes) -> bool:
+    """A whole report: the one-line JSON header parses, and so does a JSON body (iOS 15+). A legacy text body
+    (a JSON header over the text report) cannot be checked and counts as whole once there is one."""
+    head, _, body = data.partition(b"\n")
+    try:
+        json.loads(head)
+    except ValueError:
+        return False
+    if body.lstrip().startswith(b"{"):
+        try:
+            json.loads(body)
+        except ValueError:
+            return False
+    return bool(body.strip()) or head.strip().startswith(b"{")
+
+
+# osanalyticshelper logs "Saved type …" before the file can be read: pymobiledevice3's own watcher
+# (CrashReportsManager.watch) retries on AfcFileNotFoundError and on a JSON body that does not parse yet.
+NEW_REPORT_RETRIES_S = (0.2, 0.4, 0.8, 1.6, 3.2, 6.4)  # back-off: about 12.6 s in all
+
+
+async def fetch_report(
+    client: Any,
+    path: str,
+    timeout: float,
+    udid: str | None = None,
+    retries_s: tuple[float, ...] = NEW_REPORT_RETRIES_S,
+) -> tuple[bytes | None, str]:
+    """(contents, "") once the report is whole, or (None, why) when it is still missing or partial after the
+    back-off. Lost connections raise (IosError) as any device call does."""
+    from pymobiledevice3.exceptions import AfcFileNotFoundError
+
+    why = ""
+    for delay in (0.0, *retries_s):
+        if delay:
+            await asyncio.sleep(delay)
+        try:
+            async with device_errors(f"reading {path}", udid):
+                crash = await _manager(client)
+                async with crash:
+                    data = await timed(f"reading {path}", crash.afc.get_file_contents(afc_path(path)), timeout)
+        except Exception as exc:
+            if isinstance(exc.__cause__, AfcFileNotFoundError) or isinstance(exc, AfcFileNotFoundError):
+                why = "not written yet"
+                continue
+            raise
+        if report_complete(data):
+            return data, ""
+        why = f"still being written ({len(data)} bytes so far)"
+    return None, why
+
+
 async def collect(
     target: IosTarget,
     udid: str,
@@ -135,7 +189,10 @@ async def collect(
         version = os_version or client.product_version
         reports = [r for r in await list_reports(client, target.timeout, udid) if not match or match in r.name]
         for report in reports:
-            data = await read_report(client, report.path, target.timeout * 3, udid)
+            # listed is not whole: a report saved a moment ago may still be being written
+            data, _why = await fetch_report(client, report.path, target.timeout * 3, udid, (0.2, 0.5, 1.0))
+            if data is None:
+                data = await read_report(client, report.path, target.timeout * 3, udid)  # parse what there is
             if pull_to is not None:
                 dest = pull_path(pull_to, udid, report.path)
                 dest.parent.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,9 @@
 """What `bgprobe devices` / `info` show of an iPhone: lockdown values, battery, developer mode.
 
 The row has the same columns as Android's (`AndroidFacts`): `sdk` stays empty and `build` carries
-the iOS build (21F90); `doze` has no iOS meaning. Low Power Mode cannot be read remotely
-(ios.md §1.6), so it is reported as unknown rather than guessed.
+the iOS build (21F90); `doze` has no iOS meaning. Low Power Mode cannot be read remotely (no lockdown
+or pymobiledevice3 API; docs/ios-commands.md), so it is reported as unknown rather than guessed.
+Developer Mode exists from iOS 16: below, it is "not applicable", never "off".
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bgprobe.collectors.errors import BgprobeError
-from bgprobe.collectors.ios.transport import IosTarget, device_errors, list_attached, lockdown, timed
+from bgprobe.collectors.ios.transport import (
+    IosTarget,
+    ddi_mounted,
+    developer_mode,
+    device_errors,
+    list_attached,
+    lockdown,
+    timed,
+)
 
 
 @dataclass
@@ -31,7 +40,7 @@ class IosFacts:
     charging: bool | None = None
     battery_frozen: bool = False
     doze: str | None = None
-    low_power: str | None = "unknown"  # no remote read exists (ios.md §1.6)
+    low_power: str | None = "unknown"  # no remote read exists
     connection: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
@@ -83,7 +92,13 @@ async def _details(client: Any, target: IosTarget, udid: str, values: dict[str, 
         "cpu_architecture": values.get("CPUArchitecture"),
     }
     with contextlib.suppress(Exception):
-        extra["developer_mode"] = await timed("developer mode", client.get_developer_mode_status(), target.timeout)
+        mode = await developer_mode(client, target.timeout)
+        extra["developer_mode"] = (
+            mode if mode is not None else f"not applicable (iOS {client.product_version} has no Developer Mode)"
+        )
+    with contextlib.suppress(Exception):
+        mounted = await ddi_mounted(client, target.timeout)
+        extra["developer_disk_image"] = "mounted" if mounted else "not mounted"
     try:
         async with device_errors("diagnostics_relay", udid):
             battery = await _diagnostics(client, target.timeout)
@@ -98,7 +113,7 @@ async def _details(client: Any, target: IosTarget, udid: str, values: dict[str, 
                 extra[out] = value / 100 if key == "Temperature" and isinstance(value, int) else value
     except BgprobeError as err:
         extra["diagnostics"] = err.message
-    extra["low_power_mode"] = "not readable remotely (no lockdown or pymobiledevice3 API; ios.md §1.6)"
+    extra["low_power_mode"] = "not readable remotely (no lockdown or pymobiledevice3 API)"
     extra["background_app_refresh"] = "not readable remotely"
     return {k: v for k, v in extra.items() if v is not None}
 

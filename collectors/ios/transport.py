@@ -2,14 +2,15 @@
 
 - usbmuxd address: `--usbmux`, else `$PYMOBILEDEVICE3_USBMUX`, else `$USBMUXD_SOCKET_ADDRESS`, else the
   platform default (/var/run/usbmuxd). `HOST:PORT` is TCP, anything else a UNIX socket path; the
-  libusbmuxd spelling `UNIX:/path` is accepted too (pymobiledevice3 itself would crash on it, ios.md §1.1).
+  libusbmuxd spelling `UNIX:/path` is accepted too (pymobiledevice3 itself would crash on it; docs/ios-commands.md).
 - device: `--udid`, else `$PYMOBILEDEVICE3_UDID`, else every attached device.
 - lockdown with `autopair=False`: a device that is not paired with this computer is never asked
   to pair (that would block on the on-device Trust dialog); it is a `NotPaired` error (exit 3) that
   says what to do.
 - every device call runs under a timeout; usbmuxd/device errors become `IosError` (exit 3).
-- iOS 17+ developer services (DVT, debugserver) need a RemoteServiceDiscovery tunnel: `--rsd HOST PORT`
-  or `--tunnel` (a root `pymobiledevice3 remote tunneld`).
+- developer services (DVT, debugserver) need the Developer Disk Image mounted and, from iOS 16, Developer Mode;
+  before iOS 17 lockdown starts them, from 17 a RemoteServiceDiscovery tunnel does: `--rsd HOST PORT` (checked
+  against the UDID) or `--tunnel` (a root `pymobiledevice3 remote tunneld`, at $BGPROBE_TUNNELD or 127.0.0.1:49151).
 """
 
 from __future__ import annotations
@@ -47,6 +48,19 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 TUNNELD_DEFAULT = ("127.0.0.1", 49151)
+ENV_TUNNELD = "BGPROBE_TUNNELD"  # HOST:PORT of a tunneld on another port
+
+
+def tunneld_address() -> tuple[str, int]:
+    value = os.environ.get(ENV_TUNNELD, "").strip()
+    if not value:
+        return TUNNELD_DEFAULT
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdecimal() or not 0 < int(port) < 65536:
+        raise IosUsageError(
+            f"${ENV_TUNNELD}={value!r}: expected HOST:PORT of a running `pymobiledevice3 remote tunneld`"
+        )
+    return host, int(port)
 
 
 class IosError(BgprobeError):
@@ -186,38 +200,99 @@ async def lockdown(target: IosTarget, udid: str, *, require_pairing: bool = True
             await asyncio.wait_for(client.close(), 2)
 
 
-# -- iOS 17+ tunnels --------------------------------------------------------------------------
+# -- developer services and iOS 17+ tunnels ---------------------------------------------------
+
+
+def tunnel_hint(version: str | None) -> str:
+    """How to get a tunnel to this iOS version. `lockdown start-tunnel` goes through CoreDeviceProxy, which iOS
+    17.0-17.3 does not have (pymobiledevice3 remote/rsd_tunnel.py, userspace_tunnel.py); tunneld serves both."""
+    if version_tuple(version) >= (17, 4):
+        return (
+            "pass --rsd HOST PORT (from `sudo pymobiledevice3 lockdown start-tunnel`) or --tunnel (with "
+            "`sudo pymobiledevice3 remote tunneld` running)"
+        )
+    return (
+        "iOS 17.0-17.3 has no CoreDeviceProxy, so `lockdown start-tunnel` (iOS 17.4+) cannot reach it: run "
+        "`sudo pymobiledevice3 remote tunneld` and pass --tunnel, or pass --rsd HOST PORT from "
+        "`sudo pymobiledevice3 remote start-tunnel`"
+    )
+
+
+def check_rsd_udid(rsd: Any, udid: str, where: str) -> None:
+    """An RSD tunnel belongs to one phone: refuse one that is not --udid's (a condition must not land elsewhere)."""
+    other = getattr(rsd, "udid", None)
+    if other and other != udid:
+        raise IosUsageError(f"{where} is the tunnel of {other}, not of {udid}: pass the --rsd HOST PORT of {udid}")
+
+
+async def tunneld_rsd(target: IosTarget, udid: str) -> Any:
+    """The RSD of `udid` from a running tunneld. pymobiledevice3's get_tunneld_device_by_udid skips a tunnel it
+    cannot connect to and then indexes an empty list (IndexError): connect here, and say which tunnel failed."""
+    from pymobiledevice3.remote.remote_service_discovery import RemoteServiceDiscoveryService
+    from pymobiledevice3.tunneld.api import get_tunneld_tunnels
+
+    where = tunneld_address()
+    shown = f"{where[0]}:{where[1]}"
+    async with device_errors(f"tunneld {shown}", udid):
+        try:
+            tunnels = await timed(f"tunneld {shown}", get_tunneld_tunnels(where), target.timeout)
+        except Exception as exc:
+            from pymobiledevice3.exceptions import TunneldConnectionError
+
+            if isinstance(exc, TunneldConnectionError):
+                raise IosError(
+                    f"no tunneld answers at {shown}: start `sudo pymobiledevice3 remote tunneld` (or point "
+                    f"${ENV_TUNNELD} at the one you run)"
+                ) from exc
+            raise
+    entries = [t for t in (tunnels or {}).get(udid, []) if isinstance(t, dict)]
+    if not entries:
+        raise IosError(
+            f"tunneld at {shown} has no tunnel for {udid}: run `sudo pymobiledevice3 remote tunneld` with the "
+            "device attached (and unlocked)"
+        )
+    failures = []
+    for t in entries:
+        address = (str(t.get("tunnel-address")), int(t.get("tunnel-port") or 0))
+        rsd = RemoteServiceDiscoveryService(address, name=t.get("interface"))
+        try:
+            await timed(f"RSD [{address[0]}]:{address[1]}", rsd.connect(), target.timeout)
+        except Exception as exc:  # every way a listed tunnel can be dead: refused, reset, timed out, torn down
+            failures.append(f"[{address[0]}]:{address[1]} ({translate(exc, 'RSD', udid).message})")
+            with contextlib.suppress(Exception):
+                await rsd.close()
+            continue
+        check_rsd_udid(rsd, udid, f"tunneld's tunnel [{address[0]}]:{address[1]}")
+        return rsd
+    raise IosError(
+        f"tunneld at {shown} lists a tunnel for {udid} but it cannot be reached: {'; '.join(failures)}; "
+        "the device was unplugged or locked, or tunneld lost it: restart `sudo pymobiledevice3 remote tunneld`"
+    )
 
 
 @contextlib.asynccontextmanager
 async def developer_provider(target: IosTarget, udid: str, client: LockdownClient) -> AsyncIterator[Any]:
-    """The service provider for developer services: the RSD tunnel on iOS 17+, lockdown before.
+    """The service provider for developer services: lockdown before iOS 17, an RSD tunnel from 17.
 
-    Not exercised against a real phone (the simulator serves no RSD/DVT): see the README.
+    The RSD paths are not exercised against a phone (the simulator serves no RemoteXPC): see docs/ios-commands.md.
     """
     major = _major(client.product_version)
     if target.rsd is not None:
         from pymobiledevice3.remote.remote_service_discovery import RemoteServiceDiscoveryService
 
+        where = f"--rsd {target.rsd[0]} {target.rsd[1]}"
         rsd = RemoteServiceDiscoveryService(target.rsd)
         async with device_errors(f"RSD tunnel {target.rsd[0]}:{target.rsd[1]}", udid):
             await timed(f"RSD {target.rsd[0]} {target.rsd[1]}", rsd.connect(), target.timeout)
         try:
+            check_rsd_udid(rsd, udid, where)
             yield rsd
         finally:
             with contextlib.suppress(Exception):
                 await rsd.close()
         return
     if target.tunnel:
-        from pymobiledevice3.tunneld.api import get_tunneld_device_by_udid
-
-        async with device_errors(f"tunneld {TUNNELD_DEFAULT[0]}:{TUNNELD_DEFAULT[1]}", udid):
-            rsd = await timed("tunneld", get_tunneld_device_by_udid(udid, TUNNELD_DEFAULT), target.timeout)
-        if rsd is None:
-            raise IosError(
-                f"tunneld at {TUNNELD_DEFAULT[0]}:{TUNNELD_DEFAULT[1]} has no tunnel for {udid}: "
-                "run `sudo pymobiledevice3 remote tunneld` with the device attached"
-            )
+        rsd = await tunneld_rsd(target, udid)
         try:
             yield rsd
         finally:
@@ -227,10 +302,56 @@ async def developer_provider(target: IosTarget, udid: str, client: LockdownClien
     if major >= 17:
         raise IosError(
             f"{udid} runs iOS {client.product_version}: developer services need a tunnel on iOS 17+; "
-            "pass --rsd HOST PORT (from `sudo pymobiledevice3 lockdown start-tunnel`) or --tunnel "
-            "(with `sudo pymobiledevice3 remote tunneld` running)"
+            + tunnel_hint(client.product_version)
         )
     yield client
+
+
+async def developer_mode(client: Any, timeout: float) -> bool | None:
+    """Developer Mode on? None below iOS 16, which has no such setting (pymobiledevice3 `has_developer_mode`:
+    16.0), whatever an old lockdownd answers for the key."""
+    if version_tuple(client.product_version) < (16,):
+        return None
+    return bool(await timed("developer mode", client.get_developer_mode_status(), timeout))
+
+
+def ddi_image_type(version: str | None) -> str:
+    """The image developer services come from: "Developer" before iOS 17, "Personalized" from 17."""
+    return "Personalized" if version_tuple(version) >= (17,) else "Developer"
+
+
+async def ddi_mounted(client: Any, timeout: float) -> bool:
+    """Whether the Developer Disk Image is mounted (MobileImageMounterService.is_image_mounted)."""
+    from pymobiledevice3.services.mobile_image_mounter import MobileImageMounterService
+
+    async with MobileImageMounterService(client) as mounter:
+        return bool(
+            await timed(
+                "Developer Disk Image", mounter.is_image_mounted(ddi_image_type(client.product_version)), timeout
+            )
+        )
+
+
+def ddi_missing_message(udid: str, version: str | None) -> str:
+    what = "personalized Developer Disk Image" if version_tuple(version) >= (17,) else "Developer Disk Image"
+    return (
+        f"the {what} is not mounted on {udid}: mount it with `pymobiledevice3 mounter auto-mount --udid {udid}` "
+        "(it downloads the image; from iOS 17 Apple signs it over the Internet)"
+    )
+
+
+async def require_developer_services(client: Any, target: IosTarget, udid: str) -> None:
+    """Before DVT or debugserver: name what is missing (Developer Mode, the DDI) rather than let the service
+    start fail with a bare InvalidService."""
+    async with device_errors("developer services", udid):
+        mode = await developer_mode(client, target.timeout)
+        if mode is False:
+            raise IosError(
+                f"Developer Mode is off on {udid}: turn it on in Settings › Privacy & Security › Developer Mode "
+                "(the phone restarts)"
+            )
+        if not await ddi_mounted(client, target.timeout):
+            raise IosError(ddi_missing_message(udid, client.product_version))
 
 
 def _major(version: str | None) -> int:
@@ -268,19 +389,25 @@ __all__ = [
     "IosTarget",
     "IosUsageError",
     "NotPaired",
+    "check_rsd_udid",
     "connect",
+    "ddi_mounted",
+    "developer_mode",
     "developer_provider",
     "device_errors",
     "gather_per_device",
     "list_attached",
     "lockdown",
     "make_target",
+    "require_developer_services",
     "resolve_udid",
     "resolve_usbmux",
     "run",
     "select_udids",
     "timed",
     "translate",
+    "tunnel_hint",
+    "tunneld_address",
     "usbmux_configured",
     "version_tuple",
 ]

@@ -1,7 +1,7 @@
 """iOS log lines -> events: runningboardd terminations, jetsam, UIKit background-task warnings,
 BackgroundTasks framework and dasd BGTask lifecycle.
 
-Layouts (../shared/reference/ios.md §2.3, §2.4 and the samples in ../shared/samples/ios/):
+Layouts (docs/ios-commands.md, and the captures in tests/samples/ios/ and tests/samples/ios_field/):
 - syslog_relay / idevicesyslog: `Mon dd HH:MM:SS Host proc(Image)[pid] <Level>: msg` (the image and
   the level are optional; iOS 8 prints `proc[pid]`);
 - pymobiledevice3 `syslog live` (os_trace_relay): `YYYY-MM-DD HH:MM:SS.ffffff proc{image}[pid] <LEVEL>: msg`;
@@ -100,13 +100,18 @@ SIGNATURES: tuple[str, ...] = (
     "submitTaskRequest: ",
     "Error submitting task request",
     "Application launched for activities",
+    "Running task: ",
     "Starting task: ",
     "Starting simulated task: ",
     "complete with success: ",
+    "Marking simulated task complete: ",
+    "Complete task request activity: ",
     "Expiring task: ",
     "Expiring simulated task: ",
     "has been scheduled",
     "Simulating launch for task",
+    "Simulating expiration for task",
+    "is already running",
     "is not currently being simulated",
     "is not advertised in the application's Info.plist",
     "Submitted Activity: ",
@@ -181,12 +186,35 @@ BG_SUBMIT = re.compile(
 BG_SUBMIT_ERROR = re.compile(
     r"Error submitting task request: <BG\w+TaskRequest: (?P<id>[^,>]+)[^>]*>, error: (?P<error>.*)"
 )
-BG_STARTING = re.compile(r"Starting (?P<sim>simulated )?task: (?P<id>\S+)")
-BG_COMPLETE = re.compile(r"Marking task (?P<id>\S+) complete with success: (?P<ok>\d)")
-BG_EXPIRING = re.compile(r"Expiring (?P<sim>simulated )?task: (?P<id>\S+)")
-BG_NOT_SCHEDULED = re.compile(r"No task request with identifier (?P<id>\S+) has been scheduled")
-BG_SIMULATING = re.compile(r"Simulating launch for task with identifier (?P<id>\S+)")
-BG_NOT_SIMULATED = re.compile(r"Task with identifier (?P<id>\S+) is not currently being simulated")
+# The framework logs a BGTask as its `-description` (`%{public}@` of the object): `<BGAppRefreshTask: ID>`,
+# `<BGProcessingTask: ID>`, `<BGHealthResearchTask: ID>`, `<BGContinuedProcessingTask: ID (TITLE)>` (iOS 26:
+# `(TITLE, REASON)`). A console that cannot decode the argument prints `<decode: missing data>` (Xcode) or
+# `<private>`; the identifier then comes from the "Simulating launch …" line before it. iOS 13 logged a natural
+# completion as `Marking task (null) complete with success: 1`, the activity on the next line ("Complete task request
+# activity: bgRefresh-ID:HEX", capture tests/samples/corpus/ios/console_bgapprefresh_complete_success_relaunch_*).
+TASK_REF = (
+    r"(?:<(?P<cls>BG(?:AppRefresh|Processing|HealthResearch|ContinuedProcessing)Task): (?P<id>[^\s<>()]+)"
+    r"(?: \((?P<title>.*)\))?>|(?P<undecoded><decode: [^<>]*>|<private>|\(null\))|(?P<bare>[^\s<>]+))"
+)
+BG_RUNNING = re.compile(r"Running task: " + TASK_REF)
+BG_STARTING = re.compile(r"Starting (?P<sim>simulated )?task: " + TASK_REF)
+BG_COMPLETE = re.compile(r"Marking task " + TASK_REF + r" complete with success: (?P<ok>\d)")
+BG_COMPLETE_ACTIVITY = re.compile(
+    r"Complete task request activity: bg(?:Refresh|Processing)-(?P<id>[^\s:]+):[0-9A-Fa-f]+"
+)
+BG_SIMULATED_COMPLETE = re.compile(r"Marking simulated task complete: " + TASK_REF)
+BG_EXPIRING = re.compile(r"Expiring (?P<sim>simulated )?task: " + TASK_REF)
+_IDENT = r"(?P<id><decode: [^<>]*>|<private>|\S+)"
+BG_NOT_SCHEDULED = re.compile(r"No task request with identifier " + _IDENT + r" has been scheduled")
+BG_SIMULATING = re.compile(r"Simulating (?P<what>launch|expiration) for task with identifier " + _IDENT)
+BG_ALREADY_RUNNING = re.compile(r"Task with identifier " + _IDENT + r" is already running")
+BG_NOT_SIMULATED = re.compile(r"Task with identifier " + _IDENT + r" is not currently being simulated")
+TASK_CLASS_KIND = {
+    "BGAppRefreshTask": "refresh",
+    "BGProcessingTask": "processing",
+    "BGHealthResearchTask": "health_research",
+    "BGContinuedProcessingTask": "continued_processing",
+}
 BG_NOT_PERMITTED = re.compile(r"(?P<id>[\w.-]+) is not advertised in the application's Info.plist")
 # BGTaskScheduler activities (`bgRefresh-<id>`, `bgProcessing-<id>`) and silent-push launches
 # (`com.apple.pushLaunch.<bundle>`, iOS 11+ dasd).
@@ -367,6 +395,12 @@ class IosLogInterpreter:
     device: str | None = None
     os_version: str | None = None
     bundles: dict[int, str] = field(default_factory=dict)  # pid -> bundle id, learnt from runningboardd
+    # process -> the identifier its debugger last asked to launch/expire: names an undecoded task argument after it
+    _simulating: dict[str, str] = field(default_factory=dict)
+    # process -> a natural completion logged as `(null)`, waiting for its "Complete task request activity:" line
+    _unnamed_completion: dict[str, tuple[IosRecord, str, str]] = field(default_factory=dict)
+    # process -> the task whose start "Running task:" already reported (its "Starting task:" line is the same start)
+    _running: dict[str, str] = field(default_factory=dict)
     _memory_limit: tuple[str, int] | None = None
     _gone: set[int] = field(default_factory=set)
     _exited: set[tuple[int, str]] = field(default_factory=set)
@@ -536,59 +570,104 @@ class IosLogInterpreter:
             return self._event(
                 rec, "process_started", "BackgroundTasks", reason="bgtask_launch", detail=msg, data={"activities": acts}
             )
+        if sig == "Running task: ":
+            # `_runTask:registration:` logs it just before the handler's "Starting [simulated] task:" line: a start
+            # of its own when that line is missing (a copy cut there), not a second one when it follows. A simulated
+            # launch is left to its "Starting simulated task:" line, which says so.
+            m = BG_RUNNING.search(msg)
+            if m is None:
+                return None
+            job, data = self._task(rec, m, False)
+            key = self._proc_key(rec)
+            if job is None or self._simulating.get(key) == job:
+                return None
+            self._running[key] = job
+            return self._event(rec, "job_started", "BackgroundTasks", job=job, detail=msg, data=data)
         if sig in ("Starting task: ", "Starting simulated task: "):
             m = BG_STARTING.search(msg)
             if m is None:
                 return None
+            job, data = self._task(rec, m, bool(m["sim"]))
+            if not m["sim"] and job is not None and self._running.get(self._proc_key(rec)) == job:
+                del self._running[self._proc_key(rec)]
+                return None  # the start "Running task:" reported
             return self._event(
-                rec, "job_started", "BackgroundTasks", job=m["id"], reason="simulated" if m["sim"] else None, detail=msg
+                rec,
+                "job_started",
+                "BackgroundTasks",
+                job=job,
+                reason="simulated" if m["sim"] else None,
+                detail=msg,
+                data=data,
             )
         if sig == "complete with success: ":
             m = BG_COMPLETE.search(msg)
             if m is None:
                 return None
+            job, data = self._task(rec, m, False)
+            reason = "success" if m["ok"] == "1" else "failure"
+            if job is None and m["undecoded"] == "(null)":
+                self._unnamed_completion[self._proc_key(rec)] = (rec, reason, msg)
+                return None
+            return self._event(rec, "job_finished", "BackgroundTasks", job=job, reason=reason, detail=msg, data=data)
+        if sig == "Complete task request activity: ":
+            m = BG_COMPLETE_ACTIVITY.search(msg)
+            held = self._unnamed_completion.pop(self._proc_key(rec), None)
+            if m is None or held is None:
+                return None
+            first, reason, text = held
             return self._event(
-                rec,
+                first,
                 "job_finished",
                 "BackgroundTasks",
                 job=m["id"],
-                reason="success" if m["ok"] == "1" else "failure",
-                detail=msg,
+                reason=reason,
+                detail=f"{text} ({msg.strip()})",
+                data={"simulated": False},
+            )
+        if sig == "Marking simulated task complete: ":
+            # the framework logs no success value for a simulated launch (BGTaskScheduler.mm: the completion of a
+            # task without a DAS activity): the task completed, how it went is the app's to say
+            m = BG_SIMULATED_COMPLETE.search(msg)
+            if m is None:
+                return None
+            job, data = self._task(rec, m, True)
+            return self._event(
+                rec, "job_finished", "BackgroundTasks", job=job, reason="completed", detail=msg, data=data
             )
         if sig in ("Expiring task: ", "Expiring simulated task: "):
             m = BG_EXPIRING.search(msg)
             if m is None:
                 return None
-            return self._event(
-                rec,
-                "job_stopped",
-                "BackgroundTasks",
-                job=m["id"],
-                reason="expired",
-                detail=msg,
-                data={"simulated": bool(m["sim"])},
-            )
+            job, data = self._task(rec, m, bool(m["sim"]))
+            return self._event(rec, "job_stopped", "BackgroundTasks", job=job, reason="expired", detail=msg, data=data)
+        if sig in ("Simulating launch for task", "Simulating expiration for task"):
+            m = BG_SIMULATING.search(msg)
+            if m is None:
+                return None
+            job = self._identifier(rec, m["id"])
+            if job is not None:
+                self._simulating[self._proc_key(rec)] = job
+            reason = "simulated_launch" if m["what"] == "launch" else "simulated_expiration"
+            return self._event(rec, "trigger", "BackgroundTasks", job=job, reason=reason, detail=msg)
         if sig == "has been scheduled":
             m = BG_NOT_SCHEDULED.search(msg)
             if m is None:
                 return None
-            return self._event(rec, "trigger", "BackgroundTasks", job=m["id"], reason="not_submitted", detail=msg)
-        if sig == "Simulating launch for task":
-            m = BG_SIMULATING.search(msg)
-            return (
-                self._event(
-                    rec, "trigger", "BackgroundTasks", job=m["id"] if m else None, reason="simulated_launch", detail=msg
-                )
-                if m
-                else None
-            )
+            job = self._identifier(rec, m["id"])
+            return self._event(rec, "trigger", "BackgroundTasks", job=job, reason="not_submitted", detail=msg)
+        if sig == "is already running":
+            m = BG_ALREADY_RUNNING.search(msg)
+            if m is None:
+                return None
+            job = self._identifier(rec, m["id"])
+            return self._event(rec, "trigger", "BackgroundTasks", job=job, reason="already_running", detail=msg)
         if sig == "is not currently being simulated":
             m = BG_NOT_SIMULATED.search(msg)
-            return (
-                self._event(rec, "trigger", "BackgroundTasks", job=m["id"], reason="not_simulated", detail=msg)
-                if m
-                else None
-            )
+            if m is None:
+                return None
+            job = self._identifier(rec, m["id"])
+            return self._event(rec, "trigger", "BackgroundTasks", job=job, reason="not_simulated", detail=msg)
         if sig == "is not advertised in the application's Info.plist":
             m = BG_NOT_PERMITTED.search(msg)
             return (
@@ -625,6 +704,30 @@ class IosLogInterpreter:
                 policies=[name for name, _ in responses],
             )
         return None
+
+    @staticmethod
+    def _proc_key(rec: IosRecord) -> str:
+        return f"{rec.process}:{rec.pid}"
+
+    def _identifier(self, rec: IosRecord, text: str | None) -> str | None:
+        """A task identifier as logged, or (undecoded) the one this process's debugger last asked for."""
+        if text is None:
+            return None
+        if text.startswith("<"):
+            return self._simulating.get(self._proc_key(rec))
+        return text
+
+    def _task(self, rec: IosRecord, m: re.Match[str], simulated: bool) -> tuple[str | None, dict[str, object]]:
+        """(identifier, data) of a task reference: the BGTask class names the kind of task."""
+        data: dict[str, object] = {"simulated": simulated}
+        if m["cls"]:
+            data["type"] = TASK_CLASS_KIND[m["cls"]]
+            if m["title"]:
+                data["title"] = m["title"]
+            return m["id"], data
+        if m["undecoded"]:
+            return (self._simulating.get(self._proc_key(rec)) if simulated else None), data
+        return m["bare"], data
 
     def _dasd(self, rec: IosRecord, m: re.Match[str], kind: str, reason: str, msg: str, **data: object) -> Event:
         if m["push"]:  # a silent-push launch: no task identifier, the activity names the app

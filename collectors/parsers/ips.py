@@ -1,6 +1,6 @@
 """iOS crash and jetsam reports (`.ips`, legacy `.crash` text) -> events.
 
-Layouts (../shared/reference/ios.md §3.5, §3.6; samples in ../shared/samples/ios/):
+Layouts (docs/ios-commands.md; samples in tests/samples/ios/ and tests/samples/ios_field/):
 - `.ips` (iOS 15+): a one-line JSON header (`bug_type`, `timestamp`, `os_version`, …) then a JSON body.
   bug_type 298 = JetsamEvent: every entry of `processes` that has a `reason` was killed
   (`per-process-limit`, `vm-pageshortage`, …); its footprint is `rpages × memoryStatus.pageSize`.

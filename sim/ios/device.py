@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import random
+import re
+import time
 import uuid
 import zlib
 from collections import deque
@@ -48,6 +51,17 @@ class _Proc:
 class CrashFile:
     data: bytes
     mtime: datetime
+    # osanalyticshelper logs "Saved type …" when it has the report, not when the file is complete: until
+    # `visible_at` (time.monotonic()) AFC finds no file, until `complete_at` only a truncated one. Real-time
+    # seconds, not device seconds: a write's latency does not speed up with the simulated clock.
+    visible_at: float = 0.0
+    complete_at: float = 0.0
+
+    def readable(self) -> bytes | None:
+        now = time.monotonic()
+        if now < self.visible_at:
+            return None
+        return self.data if now >= self.complete_at else self.data[: len(self.data) // 2]
 
 
 class CrashStore:
@@ -56,9 +70,10 @@ class CrashStore:
     def __init__(self) -> None:
         self.files: dict[str, CrashFile] = {}  # "/JetsamEvent-….ips" -> contents
 
-    def add(self, name: str, data: bytes, mtime: datetime) -> str:
+    def add(self, name: str, data: bytes, mtime: datetime, absent_s: float = 0.0, partial_s: float = 0.0) -> str:
         path = "/" + name.lstrip("/")
-        self.files[path] = CrashFile(data, mtime)
+        now = time.monotonic()
+        self.files[path] = CrashFile(data, mtime, now + absent_s, now + absent_s + partial_s)
         return path
 
     @staticmethod
@@ -66,20 +81,31 @@ class CrashStore:
         parts = [p for p in path.split("/") if p and p != "."]
         return "/" + "/".join(parts)
 
+    def _visible(self) -> dict[str, CrashFile]:
+        return {k: f for k, f in self.files.items() if f.readable() is not None}
+
     def is_dir(self, path: str) -> bool:
         p = self._norm(path)
-        return p == "/" or any(f.startswith(p + "/") for f in self.files)
+        return p == "/" or any(f.startswith(p + "/") for f in self._visible())
 
     def get(self, path: str) -> CrashFile | None:
-        return self.files.get(self._norm(path))
+        """The file as AFC would read it now (None while it is not written yet; truncated while being written)."""
+        f = self.files.get(self._norm(path))
+        if f is None:
+            return None
+        data = f.readable()
+        return None if data is None else CrashFile(data, f.mtime)
 
     def listdir(self, path: str) -> list[str]:
         p = self._norm(path).rstrip("/") + "/"
-        names = {f[len(p) :].split("/")[0] for f in self.files if f.startswith(p)}
+        names = {f[len(p) :].split("/")[0] for f in self._visible() if f.startswith(p)}
         return sorted(names)
 
     def remove(self, path: str) -> bool:
         return self.files.pop(self._norm(path), None) is not None
+
+    def exists(self, path: str) -> bool:
+        return self._norm(path) in self.files
 
 
 @dataclass
@@ -99,6 +125,13 @@ class _AppState:
     bg_task_no: int = 0
     deferrals: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    foreground: bool = False  # on screen: runs whatever it is asked to
+    debugger: str | None = None  # debugserver attached: "stopped" | "running" (a debugged app is not suspended)
+    queued: list[tuple[str, str]] = field(default_factory=list)  # ("launch"|"expire", id) waiting for the app to run
+    simulated: dict[str, asyncio.Event] = field(default_factory=dict)  # running simulated tasks -> their expiry
+
+
+DVT_GROUPS = {"SlowNetwork": "SlowNetworkCondition", "Thermal": "ThermalCondition"}
 
 
 class SimulatedIPhone:
@@ -119,6 +152,15 @@ class SimulatedIPhone:
         self.charging = False
         self.battery_level = self.rng.randint(35, 95)
         self.tick_seconds = 30.0  # device seconds between dasd evaluation rounds
+        # the DVT ConditionInducer profile in force and the connection that set it (it ends with that connection)
+        self.induced: str | None = None
+        self._induced_owner: object | None = None
+        # real seconds a new report stays absent, then truncated, after "Saved type …" is logged
+        self.report_delay_s: tuple[float, float] = (0.3, 0.3)
+        self.dvt_servers: set[Any] = set()  # open DVT (DTX) connections, for drop_dvt()
+        self.dvt_stall = False  # fault: the DVT service accepts a connection and never answers it
+        # (identifier, debugger state, foreground) when each simulated task started: what tests check
+        self.simulated_starts: list[tuple[str, str | None, bool]] = []
         self._seq = 0
         self._subscribers: set[asyncio.Queue[LogRecord | None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -156,6 +198,13 @@ class SimulatedIPhone:
                 "/System/Library/PrivateFrameworks/OSAnalytics.framework/OSAnalytics",
             ),
         }
+        dasd_pid = self.procs["dasd"].pid
+        self.procs["powerd"] = _Proc(  # no rng draw: seeded sequences of existing fleets stay the same
+            "powerd",
+            dasd_pid + 3,
+            "/System/Library/CoreServices/powerd.bundle/powerd",
+            "/System/Library/CoreServices/powerd.bundle/powerd",
+        )
         self._stopping = False
         # the apps ran in the foreground earlier and are suspended now: they have pids
         self._apps = {a.bundle_id: _AppState(pid=self._new_pid()) for a in profile.apps}
@@ -278,6 +327,48 @@ class SimulatedIPhone:
 
         self._call(apply)
 
+    # DVT ConditionInducer (services: sim/ios/dtx.py). One condition at a time, device-wide; it lasts as long as
+    # the DVT connection that set it ("automatically turned off when the connection ends", go-ios PR #50).
+
+    def induce(self, owner: object, profile_id: str) -> str | None:
+        """Enable a ConditionInducer profile for `owner` (a DVT connection); an error text when one is active."""
+        if self.induced is not None:
+            return "A condition is already active."
+        if profile_id.startswith("Thermal"):
+            self.thermal = profile_id
+        else:
+            self.network = profile_id
+        self.induced, self._induced_owner = profile_id, owner
+        return None
+
+    def disable_induced(self) -> None:
+        """disableActiveCondition: whoever asks, the active condition ends."""
+        if self.induced is None:
+            return
+        if self.induced.startswith("Thermal"):
+            self.thermal = None
+        else:
+            self.network = None
+        self.induced, self._induced_owner = None, None
+
+    def dvt_connection_closed(self, owner: object) -> None:
+        if self._induced_owner is owner:
+            self.disable_induced()
+
+    def toggle_low_power(self, on: bool) -> None:
+        """The operator flips Low Power Mode (Settings or Control Centre): powerd posts the notification and logs
+        it (PMLowPowerModeService toggleState:…), and dasd's LowPowerModePolicy follows."""
+
+        def apply() -> None:
+            self.low_power = on
+            powerd = self.procs["powerd"]
+            self.emit(powerd, fmt.lpm_notify(on), subsystem="com.apple.powerd", category="lowPowerMode")
+            self.emit(
+                powerd, fmt.lpm_state(on, self.battery_level), subsystem="com.apple.powerd", category="lowPowerMode"
+            )
+
+        self._call(apply)
+
     # ------------------------------------------------------------------ scheduling (dasd)
 
     def _activity_name(self, spec: BgTaskSpec) -> str:
@@ -307,7 +398,10 @@ class SimulatedIPhone:
 
     def _submit(self, app: AppProfile, spec: BgTaskSpec, first: bool = False) -> str:
         now = self.clock.now()
-        earliest = now + timedelta(seconds=spec.interval_seconds * (self.rng.uniform(0.05, 0.3) if first else 1))
+        if first and spec.first_delay_seconds is not None:
+            earliest = now + timedelta(seconds=spec.first_delay_seconds)
+        else:
+            earliest = now + timedelta(seconds=spec.interval_seconds * (self.rng.uniform(0.05, 0.3) if first else 1))
         self._bg(app, fmt.bg_submit(spec.kind, spec.identifier, earliest, spec.requires_power, spec.requires_network))
         dasd = self.procs["dasd"]
         old = self._activities.get(spec.identifier)
@@ -390,8 +484,10 @@ class SimulatedIPhone:
         app, spec = act.app, act.spec
         st = self._apps[app.bundle_id]
         pid = self._launch(app)
+        task = self._task_desc(spec)
         self._bg(app, fmt.bg_launched([act.name]))
-        self._bg(app, fmt.bg_starting(spec.identifier))
+        self._bg(app, fmt.bg_running(task))
+        self._bg(app, fmt.bg_starting(task))
         allowance = 30.0 if spec.kind == "refresh" else 180.0
         work = spec.work_seconds * self.rng.uniform(0.7, 1.6)
         p_jetsam = 0.03 * (4 if self.memory_pressure else 1)
@@ -418,7 +514,7 @@ class SimulatedIPhone:
                 return
             if work > allowance or app.leaks_background_task:
                 self._bg(app, fmt.bg_will_expire([act.name]))
-                self._bg(app, fmt.bg_expiring(spec.identifier))
+                self._bg(app, fmt.bg_expiring(task))
                 if app.leaks_background_task:
                     self.emit(
                         self._app_proc(app, UIKIT_CORE),
@@ -437,17 +533,137 @@ class SimulatedIPhone:
                         if st.pid == pid:
                             self._watchdog(app)
                         return
-                self._bg(app, fmt.bg_complete(spec.identifier, False))
+                self._bg(app, fmt.bg_complete(task, False))
             else:
-                self._bg(app, fmt.bg_complete(spec.identifier, True))
+                self._bg(app, fmt.bg_complete(task, True))
         finally:
             act.running = False
             st.active = False  # task done: the app suspends
             if self._activities.get(spec.identifier) is act:
                 del self._activities[spec.identifier]
-            if not self._stopping:
+            if not self._stopping and app.resubmit_in_handler:
                 # the handler resubmits its next request (a killed app does so when next launched)
                 self._submit(app, spec)
+
+    @staticmethod
+    def _task_desc(spec: BgTaskSpec) -> str:
+        return fmt.task_description(spec.kind, spec.identifier, "Backing up")
+
+    # ------------------------------------------------------------------ debugger, simulated launches
+
+    def _can_run(self, app: AppProfile) -> bool:
+        """A suspended app runs nothing; one on screen or running under a debugger runs its queues."""
+        st = self._apps[app.bundle_id]
+        return st.foreground or st.debugger == "running"
+
+    def _app_by_pid(self, pid: int) -> AppProfile | None:
+        return next((a for a in self.profile.apps if self._apps[a.bundle_id].pid == pid), None)
+
+    def debug_attach(self, pid: int) -> AppProfile | None:
+        """debugserver attaches: the process stops."""
+        app = self._app_by_pid(pid)
+        if app is not None:
+            self._apps[app.bundle_id].debugger = "stopped"
+        return app
+
+    _EXPRESSION = re.compile(
+        r"\[\[BGTaskScheduler sharedScheduler\] (?P<sel>_simulate(?:Launch|Expiration))"
+        r'ForTaskWithIdentifier:@"(?P<id>[^"]*)"\]'
+    )
+
+    def debug_evaluate(self, app: AppProfile, expression: str) -> str:
+        """The expression runs on the stopped process: the method logs at once, but
+        getPendingTaskRequests' completion (and so the task) waits for the process to run again."""
+        m = self._EXPRESSION.search(expression)
+        if m is None:
+            return "error: unsupported expression"
+        st = self._apps[app.bundle_id]
+        if m["sel"] == "_simulateLaunch":
+            self._bg(app, fmt.bg_simulating_launch(m["id"]))
+            st.queued.append(("launch", m["id"]))
+        else:
+            self._bg(app, fmt.bg_simulating_expiration(m["id"]))
+            st.queued.append(("expire", m["id"]))
+        return ""
+
+    def debug_resume(self, app: AppProfile, detach: bool = False) -> None:
+        """`process continue` (or a detach, which also lets the process run on)."""
+        st = self._apps[app.bundle_id]
+        st.debugger = None if detach else "running"
+        self._dispatch_queued(app)
+
+    def debug_interrupt(self, app: AppProfile) -> None:
+        st = self._apps[app.bundle_id]
+        if st.debugger is not None:
+            st.debugger = "stopped"
+
+    def set_foreground(self, bundle: str, on: bool = True) -> None:
+        """The user brings the app on screen (or leaves it): a foreground app runs what it was asked to."""
+        app = self.profile.app(bundle)
+
+        def apply() -> None:
+            self._apps[bundle].foreground = on
+            self._dispatch_queued(app)
+
+        self._call(apply)
+
+    def _dispatch_queued(self, app: AppProfile) -> None:
+        st = self._apps[app.bundle_id]
+        if not self._can_run(app):
+            return  # suspended: the queued completions wait (a background app without a debugger does not run)
+        queued, st.queued = st.queued, []
+        for action, identifier in queued:
+            if action == "launch":
+                self._simulated_launch(app, identifier)
+            else:
+                self._simulated_expiration(app, identifier)
+
+    def _simulated_launch(self, app: AppProfile, identifier: str) -> None:
+        st = self._apps[app.bundle_id]
+        act = self._activities.get(identifier)
+        if act is None or act.app is not app:
+            self._bg(app, fmt.bg_not_scheduled(identifier))
+            return
+        if act.running or identifier in st.simulated:
+            self._bg(app, fmt.bg_already_running(identifier))
+            return
+        # the real request is cancelled: the natural launch it would have had is gone
+        self._bg(app, fmt.bg_cancel_request(identifier))
+        dasd = self.procs["dasd"]
+        self.emit(dasd, fmt.dasd_canceling([act.name]))
+        self.emit(dasd, fmt.dasd_canceled(act.name))
+        del self._activities[identifier]
+        expire = asyncio.Event()
+        st.simulated[identifier] = expire
+        self._spawn(self._run_simulated(app, act.spec, expire))
+
+    async def _run_simulated(self, app: AppProfile, spec: BgTaskSpec, expire: asyncio.Event) -> None:
+        st = self._apps[app.bundle_id]
+        task = self._task_desc(spec)
+        try:
+            self._launch(app)
+            self.simulated_starts.append((spec.identifier, st.debugger, st.foreground))
+            self._bg(app, fmt.bg_running(task))
+            self._bg(app, fmt.bg_starting(task, simulated=True))
+            work = spec.work_seconds * self.rng.uniform(0.7, 1.3)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(expire.wait(), self.clock.real_seconds(work))
+            self._bg(app, fmt.bg_simulated_complete(task))
+        finally:
+            st.simulated.pop(spec.identifier, None)
+            st.active = False
+            if not self._stopping and app.resubmit_in_handler:
+                self._submit(app, spec)
+
+    def _simulated_expiration(self, app: AppProfile, identifier: str) -> None:
+        st = self._apps[app.bundle_id]
+        expire = st.simulated.get(identifier)
+        if expire is None:
+            self._bg(app, fmt.bg_not_simulated(identifier))
+            return
+        spec = next(t for t in app.tasks if t.identifier == identifier)
+        self._bg(app, fmt.bg_expiring(self._task_desc(spec), simulated=True))
+        expire.set()  # the app's expiration handler ends the work; it completes the task
 
     @staticmethod
     def _bg_task_name(app: AppProfile) -> str:
@@ -492,9 +708,11 @@ class SimulatedIPhone:
         self._kill(app)
         now = self.clock.now()
         name = f"JetsamEvent-{now:%Y-%m-%d-%H%M%S}.ips"
-        while self.crash_store.get(name):
+        while self.crash_store.exists(name):
             name = name.replace(".ips", "-1.ips")
-        self.crash_store.add(name, self._jetsam_report(app, pid, reason, rpages, free_pages, now), now)
+        self.crash_store.add(
+            name, self._jetsam_report(app, pid, reason, rpages, free_pages, now), now, *self.report_delay_s
+        )
         self._saved("298", "JetsamEvent", name)
         return name
 
@@ -588,9 +806,9 @@ class SimulatedIPhone:
         pid = self._kill(app)
         now = self.clock.now()
         name = f"{app.executable}-{now:%Y-%m-%d-%H%M%S}.ips"
-        while self.crash_store.get(name):
+        while self.crash_store.exists(name):
             name = name.replace(".ips", "-1.ips")
-        self.crash_store.add(name, self._watchdog_report(app, pid, event, now), now)
+        self.crash_store.add(name, self._watchdog_report(app, pid, event, now), now, *self.report_delay_s)
         self._saved("309", "<private>", name)
         return name
 
@@ -692,6 +910,29 @@ class SimulatedIPhone:
         """Kill `bundle` with 0x8badf00d now; returns the watchdog .ips file name."""
         app = self.profile.app(bundle)
         return self._call(lambda: self._watchdog(app, event))
+
+    def app_uuid(self, bundle: str) -> str:
+        return self._app_uuid[bundle]
+
+    def pid_of(self, bundle: str) -> int:
+        """ProcessControl processIdentifierForBundleIdentifier: the pid, or 0 when not running."""
+        st = self._apps.get(bundle)
+        return st.pid if st is not None else 0
+
+    def is_debuggable(self, pid: int) -> bool:
+        app = self._app_by_pid(pid)
+        return bool(app and app.debuggable)
+
+    def drop_dvt(self) -> int:
+        """Cut every open DVT connection (a tunnel or cable that went away): the conditions they held end."""
+
+        def apply() -> int:
+            servers = list(self.dvt_servers)
+            for server in servers:
+                server.drop()
+            return len(servers)
+
+        return self._call(apply)
 
     def deferrals(self, bundle: str) -> int:
         return self._apps[bundle].deferrals

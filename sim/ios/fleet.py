@@ -161,6 +161,10 @@ class IosSimulator:
         ep = self._endpoints[udid]
         self.call(lambda: self.usbmuxd.add(ep) if self.usbmuxd.endpoint(udid) is None else None)
 
+    def drop_dvt(self, udid: str) -> int:
+        """Cut the phone's open DVT connections (a tunnel or cable that went away); returns how many there were."""
+        return self.devices[udid].drop_dvt()
+
     def set_paired(self, udid: str, paired: bool) -> None:
         """An unpaired phone has no pair record in usbmuxd and rejects StartSession (InvalidHostID)."""
         self._endpoints[udid].paired = paired

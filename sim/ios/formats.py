@@ -1,7 +1,8 @@
 """Exact text the simulated iPhone writes: syslog_relay lines, log messages, and `.ips` reports.
 
-Every template names the real capture it copies (files in /work/shared/samples/ios/, or the
-reference ios.md section). Where no real capture exists the template is marked "modelled" and
+Every template names the real capture it copies (tests/samples/ios/ and tests/samples/ios_field/, whose first
+lines name their public sources) or the decompiled system binary it follows (docs/ios-commands.md lists them).
+Where neither exists the template is marked "modelled" and
 follows the nearest real string, so a reader knows which formats are evidence and which are guesses.
 """
 
@@ -62,7 +63,7 @@ def ips_timestamp(t: datetime) -> str:
     return f"{t:%Y-%m-%d %H:%M:%S}.{t.microsecond // 10000:02d} {tz_suffix(t)}"
 
 
-# --- BackgroundTasks framework, in the app process (ios.md §3.1; sample dasd_bgprocessing_submit_cancel_policy.txt)
+# --- BackgroundTasks framework, in the app process (sample dasd_bgprocessing_submit_cancel_policy.txt)
 
 
 def bg_submit(kind: str, identifier: str, earliest: datetime, power: bool, network: bool) -> str:
@@ -81,25 +82,97 @@ def activity_set(activities: list[str]) -> str:
     return "{(\n" + ",\n".join(f"    {a}" for a in activities) + "\n)}"
 
 
-# Modelled: the decompiled iOS 26.1 BGTaskScheduler strings of ios.md §3.1 with their %@ filled in.
+# The BackgroundTasks framework formats every task with `%{public}@` of the BGTask object, whose
+# `-description` is `<BGAppRefreshTask: ID>`, `<BGProcessingTask: ID>`, `<BGHealthResearchTask: ID>`,
+# `<BGContinuedProcessingTask: ID (TITLE)>` (decompiled iOS 26.1 BackgroundTasks.framework BGAppRefreshTask.mm,
+# BGProcessingTask.mm, BGHealthResearchTask.mm, BGContinuedProcessingTask.mm); real captures show the same
+# (`Starting simulated task: <BGAppRefreshTask: com.ranchero.NetNewsWire.FeedRefresh>`, NetNewsWire#746;
+# `Marking simulated task complete: <BGAppRefreshTask: com.example.bgRefresh>`, uynguyen.github.io 2020-09-26).
+TASK_CLASSES = {
+    "refresh": "BGAppRefreshTask",
+    "processing": "BGProcessingTask",
+    "health_research": "BGHealthResearchTask",
+    "continued_processing": "BGContinuedProcessingTask",
+}
+
+
+def task_description(kind: str, identifier: str, title: str = "") -> str:
+    cls = TASK_CLASSES[kind]
+    if kind == "continued_processing":
+        return f"<{cls}: {identifier} ({title})>"
+    return f"<{cls}: {identifier}>"
+
+
+# BGTaskScheduler.mm (decompiled iOS 26.1) with their %@ filled in; the `simulated` forms are what a debugger's
+# _simulateLaunchForTaskWithIdentifier: / _simulateExpirationForTaskWithIdentifier: produce.
 def bg_launched(activities: list[str]) -> str:
     return f"Application launched for activities: {activity_set(activities)}"
 
 
-def bg_starting(identifier: str) -> str:
-    return f"Starting task: {identifier}"
+def bg_running(task: str) -> str:
+    """`Running task: %{public}@`, logged by `_runTask:registration:` for natural and simulated launches alike
+    (capture tests/samples/corpus/ios/console_bgapprefresh_natural_launch_tsfetch_ios13.txt)."""
+    return f"Running task: {task}"
 
 
-def bg_complete(identifier: str, success: bool) -> str:
-    return f"Marking task {identifier} complete with success: {int(success)}"
+def bg_starting(task: str, simulated: bool = False) -> str:
+    """`Starting task: %{public}@` / `Starting simulated task: %{public}@` (task = a task description)."""
+    return f"Starting {'simulated ' if simulated else ''}task: {task}"
+
+
+def bg_complete(task: str, success: bool) -> str:
+    """A natural launch: `Marking task %{public}@ complete with success: %d`."""
+    return f"Marking task {task} complete with success: {int(success)}"
+
+
+def bg_simulated_complete(task: str) -> str:
+    """A simulated launch: `Marking simulated task complete: %@` — the framework logs no success value."""
+    return f"Marking simulated task complete: {task}"
 
 
 def bg_will_expire(activities: list[str]) -> str:
     return f"Will expire activities: {activity_set(activities)}"
 
 
-def bg_expiring(identifier: str) -> str:
-    return f"Expiring task: {identifier}"
+def bg_expiring(task: str, simulated: bool = False) -> str:
+    return f"Expiring {'simulated ' if simulated else ''}task: {task}"
+
+
+def bg_cancel_request(identifier: str) -> str:
+    return f"cancelTaskRequestWithIdentifier: {identifier}"
+
+
+def bg_simulating_launch(identifier: str) -> str:
+    return f"Simulating launch for task with identifier {identifier}"
+
+
+def bg_simulating_expiration(identifier: str) -> str:
+    return f"Simulating expiration for task with identifier {identifier}"
+
+
+def bg_not_scheduled(identifier: str) -> str:
+    return f"No task request with identifier {identifier} has been scheduled"
+
+
+def bg_already_running(identifier: str) -> str:
+    return f"Task with identifier {identifier} is already running"
+
+
+def bg_not_simulated(identifier: str) -> str:
+    # the older image's NSLog text (iOS 13-era BGTaskScheduler.m); the iOS 26.1 image keeps it in a cold path
+    return f"Task with identifier {identifier} is not currently being simulated"
+
+
+# --- powerd, Low Power Mode (decompiled iOS 26.1 powerd.bundle/powerd/PMLowPowerModeService.mm,
+#     subsystem com.apple.powerd, category lowPowerMode; `toggleState:withDate:withBatteryLevel:fromSource:…`)
+
+
+def lpm_notify(on: bool) -> str:
+    return f"LPM: com.apple.system.lowpowermode = {int(on)}"
+
+
+def lpm_state(on: bool, battery: int) -> str:
+    return f"LPM: State is now {'ON' if on else 'OFF'} (battery:{battery})"
 
 
 # --- dasd (sample dasd_bgprocessing_submit_cancel_policy.txt)
@@ -236,7 +309,8 @@ def kernel_killing(uptime: float, how: str, pid: int, name: str, reason: str, pr
 
 def osanalytics_saved(bug_type: str, kind: str, path: str, n: int) -> str:
     """What CrashReportsManager.watch() keys on: image OSAnalytics, process osanalyticshelper, message
-    starting "Saved type " whose last token is the report path (ios.md §3.6). Wording modelled."""
+    starting "Saved type " whose last token is the report path (pymobiledevice3 CrashReportsManager.watch).
+    Wording modelled."""
     return f"Saved type '{bug_type}({kind})' report ({n} of max 25) at {path}"
 
 

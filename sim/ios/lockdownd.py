@@ -75,7 +75,7 @@ def all_values(dev: SimulatedIPhone) -> dict[str, Any]:
         "ProductVersion": p.product_version,
         "RegionInfo": "LL/A",
         "SerialNumber": p.serial_number,
-        "TimeZone": "Europe/Berlin",
+        "TimeZone": p.time_zone,
         "UniqueChipID": ecid,
         "UniqueDeviceID": p.udid,
         "WiFiAddress": p.wifi_mac,
@@ -94,11 +94,25 @@ def domain_values(dev: SimulatedIPhone, domain: str) -> dict[str, Any] | None:
             "HasBattery": True,
         }
     if domain == "com.apple.security.mac.amfi":
-        # DeveloperModeStatus exists from iOS 16 on
-        return {"DeveloperModeStatus": True} if dev.profile.major >= 16 else {}
+        # DeveloperModeStatus exists from iOS 16 on. Modelled: an older lockdownd answers the key without a Value
+        # (not confirmed on hardware; pymobiledevice3 itself never asks below 16.0: `has_developer_mode`)
+        return {"DeveloperModeStatus": dev.profile.developer_mode} if dev.profile.major >= 16 else {}
     if domain == "com.apple.international":
         return {"Locale": "en_US", "Language": "en"}
     return None
+
+
+# Served only while the Developer Disk Image is mounted, and over lockdown only before iOS 17 (17+ reaches them
+# through RemoteServiceDiscovery: lockdownd answers InvalidService, which pymobiledevice3 reports as such).
+DEVELOPER_SERVICES = frozenset(
+    {"com.apple.instruments.remoteserver.DVTSecureSocketProxy", "com.apple.debugserver.DVTSecureSocketProxy"}
+)
+
+
+def service_available(dev: SimulatedIPhone, service: str) -> bool:
+    if service in DEVELOPER_SERVICES:
+        return dev.profile.ddi_mounted and dev.profile.major < 17
+    return True
 
 
 class DeviceEndpoint:
@@ -188,6 +202,8 @@ class Lockdownd:
         if key is None:
             return {"Value": values} if domain is None else {"Domain": domain, "Value": values}
         if key not in values:
+            if domain == "com.apple.security.mac.amfi":
+                return {"Domain": domain, "Key": key}  # modelled (see domain_values): no Value, no Error
             return {"Key": key, "Error": "MissingValue"}
         out = {"Key": key, "Value": values[key]}
         if domain is not None:
@@ -209,7 +225,7 @@ class Lockdownd:
         service = req.get("Service", "")
         if self.session is None:
             return {"Service": service, "Error": "InvalidService"}
-        if service not in self.ep.services:
+        if service not in self.ep.services or not service_available(self.dev, service):
             # pmd3 maps "InvalidService" to InvalidServiceError
             return {"Service": service, "Error": "InvalidService"}
         port = self.ep.start_service(service)

@@ -20,6 +20,9 @@ IOS_BUILDS: dict[str, str] = {
     "18.1": "22B83",
     "18.3.2": "22D82",
 }
+# Builds a profile may name but the default fleet rotation (make_profile) does not pick, so adding one does not
+# reshuffle existing fleets: iOS 17.0-17.3 has no CoreDeviceProxy (no `lockdown start-tunnel`).
+EXTRA_BUILDS: dict[str, str] = {"17.2.1": "21C66"}
 
 # kernel string per major (the fixture's "Darwin Kernel Version X: root:xnu-…/RELEASE_ARM64_Txxxx" form)
 DARWIN: dict[int, tuple[str, str]] = {
@@ -56,16 +59,18 @@ class BgTaskSpec:
     """One BGTaskScheduler identifier an app declares in BGTaskSchedulerPermittedIdentifiers."""
 
     identifier: str
-    kind: str  # "refresh" (BGAppRefreshTask) | "processing" (BGProcessingTask)
+    # "refresh" (BGAppRefreshTask) | "processing" (BGProcessingTask) | "health_research" (BGHealthResearchTask)
+    kind: str
     requires_network: bool = False
     requires_power: bool = False
     work_seconds: float = 12.0  # how long the handler works (device seconds)
     interval_seconds: float = 900.0  # earliestBeginDate offset the app asks for when it (re)submits
+    first_delay_seconds: float | None = None  # the first request's offset (None: a random share of the interval)
 
     @property
     def activity_prefix(self) -> str:
-        # DAS activity names: bgRefresh-<id> / bgProcessing-<id> (ios.md §3.1)
-        return "bgProcessing" if self.kind == "processing" else "bgRefresh"
+        # DAS activity names: bgRefresh-<id> / bgProcessing-<id> (BG*TaskRequest.mm, decompiled iOS 26.1)
+        return "bgRefresh" if self.kind == "refresh" else "bgProcessing"
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,10 @@ class AppProfile:
     memory_limit_mb: int = 300  # per-process (ActiveHard) jetsam limit
     leaks_background_task: bool = False  # forgets endBackgroundTask: UIKit warnings, watchdog risk
     version: str = "1.0"
+    debuggable: bool = True  # development-signed (get-task-allow): lldb may attach
+    # Apple's sample submits the next request from inside the handler; an app that only submits when it
+    # enters the background has no pending request after a (simulated) launch until it is backgrounded again
+    resubmit_in_handler: bool = True
 
 
 DEFAULT_APPS: tuple[AppProfile, ...] = (
@@ -121,10 +130,13 @@ class DeviceProfile:
     wifi_mac: str
     apps: tuple[AppProfile, ...] = DEFAULT_APPS
     build_version: str = field(default="")
+    ddi_mounted: bool = True  # the Developer Disk Image (Personalized on 17+): developer services exist only with it
+    developer_mode: bool = True  # iOS 16+ (Settings › Privacy & Security); older iOS has no such setting
+    time_zone: str = "Europe/Berlin"  # lockdown TimeZone: the zone the device clock's local time is in
 
     def __post_init__(self) -> None:
         if not self.build_version:
-            object.__setattr__(self, "build_version", IOS_BUILDS[self.product_version])
+            object.__setattr__(self, "build_version", {**IOS_BUILDS, **EXTRA_BUILDS}[self.product_version])
 
     @property
     def model(self) -> Model:

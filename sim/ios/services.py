@@ -1,19 +1,23 @@
 """The lockdown services a simulated iPhone offers, each `async def(device, reader, writer)`.
 
 Wire formats follow what pymobiledevice3 11.45 reads (services/syslog.py, os_trace.py, afc.py,
-crash_reports.py, diagnostics.py); see ios.md §2.3–2.5.
+crash_reports.py, diagnostics.py, mobile_image_mounter.py, installation_proxy.py, dvt/), written from the
+wire formats (docs/ios-commands.md lists each service and what bgprobe asks of it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import plistlib
 import struct
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from . import formats as fmt
 from .device import SimulatedIPhone
+from .dtx import dvt_service
 from .formats import LogRecord
 from .lockdownd import ServiceHandler, plist_frame, read_plist
 
@@ -54,14 +58,17 @@ def syslog_relay(split_writes: bool = True) -> ServiceHandler:
 _HEADER = struct.Struct("<9sIQ16s18sIIIBB6sQQ16sHHHIIII")  # 129 bytes (pmd3 _SyslogRecordHeader)
 
 
-def os_trace_record(rec: LogRecord, mach_base: int = 0) -> bytes:
+def os_trace_record(rec: LogRecord, mach_base: int = 0, time_zone: str = "UTC") -> bytes:
     """One binary activity-stream record: 0x02, u32 LE length, header, then NUL-terminated
-    filename, image name, message, subsystem, category (sizes in the header include the NUL)."""
+    filename, image name, message, subsystem, category (sizes in the header include the NUL).
+
+    The record carries epoch seconds: the device's local time is in the device's zone (lockdown `TimeZone`),
+    so a reader that renders them in its own zone gets the host's clock face, not the phone's."""
     image = rec.image_path.encode() + b"\0"
     message = rec.message.encode() + b"\0"
     subsystem = rec.subsystem.encode() + b"\0" if rec.subsystem else b""
     category = rec.category.encode() + b"\0" if rec.category else b""
-    ts = rec.time.timestamp()  # naive device-local -> epoch, as pmd3 fromtimestamp() reverses it
+    ts = rec.time.replace(tzinfo=ZoneInfo(time_zone)).timestamp()  # device-local wall time -> epoch
     seconds = int(ts)
     micros = round((ts - seconds) * 1_000_000)
     header = _HEADER.pack(
@@ -110,7 +117,7 @@ async def os_trace_relay(dev: SimulatedIPhone, reader: asyncio.StreamReader, wri
     async for rec in dev.records():
         if pid not in (-1, rec.pid):  # the pid filter is applied on the device
             continue
-        writer.write(os_trace_record(rec))
+        writer.write(os_trace_record(rec, time_zone=dev.profile.time_zone))
         await writer.drain()
 
 
@@ -300,6 +307,129 @@ async def diagnostics_relay(dev: SimulatedIPhone, reader: asyncio.StreamReader, 
         await writer.drain()
 
 
+# ---------------------------------------------------------------- com.apple.mobile.mobile_image_mounter
+
+
+async def image_mounter(dev: SimulatedIPhone, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """What pymobiledevice3's MobileImageMounterService asks: LookupImage (`ImageSignature` list, empty when not
+    mounted), CopyDevices (the mounted images), QueryDeveloperModeStatus (iOS 16+). The image type is
+    "Developer" before iOS 17 and "Personalized" from 17 (pmd3 DeveloperDiskImageMounter / PersonalizedImageMounter)."""
+    mounted_type = "Personalized" if dev.profile.major >= 17 else "Developer"
+    signature = bytes(range(48))
+    while (req := await read_plist(reader)) is not None:
+        command = req.get("Command")
+        mounted = dev.profile.ddi_mounted
+        if command == "LookupImage":
+            hit = mounted and req.get("ImageType") == mounted_type
+            reply: dict[str, Any] = {"ImageSignature": [signature] if hit else [], "Status": "Complete"}
+        elif command == "CopyDevices":
+            entries = [{"DiskImageType": mounted_type, "IsMounted": True, "ImageSignature": signature}]
+            reply = {"EntryList": entries if mounted else [], "Status": "Complete"}
+        elif command == "QueryDeveloperModeStatus" and dev.profile.major >= 16:
+            reply = {"DeveloperModeStatus": dev.profile.developer_mode, "Status": "Complete"}
+        else:
+            reply = {"Error": "UnknownCommand"}
+        writer.write(plist_frame(reply))
+        await writer.drain()
+
+
+# ---------------------------------------------------------------- com.apple.mobile.installation_proxy
+
+
+async def installation_proxy(dev: SimulatedIPhone, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Lookup (one reply with `LookupResult`), the call InstallationProxyService.get_apps makes."""
+    while (req := await read_plist(reader)) is not None:
+        if req.get("Command") != "Lookup":
+            writer.write(plist_frame({"Error": "UnknownCommand", "Status": "Complete"}))
+            await writer.drain()
+            continue
+        wanted = (req.get("ClientOptions") or {}).get("BundleIDs")
+        result = {}
+        for app in dev.profile.apps:
+            if wanted is None or app.bundle_id in wanted:
+                result[app.bundle_id] = {
+                    "CFBundleIdentifier": app.bundle_id,
+                    "CFBundleExecutable": app.executable,
+                    "CFBundleShortVersionString": app.version,
+                    "ApplicationType": "User",
+                    "Path": f"/private/var/containers/Bundle/Application/{dev.app_uuid(app.bundle_id)}/"
+                    f"{app.executable}.app",
+                    "Entitlements": {"get-task-allow": app.debuggable},
+                }
+        writer.write(plist_frame({"LookupResult": result, "Status": "Complete"}))
+        await writer.drain()
+
+
+# ---------------------------------------------------------------- debugserver (gdb-remote), a declared seam
+
+
+def gdb_packet(data: str) -> bytes:
+    return f"${data}#{sum(data.encode()) % 256:02x}".encode()
+
+
+async def debugserver(dev: SimulatedIPhone, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """debugserver as far as bgprobe's fake lldb (tests) drives it, in gdb-remote framing (`$data#cs`, `+` acks,
+    0x03 interrupts): QStartNoAckMode, vAttach;PID (stop reply), c (continue: no reply until stopped),
+    0x03 (stop reply), D (detach). Evaluating an Objective-C expression is lldb's work (memory allocation, JIT,
+    many packets); the simulator takes it as one made-up packet, `qBgprobeObjC:<hex expression>`, which only the
+    test's fake lldb sends. Closing the connection detaches, as debugserver does for a process it attached to."""
+    app = None
+    ack = True
+    buf = b""
+
+    def send(data: str) -> None:
+        writer.write(gdb_packet(data))
+
+    try:
+        while True:
+            chunk = await reader.read(4096)
+            if not chunk:
+                return
+            buf += chunk
+            while buf:
+                if buf[:1] in (b"+", b"-"):
+                    buf = buf[1:]
+                    continue
+                if buf[:1] == b"\x03":
+                    buf = buf[1:]
+                    if app is not None:
+                        dev.debug_interrupt(app)
+                        send("T11thread:1;")
+                    continue
+                if not buf.startswith(b"$"):
+                    buf = buf[1:]
+                    continue
+                end = buf.find(b"#")
+                if end < 0 or len(buf) < end + 3:
+                    break
+                data, buf = buf[1:end].decode("utf-8", "replace"), buf[end + 3 :]
+                if ack:
+                    writer.write(b"+")
+                if data == "QStartNoAckMode":
+                    send("OK")
+                    ack = False
+                elif data.startswith("vAttach;"):
+                    app = dev.debug_attach(int(data.split(";", 1)[1], 16))
+                    send("T11thread:1;" if app is not None else "E01")
+                elif data.startswith("qBgprobeObjC:") and app is not None:
+                    error = dev.debug_evaluate(app, bytes.fromhex(data.split(":", 1)[1]).decode())
+                    send("E02" if error else "OK")
+                elif data == "c" and app is not None:
+                    dev.debug_resume(app)  # the stop reply comes with the next interrupt
+                elif data == "D" and app is not None:
+                    dev.debug_resume(app, detach=True)
+                    app = None
+                    send("OK")
+                else:
+                    send("")  # unsupported
+            await writer.drain()
+    finally:
+        if app is not None:
+            dev.debug_resume(app, detach=True)
+        with contextlib.suppress(Exception):
+            writer.close()
+
+
 def default_services(split_writes: bool = True) -> dict[str, ServiceHandler]:
     return {
         "com.apple.syslog_relay": syslog_relay(split_writes),
@@ -307,4 +437,10 @@ def default_services(split_writes: bool = True) -> dict[str, ServiceHandler]:
         "com.apple.crashreportcopymobile": afc_crash_reports,
         "com.apple.crashreportmover": crash_mover,
         "com.apple.mobile.diagnostics_relay": diagnostics_relay,
+        "com.apple.mobile.mobile_image_mounter": image_mounter,
+        "com.apple.mobile.installation_proxy": installation_proxy,
+        # developer services: lockdownd offers them only with the Developer Disk Image mounted, and only before
+        # iOS 17 (from 17 they live behind the RSD tunnel, which the simulator does not serve) — see lockdownd.py
+        "com.apple.instruments.remoteserver.DVTSecureSocketProxy": dvt_service,
+        "com.apple.debugserver.DVTSecureSocketProxy": debugserver,
     }

@@ -1,4 +1,5 @@
-"""BGTask launch through lldb: prerequisite messages and the exact lldb command lines (no phone, no lldb run)."""
+"""BGTask launch through lldb: prerequisite messages and the exact lldb session (no phone; the session itself runs
+against the simulated iPhone's debugserver in test_real_phone.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from bgprobe.collectors.ios.bgtask import (
     find_lldb,
     lldb_argv,
     lldb_commands,
+    lldb_finish,
     objc_expression,
     outcome_of,
     unmet,
@@ -23,6 +25,7 @@ def ok(**kw) -> Prerequisites:
         lldb="/usr/bin/lldb",
         tunnel="tunneld",
         developer_mode=True,
+        ddi_mounted=True,
         app_installed=True,
         app_pid=812,
         debuggable=True,
@@ -42,12 +45,13 @@ def test_all_met_means_nothing_to_say() -> None:
             {"lldb": None, "lldb_name": "lldb"},
             "lldb is not installed (no `lldb` on PATH): install it (Debian/Ubuntu: `apt install lldb`",
         ),
+        ({"tunnel": None}, "no tunnel to U (iOS 17.5.1): pass --rsd HOST PORT"),
+        ({"tunnel": None, "product_version": "17.2.1"}, "iOS 17.0-17.3 has no CoreDeviceProxy"),
         (
-            {"product_version": "16.7.8"},
-            "U runs iOS 16.7.8: BGTask launch through debugserver/lldb needs iOS 17 or later",
+            {"ddi_mounted": False},
+            "the personalized Developer Disk Image is not mounted on U: mount it with "
+            "`pymobiledevice3 mounter auto-mount --udid U`",
         ),
-        ({"tunnel": None}, "no iOS 17+ tunnel to U: pass --rsd HOST PORT"),
-        ({"userspace_tunnel": True}, "userspace tunnel, which an external lldb cannot reach"),
         (
             {"developer_mode": False},
             "Developer Mode is off on U: turn it on in Settings › Privacy & Security › Developer Mode",
@@ -55,7 +59,8 @@ def test_all_met_means_nothing_to_say() -> None:
         ({"app_installed": False}, "com.example.app is not installed on U"),
         (
             {"app_pid": 0},
-            "com.example.app is not running: open it so it registers its BGTask handlers and submits t.id",
+            "com.example.app is not running: open it (so it registers its BGTask handlers and submits t.id with "
+            "`BGTaskScheduler.submit(_:)`) and keep it in the foreground",
         ),
         ({"debuggable": False}, "com.example.app is not development-signed (no get-task-allow entitlement)"),
     ],
@@ -70,32 +75,35 @@ def test_several_missing_in_fixing_order() -> None:
     assert [m.split(" ")[0] for m in msgs] == ["lldb", "no", "Developer"]
 
 
+def test_below_ios_17_and_userspace_tunnels_are_not_refused() -> None:
+    """debugserver reaches lldb through pymobiledevice3's local port forwarder: lockdown before iOS 17, any tunnel
+    (a userspace one included) from 17; Developer Mode does not exist below iOS 16 (None is not "off")."""
+    assert unmet(ok(product_version="16.7.8", tunnel=None), "b", "t") == []
+    assert unmet(ok(product_version="15.7.9", tunnel=None, developer_mode=None), "b", "t") == []
+
+
 def test_lldb_missing_is_detected(monkeypatch) -> None:
     monkeypatch.setenv("BGPROBE_LLDB", "no-such-lldb-binary")
     assert find_lldb() == ("no-such-lldb-binary", None)
 
 
-def test_exact_lldb_command_lines() -> None:
-    commands = lldb_commands("fd35:a4b2::1", 58123, 812, "com.example.app.refresh", expire=False)
+def test_exact_lldb_session() -> None:
+    """Apple's procedure: stop the app, evaluate, resume it; bgprobe stays attached until the task started."""
+    commands = lldb_commands("127.0.0.1", 58123, 812, "com.example.app.refresh", expire=False)
     assert commands == [
+        "settings set auto-confirm true",
+        "script lldb.debugger.SetAsync(True)",
         "platform select remote-ios",
-        "process connect connect://[fd35:a4b2::1]:58123",
+        "process connect connect://[127.0.0.1]:58123",
         "process attach --pid 812",
         'e -l objc -- (void)[[BGTaskScheduler sharedScheduler] _simulateLaunchForTaskWithIdentifier:@"com.example.app.refresh"]',
-        "process detach",
+        "process continue",
     ]
+    assert lldb_finish() == ["process interrupt", "process detach", "quit"]
     assert objc_expression("x.y", expire=True) == (
         'e -l objc -- (void)[[BGTaskScheduler sharedScheduler] _simulateExpirationForTaskWithIdentifier:@"x.y"]'
     )
-    assert lldb_argv("/usr/bin/lldb", commands[:2]) == [
-        "/usr/bin/lldb",
-        "--batch",
-        "--no-lldbinit",
-        "-o",
-        "platform select remote-ios",
-        "-o",
-        "process connect connect://[fd35:a4b2::1]:58123",
-    ]
+    assert lldb_argv("/usr/bin/lldb") == ["/usr/bin/lldb", "--no-lldbinit", "--no-use-colors"]
     with pytest.raises(BgprobeError):
         objc_expression('bad"id', expire=False)
 
@@ -115,21 +123,33 @@ def test_outcome_from_the_apps_log() -> None:
             "live",
         )
 
+    # the framework's own forms: the task object, a simulated completion without a success flag
     assert outcome_of(
         ev(
             "Simulating launch for task with identifier t",
-            "Starting simulated task: t",
-            "Marking task t complete with success: 1",
+            "Starting simulated task: <BGAppRefreshTask: t>",
+            "Marking simulated task complete: <BGAppRefreshTask: t>",
         ),
         "t",
         False,
     ) == (True, "finished")
-    assert outcome_of(ev("No task request with identifier t has been scheduled"), "t", False) == (
+    assert outcome_of(
+        ev("Starting task: <BGProcessingTask: t>", "Marking task <BGProcessingTask: t> complete with success: 0"),
+        "t",
         False,
-        "not_submitted",
-    )
+    ) == (True, "failed")
+    # Xcode's console cannot decode the argument: the identifier is the one asked for just before
+    assert outcome_of(
+        ev(
+            "Simulating launch for task with identifier t",
+            "No task request with identifier <decode: missing data> has been scheduled",
+        ),
+        "t",
+        False,
+    ) == (False, "not_submitted")
     assert outcome_of(ev("Task with identifier t is not currently being simulated"), "t", True) == (
         False,
         "not_simulated",
     )
-    assert outcome_of(ev("Expiring simulated task: t"), "t", True) == (False, "expired")
+    assert outcome_of(ev("Expiring simulated task: <BGAppRefreshTask: t>"), "t", True) == (False, "expired")
+    assert outcome_of(ev("Task with identifier t is already running"), "t", False) == (False, "already_running")

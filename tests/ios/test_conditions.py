@@ -78,7 +78,8 @@ def test_hold_journals_sets_waits_clears(tmp_path, monkeypatch) -> None:
     change = asyncio.run(hold(inducer, journal, IosAssignment("network", "SlowNetwork3GAverage"), wait))
     assert change is not None and change.value == "SlowNetwork3GAverage"
     assert seen_during == [["network"]]  # journaled while held
-    assert inducer.calls == [("list",), ("set", "SlowNetwork3GAverage"), ("clear",)]
+    # read back after setting: the active profile is the one asked for
+    assert inducer.calls == [("list",), ("set", "SlowNetwork3GAverage"), ("list",), ("clear",)]
     assert journal.pending() == [] and inducer.active is None
 
 

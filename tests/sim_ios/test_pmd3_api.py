@@ -51,8 +51,13 @@ def test_lockdown_values_short_info_and_domains(cache_dir: Path) -> None:
             assert ld.paired
             assert ld.product_version == p.product_version
             assert ld.short_info == {
-                "Identifier": udid, "DeviceClass": "iPhone", "DeviceName": p.name, "BuildVersion": p.build_version,
-                "ProductVersion": p.product_version, "ProductType": p.product_type, "UniqueDeviceID": udid,
+                "Identifier": udid,
+                "DeviceClass": "iPhone",
+                "DeviceName": p.name,
+                "BuildVersion": p.build_version,
+                "ProductVersion": p.product_version,
+                "ProductType": p.product_type,
+                "UniqueDeviceID": udid,
                 "ConnectionType": "USB",
             }
             assert ld.all_values["SerialNumber"] == p.serial_number
@@ -167,6 +172,7 @@ def test_crash_reports_ls_and_pull_byte_exact(cache_dir: Path, tmp_path: Path) -
     async def body(sim: IosSimulator) -> None:
         udid = sim.udids[0]
         dev = sim.device(udid)
+        dev.report_delay_s = (0.0, 0.0)  # listed and pulled at once (the write delay has its own test)
         jetsam = dev.inject_jetsam("com.example.fitsync")
         watchdog = dev.inject_watchdog("com.example.photobackup")
         ld = await lockdown(sim, udid, cache_dir)
@@ -228,6 +234,7 @@ def test_tls_session_and_services(cache_dir: Path) -> None:
         assert (await ld.get_value("com.apple.mobile.battery"))["HasBattery"] is True
         lines = await _watch(ld, 5)
         assert all(SYSLOG_LINE.match(line) for line in lines)
+        dev.report_delay_s = (0.0, 0.0)
         name = dev.inject_jetsam("com.example.newsreader", reason="vm-pageshortage")
         async with CrashReportsManager(ld) as crash:
             assert f"/{name}" in await crash.ls("/")
@@ -281,7 +288,7 @@ def test_thread_runner_for_sync_callers(cache_dir: Path) -> None:
         assert [d.serial for d in devices] == sim.udids
         # fault injection from this (non-loop) thread hops onto the simulator loop
         name = sim.device(sim.udids[0]).inject_watchdog("com.example.fitsync")
-        assert sim.device(sim.udids[0]).crash_store.get(name) is not None
+        assert sim.device(sim.udids[0]).crash_store.exists(name)
     finally:
         sim.stop()
         sim.stop()  # idempotent
