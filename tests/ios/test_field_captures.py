@@ -21,7 +21,7 @@ def events_of(name: str):
 
 def test_every_capture_names_its_source_and_is_detected() -> None:
     names = sorted(p.name for p in FIELD.glob("*.txt"))
-    assert len(names) == 16
+    assert len(names) == 17
     for name in names:
         text = (FIELD / name).read_text()
         assert text.startswith("# source: https://"), name

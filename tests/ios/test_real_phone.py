@@ -104,6 +104,11 @@ def test_point1_bgtask_lines_parsed_from_real_captures_and_framework_forms() -> 
         ("job_started", "com.example.bgRefresh", "simulated"),  # "<decode: missing data>": the one asked for
         ("job_finished", "com.example.bgRefresh", "completed"),
     ]
+    events, _ = scan(FIELD / "xcode_bgtask_not_scheduled_decoded_transistorsoft_ios13.txt")
+    assert [(e.kind, e.job, e.reason) for e in events] == [
+        ("trigger", "com.transistorsoft.fetch", "simulated_launch"),
+        ("trigger", "com.transistorsoft.fetch", "not_submitted"),
+    ]
     events, _ = scan(FIELD / "xcode_bgtask_not_scheduled_transistorsoft.txt")
     assert [(e.kind, e.job, e.reason) for e in events if e.kind == "trigger"][-1] == (
         "trigger",
