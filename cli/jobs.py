@@ -128,7 +128,9 @@ def trigger_cmd(
         facts = device_facts(dev)
         # A triggered run is an attempt: not while another bgprobe runs a campaign on this phone.
         with device_lock(dev.key, dev.serial, "trigger", lock_wait(lock_wait_s)):
-            result = trigger(dev, package, job_id, sdk=facts.sdk or 0, satisfied=satisfied, wait_s=wait)
+            result = trigger(
+                dev, package, job_id, sdk=facts.sdk or 0, satisfied=satisfied, wait_s=wait, os_version=facts.os_version
+            )
         failed |= result.outcome in ("failed", "timed_out", "killed", "not_started", "skipped")
         if json_out:
             payload = {k: v for k, v in result.__dict__.items() if k != "events"}
@@ -140,6 +142,10 @@ def trigger_cmd(
             took += f" ({result.device_seconds}s of device time)"
         out.out.print(f"{dev.serial}: `{result.command}` → {result.response}", markup=False)
         out.out.print(f"{dev.serial}: started={result.started} outcome={result.outcome}{took}", markup=False)
+        if result.reason:
+            out.out.print(f"{dev.serial}: why: {result.reason}", markup=False)
+        for note in result.notes:
+            out.out.print(f"note: {note}", markup=False)
         for e in result.events:
             if e.kind not in ("state_changed",):
                 out.out.print(f"  {e.ts or ''} {e.kind} {e.reason or ''} {e.detail or ''}", markup=False)

@@ -1,13 +1,17 @@
 """An Android phone's share of a campaign: conditions through the journaled StateController,
-`cmd jobscheduler run -f` to force a task, logcat as the feed."""
+`cmd jobscheduler run -f` to force a task, logcat as the feed, and JobScheduler's own account of
+the job (get-job-state, the job history and readiness of `dumpsys jobscheduler`) for what the logs
+do not say."""
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, DeviceLost
+from bgprobe.collectors.android.jobs import JobWatch, expected_workmanager_skip, workmanager_skip_reason
 from bgprobe.collectors.android.state import (
     ChangeNotTaken,
     NotAvailable,
@@ -19,7 +23,11 @@ from bgprobe.collectors.android.state import (
 from bgprobe.collectors.campaign.observe import Feed, LogFeed
 from bgprobe.collectors.campaign.results import TaskRun
 from bgprobe.collectors.campaign.scenario import Condition, Task
-from bgprobe.collectors.campaign.worker import SkipCondition, Worker
+from bgprobe.collectors.campaign.worker import SchedulerView, SkipCondition, Worker
+from bgprobe.collectors.parsers.jobscheduler import stop_outcome
+
+# JobScheduler's word for how a run ended -> the campaign's outcome
+_BY_STOP = {"finished": "success", "timed_out": "timeout", "killed": "killed", "stopped": "stopped"}
 
 
 class AndroidWorker(Worker):
@@ -32,6 +40,10 @@ class AndroidWorker(Worker):
         super().__init__(dev.key, *args, **kwargs)
         self.dev = dev
         self.reconnect = reconnect
+        self._watch: JobWatch | None = None
+        self._view = SchedulerView()
+        self._next_look = 0.0
+        self._expected_skip: str | None = None
 
     def controller(self) -> StateController:
         return StateController(self.dev, int(self.facts.get("sdk") or 0))
@@ -69,15 +81,55 @@ class AndroidWorker(Worker):
         except ChangeNotTaken as exc:
             raise SkipCondition(f"condition not taken: {exc.message}") from exc
 
+    def begin_attempt(self, task: Task) -> None:
+        """The job's history and readiness just before the attempt: what happens after is its own."""
+        self._watch, self._view, self._next_look, self._expected_skip = None, SchedulerView(), 0.0, None
+        if task.job is None:
+            return
+        try:
+            self._watch = JobWatch(self.dev, task.app, task.job, sdk=int(self.facts.get("sdk") or 0) or None)
+        except DeviceLost:
+            raise  # the attempt records device_lost
+        except DeviceError:
+            return  # a slow answer: the attempt goes on with the logs alone
+        if task.scheduler == "workmanager":
+            self._expected_skip = expected_workmanager_skip(self._watch.entry)
+
     def force(self, task: Task) -> str | None:
         out = self.dev.run(["cmd", "jobscheduler", "run", "-f", task.app, str(task.job)])
         return None if "Running job" in out.text else (out.text.strip() or "no answer")
 
-    def job_active(self, task: Task) -> bool:
-        with contextlib.suppress(DeviceError):
-            state = self.dev.text(["cmd", "jobscheduler", "get-job-state", task.app, str(task.job)])
-            return "active" in state.split()
-        return False
+    def scheduler_view(self, task: Task) -> SchedulerView | None:
+        """get-job-state at every poll; while the job is not running, its job history and readiness
+        (at most once a second: `dumpsys jobscheduler` is not small on a real phone)."""
+        watch = self._watch
+        if watch is None:
+            return None
+        try:
+            if watch.running():
+                self._next_look = 0.0  # when it stops, read how at once
+                self._view = SchedulerView(started=True)
+                return self._view
+            if time.monotonic() < self._next_look:
+                return self._view
+            self._next_look = time.monotonic() + 1.0
+            look = watch.look()
+        except DeviceLost:
+            raise
+        except DeviceError:  # a slow answer: the next poll asks again
+            return self._view
+        if look.stop_reason is None:
+            self._view = SchedulerView(started=look.started or self._view.started, held=look.held)
+            return self._view
+        said = f"jobscheduler: {look.stop_reason}"
+        kind = stop_outcome(look.stop_reason)
+        if kind == "finished" and task.scheduler == "workmanager":
+            # the job ran and the logs (a Worker result at INFO) said nothing: WorkerWrapper skipped it
+            ended = ("not_started", workmanager_skip_reason(self._expected_skip))
+        else:
+            ended = (_BY_STOP[kind], said)
+        self._view = SchedulerView(started=True, ended=ended)
+        return self._view
 
     def find_again(self) -> bool:
         dev = self.reconnect() if self.reconnect else None

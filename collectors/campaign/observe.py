@@ -133,9 +133,12 @@ class Verdict:
     finished: str | None = None
 
 
-def judge(task: Task, seen: list[Seen]) -> Verdict:
-    """The first terminal sign in log order decides; the first start sign dates the start."""
-    v = Verdict()
+def judge(task: Task, seen: list[Seen], *, started: str | None = None) -> Verdict:
+    """The first terminal sign in log order decides; the first start sign dates the start.
+    `started`: a start the OS scheduler reported when the logs had none (an app at WorkManager's
+    default INFO level logs no "Starting work for"): a kill then ends the run as it would after a
+    logged start."""
+    v = Verdict(started=started)
     for s in seen:
         if s.task == task.name:
             if s.what == "started":

@@ -3,7 +3,9 @@ journaled and always undone), every task run with the app's retries, each attemp
 live log stream and recorded before the next begins.
 
 A platform worker supplies: its device facts, a log feed, how to apply a condition, how to force
-a task, and how to find the device again after a loss.
+a task, what the OS scheduler itself says about the task (when the logs may say nothing: a plain
+Android job logs nothing, WorkManager logs its start only at DEBUG), and how to find the device
+again after a loss.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from bgprobe.collectors.errors import BgprobeError
 from bgprobe.reports.attempts import Attempt
 
 POLL_S = 0.2
+# After the OS scheduler says a run ended, the logs get this long to say how (a result line, a
+# kill) before the scheduler's own account is recorded.
+LOG_GRACE_S = 1.5
 
 
 @dataclass
@@ -47,6 +52,15 @@ class WorkerFailure:
         message = getattr(self.error, "message", None) or f"{type(self.error).__name__}: {self.error}"
         where = f" (traceback: {self.traceback_file})" if self.traceback_file and self.is_bug else ""
         return f"{self.device}: the campaign stopped on this device: {message}{where}"
+
+
+@dataclass
+class SchedulerView:
+    """What the OS scheduler itself says about a task's job since its attempt began."""
+
+    started: bool = False  # running now, or ran since the attempt began
+    held: str | None = None  # why it does not start now, when forcing cannot help (doze, restriction, ...)
+    ended: tuple[str, str] | None = None  # (outcome, reason) of that run by the scheduler's account
 
 
 class DeviceGone(Exception):
@@ -112,12 +126,16 @@ class Worker:
     def condition(self, condition: Condition, runs: list[TaskRun]) -> AbstractContextManager[None]:
         raise NotImplementedError
 
+    def begin_attempt(self, task: Task) -> None:
+        """Just before an attempt (and its trigger): note what the scheduler already knows."""
+
     def force(self, task: Task) -> str | None:
         """Trigger the task now; None when accepted, else what the device answered."""
         raise NotImplementedError
 
-    def job_active(self, task: Task) -> bool:
-        return False
+    def scheduler_view(self, task: Task) -> SchedulerView | None:
+        """The OS scheduler's account of the task since begin_attempt (None: it has none)."""
+        return None
 
     def find_again(self) -> bool:
         """After a loss: is the device back (and put back as it was)?"""
@@ -207,6 +225,7 @@ class Worker:
         assert feed is not None
         cursor, scheduled = feed.cursor(), feed.last_ts
         try:
+            self.begin_attempt(task)
             if task.trigger == "forced":
                 refused = self.force(task)
                 if refused:
@@ -225,37 +244,64 @@ class Worker:
     def _observe(
         self, task: Task, feed: Feed, cursor: int
     ) -> tuple[str | None, str | None, str | None, str | None, str | None]:
-        """Watch until the attempt ends: (outcome, reason, detail, started, finished)."""
+        """Watch until the attempt ends: (outcome, reason, detail, started, finished).
+
+        The logs decide when they can (judge); the OS scheduler's own account fills in what they
+        do not say: that the job started, that a forced run is held by something forcing cannot
+        pass (then it is not_started at once, not a timeout later), and how a run ended that no
+        log line described."""
         t0 = time.monotonic()
         deadline = t0 + (self.scenario.attempt_timeout_s if task.trigger == "forced" else task.window_s)
         started_wall: float | None = None
-        started_by_state: str | None = None
-        plain_job = task.platform == "android" and task.started is None and task.worker is None
+        started_by_os: str | None = None
+        ended_seen: float | None = None
+        view: SchedulerView | None = None
         verdict = None
         while time.monotonic() < deadline:
             if self.stop.is_set():
                 return None, None, None, None, None
             if feed.ended.is_set():
                 raise DeviceGone(f"{self.identity}: its log stream ended")
-            verdict = judge(task, feed.since(cursor))
-            verdict.started = verdict.started or started_by_state
+            verdict = judge(task, feed.since(cursor), started=started_by_os)
             if verdict.started and started_wall is None:
                 started_wall = time.monotonic()
                 if task.trigger == "natural":  # from the start, the attempt gets its own time-out
                     deadline = started_wall + self.scenario.attempt_timeout_s
             if verdict.outcome:
                 return verdict.outcome, verdict.reason, verdict.detail, verdict.started, verdict.finished
-            if not verdict.started and plain_job and self.job_active(task):
-                # a plain JobScheduler job logs nothing when it starts: ask the OS instead
-                started_by_state = feed.last_ts
+            view = self.scheduler_view(task)
+            if view is not None:
+                if view.started and not verdict.started:
+                    started_by_os = feed.last_ts  # a kill from now on ends this run (judge)
+                if task.trigger == "forced" and view.held and not view.started:
+                    return "not_started", view.held, None, None, None
+                if view.ended:
+                    ended_seen = ended_seen or time.monotonic()
+                    if time.monotonic() - ended_seen >= LOG_GRACE_S:
+                        return self._by_scheduler(view, verdict.started or started_by_os, feed)
             time.sleep(POLL_S)
-        started = verdict.started if verdict else None
-        if started and plain_job and not self.job_active(task):
-            return "success", "jobscheduler: job left the active state", None, started, feed.last_ts
-        if task.trigger == "natural" and not started:
-            return "not_started", f"the OS did not run it within {task.window_s:.0f}s", None, None, None
+        started = (verdict.started if verdict else None) or started_by_os
+        if view is not None and view.ended:
+            return self._by_scheduler(view, started, feed)
+        if not started:
+            if task.trigger == "natural":
+                return "not_started", f"the OS did not run it within {task.window_s:.0f}s", None, None, None
+            if view is not None:
+                held = f" ({view.held})" if view.held else ""
+                limit = self.scenario.attempt_timeout_s
+                return "not_started", f"the OS did not start it within {limit:.0f}s{held}", None, None, None
         limit = self.scenario.attempt_timeout_s
         return "timeout", f"no end within {limit:.0f}s", None, started, feed.last_ts
+
+    @staticmethod
+    def _by_scheduler(
+        view: SchedulerView, started: str | None, feed: Feed
+    ) -> tuple[str | None, str | None, str | None, str | None, str | None]:
+        assert view.ended is not None
+        outcome, reason = view.ended
+        if outcome == "not_started":
+            return outcome, reason, None, None, None
+        return outcome, reason, None, started, feed.last_ts
 
     def _handle_loss(self) -> None:
         """Other devices go on. If this one comes back soon, its journal is restored at once (else

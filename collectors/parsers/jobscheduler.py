@@ -1,6 +1,6 @@
 """`dumpsys jobscheduler` -> `job_scheduled` / `job_started` / `job_stopped` events.
 
-Formats (../shared/reference/android.md §1.2; AOSP JobSchedulerService, JobStatus.dump,
+Formats (AOSP JobSchedulerService, JobStatus.dump,
 JobConcurrencyManager / JobServiceContext.dumpLocked, JobPackageTracker.dumpHistory):
 - registered job:  `  JOB #u0a231/5: a2826a0 pkg/svc` (Android 14 namespaces: `JOB #NS:u0a1/5: ...`)
 - active slot:     `  Slot #0: 4f3a189 #u0a88/1 pkg/.Svc` (newer: `Slot #0(ID=3): 4f3a189 {ns} #u0a88/1 ...`,
@@ -528,3 +528,69 @@ def _starts_body(stripped: str) -> bool:
             return key in _BODY_STARTERS
     m = CONSTR.match(stripped)
     return bool(m and m["kind"] in ("Required", "Satisfied", "Unsatisfied"))
+
+
+# -- job history between two dumps -------------------------------------------------------------
+# JobPackageTracker keeps the last 100 START/STOP events of the whole device (EVENT_BUFFER_SIZE)
+# and prints each with its time relative to the dump (TimeUtils.formatDuration, to the
+# millisecond). An event keeps its time, so between two dumps every entry that survives shifts
+# by the same amount: the time between the dumps. That tells a new entry from an old one that
+# looks the same (a periodic job's STARTs), without the phone's clock.
+_SHIFT_TOLERANCE_MS = 2
+
+
+def _history_key(e: Event) -> tuple[Any, ...]:
+    return (e.data.get("label"), e.uid, e.job, e.data.get("stop_reason_text"))
+
+
+def _history_ms(e: Event) -> int | None:
+    rel = e.data.get("relative_s")
+    return None if rel is None else round(rel * 1000)
+
+
+def new_history(before: list[Event], after: list[Event]) -> list[Event]:
+    """The job-history entries (job_started / job_stopped events of parse_jobscheduler, in dump
+    order) of a later dump `after` that an earlier dump `before` did not have yet."""
+    history = [e for e in after if e.source == SOURCE and e.kind in ("job_started", "job_stopped")]
+    old = [e for e in before if e.source == SOURCE and e.kind in ("job_started", "job_stopped")]
+    if not old:
+        return history
+    last, last_ms = old[-1], _history_ms(old[-1])
+    if last_ms is None:
+        return history
+    present = {(_history_key(a), _history_ms(a)) for a in history}
+    old_timed = [(_history_key(b), ms) for b in old if (ms := _history_ms(b)) is not None]
+    tolerance = range(-_SHIFT_TOLERANCE_MS, _SHIFT_TOLERANCE_MS + 1)
+    best: tuple[int, int] | None = None  # (entries of `before` it explains, -index): the most, then the oldest
+    for i, e in enumerate(history):
+        ms = _history_ms(e)
+        if _history_key(e) != _history_key(last) or ms is None or last_ms - ms < -_SHIFT_TOLERANCE_MS:
+            continue  # a newer entry is younger than any old one was: never a match with a negative shift
+        shift = last_ms - ms
+        explained = sum(1 for key, bm in old_timed if any((key, bm - shift + t) in present for t in tolerance))
+        if best is None or (explained, -i) > best:
+            best = (explained, -i)
+    if best is None:  # everything the first dump had has left the ring since
+        return history
+    return history[-best[1] + 1 :]
+
+
+# How a run that JobScheduler recorded as STOP ended, from its reason: JobServiceContext passes a
+# debug reason ("app called jobFinished", "onStartJob returned false", "unexpectedly
+# disconnected", "timed out while stopping", ...) and JobPackageTracker prints it, or, when there
+# is none (the app acknowledged onStopJob), the stop reason's name (JobParameters.getReasonName /
+# getInternalReasonCodeDescription: timeout, constraints, device_idle, canceled, preempt, ...).
+_STOP_FINISHED = ("jobfinished", "returned false", "successful_finish", "last work dequeued")
+_STOP_KILLED = ("unexpectedly disconnected", "binding died", "host crashed", "null binding")
+
+
+def stop_outcome(reason: str | None) -> str:
+    """finished | timed_out | killed | stopped, for a STOP line's reason."""
+    text = (reason or "").lower()
+    if any(k in text for k in _STOP_FINISHED):
+        return "finished"
+    if "timeout" in text or "timed out" in text:
+        return "timed_out"
+    if any(k in text for k in _STOP_KILLED):
+        return "killed"
+    return "stopped"

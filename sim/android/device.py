@@ -1,7 +1,7 @@
 """One simulated Android phone: its state, its scheduler and killers, and what it logs.
 
 Everything the phone does shows up only the way a real phone shows it: log lines in the exact
-formats of its OS version (../shared/reference/android.md §2), `dumpsys` text, exit-info records.
+formats of its OS version (the AOSP code that logs each is cited there), `dumpsys` text, exit-info records.
 State commands (doze, buckets, battery, saver, network, appops) change what the scheduler and
 the killers do next.
 """
@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import random
 import zlib
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,6 +37,18 @@ LIGHT_STATES = ("ACTIVE", "INACTIVE", "IDLE", "IDLE_MAINTENANCE")
 MAINTENANCE_EVERY_S = {"deep": 3600.0, "light": 900.0}
 MAINTENANCE_FOR_S = {"deep": 300.0, "light": 60.0}
 
+# JobStatus.overrideState, set by `cmd jobscheduler run` (JobSchedulerService.executeRunCommand):
+# -f is OVERRIDE_FULL, -s OVERRIDE_SORTING (Android 11+), neither OVERRIDE_SOFT (numbering of
+# Android 14's JobStatus; Android 10 had only SOFT=1 and FULL=2).
+OVERRIDE_NONE, OVERRIDE_SORTING, OVERRIDE_SOFT, OVERRIDE_FULL = 0, 1, 2, 3
+# JobStatus.SOFT_OVERRIDE_CONSTRAINTS: what a plain `run` pretends is satisfied; the rest
+# (CONNECTIVITY, CONTENT_TRIGGER) are the "functional" constraints only -f overrides.
+SOFT_OVERRIDE_CONSTRAINTS = ("CHARGING", "BATTERY_NOT_LOW", "STORAGE_NOT_LOW", "TIMING_DELAY", "IDLE")
+# JobPackageTracker.EVENT_BUFFER_SIZE: the "Job history:" ring of START/STOP events, device-wide
+JOB_HISTORY_SIZE = 100
+# android.util.Log priorities, for WorkManager's Logger.LogcatLogger level check
+LOG_PRIORITY = {"V": 2, "D": 3, "I": 4, "W": 5, "E": 6}
+
 
 @dataclass
 class JobState:
@@ -46,11 +59,27 @@ class JobState:
     running_since: datetime | None = None
     ends_at: datetime | None = None
     will_fail: bool = False
-    forced: bool = False
+    override: int = OVERRIDE_NONE  # JobStatus.overrideState (stays set until the job runs)
     num_failures: int = 0
     last_success: datetime | None = None
     last_failure: datetime | None = None
-    history: list[tuple[datetime, str, str]] = field(default_factory=list)  # (when, START/STOP, reason)
+    # WorkSpec.calculateNextRunTime() of a WorkManager job: WorkerWrapper skips a run of periodic or
+    # backed-off work that comes before it (None: one-time work that is not backed off)
+    wm_next_run_at: datetime | None = None
+
+    @property
+    def forced(self) -> bool:
+        return self.override == OVERRIDE_FULL
+
+
+@dataclass
+class HistoryEntry:
+    """One JobPackageTracker event: what `dumpsys jobscheduler` prints under "Job history:"."""
+
+    elapsed_ms: int  # mEventTimes: elapsedRealtime of the event
+    label: str  # START, STOP, START-P, STOP-P (the -P ones for periodic jobs)
+    job: JobState
+    reason: str  # STOP only: the debug reason JobServiceContext passed, else the stop reason's name
 
 
 @dataclass
@@ -125,6 +154,10 @@ class SimAndroidDevice:
         self.exits: list[ExitRecord] = []
         self._next_pid = 20000 + self.rng.randrange(5000)
         self.last_app_run: dict[str, datetime] = {}
+        # Packages in the stopped state (force-stopped, not started since): ActivityManagerService
+        # adds FLAG_EXCLUDE_STOPPED_PACKAGES to every broadcast, so their receivers get nothing.
+        self.stopped_packages: set[str] = set()
+        self.job_history: deque[HistoryEntry] = deque(maxlen=JOB_HISTORY_SIZE)
         self.jobs: dict[tuple[str, int], JobState] = {}
         for app in p.apps:
             for spec in app.jobs:
@@ -167,8 +200,9 @@ class SimAndroidDevice:
         for job in self.jobs.values():
             if job.running_since is not None:
                 self._progress(job, now)
-            elif now >= job.next_run_at and not self.blockers(job):
-                self.start_job(job, forced=False)
+            elif not self.not_ready(job):
+                # a job forced while doze or background restriction held it starts here, once they lift
+                self.start_job(job, forced=job.forced)
         self._maybe_kill(now)
 
     def blockers(self, job: JobState, *, ignore_functional: bool = False) -> list[str]:
@@ -192,6 +226,54 @@ class SimAndroidDevice:
             out.append("WITHIN_QUOTA")
         return out
 
+    def unmet_constraints(self, job: JobState) -> list[str]:
+        """The job's own constraints that are not met now (JobStatus.mSatisfiedConstraintsOfInterest
+        against its required ones), TIMING_DELAY included."""
+        out = [b for b in self.blockers(job) if b in ("CONNECTIVITY", "CHARGING", "IDLE", "BATTERY_NOT_LOW")]
+        if self.clock.now() < job.next_run_at:
+            out.append("TIMING_DELAY")
+        return out
+
+    def constraints_satisfied(self, job: JobState, override: int) -> bool:
+        """JobStatus.isConstraintsSatisfied: OVERRIDE_FULL passes everything, OVERRIDE_SOFT the
+        SOFT_OVERRIDE_CONSTRAINTS; OVERRIDE_SORTING (-s) and none need every constraint met."""
+        if override == OVERRIDE_FULL:
+            return True
+        unmet = self.unmet_constraints(job)
+        if override == OVERRIDE_SOFT:
+            unmet = [c for c in unmet if c not in SOFT_OVERRIDE_CONSTRAINTS]
+        return not unmet
+
+    def not_ready(self, job: JobState) -> list[str]:
+        """Why JobStatus.isReady() is false (empty: JobScheduler runs it now).
+
+        isReady() = mReadyNotDozing && mReadyNotRestrictedInBg && (deadline || isConstraintsSatisfied()),
+        after the quota check: the override of `run -f` reaches only isConstraintsSatisfied, so doze
+        (DeviceIdleJobsController) and background restriction (BackgroundJobsController) hold a
+        forced job as they hold any other. Quota also gates forced runs on a real phone
+        (QuotaController does not look at overrideState); this simulator's quota is a crude minimum
+        interval between runs, far stricter than QuotaController's per-window allowance, so a job
+        with an override skips it, as before.
+        """
+        out = [b for b in self.blockers(job, ignore_functional=True) if b != "WITHIN_QUOTA" or not job.override]
+        if not self.constraints_satisfied(job, job.override):
+            out += self.unmet_constraints(job)
+        return out
+
+    def request_run(self, job: JobState, *, force: bool, satisfied: bool) -> bool:
+        """JobSchedulerService.executeRunCommand: set the override; False (CMD_ERR_CONSTRAINTS) when
+        the job's constraints are not met under it. Success is not a start: the job is queued
+        (queueReadyJobsForExecutionLocked) only if isReady(), and otherwise keeps the override and
+        waits for whatever holds it (doze, restriction), while the shell prints "Running job"."""
+        override = OVERRIDE_FULL if force else OVERRIDE_SORTING if satisfied else OVERRIDE_SOFT
+        if not self.constraints_satisfied(job, override):
+            job.override = OVERRIDE_NONE
+            return False
+        job.override = override
+        if job.running_since is None and not self.not_ready(job):
+            self.start_job(job, forced=force)
+        return True
+
     def dozing(self) -> bool:
         s = self.state
         return (s.deep_state == "IDLE") or (s.light_state == "IDLE" and s.deep_state != "IDLE_MAINTENANCE")
@@ -212,45 +294,94 @@ class SimAndroidDevice:
     def start_job(self, job: JobState, *, forced: bool) -> None:
         app, spec = job.app, job.spec
         now = self.clock.now()
+        if forced:
+            job.override = OVERRIDE_FULL
+        # ActiveServices.bringUpServiceLocked: a service being started takes its package out of
+        # the stopped state (setPackageStoppedState(false)).
+        self.stopped_packages.discard(app.package)
         proc = self._ensure_process(app, spec)
         proc.adj = 200
-        job.running_since, job.forced = now, forced
+        job.running_since = now
         job.ends_at = _plus(now, spec.work_s * self.rng.uniform(0.7, 1.3))
         job.will_fail = self.rng.random() < spec.failure_rate
-        job.history.append((now, "START", ""))
+        self._note_history(job, "START")
         self.last_app_run[app.package] = now
         if spec.workmanager:
-            self.log("main", proc.pid, app.uid, "D", "WM-SystemJobService", f"onStartJob for {spec.work_id}")
-            self.log("main", proc.pid, app.uid, "D", "WM-WorkerWrapper", f"Starting work for {spec.worker}")
+            # SystemJobService.onStartJob logs at DEBUG; WorkerWrapper.runWorker then skips periodic
+            # or backed-off work that runs before WorkSpec.calculateNextRunTime() ("Delaying
+            # execution ...", DEBUG too) and resolves with needsReschedule, so the job ends at once.
+            self.wm_log(app, proc.pid, "D", "WM-SystemJobService", f"onStartJob for {spec.work_id}")
+            if job.wm_next_run_at is not None and now < job.wm_next_run_at:
+                self.wm_log(
+                    app,
+                    proc.pid,
+                    "D",
+                    "WM-WorkerWrapper",
+                    f"Delaying execution for {spec.worker} because it is being executed before schedule.",
+                )
+                self._finish_wm_skip(job)
+                return
+            self.wm_log(app, proc.pid, "D", "WM-WorkerWrapper", f"Starting work for {spec.worker}")
         self.log("main", proc.pid, app.uid, "I", app.log_tag, f"job {spec.job_id} started")
+        if spec.work_s == 0 and not spec.hangs:
+            # JobServiceContext.handleStartedLocked: onStartJob returned false, the work is done
+            # before the shell has even printed "Running job" (WorkManager's jobs always return true
+            # and finish when the Worker does, here at once)
+            reason = None if spec.workmanager else "onStartJob returned false"
+            self._finish_job(job, success=not job.will_fail, reason=reason)
+
+    def wm_log(self, app: AppSpec, pid: int, level: str, tag: str, msg: str) -> None:
+        """A WorkManager line: Logger.LogcatLogger writes it only at or above the app's configured
+        level (androidx.work Logger.java; Configuration.Builder's default is Log.INFO)."""
+        if LOG_PRIORITY[level] >= LOG_PRIORITY.get(app.wm_log_level, LOG_PRIORITY["I"]):
+            self.log("main", pid, app.uid, level, tag, msg)
+
+    def _note_history(self, job: JobState, what: str, reason: str = "") -> None:
+        """JobPackageTracker.noteActive / noteInactive: START-P / STOP-P for periodic jobs."""
+        label = f"{what}-P" if job.spec.period_s else what
+        self.job_history.append(HistoryEntry(self.uptime_ms(), label, job, reason))
+
+    def _finish_wm_skip(self, job: JobState) -> None:
+        """WorkerWrapper resolved without running the Worker (resolve(true)): SystemJobService calls
+        jobFinished(params, needsReschedule=true), so JobScheduler counts a failure and backs off."""
+        now = self.clock.now()
+        self._note_history(job, "STOP", "app called jobFinished")
+        wait = (job.wm_next_run_at - now).total_seconds() if job.wm_next_run_at else 0.0
+        wm_next = job.wm_next_run_at
+        self._end_run(job, success=False, reschedule_s=max(30.0, wait))
+        job.wm_next_run_at = wm_next  # the WorkSpec's own schedule did not move
+        proc = self.processes.get(job.app.package)
+        if proc:
+            proc.adj = 905
 
     def _progress(self, job: JobState, now: datetime) -> None:
         spec, started = job.spec, job.running_since
         assert started is not None
+        # JobConcurrencyManager.stopNonReadyActiveJobsLocked: a running job that is no longer
+        # isReady() is stopped, forced or not (the override covers only its own constraints).
+        lost = [b for b in self.not_ready(job) if b != "WITHIN_QUOTA"]
+        if lost:
+            self._stop_job(job, lost)
+            return
         if spec.hangs:
             if (now - started).total_seconds() >= JOB_TIMEOUT_S:
                 self._timeout(job)
             return
-        lost = [b for b in self.blockers(job, ignore_functional=job.forced) if b != "WITHIN_QUOTA"]
-        if lost and not job.forced:
-            self._stop_job(job, lost)
-            return
         if job.ends_at is not None and now >= job.ends_at:
             self._finish_job(job, success=not job.will_fail)
 
-    def _finish_job(self, job: JobState, *, success: bool) -> None:
+    def _finish_job(self, job: JobState, *, success: bool, reason: str | None = None) -> None:
         app, spec = job.app, job.spec
         proc = self.processes.get(app.package)
         pid = proc.pid if proc else 0
-        now = self.clock.now()
         if spec.workmanager:
+            # WorkerWrapper.handleResult logs the result at INFO
             result = "SUCCESS" if success else "RETRY"
             joiner = "," if self.profile.sdk >= 33 else ", "  # WorkerWrapper.kt vs the older .java
             tags = joiner.join([spec.worker or "", "sync"]) if spec.worker else ""
-            self.log(
-                "main",
+            self.wm_log(
+                app,
                 pid,
-                app.uid,
                 "I",
                 "WM-WorkerWrapper",
                 f"Worker result {result} for Work [ id={spec.work_id}, tags={{ {tags} }} ]",
@@ -263,7 +394,8 @@ class SimAndroidDevice:
             app.log_tag,
             f"job {spec.job_id} finished ({'success' if success else 'failure'})",
         )
-        job.history.append((now, "STOP", "successful_finish" if success else "failed"))
+        # JobServiceContext.doJobFinished: "app called jobFinished", whether or not it asked to reschedule
+        self._note_history(job, "STOP", reason or "app called jobFinished")
         self._end_run(job, success)
         if proc:
             proc.adj = 905
@@ -273,9 +405,12 @@ class SimAndroidDevice:
         proc = self.processes.get(app.package)
         pid = proc.pid if proc else 0
         if spec.workmanager:
-            self.log("main", pid, app.uid, "D", "WM-SystemJobService", f"onStopJob for {spec.work_id}")
+            self.wm_log(app, pid, "D", "WM-SystemJobService", f"onStopJob for {spec.work_id}")
         self.log("main", pid, app.uid, "I", app.log_tag, f"job {spec.job_id} stopped ({' '.join(lost).lower()})")
-        job.history.append((self.clock.now(), "STOP", "constraints"))
+        # the app acknowledges onStopJob (no debug reason), so the history names the stop reason:
+        # JobParameters.getReasonName / getInternalReasonCodeDescription
+        self._note_history(job, "STOP", "device_idle" if "DEVICE_NOT_DOZING" in lost else "constraints")
+        # onJobCompletedLocked reschedules a copy (getRescheduleJobForFailureLocked) without the override
         self._end_run(job, success=False, reschedule_s=30.0)
 
     def _timeout(self, job: JobState) -> None:
@@ -290,14 +425,14 @@ class SimAndroidDevice:
         else:
             line = f"Client timed out while executing {text[self.profile.sdk >= 31]}{short}"
         self.log("system", SYSTEM_SERVER_PID, 1000, "I", "JobServiceContext", line, tid=SYSTEM_SERVER_PID + 286)
-        job.history.append((self.clock.now(), "STOP", "timeout"))
+        self._note_history(job, "STOP", "timeout")
         self._end_run(job, success=False)
 
     def _end_run(self, job: JobState, success: bool, reschedule_s: float | None = None) -> None:
         now = self.clock.now()
         spec = job.spec
         job.running_since = job.ends_at = None
-        job.forced = False
+        job.override = OVERRIDE_NONE  # a finished run's JobStatus is replaced by its rescheduled copy
         if success:
             job.last_success = now
             job.num_failures = 0
@@ -305,10 +440,14 @@ class SimAndroidDevice:
         else:
             job.last_failure = now
             job.num_failures += 1
-            delay = reschedule_s or min(30.0 * 2 ** (job.num_failures - 1), 5 * 3600.0)  # exponential backoff
+            delay = reschedule_s or min(spec.backoff_s * 2 ** (job.num_failures - 1), 5 * 3600.0)  # exponential
         if delay is None:  # a one-off job that succeeded is done; re-enqueue later so the demo keeps going
             delay = 600.0 + self.rng.uniform(0, 600)
         job.next_run_at = _plus(now, delay)
+        if spec.workmanager:
+            # WorkSpec.calculateNextRunTime: periodic work waits for its next period, retried work
+            # for its backoff; new one-time work has no such time
+            job.wm_next_run_at = job.next_run_at if (job.num_failures or (success and spec.period_s)) else None
 
     # -- processes and killers ---------------------------------------------------------------
     def _ensure_process(self, app: AppSpec, spec: JobSpec) -> Process:
@@ -385,7 +524,8 @@ class SimAndroidDevice:
             )
         for job in self.jobs.values():  # work in flight dies with the process
             if job.app.package == package and job.running_since is not None:
-                job.history.append((now, "STOP", "process_died"))
+                # JobServiceContext.onServiceDisconnected
+                self._note_history(job, "STOP", "unexpectedly disconnected")
                 self._end_run(job, success=False)
         return True
 
@@ -442,6 +582,10 @@ class SimAndroidDevice:
         if app is None:
             return False
         self._am(f"Force stopping {package} appid={app.uid} user=0: {cause}")
+        # ActivityManagerService.forceStopPackageLocked: setPackageStoppedState(true). (A real phone
+        # also cancels the app's jobs here, JobSchedulerService on ACTION_PACKAGE_RESTARTED; the
+        # simulated ones stay, so the demo's apps keep some work.)
+        self.stopped_packages.add(package)
         subreason = 21 if self.profile.sdk >= 33 else 0
         return self.kill(
             package,

@@ -1,8 +1,8 @@
 """`dumpsys` and `getprop` text of a simulated phone, as each OS version prints it.
 
-Layouts: JobStatus.dump / JobSchedulerService (§1.2), DeviceIdleController (§1.4),
-BatteryService.dumpInternal (§1.5), ApplicationExitInfo.dump (§3) of
-../shared/reference/android.md.
+Layouts (AOSP frameworks/base): JobSchedulerService.dumpInternal with JobStatus.dump and
+JobPackageTracker.dumpHistory, DeviceIdleController.dump, BatteryService.dumpInternal,
+ApplicationExitInfo.dump, Settings.dumpPackageLPr.
 """
 
 from __future__ import annotations
@@ -111,16 +111,45 @@ def jobscheduler(dev: SimAndroidDevice, package: str | None) -> str:
             slot += 1
     if slot == 0:
         out.append("  Slot #0: inactive since -1m0s0ms, stopped because: successful finish")
-    out += ["", "Job history:"]
-    for job in jobs:
-        for when, what, reason in job.history[-5:]:
-            label = "  START" if what == "START" else "   STOP"
-            suffix = f" {reason}" if reason else ""
-            out.append(
-                f"   {_rel(now, when)} {label}: #u0a{job.app.app_id}/{job.spec.job_id} "
-                f"*job*/{job.app.package}/{job.spec.service}{suffix}"
-            )
+    out += ["", *_history(dev, package)]
     return "\n".join(out) + "\n"
+
+
+def _history(dev: SimAndroidDevice, package: str | None) -> list[str]:
+    """JobPackageTracker.dumpHistory: the device-wide ring of the last 100 START/STOP events,
+    oldest first, filtered to the package's app id; each time relative to now, right-aligned in
+    TimeUtils.HUNDRED_DAY_FIELD_LEN (19) columns; STOP lines end with the reason."""
+    entries = [h for h in dev.job_history if package is None or h.job.app.package == package]
+    if not entries:
+        return []
+    now_ms = dev.uptime_ms()
+    out = ["  Job history:"]
+    for h in entries:
+        job = h.job
+        label = {"START": "  START", "STOP": "   STOP", "START-P": "START-P", "STOP-P": " STOP-P"}[h.label]
+        suffix = f" {h.reason}" if h.label.startswith("STOP") else ""
+        out.append(
+            f"{_duration_ms(h.elapsed_ms - now_ms):>19} {label}: #u0a{job.app.app_id}/{job.spec.job_id} "
+            f"*job*/{job.app.package}/{job.spec.service}{suffix}"
+        )
+    return out
+
+
+def _duration_ms(ms: int) -> str:
+    """TimeUtils.formatDuration: `-1h2m3s4ms`, leading zero fields left out, `0` for nothing."""
+    if ms == 0:
+        return "0"
+    sign, ms = ("-" if ms < 0 else "+"), abs(ms)
+    d, ms = divmod(ms, 86_400_000)
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    sec, ms = divmod(ms, 1000)
+    text, started = "", False
+    for value, unit in ((d, "d"), (h, "h"), (m, "m"), (sec, "s")):
+        if value or started:
+            text += f"{value}{unit}"
+            started = True
+    return sign + text + f"{ms}ms"
 
 
 def _hash(job: JobState) -> str:
@@ -160,13 +189,8 @@ def _job_entry(dev: SimAndroidDevice, job: JobState, now: datetime, sdk: int) ->
     unsatisfied = [n for n in required + (["WITHIN_QUOTA"] if sdk >= 29 else []) if n not in satisfied]
     satisfied = sorted(set(satisfied), key=_ORDER.index)
     unsatisfied = sorted(set(unsatisfied), key=_ORDER.index)
-    ready = (
-        not unsatisfied
-        and timing_ok
-        and job.running_since is None
-        and "DEVICE_NOT_DOZING" not in blockers
-        and "BACKGROUND_NOT_RESTRICTED" not in blockers
-    )
+    # JobStatus.isReady(): a `run -f` override passes the job's own constraints, never doze or restriction
+    ready = job.running_since is None and not dev.not_ready(job)
     tag = f"*job*/{comp}" + (f"#{spec.job_id}" if spec.workmanager and sdk >= 33 else "")
     lines = [
         f"    JOB #u0a{app.app_id}/{spec.job_id}: {_hash(job)} {comp}",
@@ -188,7 +212,7 @@ def _job_entry(dev: SimAndroidDevice, job: JobState, now: datetime, sdk: int) ->
             "        Network type: NetworkRequest [ NONE id=0, [ Capabilities: INTERNET&NOT_RESTRICTED"
             f"&TRUSTED&VALIDATED Uid: {app.uid}] ]"
         )
-    lines.append("        Backoff: policy=1 initial=+30s0ms")
+    lines.append(f"        Backoff: policy=1 initial={_duration_ms(int(spec.backoff_s * 1000))}")
     indent = lambda s: "  " + s  # noqa: E731 - the constraint lines sit under the JOB entry
     lines.append(indent(_line("Required", required, sdk)))
     if sdk >= 34:
@@ -197,9 +221,11 @@ def _job_entry(dev: SimAndroidDevice, job: JobState, now: datetime, sdk: int) ->
     lines.append(indent(_line("Satisfied", satisfied, sdk)))
     if sdk >= 29:
         lines.append(indent(_line("Unsatisfied", unsatisfied, sdk)))
-    lines.append("      Implicit constraints:")
-    lines.append(f"        readyNotDozing: {str('DEVICE_NOT_DOZING' not in blockers).lower()}")
-    lines.append(f"        readyNotRestrictedInBg: {str('BACKGROUND_NOT_RESTRICTED' not in blockers).lower()}")
+    if sdk >= 29:  # JobStatus.dump printed no implicit constraints before Android 10: on 9 only the
+        # absence of DEVICE_NOT_DOZING / BACKGROUND_NOT_RESTRICTED from the satisfied ones tells
+        lines.append("      Implicit constraints:")
+        lines.append(f"        readyNotDozing: {str('DEVICE_NOT_DOZING' not in blockers).lower()}")
+        lines.append(f"        readyNotRestrictedInBg: {str('BACKGROUND_NOT_RESTRICTED' not in blockers).lower()}")
     bucket = dev.buckets.get(app.package, 10)
     lines.append(f"      Standby bucket: {BUCKET_NAMES.get(bucket, 'ACTIVE')}")
     lines.append(f"      Enqueue time: {_rel(now, job.enqueued_at)}")
@@ -220,6 +246,29 @@ def _job_entry(dev: SimAndroidDevice, job: JobState, now: datetime, sdk: int) ->
     )
     lines.append(f"      Ready: {str(ready).lower()} ({flags})")
     return lines
+
+
+def package(dev: SimAndroidDevice, name: str | None) -> str:
+    """`dumpsys package PKG`, the part bgprobe reads: Settings.dumpPackageLPr's `Package [...]`
+    block and its per-user line, with `stopped=` (true after a force-stop until the app is started
+    again). distractionFlags= appears from Android 11."""
+    sdk = dev.profile.sdk
+    apps = [a for a in dev.profile.apps if name is None or a.package == name]
+    out = ["Packages:"]
+    for app in apps:
+        stopped = str(app.package in dev.stopped_packages).lower()
+        distraction = " distractionFlags=0" if sdk >= 30 else ""
+        out += [
+            f"  Package [{app.package}] ({stable_number(app.package) % 16**7:07x}):",
+            f"    userId={app.uid}",
+            f"    pkg=Package{{{stable_number(app.package + '/pkg') % 16**7:07x} {app.package}}}",
+            f"    codePath=/data/app/{app.package}-1",
+            f"    versionCode=1 minSdk=23 targetSdk={sdk}",
+            f"    User 0: ceDataInode={stable_number(app.package) % 10**6} installed=true hidden=false "
+            f"suspended=false{distraction} stopped={stopped} notLaunched=false enabled=0 instant=false "
+            "virtual=false",
+        ]
+    return "\n".join(out) + "\n" if apps else "\n"
 
 
 def deviceidle(dev: SimAndroidDevice) -> str:

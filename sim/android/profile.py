@@ -60,6 +60,9 @@ class JobSpec:
     hangs: bool = False  # never calls jobFinished: JobScheduler times it out
     worker: str | None = None  # WorkManager worker class; set for WorkManager jobs
     work_id: str | None = None  # WorkManager WorkSpec id
+    # JobInfo.Builder.setBackoffCriteria (WorkManager's own default: exponential, 30 s): how long
+    # JobScheduler waits after a failure (doubling each time), and WorkManager's retried work with it
+    backoff_s: float = 30.0
 
     @property
     def workmanager(self) -> bool:
@@ -73,6 +76,11 @@ class AppSpec:
     memory_mb: int = 120
     log_tag: str = "App"
     jobs: list[JobSpec] = field(default_factory=list)
+    # WorkManager's Configuration.setMinimumLoggingLevel (V, D, I, W, E): androidx.work's
+    # Configuration.Builder defaults to Log.INFO, and WorkManagerImpl installs
+    # Logger.LogcatLogger(that level), so "Starting work for" / "Delaying execution for"
+    # (WorkerWrapper, Logger.debug) reach logcat only in apps that chose DEBUG or VERBOSE.
+    wm_log_level: str = "I"
 
     @property
     def uid(self) -> int:
@@ -213,7 +221,8 @@ ANDROID_KEYS = (
     "sims",
     "apps",
 )
-APP_KEYS = ("package", "app_id", "memory_mb", "log_tag", "jobs")
+APP_KEYS = ("package", "app_id", "memory_mb", "log_tag", "jobs", "wm_log_level")
+WM_LOG_LEVELS = ("V", "D", "I", "W", "E")
 JOB_KEYS = tuple(f.name for f in fields(JobSpec))
 IOS_KEYS = ("name", "version", "product_type")
 
@@ -302,6 +311,7 @@ def _job(raw: dict[str, Any], where: str) -> JobSpec:
         hangs=_get(raw, "hangs", bool, where, False),
         worker=_get(raw, "worker", str, where, None),
         work_id=_get(raw, "work_id", str, where, None),
+        backoff_s=_number(raw, "backoff_s", where, 30.0, 10, 5 * 3600),
     )
 
 
@@ -322,7 +332,15 @@ def _app(raw: dict[str, Any], j: int, where: str) -> AppSpec:
         memory_mb=_whole(raw, "memory_mb", where, 120, 1, 1 << 20),
         log_tag=_text(raw, "log_tag", where, "App", _SERIAL),
         jobs=jobs,
+        wm_log_level=_wm_log_level(raw, where),
     )
+
+
+def _wm_log_level(raw: dict[str, Any], where: str) -> str:
+    level = _get(raw, "wm_log_level", str, where, "I")
+    if level not in WM_LOG_LEVELS:
+        raise ProfileError(f"{where}.wm_log_level {level!r:.40} is not one of {', '.join(WM_LOG_LEVELS)}")
+    return level
 
 
 def load_profiles(path: Path) -> list[DeviceProfile]:

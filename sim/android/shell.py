@@ -1,6 +1,6 @@
 """The shell of a simulated phone: `sh -c` over the commands bgprobe and users run.
 
-Output and error texts follow each OS version (sources in ../shared/reference/android.md §1):
+Output and error texts follow each OS version (the AOSP shell commands, cited where each is made):
 `cmd jobscheduler run` prints its errors to stdout on old builds and stderr later, and its exit
 status is not to be trusted; `am set-standby-bucket` knows `restricted` only from Android 11;
 `cmd appops ... RUN_ANY_IN_BACKGROUND` exists from Android 9; an unknown command answers as
@@ -9,8 +9,10 @@ Android's mksh does (`/system/bin/sh: x: inaccessible or not found`, status 127)
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
+import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 
@@ -159,6 +161,8 @@ def _dumpsys(dev: SimAndroidDevice, args: list[str]) -> Result:
     service, rest = args[0], args[1:]
     if service == "jobscheduler":
         return dumps.jobscheduler(dev, rest[0] if rest else None), "", 0
+    if service == "package" and rest:
+        return dumps.package(dev, rest[0]), "", 0
     if service == "deviceidle":
         return _deviceidle(dev, rest)
     if service == "battery":
@@ -280,17 +284,19 @@ def _cmd(dev: SimAndroidDevice, args: list[str]) -> Result:
 
 
 def _cmd_jobscheduler(dev: SimAndroidDevice, args: list[str]) -> Result:
+    """JobSchedulerShellCommand. Option errors go to its out writer (stdout); the job errors of
+    printError to the err writer (stderr), as from Android 8.0 (7.x printed them to stdout)."""
     sdk = dev.profile.sdk
     if not args:
+        satisfied = " [-s | --satisfied]" if sdk >= 30 else ""
         return (
-            "Job scheduler (jobscheduler) commands:\n  help\n  run [-f | --force] [-s | --satisfied] "
+            f"Job scheduler (jobscheduler) commands:\n  help\n  run [-f | --force]{satisfied} "
             "[-u | --user USER_ID] PACKAGE JOB_ID\n",
             "",
             0,
         )
     sub, rest = args[0], args[1:]
 
-    # Android 9 (the "middle" command set) printed errors to stderr already; only 8.x used stdout.
     def error(text: str) -> Result:
         return "", text + "\n", 0
 
@@ -302,18 +308,18 @@ def _cmd_jobscheduler(dev: SimAndroidDevice, args: list[str]) -> Result:
         for a in it:
             if a in ("-f", "--force"):
                 force = True
-            elif a in ("-s", "--satisfied"):
+            elif a in ("-s", "--satisfied") and sdk >= 30:  # runJob learnt -s in Android 11
                 satisfied = True
             elif a in ("-u", "--user"):
                 user = next(it, "0")
             elif a in ("-n", "--namespace") and sdk >= 34:
                 next(it, None)
             elif a.startswith("-"):
-                return error(f"Error: unknown option '{a}'")
+                return f"Error: unknown option '{a}'\n", "", 255  # pw.println, onCommand returns -1
             else:
                 positional.append(a)
         if force and satisfied:
-            return error("Cannot specify both --force and --satisfied")
+            return "Cannot specify both --force and --satisfied\n", "", 255
         if len(positional) != 2:
             return error("Error: package name and job id required")
         pkg, job_text = positional
@@ -326,33 +332,14 @@ def _cmd_jobscheduler(dev: SimAndroidDevice, args: list[str]) -> Result:
         job = dev.jobs.get((pkg, job_id))
         if job is None:
             return error(f"Could not find job {job_id} in package {pkg} / user {user}")
-        blockers = [b for b in dev.blockers(job) if b != "WITHIN_QUOTA"]
-        functional = [b for b in blockers if b in ("CONNECTIVITY", "CHARGING", "IDLE", "BATTERY_NOT_LOW")]
-        if not force and functional:
+        # JobSchedulerService.executeRunCommand: the override, then a start only if isReady()
+        if not dev.request_run(job, force=force, satisfied=satisfied):
             return error(
                 f"Job {job_id} in package {pkg} / user {user} has functional constraints but --force not specified"
             )
-        if job.running_since is None:
-            if job.spec.workmanager and job.num_failures and not force:
-                # WorkManager skips a forced run of backed-off work (WorkerWrapper, DEBUG)
-                app_pid = dev.processes[pkg].pid if pkg in dev.processes else 0
-                dev.log(
-                    "main",
-                    app_pid,
-                    job.app.uid,
-                    "D",
-                    "WM-WorkerWrapper",
-                    f"Delaying execution for {job.spec.worker} because it is being executed before schedule.",
-                )
-            else:
-                dev.start_job(job, forced=True)
         return ("Running job [FORCED]\n" if force else "Running job\n"), "", 0
     if sub == "get-job-state" and len(rest) >= 2:
-        job = dev.jobs.get((rest[-2], int(rest[-1]) if rest[-1].isdigit() else -1))
-        if job is None:
-            return error(f"Could not find job {rest[-1]} in package {rest[-2]} / user 0")
-        state = "active" if job.running_since else ("ready" if not dev.blockers(job) else "waiting")
-        return state + "\n", "", 0
+        return _job_state(dev, rest[-2], rest[-1])
     if sub == "monitor-battery" and rest:
         dev.state.monitor_battery = rest[0] == "on"
         return f"Battery monitoring {'enabled' if rest[0] == 'on' else 'disabled'}\n", "", 0
@@ -362,6 +349,21 @@ def _cmd_jobscheduler(dev: SimAndroidDevice, args: list[str]) -> Result:
                 dev._timeout(job)
         return "", "", 0
     return error(f"Unknown command: {sub}")
+
+
+def _job_state(dev: SimAndroidDevice, pkg: str, job_text: str) -> Result:
+    """JobSchedulerService.getJobState: `active` while a JobServiceContext runs it, `ready` when
+    isReady(), else `waiting`; an unknown job prints `unknown(u0aN/jidJ)` and the shell command adds
+    printError's line on stderr."""
+    app = next((a for a in dev.profile.apps if a.package == pkg), None)
+    if app is None:
+        return f"unknown({pkg})\n", f"Package not found: {pkg} / user 0\n", 0
+    job = dev.jobs.get((pkg, int(job_text))) if job_text.lstrip("-").isdigit() else None
+    if job is None:
+        printed = f"Could not find job {job_text} in package {pkg} / user 0\n"
+        return f"unknown(u0a{app.app_id}/jid{job_text})\n", printed, 0
+    state = "active" if job.running_since else ("ready" if not dev.not_ready(job) else "waiting")
+    return state + "\n", "", 0
 
 
 def _appops(dev: SimAndroidDevice, args: list[str]) -> Result:
@@ -438,48 +440,70 @@ def _bucket_value(name: str, sdk: int) -> int | None:
 
 
 def _broadcast(dev: SimAndroidDevice, args: list[str]) -> Result:
+    """`am broadcast`: ActivityManagerService.broadcastIntentLocked adds FLAG_EXCLUDE_STOPPED_PACKAGES
+    to every broadcast ("By default broadcasts do not go to stopped apps"), so a force-stopped app's
+    manifest receivers get nothing unless the sender asked for FLAG_INCLUDE_STOPPED_PACKAGES (0x20:
+    `-f 0x20`, `--include-stopped-packages`). The shell's answer is the same either way."""
     action = pkg = None
+    flags = 0x400000  # FLAG_RECEIVER_FROM_SHELL
     it = iter(args)
     for a in it:
         if a == "-a":
             action = next(it, None)
         elif a == "-p":
             pkg = next(it, None)
-    intent = f"Intent {{ act={action} flg=0x400000{f' pkg={pkg}' if pkg else ''} }}"
+        elif a == "-f":
+            with contextlib.suppress(ValueError):
+                flags |= int(next(it, "0"), 0)
+        elif a == "--include-stopped-packages":
+            flags |= 0x20
+    intent = f"Intent {{ act={action} flg={flags:#x}{f' pkg={pkg}' if pkg else ''} }}"
     out = f"Broadcasting: {intent}\nBroadcast completed: result=0\n"
-    if action == WM_DIAGNOSTICS and pkg:
-        _log_wm_diagnostics(dev, pkg)
+    delivered = pkg is not None and (pkg not in dev.stopped_packages or flags & 0x20)
+    if action == WM_DIAGNOSTICS and delivered:
+        _log_wm_diagnostics(dev, pkg)  # type: ignore[arg-type]
     return out, "", 0
 
 
 def _log_wm_diagnostics(dev: SimAndroidDevice, pkg: str) -> None:
-    """DiagnosticsWorker's tables (WorkManager 2.4+), logged by the app at INFO."""
+    """WorkManager 2.4+: DiagnosticsReceiver ("Requesting diagnostics", DEBUG) enqueues a
+    DiagnosticsWorker, which logs at INFO one header message and one table message per non-empty
+    section (DiagnosticsWorker.kt: recently completed, running, enqueued; its own run is in the
+    running table), and WorkerWrapper then logs its result, at INFO like every Worker's."""
     app = next((a for a in dev.profile.apps if a.package == pkg), None)
     if app is None:
         return
     wm_jobs = [j for j in dev.jobs.values() if j.app is app and j.spec.workmanager]
     if not wm_jobs:
         return
-    spec0 = wm_jobs[0].spec
-    proc = dev._ensure_process(app, spec0)
+    # BroadcastQueue delivers to a manifest receiver: the package leaves the stopped state
+    dev.stopped_packages.discard(pkg)
+    proc = dev._ensure_process(app, wm_jobs[0].spec)
+    me = str(uuid.UUID(int=dev.rng.getrandbits(128), version=4))
+    diagnostics = "androidx.work.impl.workers.DiagnosticsWorker"
+    dev.wm_log(app, proc.pid, "D", "WM-DiagnosticsRcvr", "Requesting diagnostics")
+    dev.wm_log(app, proc.pid, "D", "WM-WorkerWrapper", f"Starting work for {diagnostics}")
     header = "\n Id \t Class Name\t Job Id\t State\t Unique Name\t Tags\t"
 
-    def rows(states: set[str]) -> str:
-        lines = []
-        for j in wm_jobs:
-            state = (
-                "RUNNING" if j.running_since else ("SUCCEEDED" if j.last_success and not j.num_failures else "ENQUEUED")
-            )
-            if state in states:
-                lines.append(f"{j.spec.work_id}\t {j.spec.worker}\t {j.spec.job_id}\t {state}\t \t {j.spec.worker}\t")
-        return "\n".join(lines)
+    def state(j) -> str:  # type: ignore[no-untyped-def]
+        if j.running_since:
+            return "RUNNING"
+        # one-time work that succeeded stays SUCCEEDED; periodic work goes back to ENQUEUED
+        return "SUCCEEDED" if j.last_success and not j.num_failures and not j.spec.period_s else "ENQUEUED"
 
-    for title, states in (
-        ("Recently completed work", {"SUCCEEDED"}),
-        ("Running work", {"RUNNING"}),
-        ("Enqueued work", {"ENQUEUED"}),
-    ):
-        dev.log("main", proc.pid, app.uid, "I", "WM-DiagnosticsWrkr", f"{title}:\n{header}\n{rows(states)}")
+    sections: dict[str, list[str]] = {"Recently completed work": [], "Running work": [], "Enqueued work": []}
+    for j in wm_jobs:
+        title = {"SUCCEEDED": "Recently completed work", "RUNNING": "Running work"}.get(state(j), "Enqueued work")
+        spec = j.spec
+        sections[title].append(f"\n{spec.work_id}\t {spec.worker}\t {spec.job_id}\t {state(j)}\t \t {spec.worker}\t")
+    sections["Running work"].append(f"\n{me}\t {diagnostics}\t null\t RUNNING\t \t {diagnostics}\t")
+    for title, rows in sections.items():
+        if rows:
+            dev.wm_log(app, proc.pid, "I", "WM-DiagnosticsWrkr", f"{title}:\n\n")
+            dev.wm_log(app, proc.pid, "I", "WM-DiagnosticsWrkr", header + "".join(rows))
+    dev.wm_log(
+        app, proc.pid, "I", "WM-WorkerWrapper", f"Worker result SUCCESS for Work [ id={me}, tags={{ {diagnostics} }} ]"
+    )
 
 
 def _settings(dev: SimAndroidDevice, args: list[str]) -> Result:

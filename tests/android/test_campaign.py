@@ -83,7 +83,13 @@ def test_campaign_counts_match_the_device_logs(fleet, env, tmp_path):
             assert (r["finished"], "job 7 finished (success)") in lines
         if r["outcome"] == "success" and r["task"] == "sync":
             assert any(ts == r["finished"] and msg.startswith("Worker result SUCCESS") for ts, msg in lines)
-    assert {r["outcome"] for r in rows} <= {"success", "failure", "killed", "timeout", "stopped"}
+    assert {r["outcome"] for r in rows} <= {"success", "failure", "killed", "timeout", "stopped", "not_started"}
+    # Background restriction holds a forced run (JobStatus.isReady: the -f override covers only the
+    # job's own constraints): not_started with the reason, never a timeout.
+    restricted = [r for r in rows if r["condition"] == "restricted"]
+    held = [r for r in restricted if r["outcome"] == "not_started"]
+    assert held and all("background restricted" in r["reason"] for r in held), restricted
+    assert not any(r["outcome"] == "timeout" for r in restricted)
     assert (out / "run.json").exists() and json.loads((out / "run.json").read_text())["finished"]
     # the device is back as it was
     state = run_cli("state", "show", "-s", serial, "-p", PKG, "--json", env=env)

@@ -60,7 +60,9 @@ def test_info_shows_background_settings(fleet, env):
 
 
 def test_jobs_lists_jobscheduler_and_workmanager_work(fleet, env):
-    serial = serial_of(fleet, "13")
+    # The Pixel: stock Android force-stops nothing by itself, and a force-stopped app (Samsung's
+    # policy does that) gets no diagnostics broadcast at all (FLAG_EXCLUDE_STOPPED_PACKAGES).
+    serial = serial_of(fleet, "14")
     result = run_cli("jobs", PKG, "-s", serial, "--json", env=env)
     assert result.returncode == 0, result.stderr
     jobs = {r["job"]: r for r in json_lines(result.stdout)}
