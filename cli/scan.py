@@ -35,6 +35,12 @@ def scan(
     package: str | None = typer.Option(None, "--package", "-p", help="Only this app's events, and its jobs."),
     json_lines: bool = typer.Option(False, "--json", help="One JSON object per event on stdout."),
     fail_on: list[FailOn] = typer.Option([], "--fail-on", help="Exit 1 when such an event is found (repeatable)."),
+    unrecognized: bool = typer.Option(
+        False,
+        "--unrecognized",
+        help="Instead of events, list (file:line: text) the lines that looked relevant — kills, deaths, jobs, "
+        "work, makers' power managers — but that no rule read. With --json: one JSON object per line.",
+    ),
 ) -> None:
     """Find kills, deaths, ANRs, job time-outs and WorkManager results in files, and why jobs do not run."""
     from bgprobe.collectors.scan import ScanOutcome, scan_paths
@@ -43,9 +49,12 @@ def scan(
     if package is not None:
         check_app_id(package)
     outcome = ScanOutcome()
+    if unrecognized:
+        # Streamed as the scan meets them, like events: nothing is kept.
+        outcome.on_unrecognized = _print_unrecognized_json if json_lines else _print_unrecognized
     gate_hits = 0
     summarizer = None
-    if not json_lines:
+    if not json_lines and not unrecognized:
         # The summary is aggregated as events stream in: no event is kept, whatever the input's size.
         from bgprobe.reports.scan_summary import ScanSummarizer
 
@@ -53,6 +62,8 @@ def scan(
     for event in scan_paths(paths, outcome, package=package):
         if _matches_gate(event, fail_on):
             gate_hits += 1
+        if unrecognized:
+            continue
         if summarizer is None:
             sys.stdout.write(event.to_json() + "\n")
         else:
@@ -72,6 +83,16 @@ def scan(
             out.err.print(f"--fail-on: {gate_hits} matching event(s)")
         raise typer.Exit(EXIT_GATE)
     raise typer.Exit(EXIT_OK)
+
+
+def _print_unrecognized(where: str, text: str) -> None:
+    sys.stdout.write(f"{where}: {text}\n")
+
+
+def _print_unrecognized_json(where: str, text: str) -> None:
+    import json
+
+    sys.stdout.write(json.dumps({"where": where, "unrecognized": text}, ensure_ascii=False) + "\n")
 
 
 def _matches_gate(event: object, fail_on: list[FailOn]) -> bool:

@@ -23,6 +23,7 @@ def render_scan(out: Output, summary: ScanSummary, outcome: ScanOutcome, package
     )
     if not summary.events:
         console.print("No kills, deaths, ANRs, job or WorkManager events found.")
+        _unrecognized(out, outcome.unrecognized)
         return
     if summary.devices:
         console.print("Device: " + "; ".join(summary.devices))
@@ -41,6 +42,15 @@ def render_scan(out: Output, summary: ScanSummary, outcome: ScanOutcome, package
         _simple_table(out, "WorkManager results", header, work_rows)
     if summary.scheduled_jobs:
         _jobs_table(out, summary.scheduled_jobs, package)
+    _unrecognized(out, outcome.unrecognized)
+
+
+def _unrecognized(out: Output, count: int) -> None:
+    """What bgprobe could not read, so that nobody takes silence for "nothing happened"."""
+    if count == 1:
+        out.out.print("1 line looked relevant but was not understood: --unrecognized lists it")
+    elif count:
+        out.out.print(f"{count} lines looked relevant but were not understood: --unrecognized lists them")
 
 
 def _deaths_table(out: Output, rows: list[DeathRow], total: int, oem: bool) -> None:

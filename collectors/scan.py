@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from bgprobe.collectors.errors import InputError
@@ -22,11 +22,22 @@ _READ_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
 
 @dataclass
 class ScanOutcome:
-    """What a scan saw besides events: which inputs were usable and what went wrong."""
+    """What a scan saw besides events: which inputs were usable and what went wrong.
+
+    `unrecognized` counts the lines that looked like evidence (a kill, death, job or work word, a
+    maker's power-manager tag) but that no rule read; `on_unrecognized(where, text)`, when set, gets
+    each of them as the scan meets it (they are not kept: a log may hold millions)."""
 
     usable: list[str] = field(default_factory=list)
     problems: list[InputError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unrecognized: int = 0
+    on_unrecognized: Callable[[str, str], None] | None = None
+
+    def note_unrecognized(self, where: str, text: str) -> None:
+        self.unrecognized += 1
+        if self.on_unrecognized is not None:
+            self.on_unrecognized(where, text)
 
 
 def scan_paths(paths: list[str], outcome: ScanOutcome, *, package: str | None = None) -> Iterator[Event]:
@@ -46,7 +57,13 @@ def scan_paths(paths: list[str], outcome: ScanOutcome, *, package: str | None = 
             continue
         try:
             for event in scan_text(
-                stream, source.name, source.reference_date, package=package, warnings=outcome.warnings, facts=facts
+                stream,
+                source.name,
+                source.reference_date,
+                package=package,
+                warnings=outcome.warnings,
+                facts=facts,
+                on_unrecognized=outcome.note_unrecognized,
             ):
                 produced = True
                 if seen is not None:

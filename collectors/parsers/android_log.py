@@ -274,7 +274,7 @@ CONTEXT_SIGNATURES: dict[bytes, int] = {
 # are searched for the "Worker result" line of that work before the exception line stands alone.
 WM_THREW_LINES = 50
 
-# Event-log tags (AM EventLogTags.logtags, ../shared/reference/android.md §2.1): kind, normalized
+# Event-log tags (AOSP services/core/java/com/android/server/am/EventLogTags.logtags): kind, normalized
 # reason, and the field lists the tag has had, newest first ("pid", "proc", "uid" become event
 # fields, the rest `data`). A line takes the first list its values fit (count, and numbers where
 # numbers belong). "User" came with multi-user (4.2); am_proc_died gained ProcState in 8.x (gityuan.com
