@@ -458,3 +458,22 @@ def test_scan_unrecognized_lists_what_looked_relevant(tmp_path: Path):
     )
     plain = run_cli("scan", str(log), "--unrecognized")
     assert plain.stdout.splitlines()[0] == f"{log}:1: " + log.read_text().splitlines()[0]
+
+
+def test_adversarial_pasted_lines_are_read_in_linear_time(tmp_path: Path):
+    """Lines up to 64 KiB reach the unwrapping: none of its patterns may backtrack quadratically."""
+    import time
+
+    n = 30_000
+    lines = [
+        "a." * n + " Killing ",  # a long token before a signature: grep-prefix pattern
+        '"' + 'a\\"' * n + " Killing ",  # escaped quotes: JSON strings
+        "`" * n + " Killing ",  # backtick runs: inline code
+        "".join("`" * k + "x" for k in range(1, 240)) + " Killing ",
+        "ApplicationExitInfo(timestamp=1 pid=1 " + " " * n + "x reason=1",  # blanks in a toString
+        "> " * n + "Killing 1:a/u0a1 (adj 1): x",
+        "Reason: x" + " " * n + "y",
+    ]
+    start = time.perf_counter()
+    scan_lines(tmp_path, "\n".join(lines) + "\n")
+    assert time.perf_counter() - start < 2.0

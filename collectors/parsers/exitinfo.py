@@ -269,7 +269,8 @@ def event_from_tostring(text: str, where: str, lineno: int) -> Event | None:
     start = text.find(TOSTRING)
     if start == -1:
         return None
-    body = text[start + len(TOSTRING) :].rstrip().rstrip('",').rstrip()
+    # Runs of blanks collapsed first: KV's lazy values would otherwise rescan a long run at each step.
+    body = " ".join(text[start + len(TOSTRING) :].split()).rstrip('",').rstrip()
     if body.endswith(")") and body.count("(") < body.count(")"):
         body = body[:-1]  # the record's own closing parenthesis
     fields: dict[str, str] = {}
@@ -303,7 +304,7 @@ _GETTER_KEYS = {
     "packageuid": "packageUid",
     "defininguid": "definingUid",
 }
-GETTER_LINE = re.compile(r"^\s*(?P<k>[A-Z][A-Za-z]*(?:[ -][A-Za-z]+)*)\s*:\s*(?P<v>.*?)\s*$")
+GETTER_LINE = re.compile(r"^\s*(?P<k>[A-Z][A-Za-z]*(?:[ -][A-Za-z]+)*)\s*:\s*(?P<v>.*)$")
 _TABLE_SPLIT = re.compile(r"\s{2,}")
 _TABLE_RULE = re.compile(r"^[-=\s|+]+$")
 
@@ -424,7 +425,7 @@ def parse_exit_info(lines: NumberedLines, where: str, *, package: str | None = N
                 flush_getter()
                 serial += 1
                 getter = {"n": serial, "lineno": lineno, "package": None, "uid": None, "values": {}}
-            getter["values"][key] = g["v"]
+            getter["values"][key] = g["v"].strip()
             continue
         if getter is not None and (not stripped or not GETTER_LINE.match(text)):
             flush_getter()

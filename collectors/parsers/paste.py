@@ -36,10 +36,13 @@ from bgprobe.collectors.parsers.logcat import (
 _WRAPPER = re.compile(r"\s*(?:>+ ?|`{3,}|~{3,}|`(?!`)|,+|-+> ?|=+> ?|[→»➜] ?|[-*+] (?=\S)|<\d{1,2}>(?!\[))")
 # [text](http://…) and [7467](tel:7467): the text is what was pasted.
 _MD_LINK = re.compile(r"\[([^\[\]]*)\]\((?:https?|tel|mailto):[^()\s]*\)")
-_CODE_SPAN = re.compile(r"(`+)(?P<code>[^`]+?)\1")
-_JSON_STRING = re.compile(r'"(?P<s>(?:[^"\\]|\\.){8,})"')
+# Every pattern here is linear in the line's length: pasted lines reach 64 KiB (tests/test_paste_forms.py
+# times them on adversarial lines). Backtick runs and JSON strings are paired by a scan, not a regex.
+_BACKTICKS = re.compile(r"(`+)")
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?')  # a string literal, or its unclosed start
 # grep -n / -H prefixes: `8367:`, `8367-` (context lines), `path/to/file.log:466: `, `file.txt:`.
-_GREP = re.compile(r"(?:[^\s:]+:)?\d+[:-] ?(?=\S)|[^\s:]*[/.][^\s:]*: ?(?=\S)")
+_GREP = re.compile(r"(?:[^\s:]+:)?\d+[:-] ?(?=\S)|[^\s:/.]*[/.][^\s:]*: ?(?=\S)")
+_MAX_WRAPPERS = 16  # quotes nested deeper than this are not a paste
 # Where a logcat line may start inside another tool's line ("[ADB] 01-02 10:00:00.000 …",
 # "2024-05-26 13:04:00 [flutter] I/Tag(12): …").
 _LOG_START = re.compile(r"(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d|(?<![\w/])[VDIWEFA]/[\w.$-]+\s*\(\s*\d+\): ")
@@ -56,7 +59,7 @@ def unwrap(line: str) -> list[str]:
         text = _MD_LINK.sub(r"\1", text)
     text = _strip_wrappers(text)
     if "`" in text:
-        spans = [m["code"] for m in _CODE_SPAN.finditer(text)]
+        spans = _code_spans(text)
         if spans:
             return [_strip_wrappers(s) for s in spans]
         text = text.replace("`", "")  # a fence or span left open: its backtick is not part of the line
@@ -142,7 +145,7 @@ def sniff_pasted(sample: list[str]) -> tuple[re.Pattern[str] | None, bool]:
 
 
 def _strip_wrappers(text: str) -> str:
-    while True:
+    for _ in range(_MAX_WRAPPERS):
         m = _WRAPPER.match(text)
         if m is None or m.end() == 0:
             return text
@@ -150,14 +153,37 @@ def _strip_wrappers(text: str) -> str:
         if not rest.strip() and not m.group().strip().startswith(("`", "~")):
             return text  # the line is only a `>` or a `,`: nothing to unwrap
         text = rest
+    return text
+
+
+def _code_spans(text: str) -> list[str]:
+    """Markdown inline code: what lies between two runs of as many backticks."""
+    parts = _BACKTICKS.split(text)  # text, run, text, run, ...
+    spans: list[str] = []
+    i = 1
+    while i < len(parts):
+        j = i + 2
+        while j < len(parts) and parts[j] != parts[i]:
+            j += 2
+        if j >= len(parts):
+            i += 2
+            continue
+        code = "".join(parts[i + 1 : j])
+        if code.strip():
+            spans.append(code)
+        i = j + 2
+    return spans
 
 
 def _json_strings(text: str) -> list[str]:
     """The contents of the JSON string literals in a line, decoded, split at escaped newlines."""
     out: list[str] = []
-    for m in _JSON_STRING.finditer(text):
+    for m in _JSON_TOKEN.finditer(text):
+        literal = m.group()
+        if len(literal) < 10 or not literal.endswith('"'):
+            continue  # shorter than 8 characters (a key), or never closed
         try:
-            value = json.loads(f'"{m["s"]}"')
+            value = json.loads(literal)
         except ValueError:
             continue
         out.extend(v for v in value.splitlines() if v.strip())
