@@ -46,7 +46,6 @@ from bgprobe.collectors.parsers.logcat import (
     parse_long,
     sniff_layout,
 )
-from bgprobe.collectors.parsers.paste import pasted_records, sniff_pasted
 from bgprobe.reports.events import Event
 
 CHUNK_SIZE = 8 << 20
@@ -172,6 +171,8 @@ class TextScanner:
         if kind is None:
             # Not a format we know as a whole: read it line by line as pasted text. The layout most
             # of its unwrapped lines use is the hint; a file none of whose lines matches is refused.
+            from bgprobe.collectors.parsers.paste import sniff_pasted
+
             kind = "logcat"
             self._paste = True
             self._layout, self._recognized = sniff_pasted(_without_note(sample))
@@ -301,6 +302,8 @@ class TextScanner:
         handles = self._interp.handles
         if rec.layout != "raw" and handles(rec):
             return [rec]
+        from bgprobe.collectors.parsers.paste import pasted_records  # imported on first need
+
         pasted = pasted_records(line, lineno, self.years, self._layout, handles)
         if rec.layout == "raw":
             return pasted or [rec]

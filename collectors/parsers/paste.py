@@ -16,7 +16,6 @@ Examples of each form are in tests/test_paste_forms.py, taken from tests/samples
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Callable
@@ -54,6 +53,8 @@ def unwrap(line: str) -> list[str]:
     indented line continues the record above it)."""
     text = line.rstrip()
     if "&" in text and ";" in text:
+        import html  # only here: its entity table costs CLI start-up for every scan
+
         text = html.unescape(text)
     if "](" in text:
         text = _MD_LINK.sub(r"\1", text)
