@@ -477,3 +477,19 @@ def test_adversarial_pasted_lines_are_read_in_linear_time(tmp_path: Path):
     start = time.perf_counter()
     scan_lines(tmp_path, "\n".join(lines) + "\n")
     assert time.perf_counter() - start < 2.0
+
+
+def test_hard_wrapped_records_are_joined(tmp_path: Path):
+    # samsung_mars_force_stop's kill line as a terminal or a blog's code box cuts it: at a fixed
+    # width, mid-word (every piece but the last as long as the first), or at a blank
+    line = (
+        "11-02 15:19:00.137  4027  4078 I ActivityManager: Killing 29855:im.vector.app.debug/u0a157 "
+        "(adj 700): stop im.vector.app.debug,MARs #1"
+    )
+    for width in (40, 60, 83):
+        wrapped = "\n".join(line[i : i + width] for i in range(0, len(line), width))
+        events, unrecognized = scan_lines(tmp_path, f"The log:\n{wrapped}\nThanks\n")
+        assert fields(events, "kind", "pid", "reason") == [("process_killed", 29855, "oem:MARs #N")], width
+        assert unrecognized == []
+    at_blank = line.replace("(adj 700): ", "(adj 700):\n")
+    assert fields(scan_lines(tmp_path, at_blank + "\n")[0], "pid", "reason") == [(29855, "oem:MARs #N")]

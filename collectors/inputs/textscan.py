@@ -267,47 +267,138 @@ class TextScanner:
                 following = data.find(b"\n", nxt, end)
                 nxt = end if following == -1 else following + 1
         prev = start
+        joined_until = -1  # lines before this offset were read as the end of a wrapped line
+        interp, years, layout, note = self._interp, self.years, self._layout, self._note
         for line_start in sorted(starts):
             lineno += data.count(b"\n", prev, line_start)
             prev = line_start
+            if line_start < joined_until:
+                continue
             line_end = data.find(b"\n", line_start, end)
-            raw = data[line_start : end if line_end == -1 else line_end]
+            line_end = end if line_end == -1 else line_end
+            raw = data[line_start:line_end]
             if len(raw) > MAX_RECORD:
                 self.warnings.append(f"{self.name}:{lineno}: line of {len(raw)} bytes is not a log record; skipped")
                 continue
             line = raw.decode("utf-8", "replace").rstrip("\r")
-            yield from self._feed_line(line, lineno, starts[line_start])
+            # The common case inline (no generator per line): a line a layout reads and a rule understands.
+            rec: LogRecord | None = parse_line(line, lineno, years, layout)
+            if rec.layout != "raw" and lineno > note:  # type: ignore[union-attr]
+                events = interp.feed(rec)  # type: ignore[arg-type]
+                if interp.understood:
+                    self._recognized = True
+                    if events:
+                        yield from self._stamp(events)
+                    continue
+                if events:
+                    yield from self._stamp(events)
+            else:
+                rec = None  # not fed: `_feed_line` reads the line itself
+            where = (data, line_end, end)
+            joined_until = (yield from self._feed_line(line, lineno, starts[line_start], where, rec)) or -1
         return lineno + data.count(b"\n", prev, end)
 
-    def _feed_line(self, line: str, lineno: int, relevant: bool) -> Iterator[Event]:
-        """Feeds one line (its records: a pasted line may hold several) to the interpreter."""
+    def _feed_line(
+        self,
+        line: str,
+        lineno: int,
+        relevant: bool,
+        where: tuple[bytes, int, int] | None = None,
+        fed: LogRecord | None = None,
+    ) -> Generator[Event, None, int | None]:
+        """Feeds one line (its records: a pasted line may hold several) to the interpreter. When lines
+        after it were read with it (see `_join_wrapped`), returns the offset where they end. `fed`: the
+        line as a layout read it, already fed (by `_logcat_hits`) and not understood."""
         if lineno <= self._note:
-            return
+            return None
         interp = self._interp
+        rec = fed or parse_line(line, lineno, self.years, self._layout)
+        meant = False
+        if rec.layout != "raw":
+            if fed is None:  # the common case: a line the layouts read and a rule understands
+                yield from self._stamp(interp.feed(rec))
+                if interp.understood:
+                    self._recognized = True
+                    return None
+            if rec.layout not in _LOOSE_LAYOUTS:
+                self._recognized = True
+            # A rule was meant for its message but did not match it (unwrapping would give the same
+            # message: perhaps a wrapped line), or none was (perhaps a paste hides a log line in it).
+            meant = relevant and interp.handles(rec)
+            records = [] if meant else self._pasted(line, lineno, rec, only_handled=True)
+        else:
+            records = self._pasted(line, lineno, rec, only_handled=False)
         understood = False
-        for rec in self._records(line, lineno):
+        for rec in records:
             yield from self._stamp(interp.feed(rec))
             understood = understood or interp.understood
+            meant = meant or (relevant and not interp.understood and interp.handles(rec))
             if not self._recognized and (understood or rec.layout not in _LOOSE_LAYOUTS):
                 self._recognized = True
-        if relevant and not understood:
-            self.unrecognized += 1
-            if self._on_unrecognized is not None:
-                self._on_unrecognized(f"{self.name}:{lineno}", line.strip())
+        if not relevant or understood:
+            return None
+        if meant and where is not None:
+            joined_until = yield from self._join_wrapped(line, lineno, _LinesAfter(*where))
+            if joined_until is not None:
+                return joined_until
+        self.unrecognized += 1
+        if self._on_unrecognized is not None:
+            self._on_unrecognized(f"{self.name}:{lineno}", line.strip())
+        return None
+
+    def _join_wrapped(self, line: str, lineno: int, following: _LinesAfter) -> Generator[Event, None, int | None]:
+        """A line that a rule was meant for but did not match may have been hard-wrapped (a terminal,
+        an e-mail, a blog's code box): read it with the lines after it that are no log lines of their
+        own. Cut at a fixed width, every piece but the last is as long as the first and they join as
+        they are; cut at a blank, the next line joins with one. Returns where the joined lines end."""
+        from bgprobe.collectors.parsers.paste import unwrap
+
+        width = len(line)
+        pieces: list[tuple[str, int]] = []
+        for after, stop in following.lines(_MAX_WRAPPED_PIECES):
+            if not after.strip() or parse_line(after, lineno, self.years, self._layout).layout != "raw":
+                break
+            rest = unwrap(after)
+            if len(rest) != 1:
+                break
+            pieces.append((rest[0].strip() if not pieces else rest[0], stop))
+            if len(after) != width:
+                break  # the last piece of a fixed-width wrap (or a line cut at a blank)
+        if not pieces:
+            return None
+        head = line.rstrip() if len(pieces) == 1 else line
+        candidates = [(head + "".join(p for p, _ in pieces), pieces[-1][1])]
+        candidates.append((f"{line.rstrip()} {pieces[0][0].strip()}", pieces[0][1]))
+        interp = self._interp
+        for joined, stop in candidates:
+            understood = False
+            for rec in self._records(joined, lineno):
+                if interp.handles(rec):
+                    yield from self._stamp(interp.feed(rec))
+                    understood = understood or interp.understood
+            if understood:
+                self._recognized = True
+                return stop
+        return None
 
     def _records(self, line: str, lineno: int) -> list[LogRecord]:
         """The line as the layouts read it; for a line they do not read (or whose message no rule
         reads), what is left once the wrappers of a paste are stripped (`collectors.parsers.paste`)."""
         rec = parse_line(line, lineno, self.years, self._layout)
-        handles = self._interp.handles
-        if rec.layout != "raw" and handles(rec):
+        if rec.layout != "raw" and self._interp.handles(rec):
             return [rec]
+        return self._pasted(line, lineno, rec, only_handled=rec.layout != "raw") or [rec]
+
+    def _pasted(self, line: str, lineno: int, rec: LogRecord, *, only_handled: bool) -> list[LogRecord]:
+        """The records of a line as a paste holds them (for a line a layout read: only those a rule is
+        meant for, none if none is); the raw record when unwrapping finds nothing."""
         from bgprobe.collectors.parsers.paste import pasted_records  # imported on first need
 
+        handles = self._interp.handles
         pasted = pasted_records(line, lineno, self.years, self._layout, handles)
-        if rec.layout == "raw":
-            return pasted or [rec]
-        return pasted if any(handles(r) for r in pasted) else [rec]
+        if only_handled:
+            return pasted if any(handles(r) for r in pasted) else []
+        return pasted or [rec]
 
     def _collect(self, data: bytes, start: int, end: int, lineno: int) -> None:
         collector = self._collector
@@ -566,6 +657,31 @@ def _take_sample(data: bytes, end: int, sampled: list[bytes], size: int) -> int:
             size += len(part)
         pos = stop
     return size
+
+
+_MAX_WRAPPED_PIECES = 8  # lines a hard-wrapped record may have been cut into, after its first
+
+
+class _LinesAfter:
+    """The lines after a given line end in a chunk, decoded only when asked for."""
+
+    __slots__ = ("data", "end", "start")
+
+    def __init__(self, data: bytes, line_end: int, end: int) -> None:
+        self.data, self.start, self.end = data, line_end + 1, end
+
+    def lines(self, limit: int) -> Iterator[tuple[str, int]]:
+        """(text, offset just past it) of up to `limit` lines, as far as the chunk goes."""
+        start = self.start
+        for _ in range(limit):
+            if start >= self.end:
+                return
+            stop = self.data.find(b"\n", start, self.end)
+            stop = self.end if stop == -1 else stop
+            if stop - start > MAX_RECORD:
+                return
+            yield self.data[start:stop].decode("utf-8", "replace").rstrip("\r"), stop + 1
+            start = stop + 1
 
 
 _MAYBE_WRAPPED = frozenset((b":", b" ", b"\t", b"\r"))  # last bytes of a line that may end with a bare prefix

@@ -388,7 +388,7 @@ class LogInterpreter:
             head, self._wrapped = self._wrapped, None
             if rec.layout == "raw" and rec.msg.strip():
                 rec = replace(head, msg=rec.msg.strip())
-        elif rec.layout != "raw" and rec.tag and not rec.msg.strip():
+        elif rec.layout != "raw" and rec.tag and (not rec.msg or rec.msg.isspace()):
             self._wrapped = rec  # its message is on the next line, if that line has no layout of its own
             self.understood = True
             return out
