@@ -108,7 +108,7 @@ def _emit(out: Output, fmt: Format, output: str | None, built: object, loaded: o
     if fmt is Format.terminal:
         from bgprobe.reports.render_terminal import render_report
 
-        render_report(out, built, loaded)  # type: ignore[arg-type]
+        render_report(out.out, built, loaded)  # type: ignore[arg-type]
         return
     if fmt in MULTI_FILE or (fmt is Format.json and output is not None):
         try:

@@ -207,7 +207,7 @@ def finish_outputs(out: Output, path: Path) -> float | None:
     from bgprobe.reports.render_terminal import render_report
 
     report, results = write_run_outputs(path)
-    render_report(out, report, results)
+    render_report(out.out, report, results)
     return overall_rate(report)
 
 

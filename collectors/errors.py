@@ -1,4 +1,4 @@
-"""Errors with a user-facing message and the exit code of ../shared/CLI.md; tracebacks only with -v."""
+"""Errors with a user-facing message and the exit code README.md's "Exit codes" lists; tracebacks only with -v."""
 
 from __future__ import annotations
 

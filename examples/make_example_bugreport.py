@@ -2,8 +2,8 @@
 
 It tells one story a support engineer meets every week: `com.example.syncapp` (a WorkManager
 sync) on a Xiaomi phone runs late or never. The text mixes
-- real captured lines from ../shared/samples/android/ (their sources are named below), and
-- lines constructed to the exact AOSP formats of ../shared/reference/android.md (dumpstate
+- real captured lines from tests/samples/android/ (their sources are named below), and
+- lines constructed to the exact AOSP formats of docs/formats.md (dumpstate
   section headers, ActivityManager, lmkd 11+, Zygote, event log, JobServiceContext,
   WM-WorkerWrapper, dumpsys jobscheduler / deviceidle / activity exit-info).
 Run `python examples/make_example_bugreport.py` to rebuild it; the output is deterministic.

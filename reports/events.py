@@ -1,6 +1,6 @@
 """The one event model: live devices, simulated devices and offline files all produce these.
 
-Fields and kinds follow ../shared/CLI.md ("Events"). `data` carries source-specific extras
+Fields and kinds are README.md's ("Events"). `data` carries source-specific extras
 (oom adj, rss, constraints, ...) that do not deserve a column of their own.
 """
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -10,29 +9,17 @@ import pandas as pd
 from bgprobe.reports.render_tables import TITLES, display_rows, duration, label_columns, number, pct, rate_ci
 
 if TYPE_CHECKING:
-    from bgprobe.cli.console import Output
     from bgprobe.reports.metrics import Report
     from bgprobe.reports.results import Results
+    from rich.console import Console
     from rich.table import Table
 
 ROW_LIMIT = 15  # long tables (200 models) show their worst rows; --format csv has them all
 SHOWN = ("os", "manufacturer", "model", "condition", "task", "manufacturer_os")
 
 
-def render_terminal_report(out: Output, results_dirs: list[Path]) -> None:
-    """For `bgprobe demo`: load, compute and print the report of these results directories."""
-    from bgprobe.reports.metrics import build_report
-    from bgprobe.reports.results import REPORT_COLUMNS, load_results
-
-    results = load_results(results_dirs, columns=REPORT_COLUMNS)
-    for note in results.outcome.problems:
-        out.problem(note)
-    report = build_report(results.attempts, results.events, results.outcome.notes)
-    render_report(out, report, results)
-
-
-def render_report(out: Output, report: Report, results: Results) -> None:
-    console = out.out
+def render_report(console: Console, report: Report, results: Results) -> None:
+    """`console`: the rich console to print on (reports never import the CLI: it hands its console over)."""
     inputs = len(results.outcome.usable)
     console.print(
         f"[bold]bgprobe report[/bold]: {inputs} input(s), {len(results.attempts):,} attempt(s), "
@@ -61,7 +48,7 @@ def render_report(out: Output, report: Report, results: Results) -> None:
     if not report.deaths.empty:
         console.print(_plain_table(report.deaths.sort_values("deaths", ascending=False), "Deaths by reason and source"))
     if report.comparison:
-        _render_comparison(out, report.comparison)
+        _render_comparison(console, report.comparison)
     for note in report.notes:
         console.print(f"[yellow]note:[/yellow] {_escape(note)}")
 
@@ -132,7 +119,7 @@ def _plain_table(table: pd.DataFrame, title: str, limit: int = ROW_LIMIT) -> Tab
     return grid
 
 
-def _render_comparison(out: Output, comparison: dict[str, pd.DataFrame]) -> None:
+def _render_comparison(console: Console, comparison: dict[str, pd.DataFrame]) -> None:
     from rich.table import Table
 
     for name in ("overall", *SHOWN):
@@ -162,7 +149,7 @@ def _render_comparison(out: Output, comparison: dict[str, pd.DataFrame]) -> None
                 change,
                 f"{duration(row['base_ttes_p50'])}→{duration(row['ttes_p50'])}",
             )
-        out.out.print(grid)
+        console.print(grid)
 
 
 def _delta(value: object) -> str:

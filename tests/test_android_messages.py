@@ -1,5 +1,5 @@
 """Message formats no public capture covers, constructed from the AOSP format strings cited in
-../shared/reference/android.md §2 (file and function named per case)."""
+docs/formats.md §2 (file and function named per case)."""
 
 from __future__ import annotations
 

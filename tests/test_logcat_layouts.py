@@ -1,5 +1,5 @@
 """Every logcat `-v` layout and adverb. Lines are constructed from the printf formats of
-system/core liblog/logprint.cpp (../shared/reference/android.md §4); the message is the real
+system/core liblog/logprint.cpp (docs/formats.md §1); the message is the real
 termux kill line."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every real logcat capture in tests/samples/android/ (copied from ../shared/samples, source on line 1)
+"""Every real logcat capture in tests/samples/android/ (real captures, source on line 1)
 gives the right events through the same path as `bgprobe scan`."""
 
 from __future__ import annotations

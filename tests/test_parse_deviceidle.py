@@ -66,7 +66,7 @@ def test_whole_sample_file_gives_one_event():
     assert len(ev.data["settings"]) == 26  # both blocks merged; later values win
 
 
-# CONSTRUCTED from the AOSP format (DeviceIdleController.dump; ../shared/reference/android.md §1.4).
+# CONSTRUCTED from the AOSP format (DeviceIdleController.dump; docs/android-commands.md).
 # Not a captured dump.
 FULL = """\
   Settings:

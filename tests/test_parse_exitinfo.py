@@ -81,7 +81,7 @@ def test_package_filter():
 # --- constructed fixtures -----------------------------------------------------------------------
 
 # CONSTRUCTED from the AOSP format (ApplicationExitInfo.dump() of early Android 11: one key per line,
-# no subreason line; ../shared/reference/android.md §3), wrapped in a whole `dumpsys activity` to check
+# no subreason line; docs/formats.md §4), wrapped in a whole `dumpsys activity` to check
 # that only the exit-info section is read. Not a captured dump.
 LAYOUT_A_IN_FULL_DUMP = """\
 ACTIVITY MANAGER SETTINGS (dumpsys activity settings)
@@ -135,7 +135,7 @@ ACTIVITY MANAGER RUNNING PROCESSES (dumpsys activity processes)
 """
 
 # CONSTRUCTED from the Android 15 dump() layout (three lines per record; FB15 ApplicationExitInfo.java,
-# ../shared/reference/android.md §3), with an OEM subreason and an ANR subreason. Not a captured dump.
+# docs/formats.md §4), with an OEM subreason and an ANR subreason. Not a captured dump.
 LAYOUT_C = """\
 ACTIVITY MANAGER PROCESS EXIT INFO (dumpsys activity exit-info)
   Last Timestamp of Persistence Into Persistent Storage: 2025-02-03 08:00:00.000

@@ -121,7 +121,7 @@ def test_package_filter():
 
 # --- constructed fixtures -----------------------------------------------------------------------
 
-# CONSTRUCTED from the AOSP format in ../shared/reference/android.md §1.2 (JobStatus.dump,
+# CONSTRUCTED from the AOSP format in docs/formats.md §5 (JobStatus.dump,
 # JobServiceContext.dumpLocked, JobPackageTracker.dumpHistory); not a captured dump.
 ANDROID14 = """\
 Registered 3 jobs:

@@ -1,6 +1,6 @@
 """`dumpsys deviceidle` -> one `state_changed` event describing Doze.
 
-Format (AOSP DeviceIdleController.dump; ../shared/reference/android.md §1.4):
+Format (AOSP DeviceIdleController.dump; docs/android-commands.md, "Reading the phone"):
 - `  Settings:` then `    light_after_inactive_to=+3m0s0ms` lines (kept as raw strings);
 - `  Whitelist system apps:` / `Whitelist user apps:` / `Whitelist (except idle) ...:` then one item a line;
 - state lines: `  mLightEnabled=true  mDeepEnabled=true` (Android 6: `mEnabled=`), `mForceIdle=`,

@@ -1,6 +1,6 @@
 """logd for a simulated phone: ring buffers, `logcat` options and output layouts.
 
-Layouts follow system/core liblog/logprint.cpp (../shared/reference/android.md §4): threadtime
+Layouts follow system/core liblog/logprint.cpp (docs/formats.md §1): threadtime
 `"%s %5d %5d %c %-8.*s: "`, time, brief, long, with the uid/year/epoch adverbs.
 """
 

@@ -155,16 +155,17 @@ def test_html_renders_in_headless_chromium(campaign, baseline, tmp_path):
     assert "Pixel &lt;8&gt; &amp; co" in dom and "<8>" not in dom  # text, not markup
 
 
-def test_render_terminal_report_for_the_demo(campaign):
+def test_render_report_on_a_console(campaign):
     import io
 
-    from bgprobe.cli.console import Output
-    from bgprobe.reports.render_terminal import render_terminal_report
+    from bgprobe.reports.metrics import build_report
+    from bgprobe.reports.render_terminal import render_report
+    from bgprobe.reports.results import REPORT_COLUMNS, load_results
     from rich.console import Console
 
-    out = Output(no_color=True)
+    results = load_results([campaign], columns=REPORT_COLUMNS)
+    report = build_report(results.attempts, results.events, results.outcome.notes)
     buffer = io.StringIO()
-    out.__dict__["out"] = Console(file=buffer, width=200, no_color=True)  # Output.out is a cached property
-    render_terminal_report(out, [campaign])
+    render_report(Console(file=buffer, width=200, no_color=True), report, results)
     text = buffer.getvalue()
     assert "Completion: 76.2%" in text and "By OS version (major)" in text
