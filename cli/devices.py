@@ -9,11 +9,8 @@ from typing import TYPE_CHECKING
 
 import typer
 from bgprobe.cli.console import Output
+from bgprobe.cli.options import AdbServers, Json, Serial, Timeout, Udid, Usbmux
 from bgprobe.cli.targets import (
-    SERVER_HELP,
-    TIMEOUT_HELP,
-    UDID_HELP,
-    USBMUX_HELP,
     android_devices,
     ios_target,
     resolve_udid,
@@ -29,10 +26,10 @@ if TYPE_CHECKING:
 
 def devices(
     ctx: typer.Context,
-    adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
-    usbmux: str | None = typer.Option(None, "--usbmux", help=USBMUX_HELP),
-    timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
-    json_out: bool = typer.Option(False, "--json", help="One JSON object per device."),
+    adb_server: AdbServers = None,
+    usbmux: Usbmux = None,
+    timeout: Timeout = None,
+    json_out: Json = False,
 ) -> None:
     """Every reachable device: id, OS version, maker, model, battery, doze state."""
     from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, list_devices, server_addresses
@@ -116,22 +113,23 @@ def _table(out: Output, rows: list[AndroidFacts]) -> None:
 def info(
     ctx: typer.Context,
     device: str | None = typer.Argument(None, help="Android serial (for an iPhone: its UDID, or use --udid)."),
-    udid: str | None = typer.Option(None, "--udid", help=UDID_HELP),
-    adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
-    usbmux: str | None = typer.Option(None, "--usbmux", help=USBMUX_HELP),
-    timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
-    json_out: bool = typer.Option(False, "--json"),
+    serial: Serial = None,
+    udid: Udid = None,
+    adb_server: AdbServers = None,
+    usbmux: Usbmux = None,
+    timeout: Timeout = None,
+    json_out: Json = False,
 ) -> None:
     """One device in depth, with its background-relevant settings."""
     from bgprobe.collectors.android.adb import DeviceError
     from bgprobe.collectors.android.info import facts_of_many
 
     out: Output = ctx.obj
+    device = device or serial
     if udid or (device and _is_ios_udid(device)) or (device is None and resolve_udid(None)):
         facts = _ios_info(out, udid or device, usbmux, timeout)
     else:
-        if device is None:
-            raise typer.BadParameter("give a device serial, or --udid for an iPhone", param_hint="DEVICE")
+        # DEVICE, -s or $ANDROID_SERIAL as every Android command takes them; with one phone online, that one
         (dev,) = android_devices(out, device, adb_server, timeout, one=True)
         (facts,) = facts_of_many([dev], detailed=True)
     if facts.error:

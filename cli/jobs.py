@@ -7,15 +7,8 @@ import sys
 
 import typer
 from bgprobe.cli.console import Output
+from bgprobe.cli.options import AdbServers, Json, LockWait, Rsd, Serial, Timeout, Tunnel, Udid, Usbmux
 from bgprobe.cli.targets import (
-    LOCK_WAIT_HELP,
-    RSD_HELP,
-    SERIAL_HELP,
-    SERVER_HELP,
-    TIMEOUT_HELP,
-    TUNNEL_HELP,
-    UDID_HELP,
-    USBMUX_HELP,
     android_devices,
     ios_target,
     lock_wait,
@@ -27,10 +20,10 @@ from bgprobe.collectors.package_names import check_package_name
 def jobs(
     ctx: typer.Context,
     package: str = typer.Argument(..., help="Android package name."),
-    serial: str | None = typer.Option(None, "-s", "--serial", help=SERIAL_HELP),
-    adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
-    timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
-    json_out: bool = typer.Option(False, "--json", help="One JSON object per job (job_scheduled events)."),
+    serial: Serial = None,
+    adb_server: AdbServers = None,
+    timeout: Timeout = None,
+    json_out: Json = False,
 ) -> None:
     """Scheduled work of an app: jobs, WorkManager work, alarms, and why each is not running."""
     from bgprobe.collectors.android.info import device_facts
@@ -93,19 +86,19 @@ def trigger_cmd(
     job: str | None = typer.Argument(None, help="JobScheduler job id (WorkManager: the id `bgprobe jobs` shows)."),
     satisfied: bool = typer.Option(False, "--satisfied", help="Run only if its constraints are satisfied (-s)."),
     wait: float = typer.Option(60.0, "--wait", min=0, help="Seconds to follow the job after triggering it."),
-    serial: str | None = typer.Option(None, "-s", "--serial", help=SERIAL_HELP),
-    adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
-    timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
-    json_out: bool = typer.Option(False, "--json"),
-    lock_wait_s: float | None = typer.Option(None, "--lock-wait", min=0, help=LOCK_WAIT_HELP),
+    serial: Serial = None,
+    adb_server: AdbServers = None,
+    timeout: Timeout = None,
+    json_out: Json = False,
+    lock_wait_s: LockWait = None,
     bundle: str | None = typer.Option(
         None, "--bundle", help="iOS: the app's bundle id; TASK_ID is then the only argument (debugserver + lldb)."
     ),
     expire: bool = typer.Option(False, "--expire", help="iOS: simulate the expiration of a simulated-running task."),
-    udid: str | None = typer.Option(None, "--udid", help=UDID_HELP),
-    usbmux: str | None = typer.Option(None, "--usbmux", help=USBMUX_HELP),
-    rsd: tuple[str, int] | None = typer.Option(None, "--rsd", help=RSD_HELP),
-    tunnel: bool = typer.Option(False, "--tunnel", help=TUNNEL_HELP),
+    udid: Udid = None,
+    usbmux: Usbmux = None,
+    rsd: Rsd = None,
+    tunnel: Tunnel = False,
 ) -> None:
     """Force-run one job now and report whether it started and how it ended."""
     from bgprobe.collectors.android.info import device_facts

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import typer
 from bgprobe.cli.console import Output
-from bgprobe.cli.targets import LOCK_WAIT_HELP, SERIAL_HELP, SERVER_HELP, TIMEOUT_HELP, android_devices, lock_wait
+from bgprobe.cli.options import AdbServers, LockWait, Serial, Timeout
+from bgprobe.cli.targets import android_devices, lock_wait
 from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_GATE, EXIT_INTERNAL, EXIT_INTERRUPTED, BgprobeError
 
 if TYPE_CHECKING:
@@ -31,12 +32,12 @@ def run(
     fail_under: float | None = typer.Option(
         None, "--fail-under", min=0, max=1, help="Exit 1 below this completion rate."
     ),
-    serial: str | None = typer.Option(None, "-s", "--serial", help=SERIAL_HELP),
-    adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
-    timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
+    serial: Serial = None,
+    adb_server: AdbServers = None,
+    timeout: Timeout = None,
     quiet: bool = typer.Option(False, "--quiet", help="No progress, only the report."),
     device_wait: float = typer.Option(20.0, "--device-wait", min=0, help="How long to wait for a lost device."),
-    lock_wait_s: float | None = typer.Option(None, "--lock-wait", min=0, help=LOCK_WAIT_HELP),
+    lock_wait_s: LockWait = None,
     usbmux: list[str] = typer.Option([], "--usbmux", help="usbmuxd HOST:PORT or socket path, repeatable (iPhones)."),
     udid: str | None = typer.Option(None, "--udid", help="Only this iPhone."),
     check: bool = typer.Option(False, "--check", help="Validate the scenario and print the plan size; no phone."),

@@ -8,15 +8,8 @@ from typing import TYPE_CHECKING
 
 import typer
 from bgprobe.cli.console import Output
+from bgprobe.cli.options import AdbServers, Json, LockWait, Rsd, Serial, Timeout, Tunnel, Udid, Usbmux
 from bgprobe.cli.targets import (
-    LOCK_WAIT_HELP,
-    RSD_HELP,
-    SERIAL_HELP,
-    SERVER_HELP,
-    TIMEOUT_HELP,
-    TUNNEL_HELP,
-    UDID_HELP,
-    USBMUX_HELP,
     android_devices,
     ios_target,
     lock_wait,
@@ -37,10 +30,10 @@ app = typer.Typer(
 def show(
     ctx: typer.Context,
     package: list[str] = typer.Option([], "--package", "-p", help="Also show this app's bucket and restriction."),
-    serial: str | None = typer.Option(None, "-s", "--serial", help=SERIAL_HELP),
-    adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
-    timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
-    json_out: bool = typer.Option(False, "--json"),
+    serial: Serial = None,
+    adb_server: AdbServers = None,
+    timeout: Timeout = None,
+    json_out: Json = False,
 ) -> None:
     """Current doze, battery, saver, network (and per-app bucket and restriction)."""
     from bgprobe.collectors.android.info import device_facts
@@ -70,14 +63,14 @@ def set_(
         "iOS: network=<profile>, thermal=<profile>, lowpower=on|off.",
     ),
     package: str | None = typer.Option(None, "--package", "-p", help="The app for bucket= and restrict=."),
-    serial: str | None = typer.Option(None, "-s", "--serial", help=SERIAL_HELP),
-    adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
-    timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
-    lock_wait_s: float | None = typer.Option(None, "--lock-wait", min=0, help=LOCK_WAIT_HELP),
-    udid: str | None = typer.Option(None, "--udid", help=UDID_HELP),
-    usbmux: str | None = typer.Option(None, "--usbmux", help=USBMUX_HELP),
-    rsd: tuple[str, int] | None = typer.Option(None, "--rsd", help=RSD_HELP),
-    tunnel: bool = typer.Option(False, "--tunnel", help=TUNNEL_HELP),
+    serial: Serial = None,
+    adb_server: AdbServers = None,
+    timeout: Timeout = None,
+    lock_wait_s: LockWait = None,
+    udid: Udid = None,
+    usbmux: Usbmux = None,
+    rsd: Rsd = None,
+    tunnel: Tunnel = False,
     duration: float | None = typer.Option(
         None, "--duration", min=0, help="iOS: hold network=/thermal= this many seconds (default: until Ctrl-C)."
     ),
@@ -122,12 +115,12 @@ def set_(
 
 def restore(
     ctx: typer.Context,
-    serial: str | None = typer.Option(None, "-s", "--serial", help=SERIAL_HELP),
-    adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
-    timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
-    lock_wait_s: float | None = typer.Option(None, "--lock-wait", min=0, help=LOCK_WAIT_HELP),
+    serial: Serial = None,
+    adb_server: AdbServers = None,
+    timeout: Timeout = None,
+    lock_wait_s: LockWait = None,
     udid: str | None = typer.Option(None, "--udid", help="Only this iPhone's journaled changes."),
-    usbmux: str | None = typer.Option(None, "--usbmux", help=USBMUX_HELP),
+    usbmux: Usbmux = None,
 ) -> None:
     """Undo every change bgprobe made and has not undone yet (from its journal), back to what was there."""
     from bgprobe.collectors.android.adb import DeviceError

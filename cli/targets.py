@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from bgprobe.cli.console import Output
 from bgprobe.collectors.android.adb import DEFAULT_TIMEOUT, AndroidDevice, select_devices, server_addresses
+from bgprobe.collectors.ios.address import IosTarget, make_target, resolve_udid, usbmux_configured
 from bgprobe.collectors.journal import Journal, ios_key
-
-SERIAL_HELP = "Device serial (default: $ANDROID_SERIAL; else every online device)."
-SERVER_HELP = "adb server HOST:PORT, repeatable (default: $ADB_SERVER_SOCKET, $ANDROID_ADB_SERVER_ADDRESS/PORT, 5037)."
-TIMEOUT_HELP = "Seconds to wait for any one device call."
-LOCK_WAIT_HELP = "Seconds to wait for a phone another bgprobe is working on (default: $BGPROBE_LOCK_WAIT, else 60)."
 
 
 def android_devices(
@@ -51,28 +47,9 @@ def lock_wait(value: float | None) -> float:
     return default_wait() if value is None else value
 
 
-# -- iOS ---------------------------------------------------------------------------------------
-# The pymobiledevice3 (and asyncio) imports are deferred to the iOS paths: Android-only runs never pay.
-from bgprobe.collectors.ios.address import (  # noqa: E402
-    RSD_HELP,
-    TUNNEL_HELP,
-    UDID_HELP,
-    USBMUX_HELP,
-    IosTarget,
-    make_target,
-    resolve_udid,
-    usbmux_configured,
-)
+# -- iOS (collectors.ios.address imports neither asyncio nor pymobiledevice3: Android runs never pay) --
 
 __all__ = [
-    "LOCK_WAIT_HELP",
-    "RSD_HELP",
-    "SERIAL_HELP",
-    "SERVER_HELP",
-    "TIMEOUT_HELP",
-    "TUNNEL_HELP",
-    "UDID_HELP",
-    "USBMUX_HELP",
     "IosTarget",
     "android_devices",
     "ios_target",

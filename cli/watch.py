@@ -11,12 +11,8 @@ from typing import TYPE_CHECKING
 
 import typer
 from bgprobe.cli.console import Output
+from bgprobe.cli.options import AdbServers, Json, Serial, Timeout, Udid, Usbmux
 from bgprobe.cli.targets import (
-    SERIAL_HELP,
-    SERVER_HELP,
-    TIMEOUT_HELP,
-    UDID_HELP,
-    USBMUX_HELP,
     android_devices,
     ios_target,
     wants_ios,
@@ -36,12 +32,12 @@ def watch(
     package: str | None = typer.Argument(None, help="Only this app's events."),
     exit_info: bool = typer.Option(False, "--exit-info", help="First print the app's ApplicationExitInfo records."),
     duration: float | None = typer.Option(None, "--duration", min=0, help="Stop after this many seconds."),
-    serial: str | None = typer.Option(None, "-s", "--serial", help=SERIAL_HELP),
-    adb_server: list[str] = typer.Option([], "--adb-server", help=SERVER_HELP),
-    timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
-    json_out: bool = typer.Option(False, "--json", help="One JSON object per event."),
-    udid: str | None = typer.Option(None, "--udid", help=UDID_HELP),
-    usbmux: str | None = typer.Option(None, "--usbmux", help=USBMUX_HELP),
+    serial: Serial = None,
+    adb_server: AdbServers = None,
+    timeout: Timeout = None,
+    json_out: Json = False,
+    udid: Udid = None,
+    usbmux: Usbmux = None,
     relay: str = typer.Option("syslog", "--relay", help="iOS log source: syslog (syslog_relay) or os_trace."),
     crashes: bool = typer.Option(
         False,

@@ -20,17 +20,6 @@ ENV_USBMUX = ("PYMOBILEDEVICE3_USBMUX", "USBMUXD_SOCKET_ADDRESS")
 ENV_UDID = "PYMOBILEDEVICE3_UDID"
 ENV_PAIRING_DIR = "BGPROBE_PAIRING_RECORDS"
 
-USBMUX_HELP = "usbmuxd address, HOST:PORT or a socket path (default: $USBMUXD_SOCKET_ADDRESS, /var/run/usbmuxd)."
-UDID_HELP = "iOS device UDID (default: $PYMOBILEDEVICE3_UDID; else every attached iPhone)."
-RSD_HELP = (
-    "iOS 17+: RemoteServiceDiscovery HOST PORT of this phone's tunnel (`sudo pymobiledevice3 lockdown start-tunnel`"
-    " on 17.4+, `remote start-tunnel` on 17.0-17.3)."
-)
-TUNNEL_HELP = (
-    "iOS 17+: use the tunnel of a running `sudo pymobiledevice3 remote tunneld` for --udid "
-    "($BGPROBE_TUNNELD=HOST:PORT if it is not on 127.0.0.1:49151)."
-)
-
 
 class IosUsageError(BgprobeError):
     exit_code = EXIT_USAGE
