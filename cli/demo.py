@@ -65,7 +65,7 @@ def demo(
                 f"Running campaign {scenario.name!r}: {len(scenario.tasks)} tasks x "
                 f"{len(scenario.conditions)} conditions x {scenario.repetitions} repetitions per device ..."
             )
-            interrupted = execute(out, campaign, results, [server], 20.0, quiet=quiet).interrupted
+            interrupted = execute(out, campaign, results, [server], 20.0, quiet=quiet).end.interrupted
         finally:
             locks.release()
     except KeyboardInterrupt:

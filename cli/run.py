@@ -17,9 +17,9 @@ from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_GATE, EXIT_INTERNAL, EXI
 if TYPE_CHECKING:
     from bgprobe.collectors.android.adb import AdbServer, AndroidDevice
     from bgprobe.collectors.campaign.results import ResultsDir
-    from bgprobe.collectors.campaign.runner import Campaign
+    from bgprobe.collectors.campaign.runner import Campaign, CampaignEnd
     from bgprobe.collectors.campaign.scenario import Scenario
-    from bgprobe.collectors.campaign.worker import DeviceProgress, WorkerFailure
+    from bgprobe.collectors.campaign.worker import DeviceProgress
     from bgprobe.collectors.ios.transport import IosTarget
 
 
@@ -115,24 +115,22 @@ def run(
 class RunOutcome:
     """How a campaign ended, and the exit code that says so."""
 
-    path: Path
-    interrupted: bool
+    end: CampaignEnd
     rate: float | None
-    lost: list[str]
-    failures: list[WorkerFailure]
 
     def exit(self, out: Output, fail_under: float | None) -> None:
-        for failure in self.failures:
+        end = self.end
+        for failure in end.failures:
             out.problem(failure.describe())
-        if self.interrupted:
+        if end.interrupted:
             raise typer.Exit(EXIT_INTERRUPTED)
-        if any(f.is_bug for f in self.failures):
+        if any(f.is_bug for f in end.failures):
             out.problem(
                 f"internal error: a campaign worker failed (a bug: please report it with the traceback); every "
-                f"attempt so far is kept: `bgprobe run --resume {self.path}` continues"
+                f"attempt so far is kept: `bgprobe run --resume {end.path}` continues"
             )
             raise typer.Exit(EXIT_INTERNAL)
-        if self.lost or self.failures:  # the figures are there, but part of the campaign could not run
+        if end.lost or end.failures:  # the figures are there, but part of the campaign could not run
             raise typer.Exit(EXIT_DEVICE)
         if fail_under is not None and self.rate is not None and self.rate < fail_under:
             out.problem(f"completion rate {self.rate:.1%} is below --fail-under {fail_under:.1%}")
@@ -148,30 +146,27 @@ def execute(
     *,
     quiet: bool = False,
 ) -> RunOutcome:
-    """Run a reserved campaign to its end or to Ctrl-C/SIGTERM; write the outputs."""
-    from bgprobe.collectors.campaign.runner import reconnector
-    from bgprobe.collectors.interrupts import sigterm_as_interrupt
+    """A reserved campaign with its progress on screen, then its outputs and report (`run`, `demo`)."""
+    from bgprobe.collectors.campaign.runner import run_campaign
 
     view = ProgressView(out, campaign.progress, quiet=quiet)
-    interrupted = False
-    with sigterm_as_interrupt():
-        try:
-            campaign.start(results, reconnector(servers, timeout))
-            campaign.wait(tick=view.tick)
-        except KeyboardInterrupt:
-            interrupted = True
-            out.problem("interrupted: no new attempts; restoring every device ...")
-            campaign.interrupt()
-    results.finish(interrupted=interrupted)
+    end = run_campaign(
+        campaign,
+        results,
+        servers,
+        timeout,
+        tick=view.tick,
+        on_interrupt=lambda: out.problem("interrupted: no new attempts; restoring every device ..."),
+    )
     view.close()
-    for lost in campaign.lost_devices():
+    for lost in end.lost:
         out.problem(
             f"{lost}: lost during the campaign; its in-flight attempt is recorded as device_lost "
             f"(run `bgprobe restore` if it is still changed, and `bgprobe run --resume {results.path}`)"
         )
     rate = finish_outputs(out, results.path)
     out.err.print(f"results: {results.path}")
-    return RunOutcome(results.path, interrupted, rate, campaign.lost_devices(), campaign.failures())
+    return RunOutcome(end, rate)
 
 
 def _ios_targets(scenario: Scenario, usbmux: list[str], udid: str | None, timeout: float | None) -> list[IosTarget]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, list_devices
+from bgprobe.collectors.android.adb import AdbServer, AndroidDevice, DeviceError, list_devices
 from bgprobe.collectors.android.info import facts_of_many
 from bgprobe.collectors.campaign.android_worker import AndroidWorker
 from bgprobe.collectors.campaign.ios_worker import IosWorker
@@ -23,6 +23,7 @@ from bgprobe.collectors.campaign.results import ResultsDir, TaskRun
 from bgprobe.collectors.campaign.scenario import Scenario
 from bgprobe.collectors.campaign.worker import DeviceProgress, Worker, WorkerFailure
 from bgprobe.collectors.errors import EXIT_USAGE, BgprobeError
+from bgprobe.collectors.interrupts import sigterm_as_interrupt
 from bgprobe.collectors.ios.address import IosTarget
 from bgprobe.collectors.journal import ios_key
 from bgprobe.collectors.locks import DeviceLocks
@@ -208,6 +209,41 @@ class Campaign:
     def failures(self) -> list[WorkerFailure]:
         """Workers that ended on an error (a bug, or a local fault such as a full disk)."""
         return [w.failure for w in self._workers if w.failure is not None]
+
+
+@dataclass
+class CampaignEnd:
+    """How a campaign ended: interrupted, devices lost on the way, workers that failed."""
+
+    path: Path
+    interrupted: bool
+    lost: list[str]
+    failures: list[WorkerFailure]
+
+
+def run_campaign(
+    campaign: Campaign,
+    results: ResultsDir,
+    servers: list[AdbServer],
+    timeout: float,
+    *,
+    tick: Callable[[], None] | None = None,
+    on_interrupt: Callable[[], None] | None = None,
+) -> CampaignEnd:
+    """Run a reserved campaign to its end, or to Ctrl-C / SIGTERM (no new attempt; every worker puts
+    its phone back first), and close its results directory."""
+    interrupted = False
+    with sigterm_as_interrupt():
+        try:
+            campaign.start(results, reconnector(servers, timeout))
+            campaign.wait(tick=tick)
+        except KeyboardInterrupt:
+            interrupted = True
+            if on_interrupt:
+                on_interrupt()
+            campaign.interrupt()
+    results.finish(interrupted=interrupted)
+    return CampaignEnd(results.path, interrupted, campaign.lost_devices(), campaign.failures())
 
 
 def reconnector(servers: list, timeout: float) -> Callable[[str], AndroidDevice | None]:  # type: ignore[type-arg]
