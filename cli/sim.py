@@ -12,14 +12,14 @@ from pathlib import Path
 
 import typer
 from bgprobe.cli.console import Output
-from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_USAGE, BgprobeError
+from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_USAGE, BgprobeError, DeviceError
 from bgprobe.collectors.paths import state_dir
 
 app = typer.Typer(help="Simulated Android and iOS devices (no phone needed).", no_args_is_help=True)
 
 
-class SimError(BgprobeError):
-    exit_code = EXIT_DEVICE
+class SimError(DeviceError):
+    pass
 
 
 def _state_file() -> Path:

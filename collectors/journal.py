@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bgprobe.collectors.errors import EXIT_DEVICE, BgprobeError
+from bgprobe.collectors.errors import DeviceError
 from bgprobe.collectors.paths import state_dir
 
 IOS_PREFIX = "ios:"
@@ -37,10 +37,8 @@ def ios_key(udid: str) -> str:
     return IOS_PREFIX + udid
 
 
-class JournalWriteError(BgprobeError):
+class JournalWriteError(DeviceError):
     """The journal could not be written (disk full, read-only or unwritable state directory)."""
-
-    exit_code = EXIT_DEVICE
 
 
 @dataclass

@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_USAGE, BgprobeError
+from bgprobe.collectors.errors import BgprobeError, DeviceError, UsageError
 from bgprobe.collectors.paths import StateDirError, state_dir
 
 DEFAULT_WAIT_S = 60.0
@@ -33,16 +33,12 @@ WAIT_ENV = "BGPROBE_LOCK_WAIT"
 POLL_S = 0.1
 
 
-class DeviceBusy(BgprobeError):
+class DeviceBusy(DeviceError):
     """Another bgprobe works on this phone: a device/infrastructure condition (exit 3)."""
 
-    exit_code = EXIT_DEVICE
 
-
-class ResultsBusy(BgprobeError):
+class ResultsBusy(UsageError):
     """Another bgprobe writes this results directory: the user picked a directory in use (exit 2)."""
-
-    exit_code = EXIT_USAGE
 
 
 def default_wait() -> float:

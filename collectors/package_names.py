@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
-from bgprobe.collectors.errors import BgprobeError
+from bgprobe.collectors.errors import UsageError
 
 _PACKAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+$")
 
 
-class BadPackageName(BgprobeError):
+class BadPackageName(UsageError):
     pass
 
 

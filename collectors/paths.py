@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bgprobe.collectors.errors import EXIT_DEVICE, BgprobeError
+from bgprobe.collectors.errors import DeviceError
 
 
-class StateDirError(BgprobeError):
-    exit_code = EXIT_DEVICE
+class StateDirError(DeviceError):
+    pass
 
 
 def state_dir(*, create: bool = False) -> Path:

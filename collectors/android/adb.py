@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
-from bgprobe.collectors.errors import EXIT_DEVICE, BgprobeError
+from bgprobe.collectors.errors import BgprobeError, DeviceError
 
 DEFAULT_TIMEOUT = 20.0
 
@@ -70,10 +70,6 @@ def _client_class() -> type:
             return self._version
 
     return VersionCachingClient
-
-
-class DeviceError(BgprobeError):
-    exit_code = EXIT_DEVICE
 
 
 class DeviceLost(DeviceError):

@@ -32,9 +32,9 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from bgprobe.collectors.android.adb import AndroidDevice, DeviceError
+from bgprobe.collectors.android.adb import AndroidDevice
 from bgprobe.collectors.android.info import parse_battery, read_doze
-from bgprobe.collectors.errors import EXIT_USAGE, BgprobeError
+from bgprobe.collectors.errors import BgprobeError, DeviceError, UsageError
 from bgprobe.collectors.interrupts import sigterm_as_interrupt
 from bgprobe.collectors.journal import Change, Journal, JournalWriteError
 from bgprobe.collectors.package_names import check_package_name
@@ -55,14 +55,8 @@ _LEVEL = re.compile(r"[0-9]{1,3}")  # ASCII digits only: "²".isdigit() is True 
 POWER_SOURCES = ("ac", "usb", "wireless")
 
 
-class UsageError(BgprobeError):
-    exit_code = EXIT_USAGE
-
-
-class NotAvailable(BgprobeError):
+class NotAvailable(UsageError):
     """A condition this OS version does not have: said plainly, never a silent no-op."""
-
-    exit_code = EXIT_USAGE
 
 
 class ChangeNotTaken(DeviceError):

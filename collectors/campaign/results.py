@@ -21,15 +21,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bgprobe.collectors.errors import EXIT_USAGE, BgprobeError
+from bgprobe.collectors.errors import UsageError
 from bgprobe.reports.attempts import Attempt
 
 if TYPE_CHECKING:
     from bgprobe.collectors.campaign.scenario import Scenario
 
 
-class ResultsError(BgprobeError):
-    exit_code = EXIT_USAGE
+class ResultsError(UsageError):
+    pass
 
 
 @dataclass(frozen=True)

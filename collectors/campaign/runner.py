@@ -15,22 +15,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bgprobe.collectors.android.adb import AdbServer, AndroidDevice, DeviceError, list_devices
+from bgprobe.collectors.android.adb import AdbServer, AndroidDevice, list_devices
 from bgprobe.collectors.android.info import facts_of_many
 from bgprobe.collectors.campaign.android_worker import AndroidWorker
 from bgprobe.collectors.campaign.ios_worker import IosWorker
 from bgprobe.collectors.campaign.results import ResultsDir, TaskRun
 from bgprobe.collectors.campaign.scenario import Scenario
 from bgprobe.collectors.campaign.worker import DeviceProgress, Worker, WorkerFailure
-from bgprobe.collectors.errors import EXIT_USAGE, BgprobeError
+from bgprobe.collectors.errors import DeviceError, UsageError
 from bgprobe.collectors.interrupts import sigterm_as_interrupt
 from bgprobe.collectors.ios.address import IosTarget
 from bgprobe.collectors.journal import ios_key
 from bgprobe.collectors.locks import DeviceLocks
 
 
-class ShardError(BgprobeError):
-    exit_code = EXIT_USAGE
+class ShardError(UsageError):
+    pass
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:

@@ -55,7 +55,7 @@ from typing import Any, Protocol
 
 import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
 from bgprobe.collectors.android.state import KEYS as STATE_KEYS
-from bgprobe.collectors.errors import EXIT_USAGE, BgprobeError
+from bgprobe.collectors.errors import BgprobeError, UsageError
 from bgprobe.collectors.ios.conditions import ConditionError, parse_ios_assignments
 from bgprobe.collectors.package_names import check_package_name
 
@@ -88,8 +88,8 @@ _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False  # RE2 would also print its errors to stderr; ours are enough
 
 
-class ScenarioError(BgprobeError):
-    exit_code = EXIT_USAGE
+class ScenarioError(UsageError):
+    pass
 
 
 class LineMatch(Protocol):

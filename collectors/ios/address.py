@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bgprobe.collectors.errors import EXIT_USAGE, BgprobeError
+from bgprobe.collectors.errors import UsageError
 
 DEFAULT_TIMEOUT = 10.0
 MAX_TIMEOUT = 86400.0  # a day: longer is a typo, and event loops overflow on huge ones
@@ -21,8 +21,8 @@ ENV_UDID = "PYMOBILEDEVICE3_UDID"
 ENV_PAIRING_DIR = "BGPROBE_PAIRING_RECORDS"
 
 
-class IosUsageError(BgprobeError):
-    exit_code = EXIT_USAGE
+class IosUsageError(UsageError):
+    pass
 
 
 @dataclass(frozen=True)

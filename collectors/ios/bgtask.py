@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bgprobe.collectors.errors import EXIT_DEVICE, BgprobeError
+from bgprobe.collectors.errors import BgprobeError, DeviceError
 from bgprobe.collectors.ios.transport import (
     IosTarget,
     ddi_missing_message,
@@ -63,14 +63,12 @@ ENV_LLDB = "BGPROBE_LLDB"
 START_WAIT_S = 30.0
 
 
-class PrerequisiteError(BgprobeError):
-    exit_code = EXIT_DEVICE
+class PrerequisiteError(DeviceError):
+    pass
 
 
-class LldbError(BgprobeError):
+class LldbError(DeviceError):
     """lldb hung or died: not the device's loss, so a campaign records it as the attempt's reason."""
-
-    exit_code = EXIT_DEVICE
 
 
 @dataclass

@@ -28,7 +28,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bgprobe.collectors.errors import EXIT_USAGE, BgprobeError
+from bgprobe.collectors.errors import UsageError
 from bgprobe.collectors.journal import Change, Journal
 from bgprobe.collectors.parsers.ios_syslog import parse_record
 
@@ -62,8 +62,8 @@ LOWPOWER_NO_TTY = (
 )
 
 
-class ConditionError(BgprobeError):
-    exit_code = EXIT_USAGE
+class ConditionError(UsageError):
+    pass
 
 
 @dataclass(frozen=True)

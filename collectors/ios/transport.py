@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bgprobe.collectors.errors import EXIT_DEVICE, BgprobeError
+from bgprobe.collectors.errors import BgprobeError, DeviceError
 from bgprobe.collectors.ios.address import (  # noqa: F401 - re-exported: transport is the iOS API
     DEFAULT_TIMEOUT,
     DEFAULT_USBMUX_SOCKET,
@@ -59,8 +59,8 @@ def tunneld_address() -> tuple[str, int]:
     return host, int(port)
 
 
-class IosError(BgprobeError):
-    exit_code = EXIT_DEVICE
+class IosError(DeviceError):
+    pass
 
 
 class NotPaired(IosError):
