@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 import typer
-from bgprobe.cli.console import Output
+from bgprobe.cli.console import Output, fold
 from bgprobe.cli.options import AdbServers, Json, Serial, Timeout, Udid, Usbmux
 from bgprobe.cli.targets import (
     android_devices,
@@ -21,7 +21,7 @@ from bgprobe.cli.targets import (
 from bgprobe.collectors.errors import EXIT_DEVICE, BgprobeError
 
 if TYPE_CHECKING:
-    from bgprobe.collectors.android.info import AndroidFacts
+    from bgprobe.collectors.facts import DeviceFacts
 
 
 def devices(
@@ -33,7 +33,8 @@ def devices(
 ) -> None:
     """Every reachable device: id, OS version, maker, model, battery, doze state."""
     from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, list_devices, server_addresses
-    from bgprobe.collectors.android.info import AndroidFacts, facts_of_many
+    from bgprobe.collectors.android.info import facts_of_many
+    from bgprobe.collectors.facts import DeviceFacts
 
     out: Output = ctx.obj
     servers = server_addresses(adb_server)
@@ -54,9 +55,7 @@ def devices(
     facts = facts_of_many(handles)
     warn_pending_changes(out, [h for h, f in zip(handles, facts, strict=True) if not f.error])
     offline = [
-        AndroidFacts(id=d.serial, server=str(d.server), error=f"state: {d.state}")
-        for d in listed
-        if d.state != "device"
+        DeviceFacts(id=d.serial, server=str(d.server), error=f"state: {d.state}") for d in listed if d.state != "device"
     ]
     rows = facts + offline + ios_rows
     if json_out:
@@ -86,26 +85,48 @@ def _ios_rows(out: Output, usbmux: str | None, timeout: float | None) -> tuple[l
     return rows, None
 
 
-def _table(out: Output, rows: list[AndroidFacts]) -> None:
+def _table(out: Output, rows: list[DeviceFacts]) -> None:
+    """A table on a wide terminal; at 100 columns or fewer, one block per device (its id never cut)."""
     from rich.table import Table
 
+    def battery(f: DeviceFacts) -> str:
+        if f.battery_level is None:
+            return ""
+        text = f"{f.battery_level}\u00a0%" + (" charging" if f.charging else "")
+        return text + (" (faked)" if f.battery_frozen else "")
+
+    def system(f: DeviceFacts) -> str:
+        if f.platform == "ios":
+            return f"iOS {f.os_version or '?'}" + (f" ({f.build})" if f.build else "")
+        return f"Android {f.os_version or '?'}" + (f" (API {f.sdk})" if f.sdk else "")
+
+    if out.narrow:
+        for f in rows:
+            title = f.id + (f"  {f.name}" if f.name and f.name != f.id else "")
+            fields = [
+                system(f),
+                f"{f.manufacturer or ''} {f.model or ''}".strip(),
+                f"battery {battery(f)}" if battery(f) else "",
+                f"doze {f.doze}" if f.doze else "",
+                f.error or "",
+            ]
+            out.stacked(title, fields)
+        return
     table = Table(title_justify="left")
-    for col in ("id", "platform", "os", "sdk", "manufacturer", "model", "battery", "doze", "note"):
-        table.add_column(col, overflow="fold")
+    notes = any(f.error for f in rows)
+    for col in ("id", "name", "system", "maker", "model", "battery", "doze") + (("note",) if notes else ()):
+        # identifiers and names are never folded: the other columns give way
+        table.add_column(col, no_wrap=col in ("id", "name", "system"), overflow="fold")
     for f in rows:
-        battery = "" if f.battery_level is None else f"{f.battery_level}%{' charging' if f.charging else ''}"
-        if f.battery_frozen:
-            battery += " (faked)"
         table.add_row(
             f.id,
-            f.platform,
-            f.os_version or "",
-            str(f.sdk or (f.build if f.platform == "ios" else "") or ""),
+            f.name if f.name and f.name != f.id else "",
+            system(f),
             f.manufacturer or "",
             f.model or "",
-            battery,
+            battery(f),
             f.doze or "",
-            f.error or "",
+            *((f.error or "",) if notes else ()),
         )
     out.out.print(table)
 
@@ -137,12 +158,51 @@ def info(
     if json_out:
         sys.stdout.write(json.dumps(facts.to_dict()) + "\n")
         return
-    for key, value in facts.to_dict().items():
-        if key == "extra":
-            for k, v in value.items():
-                out.out.print(f"{k:>16}: {v}", markup=False)
-        elif key != "error":
-            out.out.print(f"{key:>16}: {value}", markup=False)
+    _show_facts(out, facts)
+
+
+def _show_facts(out: Output, facts: DeviceFacts) -> None:
+    """`key  value` rows: they fit any width, and long values (fingerprints, package lists) fold at their
+    own separators instead of being cut."""
+    from bgprobe.collectors.android.state import BUCKETS
+
+    rows: list[tuple[str, str]] = [("id", facts.id)]
+    if facts.name and facts.name != facts.id:
+        rows.append(("name", facts.name))
+    system = "iOS" if facts.platform == "ios" else "Android"
+    version = f"{system} {facts.os_version or '?'}"
+    details = ", ".join(x for x in (f"API {facts.sdk}" if facts.sdk else "", facts.build or "") if x)
+    rows += [
+        ("device", f"{facts.manufacturer or ''} {facts.model or ''}".strip() or "unknown"),
+        ("system", f"{version} ({details})" if details else version),
+        ("reached via", facts.server + (f" ({facts.connection})" if facts.connection else "")),
+    ]
+    if facts.battery_level is not None:
+        battery = f"{facts.battery_level} %" + (", charging" if facts.charging else ", on battery")
+        rows.append(
+            ("battery", battery + (" (faked: `dumpsys battery reset` undoes it)" if facts.battery_frozen else ""))
+        )
+    if facts.doze:
+        rows.append(("doze (deep/light)", facts.doze))
+    if facts.low_power and "low_power_mode" not in facts.extra:
+        rows.append(("low power mode", facts.low_power))
+    names = {v: k for k, v in BUCKETS.items()} | {5: "exempted", 50: "never"}
+    labels = {"wifi_on": "wifi", "battery_saver": "battery saver", "airplane_mode": "airplane mode"}
+    for key, value in facts.extra.items():
+        if key == "standby_buckets" and isinstance(value, dict):
+            text = "; ".join(f"{pkg} {names.get(b, b)} ({b})" for pkg, b in value.items()) or "none set"
+            rows.append(("standby buckets", text))
+        elif isinstance(value, bool):
+            rows.append((labels.get(key, key.replace("_", " ")), "on" if value else "off"))
+        elif value is not None:
+            rows.append((labels.get(key, key.replace("_", " ")), str(value)))
+    key_width = max(len(k) for k, _ in rows)
+    value_width = max(20, out.out.width - key_width - 2)
+    for key, value in rows:
+        lines = fold(value, value_width)  # fingerprints and package lists break at their own separators
+        out.out.print(f"{key:<{key_width}}  {lines[0]}", markup=False, highlight=False, crop=False)
+        for line in lines[1:]:
+            out.out.print(f"{'':<{key_width}}  {line}", markup=False, highlight=False, crop=False)
 
 
 _IOS_UDID = re.compile(r"^(?:[0-9a-fA-F]{40}|[0-9A-F]{8}-[0-9A-F]{16})$")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -131,23 +132,27 @@ def _start_detached(args: list[str]) -> dict:
 
 
 def _print_info(out: Output, info: dict, json_out: bool) -> None:
+    """The fleet on stderr; on stdout only `export` lines, so that `eval "$(bgprobe sim start --detach)"`
+    sets them in bash and zsh (values shell-quoted)."""
     if json_out:
         sys.stdout.write(json.dumps(info) + "\n")
         return
-    console = out.out
-    console.print(f"adb server: {info['adb_server']} ({info['adb_binary']})")
+    console = out.err
+    console.print(f"adb server: {info['adb_server']} ({info['adb_binary']})", markup=False)
     for a in info["android"]:
         console.print(
-            f"  android {a['serial']:<22} {a['manufacturer']} {a['model']} (Android {a['release']}) [{a['name']}]",
+            f"  android {a['name']}  {a['manufacturer']} {a['model']} (Android {a['release']})  "
+            f"adb serial {a['serial']}  (-s takes either)",
             markup=False,
         )
     if info.get("usbmux"):
-        console.print(f"usbmuxd: {info['usbmux']}")
+        console.print(f"usbmuxd: {info['usbmux']}", markup=False)
         for i in info["ios"]:
             console.print(f"  ios {i['udid']} {i['name']} {i['product_type']} (iOS {i['version']})", markup=False)
-    console.print("Export these to reach the devices:")
+    console.print('Exported on stdout: `eval "$(bgprobe sim start --detach)"` sets them.', markup=False)
     for line in info["env"]:
-        sys.stdout.write(f"export {line}\n")
+        name, _, value = line.partition("=")
+        sys.stdout.write(f"export {name}={shlex.quote(value)}\n")
     sys.stdout.flush()
 
 

@@ -286,6 +286,13 @@ def list_devices(servers: list[AdbServer], *, timeout: float = DEFAULT_TIMEOUT) 
     return [d for group in results for d in group]
 
 
+def _own_serial(listed: ListedDevice, timeout: float) -> str | None:
+    try:
+        return AndroidDevice(listed.server, listed.serial, timeout=timeout).key
+    except DeviceError:
+        return None
+
+
 def select_devices(
     servers: list[AdbServer], serial: str | None, *, all_devices: bool = True, timeout: float = DEFAULT_TIMEOUT
 ) -> list[AndroidDevice]:
@@ -294,6 +301,10 @@ def select_devices(
     listed = list_devices(servers, timeout=timeout)
     if serial is not None:
         matches = [d for d in listed if d.serial == serial or f"{d.server}/{d.serial}" == serial]
+        if not matches:
+            # Also the phone's own serial (ro.serialno, the journal key): a farm's phone reached through
+            # `adb connect HOST:PORT`, or a simulated phone, is known by its name rather than its address.
+            matches = [d for d in listed if d.state == "device" and _own_serial(d, timeout) == serial]
         if not matches:
             raise DeviceError(f"device {serial} not found on adb server(s) {', '.join(map(str, servers))}")
         if matches[0].state != "device":

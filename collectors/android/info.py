@@ -4,34 +4,13 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bgprobe.collectors.android.adb import AndroidDevice, DeviceError
+from bgprobe.collectors.facts import DeviceFacts
 from bgprobe.collectors.parsers.deviceidle import parse_deviceidle
 
 _BATTERY_LINE = re.compile(r"^\s*(?P<key>[A-Za-z ]+?): (?P<value>.*)$")
-
-
-@dataclass
-class AndroidFacts:
-    id: str
-    server: str
-    platform: str = "android"
-    os_version: str | None = None
-    sdk: int | None = None
-    build: str | None = None
-    manufacturer: str | None = None
-    model: str | None = None
-    battery_level: int | None = None
-    charging: bool | None = None
-    battery_frozen: bool = False  # `dumpsys battery` shows UPDATES STOPPED: someone faked the battery
-    doze: str | None = None  # deep state / light state
-    extra: dict[str, Any] = field(default_factory=dict)  # `info`: background-relevant settings
-    error: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def parse_battery(text: str) -> dict[str, Any]:
@@ -60,8 +39,8 @@ def read_doze(dev: AndroidDevice) -> dict[str, Any]:
     return (events[0].data or {}) if events else {}
 
 
-def device_facts(dev: AndroidDevice, *, detailed: bool = False) -> AndroidFacts:
-    facts = AndroidFacts(id=dev.serial, server=str(dev.server))
+def device_facts(dev: AndroidDevice, *, detailed: bool = False) -> DeviceFacts:
+    facts = DeviceFacts(id=dev.serial, server=str(dev.server))
     props = dev.getprops()
     facts.os_version = props.get("ro.build.version.release")
     sdk = props.get("ro.build.version.sdk", "")
@@ -69,6 +48,7 @@ def device_facts(dev: AndroidDevice, *, detailed: bool = False) -> AndroidFacts:
     facts.build = props.get("ro.build.id")
     facts.manufacturer = props.get("ro.product.manufacturer")
     facts.model = props.get("ro.product.model")
+    facts.name = props.get("ro.serialno") or None
     battery = parse_battery(dev.text(["dumpsys", "battery"]))
     facts.battery_level, facts.charging, facts.battery_frozen = battery["level"], battery["charging"], battery["frozen"]
     doze = read_doze(dev)
@@ -78,7 +58,7 @@ def device_facts(dev: AndroidDevice, *, detailed: bool = False) -> AndroidFacts:
     return facts
 
 
-def background_settings(dev: AndroidDevice, facts: AndroidFacts) -> dict[str, Any]:
+def background_settings(dev: AndroidDevice, facts: DeviceFacts) -> dict[str, Any]:
     def setting(table: str, key: str) -> str:
         return dev.text(["settings", "get", table, key]).strip()
 
@@ -99,14 +79,14 @@ def background_settings(dev: AndroidDevice, facts: AndroidFacts) -> dict[str, An
     return extra
 
 
-def facts_of_many(devices: list[AndroidDevice], *, detailed: bool = False) -> list[AndroidFacts]:
+def facts_of_many(devices: list[AndroidDevice], *, detailed: bool = False) -> list[DeviceFacts]:
     """Devices asked in parallel: a farm's 16 phones take about as long as one."""
 
-    def one(dev: AndroidDevice) -> AndroidFacts:
+    def one(dev: AndroidDevice) -> DeviceFacts:
         try:
             return device_facts(dev, detailed=detailed)
         except DeviceError as err:
-            return AndroidFacts(id=dev.serial, server=str(dev.server), error=err.message)
+            return DeviceFacts(id=dev.serial, server=str(dev.server), error=err.message)
 
     if not devices:
         return []

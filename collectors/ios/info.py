@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bgprobe.collectors.errors import BgprobeError
+from bgprobe.collectors.facts import DeviceFacts
 from bgprobe.collectors.ios.transport import (
     IosTarget,
     ddi_mounted,
@@ -25,28 +25,8 @@ from bgprobe.collectors.ios.transport import (
 )
 
 
-@dataclass
-class IosFacts:
-    id: str
-    server: str
-    platform: str = "ios"
-    os_version: str | None = None
-    sdk: int | None = None
-    build: str | None = None
-    manufacturer: str | None = "Apple"
-    model: str | None = None  # ProductType, e.g. iPhone14,5
-    name: str | None = None  # DeviceName
-    battery_level: int | None = None
-    charging: bool | None = None
-    battery_frozen: bool = False
-    doze: str | None = None
-    low_power: str | None = "unknown"  # no remote read exists
-    connection: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+def _ios(**fields: Any) -> DeviceFacts:
+    return DeviceFacts(platform="ios", manufacturer="Apple", low_power="unknown", **fields)
 
 
 async def _battery(client: Any, timeout: float) -> tuple[int | None, bool | None]:
@@ -66,8 +46,8 @@ async def _diagnostics(client: Any, timeout: float) -> dict[str, Any]:
 
 async def device_facts(
     target: IosTarget, udid: str, connection: str | None = None, *, detailed: bool = False
-) -> IosFacts:
-    facts = IosFacts(id=udid, server=target.where, connection=connection)
+) -> DeviceFacts:
+    facts = _ios(id=udid, server=target.where, connection=connection)
     try:
         async with lockdown(target, udid) as client:
             values = client.all_values
@@ -118,13 +98,13 @@ async def _details(client: Any, target: IosTarget, udid: str, values: dict[str, 
     return {k: v for k, v in extra.items() if v is not None}
 
 
-async def all_facts(target: IosTarget, *, detailed: bool = False) -> list[IosFacts]:
+async def all_facts(target: IosTarget, *, detailed: bool = False) -> list[DeviceFacts]:
     """Every attached device (or only --udid), queried at once; per-device errors are in the rows."""
     attached = await list_attached(target)
     if target.udid:
         wanted = [a for a in attached if a.udid == target.udid]
         if not wanted:
-            return [IosFacts(id=target.udid, server=target.where, error="not attached to usbmuxd")]
+            return [_ios(id=target.udid, server=target.where, error="not attached to usbmuxd")]
         attached = wanted
     return list(
         await asyncio.gather(*(device_facts(target, a.udid, a.connection, detailed=detailed) for a in attached))
