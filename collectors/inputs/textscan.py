@@ -33,6 +33,8 @@ from bgprobe.collectors.errors import InputError
 from bgprobe.collectors.parsers import NumberedLines
 from bgprobe.collectors.parsers.android_log import (
     CONTEXT_SIGNATURES,
+    DISPATCH_WORDS,
+    DISPATCH_WORDS_UPPER,
     EVIDENCE,
     PASTE_SIGNATURES,
     SIGNATURES,
@@ -392,6 +394,8 @@ class TextScanner:
     def _pasted(self, line: str, lineno: int, rec: LogRecord, *, only_handled: bool) -> list[LogRecord]:
         """The records of a line as a paste holds them (for a line a layout read: only those a rule is
         meant for, none if none is); the raw record when unwrapping finds nothing."""
+        if only_handled and not _may_have_rule(line):
+            return []  # no part of it can have a rule: unwrapping would find nothing to feed
         from bgprobe.collectors.parsers.paste import pasted_records  # imported on first need
 
         handles = self._interp.handles
@@ -682,6 +686,22 @@ class _LinesAfter:
                 return
             yield self.data[start:stop].decode("utf-8", "replace").rstrip("\r"), stop + 1
             start = stop + 1
+
+
+# What unwrapping a paste (collectors.parsers.paste) rewrites rather than cuts: HTML entities, Markdown
+# links, backticks, JSON strings, and the ANSI colours parse_line drops. A line without them is only cut
+# into parts, each of which holds a dispatch word if a rule reads it (DISPATCH_WORDS).
+_REWRITTEN = ("&", "](", "`", '"', "\x1b")
+_RULE_WORDS = ahocorasick_rs.AhoCorasick([*DISPATCH_WORDS, *_REWRITTEN])
+
+
+def _may_have_rule(line: str) -> bool:
+    """False when no record that unwrapping this line can give has a rule: then it need not be unwrapped
+    (a third of a busy log's selected lines are power managers' and context lines no rule reads)."""
+    if _RULE_WORDS.find_matches_as_indexes(line):
+        return True
+    upper = line.upper()
+    return any(word in upper for word in DISPATCH_WORDS_UPPER)
 
 
 _MAYBE_WRAPPED = frozenset((b":", b" ", b"\t", b"\r"))  # last bytes of a line that may end with a bare prefix

@@ -154,6 +154,47 @@ ANDROID_JOB_STOP = re.compile(r"^Called onStopJob for job\{id=(?P<id>-?\d+)(?P<r
 _KNOWN_NO_EVENT = ("Background start not allowed", "Not allowed to start service", "ANR in Window{")
 _FORCE_STOP_OTHER = re.compile(r"^\s*Force stopping (?:service |u\d+:)")
 
+# A word of each test in `LogInterpreter._dispatch` / `_dispatch_more`: a record has a rule only if its
+# tag or message holds one of these (the last two in any case, compared upper-cased). Scanning uses it
+# to skip unwrapping a line that holds none of them (no reading of it can have a rule), so a rule added
+# to the dispatch needs its word here.
+DISPATCH_WORDS: tuple[str, ...] = (
+    "am_",  # event-log tags
+    "killinfo",
+    "WM-",
+    "WorkerWrapper",
+    "SystemJobService",
+    "Killing ",
+    "Kill '",
+    "lowmemorykiller: Kill",
+    "has died",
+    " exited ",  # Zygote's "Process N exited", a parent's "N exited on signal S"
+    "Force stopping ",
+    "Start proc ",
+    "ANR in ",
+    "FATAL EXCEPTION",
+    "freezing ",
+    "timed out while executing",
+    "No response from client",
+    "Time-out while trying to bind",
+    "force stop ",
+    "Killed on ",
+    "No longer want ",
+    "cleanUpApplicationRecord",
+    "orce kill process pid=",
+    "HwSystemManager",
+    "ApplicationExitInfo(",
+    "PhantomProcessRecord {",
+    " killed=",
+    "Called onStopJob for job{",
+    *_KNOWN_NO_EVENT,
+    "Work [ id=",
+    "Worker result ",
+    ", PID: ",
+    "Exception: ",
+)
+DISPATCH_WORDS_UPPER: tuple[str, ...] = ("TYPE: CRASH", "CRASH REPORT")
+
 # Crash reports pasted without logcat prefixes. AndroidRuntime's second line alone (RuntimeInit
 # LoggingHandler: "Process: <name>, PID: <pid>", ntfy#1520, or auto-linked, LogFox#188); Crashlytics
 # exports ("Fatal Exception: <throwable>: <message>", geofence_service#37, intercom-android#263); a

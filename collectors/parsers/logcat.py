@@ -123,10 +123,29 @@ class YearHint:
 
     def __init__(self, reference: date | None) -> None:
         self.reference = reference or datetime.now().date()
+        # "MM-DD" -> "YYYY-MM-DDT" (None: no such month-day), for the reference it was made for:
+        # every line of a log repeats a handful of days, and the year is the costly part of its stamp.
+        self._days: dict[str, str | None] = {}
+        self._days_ref = self.reference
 
     def year_for(self, month: int, day: int) -> int:
         ref = self.reference
         return ref.year - 1 if (month, day) > (ref.month, ref.day) else ref.year
+
+    def day_prefix(self, month_day: str) -> str | None:
+        """`MM-DD` -> `YYYY-MM-DDT`, or None when it names no month and day; ValueError when it is not
+        two numbers."""
+        if self._days_ref is not self.reference:
+            self._days, self._days_ref = {}, self.reference
+        try:
+            return self._days[month_day]
+        except KeyError:
+            pass
+        month, day = int(month_day[0:2]), int(month_day[3:5])
+        prefix = f"{self.year_for(month, day):04d}-{month_day}T" if 1 <= month <= 12 and 1 <= day <= 31 else None
+        if len(self._days) < 4096:  # a garbled log cannot grow it without bound
+            self._days[month_day] = prefix
+        return prefix
 
 
 def iso_timestamp(text: str, zone: str | None, years: YearHint) -> str | None:
@@ -140,10 +159,10 @@ def iso_timestamp(text: str, zone: str | None, years: YearHint) -> str | None:
         if len(text) >= 10 and text[4] == "-":
             stamp = text[:10] + "T" + text[11:]
         else:
-            month, day = int(text[0:2]), int(text[3:5])
-            if not (1 <= month <= 12 and 1 <= day <= 31):
+            prefix = years.day_prefix(text[:5])
+            if prefix is None:
                 return None
-            stamp = f"{years.year_for(month, day):04d}-{text[:5]}T{text[6:]}"
+            stamp = prefix + text[6:]
     except (ValueError, OverflowError, OSError):
         return None
     if zone:
@@ -159,32 +178,71 @@ LINE_LAYOUTS = _LINE_LAYOUTS  # (name, pattern) of every single-line layout, for
 
 
 def parse_line(line: str, lineno: int, years: YearHint, preferred: re.Pattern[str] | None = None) -> LogRecord:
-    """Parse one logcat line in any single-line layout; unknown lines become raw records."""
+    """Parse one logcat line in any single-line layout; unknown lines become raw records.
+    `preferred` (the layout the file was sniffed as) is tried first: in a plain log it reads nearly
+    every line, with one match."""
     if "\x1b[" in line:
         line = ANSI.sub("", line)
-    candidates = _LINE_LAYOUTS if preferred is None else ((None, preferred), *_LINE_LAYOUTS)
-    for layout, pattern in candidates:
+    if preferred is not None:
+        m = preferred.match(line)
+        if m is not None:
+            read = _READERS.get(preferred)
+            if read is None:  # a layout of no known name: read as the loop below would
+                return _read_any(m, preferred, lineno, years)
+            return read(m, lineno, years)
+    for _, pattern in _LINE_LAYOUTS:
+        if pattern is preferred:
+            continue  # it did not match above
         m = pattern.match(line)
-        if m is None:
-            continue
-        g = m.groupdict()
-        if pattern is KERNEL:
-            return LogRecord(lineno=lineno, msg=g["msg"], tag="kernel", layout="kernel")
-        ts_text = g.get("ts")
-        level = g["lvl"]
-        return LogRecord(
-            lineno=lineno,
-            msg=g["msg"],
-            tag=(g.get("tag") or "").strip(),
-            level=_EMOJI_LEVELS.get(level, level),
-            pid=int(g["pid"]) if g.get("pid") else None,
-            tid=int(g["tid"]) if g.get("tid") else None,
-            uid=g.get("uid"),
-            ts=iso_timestamp(ts_text, g.get("zone"), years) if ts_text else None,
-            layout=layout or _layout_name(pattern),
-            package=_studio_package(g.get("pkg")),
-        )
+        if m is not None:
+            return _READERS[pattern](m, lineno, years)
     return LogRecord(lineno=lineno, msg=line)
+
+
+def _read_any(m: re.Match[str], pattern: re.Pattern[str], lineno: int, years: YearHint) -> LogRecord:
+    return _reader(pattern, _layout_name(pattern))(m, lineno, years)
+
+
+def _reader(pattern: re.Pattern[str], layout: str):  # type: ignore[no-untyped-def]
+    """The function that makes a LogRecord of a match of `pattern`: the groups it has are looked up
+    once, here, instead of a groupdict per line (same fields, same values)."""
+    if pattern is KERNEL:
+        msg_at = pattern.groupindex["msg"] - 1
+
+        def read_kernel(m: re.Match[str], lineno: int, years: YearHint) -> LogRecord:
+            return LogRecord(lineno=lineno, msg=m.groups()[msg_at], tag="kernel", layout="kernel")
+
+        return read_kernel
+    index = pattern.groupindex
+
+    def pos(name: str) -> int:  # position in m.groups(), or -1: a group this layout does not have
+        return index[name] - 1 if name in index else -1
+
+    ts_at, zone_at, uid_at, pid_at, tid_at, pkg_at = (pos(n) for n in ("ts", "zone", "uid", "pid", "tid", "pkg"))
+    tag_at = pos("tag")
+    lvl_at, msg_at = index["lvl"] - 1, index["msg"] - 1  # every layout but KERNEL has both
+    emoji = _EMOJI_LEVELS
+
+    def read(m: re.Match[str], lineno: int, years: YearHint) -> LogRecord:
+        g = m.groups()
+        ts_text = g[ts_at] if ts_at >= 0 else None
+        pid = g[pid_at] if pid_at >= 0 else None
+        tid = g[tid_at] if tid_at >= 0 else None
+        level = g[lvl_at]
+        return LogRecord(
+            lineno,
+            g[msg_at],
+            (g[tag_at] or "").strip() if tag_at >= 0 else "",
+            emoji.get(level, level),
+            int(pid) if pid else None,
+            int(tid) if tid else None,
+            g[uid_at] if uid_at >= 0 else None,
+            iso_timestamp(ts_text, g[zone_at] if zone_at >= 0 else None, years) if ts_text else None,
+            layout,
+            _studio_package(g[pkg_at]) if pkg_at >= 0 else None,
+        )
+
+    return read
 
 
 def parse_pasted_layout(line: str, lineno: int) -> list[LogRecord]:
@@ -212,6 +270,9 @@ def parse_pasted_layout(line: str, lineno: int) -> list[LogRecord]:
 
 def _layout_name(pattern: re.Pattern[str]) -> str:
     return next((name for name, p in _LINE_LAYOUTS if p is pattern), "raw")
+
+
+_READERS = {pattern: _reader(pattern, name) for name, pattern in reversed(_LINE_LAYOUTS)}
 
 
 def _studio_package(pkg: str | None) -> str | None:
