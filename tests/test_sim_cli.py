@@ -66,22 +66,25 @@ def test_sim_start_detach_status_stop(tmp_path):
     assert run_cli("sim", "status", env=env).returncode != 0
 
 
-def adb_servers_running() -> set[int]:
-    """pids of adb server processes (`adb ... fork-server server`) on this machine."""
+def adb_servers_running(marker: str | None = None) -> set[int]:
+    """pids of adb server processes (`adb ... fork-server server`) on this machine; with `marker`, only
+    those whose environment holds it (the servers a command started inherit its environment: other
+    tests, on other pytest workers, start servers of their own at the same time)."""
     found = set()
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
                 cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+                environ = (proc / "environ").read_bytes() if marker else b""
             except OSError:
                 continue
             if b"fork-server" in cmdline and any(part.endswith(b"adb") for part in cmdline[:1]):
-                found.add(int(proc.name))
+                if marker is None or marker.encode() in environ:
+                    found.add(int(proc.name))
     return found
 
 
 def test_demo_runs_a_campaign_reports_and_cleans_up(tmp_path):
-    before = adb_servers_running()
     scenario = tmp_path / "tiny.toml"
     scenario.write_text(TINY)
     out = tmp_path / "demo"
@@ -108,7 +111,7 @@ def test_demo_runs_a_campaign_reports_and_cleans_up(tmp_path):
     # nothing left behind: no journal entries, no adb server of ours
     journal = Path(tmp_path / "state" / "journal")
     assert not journal.exists() or not any(journal.iterdir())
-    assert adb_servers_running() <= before  # the demo's private adb server is gone
+    assert adb_servers_running(str(tmp_path / "state")) == set()  # the demo's private adb server is gone
 
 
 def test_sim_start_with_a_fleet_profile(tmp_path):
