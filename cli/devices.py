@@ -62,9 +62,18 @@ def devices(
         for f in rows:
             sys.stdout.write(json.dumps(f.to_dict()) + "\n")
         return
-    _table(out, rows)
-    if not rows:
-        out.out.print(f"No devices on adb server(s) {', '.join(map(str, servers))}.")
+    if rows:
+        _table(out, rows)
+    else:
+        out.problem(
+            f"no devices on adb server(s) {', '.join(map(str, servers))}"
+            + ("" if usbmux_configured(usbmux) else " and no usbmuxd for iPhones")
+            + ": is USB debugging on, and has the phone allowed this computer? (`adb devices` lists it as "
+            "unauthorized until then)"
+        )
+    for f in offline:
+        if "unauthorized" in (f.error or ""):
+            out.problem(f"{f.id}: accept 'Allow USB debugging' on the phone (this computer is not authorised yet)")
 
 
 def _ios_rows(out: Output, usbmux: str | None, timeout: float | None) -> tuple[list, BgprobeError | None]:  # type: ignore[type-arg]

@@ -12,6 +12,7 @@ ever interpreted by the device's shell.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import math
 import os
@@ -248,6 +249,21 @@ def _start_local_server(server: AdbServer) -> None:
             [adb, "-P", str(server.port), "start-server"],
             capture_output=True,
             timeout=20,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+        # The machine is left as it was found: the server bgprobe started goes with it (CI runners wait
+        # on stray daemons, and the next job's adb may be another version). BGPROBE_KEEP_ADB_SERVER=1 keeps it.
+        if os.environ.get("BGPROBE_KEEP_ADB_SERVER") != "1" and _probe(server):
+            atexit.register(_kill_server, adb, server, env)
+
+
+def _kill_server(adb: str, server: AdbServer, env: dict[str, str]) -> None:
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        subprocess.run(
+            [adb, "-P", str(server.port), "kill-server"],
+            capture_output=True,
+            timeout=10,
             env=env,
             stdin=subprocess.DEVNULL,
         )
