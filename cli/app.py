@@ -31,11 +31,26 @@ app = typer.Typer(
 )
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("bgprobe")
+        except PackageNotFoundError:  # run from a checkout that was not installed
+            number = "unknown"
+        sys.stdout.write(f"bgprobe {number}\n")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Tracebacks and more detail on errors."),
     no_color: bool = typer.Option(False, "--no-color", help="No colour, even on a terminal."),
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print bgprobe's version and exit."
+    ),
 ) -> None:
     ctx.obj = Output.create(no_color=no_color, verbose=verbose)
 

@@ -84,7 +84,8 @@ def trigger_cmd(
     ctx: typer.Context,
     package: str = typer.Argument(..., help="Android package name (with --bundle: the BGTask identifier)."),
     job: str | None = typer.Argument(None, help="JobScheduler job id (WorkManager: the id `bgprobe jobs` shows)."),
-    satisfied: bool = typer.Option(False, "--satisfied", help="Run only if its constraints are satisfied (-s)."),
+    satisfied: bool = typer.Option(False, "--satisfied", help="Run only if its constraints are satisfied (`cmd jobscheduler run --satisfied`, Android 11+); "
+        "default: forced (`run -f`).",),
     wait: float = typer.Option(60.0, "--wait", min=0, help="Seconds to follow the job after triggering it."),
     serial: Serial = None,
     adb_server: AdbServers = None,

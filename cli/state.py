@@ -21,6 +21,16 @@ from bgprobe.collectors.package_names import check_package_name
 if TYPE_CHECKING:
     from bgprobe.collectors.journal import Change
 
+# Written out (not built from collectors.android.state.KEYS) so that `--help` imports nothing heavy;
+# tests/test_cli_help.py checks that it names every key and value.
+ASSIGNMENTS_HELP = (
+    "KEY=VALUE, one or more. Android: doze=deep|light|off; bucket=active|working_set|frequent|rare|restricted "
+    "(with -p); battery=unplugged|plugged; level=0..100; saver=on|off; "
+    "network=online|offline|wifi-only|data-only|airplane; restrict=on|off (with -p). "
+    "iOS: network=offline|edge|3g|lte|wifi|... or a SlowNetwork... profile, thermal=fair|serious|critical "
+    "(=none clears), lowpower=on|off (on a terminal)."
+)
+
 app = typer.Typer(
     help="Read or change background conditions (journaled; `bgprobe restore` undoes).", no_args_is_help=True
 )
@@ -59,8 +69,7 @@ def set_(
     ctx: typer.Context,
     assignments: list[str] = typer.Argument(
         ...,
-        help="KEY=VALUE: doze, bucket, battery, level, saver, network, restrict; "
-        "iOS: network=<profile>, thermal=<profile>, lowpower=on|off.",
+        help=ASSIGNMENTS_HELP,
     ),
     package: str | None = typer.Option(None, "--package", "-p", help="The app for bucket= and restrict=."),
     serial: Serial = None,
