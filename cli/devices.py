@@ -96,6 +96,7 @@ def _ios_rows(out: Output, usbmux: str | None, timeout: float | None) -> tuple[l
 
 def _table(out: Output, rows: list[DeviceFacts]) -> None:
     """A table on a wide terminal; at 100 columns or fewer, one block per device (its id never cut)."""
+    from bgprobe.reports.terminal_layout import print_fitting
     from rich.table import Table
 
     def battery(f: DeviceFacts) -> str:
@@ -109,18 +110,6 @@ def _table(out: Output, rows: list[DeviceFacts]) -> None:
             return f"iOS {f.os_version or '?'}" + (f" ({f.build})" if f.build else "")
         return f"Android {f.os_version or '?'}" + (f" (API {f.sdk})" if f.sdk else "")
 
-    if out.narrow:
-        for f in rows:
-            title = f.id + (f"  {f.name}" if f.name and f.name != f.id else "")
-            fields = [
-                system(f),
-                f"{f.manufacturer or ''} {f.model or ''}".strip(),
-                f"battery {battery(f)}" if battery(f) else "",
-                f"doze {f.doze}" if f.doze else "",
-                f.error or "",
-            ]
-            out.stacked(title, fields)
-        return
     table = Table(title_justify="left")
     notes = any(f.error for f in rows)
     for col in ("id", "name", "system", "maker", "model", "battery", "doze") + (("note",) if notes else ()):
@@ -137,7 +126,7 @@ def _table(out: Output, rows: list[DeviceFacts]) -> None:
             f.doze or "",
             *((f.error or "",) if notes else ()),
         )
-    out.out.print(table)
+    print_fitting(out.out, table, key_columns=2)
 
 
 def info(

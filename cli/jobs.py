@@ -42,6 +42,7 @@ def jobs(
 
 
 def _render(out: Output, serial: str, os_version: str | None, report: object) -> None:
+    from bgprobe.reports.terminal_layout import print_fitting
     from rich.table import Table
 
     table = Table(title=f"{report.package} on {serial} (Android {os_version})", title_justify="left")  # type: ignore[attr-defined]
@@ -53,7 +54,7 @@ def _render(out: Output, serial: str, os_version: str | None, report: object) ->
         "unsatisfied",
         "last run",
         "fails",
-        "why it is not running",
+        "now",
     ):
         table.add_column(col, overflow="fold")
     for e in report.jobs:  # type: ignore[attr-defined]
@@ -71,7 +72,7 @@ def _render(out: Output, serial: str, os_version: str | None, report: object) ->
             str(d.get("num_failures") or 0),
             e.detail or "",
         )
-    out.out.print(table)
+    print_fitting(out.out, table, key_columns=2)
     if not report.jobs:  # type: ignore[attr-defined]
         out.out.print(f"{report.package} has no scheduled JobScheduler jobs on {serial}.")  # type: ignore[attr-defined]
     for alarm in report.alarms[:10]:  # type: ignore[attr-defined]
@@ -84,8 +85,12 @@ def trigger_cmd(
     ctx: typer.Context,
     package: str = typer.Argument(..., help="Android package name (with --bundle: the BGTask identifier)."),
     job: str | None = typer.Argument(None, help="JobScheduler job id (WorkManager: the id `bgprobe jobs` shows)."),
-    satisfied: bool = typer.Option(False, "--satisfied", help="Run only if its constraints are satisfied (`cmd jobscheduler run --satisfied`, Android 11+); "
-        "default: forced (`run -f`).",),
+    satisfied: bool = typer.Option(
+        False,
+        "--satisfied",
+        help="Run only if its constraints are satisfied (`cmd jobscheduler run --satisfied`, Android 11+); "
+        "default: forced (`run -f`).",
+    ),
     wait: float = typer.Option(60.0, "--wait", min=0, help="Seconds to follow the job after triggering it."),
     serial: Serial = None,
     adb_server: AdbServers = None,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from bgprobe.reports.render_tables import TITLES, display_rows, duration, label_columns, number, pct, rate_ci
+from bgprobe.reports.terminal_layout import print_fitting
 
 if TYPE_CHECKING:
     from bgprobe.reports.metrics import Report
@@ -36,17 +37,21 @@ def render_report(console: Console, report: Report, results: Results) -> None:
         )
         for name in SHOWN:
             if name in report.tables:
-                console.print(_summary_table(report.tables[name], TITLES[name], float(overall["rate"])))
+                table = report.tables[name]
+                grid = _summary_table(table, TITLES[name], float(overall["rate"]))
+                print_fitting(console, grid, key_columns=len(label_columns(table)) + ("versions" in table.columns))
         for title, table in (
             ("Kills (attempts killed, by reason)", report.kills),
             ("Stops (attempts stopped by the system, by reason)", report.stops),
         ):
             if not table.empty:
-                console.print(_plain_table(table, title))
+                print_fitting(console, _plain_table(table, title))
     if not report.event_summary.empty:
-        console.print(_plain_table(report.event_summary, "From events: deaths, ANRs, job time-outs per OS version"))
+        events_title = "From events: deaths, ANRs, job time-outs per OS version"
+        print_fitting(console, _plain_table(report.event_summary, events_title))
     if not report.deaths.empty:
-        console.print(_plain_table(report.deaths.sort_values("deaths", ascending=False), "Deaths by reason and source"))
+        deaths = report.deaths.sort_values("deaths", ascending=False)
+        print_fitting(console, _plain_table(deaths, "Deaths by reason and source"))
     if report.comparison:
         _render_comparison(console, report.comparison)
     for note in report.notes:
@@ -149,7 +154,7 @@ def _render_comparison(console: Console, comparison: dict[str, pd.DataFrame]) ->
                 change,
                 f"{duration(row['base_ttes_p50'])}→{duration(row['ttes_p50'])}",
             )
-        console.print(grid)
+        print_fitting(console, grid, key_columns=len(labels))
 
 
 def _delta(value: object) -> str:
