@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from bgprobe.cli.console import Output
+from bgprobe.cli.console import Output, fold
 from bgprobe.cli.options import AdbServers, LockWait, Serial, Timeout
 from bgprobe.cli.targets import android_devices, lock_wait
 from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_GATE, EXIT_INTERNAL, EXIT_INTERRUPTED, BgprobeError
@@ -208,7 +208,8 @@ def finish_outputs(out: Output, path: Path) -> float | None:
 
 
 class ProgressView:
-    """A live table per device on a terminal; a plain line every few seconds otherwise (CI logs)."""
+    """On a terminal: one overall bar with its ETA above a line per phone, kept on screen at the end.
+    Without one (CI logs): a line per phone every few seconds, and an overall line with the ETA."""
 
     def __init__(self, out: Output, progress: dict[str, DeviceProgress], *, quiet: bool, every_s: float = 10.0) -> None:
         self.out = out
@@ -216,44 +217,85 @@ class ProgressView:
         self.quiet = quiet
         self.every_s = every_s
         self._last = 0.0
+        self._started = time.monotonic()
         self._reported_done: set[str] = set()
         self._live = None
         if not quiet and sys.stderr.isatty():
             from rich.live import Live
 
-            self._live = Live(self._table(), console=out.err, refresh_per_second=4, transient=True)
+            self._live = Live(self._view(), console=out.err, refresh_per_second=4, transient=False)
             self._live.start()
 
-    def _table(self):  # type: ignore[no-untyped-def]
-        from rich.table import Table
+    def _totals(self) -> tuple[int, int]:
+        return sum(p.done for p in self.progress.values()), sum(p.total for p in self.progress.values())
 
-        table = Table(title="bgprobe run", title_justify="left")
-        for col in ("device", "model", "os", "done", "now", "outcomes"):
-            table.add_column(col)
+    def _eta(self) -> str:
+        done, total = self._totals()
+        elapsed = time.monotonic() - self._started
+        if not done or done >= total:
+            return "–" if done < total else "done"
+        return _clock(elapsed * (total - done) / done)
+
+    def _view(self):  # type: ignore[no-untyped-def]
+        from rich.console import Group
+        from rich.progress_bar import ProgressBar
+        from rich.table import Table
+        from rich.text import Text
+
+        done, total = self._totals()
+        width = self.out.err.width
+        head = Table.grid(padding=(0, 1))
+        head.add_column(no_wrap=True)
+        head.add_column(ratio=1)
+        head.add_column(no_wrap=True)
+        summary = f"{done}/{total} task runs · ETA {self._eta()}"
+        head.add_row(Text("bgprobe run", style="bold"), ProgressBar(total=max(total, 1), completed=done), summary)
+        lines = [head]
         for p in self.progress.values():
-            outcomes = " ".join(f"{k}:{v}" for k, v in sorted(p.outcomes.items()))
-            table.add_row(p.device, p.model, p.os_version, f"{p.done}/{p.total}", p.current, outcomes)
-        return table
+            name = f"{p.device}  {p.model} {p.os_version}".strip()
+            lines.append(Text(f"{name}  {p.done}/{p.total}", overflow="fold"))
+            detail = f"  {p.current}" + (f" · {_outcomes(p.outcomes)}" if p.outcomes else "")
+            for chunk in fold(detail, width):
+                lines.append(Text(chunk, style="dim"))
+        return Group(*lines)
 
     def tick(self) -> None:
         if self.quiet:
             return
         if self._live is not None:
-            self._live.update(self._table())
+            self._live.update(self._view())
             return
         now = time.monotonic()
-        if now - self._last >= self.every_s or all(p.finished for p in self.progress.values()):
+        finished = all(p.finished for p in self.progress.values())
+        if now - self._last >= self.every_s or finished:
             self._last = now
             for p in self.progress.values():
                 if p.device in self._reported_done:
                     continue  # a finished device is reported once, not in every later round
                 if p.finished:
                     self._reported_done.add(p.device)
-                outcomes = " ".join(f"{k}:{v}" for k, v in sorted(p.outcomes.items()))
                 self.out.err.print(
-                    f"[{p.device}] {p.done}/{p.total} {p.current} {outcomes}", markup=False, highlight=False
+                    f"[{p.device}] {p.done}/{p.total} {p.current} {_outcomes(p.outcomes)}",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,  # a CI log viewer wraps long lines itself: no break mid-sentence
                 )
+            if not finished:
+                done, total = self._totals()
+                self.out.err.print(f"overall {done}/{total} task runs, ETA {self._eta()}", soft_wrap=True)
 
     def close(self) -> None:
         if self._live is not None:
-            self._live.stop()
+            self._live.update(self._view())
+            self._live.stop()  # not transient: the final counts stay on screen
+
+
+def _outcomes(outcomes: dict[str, int]) -> str:
+    return " · ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return (
+        f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+    )

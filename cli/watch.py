@@ -10,7 +10,7 @@ from queue import Empty, Queue
 from typing import TYPE_CHECKING
 
 import typer
-from bgprobe.cli.console import Output
+from bgprobe.cli.console import Output, fold
 from bgprobe.cli.options import AdbServers, Json, Serial, Timeout, Udid, Usbmux
 from bgprobe.cli.targets import (
     android_devices,
@@ -22,6 +22,7 @@ from bgprobe.collectors.package_names import check_package_name
 
 if TYPE_CHECKING:
     from bgprobe.collectors.android.adb import AndroidDevice
+    from bgprobe.reports.deaths import Death
     from bgprobe.reports.events import Event
 
 BUFFERS = "main,system,events,crash"
@@ -190,7 +191,7 @@ def _drain(out: Output, queue: Queue, streams: int, duration: float | None, json
     A stream that ends before a `--duration` does means a lost device: exit 3."""
     remaining = streams
     deadline = None if duration is None else datetime.now().timestamp() + duration
-    live = None if json_out or not sys.stdout.isatty() else _LiveView(out)
+    live = None if json_out or not sys.stdout.isatty() else _LiveView(out, streams)
     try:
         while remaining:
             wait = 0.5 if deadline is None else max(0.0, min(0.5, deadline - datetime.now().timestamp()))
@@ -218,39 +219,93 @@ def _drain(out: Output, queue: Queue, streams: int, duration: float | None, json
 
 
 class _LiveView:
-    """On a terminal: counts per device and kind, and the latest events, redrawn in place."""
+    """On a terminal: what is being watched, counts per phone, and the latest events newest first in
+    the height the terminal has, one line per death with every source that logged it folded in."""
 
-    def __init__(self, out: Output, latest: int = 15) -> None:
-        from collections import Counter, deque
+    def __init__(self, out: Output, streams: int) -> None:
+        from collections import Counter
 
         from rich.live import Live
 
+        self.out = out
+        self.streams = streams
         self.counts: Counter[tuple[str, str]] = Counter()
-        self.recent: deque[Event] = deque(maxlen=latest)
-        self._live = Live(self._render(), console=out.out, refresh_per_second=4)
+        self.recent: list[Death | Event] = []  # newest first
+        self._live = Live(self._render(), console=out.out, refresh_per_second=4, transient=False)
         self._live.start()
 
     def add(self, event: Event) -> None:
-        self.counts[(str(event.device), event.kind)] += 1
-        self.recent.append(event)
+        from bgprobe.reports.deaths import join_death
+        from bgprobe.reports.events import DEATH_KINDS
+
+        if event.kind in DEATH_KINDS:
+            deaths = [d for d in self.recent[:30] if not isinstance(d, type(event))]
+            death = join_death(deaths, event)  # type: ignore[arg-type]
+            if death in self.recent:
+                self.recent.remove(death)  # it moves to the top with its new line
+            else:
+                self.counts[(str(event.device), _KIND_NAMES.get(event.kind, event.kind))] += 1
+            self.recent.insert(0, death)
+        else:
+            self.counts[(str(event.device), _KIND_NAMES.get(event.kind, event.kind))] += 1
+            self.recent.insert(0, event)
+        del self.recent[200:]
         self._live.update(self._render())
 
     def _render(self):  # type: ignore[no-untyped-def]
         from rich.console import Group
-        from rich.table import Table
+        from rich.text import Text
 
-        totals = Table(title="events so far", title_justify="left")
-        for col in ("device", "kind", "count"):
-            totals.add_column(col)
-        for (device, kind), n in sorted(self.counts.items()):
-            style = "bold red" if kind in ("process_killed", "process_died", "crash", "anr") else None
-            totals.add_row(device, kind, str(n), style=style)
-        latest = Table(title="latest", title_justify="left")
-        for col in ("time", "device", "kind", "process", "reason", "job"):
-            latest.add_column(col, overflow="fold")
-        for e in self.recent:
-            latest.add_row(e.ts or "", str(e.device), e.kind, e.process or e.package or "", e.reason or "", e.job or "")
-        return Group(totals, latest)
+        console = self.out.out
+        width, height = console.width, console.height
+        phones = f"{self.streams} phone{'s' if self.streams != 1 else ''}"
+        lines = [Text(f"watching {phones} · Ctrl-C to stop · newest first", style="bold")]
+        devices = sorted({d for d, _ in self.counts})
+        for device in devices:
+            counts = " · ".join(f"{k} {n}" for (d, k), n in sorted(self.counts.items()) if d == device)
+            for chunk in fold(f"{device}: {counts}", width):
+                lines.append(Text(chunk))
+        room = max(3, height - len(lines) - 2)
+        shown = 0
+        for item in self.recent:
+            for chunk in fold(_describe(item), width):
+                if shown >= room:
+                    break
+                lines.append(Text(chunk, style="red" if _is_death(item) else None))
+                shown += 1
+        return Group(*lines)
 
     def close(self) -> None:
         self._live.stop()
+
+
+_KIND_NAMES = {
+    "process_killed": "kills",
+    "process_died": "deaths",
+    "crash": "crashes",
+    "anr": "ANRs",
+    "job_timeout": "job time-outs",
+    "work_result": "work results",
+    "job_started": "job starts",
+    "job_finished": "job ends",
+    "job_stopped": "job stops",
+    "process_started": "starts",
+}
+
+
+def _is_death(item: object) -> bool:
+    return getattr(item, "kind", "") in ("process_killed", "process_died", "crash", "anr")
+
+
+def _describe(item: Death | Event) -> str:
+    """One line: time, device, what, who, why (and, for a death, every source that logged it)."""
+    from bgprobe.reports.deaths import Death
+
+    if isinstance(item, Death):
+        when = item.ts.strftime("%H:%M:%S") if item.ts else "--:--:--"
+        who = item.process or item.package or (f"pid {item.pid}" if item.pid else "?")
+        sources = ", ".join(sorted(item.sources))
+        return f"{when} {item.device} {item.kind.replace('process_', '')} {who} {item.reason or ''} [{sources}]"
+    when = (item.ts or "")[11:19] or "--:--:--"
+    who = item.process or item.package or ""
+    return f"{when} {item.device} {item.kind} {who} {item.reason or ''} {item.job or ''}".rstrip()

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
-from bgprobe.reports.events import DEATH_KINDS
+from bgprobe.reports.events import DEATH_KINDS, Event
 
 if TYPE_CHECKING:  # pandas is imported where a table is built: the streaming folder needs none of it
     import pandas as pd
@@ -346,3 +346,23 @@ def _merge(
             death.kind = kind
     elif death.detail is None:
         death.detail = detail
+
+
+def join_death(recent: list[Death], event: Event) -> Death:
+    """For a live view: the death among `recent` (newest first) that `event` is another line of (same
+    device and pid, or process, within WINDOW_SECONDS), updated with it; else a new Death for it."""
+    try:
+        ts = datetime.fromisoformat(event.ts) if event.ts else None
+    except ValueError:
+        ts = None
+    for death in recent:
+        if death.device != event.device or death.kind not in (event.kind, "process_killed", "process_died", "crash"):
+            continue
+        same_pid = event.pid is not None and death.pid == event.pid
+        same_name = event.pid is None and event.process is not None and death.process == event.process
+        if (same_pid or same_name) and _same_death(death, ts, event.process):
+            _merge(death, event.process, event.package, event.reason, event.kind, event.source, event.detail)
+            return death
+    death = Death(ts, event.pid, event.process, event.package, event.uid, event.kind, event.device)
+    _merge(death, event.process, event.package, event.reason, event.kind, event.source, event.detail)
+    return death

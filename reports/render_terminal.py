@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from bgprobe.reports.render_tables import TITLES, display_rows, duration, label_columns, number, pct, rate_ci
+from bgprobe.reports.render_tables import (
+    TITLES,
+    display_rows,
+    duration,
+    label_columns,
+    label_of,
+    number,
+    pct,
+    rate_ci,
+)
 from bgprobe.reports.terminal_layout import print_fitting
 
 if TYPE_CHECKING:
@@ -39,19 +48,21 @@ def render_report(console: Console, report: Report, results: Results) -> None:
             if name in report.tables:
                 table = report.tables[name]
                 grid = _summary_table(table, TITLES[name], float(overall["rate"]))
-                print_fitting(console, grid, key_columns=len(label_columns(table)) + ("versions" in table.columns))
+                print_fitting(console, grid, key_columns=1)
         for title, table in (
             ("Kills (attempts killed, by reason)", report.kills),
             ("Stops (attempts stopped by the system, by reason)", report.stops),
         ):
             if not table.empty:
-                print_fitting(console, _plain_table(table, title))
+                print_fitting(console, _plain_table(table, title), key_columns=_label_count(table))
     if not report.event_summary.empty:
         events_title = "From events: deaths, ANRs, job time-outs per OS version"
-        print_fitting(console, _plain_table(report.event_summary, events_title))
+        print_fitting(
+            console, _plain_table(report.event_summary, events_title), key_columns=_label_count(report.event_summary)
+        )
     if not report.deaths.empty:
         deaths = report.deaths.sort_values("deaths", ascending=False)
-        print_fitting(console, _plain_table(deaths, "Deaths by reason and source"))
+        print_fitting(console, _plain_table(deaths, "Deaths by reason and source"), key_columns=_label_count(deaths))
     if report.comparison:
         _render_comparison(console, report.comparison)
     for note in report.notes:
@@ -65,9 +76,12 @@ def _summary_table(table: pd.DataFrame, title: str, overall_rate: float) -> Tabl
     labels = label_columns(table)
     caption = f"{hidden} more row(s) not shown (worst first; all rows: --format csv)" if hidden else None
     grid = Table(title=title, caption=caption, title_justify="left")
-    for column in labels:
-        grid.add_column(column.replace("_", " "))
-    if "versions" in table.columns:
+    # One name per group ("Xiaomi · Android 14"), and the versions only where they say more than the major
+    grid.add_column(" / ".join(c.replace("_", " ") for c in labels if c != "platform"))
+    show_versions = "versions" in table.columns and any(
+        str(v) != str(m) for v, m in zip(rows["versions"], rows.get("os_major", rows["versions"]), strict=True)
+    )
+    if show_versions:
         grid.add_column("versions")
     for header in (
         "task runs",
@@ -93,8 +107,8 @@ def _summary_table(table: pd.DataFrame, title: str, overall_rate: float) -> Tabl
         ttes = f"{duration(row['ttes_p50'])}/{duration(row['ttes_p90'])}/{duration(row['ttes_p99'])}"
         if row["ttes_p90"] == slowest and len(rows) > 1:
             ttes = f"[yellow]{ttes}[/yellow]"
-        cells = [_escape(row[c]) for c in labels]
-        if "versions" in table.columns:
+        cells = [_escape(label_of(row, labels))]
+        if show_versions:
             cells.append(_escape(row["versions"]))
         cells += [
             number(row["task_runs"]),
@@ -109,6 +123,16 @@ def _summary_table(table: pd.DataFrame, title: str, overall_rate: float) -> Tabl
         ]
         grid.add_row(*cells)
     return grid
+
+
+def _label_count(table: pd.DataFrame) -> int:
+    """The leading text columns of a table: together they name a row."""
+    count = 0
+    for column in table.columns:
+        if table[column].dtype.kind in "iuf":
+            break
+        count += 1
+    return max(count, 1)
 
 
 def _plain_table(table: pd.DataFrame, title: str, limit: int = ROW_LIMIT) -> Table:
