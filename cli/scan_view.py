@@ -9,6 +9,7 @@ from bgprobe.cli.console import Output
 from bgprobe.collectors.scan import ScanOutcome
 from bgprobe.reports.events import Event
 from bgprobe.reports.scan_summary import AnrRow, DeathRow, ScanSummary
+from bgprobe.reports.terminal_layout import print_fitting
 from rich.table import Table
 
 MAX_ROWS = 25
@@ -70,7 +71,7 @@ def _deaths_table(out: Output, rows: list[DeathRow], total: int, oem: bool) -> N
             row.sources,
             _ts(row.last),
         )
-    out.out.print(table)
+    print_fitting(out.out, table, key_columns=1)
     _more(out, total)
     if oem:
         out.out.print("[red]oem:[/red] reasons are not AOSP's: a manufacturer's background killer acted.")
@@ -82,7 +83,7 @@ def _anr_table(out: Output, anrs: list[AnrRow], total: int) -> None:
         table.add_column(col, overflow="fold")
     for row in anrs[:MAX_ROWS]:
         table.add_row(_cell(row.process), _cell(row.pid), _cell(row.detail), _ts(row.ts))
-    out.out.print(table)
+    print_fitting(out.out, table, key_columns=1)
     _more(out, total)
 
 
@@ -105,7 +106,7 @@ def _jobs_table(out: Output, jobs: list[Event], package: str | None) -> None:
             " ".join(unsatisfied) if isinstance(unsatisfied, list) else str(unsatisfied),
             _cell(row.detail),
         )
-    out.out.print(table)
+    print_fitting(out.out, table, key_columns=1)
     _more(out, len(jobs), MAX_ROWS * 2)
 
 
@@ -115,13 +116,13 @@ def _simple_table(out: Output, title: str, columns: list[str], rows: Sequence[Se
         table.add_column(str(col), overflow="fold")
     for row in rows[:MAX_ROWS]:
         table.add_row(*(_ts(v) if isinstance(v, datetime) else _cell(v) for v in row))
-    out.out.print(table)
+    print_fitting(out.out, table, key_columns=1)
     _more(out, len(rows))
 
 
 def _more(out: Output, total: int, shown: int = MAX_ROWS) -> None:
     if total > shown:
-        out.out.print(f"… and {total - shown} more (use --json for everything)")
+        out.out.print(f"and {total - shown} more (use --json for everything)")
 
 
 def _ts(value: datetime | None) -> str:
