@@ -146,7 +146,9 @@ def trigger_cmd(
         for note in result.notes:
             out.out.print(f"note: {note}", markup=False)
         for e in result.events:
-            if e.kind not in ("state_changed",):
+            # this job's own lines and the app's deaths; another job's time-out is not this job's story
+            other_job = e.kind.startswith("job_") and e.job not in (None, str(job_id))
+            if e.kind != "state_changed" and not other_job:
                 out.out.print(f"  {e.ts or ''} {e.kind} {e.reason or ''} {e.detail or ''}", markup=False)
     if failed:
         raise typer.Exit(EXIT_GATE)

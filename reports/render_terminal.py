@@ -31,9 +31,12 @@ SHOWN = ("os", "manufacturer", "model", "condition", "task", "manufacturer_os")
 def render_report(console: Console, report: Report, results: Results) -> None:
     """`console`: the rich console to print on (reports never import the CLI: it hands its console over)."""
     inputs = len(results.outcome.usable)
+    # Prose lines in a CI log are left to the log viewer to wrap: no break in the middle of a sentence.
+    soft = not console.is_terminal
     console.print(
         f"[bold]bgprobe report[/bold]: {inputs} input(s), {len(results.attempts):,} attempt(s), "
-        f"{len(results.events):,} event(s)"
+        f"{len(results.events):,} event(s)",
+        soft_wrap=soft,
     )
     if report.has_attempts:
         overall = report.overall.iloc[0]
@@ -42,7 +45,8 @@ def render_report(console: Console, report: Report, results: Results) -> None:
             f"({number(overall['never_succeeded'])} never succeeded; {number(overall['inconclusive'])} inconclusive, "
             f"{number(overall['device_lost'])} device-lost and {number(overall['skipped'])} skipped attempts "
             f"not counted) · retries mean {number(overall['retries_mean'], 2)} · time to success "
-            f"p50 {duration(overall['ttes_p50'])} p90 {duration(overall['ttes_p90'])}"
+            f"p50 {duration(overall['ttes_p50'])} p90 {duration(overall['ttes_p90'])}",
+            soft_wrap=soft,
         )
         for name in SHOWN:
             if name in report.tables:
@@ -66,7 +70,7 @@ def render_report(console: Console, report: Report, results: Results) -> None:
     if report.comparison:
         _render_comparison(console, report.comparison)
     for note in report.notes:
-        console.print(f"[yellow]note:[/yellow] {_escape(note)}")
+        console.print(f"[yellow]note:[/yellow] {_escape(note)}", soft_wrap=soft)
 
 
 def _summary_table(table: pd.DataFrame, title: str, overall_rate: float) -> Table:
