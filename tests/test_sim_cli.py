@@ -78,9 +78,9 @@ def adb_servers_running(marker: str | None = None) -> set[int]:
                 environ = (proc / "environ").read_bytes() if marker else b""
             except OSError:
                 continue
-            if b"fork-server" in cmdline and any(part.endswith(b"adb") for part in cmdline[:1]):
-                if marker is None or marker.encode() in environ:
-                    found.add(int(proc.name))
+            is_adb_server = b"fork-server" in cmdline and any(part.endswith(b"adb") for part in cmdline[:1])
+            if is_adb_server and (marker is None or marker.encode() in environ):
+                found.add(int(proc.name))
     return found
 
 
