@@ -89,7 +89,7 @@ def report(
             out.problem(f"baseline: warning: {warning}")
         built.comparison = compare_reports(built, build_report(baseline.attempts, baseline.events))
 
-    _emit(out, format, output, built, loaded)
+    _emit(out, format, output, built, loaded, gate)
 
     if gate is not None:
         rate = overall_rate(built)
@@ -102,7 +102,7 @@ def report(
     raise typer.Exit(EXIT_OK)
 
 
-def _emit(out: Output, fmt: Format, output: str | None, built: object, loaded: object) -> None:
+def _emit(out: Output, fmt: Format, output: str | None, built: object, loaded: object, gate: float | None) -> None:
     from bgprobe.reports import render_tables
 
     if fmt is Format.terminal:
@@ -127,7 +127,8 @@ def _emit(out: Output, fmt: Format, output: str | None, built: object, loaded: o
         from bgprobe.reports.render_markdown import render_markdown as render
     else:
         from bgprobe.reports.render_junit import render_junit as render
-    text = render(built, loaded)  # type: ignore[arg-type]
+    # HTML and Markdown say the gate and its verdict in their header.
+    text = render(built, loaded) if fmt is Format.junit else render(built, loaded, gate=gate)  # type: ignore[arg-type]
     if output is None:
         sys.stdout.write(text)
     else:

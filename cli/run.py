@@ -103,6 +103,7 @@ def run(
             server_addresses(adb_server),
             timeout or DEFAULT_TIMEOUT,
             quiet=quiet,
+            gate=fail_under,
         )
     finally:
         locks.release()
@@ -145,8 +146,10 @@ def execute(
     timeout: float,
     *,
     quiet: bool = False,
+    gate: float | None = None,
 ) -> RunOutcome:
-    """A reserved campaign with its progress on screen, then its outputs and report (`run`, `demo`)."""
+    """A reserved campaign with its progress on screen, then its outputs and report (`run`, `demo`).
+    `gate`: --fail-under, which summary.md and report.html state with their verdict."""
     from bgprobe.collectors.campaign.runner import run_campaign
 
     view = ProgressView(out, campaign.progress, quiet=quiet)
@@ -164,7 +167,7 @@ def execute(
             f"{lost}: lost during the campaign; its in-flight attempt is recorded as device_lost "
             f"(run `bgprobe restore` if it is still changed, and `bgprobe run --resume {results.path}`)"
         )
-    rate = finish_outputs(out, results.path)
+    rate = finish_outputs(out, results.path, gate)
     out.err.print(f"results: {results.path}")
     return RunOutcome(end, rate)
 
@@ -195,14 +198,14 @@ def _android_targets(
         raise  # -s SERIAL names a phone that is not there: an error even when iPhones are
 
 
-def finish_outputs(out: Output, path: Path) -> float | None:
+def finish_outputs(out: Output, path: Path, gate: float | None = None) -> float | None:
     """Parquet, JUnit, HTML and Markdown into the results directory; the report on the terminal.
     Returns the overall completion rate (for --fail-under)."""
     from bgprobe.reports.metrics import overall_rate
     from bgprobe.reports.render_tables import write_run_outputs
     from bgprobe.reports.render_terminal import render_report
 
-    report, results = write_run_outputs(path)
+    report, results = write_run_outputs(path, gate=gate)
     render_report(out.out, report, results)
     return overall_rate(report)
 

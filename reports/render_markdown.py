@@ -9,11 +9,13 @@ from bgprobe.reports.render_tables import (
     TITLES,
     display_rows,
     duration,
+    gate_verdict,
     label_columns,
     label_of,
     number,
     pct,
     rate_ci,
+    report_scope,
 )
 
 if TYPE_CHECKING:
@@ -24,13 +26,9 @@ ROW_LIMIT = 10  # a CI summary is read at a glance: the worst rows of the long t
 SECTIONS = ("os", "manufacturer_os", "model", "condition", "task")
 
 
-def render_markdown(report: Report, results: Results) -> str:
-    lines = ["# bgprobe reliability report", ""]
-    lines.append(
-        f"{len(results.outcome.usable)} input(s) · {len(results.attempts):,} attempt(s) · "
-        f"{len(results.events):,} event(s)"
-    )
-    lines.append("")
+def render_markdown(report: Report, results: Results, *, gate: float | None = None) -> str:
+    """`gate`: the --fail-under rate the caller checks (None: no gate), said in the header with its verdict."""
+    lines = _header(report, results, gate)
     if report.has_attempts:
         o = report.overall.iloc[0]
         lines += [
@@ -65,6 +63,39 @@ def render_markdown(report: Report, results: Results) -> str:
     if notes:
         lines += ["## Notes", ""] + [f"- {_cell(n)}" for n in notes] + [""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _header(report: Report, results: Results, gate: float | None) -> list[str]:
+    """What the summary is about and whether it passed, first: a CI job's summary page often holds
+    one of these per shard, read top-down."""
+    scope = report_scope(results)
+    verdict = gate_verdict(report, gate)
+    about = ", ".join(scope.campaigns)
+    if scope.shards:
+        about += f" (shard {', '.join(scope.shards)})" if about else f"shard {', '.join(scope.shards)}"
+    columns = {}  # campaign and shard when known (`scan --json` input has neither)
+    if scope.campaigns:
+        columns["campaign"] = ", ".join(scope.campaigns)
+    if scope.shards:
+        columns["shard"] = ", ".join(scope.shards)
+    columns["gate"] = verdict.gate
+    columns["verdict"] = f"{VERDICT_MARK[verdict.state]} {verdict.text}"
+    inputs = f"{len(results.outcome.usable)} input(s)"
+    if scope.runs:
+        inputs += f" (run {', '.join(scope.runs)})"
+    return [
+        "# bgprobe reliability report" + (f": {_cell(about)}" if about else ""),
+        "",
+        "| " + " | ".join(columns) + " |",
+        "|" + "---|" * len(columns),
+        "| " + " | ".join(_cell(v) for v in columns.values()) + " |",
+        "",
+        f"{inputs} · {len(results.attempts):,} attempt(s) · {len(results.events):,} event(s)",
+        "",
+    ]
+
+
+VERDICT_MARK = {"passed": "✅", "failed": "❌", "unchecked": "⚠️", "ungated": "ℹ️"}
 
 
 def _summary(table: pd.DataFrame) -> list[str]:

@@ -7,6 +7,7 @@ import io
 import json
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -169,8 +170,10 @@ def _jsonl(table: pd.DataFrame) -> str:
 # ---------------------------------------------------------------- end of a campaign run
 
 
-def write_run_outputs(results_dir: Path) -> tuple[Report, Results]:
+def write_run_outputs(results_dir: Path, gate: float | None = None) -> tuple[Report, Results]:
     """Into a results directory: junit.xml, report.html, summary.md and the Parquet files.
+
+    `gate`: the run's --fail-under, for the verdict that heads summary.md and report.html.
 
     Reads the append-only .jsonl (the truth after a resume), writes attempts/events/devices.parquet
     (what later reports read fastest) and the report tables under report/. Each file is replaced
@@ -186,8 +189,8 @@ def write_run_outputs(results_dir: Path) -> tuple[Report, Results]:
     results = load_results([results_dir], prefer_jsonl=True)
     report = build_report(results.attempts, results.events, results.outcome.notes)
     write_atomic(results_dir / "junit.xml", render_junit(report, results).encode("utf-8"))
-    write_atomic(results_dir / "report.html", render_html(report, results).encode("utf-8"))
-    write_atomic(results_dir / "summary.md", render_markdown(report, results).encode("utf-8"))
+    write_atomic(results_dir / "report.html", render_html(report, results, gate=gate).encode("utf-8"))
+    write_atomic(results_dir / "summary.md", render_markdown(report, results, gate=gate).encode("utf-8"))
     for name, table in (
         ("attempts", results.attempts),
         ("events", _events_for_export(results.events)),
@@ -206,3 +209,67 @@ def write_run_outputs(results_dir: Path) -> tuple[Report, Results]:
         _plain(table).to_parquet(buffer, index=False)
         write_atomic(tables / f"{name}.parquet", buffer.getvalue())
     return report, results  # the caller renders from these instead of loading again
+
+
+# ---------------------------------------------------------------- what a report is about, and its verdict
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The campaigns, shards and runs a report covers (from each run.json, and the attempts themselves)."""
+
+    campaigns: list[str]
+    shards: list[str]
+    runs: list[str]
+
+
+def report_scope(results: Results) -> Scope:
+    runs = results.outcome.runs
+    campaigns = [str(r["campaign"]) for r in runs if r.get("campaign")]
+    shards = [str(r["shard"]) for r in runs if r.get("shard")]
+    for column, found in (("campaign", campaigns), ("shard", shards)):
+        if column in results.attempts.columns:  # an attempts file given on its own has no run.json
+            found += [str(v) for v in results.attempts[column].dropna().unique() if str(v)]
+    return Scope(
+        campaigns=sorted(set(campaigns)),
+        shards=sorted(set(shards), key=_shard_key),
+        runs=sorted({str(r["run_id"]) for r in runs if r.get("run_id")}),
+    )
+
+
+def _shard_key(shard: str) -> tuple[int, int, str]:
+    index, _, count = shard.partition("/")
+    return (int(count), int(index), "") if index.isdigit() and count.isdigit() else (0, 0, shard)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: str  # passed | failed | unchecked (a gate, but no rate to check) | ungated
+    gate: str  # "completion ≥ 90.0%" or "none"
+    text: str  # one line, the same comparison `--fail-under` makes
+
+
+def gate_verdict(report: Report, gate: float | None) -> Verdict:
+    """What `run`/`report --fail-under` decide, in words: exit 1 exactly when this says failed."""
+    from bgprobe.reports.metrics import overall_rate
+
+    rate = overall_rate(report)
+    if gate is None:
+        shown = "no completion rate" if rate is None else f"completion {pct(rate)}"
+        return Verdict("ungated", "none (no --fail-under)", f"not gated: {shown}")
+    digits = _digits_apart(rate, gate)
+    wanted = f"completion ≥ {gate * 100:.{digits}f}%"
+    if rate is None:
+        return Verdict("unchecked", wanted, "not checked: no decided task run, so no completion rate")
+    now = f"{rate * 100:.{digits}f}%"
+    if rate < gate:  # the comparison cli/run.py and cli/report.py make
+        return Verdict("failed", wanted, f"failed: completion {now} is below {gate * 100:.{digits}f}%")
+    return Verdict("passed", wanted, f"passed: completion {now} (gate {gate * 100:.{digits}f}%)")
+
+
+def _digits_apart(rate: float | None, gate: float) -> int:
+    """Decimals that keep a failing 89.96 % from reading "90.0% is below 90.0%"."""
+    for digits in (1, 2, 3, 4):
+        if rate is None or rate == gate or f"{rate * 100:.{digits}f}" != f"{gate * 100:.{digits}f}":
+            return digits
+    return 4

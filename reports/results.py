@@ -30,7 +30,8 @@ from bgprobe.reports.validate import (
     out_of_range,
 )
 
-DEVICE_COLUMNS = ("device", "platform", "os_version", "manufacturer", "model", "serial")
+# `name`: what the phone calls itself (an iPhone's "Anna's iPhone"); JUnit names suites by it rather than a UDID.
+DEVICE_COLUMNS = ("device", "platform", "os_version", "manufacturer", "model", "serial", "name")
 DEVICE_DTYPES = dict.fromkeys(DEVICE_COLUMNS, "string")
 # An event's identity for merging: the same kill read from the same shard twice is one kill.
 # `where`/`detail`/`data` are left out: they describe the line, not the event.
@@ -136,7 +137,9 @@ def _load_results_dir(
     event_frame = _read_table(path, "events", outcome, prefer_jsonl)
     if event_frame is not None:
         events.append(event_frame)
-    device_frame = _read_table(path, "devices", outcome, prefer_jsonl)
+    # devices.jsonl is a line per phone and has every field the runner wrote (a devices.parquet
+    # written by an older bgprobe lacks `name`): read it whenever it is there.
+    device_frame = _read_table(path, "devices", outcome, prefer_jsonl or (path / "devices.jsonl").exists())
     if device_frame is not None:
         devices.append(device_frame)
     if frame is not None or event_frame is not None:

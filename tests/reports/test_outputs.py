@@ -69,19 +69,23 @@ def test_junit_read_by_junitparser(campaign, tmp_path):
     proc = run_cli("report", str(campaign), "--format", "junit", "-o", str(target))
     assert proc.returncode == 0, proc.stderr
     xml = junitparser.JUnitXml.fromfile(str(target))
-    suites = {suite.name: suite for suite in xml}
-    assert set(suites) == {"x1 (android 14, Xiaomi 23049PCD8G)", "p1 (android 15, Google Pixel <8> & co)"}
-    xiaomi = suites["x1 (android 14, Xiaomi 23049PCD8G)"]
-    cases = {case.name: case for case in xiaomi}
-    assert set(cases) == {"sync [doze-deep]", "upload [baseline]", "refresh [baseline]"}
-    failure = cases["sync [doze-deep]"].result[0]
+    suites = {suite.name: suite for suite in xml}  # the phone by name (ro.serialno here), then OS and model
+    assert set(suites) == {"x1 (Android 14, Xiaomi 23049PCD8G)", "p1 (Android 15, Google Pixel <8> & co)"}
+    xiaomi = suites["x1 (Android 14, Xiaomi 23049PCD8G)"]
+    cases = {case.name: case for case in xiaomi}  # a testcase per task run
+    assert {case.classname for case in xiaomi} == {"Android 14.Xiaomi 23049PCD8G (x1)"}
+    assert len(cases) == 12 and "refresh under baseline, run 1" in cases
+    failures = [cases[f"sync under doze-deep, run {r}"].result for r in range(1, 11)]
+    assert sum(bool(result) for result in failures) == 4  # 4 of the 10 task runs never succeeded
+    failure = cases["sync under doze-deep, run 7"].result[0]
     assert isinstance(failure, junitparser.Failure)
-    assert failure.message == "4 of 10 task run(s) never succeeded"
-    upload = cases["upload [baseline]"].result[0]
-    assert "killed ×2 (lmkd:low_mem ×1, oem:OneKeyClean ×1)" in upload.text
-    assert isinstance(cases["refresh [baseline]"].result[0], junitparser.Skipped)
-    assert xiaomi.tests == 3 and xiaomi.failures == 2 and xiaomi.skipped == 1
-    pixel = suites["p1 (android 15, Google Pixel <8> & co)"]
+    assert failure.message == "never succeeded in 1 attempt: failure"
+    upload = cases["upload under baseline, run 1"].result[0]
+    assert upload.message == "never succeeded in 2 attempts: killed ×2 (lmkd:low_mem, oem:OneKeyClean)"
+    assert isinstance(cases["refresh under baseline, run 1"].result[0], junitparser.Skipped)
+    assert xiaomi.tests == 12 and xiaomi.failures == 5 and xiaomi.skipped == 1
+    assert cases["upload under baseline, run 1"].time == 18.0  # two attempts of 9 s
+    pixel = suites["p1 (Android 15, Google Pixel <8> & co)"]
     assert pixel.failures == 0 and all(case.is_passed for case in pixel)
 
 
