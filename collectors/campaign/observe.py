@@ -15,7 +15,7 @@ from bgprobe.collectors.android.adb import AndroidDevice, DeviceError
 from bgprobe.collectors.campaign.scenario import LinePattern, Task
 from bgprobe.collectors.parsers.android_log import LogInterpreter
 from bgprobe.collectors.parsers.logcat import YearHint, parse_line
-from bgprobe.reports.events import Event
+from bgprobe.reports.events import DEATH_KINDS, Event
 
 BUFFERS = "main,system,events,crash"
 
@@ -172,9 +172,16 @@ def _judge_android(task: Task, e: Event, v: Verdict) -> Verdict | None:
             return _end(v, outcome, f"workmanager: {e.reason}", e.detail, e.ts)
     elif e.kind == "job_timeout" and e.job == str(task.job) and e.package in (None, package):
         return _end(v, "timeout", e.reason, e.detail, e.ts)
-    elif e.kind in ("process_killed", "process_died", "crash") and e.package == package and v.started:
+    elif e.kind in DEATH_KINDS and e.package == package and v.started and not _before(e.ts, v.started):
+        # a death logged before the run started (the start known from the scheduler's state, which may
+        # come later than the log lines around it) is the previous process's, not this run's end
         return _end(v, "killed", e.reason or e.kind, e.detail, e.ts)
     return None
+
+
+def _before(ts: str | None, start: str | None) -> bool:
+    """Whether `ts` is strictly earlier than `start` (ISO times of one device clock; unknown: not earlier)."""
+    return bool(ts and start and ts < start)
 
 
 def _judge_ios(task: Task, e: Event, v: Verdict) -> Verdict | None:

@@ -284,12 +284,14 @@ class Worker:
         if view is not None and view.ended:
             return self._by_scheduler(view, started, feed)
         if not started:
+            # `finished` is when the wait ended (the device's clock): the attempt's length is its wall time
             if task.trigger == "natural":
-                return "not_started", f"the OS did not run it within {task.window_s:.0f}s", None, None, None
+                why = f"the OS did not run it within {task.window_s:.0f}s"
+                return "not_started", why, None, None, feed.last_ts
             if view is not None:
                 held = f" ({view.held})" if view.held else ""
                 limit = self.scenario.attempt_timeout_s
-                return "not_started", f"the OS did not start it within {limit:.0f}s{held}", None, None, None
+                return "not_started", f"the OS did not start it within {limit:.0f}s{held}", None, None, feed.last_ts
         limit = self.scenario.attempt_timeout_s
         return "timeout", f"no end within {limit:.0f}s", None, started, feed.last_ts
 
