@@ -41,6 +41,28 @@ def scan(
         help="Instead of events, list (file:line: text) the lines that looked relevant — kills, deaths, jobs, "
         "work, makers' power managers — but that no rule read. With --json: one JSON object per line.",
     ),
+    html: str | None = typer.Option(
+        None,
+        "--html",
+        metavar="FILE",
+        help="Also write one self-contained page for a ticket: the verdict and the summary tables "
+        "(redacted unless --no-redact).",
+    ),
+    redact: bool | None = typer.Option(
+        None,
+        "--redact/--no-redact",
+        help="Remove personal data (e-mail and IP addresses, phone numbers, IMEI, serials, accounts, places, "
+        "tokens, user names in paths) from what is written for sharing; package names, pids, times and reasons "
+        "stay. Default: on for --html, off for --json and the terminal.",
+    ),
+    maker: str | None = typer.Option(
+        None,
+        "--maker",
+        metavar="NAME",
+        help="The phone's maker, and skin version if known ('Xiaomi MIUI 14', 'Samsung One UI 6'), when the "
+        "input does not name it (a bugreport's Build fingerprint does): the verdict then explains that maker's "
+        "killers and settings.",
+    ),
 ) -> None:
     """Find kills, deaths, ANRs, job time-outs and WorkManager results in files, and why jobs do not run."""
     from bgprobe.collectors.scan import ScanOutcome, scan_paths
@@ -48,10 +70,25 @@ def scan(
     out: Output = ctx.obj
     if package is not None:
         check_app_id(package)
+    if html is not None:
+        from bgprobe.cli.scan_verdict import check_html_path
+
+        check_html_path(html, unrecognized=unrecognized)
     outcome = ScanOutcome()
     if unrecognized:
         # Streamed as the scan meets them, like events: nothing is kept.
         outcome.on_unrecognized = _print_unrecognized_json if json_lines else _print_unrecognized
+        if redact:
+            from bgprobe.cli.scan_verdict import redacted
+
+            outcome.on_unrecognized = redacted(outcome.on_unrecognized)
+    tap = None
+    if not unrecognized:
+        # The verdict (issue 14): the tap sees every app's events (names for "did you mean", makers' killers),
+        # hands on the app's as the scan always selected them, and redacts --json when asked.
+        from bgprobe.cli.scan_verdict import ScanTap
+
+        tap = ScanTap(package, summarize=html is not None and json_lines, redact_events=json_lines and bool(redact))
     gate_hits = 0
     summarizer = None
     if not json_lines and not unrecognized:
@@ -59,7 +96,10 @@ def scan(
         from bgprobe.reports.scan_summary import ScanSummarizer
 
         summarizer = ScanSummarizer()
-    for event in scan_paths(paths, outcome, package=package):
+    events = scan_paths(paths, outcome, package=package if tap is None else None)
+    if tap is not None:
+        events = tap.wrap(events)
+    for event in events:
         if _matches_gate(event, fail_on):
             gate_hits += 1
         if unrecognized:
@@ -74,10 +114,23 @@ def scan(
         out.problem(f"warning: {warning}")
     if not outcome.usable:
         raise typer.Exit(EXIT_USAGE)
+    aggregated = summarizer if summarizer is not None else tap.summarizer if tap is not None else None
+    summary = aggregated.summary() if aggregated is not None else None
+    verdict = tap.finish(paths, outcome, summary, maker) if tap is not None else None
     if summarizer is not None:
         from bgprobe.cli.scan_view import render_scan
 
-        render_scan(out, summarizer.summary(), outcome, package)
+        render_scan(out, summary, outcome, package, verdict, redact=bool(redact))
+    elif verdict is not None and verdict.absent:
+        out.problem(f"note: {verdict.headline}")  # stdout holds the (no) events: said where a person reads it
+    if html is not None and summary is not None:
+        from bgprobe.cli.scan_verdict import write_html
+        from bgprobe.reports.render_verdict_html import render_scan_page
+
+        page = render_scan_page(
+            verdict, summary, inputs=outcome.usable, unrecognized=outcome.unrecognized, redact=redact is not False
+        )
+        write_html(html, page)
     if gate_hits:
         if not json_lines:
             out.err.print(f"--fail-on: {gate_hits} matching event(s)")

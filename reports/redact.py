@@ -279,3 +279,8 @@ def _meid(m: re.Match[str]) -> str:
     token = m.group(0)
     # An MEID mixes digits and letters (A0000012345678); a run of fourteen capitals is a word.
     return "<meid>" if any(c.isdigit() for c in token) and any(c.isalpha() for c in token) else token
+
+
+def redact_summary(summary: Any) -> Any:
+    """A `reports.scan_summary.ScanSummary` for sharing: its names, details and jobs redacted, reasons kept."""
+    return redact_fields(summary, keep=frozenset({"reason", "kinds"}))
