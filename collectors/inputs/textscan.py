@@ -191,6 +191,7 @@ class TextScanner:
             self._layout = sniff_layout(sample)
         elif not sectioned and kind != "logcat":
             self._start_single_dump(kind)
+        ios = self._ios_reader(kind, sample)
         lineno = 1
         for piece in pieces:
             if piece is _OVERLONG:
@@ -198,9 +199,14 @@ class TextScanner:
                 lineno += 1
                 continue
             chunk, size = piece  # type: ignore[misc]
+            if ios is not None:
+                yield from self._stamp(ios.feed_chunk(chunk, size, lineno))
             lineno = yield from self._chunk(chunk, size, lineno, sectioned)
         yield from self._end_section()
         yield from self._stamp(self._interp.flush())
+        if ios is not None:
+            yield from self._stamp(ios.flush())
+            self._recognized = self._recognized or ios.recognized
         if not self._recognized:
             raise InputError(
                 self.name, "unrecognized format (expected logcat, dumpsys output, a bugreport, an iOS log or .ips)"
@@ -520,13 +526,43 @@ class TextScanner:
                 report.append((lineno, text))
             events: Iterable[Event] = parse_ips(report, self.name)
         else:
-            from bgprobe.collectors.parsers.ios_syslog import IosLogInterpreter, iter_records
+            reader = self._ios_reader("ios_log", [])
+            assert reader is not None
 
-            interp = IosLogInterpreter(self.name)
-            events = (e for rec in iter_records(lines, None, self.years.reference) for e in interp.feed(rec))
+            def read() -> Iterator[Event]:
+                for lineno, text in lines:
+                    yield from reader.feed(lineno, text)
+                yield from reader.flush()
+
+            events = read()
         for e in events:
             if not self.package or e.package in (None, self.package):
                 yield from self._stamp([e])
+
+    def _ios_reader(self, kind: str, sample: list[str]) -> Any:
+        """The iOS line reader (`IosTextReader`: pasted forms, reports among lines) for an iOS log, and for the
+        lines of a file read as logcat that may hold iOS lines, when its sample shows one: pasted text, where every
+        line is then offered to both platforms' rules, and a dmesg whose messages are XNU's (Linux's dmesg has the
+        same layout). None otherwise: plain logcat never pays for it."""
+        if kind == "logcat":
+            from bgprobe.collectors.parsers.logcat import KERNEL
+
+            if not self._paste and self._layout is not KERNEL:
+                return None
+            from bgprobe.collectors.parsers.ios_syslog import has_ios_lines
+
+            if not has_ios_lines(_without_note(sample)):
+                return None
+        elif kind != "ios_log":
+            return None
+        from bgprobe.collectors.parsers.ios_syslog import IosTextReader
+
+        def unread(where: str, text: str) -> None:  # a line an iOS rule was meant for but did not read
+            self.unrecognized += 1
+            if self._on_unrecognized is not None:
+                self._on_unrecognized(where, text)
+
+        return IosTextReader(self.name, reference=self.years.reference, note=self._note, on_unrecognized=unread)
 
     def _numbered_lines(self, pieces: Iterator[_Piece]) -> Iterator[tuple[int, str]]:
         """(line number, text) of every line, for the formats parsed line by line (long, iOS)."""
@@ -784,14 +820,18 @@ def _without_note(sample: list[str]) -> list[str]:
 
 
 def _detect_ios(sample: list[str]) -> str | None:
-    """ips | ios_log, or None. Runs only when no Android layout matched, so logcat scans never pay for it."""
-    from bgprobe.collectors.parsers.ios_syslog import looks_like_ios_log
+    """ips | ios_log, or None. Runs only when no Android layout matched, so logcat scans never pay for it. A report
+    among iOS log lines (a ticket quoting both) is read by the log reader, which hands the report to the same parser."""
+    from bgprobe.collectors.parsers.ios_syslog import has_log_lines, looks_like_ios_log
     from bgprobe.collectors.parsers.ips import looks_like_ips
 
     if looks_like_ips(sample):
-        return "ips"
+        return "ios_log" if has_log_lines(sample) else "ips"
     if looks_like_ios_log(sample):
-        return "ios_log"
+        # A ticket quoting both platforms: read as pasted text, where every line is offered to both.
+        from bgprobe.collectors.parsers.paste import sniff_pasted
+
+        return None if sniff_pasted(sample)[1] else "ios_log"
     return None
 
 

@@ -13,7 +13,9 @@ Layouts (docs/ios-commands.md; samples in tests/samples/ios/ and tests/samples/i
   pretty-printed over several lines (as pasted into bug reports) is accepted too;
 - resource reports (`Data Source: Microstackshots`, `Event: cpu usage`, `Action taken: Process killed`):
   `resource:cpu` (`resource:wakeups`, …);
-- fragments of either (a `"termination" : {…}` line, a single `processes` entry): what can be read is.
+- fragments of either (a `"termination" : {…}` line, a single `processes` entry, one cut before its opening
+  brace): what can be read is. Prose before the report, and fields run together on one line (a forum lost
+  the line breaks) are read too.
 
 Normalized reasons: `jetsam:<xnu kill cause>`, `watchdog:<event>`, `runningboard:<code>` for other
 RunningBoard/FrontBoard terminations, and the lower-case signal for ordinary crashes.
@@ -43,11 +45,87 @@ EXPLANATION = re.compile(
     r"|(?P<name>\S+)) exhausted (?P<clock>real \(wall clock\) time|CPU time) allowance of (?P<allowance>[\d.]+) seconds"
 )
 WATCHDOG_EVENT = re.compile(r"WatchdogEvent: (?P<event>[\w-]+)")
-TEXT_FIELD = re.compile(r"^(?P<key>[A-Z][A-Za-z /]+?):\s+(?P<value>.*?)\s*$")
+# The value is stripped in code: a lazy value before `\s*$` is quadratic on a line with a long run of blanks.
+TEXT_FIELD = re.compile(r"^(?P<key>[A-Z][A-Za-z /]{0,40}?):\s+(?P<value>.*)$")
 PROCESS_FIELD = re.compile(r"^(?P<name>.+?) \[(?P<pid>\d+)\]$")
 TEXT_TERMINATION = re.compile(
-    r"^(?:Namespace (?P<ns>\w+), Code (?P<code>0x[0-9a-fA-F]+|\d+)|(?P<ns2>[A-Z]+) (?P<code2>0x[0-9a-fA-F]+|\d+))"
+    r"^(?:Namespace (?P<ns>\w+|<0x[0-9a-fA-F]+>), Code (?P<code>0x[0-9a-fA-F]+|\d+)"
+    r"|(?P<ns2>[A-Z]+) (?P<code2>0x[0-9a-fA-F]+|\d+))"
 )
+# A namespace a report prints as a number (`Namespace <0xF>`, iOS 11): xnu bsd/sys/reason.h OS_REASON_*.
+_NAMESPACE_NUMBERS = {
+    1: "JETSAM",
+    2: "SIGNAL",
+    3: "CODESIGNING",
+    4: "HANGTRACER",
+    10: "SPRINGBOARD",
+    15: "RUNNINGBOARD",
+    20: "WATCHDOG",
+}
+# The fields of text reports (crash, watchdog and resource reports) a pasted line may start with; the strong ones
+# exist in reports only. A line holding two or more of them, a strong one among them, is a report whose line breaks
+# were lost (tests/samples/corpus/ios/frontboard_baadca11_run_together_*).
+REPORT_FIELDS = (
+    "Incident Identifier",
+    "CrashReporter Key",
+    "Hardware Model",
+    "Process",
+    "Path",
+    "Identifier",
+    "Version",
+    "Code Type",
+    "Role",
+    "Parent Process",
+    "Coalition",
+    "Responsible Process",
+    "Date/Time",
+    "Launch Time",
+    "End time",
+    "OS Version",
+    "Release Type",
+    "Baseband Version",
+    "Report Version",
+    "Exception Type",
+    "Exception Codes",
+    "Exception Subtype",
+    "Exception Note",
+    "Exception Reason",
+    "Termination Reason",
+    "Termination Description",
+    "Termination Signal",
+    "Triggered by Thread",
+    "Crashed Thread",
+    "Kernel Triage",
+    "Event",
+    "Action taken",
+    "Wakeups limit",
+    "Wakeups",
+    "CPU limit",
+    "CPU",
+    "Limit duration",
+    "Duration Sampled",
+    "Duration",
+    "Steps",
+    "Data Source",
+    "Command",
+    "PID",
+    "Hardware model",
+    "Active cpus",
+    "Powerstats for",
+)
+STRONG_FIELDS = frozenset(
+    {
+        "Incident Identifier",
+        "Exception Type",
+        "Exception Codes",
+        "Termination Reason",
+        "Termination Description",
+        "Action taken",
+    }
+)
+_FIELD_NAMES = "|".join(re.escape(f) for f in REPORT_FIELDS)
+REPORT_FIELD = re.compile(r"(?P<key>" + _FIELD_NAMES + r"):(?:\s|$)")
+_FIELD_IN_LINE = re.compile(r"(?:^|(?<=\s))(?P<key>" + _FIELD_NAMES + r"):\s")
 OS_VERSION = re.compile(r"(?:iPhone OS|iOS|iPadOS)\s+(?P<v>[\d.]+)(?:\s+\((?:Build )?(?P<build>\w+)\))?")
 # Resource reports (`Data Source: Microstackshots`): `Event: cpu usage` + `Action taken: Process killed`.
 TEXT_REPORT = re.compile(r"^(?:Exception Type|Termination Reason|Termination Description|Action taken):", re.M)
@@ -59,10 +137,41 @@ def parse_ips(lines: NumberedLines, where: str, *, device: str | None = None) ->
     body = [(n, t) for n, t in lines]
     while body and (body[0][1].startswith("# ") or not body[0][1].strip()):
         body.pop(0)  # comments above the report (sample files name their source this way)
+    # Prose above the report ("SpringBoard crash log:"): the report starts at its one-line JSON header.
+    start = next((i for i, (_, t) in enumerate(body[:50]) if _is_header_line(t)), 0)
+    body = body[start:]
     try:
         return _parse(body, where, device)
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return []
+
+
+def split_report_fields(line: str) -> list[str]:
+    """A line holding a report's fields run together -> one line per field (and the text before the first, if
+    any); any other line -> [line]."""
+    if ": " not in line:
+        return [line]
+    starts = [m for m in _FIELD_IN_LINE.finditer(line)]
+    if len(starts) < 2 or not any(m["key"] in STRONG_FIELDS for m in starts):
+        return [line]
+    cuts = [m.start() for m in starts]
+    parts = [line[a:b].strip() for a, b in zip([0, *cuts], [*cuts, len(line)], strict=True)]
+    return [p for p in parts if p]
+
+
+def bundle_or_none(text: str | None) -> str | None:
+    """A bundle identifier as logged, or None for what stands in for one: a poster's redaction (`***`, `.......`,
+    `redacted`) or a log's (`<private>`). A CFBundleIdentifier is made of letters, digits, hyphens and periods
+    (developer.apple.com/documentation/bundleresources/information-property-list/cfbundleidentifier)."""
+    if not text:
+        return None
+    value = text.strip()
+    if not any(c.isalnum() for c in value) or value.strip("<>").lower() in _PLACEHOLDERS:
+        return None
+    return value
+
+
+_PLACEHOLDERS = frozenset({"redacted", "private", "hidden", "null", "none", "unknown"})
 
 
 def looks_like_ips(sample: list[str]) -> bool:
@@ -81,6 +190,16 @@ def looks_like_ips(sample: list[str]) -> bool:
         re.search(r"^(?:Exception Type|Termination Reason|Incident Identifier|Hardware Model):", text, re.M)
         and re.search(r"^(?:OS Version|Exception Type|Termination Reason|Date/Time):", text, re.M)
     )
+
+
+def _is_header_line(text: str) -> bool:
+    s = text.strip()
+    if not (s.startswith("{") and s.endswith("}") and '"bug_type"' in s):
+        return False
+    try:
+        return isinstance(json.loads(s), dict)
+    except ValueError:
+        return False
 
 
 # -- dispatch --------------------------------------------------------------------------------
@@ -150,6 +269,8 @@ def _event(kind: str, where: str, lineno: int, device: str | None, **fields: Any
     ts, offset = split_offset(fields.pop("ts", None))
     if offset:
         fields["data"] = {**(fields.get("data") or {}), "utc_offset": offset}
+    if "package" in fields:
+        fields["package"] = bundle_or_none(fields["package"])
     return Event(kind=kind, source="ips", where=at(where, lineno), device=device, platform="ios", ts=ts, **fields)
 
 
@@ -272,7 +393,10 @@ def _jetsam_event(
 def termination_reason(namespace: str | None, code: int | None, reasons_text: str) -> tuple[str | None, dict[str, Any]]:
     """(normalized reason, extras) of a termination (namespace, code, reason text)."""
     extras: dict[str, Any] = {}
-    m = EXPLANATION.search(reasons_text)
+    # The event word before the literal: searched near it only (a search for `[\w-]+ watchdog…` from every
+    # position of a long word is quadratic).
+    at_literal = reasons_text.find(" watchdog transgression: ")
+    m = EXPLANATION.search(reasons_text, max(0, at_literal - 80), at_literal + 600) if at_literal >= 0 else None
     if m is not None:
         extras["watchdog_event"] = m["event"]
         extras["allowance_s"] = float(m["allowance"])
@@ -283,16 +407,49 @@ def termination_reason(namespace: str | None, code: int | None, reasons_text: st
             extras["bundle"] = m["name"]
         if m["pid"]:
             extras["pid"] = int(m["pid"])
+    namespace = _namespace_name(namespace)
     if code == WATCHDOG_CODE:
+        if namespace == "ASSERTIOND":
+            # assertiond (iOS 11-12) enforced background assertions: it kills with 0x8badf00d a process that held
+            # one past its allowance, and logs "Forcing crash report with description: APP:PID has active assertions
+            # beyond permitted time" (both halves of one death in tests/samples/corpus/ios/assertiond_beyond_*).
+            return "bgtask_expired", extras
         event = extras.get("watchdog_event")
         if event is None and (w := WATCHDOG_EVENT.search(reasons_text)):
             event = w["event"]
         return f"watchdog:{event or 'unknown'}", extras
     if code in _KNOWN_CODES:
         return _KNOWN_CODES[code], extras
+    if namespace == "WATCHDOG":
+        # OS_REASON_WATCHDOG (xnu bsd/sys/reason.h): watchdogd ended a process that stopped checking in; the
+        # indicator says what it monitored ("monitoring timed out for service").
+        first = reasons_text.split("\n", 1)[0]
+        slug = re.sub(r"[^a-z0-9]+", "-", first.lower()).strip("-")[:60]
+        return f"watchdog:{slug or 'unknown'}", extras
+    if namespace == "SIGNAL" and code is not None and 0 < code < 32:
+        return _signal_name(code), extras
     if code is not None and namespace:
         return f"{namespace.lower()}:{code:#x}", extras
     return None, extras
+
+
+def _namespace_name(namespace: str | None) -> str | None:
+    if namespace and namespace.startswith("<0x"):
+        try:
+            return _NAMESPACE_NUMBERS.get(int(namespace.strip("<>"), 16), namespace)
+        except ValueError:
+            return namespace
+    return namespace.upper() if namespace else None
+
+
+def _signal_name(number: int) -> str:
+    from bgprobe.collectors.parsers.ios_syslog import _signal_name as name
+
+    return name(number)
+
+
+# Signals a process raises on itself (abort(), a trap, a fault turned into a signal by its exception handler).
+_SELF_SIGNALS = frozenset({4, 5, 6, 7, 8, 10, 11, 12})
 
 
 def _code(value: Any) -> int | None:
@@ -337,13 +494,36 @@ def _crash_event(
         data["build"] = build
     data.update({k: v for k, v in extras.items() if k not in ("bundle", "pid")})
     signal = exception.get("signal")
-    # SIGKILL cannot come from the app itself: with or without a termination reason, the system killed it.
-    killed = signal == "SIGKILL" or (reason is not None and (code == WATCHDOG_CODE or code in _KNOWN_CODES))
+    # SIGKILL cannot come from the app itself: with or without a termination reason, the system killed it; so did
+    # the watchdog (watchdogd's namespace, or 0x8badf00d) and RunningBoard's known codes.
+    killed = (
+        signal == "SIGKILL"
+        or _namespace_name(namespace) == "WATCHDOG"
+        or (reason is not None and (code == WATCHDOG_CODE or code in _KNOWN_CODES))
+    )
     if reason is None:
         reason = (signal or exception.get("type") or "unknown").lower()
     package = header.get("bundleID") or (body.get("bundleInfo") or {}).get("CFBundleIdentifier") or extras.get("bundle")
     process = body.get("procName") or header.get("app_name") or header.get("name")
-    pid = body.get("pid") if isinstance(body.get("pid"), int) else extras.get("pid")
+    pid = body.get("pid") if isinstance(body.get("pid"), int) and body["pid"] > 0 else extras.get("pid")
+    # Who ended it: `byProc`/`byPid`. A fault's signal comes from the process's own exception handler ("exc handler",
+    # its own pid: ips reports hold "pid" : 5657 with "byProc":"exc handler","byPid":5657), abort() signals the process
+    # itself ("byProc":"Runner" for Runner's SIGABRT); a kill comes from another (launchd, runningboardd). So a report
+    # cut before procName and pid (a fragment) still names the process of a signal it sent itself.
+    by_proc, by_pid = term.get("byProc"), term.get("byPid")
+    if isinstance(by_proc, str) and by_proc:
+        data["terminated_by"] = by_proc
+    if isinstance(by_pid, int):
+        data["terminated_by_pid"] = by_pid
+    if (
+        process is None
+        and pid is None
+        and _namespace_name(namespace) == "SIGNAL"
+        and code in _SELF_SIGNALS
+        and isinstance(by_pid, int)
+    ):
+        pid = by_pid
+        process = by_proc if isinstance(by_proc, str) and by_proc != "exc handler" else None
     first_reason = reasons_text.split("\n", 1)[0][:300]
     detail = f"{namespace or ''} {data.get('code', '')} {first_reason}".strip() or None
     return _event(
@@ -381,6 +561,30 @@ def _json_objects(text: str) -> list[tuple[int, dict[str, Any]]]:
     return found
 
 
+# Top-level fields of a crash report's JSON body, read one by one when the body is cut (no closing brace): the
+# indentation of a pasted report is often lost, so a key is taken where a line starts with it.
+_BODY_FIELDS = {
+    "procName": re.compile(r'^\s*"procName"\s*:\s*"(?P<v>[^"\\]*)"', re.M),
+    "pid": re.compile(r'^\s*"pid"\s*:\s*(?P<v>-?\d+)', re.M),
+    "procRole": re.compile(r'^\s*"procRole"\s*:\s*"(?P<v>[^"\\]*)"', re.M),
+    "captureTime": re.compile(r'^\s*"captureTime"\s*:\s*"(?P<v>[^"\\]*)"', re.M),
+    "bug_type": re.compile(r'^\s*"bug_type"\s*:\s*"(?P<v>[^"\\]*)"', re.M),
+}
+_BUNDLE_INFO = re.compile(r'"CFBundleIdentifier"\s*:\s*"(?P<v>[^"\\]*)"')
+
+
+def _decode_at(text: str, key: str) -> dict[str, Any] | None:
+    """The JSON object after `"key" :` in text, if it is whole."""
+    m = re.search(r'"' + key + r'"\s*:\s*\{', text)
+    if m is None:
+        return None
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(text, m.end() - 1)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
 def _from_fragment(
     text: str, where: str, first_line: int, device: str | None, header: dict[str, Any] | None
 ) -> list[Event]:
@@ -390,19 +594,59 @@ def _from_fragment(
     events: list[Event] = []
     m = re.search(r'"termination"\s*:\s*\{', text)
     if m is not None:
-        try:
-            term, _ = json.JSONDecoder().raw_decode(text, m.end() - 1)
-        except ValueError:
-            term = None
-        if isinstance(term, dict):
+        term = _decode_at(text, "termination")
+        if term is not None:
+            body: dict[str, Any] = {"termination": term}
+            exception = _decode_at(text, "exception")
+            if exception is not None:
+                body["exception"] = exception
+            for key, pattern in _BODY_FIELDS.items():
+                if (f := pattern.search(text)) is not None:
+                    body[key] = int(f["v"]) if key == "pid" else f["v"]
+            if (b := _BUNDLE_INFO.search(text)) is not None:
+                body["bundleInfo"] = {"CFBundleIdentifier": b["v"]}
+            if not common["ts"] and body.get("captureTime"):
+                common["ts"] = iso_time(body["captureTime"])
             lineno = first_line + text.count("\n", 0, m.start())
-            events.append(_crash_event(header, {"termination": term}, where, lineno, device, build, common))
+            events.append(_crash_event(header, body, where, lineno, device, build, common))
         return events
-    for pos, obj in _json_objects(text):
-        if obj.get("reason") and "pid" in obj and ("rpages" in obj or "states" in obj):
+    objects = _json_objects(text)
+    # A piece of a `processes` array may start inside an entry (a paste cut above its opening brace): that entry
+    # is read from the first of its own keys to its closing brace (the objects inside it are its own fields).
+    cut = _cut_entry(text)
+    if cut is not None:
+        pos, obj, end = cut
+        objects = [(pos, obj)] + [(p, o) for p, o in objects if p >= end]
+    for pos, obj in objects:
+        if obj.get("reason") and "pid" in obj and ("rpages" in obj or "states" in obj or "killDelta" in obj):
             lineno = first_line + text.count("\n", 0, pos)
             events.append(_jetsam_event(obj, None, None, None, where, lineno, device, build, common))
     return events
+
+
+_MAX_CUT_ENTRY = 64 << 10  # a process entry is ~1 KiB
+
+
+def _cut_entry(text: str) -> tuple[int, dict[str, Any], int] | None:
+    """The entry a fragment starts inside of, from a line that starts with one of its keys to its closing brace:
+    (where it starts, the entry, where it ends); None when the fragment starts with a whole object."""
+    head = text[:_MAX_CUT_ENTRY]
+    if '"reason"' not in head or '"pid"' not in head or head.lstrip().startswith(("{", "[")):
+        return None
+    pos = 0
+    for _ in range(200):  # lines to try as its first key
+        if re.match(r'\s*"[^"\\]+"\s*:', head[pos:]):
+            try:
+                obj, end = json.JSONDecoder().raw_decode("{" + head[pos:])
+            except ValueError:
+                obj = None
+            if isinstance(obj, dict):
+                return pos, obj, pos + end - 1
+        nl = head.find("\n", pos)
+        if nl == -1:
+            return None
+        pos = nl + 1
+    return None
 
 
 # -- legacy text reports ---------------------------------------------------------------------
@@ -415,7 +659,7 @@ def _from_text(
     for n, t in lines:
         m = TEXT_FIELD.match(t)
         if m and m["key"] not in fields:
-            fields[m["key"]] = (n, m["value"])
+            fields[m["key"]] = (n, m["value"].strip())
     if "Action taken" in fields:
         return _from_resource_report(fields, where, device, header or {})
     header = header or {}
@@ -429,7 +673,7 @@ def _from_text(
         term_line, value = fields["Termination Reason"]
         m = TEXT_TERMINATION.match(value)
         if m:
-            namespace = m["ns"] or m["ns2"]
+            namespace = _namespace_name(m["ns"] or m["ns2"])
             code = _code(m["code"] or m["code2"])
     description = fields.get("Termination Description", (0, ""))[1]
     reasons_text = description + "\n" + text
@@ -437,7 +681,9 @@ def _from_text(
     exception_type = fields.get("Exception Type", (0, ""))[1]
     signal = re.search(r"\((SIG\w+)\)", exception_type)
     sigkill = signal is not None and signal[1] == "SIGKILL"
-    killed = sigkill or (reason is not None and (code == WATCHDOG_CODE or code in _KNOWN_CODES))
+    killed = (
+        sigkill or namespace == "WATCHDOG" or (reason is not None and (code == WATCHDOG_CODE or code in _KNOWN_CODES))
+    )
     if "has active assertions beyond permitted time" in text:
         reason, killed = "bgtask_expired", True
     if reason is None:
@@ -533,4 +779,15 @@ def _from_resource_report(
     ]
 
 
-__all__ = ["iso_time", "looks_like_ips", "os_version_of", "parse_ips", "termination_reason"]
+__all__ = [
+    "REPORT_FIELD",
+    "REPORT_FIELDS",
+    "STRONG_FIELDS",
+    "bundle_or_none",
+    "iso_time",
+    "looks_like_ips",
+    "os_version_of",
+    "parse_ips",
+    "split_report_fields",
+    "termination_reason",
+]

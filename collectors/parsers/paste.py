@@ -12,6 +12,12 @@ several); `readings` lists the ways to read what is left, most literal first.
 The scanner asks for these only for a line that no plain layout read (or whose message no rule
 reads), so plain logcat never pays for them, and `best_record` keeps the first reading a rule reads.
 Examples of each form are in tests/test_paste_forms.py, taken from tests/samples/corpus/.
+
+The iOS reader (`collectors.parsers.ios_syslog.IosTextReader`) uses the same unwrapping, plus what only a
+line-by-line reader can know: `Fences` follows Markdown code fences across lines (a fenced block inside a
+list item is indented with the item, and its lines lose that indentation), and `strip_prefixes` removes
+what stands before a line without opening code spans or JSON strings (a crash report's JSON body is read
+as JSON, not as the strings in it). Examples in tests/ios/test_paste_forms_ios.py.
 """
 
 from __future__ import annotations
@@ -145,6 +151,56 @@ def sniff_pasted(sample: list[str]) -> tuple[re.Pattern[str] | None, bool]:
     return layout, any(n not in _LOOSE for n in counts)
 
 
+def strip_prefixes(line: str) -> str:
+    """The line without HTML escapes, auto-links and what stands before it (quotes, fences, bullets, a
+    kernel priority), its code spans and JSON strings left as they are."""
+    text = line.rstrip()
+    if "&" in text and ";" in text:
+        import html
+
+        text = html.unescape(text)
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    return _strip_wrappers(text)
+
+
+# A Markdown code fence: ``` or ~~~ (3 or more), perhaps indented or quoted, perhaps with an info string
+# (```bash) or, as pasted in a hurry, with the first line of the block glued to it.
+_FENCE = re.compile(r"(?P<quote>(?:[ \t]*>)*)(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<rest>[^`]*)$")
+_INFO_STRING = re.compile(r"[\w+#.-]*\s*$")
+
+
+class Fences:
+    """Markdown code fences across the lines of a paste. `line(text)` says whether the line opens or closes
+    a fence, and returns what is left of it: nothing for a fence (the log line glued to an opening fence),
+    the line itself elsewhere, without the fence's own indentation inside an indented fence (a block in a
+    list item is indented with the item: tests/samples/corpus/ios/dasd_pushlaunch_policies_markdown_*)."""
+
+    __slots__ = ("indent", "marker")
+
+    def __init__(self) -> None:
+        self.indent = -1  # the open fence's indentation, -1 outside a fence
+        self.marker = ""
+
+    def line(self, text: str) -> tuple[str, bool]:
+        if "`" in text or "~" in text:
+            m = _FENCE.match(text)
+            if m is not None:
+                fence, rest = m["fence"], m["rest"]
+                if self.indent < 0:
+                    self.indent = len(m["indent"].expandtabs(4)) if not m["quote"] else 0
+                    self.marker = fence
+                    return ("" if _INFO_STRING.match(rest) else rest), True
+                if fence[0] == self.marker[0] and len(fence) >= len(self.marker) and not rest.strip():
+                    self.indent, self.marker = -1, ""
+                    return "", True
+        if self.indent > 0 and text[:1] in (" ", "\t"):
+            width = len(text) - len(text.lstrip(" \t"))
+            lead = text[:width].expandtabs(4)
+            return lead[min(self.indent, len(lead)) :] + text[width:], False
+        return text, False
+
+
 def _strip_wrappers(text: str) -> str:
     for _ in range(_MAX_WRAPPERS):
         m = _WRAPPER.match(text)
@@ -191,4 +247,4 @@ def _json_strings(text: str) -> list[str]:
     return out
 
 
-__all__ = ["best_record", "pasted_records", "readings", "sniff_pasted", "unwrap"]
+__all__ = ["Fences", "best_record", "pasted_records", "readings", "sniff_pasted", "strip_prefixes", "unwrap"]
