@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from bgprobe.reports.deaths import Death, DeathFolder
+from bgprobe.reports.deaths import WINDOW_SECONDS, Death, DeathFolder
 from bgprobe.reports.events import DEATH_KINDS, Event, package_of_process
 from bgprobe.reports.knowledge import Entry, Knowledge, load_knowledge
 from bgprobe.reports.scan_summary import ScanSummary, device_time
@@ -45,6 +45,7 @@ from bgprobe.reports.scan_summary import ScanSummary, device_time
 EVIDENCE = 3  # file:line kept per finding: enough to open the log at the right place
 MAX_NAMES = 20_000  # package and process names remembered for "did you mean" (a log names a few hundred)
 MAX_UID_LINES = 2_000  # death lines naming only a uid, kept until the app's uid is known
+RECENT_PID_LINES = 256  # the latest death lines naming only a pid: a killer often logs before the app's own line
 SUGGESTIONS = 5
 SEVERITY_ORDER = {"kill": 0, "restrict": 1, "defer": 2, "info": 3}
 # Buckets that hold no job back: the others ration jobs (and name a knowledge entry as a blocker).
@@ -69,7 +70,7 @@ class DeviceHint:
     def describe(self) -> str:
         parts = []
         if self.maker:
-            parts.append(self.maker + (f" {self.model}" if self.model else ""))
+            parts.append(display_maker(self.maker) + (f" {self.model}" if self.model else ""))
         elif self.model:
             parts.append(self.model)
         if self.os_version:
@@ -326,11 +327,7 @@ _BY_PREFIX = (
 def by_words(reason: str, maker: str | None, sources: list[str] | tuple[str, ...] = ()) -> str:
     """Who or what did it, in a few words."""
     if reason.startswith("oem:"):
-        name = reason[4:].strip() or "killer"
-        if "HwPFWService" in sources:
-            name = "HwPFWService (" + name.replace("huawei_", "").replace("_", " ") + ")"
-        elif "ChimeraPolicyHandler" in sources:
-            name = "Chimera (" + name.replace("samsung_", "") + ")"
+        name = _oem_name(reason[4:].strip(), sources)
         return f"{display_maker(maker)}'s {name}" if maker else f"the phone maker's {name}"
     if reason == "low_memory" and "kernel:lowmemorykiller" in sources:
         return "the kernel's low-memory killer"
@@ -340,6 +337,27 @@ def by_words(reason: str, maker: str | None, sources: list[str] | tuple[str, ...
         if reason.startswith(prefix):
             return words
     return reason.replace("_", " ")
+
+
+# Sources stock Android has: a death's other source is the maker's component that logged it.
+_AOSP_SOURCES = frozenset(
+    {"ActivityManager", "Zygote", "exit-info", "lmkd", "kernel:lowmemorykiller", "AndroidRuntime"}
+)
+_PACKAGE_LIKE = re.compile(r"^[A-Za-z]\w*(?:\.\w+)+$")
+
+
+def _oem_name(name: str, sources: list[str] | tuple[str, ...]) -> str:
+    """The maker's killer as the reader should see it: `OneKeyClean`; the component when the logged reason is a
+    phrase (`ExtraActivityManagerService (for more free memory)`); `background manager` when it logged only the
+    package's own name (Lenovo)."""
+    own = next((s for s in sorted(sources) if s not in _AOSP_SOURCES and not s.startswith("am_")), None)
+    if name == "samsung_chimera":
+        return "Chimera"
+    if not name or _PACKAGE_LIKE.match(name):
+        return "background manager"
+    if own and own != name and (" " in name or "_" in name):
+        return f"{own} ({name.replace('huawei_', '').replace('_', ' ')})"
+    return name
 
 
 _MAKER_DISPLAY = {"samsung": "Samsung", "asus": "Asus", "lenovo": "Lenovo", "huawei": "Huawei", "honor": "Honor"}
@@ -376,6 +394,12 @@ class _Group:
         if subject:
             self.subjects[subject] += 1
 
+    def also(self, where: str | None, sources: set[str]) -> None:
+        """Another line of the same occurrence: its evidence and source, not another count."""
+        if where and len(self.evidence) < EVIDENCE and where not in self.evidence:
+            self.evidence.append(where)
+        self.sources |= sources
+
 
 class VerdictBuilder:
     """Feed every event of a scan to `add` (all apps: the names and the makers' killers of the whole input
@@ -397,6 +421,7 @@ class VerdictBuilder:
         self._pids: set[tuple[str | None, int]] = set()
         self._uids: set[int] = set()
         self._uid_lines: list[Event] = []
+        self._pid_lines: deque[Event] = deque(maxlen=RECENT_PID_LINES)
         self._deaths: dict[str, _Group] = {}
         self._death_kinds: dict[str, Counter[str]] = {}
         self._folder = DeathFolder(self._death_closed)
@@ -405,6 +430,8 @@ class VerdictBuilder:
         self._timeouts: dict[tuple[str, str], _Group] = {}
         self._work: dict[tuple[str, str], _Group] = {}
         self._stops: dict[str, _Group] = {}
+        self._frozen = _Group()  # the cached-apps freezer froze the app (why its timers stop in the background)
+        self._last_freeze: dict[tuple[str | None, int | None], datetime] = {}
         self._jobs: dict[str, Event] = {}  # the latest job_scheduled per job
         self._ran: Counter[str] = Counter()  # job -> job_started / job_finished lines
         self._finished = False
@@ -429,16 +456,14 @@ class VerdictBuilder:
             mine = self._mine(e)
         if mine:
             self._take(e)
-        elif (
-            e.kind in DEATH_KINDS
-            and e.package is None
-            and e.process is None
-            and e.pid is None
-            and e.uid is not None
-            and len(self._uid_lines) < MAX_UID_LINES
-        ):
-            # A killer that names only the uid (Huawei's HwPFWService): the app's once its uid is known.
-            self._uid_lines.append(e)
+        elif e.kind in DEATH_KINDS and e.package is None and e.process is None:
+            if e.pid is not None:
+                # A killer that names only the pid, just before the app's own line names it (Flyme's
+                # PermissionControl `Force kill process pid=N`): claimed by that line (`_claim`).
+                self._pid_lines.append(e)
+            elif e.uid is not None and len(self._uid_lines) < MAX_UID_LINES:
+                # A killer that names only the uid (Huawei's HwPFWService): the app's once its uid is known.
+                self._uid_lines.append(e)
 
     def _mine(self, e: Event) -> bool:
         pkg = self.package
@@ -465,6 +490,8 @@ class VerdictBuilder:
         if uid is not None and (e.package or e.process):
             self._uids.add(uid)
         if kind in DEATH_KINDS:
+            if e.pid is not None and self._pid_lines:
+                self._claim(e.device, e.pid, ts)
             self._folder.add(_row(e, ts, e.process))
         elif kind == "anr":
             self._anr_folder.add(_row(e, ts, e.process))
@@ -485,6 +512,16 @@ class VerdictBuilder:
             self._jobs[e.job or "?"] = e
         elif kind in ("job_started", "job_finished"):
             self._ran[e.job or "?"] += 1
+        elif kind == "state_changed" and e.reason == "frozen":
+            # The freezer's line and am_freeze tell one freeze: folded as deaths are (same pid, within seconds).
+            key = (e.device, e.pid)
+            last = self._last_freeze.get(key)
+            if last is not None and ts is not None and abs((ts - last).total_seconds()) <= WINDOW_SECONDS:
+                self._frozen.also(e.where, {_short_source(e.source)})
+            else:
+                self._frozen.add(ts, e.where, {_short_source(e.source)}, e.process or "")
+            if ts is not None:
+                self._last_freeze[key] = ts
 
     def _death_closed(self, death: Death) -> None:
         reason = death.reason or "no reason logged"
@@ -591,6 +628,14 @@ class VerdictBuilder:
         ts = device_time(e.ts) if e.ts else None
         self._folder.add(_row(e, ts, self.package))
 
+    def _claim(self, device: str | None, pid: int, ts: datetime | None) -> None:
+        """The recent pid-only death lines of this pid, within the time one death's lines take: the app's."""
+        for e in [e for e in self._pid_lines if e.pid == pid and e.device == device]:
+            line_ts = device_time(e.ts) if e.ts else None
+            if ts is not None and line_ts is not None and abs((ts - line_ts).total_seconds()) <= WINDOW_SECONDS:
+                self._pid_lines.remove(e)
+                self._take_uid_line(e)
+
     def _absent(self, device: DeviceHint, where: str) -> Verdict:
         pkg = self.package or ""
         close = suggest(pkg, self.names)
@@ -635,6 +680,9 @@ class VerdictBuilder:
             f = _finding("job_stop", reason, g, f"JobScheduler stopping the job ({reason})", entry, skin)
             f.subject = ", ".join(f"job {j}" for j in sorted(g.subjects)) if g.subjects else ""
             out.append(f)
+        if self._frozen.count:
+            entry = kb.for_event({"reason": "frozen", "kind": "state_changed", "platform": platform}, maker)
+            out.append(_finding("state", "frozen", self._frozen, "the cached-apps freezer", entry, skin))
         out.sort(key=_importance)
         return out
 
@@ -717,10 +765,13 @@ class VerdictBuilder:
                 f"{'have' if unexplained.count != 1 else 'has'} no reason in these logs (only a 'has died' or a signal"
                 " line): a bugreport from Android 11 or later records why in exit-info."
             )
-        if v.findings and self.events <= 2:
+        occurrences = sum(f.count for f in v.findings)
+        if v.findings and (occurrences == 1 or self.events <= 2):
+            # One kill can be chance; support should not tell a customer "your phone kills the app" from it.
             notes.append(
-                f"Thin evidence: this verdict rests on {self.events} log line{'s' if self.events != 1 else ''};"
-                " a full bugreport would show whether it is a pattern."
+                f"Thin evidence: this verdict rests on {occurrences} occurrence{'s' if occurrences != 1 else ''}"
+                f" ({self.events} log line{'s' if self.events != 1 else ''}); a longer log or a full bugreport"
+                " would show whether it is a pattern."
             )
         if v.findings and self.first is None:
             notes.append("The lines carry no times: when and how often over what span is unknown.")
@@ -776,7 +827,7 @@ def _finding(kind: str, reason: str, g: _Group, by: str, entry: Entry | None, sk
 
 # On a tie of severity and count: a maker's killer first (the cause support can most often fix), then
 # other deaths, ANRs, job time-outs, failed work and job stops.
-_KIND_ORDER = {"death": 1, "anr": 3, "job_timeout": 4, "work": 5, "job_stop": 6}
+_KIND_ORDER = {"death": 1, "anr": 3, "job_timeout": 4, "work": 5, "job_stop": 6, "state": 7}
 _APP_SIDE = frozenset({"anr", "job_timeout", "work"})  # the app's own doing: its developer acts, not the user
 
 
@@ -826,15 +877,19 @@ def _headline(v: Verdict) -> str:
     total = sum(f.count for f in deaths)
     if total:
         crashes_only = all(f.reason in _CRASH_REASONS for f in deaths)
-        verb = "crashed" if crashes_only else "was killed"
+        unexplained_only = all(f.reason == "no reason logged" for f in deaths)
+        verb = "crashed" if crashes_only else "died" if unexplained_only else "was killed"
         first = min((f.first for f in deaths if f.first), default=None)
         last = max((f.last for f in deaths if f.last), default=None)
         span = span_words(first, last, total)
         said = f"{pkg} {verb} {times(total)}" + (f" {span}" if span else "")
         if len(deaths) == 1:
-            parts.append(said if crashes_only else f"{said} by {deaths[0].by}")
+            parts.append(said if crashes_only or unexplained_only else f"{said} by {deaths[0].by}")
         else:
-            causes = [f"{times(f.count)} by {f.by}" for f in deaths[:3]]
+            causes = [
+                f"{times(f.count)} " + ("with no reason logged" if f.reason == "no reason logged" else f"by {f.by}")
+                for f in deaths[:3]
+            ]
             if len(deaths) > 3:
                 causes.append(f"{sum(f.count for f in deaths[3:])} more times by other causes")
             parts.append(f"{said}: " + ", ".join(causes))
@@ -845,7 +900,7 @@ def _headline(v: Verdict) -> str:
         held = " (held back by " + ", ".join(_blocker_words(n) for n in names[:4]) + ")" if names else ""
         parts.append(f"{which} {'is' if len(waiting) == 1 else 'are'} not running{held}")
     also = []
-    for kind, words in (("anr", "ANR"), ("job_timeout", "job time-out"), ("job_stop", "job stop")):
+    for kind, words in (("anr", "ANR"), ("job_timeout", "job time-out"), ("job_stop", "job stop"), ("state", "freeze")):
         n = sum(f.count for f in v.findings if f.kind == kind)
         if n:
             also.append(f"{n} {words}{'s' if n != 1 else ''}")
@@ -1072,6 +1127,8 @@ def finding_heading(f: Finding) -> str:
         what = f"{(f.subject or 'A job').capitalize()} timed out {times(f.count)} ({f.reason})"
     elif f.kind == "work":
         what = f"{f.subject or 'Work'} ended {f.reason.upper()} {times(f.count)}"
+    elif f.kind == "state":
+        what = f"Frozen by the cached-apps freezer {times(f.count)}"
     else:
         what = f"Jobs stopped by the system {times(f.count)} ({f.reason})" + (f": {f.subject}" if f.subject else "")
     span = f.span
