@@ -7,6 +7,8 @@ Fields and kinds are README.md's ("Events"). `data` carries source-specific extr
 from __future__ import annotations
 
 import json
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -25,6 +27,8 @@ KINDS: tuple[str, ...] = (
     "state_changed",
     "trigger",
 )
+
+_KIND_SET = frozenset(KINDS)  # checked for every event made
 
 # Kinds that mean "this process is gone"; used by summaries and `--fail-on kill`.
 DEATH_KINDS: frozenset[str] = frozenset({"process_killed", "process_died", "crash"})
@@ -49,7 +53,7 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
+        if self.kind not in _KIND_SET:
             raise ValueError(f"unknown event kind {self.kind!r}")
 
     def to_dict(self) -> dict[str, Any]:
@@ -57,12 +61,80 @@ class Event:
         return {name: getattr(self, name) for name in _FIELD_NAMES}
 
     def to_json(self) -> str:
-        return _ENCODE(self.to_dict())
+        # What _ENCODE(self.to_dict()) writes. A scan may write a million of these: the encoder's set-up
+        # per call cost as much as the strings themselves, so each shape of event (which fields are set,
+        # and to what types) gets a formatter made once, that encodes only the fields set.
+        values = _FIELDS_OF(self)
+        shape = tuple(map(type, values))
+        write = _FORMATTERS.get(shape)
+        if write is None:
+            write = _formatter(shape) if len(_FORMATTERS) < _MAX_FORMATTERS else _to_json_any
+            _FORMATTERS[shape] = write
+        return write(values)
 
 
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Event))
+_FIELDS_OF = operator.attrgetter(*_FIELD_NAMES)
+_JSON_KEYS = tuple(
+    ("{" if i == 0 else ",") + json.encoder.encode_basestring(n) + ":" for i, n in enumerate(_FIELD_NAMES)
+)
 # One encoder for every event: json.dumps with options builds a new JSONEncoder on each call.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+_ENCODE_STR = json.encoder.encode_basestring  # what that encoder writes a str with (ensure_ascii=False)
+
+if json.encoder.c_make_encoder is not None:
+    # The C encoder _ENCODE sets up on each call, set up once (same options). Its markers (for circular
+    # references) are empty after every encoding that succeeds; cleared when one fails.
+    _MARKERS: dict[int, object] = {}
+    _C_ENCODE = json.encoder.c_make_encoder(_MARKERS, str, _ENCODE_STR, None, ":", ",", False, False, True)
+
+    def _encode_value(value: object) -> str:
+        try:
+            return "".join(_C_ENCODE(value, 0))
+        except BaseException:
+            _MARKERS.clear()
+            raise
+
+else:  # pragma: no cover - an interpreter without the C accelerator
+    _encode_value = _ENCODE
+
+
+_FORMATTERS: dict[tuple[type, ...], Callable[[tuple[Any, ...]], str]] = {}
+_MAX_FORMATTERS = 512  # shapes are few (a handful per rule); a flood of odd ones takes the general path
+
+
+def _to_json_any(values: tuple[Any, ...]) -> str:
+    """The JSON object of an event's field values, whatever their types."""
+    out = []
+    for key, value in zip(_JSON_KEYS, values, strict=True):
+        if value is None:
+            out.append(key + "null")
+        elif type(value) is str:
+            out.append(key + _ENCODE_STR(value))
+        elif type(value) is int:
+            out.append(key + int.__repr__(value))
+        else:  # data, and anything unusual: as the one encoder writes it
+            out.append(key + _encode_value(value))
+    out.append("}")
+    return "".join(out)
+
+
+def _formatter(shape: tuple[type, ...]) -> Callable[[tuple[Any, ...]], str]:
+    """A function writing the field values of one shape as _to_json_any does, in one %-format: null is
+    part of the template, a str goes through the encoder's string function, an int through int's repr,
+    anything else (data, an enum, a bool) through the encoder itself."""
+    template, args = [], []
+    for i, (key, kind) in enumerate(zip(_JSON_KEYS, shape, strict=True)):
+        if kind is type(None):
+            template.append(key.replace("%", "%%") + "null")
+            continue
+        template.append(key.replace("%", "%%") + "%s")
+        call = "encode_str" if kind is str else "int_repr" if kind is int else "encode_value"
+        args.append(f"{call}(v[{i}])")
+    source = f"def write(v):\n    return {''.join(template) + '}'!r} % ({', '.join(args)},)\n"
+    namespace = {"encode_str": _ENCODE_STR, "int_repr": int.__repr__, "encode_value": _encode_value}
+    exec(source, namespace)  # generated from the field names and types above, nothing else
+    return namespace["write"]  # type: ignore[no-any-return]
 
 
 def package_of_process(process: str | None) -> str | None:

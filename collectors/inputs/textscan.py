@@ -43,6 +43,7 @@ from bgprobe.collectors.parsers.android_log import (
 from bgprobe.collectors.parsers.logcat import (
     LogRecord,
     YearHint,
+    layout_reader,
     looks_like_long_format,
     parse_line,
     parse_long,
@@ -218,6 +219,8 @@ class TextScanner:
     # -- chunk processing --------------------------------------------------------------------
     def _chunk(self, data: bytes, size: int, lineno: int, sectioned: bool) -> Generator[Event, None, int]:
         """Events of data[:size]; returns the line number after it (lines are counted only once)."""
+        if not sectioned and self._mode == "logcat":  # a plain log: no sections, one generator less per event
+            return (yield from self._logcat_hits(data, 0, size, lineno))
         bounds = _boundaries(data, size) if sectioned else []
         pos = 0
         for b in bounds:
@@ -242,61 +245,43 @@ class TextScanner:
         return lineno + data.count(b"\n", start, end)
 
     def _logcat_hits(self, data: bytes, start: int, end: int, lineno: int) -> Generator[Event, None, int]:
-        view = memoryview(data)[start:end]
-        # line start -> whether a hit on it looked like evidence (False: context, or a paste-only form)
-        starts: dict[int, bool] = {}
-        line_start = line_end = start  # the last line taken: later hits on it add nothing but context
-        matcher = _PASTE_MATCHER if self._paste else _MATCHER
-        for pattern_index, hit_start, _hit_end in matcher.find_matches_as_indexes(view):
-            at = start + hit_start
-            context = _CONTEXT[pattern_index]
-            if at < line_end:
-                if pattern_index < _RELEVANT:
-                    starts[line_start] = True
-            else:
-                line_start = max(data.rfind(b"\n", line_end, at) + 1, line_end)
-                starts[line_start] = starts.get(line_start, False) or pattern_index < _RELEVANT
-                line_end = data.find(b"\n", at, end)
-                line_end = end if line_end == -1 else line_end + 1
-                # A message wrapped onto its own line ("I/am_kill ( 1192): " then "[0,3034,...]"): the
-                # line that ends with its prefix's colon and the one after it are read together. (The
-                # last byte before the newline is checked first: most lines end in neither.)
-                if data[line_end - 2 : line_end - 1] in _MAYBE_WRAPPED and _ends_with_colon(data, line_start, line_end):
-                    context = max(context, 1)
-                if line_start - 2 >= start and data[line_start - 2 : line_start - 1] in _MAYBE_WRAPPED:
-                    before = max(data.rfind(b"\n", start, line_start - 1) + 1, start)
-                    if _ends_with_colon(data, before, line_start):
-                        starts.setdefault(before, False)
-            nxt = line_end
-            for _ in range(context):
-                if nxt >= end:
-                    break
-                starts.setdefault(nxt, False)
-                following = data.find(b"\n", nxt, end)
-                nxt = end if following == -1 else following + 1
+        starts = self._selected(data, start, end)
+        # The loop below runs once per selected line (up to a third of a busy log's): what it calls is
+        # looked up once, the file's layout is matched inline (parse_line only when it does not read the
+        # line), and events go out without a stamping generator when there is nothing to stamp.
         prev = start
         joined_until = -1  # lines before this offset were read as the end of a wrapped line
-        interp, years, layout, note = self._interp, self.years, self._layout, self._note
+        interp, years, layout, note, facts = self._interp, self.years, self._layout, self._note, self.facts
+        feed = interp.feed
+        match = layout.match if layout is not None else None
+        read = layout_reader(layout) if layout is not None else None
+        count, find = data.count, data.find
         for line_start in sorted(starts):
-            lineno += data.count(b"\n", prev, line_start)
+            lineno += count(b"\n", prev, line_start)
             prev = line_start
             if line_start < joined_until:
                 continue
-            line_end = data.find(b"\n", line_start, end)
-            line_end = end if line_end == -1 else line_end
-            raw = data[line_start:line_end]
-            if len(raw) > MAX_RECORD:
-                self.warnings.append(f"{self.name}:{lineno}: line of {len(raw)} bytes is not a log record; skipped")
+            line_end = find(b"\n", line_start, end)
+            if line_end == -1:
+                line_end = end
+            if line_end - line_start > MAX_RECORD:
+                self.warnings.append(
+                    f"{self.name}:{lineno}: line of {line_end - line_start} bytes is not a log record; skipped"
+                )
                 continue
-            line = raw.decode("utf-8", "replace").rstrip("\r")
+            line = data[line_start:line_end].decode("utf-8", "replace").rstrip("\r")
             # The common case inline (no generator per line): a line a layout reads and a rule understands.
-            rec: LogRecord | None = parse_line(line, lineno, years, layout)
+            m = match(line) if match is not None and "\x1b[" not in line else None
+            rec: LogRecord | None = read(m, lineno, years) if m is not None else parse_line(line, lineno, years, layout)  # type: ignore[misc]
             if rec.layout != "raw" and lineno > note:  # type: ignore[union-attr]
-                events = interp.feed(rec)  # type: ignore[arg-type]
+                events = feed(rec)  # type: ignore[arg-type]
                 if interp.understood:
                     self._recognized = True
                     if events:
-                        yield from self._stamp(events)
+                        if facts.device is None and facts.os_version is None:
+                            yield from events  # nothing to stamp
+                        else:
+                            yield from self._stamp(events)
                     continue
                 if events:
                     yield from self._stamp(events)
@@ -304,7 +289,52 @@ class TextScanner:
                 rec = None  # not fed: `_feed_line` reads the line itself
             where = (data, line_end, end)
             joined_until = (yield from self._feed_line(line, lineno, starts[line_start], where, rec)) or -1
-        return lineno + data.count(b"\n", prev, end)
+        return lineno + count(b"\n", prev, end)
+
+    def _selected(self, data: bytes, start: int, end: int) -> dict[int, bool]:
+        """The lines of data[start:end] to read: line start -> whether a hit on it looked like evidence
+        (False: context, or a paste-only form). Runs once per pre-filter hit."""
+        starts: dict[int, bool] = {}
+        line_start = line_end = start  # the last line taken: later hits on it add nothing but context
+        matcher = _PASTE_MATCHER if self._paste else _MATCHER
+        find, rfind, contexts, relevant = data.find, data.rfind, _CONTEXT, _RELEVANT
+        for pattern_index, hit_start, _hit_end in matcher.find_matches_as_indexes(memoryview(data)[start:end]):
+            at = start + hit_start
+            context = contexts[pattern_index]
+            if at < line_end:
+                if pattern_index < relevant:
+                    starts[line_start] = True
+                if not context:
+                    continue
+            else:
+                nl = rfind(b"\n", line_end, at)
+                line_start = nl + 1 if nl != -1 else line_end
+                starts[line_start] = starts.get(line_start, False) or pattern_index < relevant
+                line_end = find(b"\n", at, end)
+                line_end = end if line_end == -1 else line_end + 1
+                # A message wrapped onto its own line ("I/am_kill ( 1192): " then "[0,3034,...]"): the
+                # line that ends with its prefix's colon and the one after it are read together. (The
+                # last byte before the newline is checked first: most lines end in neither.)
+                if (
+                    line_end >= 2
+                    and data[line_end - 2] in _MAYBE_WRAPPED
+                    and _ends_with_colon(data, line_start, line_end)
+                ):
+                    context = max(context, 1)
+                if line_start - 2 >= start and data[line_start - 2] in _MAYBE_WRAPPED:
+                    before = max(rfind(b"\n", start, line_start - 1) + 1, start)
+                    if _ends_with_colon(data, before, line_start):
+                        starts.setdefault(before, False)
+                if not context:
+                    continue
+            nxt = line_end
+            for _ in range(context):
+                if nxt >= end:
+                    break
+                starts.setdefault(nxt, False)
+                following = find(b"\n", nxt, end)
+                nxt = end if following == -1 else following + 1
+        return starts
 
     def _feed_line(
         self,
@@ -740,7 +770,7 @@ def _may_have_rule(line: str) -> bool:
     return any(word in upper for word in DISPATCH_WORDS_UPPER)
 
 
-_MAYBE_WRAPPED = frozenset((b":", b" ", b"\t", b"\r"))  # last bytes of a line that may end with a bare prefix
+_MAYBE_WRAPPED = frozenset(b": \t\r")  # last bytes of a line that may end with a bare prefix (as ints)
 
 
 def _ends_with_colon(data: bytes, start: int, end: int) -> bool:

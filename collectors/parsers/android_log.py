@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from bgprobe.collectors.parsers import at
 from bgprobe.collectors.parsers.kill_reasons import (
     normalize_am_kill_reason,
     normalize_force_stop_reason,
@@ -92,6 +91,14 @@ WM_SYSJOB = re.compile(
 # WorkManager before 1.0.0-alpha10 logged under its class names, without the "WM-" prefix
 # (flutter_downloader#3: "D/SystemJobService(12202): onStartJob for <uuid>").
 _WM_OLD_TAGS = frozenset({"WorkerWrapper", "SystemJobService"})
+_WM_READ_TAGS = frozenset({"WM-WorkerWrapper", "WM-SystemJobService", "WM-DiagnosticsWrkr"})  # the rest: no event
+# The words `LogInterpreter._dispatch` looks for at the start of a message, one group per rule.
+_LEADS = re.compile(
+    r"(?P<killing>Killing )|(?P<kill>Kill '|lowmemorykiller: Kill)|(?P<process>Process )"
+    r"|(?P<force_stopping>Force stopping )|(?P<start_proc>Start proc )|(?P<anr>ANR in )|(?P<fatal>FATAL EXCEPTION)"
+    r"|(?P<freezing>freezing |unfreezing )|(?P<no_response>No response from client|Time-out while trying to bind)"
+    r"|(?P<killed_on>Killed on )"
+)
 WM_DIAG_SECTION = re.compile(r"^(?P<section>Recently completed work|Running work|Enqueued work):")
 WM_DIAG_ROW = re.compile(
     r"^\s*(?P<id>[0-9a-fA-F-]{36})\s*\t\s*(?P<cls>[^\t]*)\t\s*(?P<sysid>[^\t]*)\t\s*(?P<state>[A-Z_]+)\t"
@@ -469,38 +476,43 @@ class LogInterpreter:
 
     # -- dispatch ----------------------------------------------------------------------------
     def _dispatch(self, rec: LogRecord, msg: str):  # type: ignore[no-untyped-def]
+        """The rule meant for this record, or None. The rules are tried in the order below; the words a
+        message may start with are told apart by one match (_LEADS), not a test each."""
         tag = rec.tag
         if tag.startswith("am_") or tag == "killinfo":
             return self._event_log
         if tag.startswith("WM-") or tag in _WM_OLD_TAGS:
             return self._workmanager
-        if msg.startswith("Killing "):
+        m = _LEADS.match(msg)
+        lead = m.lastgroup if m is not None else None
+        if lead == "killing":
             return self._am_or_lmkd_kill
-        if msg.startswith("Kill '") or msg.startswith("lowmemorykiller: Kill"):
+        if lead == "kill":
             return self._lmkd
         if "has died" in msg:
             return self._died
-        if msg.startswith("Process ") and " exited " in msg:
-            return self._zygote
-        if msg.startswith("Force stopping "):
-            return self._force_stop
-        if msg.startswith("Start proc "):
-            return self._start_proc
-        if msg.startswith("ANR in ") and tag in ("ActivityManager", ""):
-            return self._anr if not msg.startswith("ANR in Window{") else self._known
-        if msg.startswith("FATAL EXCEPTION"):
-            return self._fatal
-        if msg.startswith("freezing ") or msg.startswith("unfreezing "):
-            return self._freezer
-        if (
-            "timed out while executing" in msg
-            or msg.startswith("No response from client")
-            or msg.startswith("Time-out while trying to bind")
-        ):
+        if lead is not None:
+            if lead == "process":
+                if " exited " in msg:
+                    return self._zygote
+            elif lead == "force_stopping":
+                return self._force_stop
+            elif lead == "start_proc":
+                return self._start_proc
+            elif lead == "anr":
+                if tag in ("ActivityManager", ""):
+                    return self._anr if not msg.startswith("ANR in Window{") else self._known
+            elif lead == "fatal":
+                return self._fatal
+            elif lead == "freezing":
+                return self._freezer
+            elif lead == "no_response":
+                return self._job_timeout
+        if "timed out while executing" in msg:
             return self._job_timeout
         if "force stop abnormal wakelock" in msg:
             return self._huawei
-        if msg.startswith("Killed on "):
+        if lead == "killed_on":
             return self._samsung_chimera
         return self._dispatch_more(rec, msg, tag)
 
@@ -543,7 +555,7 @@ class LogInterpreter:
         event = Event(
             kind=kind,
             source=source or self.source,
-            where=at(self.where, rec.lineno),
+            where=f"{self.where}:{rec.lineno}",  # at(self.where, rec.lineno), without a call per event
             ts=rec.ts,
             device=self.device,
             os_version=self.os_version,
@@ -1088,6 +1100,8 @@ class LogInterpreter:
         # Old releases' tags have no "WM-"; a line pasted without its prefix is WorkerWrapper's.
         raw_tag = rec.tag or "WorkerWrapper"
         tag = raw_tag if raw_tag.startswith("WM-") else f"WM-{raw_tag}"
+        if tag not in _WM_READ_TAGS:
+            return None  # WM-Processor, WM-GreedyScheduler, ...: WorkManager's, no event of ours
 
         def event(kind: str, **fields: object) -> Event:  # every WM line comes from the app's own pid
             return self._event(

@@ -199,6 +199,15 @@ def parse_line(line: str, lineno: int, years: YearHint, preferred: re.Pattern[st
     return LogRecord(lineno=lineno, msg=line)
 
 
+def layout_reader(pattern: re.Pattern[str]):  # type: ignore[no-untyped-def]
+    """`read(match, lineno, years) -> LogRecord` for matches of `pattern`: what parse_line returns for a
+    line that pattern, given as `preferred`, matches (scanning calls it inline, without parse_line)."""
+    read = _READERS.get(pattern)
+    if read is None:
+        return lambda m, lineno, years: _read_any(m, pattern, lineno, years)
+    return read
+
+
 def _read_any(m: re.Match[str], pattern: re.Pattern[str], lineno: int, years: YearHint) -> LogRecord:
     return _reader(pattern, _layout_name(pattern))(m, lineno, years)
 
