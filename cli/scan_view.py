@@ -188,7 +188,7 @@ def render_verdict(out: Output, v: Verdict) -> None:
         if f.components:
             _say(out, "logged by: " + ", ".join(f.components), indent=3)
         if f.evidence:
-            _say(out, "evidence: " + evidence_words(f.evidence), indent=3)
+            _say(out, "evidence: " + evidence_words(f.evidence), indent=3, path=True)
     if v.jobs:
         _say(out, "Jobs", style="bold")
         for j in v.jobs:
@@ -213,13 +213,21 @@ def render_verdict(out: Output, v: Verdict) -> None:
         _say(out, f"Looked at: {v.looked_at}", style="dim")
 
 
-def _say(out: Output, text: str, *, indent: int = 0, style: str | None = None) -> None:
+def _say(out: Output, text: str, *, indent: int = 0, style: str | None = None, path: bool = False) -> None:
+    """`path`: the text is file:line evidence, broken only after a separator (`/`, `!`, `:`), never inside
+    a file name's date or a line number."""
     from rich.padding import Padding
     from rich.text import Text
 
     console = out.out
     if not console.is_terminal:  # a CI log viewer wraps long lines itself: no break mid-sentence
         console.print(" " * indent + text, style=style, soft_wrap=True, markup=False, highlight=False)
+        return
+    if path:
+        from bgprobe.cli.console import fold
+
+        for line in fold(text, console.width - indent, separators="/!:,"):
+            console.print(" " * indent + line, style=style, markup=False, highlight=False, overflow="fold")
         return
     console.print(Padding(Text(text, style=style or "", overflow="fold"), (0, 0, 0, indent)))
 

@@ -266,7 +266,7 @@ def _table(key: str, title: str, columns: Sequence[str], rows: Sequence[Sequence
         cells = []
         for value in row:
             if isinstance(value, int) and not isinstance(value, bool):
-                cells.append(f'<td class="n">{value:,}</td>')
+                cells.append(f'<td class="n">{value}</td>')  # no separator: pids and job ids are copied whole
             elif isinstance(value, str) and value.startswith("oem:"):
                 cells.append(f'<td class="oem">{esc(value)}</td>')
             else:

@@ -408,7 +408,7 @@ class VerdictBuilder:
     def __init__(self, package: str | None = None, *, knowledge: Knowledge | None = None) -> None:
         self.package = package
         self.kb = knowledge or load_knowledge()
-        self.names: set[str] = set()  # every package and process name an event carried
+        self.names: Counter[str] = Counter()  # every package and process name an event carried, with its events
         self._makers: Counter[str] = Counter()  # maker -> events of killers only that maker has
         self._maker_reason: dict[str, str] = {}  # maker -> the first such killer (to say why)
         self._devices: Counter[tuple[str | None, str | None]] = Counter()
@@ -441,8 +441,8 @@ class VerdictBuilder:
         """One event of the input. `mine`: whether it is the app's (the scan's own package selection); None
         lets the builder decide (the package or its process named, or a pid-only line of one of its pids)."""
         name = e.package or package_of_process(e.process)
-        if name and len(self.names) < MAX_NAMES:
-            self.names.add(name)
+        if name and (name in self.names or len(self.names) < MAX_NAMES):
+            self.names[name] += 1
         reason = e.reason
         if reason and reason.startswith("oem:"):
             for maker in _implied_makers(self.kb, reason, e.source):
@@ -642,6 +642,12 @@ class VerdictBuilder:
         headline = f"{pkg} does not appear in these inputs: no event names it, so nothing can be said about it."
         if close:
             headline += " Close names that do appear: " + ", ".join(close) + "."
+        elif self.names:
+            # nothing close: the apps the input does name, so that a wrong package is seen at once
+            shown = [name for name, _ in self.names.most_common(SUGGESTIONS)]
+            more = len(self.names) - len(shown)
+            headline += " The apps these inputs name most: " + ", ".join(shown)
+            headline += f" and {more} more." if more else "."
         notes = [
             f"{len(self.names)} package or process name{'s' if len(self.names) != 1 else ''} appear{where}"
             + ("" if self.names else " (no event names any app)")

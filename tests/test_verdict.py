@@ -407,3 +407,20 @@ def test_a_simulated_phone_of_each_policy_gives_its_verdict(sim_fleet, tmp_path,
         assert set(death.components) >= {"HwPFWService", "ActivityManager"}
     proc = run_cli("scan", str(tmp_path / "logcat.txt"), "-p", APP)
     assert proc.returncode == 0 and f"by {by}" in proc.stdout
+
+
+def test_the_verdict_fits_an_80_column_terminal():
+    import os
+
+    from tests.test_terminal_80 import check_screen, in_terminal
+
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")} | {
+        "TERM": "xterm-256color"
+    }
+    code, lines = in_terminal(["scan", str(EXAMPLE_BUGREPORT), "-p", APP], env)
+    assert code == 0
+    check_screen(lines, [f"Verdict for {APP}", "1. Killed once by Xiaomi's OneKeyClean, at 2024-10-30 13:29:40"])
+    # evidence is broken only after a path separator: the member's name and its line number stay whole
+    assert "   bugreport-venus-TKQ1.221114.001-2024-10-30-13-35-12.txt:22" in [line.rstrip() for line in lines]
+    code, lines = in_terminal(["scan", str(EXAMPLE_BUGREPORT), "-p", "com.typo.app"], env)
+    check_screen(lines, ["com.typo.app does not appear in these inputs", "com.example.syncapp"])
