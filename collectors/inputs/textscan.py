@@ -20,9 +20,18 @@ The source is read in large chunks cut at line ends. What the chunk holds decide
 from __future__ import annotations
 
 import codecs
+import contextlib
+import dataclasses
 import io
 import itertools
+import operator
+import os
+import pickle
 import re
+import signal
+import stat
+import tempfile
+import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,8 +48,10 @@ from bgprobe.collectors.parsers.android_log import (
     PASTE_SIGNATURES,
     SIGNATURES,
     LogInterpreter,
+    MissedProcess,
 )
 from bgprobe.collectors.parsers.logcat import (
+    KERNEL,
     LogRecord,
     YearHint,
     layout_reader,
@@ -49,7 +60,7 @@ from bgprobe.collectors.parsers.logcat import (
     parse_long,
     sniff_layout,
 )
-from bgprobe.reports.events import Event
+from bgprobe.reports.events import Event, package_of_process
 
 CHUNK_SIZE = 8 << 20
 MAX_LINE = 1 << 20  # a "line" longer than this is junk, not a log record: skipped with a warning
@@ -138,10 +149,13 @@ class TextScanner:
         self._note = 0  # lines of the note a capture may carry on top (see `_detect`): never read as log
         self._paste = False  # a file no detector recognized: read as pasted text
         self._recognized = True  # for pasted text: whether any line matched a layout or a rule
+        self._watch: Callable[[int, int], bool] | None = None  # see _Split: called before each line read
+        self._handover: _Split | None = None  # the split whose second process may take over at this chunk
 
     # -- entry point -------------------------------------------------------------------------
     def scan(self, stream: BinaryIO) -> Iterator[Event]:
-        chunks = _line_chunks(utf8_stream(stream))
+        source = utf8_stream(stream)
+        chunks = _line_chunks(source)
         # The format is told from the first SNIFF_SIZE bytes of real lines: an over-long line (a
         # binary blob, a dump pasted on one line) is left out of the sample, and skipped with a note
         # when its turn comes, so that it cannot make the whole file "unrecognized".
@@ -193,6 +207,8 @@ class TextScanner:
         elif not sectioned and kind != "logcat":
             self._start_single_dump(kind)
         ios = self._ios_reader(kind, sample)
+        if kind == "logcat" and ios is None:
+            pieces = self._split(pieces, source)
         lineno = 1
         for piece in pieces:
             if piece is _OVERLONG:
@@ -212,6 +228,31 @@ class TextScanner:
             raise InputError(
                 self.name, "unrecognized format (expected logcat, dumpsys output, a bugreport, an iOS log or .ips)"
             )
+
+    def _split(self, pieces: Iterator[_Piece], source: BinaryIO) -> Iterator[_Piece]:
+        """The pieces this process reads: all of them, or, for a large plain log in a regular file, those
+        up to where a second process that read the rest (see _Split) can take over."""
+        split = _Split.plan(self, source)
+        if split is None:
+            yield from pieces
+            return
+        try:
+            split.start(pieces)
+            index = 0
+            for piece in pieces:
+                if piece is not _OVERLONG:
+                    if index == split.first:
+                        self._handover, self._watch = split, split.watch
+                    elif index == split.first + 1:  # no hand-over in its first chunk: read on alone
+                        self._handover = self._watch = None
+                        split.close()
+                    index += 1
+                yield piece
+                if split.adopted:
+                    return
+        finally:
+            self._handover = self._watch = None
+            split.close()
 
     def _overlong(self, lineno: int) -> None:
         self.warnings.append(f"{self.name}:{lineno}: line longer than {MAX_LINE >> 20} MiB skipped")
@@ -256,11 +297,16 @@ class TextScanner:
         match = layout.match if layout is not None else None
         read = layout_reader(layout) if layout is not None else None
         count, find = data.count, data.find
+        watch = self._watch
         for line_start in sorted(starts):
             lineno += count(b"\n", prev, line_start)
             prev = line_start
             if line_start < joined_until:
                 continue
+            if watch is not None and watch(line_start, lineno):
+                # The second process read the rest of the file from here on, as this one would have.
+                yield from self._handover.adopt(line_start)  # type: ignore[union-attr]
+                return lineno + count(b"\n", prev, end)
             line_end = find(b"\n", line_start, end)
             if line_end == -1:
                 line_end = end
@@ -614,6 +660,305 @@ class TextScanner:
             "deviceidle": self._parse_deviceidle,
         }[kind]
         self._collector = _Collector(parse)
+
+
+_SPLIT_MIN_CHUNKS = 3  # a log of fewer chunks is read by one process: a fork would cost more than it saves
+_SPLIT_SHARE = 0.47  # the share of the chunks the first process reads (it also replays the second's output)
+_FRAME = 2048  # entries per frame the second process writes
+_END = 1 << 62  # the position of what is written after the last line (the interpreter's flush)
+_QUIET_MAP = 1 << 63  # in a frame's length on the pipe: the frame is the quiet map
+_LENGTH = _QUIET_MAP - 1
+
+
+class _Prewritten(Event):
+    """An event the second process of a split scan made, with the JSON line it wrote for it."""
+
+    __slots__ = ("json",)
+
+    def to_json(self) -> str:
+        text = getattr(self, "json", None)
+        return text if text is not None else Event.to_json(self)
+
+
+_EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
+_EVENT_VALUES = operator.attrgetter(*_EVENT_FIELDS)
+
+
+class _Split:
+    """Two processes read one large plain log (Python reads a line at a time on one core: a busy log's
+    selected lines cost ~15 us each, its events as much again).
+
+    The second process is forked before any line is read. It reads the same chunks (its own file
+    offset on the same file), skims the first `first` chunks for their line count, and reads the
+    rest with a fresh interpreter: every event, --unrecognized line, warning and error, tagged with
+    the position of the line being read, goes to an unlinked temporary file (frames of pickled entries,
+    their lengths on a pipe). For its first chunk it also lists the lines before which its interpreter
+    was quiet (`LogInterpreter.quiet`: nothing open that a later line could close).
+
+    The first process reads up to that chunk as usual, then reads on into it until a line before which
+    both interpreters are quiet (and hold the same WorkManager diagnostics section). From there on
+    both would read alike, so it takes the second's output for the lines from there to the end:
+    the same events in the same order, and the same warnings, unrecognized lines and error. One
+    thing the second could not know: the process a pid was started as before its first chunk (an
+    app's own lines get their package from it); its events that found none are completed from the
+    first's map at the hand-over. If the interpreters are never quiet together in that chunk (a
+    WorkManager diagnostics dump before it, say), or the second process fails before, the first
+    reads the rest itself: the output is the same either way.
+    """
+
+    def __init__(self, scanner: TextScanner, source: BinaryIO, first: int) -> None:
+        self.scanner, self.source, self.first = scanner, source, first
+        self.pid = 0
+        self.out: Any = None  # the temporary file
+        self.lengths = -1  # the pipe's read end
+        self.offset = 0  # how far the frames were read
+        self.quiet: dict[int, str | None] | None = None  # line start -> diagnostics section, in `first`
+        self.before: list[tuple[int, int, bool]] = []  # the frames written before the quiet map
+        self.adopted = False
+        self.failed = False
+
+    @classmethod
+    def plan(cls, scanner: TextScanner, source: BinaryIO) -> _Split | None:
+        """A split of this scan, if it is a plain log of at least _SPLIT_MIN_CHUNKS chunks in a regular
+        file, in a process that can fork safely (one thread), None otherwise."""
+        if (
+            scanner._paste
+            or scanner._mode != "logcat"
+            or scanner._layout is None
+            or scanner._layout is KERNEL
+            or scanner.facts.device is not None
+            or scanner.facts.os_version is not None
+            or not hasattr(os, "fork")
+            or threading.active_count() != 1
+            or type(source) is not io.BufferedReader
+            or type(source.raw) is not io.FileIO  # type: ignore[attr-defined]
+        ):
+            return None
+        try:
+            fd = source.fileno()
+            info = os.fstat(fd)
+            remaining = info.st_size - source.tell()
+        except (OSError, ValueError):
+            return None
+        if not stat.S_ISREG(info.st_mode) or not os.path.isdir("/proc/self/fd"):
+            return None
+        chunks = 1 + remaining // CHUNK_SIZE  # the sample's chunk(s) and the rest, roughly
+        if chunks < _SPLIT_MIN_CHUNKS:
+            return None
+        return cls(scanner, source, max(1, round(chunks * _SPLIT_SHARE)))
+
+    # -- first process -----------------------------------------------------------------------
+    def start(self, pieces: Iterator[_Piece]) -> None:
+        self.out = tempfile.TemporaryFile(prefix="bgprobe-scan-")  # noqa: SIM115 - closed by close()
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the second process: never returns
+            os.close(read_end)
+            self._second(pieces, write_end)
+        os.close(write_end)
+        self.pid, self.lengths = pid, read_end
+
+    def close(self) -> None:
+        """Stops the second process (if it still runs) and drops what it wrote."""
+        if self.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+        if self.lengths >= 0:
+            os.close(self.lengths)
+            self.lengths = -1
+        if self.out is not None:
+            self.out.close()
+            self.out = None
+        self.quiet = self.quiet if self.quiet is not None else {}
+
+    def watch(self, line_start: int, lineno: int) -> bool:
+        """Before each line of the hand-over chunk: whether the second process takes over here."""
+        if self.quiet is None:
+            self.quiet = {}
+            while (frame := self._next_frame()) is not None:
+                offset, length, quiet_map = frame
+                if quiet_map:
+                    self.quiet = self._load(offset, length)  # type: ignore[assignment]
+                    break
+                self.before.append(frame)  # the entries of that chunk's lines, read if it takes over
+        section = self.quiet.get(line_start, _NOT_QUIET)
+        interp = self.scanner._interp
+        return section is not _NOT_QUIET and section == interp._wm_section and interp.quiet(lineno)
+
+    def adopt(self, line_start: int) -> Iterator[Event]:
+        """What the second process found from this line of the hand-over chunk on."""
+        self.adopted = True
+        scanner = self.scanner
+        processes = scanner._interp._processes
+        start = (self.first << 32) + line_start
+        frames = iter(self.before)
+        while True:
+            frame = next(frames, None) or self._next_frame()
+            if frame is None:
+                raise RuntimeError(f"scan of {scanner.name}: the second process ended before the end of the file")
+            offset, length, quiet_map = frame
+            if quiet_map:
+                continue
+            for entry in self._load(offset, length):
+                what = entry[0]
+                if what == "end":
+                    return
+                if entry[1] < start:
+                    continue
+                if what == "e":
+                    event = _Prewritten(*entry[2])
+                    event.json = entry[3]
+                    if entry[4] is not None and (process := processes.get(entry[4])):
+                        # the pid was started before the second process's first chunk
+                        event.package = package_of_process(process)
+                        event.json = None
+                    yield event
+                elif what == "u":
+                    scanner.unrecognized += 1
+                    if scanner._on_unrecognized is not None:
+                        scanner._on_unrecognized(entry[2], entry[3])
+                elif what == "w":
+                    scanner.warnings.append(entry[2])
+                elif what == "x":
+                    raise pickle.loads(entry[2])
+                else:  # "f": the second process failed
+                    raise RuntimeError(f"scan of {scanner.name}: the second process failed: {entry[2]}")
+
+    def _next_frame(self) -> tuple[int, int, bool] | None:
+        """(offset, length, whether it is the quiet map) of the next frame the second process wrote,
+        waiting for it; None when it will write no more."""
+        head = b""
+        while len(head) < 8:
+            part = os.read(self.lengths, 8 - len(head))
+            if not part:
+                return None
+            head += part
+        value = int.from_bytes(head, "little")
+        offset, length = self.offset, value & _LENGTH
+        self.offset += length
+        return offset, length, bool(value & _QUIET_MAP)
+
+    def _load(self, offset: int, length: int) -> Any:
+        return pickle.loads(os.pread(self.out.fileno(), length, offset))
+
+    # -- second process ----------------------------------------------------------------------
+    def _second(self, pieces: Iterator[_Piece], lengths: int) -> None:
+        code = 0
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the first process stops this one
+            _private_offset(self.source.fileno())
+            self._read(pieces, lengths)
+        except BaseException as exc:  # reported to the first process, which decides what it means
+            code = 1
+            with contextlib.suppress(BaseException):  # if not even that can be written, it reads alone
+                self._write(lengths, [("f", 0, f"{type(exc).__name__}: {exc}")])
+        finally:
+            os._exit(code)
+
+    def _read(self, pieces: Iterator[_Piece], lengths: int) -> None:
+        scanner, interp = self.scanner, self.scanner._interp
+        entries: list[tuple[Any, ...]] = []
+        interp.mark_missed = True
+        at = 0  # the position of the line being read: chunk index << 32 | its offset in the chunk
+        index = 0  # the chunk being read
+
+        def tag(line_start: int, lineno: int) -> bool:
+            nonlocal at
+            at = (index << 32) + line_start
+            if quiet is not None and interp.quiet(lineno):
+                quiet[line_start] = interp._wm_section
+            return False
+
+        class Tagged(list):  # type: ignore[type-arg]
+            def append(self, text: str) -> None:  # type: ignore[override]
+                entries.append(("w", at, text))
+
+        def unrecognized(where: str, text: str) -> None:
+            entries.append(("u", at, where, text))
+
+        scanner.warnings = Tagged()
+        scanner._on_unrecognized = unrecognized
+        scanner._watch = tag
+        quiet: dict[int, str | None] | None = None
+        lineno = 1
+
+        def event(e: Event) -> tuple[Any, ...]:
+            return ("e", at, _EVENT_VALUES(e), e.to_json(), e.pid if type(e) is MissedProcess else None)
+
+        iterator = iter(pieces)
+        while True:
+            try:
+                piece = next(iterator)
+            except StopIteration:
+                break
+            except Exception as exc:  # a read error: the first process raises it here too
+                entries.append(("x", (index << 32) - 1, _pickled(exc)))
+                self._write(lengths, entries)
+                self._write(lengths, [("end", _END)])
+                return
+            if piece is _OVERLONG:
+                if index > self.first:
+                    at = (index << 32) - 1
+                    scanner._overlong(lineno)
+                lineno += 1
+                continue
+            chunk, size = piece  # type: ignore[misc]
+            if index < self.first:
+                lineno += chunk.count(b"\n", 0, size)
+                index += 1
+                continue
+            if index == self.first:
+                quiet = {}
+            for e in scanner._chunk(chunk, size, lineno, False):
+                entries.append(event(e))
+                if len(entries) >= _FRAME:
+                    self._write(lengths, entries)
+                    entries.clear()
+            lineno += chunk.count(b"\n", 0, size)
+            if index == self.first:  # its entries, then the quiet map: what the first process asks for
+                self._write(lengths, entries)
+                entries.clear()
+                self._write(lengths, quiet, quiet_map=True)
+                quiet = None
+            index += 1
+        at = _END
+        entries.extend(event(e) for e in scanner._interp.flush())
+        entries.append(("end", _END))
+        self._write(lengths, entries)
+
+    def _write(self, lengths: int, entries: Any, *, quiet_map: bool = False) -> None:
+        """One frame: pickled into the temporary file, its length (and whether it is the quiet map) on
+        the pipe once it is all there."""
+        data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.out.fileno(), view) :]
+        os.write(lengths, (len(data) | (_QUIET_MAP if quiet_map else 0)).to_bytes(8, "little"))
+
+
+_NOT_QUIET = object()
+
+
+def _pickled(exc: BaseException) -> bytes:
+    try:
+        data = pickle.dumps(exc)
+        pickle.loads(data)
+        return data
+    except Exception:  # an exception that does not survive pickling: its type and text
+        return pickle.dumps(OSError(f"{type(exc).__name__}: {exc}"))
+
+
+def _private_offset(fd: int) -> None:
+    """Gives `fd` its own file offset in this process (after a fork both share one): reopened through
+    /proc at the same position, in place of the inherited one."""
+    own = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY)
+    try:
+        os.lseek(own, os.lseek(fd, 0, os.SEEK_CUR), os.SEEK_SET)
+        os.dup2(own, fd)
+    finally:
+        os.close(own)
 
 
 class _Utf16AsUtf8(io.RawIOBase):

@@ -404,6 +404,12 @@ class _WorkThrew:
     lines_left: int = WM_THREW_LINES
 
 
+class MissedProcess(Event):
+    """An event of an app's own line whose pid no process start read so far names (`mark_missed`)."""
+
+    __slots__ = ()
+
+
 @dataclass
 class LogInterpreter:
     where: str
@@ -427,6 +433,9 @@ class LogInterpreter:
     # Whether a rule read the last line fed (with or without an event): lines that looked relevant
     # but that no rule read are what `scan --unrecognized` lists.
     understood: bool = False
+    # When set, an event that found no process for its pid in `_processes` is made a `MissedProcess`
+    # (a scan's second process, which starts mid-file, has them completed from the first one's map).
+    mark_missed: bool = False
 
     # -- public ------------------------------------------------------------------------------
     def feed(self, rec: LogRecord) -> list[Event]:
@@ -465,6 +474,15 @@ class LogInterpreter:
         handler = self._dispatch(rec, rec.msg if rec.layout != "raw" else rec.msg.lstrip())
         self._dispatched = (rec, handler)
         return handler is not None
+
+    def quiet(self, lineno: int) -> bool:
+        """Whether nothing read so far can change what the lines from `lineno` on give: no multi-line
+        record open, no wrapped line waiting, no recent announcement of a maker's force-stop. Two
+        interpreters that are both quiet at a line, and hold the same WorkManager diagnostics section,
+        read the rest alike but for `_processes` (see `missed`)."""
+        if self._pending or self._wm_threw or self._wrapped is not None or self._phantom is not None:
+            return False
+        return all(lineno - line > OEM_CARRY_LINES for _, line, _ in self._oem_stops.values())
 
     def flush(self) -> list[Event]:
         done = [e for p in self._pending if (e := self._finish(p)) is not None]
@@ -567,6 +585,8 @@ class LogInterpreter:
             process = self._processes.get(event.pid)
             if process:  # a line the app logged itself
                 event.package = package_of_process(process)
+            elif self.mark_missed:
+                event.__class__ = MissedProcess
         return event
 
     # -- system log --------------------------------------------------------------------------
