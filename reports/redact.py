@@ -23,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import fields, replace
+from functools import lru_cache
 from typing import Any
 
 from bgprobe.reports.events import Event
@@ -164,10 +165,20 @@ _NUMBERS = re.compile(
 )
 
 
+@lru_cache(maxsize=16_384)
+def _redact_short(text: str) -> str:
+    return redact_text(text)
+
+
+def _redact_str(text: str) -> str:
+    # Short strings repeat from event to event (constraint names, a file's name, `empty #33`): redacted once.
+    return _redact_short(text) if len(text) <= 96 else redact_text(text)
+
+
 def redact_value(value: Any) -> Any:
     """Strings redacted inside lists, tuples and dicts (keys are field names: kept); other values as they are."""
     if isinstance(value, str):
-        return redact_text(value)
+        return _redact_str(value)
     if isinstance(value, dict):
         return {k: redact_value(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -186,9 +197,11 @@ KEPT_FIELDS = frozenset(
 
 def redact_event(event: Event) -> Event:
     """A copy of `event` with personal data out of its text; the diagnosis fields untouched."""
+    name, colon, line = event.where.rpartition(":")
+    where = _redact_str(name) + colon + line if colon and line.isdigit() else _redact_str(event.where)
     return replace(
         event,
-        where=redact_text(event.where),
+        where=where,
         detail=redact_text(event.detail) if event.detail else event.detail,
         data=redact_value(event.data) if event.data else event.data,
     )
