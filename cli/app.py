@@ -11,6 +11,7 @@ import click
 import typer
 from bgprobe.cli import demo as demo_cmd
 from bgprobe.cli import devices as devices_cmd
+from bgprobe.cli import doctor as doctor_cmd
 from bgprobe.cli import jobs as jobs_cmd
 from bgprobe.cli import report as report_cmd
 from bgprobe.cli import run as run_cmd
@@ -59,6 +60,7 @@ app.command("devices")(devices_cmd.devices)
 app.command("info", no_args_is_help=True)(devices_cmd.info)
 app.command("jobs", no_args_is_help=True)(jobs_cmd.jobs)
 app.command("trigger", no_args_is_help=True)(jobs_cmd.trigger_cmd)
+app.command("doctor", no_args_is_help=True)(doctor_cmd.doctor)
 app.add_typer(state_cmd.app, name="state")
 app.command("restore")(state_cmd.restore)
 app.command("watch")(watch_cmd.watch)

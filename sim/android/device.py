@@ -31,6 +31,17 @@ BUCKET_NAMES = {v: k.upper() for k, v in BUCKETS.items()}
 # Minimum simulated seconds between runs of one app's jobs per bucket (QuotaController, much simplified)
 BUCKET_QUOTA_S = {10: 0.0, 20: 2 * 3600.0, 30: 8 * 3600.0, 40: 24 * 3600.0, 45: 24 * 3600.0, 50: float("inf")}
 
+# MIUI's own app op for Autostart (Telegram's XiaomiUtilities.OP_AUTO_START = 10008)
+MIUI_AUTOSTART_OP = "10008"
+# Runtime permissions doctor reads, with the API level that made them runtime ones
+RUNTIME_PERMISSIONS = {"android.permission.POST_NOTIFICATIONS": 33}
+# SystemConfig's allowlists, as `dumpsys deviceidle whitelist` prints them (package, app id): an
+# `allow-in-power-save` app is in both lists (DeviceIdleController puts it in mPowerSaveWhitelistApps and
+# in mPowerSaveWhitelistAppsExceptIdle), an `allow-in-power-save-except-idle` one only in the latter.
+SYSTEM_ALLOWLIST = {
+    "system-excidle": [("com.android.providers.downloads", 10011), ("com.android.phone", 1001)],
+    "system": [("com.android.phone", 1001)],
+}
 DATA_SUB_ID = 1  # the data subscription of a simulated dual-SIM phone
 DEEP_STATES = ("ACTIVE", "INACTIVE", "IDLE_PENDING", "SENSING", "LOCATING", "IDLE", "IDLE_MAINTENANCE")
 LIGHT_STATES = ("ACTIVE", "INACTIVE", "IDLE", "IDLE_MAINTENANCE")
@@ -150,6 +161,26 @@ class SimAndroidDevice:
         self._sync_settings()
         self.buckets: dict[str, int] = {a.package: 10 if i == 0 else 20 for i, a in enumerate(p.apps)}
         self.run_any_in_background: dict[str, tuple[str, datetime | None]] = {}
+        # What `bgprobe doctor` reads of an app's standing (read-only; the tests change it by hand):
+        # - DeviceIdleController's user allowlist (mPowerSaveWhitelistUserApps): battery optimization
+        #   off for these apps, `dumpsys deviceidle whitelist +PKG / -PKG`;
+        self.power_allowlist: set[str] = {a for a in p.power_allowlist if any(x.package == a for x in p.apps)}
+        # - AppOpsService modes of other ops, by (package, op): SCHEDULE_EXACT_ALARM (Android 12+; no
+        #   entry is MODE_DEFAULT) and, on Xiaomi's MIUI/HyperOS, its own op 10008 (Autostart), which
+        #   MIUI writes for every app and sets to ignore for third-party apps until the user allows it
+        #   (captures of `cmd appops get PKG` print `MIUIOP(10008): ignore`);
+        self.app_ops: dict[tuple[str, str], tuple[str, datetime | None]] = {}
+        if p.manufacturer == "Xiaomi":
+            for app in p.apps:
+                self.app_ops[(app.package, MIUI_AUTOSTART_OP)] = ("ignore", None)
+        # - runtime permissions granted (PermissionManagerService): POST_NOTIFICATIONS is one from
+        #   Android 13; the demo's user allowed it;
+        self.runtime_granted: dict[str, set[str]] = {
+            a.package: {x for x in a.permissions if x in RUNTIME_PERMISSIONS and p.sdk >= RUNTIME_PERMISSIONS[x]}
+            for a in p.apps
+        }
+        # - AppHibernationService's per-user state (Android 12+): apps put to sleep for being unused.
+        self.hibernating: set[str] = set()
         self.processes: dict[str, Process] = {}
         self.exits: list[ExitRecord] = []
         self._next_pid = 20000 + self.rng.randrange(5000)

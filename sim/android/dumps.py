@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bgprobe.sim.android.device import BUCKET_NAMES, JobState, SimAndroidDevice, stable_number
+from bgprobe.sim.android.device import (
+    BUCKET_NAMES,
+    RUNTIME_PERMISSIONS,
+    SYSTEM_ALLOWLIST,
+    JobState,
+    SimAndroidDevice,
+    stable_number,
+)
+from bgprobe.sim.android.profile import AppSpec
 
 CONSTRAINT_BITS = {
     "CHARGING": 1,
@@ -65,7 +73,48 @@ def getprop(dev: SimAndroidDevice) -> dict[str, str]:
         "ro.boot.serialno": p.serial,
         "sys.boot_completed": "1",
         "persist.sys.timezone": "UTC",
+        **maker_props(p.manufacturer, p.release),
     }
+
+
+# Makers' own version props, as public getprop captures show them (getActivity/DeviceCompat's
+# DeviceOs.java collects them per skin; fastfetch reads One UI's the same way):
+# - Xiaomi MIUI: `ro.miui.ui.version.name` [V130] and `.code` [13] for MIUI 13 (V9/[7] for MIUI 9);
+#   HyperOS adds `ro.mi.os.version.name` [OS1.0] and `.code` [1] and keeps the MIUI props;
+# - Huawei EMUI: `ro.build.version.emui` [EmotionUI_10.1.1];
+# - Samsung One UI: `ro.build.version.oneui` [50101] = One UI 5.1.1 (major*10000 + minor*100 + patch);
+#   no capture shows it before One UI 3, so the One UI 1 phone (Android 9) has none;
+# - OnePlus OxygenOS: `ro.oxygen.version` [9.0.4]; from OxygenOS 12 (ColorOS-based)
+#   `ro.build.version.oplusrom.display` [13.1].
+_MIUI = {"9": ("V11", "9"), "10": ("V12", "10"), "11": ("V125", "11"), "12": ("V130", "13"), "13": ("V140", "14")}
+_HYPEROS = {"14": "1", "15": "2"}
+_EMUI = {"9": "9.1.0", "10": "10.1.0", "11": "11.0.0", "12": "12.0.0"}
+_ONE_UI = {"11": "30100", "12": "40100", "13": "50100", "14": "60100", "15": "70000"}
+_OXYGEN = {"9": "9.0.17", "10": "10.0.11", "11": "11.0.4"}
+_OPLUS = {"12": "12.1", "13": "13.1", "14": "14.0", "15": "15.0"}
+
+
+def maker_props(manufacturer: str, release: str) -> dict[str, str]:
+    if manufacturer == "Xiaomi":
+        if release in _HYPEROS:
+            code = _HYPEROS[release]
+            return {
+                "ro.mi.os.version.name": f"OS{code}.0",
+                "ro.mi.os.version.code": code,
+                "ro.miui.ui.version.name": "V816",
+                "ro.miui.ui.version.code": "816",
+            }
+        name, code = _MIUI.get(release, ("V125", "11"))
+        return {"ro.miui.ui.version.name": name, "ro.miui.ui.version.code": code}
+    if manufacturer == "Huawei":
+        return {"ro.build.version.emui": f"EmotionUI_{_EMUI.get(release, '12.0.0')}"}
+    if manufacturer == "Samsung" and release in _ONE_UI:
+        return {"ro.build.version.oneui": _ONE_UI[release]}
+    if manufacturer == "OnePlus":
+        if release in _OXYGEN:
+            return {"ro.oxygen.version": _OXYGEN[release]}
+        return {"ro.build.version.oplusrom.display": _OPLUS.get(release, "15.0")}
+    return {}
 
 
 def _mask(names: list[str], sdk: int) -> str:
@@ -264,11 +313,44 @@ def package(dev: SimAndroidDevice, name: str | None) -> str:
             f"    pkg=Package{{{stable_number(app.package + '/pkg') % 16**7:07x} {app.package}}}",
             f"    codePath=/data/app/{app.package}-1",
             f"    versionCode=1 minSdk=23 targetSdk={sdk}",
+            *_permissions(dev, app),
             f"    User 0: ceDataInode={stable_number(app.package) % 10**6} installed=true hidden=false "
             f"suspended=false{distraction} stopped={stopped} notLaunched=false enabled=0 instant=false "
             "virtual=false",
+            *_runtime_permissions(dev, app),
         ]
     return "\n".join(out) + "\n" if apps else "\n"
+
+
+# Permissions that exist from an API level (a manifest may request one the phone does not know: it is
+# listed as requested and granted nowhere). SCHEDULE_EXACT_ALARM is an app-op permission, granted at
+# install like a normal one; the app op decides (AlarmManagerService).
+_PERMISSION_SINCE = {"android.permission.SCHEDULE_EXACT_ALARM": 31, "android.permission.USE_EXACT_ALARM": 33}
+
+
+def _permissions(dev: SimAndroidDevice, app: AppSpec) -> list[str]:
+    """Settings.dumpPackageLPr: `requested permissions:` (one name a line), then
+    dumpInstallPermissionsLPr's `install permissions:` (`NAME: granted=true`), before the users."""
+    sdk = dev.profile.sdk
+    out = ["    requested permissions:", *(f"      {p}" for p in app.permissions)]
+    install = [p for p in app.permissions if p not in RUNTIME_PERMISSIONS and sdk >= _PERMISSION_SINCE.get(p, 0)]
+    if install:
+        out += ["    install permissions:", *(f"      {p}: granted=true" for p in install)]
+    return out
+
+
+def _runtime_permissions(dev: SimAndroidDevice, app: AppSpec) -> list[str]:
+    """dumpRuntimePermissionsLPr under `User 0:`: `NAME: granted=true|false, flags=[ ... ]`."""
+    sdk = dev.profile.sdk
+    runtime = [p for p in app.permissions if p in RUNTIME_PERMISSIONS and sdk >= RUNTIME_PERMISSIONS[p]]
+    if not runtime:
+        return []
+    granted = dev.runtime_granted.get(app.package, set())
+    lines = ["      gids=[3003]", "      runtime permissions:"]
+    for p in runtime:
+        flags = "USER_SET|USER_SENSITIVE_WHEN_GRANTED|USER_SENSITIVE_WHEN_DENIED"
+        lines.append(f"        {p}: granted={str(p in granted).lower()}, flags=[ {flags} ]")
+    return lines
 
 
 def deviceidle(dev: SimAndroidDevice) -> str:
@@ -286,6 +368,8 @@ def deviceidle(dev: SimAndroidDevice) -> str:
         "    com.android.providers.downloads",
         "  Whitelist system apps:",
         "    com.android.phone",
+        *(["  Whitelist user apps:"] if dev.power_allowlist else []),
+        *(f"    {p}" for p in sorted(dev.power_allowlist)),
         f"  mLightEnabled={str(s.light_enabled).lower()}  mDeepEnabled={str(s.deep_enabled).lower()}",
         f"  mForceIdle={str(s.force_idle).lower()}",
         f"  mScreenOn={str(s.screen_on).lower()}",
@@ -296,6 +380,17 @@ def deviceidle(dev: SimAndroidDevice) -> str:
         "  mInactiveTimeout=+30m0s0ms",
     ]
     return "\n".join(out) + "\n"
+
+
+def deviceidle_whitelist(dev: SimAndroidDevice) -> str:
+    """`dumpsys deviceidle whitelist` with no argument (DeviceIdleController.onShellCommand): every
+    allowlist as `KIND,PACKAGE,APPID` lines, except-idle system apps first, then system, then user."""
+    out = [f"system-excidle,{pkg},{app_id}" for pkg, app_id in SYSTEM_ALLOWLIST["system-excidle"]]
+    out += [f"system,{pkg},{app_id}" for pkg, app_id in SYSTEM_ALLOWLIST["system"]]
+    for app in dev.profile.apps:
+        if app.package in dev.power_allowlist:
+            out.append(f"user,{app.package},{app.uid}")  # UserHandle.getAppId(uid): the uid of user 0
+    return "".join(line + "\n" for line in out)
 
 
 def battery(dev: SimAndroidDevice) -> str:

@@ -81,6 +81,9 @@ class AppSpec:
     # Logger.LogcatLogger(that level), so "Starting work for" / "Delaying execution for"
     # (WorkerWrapper, Logger.debug) reach logcat only in apps that chose DEBUG or VERBOSE.
     wm_log_level: str = "I"
+    # Permissions its manifest requests (`dumpsys package`'s "requested permissions:"): what `bgprobe
+    # doctor` reads to know whether exact alarms and notifications matter to the app.
+    permissions: list[str] = field(default_factory=lambda: ["android.permission.INTERNET"])
 
     @property
     def uid(self) -> int:
@@ -107,6 +110,9 @@ class DeviceProfile:
     # Devices that share a behaviour seed draw the same random numbers (job durations, failures,
     # kills): identical twins, so that a scale benchmark gives every device the same work.
     behaviour_seed: str | None = None
+    # Apps the user exempted from battery optimization on this phone (DeviceIdleController's user
+    # allowlist, `dumpsys deviceidle whitelist` prints them as `user,PKG,APPID`).
+    power_allowlist: list[str] = field(default_factory=list)
 
     @property
     def sdk(self) -> int:
@@ -143,6 +149,16 @@ def demo_app(seed: str) -> AppSpec:
             JobSpec(7, ".ImageUploadJobService", needs_charging=True, work_s=40),
             JobSpec(12, ".CleanupJobService", period_s=900, work_s=10),
             JobSpec(31, ".ReportJobService", needs_network=True, hangs=True, work_s=30),
+        ],
+        # A sync app that reminds its user: exact alarms (AlarmManager.setExactAndAllowWhileIdle) and
+        # notifications (its foreground sync and its reminders).
+        permissions=[
+            "android.permission.INTERNET",
+            "android.permission.RECEIVE_BOOT_COMPLETED",
+            "android.permission.WAKE_LOCK",
+            "android.permission.FOREGROUND_SERVICE",
+            "android.permission.SCHEDULE_EXACT_ALARM",
+            "android.permission.POST_NOTIFICATIONS",
         ],
     )
 
@@ -220,8 +236,10 @@ ANDROID_KEYS = (
     "ignores_standby_buckets",
     "sims",
     "apps",
+    "power_allowlist",
 )
-APP_KEYS = ("package", "app_id", "memory_mb", "log_tag", "jobs", "wm_log_level")
+APP_KEYS = ("package", "app_id", "memory_mb", "log_tag", "jobs", "wm_log_level", "permissions")
+_PERMISSION = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+$")
 WM_LOG_LEVELS = ("V", "D", "I", "W", "E")
 JOB_KEYS = tuple(f.name for f in fields(JobSpec))
 IOS_KEYS = ("name", "version", "product_type")
@@ -333,7 +351,16 @@ def _app(raw: dict[str, Any], j: int, where: str) -> AppSpec:
         log_tag=_text(raw, "log_tag", where, "App", _SERIAL),
         jobs=jobs,
         wm_log_level=_wm_log_level(raw, where),
+        permissions=_names(raw, "permissions", where, _PERMISSION, ["android.permission.INTERNET"]),
     )
+
+
+def _names(raw: dict[str, Any], key: str, where: str, pattern: re.Pattern[str], default: list[str]) -> list[str]:
+    """A list of permission or package names (they reach `dumpsys` text as they are: one word each)."""
+    values = raw.get(key, default)
+    if not isinstance(values, list) or not all(isinstance(v, str) and pattern.match(v) for v in values):
+        raise ProfileError(f"{where}.{key}: expected a list of names like {pattern.pattern}")
+    return list(values)
 
 
 def _wm_log_level(raw: dict[str, Any], where: str) -> str:
@@ -383,6 +410,7 @@ def load_profiles(path: Path) -> list[DeviceProfile]:
                 kill_policy=kill_policy,
                 ignores_standby_buckets=_get(dev, "ignores_standby_buckets", bool, where, False),
                 sims=_whole(dev, "sims", where, 1, 1, 2),
+                power_allowlist=_names(dev, "power_allowlist", where, _PACKAGE, []),
             )
         )
     return profiles

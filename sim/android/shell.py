@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from bgprobe.sim.android import dumps
 from bgprobe.sim.android.backend import Writer
-from bgprobe.sim.android.device import BUCKETS, SimAndroidDevice
+from bgprobe.sim.android.device import BUCKETS, MIUI_AUTOSTART_OP, SimAndroidDevice
 from bgprobe.sim.android.logbuf import LogcatOptions, format_entry, parse_logcat_args, render
 
 Result = tuple[str, str, int]  # stdout, stderr, status
@@ -216,10 +216,34 @@ def _deviceidle(dev: SimAndroidDevice, args: list[str]) -> Result:
     if cmd == "enabled":
         return ("1" if (s.deep_enabled if which != "light" else s.light_enabled) else "0") + "\n", "", 0
     if cmd == "whitelist":
-        if not rest:
-            return "system,com.android.phone,1001\n", "", 0
-        return "".join(f"Added: {p[1:]}\n" if p.startswith("+") else f"Removed: {p[1:]}\n" for p in rest), "", 0
+        return _whitelist(dev, rest)
     return f"Unknown command: {cmd}\n", "", 0
+
+
+def _whitelist(dev: SimAndroidDevice, args: list[str]) -> Result:
+    """DeviceIdleController `whitelist`: no argument lists every allowlist; `+PKG` adds an installed
+    app to the user allowlist ("Added: PKG", else "Unknown package: PKG"), `-PKG` removes it ("Removed:
+    PKG" only when it was there), `=PKG` prints whether it is on it."""
+    if not args:
+        return dumps.deviceidle_whitelist(dev), "", 0
+    out = []
+    for arg in args:
+        op, pkg = arg[:1], arg[1:]
+        if op not in ("+", "-", "="):
+            out.append(f"Package must be prefixed with +, -, or =: {arg}")
+            return "".join(line + "\n" for line in out), "", 255
+        installed = any(a.package == pkg for a in dev.profile.apps)
+        if op == "+":
+            if installed:
+                dev.power_allowlist.add(pkg)
+            out.append(f"Added: {pkg}" if installed else f"Unknown package: {pkg}")
+        elif op == "-":
+            if pkg in dev.power_allowlist:
+                dev.power_allowlist.discard(pkg)
+                out.append(f"Removed: {pkg}")
+        else:
+            out.append(str(pkg in dev.power_allowlist).lower())
+    return "".join(line + "\n" for line in out), "", 0
 
 
 def _battery(dev: SimAndroidDevice, args: list[str]) -> Result:
@@ -262,6 +286,8 @@ def _cmd(dev: SimAndroidDevice, args: list[str]) -> Result:
         return _cmd_jobscheduler(dev, rest)
     if service == "appops":
         return _appops(dev, rest)
+    if service == "app_hibernation" and dev.profile.sdk >= 31:
+        return _app_hibernation(dev, rest)
     if service == "power":
         if rest[:1] == ["set-mode"] and len(rest) == 2 and rest[1] in ("0", "1"):
             dev.set_saver(rest[1] == "1")  # the shell command ignores the result: nothing printed
@@ -366,6 +392,59 @@ def _job_state(dev: SimAndroidDevice, pkg: str, job_text: str) -> Result:
     return state + "\n", "", 0
 
 
+def _app_hibernation(dev: SimAndroidDevice, args: list[str]) -> Result:
+    """AppHibernationShellCommand (Android 12+): `get-state PKG` prints true or false (an unknown
+    package is not hibernating), `set-state PKG true|false`."""
+    words = [a for a in args[1:] if not a.startswith("--")]
+    if args[:1] == ["get-state"] and words:
+        return str(words[0] in dev.hibernating).lower() + "\n", "", 0
+    if args[:1] == ["set-state"] and len(words) >= 2:
+        if words[1] == "true":
+            dev.hibernating.add(words[0])
+        else:
+            dev.hibernating.discard(words[0])
+        return "", "", 0
+    return "", "Error: no package specified\n", 255
+
+
+# Ops other than RUN_ANY_IN_BACKGROUND that the simulated AppOpsService knows, with the API level
+# they appeared at: SCHEDULE_EXACT_ALARM from Android 12 (AppOpsManager.OP_SCHEDULE_EXACT_ALARM, default
+# MODE_DEFAULT).
+_OTHER_OPS = {"SCHEDULE_EXACT_ALARM": 31}
+
+
+def _op_name(dev: SimAndroidDevice, op: str) -> str | None:
+    """The op as AppOpsService.Shell.strOpToOp takes it (a name, or a number) and opToName prints it:
+    MIUI's own ops print as `MIUIOP(N)`; None when this phone has no such op."""
+    if op in _OTHER_OPS:
+        return op if dev.profile.sdk >= _OTHER_OPS[op] else None
+    if op == MIUI_AUTOSTART_OP and dev.profile.manufacturer == "Xiaomi":
+        return f"MIUIOP({op})"
+    return None
+
+
+def _other_op(dev: SimAndroidDevice, verb: str, pkg: str, op: str, mode: str | None) -> Result:
+    name = _op_name(dev, op)
+    if name is None:
+        return "", f"Error: Unknown operation string: {op}\n", 255
+    if verb == "set":
+        if mode not in ("allow", "ignore", "deny", "default", "foreground", "errored"):
+            return "", "Error: Mode must be one of allow, ignore, deny, default, foreground\n", 255
+        if mode == "default" and op in _OTHER_OPS:
+            dev.app_ops.pop((pkg, op), None)  # setMode prunes an op set to its default mode
+        else:
+            dev.app_ops[(pkg, op)] = (mode, dev.clock.now())
+        return "", "", 0
+    entry = dev.app_ops.get((pkg, op))
+    if entry is None:
+        return "No operations.\n" + ("Default mode: default\n" if op in _OTHER_OPS else ""), "", 0
+    mode, when = entry
+    if when is None:  # written by the system, never noted since: no time
+        return f"{name}: {mode}\n", "", 0
+    ago = int((dev.clock.now() - when).total_seconds())
+    return f"{name}: {mode}; time=+{ago // 60}m{ago % 60}s0ms ago\n", "", 0
+
+
 def _appops(dev: SimAndroidDevice, args: list[str]) -> Result:
     if len(args) < 2 or args[0] not in ("set", "get"):
         return "", "Error: unknown command\n", 255
@@ -375,7 +454,7 @@ def _appops(dev: SimAndroidDevice, args: list[str]) -> Result:
         return "", f"Error: Unknown package: {pkg}\n", 255
     op = op_args[1] if len(op_args) > 1 else None
     if op is not None and op != "RUN_ANY_IN_BACKGROUND":
-        return "", f"Error: Unknown operation string: {op}\n", 255
+        return _other_op(dev, args[0], pkg, op, op_args[2] if len(op_args) > 2 else None)
     if op == "RUN_ANY_IN_BACKGROUND" and dev.profile.sdk < 28:
         return "", f"Error: Unknown operation string: {op}\n", 255
     if args[0] == "set":
@@ -541,6 +620,17 @@ def _svc(dev: SimAndroidDevice, args: list[str]) -> Result:
 
 
 def _pm(dev: SimAndroidDevice, args: list[str]) -> Result:
+    if args[:1] in (["grant"], ["revoke"]) and len(args) >= 3:
+        # PackageManagerShellCommand runGrantRevokePermission (the tests change a grant by hand)
+        app = next((a for a in dev.profile.apps if a.package == args[1]), None)
+        if app is None:
+            return "", f"Exception occurred while executing 'grant':\nUnknown package: {args[1]}\n", 255
+        granted = dev.runtime_granted.setdefault(app.package, set())
+        if args[0] == "grant":
+            granted.add(args[2])
+        else:
+            granted.discard(args[2])
+        return "", "", 0
     if args[:2] == ["list", "packages"]:
         return "".join(f"package:{a.package}\n" for a in dev.profile.apps), "", 0
     if args[:1] == ["path"] and len(args) > 1:

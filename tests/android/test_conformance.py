@@ -1,8 +1,8 @@
 """Every shell command bgprobe sends to a phone is one that docs/android-commands.md covers.
 
 The simulated phones record each command they receive. This test clears the record, drives every
-live path of bgprobe (devices, info, state show/set of every key, restore, jobs, trigger, watch and
-a campaign with conditions) on an Android 14 and an Android 9 phone, and matches each recorded
+live path of bgprobe (devices, info, state show/set of every key, restore, jobs, doctor, trigger, watch
+and a campaign with conditions) on an Android 14 and an Android 9 phone, and matches each recorded
 command against the document's command column: literal words, `a|b` alternatives, UPPERCASE
 placeholders for one argument, `[...]` for optional words."""
 
@@ -125,6 +125,9 @@ def test_every_command_sent_is_documented(fleet, env, tmp_path: Path):
                 ("state", "set", "network=airplane", "-s", serial),
                 ("restore", "-s", serial),
                 ("jobs", PKG, "-s", serial),
+                ("doctor", PKG, "-s", serial),
+                ("doctor", PKG, "--json", "-s", serial),
+                ("doctor", "com.example.syncap", "-s", serial),  # not installed: exit 2, with close names
                 ("trigger", PKG, "7", "--wait", "2", "-s", serial),
                 ("watch", PKG, "--duration", "1", "--exit-info", "-s", serial),
                 ("run", str(scenario), "--out", str(tmp_path / f"r{sdk}"), "--quiet", "-s", serial),
