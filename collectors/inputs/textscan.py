@@ -743,7 +743,7 @@ class _Split:
         if not stat.S_ISREG(info.st_mode) or not os.path.isdir("/proc/self/fd"):
             return None
         chunks = 1 + remaining // CHUNK_SIZE  # the sample's chunk(s) and the rest, roughly
-        if chunks < _SPLIT_MIN_CHUNKS:
+        if chunks < _SPLIT_MIN_CHUNKS or not _core_free():
             return None
         return cls(scanner, source, max(1, round(chunks * _SPLIT_SHARE)))
 
@@ -751,10 +751,13 @@ class _Split:
     def start(self, pieces: Iterator[_Piece]) -> None:
         self.out = tempfile.TemporaryFile(prefix="bgprobe-scan-")  # noqa: SIM115 - closed by close()
         read_end, write_end = os.pipe()
+        parent = os.getpid()
+        fd = self.source.fileno()
+        position = os.lseek(fd, 0, os.SEEK_CUR)  # taken before the fork: from then on this process reads on
         pid = os.fork()
         if pid == 0:  # the second process: never returns
             os.close(read_end)
-            self._second(pieces, write_end)
+            self._second(pieces, write_end, parent, fd, position)
         os.close(write_end)
         self.pid, self.lengths = pid, read_end
 
@@ -844,11 +847,12 @@ class _Split:
         return pickle.loads(os.pread(self.out.fileno(), length, offset))
 
     # -- second process ----------------------------------------------------------------------
-    def _second(self, pieces: Iterator[_Piece], lengths: int) -> None:
+    def _second(self, pieces: Iterator[_Piece], lengths: int, parent: int, fd: int, position: int) -> None:
         code = 0
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the first process stops this one
-            _private_offset(self.source.fileno())
+            _die_with(parent)
+            _private_offset(fd, position)
             self._read(pieces, lengths)
         except BaseException as exc:  # reported to the first process, which decides what it means
             code = 1
@@ -941,6 +945,18 @@ class _Split:
 _NOT_QUIET = object()
 
 
+def _core_free() -> bool:
+    """Whether a second process would have a core to itself: more usable cores than runnable processes
+    (the last minute's load). On a busy machine the two would take turns on one core, and the split's
+    own work (the second process skims the first part for its line count, the first replays the
+    second's events) would make the scan slower, not faster."""
+    try:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return cores >= 2 and os.getloadavg()[0] < cores - 1
+    except OSError:
+        return False
+
+
 def _pickled(exc: BaseException) -> bytes:
     try:
         data = pickle.dumps(exc)
@@ -950,12 +966,23 @@ def _pickled(exc: BaseException) -> bytes:
         return pickle.dumps(OSError(f"{type(exc).__name__}: {exc}"))
 
 
-def _private_offset(fd: int) -> None:
-    """Gives `fd` its own file offset in this process (after a fork both share one): reopened through
-    /proc at the same position, in place of the inherited one."""
+def _die_with(parent: int) -> None:
+    """Ends this process when `parent` ends, however it ends (Linux's PR_SET_PDEATHSIG): a first process
+    that is killed leaves no second one reading on."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it ended before that was set
+        os._exit(0)
+
+
+def _private_offset(fd: int, position: int) -> None:
+    """Gives `fd` its own file offset in this process, at `position` (the offset at the fork: the parent
+    reads on through the one they share): reopened through /proc, in place of the inherited one."""
     own = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY)
     try:
-        os.lseek(own, os.lseek(fd, 0, os.SEEK_CUR), os.SEEK_SET)
+        os.lseek(own, position, os.SEEK_SET)
         os.dup2(own, fd)
     finally:
         os.close(own)
