@@ -79,6 +79,13 @@ def scan(
         from bgprobe.cli.scan_verdict import check_html_path
 
         check_html_path(html, unrecognized=unrecognized)
+    if "-" in paths and sys.stdin.isatty():  # otherwise the terminal just waits, without a word
+        out.err.print(
+            "Reading a log from standard input: paste it, then press Ctrl-D on a line of its own "
+            "(Ctrl-Z then Enter on Windows).",
+            markup=False,
+            highlight=False,
+        )
     outcome = ScanOutcome()
     if unrecognized:
         # Streamed as the scan meets them, like events: nothing is kept.

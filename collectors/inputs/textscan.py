@@ -1063,7 +1063,8 @@ def _line_chunks(stream: BinaryIO) -> Iterator[_Piece]:
 def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
     """~CHUNK_SIZE blocks; `read1` keeps what a compressed stream yielded before an error."""
     read = getattr(stream, "read1", None) or stream.read
-    while True:
+    ended = False
+    while not ended:
         parts: list[bytes] = []
         size = 0
         error: BaseException | None = None
@@ -1073,7 +1074,8 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
             except Exception as exc:  # EOFError, zlib.error, BadZipFile, OSError: damaged or vanished data
                 error = exc
                 break
-            if not part:
+            if not part:  # the end; never read again: a terminal would wait for a second Ctrl-D
+                ended = True
                 break
             parts.append(part)
             size += len(part)
@@ -1081,9 +1083,8 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
         if error is not None:
             yield block, error
             return
-        if not block:
-            return
-        yield block, None
+        if block:
+            yield block, None
 
 
 def _take_sample(data: bytes, end: int, sampled: list[bytes], size: int) -> int:
