@@ -33,7 +33,8 @@ def _column_widths(table: Table, cells: list[list[object]], total: int) -> list[
     for column, column_cells in zip(table.columns, cells, strict=True):
         texts = [_plain(cell) for cell in column_cells] + [_plain(column.header)]
         natural.append(max(len(line) for t in texts for line in (t.splitlines() or [""])))
-        least.append(max((len(w) for t in texts for w in t.split()), default=1))
+        words = max((len(w) for t in texts for w in t.split()), default=1)
+        least.append(natural[-1] if column.no_wrap else words)  # a no_wrap column is never cut short
     room = total - (3 * len(natural) + 1)  # borders and one space of padding each side
     if sum(least) > room:
         return None
