@@ -62,3 +62,28 @@ Tunnel = Annotated[
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="JSON lines on stdout instead of tables.")]
+
+
+def _rate(text: str) -> float:
+    """A completion rate as people write it: 0.95, 95% or 95 (read as a percentage)."""
+    value = text.strip()
+    try:
+        rate = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r:.40}: expected a rate such as 0.95 or 95%") from None
+    if rate > 1 and not value.endswith("%"):
+        rate /= 100  # "95" means 95 %
+    if not 0 <= rate <= 1:
+        raise typer.BadParameter(f"{text!r:.40}: a rate is between 0 and 1 (or 0% and 100%)")
+    return rate
+
+
+FailUnder = Annotated[
+    float | None,
+    typer.Option(
+        "--fail-under",
+        parser=_rate,
+        metavar="RATE",
+        help="Exit 1 when the overall completion rate is below RATE (0.95 or 95%).",
+    ),
+]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from bgprobe.cli.console import Output
+from bgprobe.cli.options import FailUnder
 from bgprobe.collectors.errors import EXIT_GATE, EXIT_OK, EXIT_USAGE, BgprobeError
 
 
@@ -42,13 +43,11 @@ def report(
         "--compare",
         help="A previous results directory: changes side by side, flagged when statistically significant.",
     ),
-    fail_under: str | None = typer.Option(
-        None, "--fail-under", help="Exit 1 when the overall completion rate is below RATE (0.95 or 95%)."
-    ),
+    fail_under: FailUnder = None,
 ) -> None:
     """Completion, retries, time to success, kills and stops per OS version, manufacturer, model, condition, task."""
     out: Output = ctx.obj
-    gate = _parse_rate(fail_under) if fail_under is not None else None
+    gate = fail_under
     if format in MULTI_FILE and output is None:
         raise BgprobeError(f"--format {format.value} writes one file per table: give a directory with -o DIR")
     if output is not None and format is not Format.terminal:
@@ -162,19 +161,6 @@ def _check_output(fmt: Format, output: str) -> None:
 
 def _write_error(output: str, exc: OSError) -> BgprobeError:
     return BgprobeError(f"-o {output}: cannot write there ({exc.strerror or exc}): choose another -o")
-
-
-def _parse_rate(text: str) -> float:
-    value = text.strip()
-    try:
-        rate = float(value[:-1]) / 100 if value.endswith("%") else float(value)
-    except ValueError:
-        raise BgprobeError(f"--fail-under {text}: expected a rate such as 0.95 or 95%") from None
-    if rate > 1 and not value.endswith("%"):
-        rate /= 100  # "95" means 95 %
-    if not 0 <= rate <= 1:
-        raise BgprobeError(f"--fail-under {text}: a rate is between 0 and 1 (or 0% and 100%)")
-    return rate
 
 
 __all__ = ["Format", "report"]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from bgprobe.cli.console import Output, fold
-from bgprobe.cli.options import AdbServers, LockWait, Serial, Timeout
+from bgprobe.cli.options import AdbServers, FailUnder, LockWait, Serial, Timeout
 from bgprobe.cli.targets import android_devices, lock_wait
 from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_GATE, EXIT_INTERNAL, EXIT_INTERRUPTED, BgprobeError
 
@@ -29,9 +29,7 @@ def run(
     out_dir: str | None = typer.Option(None, "--out", help="Results directory (default bgprobe-results/NAME-TIME)."),
     resume: Path | None = typer.Option(None, "--resume", help="Continue an interrupted or killed run's directory."),
     shard: str | None = typer.Option(None, "--shard", help="Run part I of N (I/N) of the campaign."),
-    fail_under: float | None = typer.Option(
-        None, "--fail-under", min=0, max=1, help="Exit 1 below this completion rate."
-    ),
+    fail_under: FailUnder = None,
     serial: Serial = None,
     adb_server: AdbServers = None,
     timeout: Timeout = None,
