@@ -1,9 +1,31 @@
 """The behaviour of one simulated iPhone: BGTask scheduling by dasd, app launches by runningboardd,
 expiry warnings, jetsam and watchdog kills, and the crash-report store they fill.
 
-Driven by a SimClock (hours pass in seconds) and a seeded random.Random, so two runs with the same
-seed and the same injected faults emit the same sequence of messages. The wire services
-(services.py) only read from here: `records()` for the log streams, `crash_store` for AFC.
+Driven by a SimClock (hours pass in seconds). What dasd and the app decide about a task request is drawn from a
+random.Random keyed on (seed, device, task identifier, request number) — or, for a forced launch, the launch's
+number — never from a stream shared with the wall clock's ticks, so the same seed gives the same requests, launch
+times, work times and outcomes however fast the host runs. The wire services (services.py) only read from here:
+`records()` for the log streams, `crash_store` for AFC.
+
+Scheduling, as far as Apple says (dasd decides; nothing is guaranteed):
+- BGAppRefreshTask: opportunistic and rare. dasd weighs how much the app is used and spreads each app's energy and
+  data budget over the day, spacing launches out ("App usage", "System budgets", "Rate limiting": WWDC 2020 10063
+  "Background execution demystified"; "the system decides when (or if)": WWDC 2019 707 "Advances in App Background
+  Execution"). Modelled: a request gets its opportunity 0.5-1.5 x (a day / the app's refresh budget) after its
+  earliestBeginDate (AppProfile.refresh_budget_per_day, a few a day for an app opened daily); until then dasd's
+  evaluations say ApplicationPolicy: Must Not Proceed. ~30 s of runtime before the expiration handler (WWDC 2019
+  707: app refresh tasks get 30 seconds).
+- BGProcessingTask: "run only when the device is idle; the system terminates any background processing tasks
+  running when the user starts using the device" (developer.apple.com BGProcessingTask); executed only when the
+  user is not likely to use the device, about five minutes after it was locked (Apple's answer in developer forums
+  thread 119758); in practice while charging, so modelled as needing power and 5 idle minutes; several minutes of
+  runtime (WWDC 2019 707), 180 s here; the request is met "within the next two days" (BGProcessingTaskRequest.h).
+- Nothing at all in Low Power Mode ("Background App Refresh is disabled automatically when a device is operating
+  in low-power mode", developer.apple.com UIApplication.backgroundRefreshStatus; WWDC 2020 10063), no app refresh
+  with Background App Refresh off (the user's switch, WWDC 2020 10063), only essential work below 20 % battery
+  off the charger (WWDC 2020 10063: critically low battery).
+- A launch forced through debugserver (`_simulateLaunchForTaskWithIdentifier:`) runs whatever dasd thinks: it is
+  the app calling its own handler (Apple, "Starting and Terminating Tasks During Development").
 
 Threading: everything runs on the simulator's event loop. The public fault-injection and condition
 methods may also be called from another thread (a test, a CLI); they then hop onto the loop.
@@ -33,7 +55,10 @@ from .profiles import AppProfile, BgTaskSpec, DeviceProfile
 T = TypeVar("T")
 
 THERMAL_STATES = ("ThermalFair", "ThermalSerious", "ThermalCritical")
+REFRESH_ALLOWANCE_S = 30.0  # BGAppRefreshTask runtime before expiration (WWDC 2019 707)
+PROCESSING_ALLOWANCE_S = 180.0  # BGProcessingTask: "several minutes" (WWDC 2019 707)
 NETWORK_DEAD = "SlowNetwork100PctLoss"
+SIGKILL = 9
 
 BG_FRAMEWORK = "/System/Library/Frameworks/BackgroundTasks.framework/BackgroundTasks"
 UIKIT_CORE = "/System/Library/PrivateFrameworks/UIKitCore.framework/UIKitCore"
@@ -115,6 +140,8 @@ class _Activity:
     name: str  # bgProcessing-<id>:FA2FB9
     earliest: datetime
     next_eval: datetime
+    number: int = 1  # the task's request number since boot: what this request's draws are keyed on
+    opportunity: datetime | None = None  # when dasd's budget lets a refresh run (None: at earliest)
     running: bool = False
 
 
@@ -129,6 +156,7 @@ class _AppState:
     debugger: str | None = None  # debugserver attached: "stopped" | "running" (a debugged app is not suspended)
     queued: list[tuple[str, str]] = field(default_factory=list)  # ("launch"|"expire", id) waiting for the app to run
     simulated: dict[str, asyncio.Event] = field(default_factory=dict)  # running simulated tasks -> their expiry
+    start_suspended: bool = False  # launched by ProcessControl with StartSuspendedKey: stopped until resumed
 
 
 DVT_GROUPS = {"SlowNetwork": "SlowNetworkCondition", "Thermal": "ThermalCondition"}
@@ -141,17 +169,22 @@ class SimulatedIPhone:
         self.profile = profile
         self.clock = clock
         self.rng = random.Random(zlib.crc32(f"{seed}:{profile.udid}".encode()))
+        self.seed = seed
         self.crash_store = CrashStore()
         self.history: deque[LogRecord] = deque(maxlen=history)
         # conditions (DVT ConditionInducer ids, Settings toggles, pressure)
         self.network: str | None = None
         self.thermal: str | None = None
-        self.low_power = False
+        self.low_power = profile.low_power
         self.background_app_refresh = True
         self.memory_pressure = False
         self.charging = False
         self.battery_level = self.rng.randint(35, 95)
-        self.tick_seconds = 30.0  # device seconds between dasd evaluation rounds
+        self.in_use = False  # the user is using the phone (screen on): processing tasks wait for it to be idle
+        self._idle_since = clock.now() - timedelta(hours=1)  # lying on the desk since before the simulation
+        self.tick_seconds = 30.0  # device seconds between dasd evaluation rounds (fixed: no draw per tick)
+        self._requests: dict[str, int] = {}  # task identifier -> requests submitted since boot
+        self._forced: dict[str, int] = {}  # task identifier -> simulated launches since boot
         # the DVT ConditionInducer profile in force and the connection that set it (it ends with that connection)
         self.induced: str | None = None
         self._induced_owner: object | None = None
@@ -282,7 +315,7 @@ class SimulatedIPhone:
                 for spec in app.tasks:
                     self._submit(app, spec, first=True)
             while True:
-                await self.clock.sleep(self.tick_seconds * self.rng.uniform(0.5, 1.5))
+                await self.clock.sleep(self.tick_seconds)
                 self._tick()
         except asyncio.CancelledError:
             pass
@@ -305,7 +338,7 @@ class SimulatedIPhone:
 
     def set_conditions(self, **changes: Any) -> None:
         """network=<ConditionInducer profile id>|None, thermal=ThermalFair|ThermalSerious|ThermalCritical|None,
-        low_power, background_app_refresh, memory_pressure, charging, battery_level."""
+        low_power, background_app_refresh, memory_pressure, charging, battery_level, in_use (the user on the phone)."""
         allowed = {
             "network",
             "thermal",
@@ -314,6 +347,7 @@ class SimulatedIPhone:
             "memory_pressure",
             "charging",
             "battery_level",
+            "in_use",
         }
         unknown = set(changes) - allowed
         if unknown:
@@ -322,6 +356,8 @@ class SimulatedIPhone:
             raise ValueError(f"thermal must be one of {THERMAL_STATES} or None")
 
         def apply() -> None:
+            if changes.get("in_use") is False and self.in_use:
+                self._idle_since = self.clock.now()
             for k, v in changes.items():
                 setattr(self, k, v)
 
@@ -371,8 +407,10 @@ class SimulatedIPhone:
 
     # ------------------------------------------------------------------ scheduling (dasd)
 
-    def _activity_name(self, spec: BgTaskSpec) -> str:
-        return f"{spec.activity_prefix}-{spec.identifier}:{self.rng.getrandbits(24):06X}"
+    def _keyed(self, identifier: str, number: int, what: str) -> random.Random:
+        """The draws for one request (or forced launch) of one task: the same seed, device, task and number give
+        the same values whatever else happened, and whenever it happened."""
+        return random.Random(f"{self.seed}:{self.udid}:{identifier}:{number}:{what}")
 
     def _bg(self, app: AppProfile, message: str) -> None:
         """A BackgroundTasks-framework line from inside the app (subsystem/category as os_log tags them)."""
@@ -398,10 +436,17 @@ class SimulatedIPhone:
 
     def _submit(self, app: AppProfile, spec: BgTaskSpec, first: bool = False) -> str:
         now = self.clock.now()
+        number = self._requests[spec.identifier] = self._requests.get(spec.identifier, 0) + 1
+        draw = self._keyed(spec.identifier, number, "request")
         if first and spec.first_delay_seconds is not None:
             earliest = now + timedelta(seconds=spec.first_delay_seconds)
         else:
-            earliest = now + timedelta(seconds=spec.interval_seconds * (self.rng.uniform(0.05, 0.3) if first else 1))
+            earliest = now + timedelta(seconds=spec.interval_seconds * (draw.uniform(0.05, 0.3) if first else 1))
+        opportunity = None
+        if spec.kind == "refresh" and app.refresh_budget_per_day:
+            # the app's share of the day's budget, spaced out (rate limiting): see the module docstring
+            spacing = 86_400.0 / app.refresh_budget_per_day
+            opportunity = earliest + timedelta(seconds=spacing * draw.uniform(0.5, 1.5))
         self._bg(app, fmt.bg_submit(spec.kind, spec.identifier, earliest, spec.requires_power, spec.requires_network))
         dasd = self.procs["dasd"]
         old = self._activities.get(spec.identifier)
@@ -409,26 +454,37 @@ class SimulatedIPhone:
             # a resubmission replaces the pending request (sample: Canceling … then Submitted)
             self.emit(dasd, fmt.dasd_canceling([old.name]))
             self.emit(dasd, fmt.dasd_canceled(old.name))
-        act = _Activity(spec, app, self._activity_name(spec), earliest, earliest)
+        name = f"{spec.activity_prefix}-{spec.identifier}:{draw.getrandbits(24):06X}"
+        act = _Activity(spec, app, name, earliest, earliest, number, opportunity)
         self._activities[spec.identifier] = act
         self.emit(dasd, fmt.dasd_submitted(act.name))
         return act.name
 
-    def _blockers(self, act: _Activity) -> list[PolicyResponse]:
-        """Why dasd would not run this activity now (empty: it may run)."""
+    def _blockers(self, act: _Activity, now: datetime) -> list[PolicyResponse]:
+        """Why dasd would not run this activity now (empty: it may run). Sources: the module docstring."""
         spec = act.spec
         out: list[PolicyResponse] = []
+
+        def veto(policy: str) -> None:
+            out.append(PolicyResponse(policy, 5.0, "Must Not Proceed", 0.0))
+
         if spec.kind == "processing" and self.thermal in ("ThermalSerious", "ThermalCritical"):
-            out.append(PolicyResponse("ThermalPolicy", 5.0, "Must Not Proceed", 0.0))
+            veto("ThermalPolicy")
         if self.low_power:
             # Low Power Mode stops background app refresh and discretionary processing alike
-            out.append(PolicyResponse("LowPowerModePolicy", 5.0, "Must Not Proceed", 0.0))
+            veto("LowPowerModePolicy")
+        if self.battery_level < 20 and not self.charging:
+            veto("BatteryLevelPolicy")
         if spec.kind == "refresh" and not self.background_app_refresh:
-            out.append(PolicyResponse("BackgroundAppRefreshPolicy", 5.0, "Must Not Proceed", 0.0))
+            veto("BackgroundAppRefreshPolicy")
         if spec.requires_network and self.network == NETWORK_DEAD:
-            out.append(PolicyResponse("NetworkQualityPolicy", 5.0, "Must Not Proceed", 0.0))
-        if spec.requires_power and not self.charging:
-            out.append(PolicyResponse("ChargerPluggedInPolicy", 5.0, "Must Not Proceed", 0.0))
+            veto("NetworkQualityPolicy")
+        if (spec.requires_power or spec.kind == "processing") and not self.charging:
+            veto("ChargerPluggedInPolicy")
+        if spec.kind == "processing" and (self.in_use or now - self._idle_since < timedelta(minutes=5)):
+            veto("DeviceActivityPolicy")
+        if act.opportunity is not None and now < act.opportunity:
+            veto("ApplicationPolicy")  # the app's refresh budget: not its turn yet
         return out
 
     def _tick(self) -> None:
@@ -436,13 +492,17 @@ class SimulatedIPhone:
         dasd = self.procs["dasd"]
         due = [a for a in self._activities.values() if not a.running and a.next_eval <= now]
         for act in due:
-            blockers = self._blockers(act)
+            blockers = self._blockers(act, now)
             if blockers:
                 self.emit(dasd, fmt.dasd_policy(act.name, blockers, "Must Not Proceed", 0.0))
                 self._apps[act.app.bundle_id].deferrals += 1
-                act.next_eval = now + timedelta(seconds=300)
+                # dasd looks again later, and at the refresh's opportunity itself
+                act.next_eval = now + timedelta(seconds=900)
+                if act.opportunity is not None and now < act.opportunity < act.next_eval:
+                    act.next_eval = act.opportunity
                 continue
-            score = round(self.rng.uniform(0.55, 0.95), 6)
+            draw = self._keyed(act.spec.identifier, act.number, "grant")
+            score = round(draw.uniform(0.55, 0.95), 6)
             self.emit(
                 dasd,
                 fmt.dasd_policy(
@@ -450,14 +510,10 @@ class SimulatedIPhone:
                 ),
             )
             others = [o for o in self._activities.values() if o is not act and o.spec.kind == act.spec.kind]
-            if others and self.rng.random() < 0.3:
+            if others and draw.random() < 0.3:
                 self.emit(dasd, fmt.dasd_compatibility(act.name, others[0].name))
             act.running = True
             self._spawn(self._run_activity(act))
-        if self.memory_pressure and self.rng.random() < 0.15:
-            running = [a for a in self.profile.apps if self._apps[a.bundle_id].active]
-            if running:
-                self._jetsam(self.rng.choice(running), "vm-pageshortage")
 
     # ------------------------------------------------------------------ running a task
 
@@ -488,12 +544,15 @@ class SimulatedIPhone:
         self._bg(app, fmt.bg_launched([act.name]))
         self._bg(app, fmt.bg_running(task))
         self._bg(app, fmt.bg_starting(task))
-        allowance = 30.0 if spec.kind == "refresh" else 180.0
-        work = spec.work_seconds * self.rng.uniform(0.7, 1.6)
+        # app refresh: 30 s; processing: several minutes (WWDC 2019 707)
+        allowance = REFRESH_ALLOWANCE_S if spec.kind == "refresh" else PROCESSING_ALLOWANCE_S
+        draw = self._keyed(spec.identifier, act.number, "run")
+        work = spec.work_seconds * draw.uniform(0.7, 1.6)
         p_jetsam = 0.03 * (4 if self.memory_pressure else 1)
         over_limit = app.footprint_mb > app.memory_limit_mb or (
-            app.footprint_mb * 1.1 > app.memory_limit_mb and self.rng.random() < 0.5
+            app.footprint_mb * 1.1 > app.memory_limit_mb and draw.random() < 0.5
         )
+        jetsam_draw, watchdog_draw = draw.random(), draw.random()
         try:
             if app.leaks_background_task:
                 st.bg_task_no += 1
@@ -509,7 +568,7 @@ class SimulatedIPhone:
             await self.clock.sleep(max(0.0, min(work, allowance) - (31.0 if app.leaks_background_task else 0.0)))
             if st.pid != pid:  # killed meanwhile (injection, pressure)
                 return
-            if over_limit or self.rng.random() < p_jetsam:
+            if over_limit or jetsam_draw < p_jetsam:
                 self._jetsam(app, "per-process-limit" if over_limit else "vm-pageshortage")
                 return
             if work > allowance or app.leaks_background_task:
@@ -528,7 +587,7 @@ class SimulatedIPhone:
                         subsystem="com.apple.UIKit",
                         category="BackgroundTask",
                     )
-                    if self.rng.random() < 0.5:
+                    if watchdog_draw < 0.5:
                         await self.clock.sleep(5)
                         if st.pid == pid:
                             self._watchdog(app)
@@ -554,7 +613,7 @@ class SimulatedIPhone:
     def _can_run(self, app: AppProfile) -> bool:
         """A suspended app runs nothing; one on screen or running under a debugger runs its queues."""
         st = self._apps[app.bundle_id]
-        return st.foreground or st.debugger == "running"
+        return not st.start_suspended and (st.foreground or st.debugger == "running")
 
     def _app_by_pid(self, pid: int) -> AppProfile | None:
         return next((a for a in self.profile.apps if self._apps[a.bundle_id].pid == pid), None)
@@ -640,14 +699,17 @@ class SimulatedIPhone:
     async def _run_simulated(self, app: AppProfile, spec: BgTaskSpec, expire: asyncio.Event) -> None:
         st = self._apps[app.bundle_id]
         task = self._task_desc(spec)
+        number = self._forced[spec.identifier] = self._forced.get(spec.identifier, 0) + 1
         try:
-            self._launch(app)
+            pid = self._launch(app)
             self.simulated_starts.append((spec.identifier, st.debugger, st.foreground))
             self._bg(app, fmt.bg_running(task))
             self._bg(app, fmt.bg_starting(task, simulated=True))
-            work = spec.work_seconds * self.rng.uniform(0.7, 1.3)
+            work = spec.work_seconds * self._keyed(spec.identifier, number, "forced").uniform(0.7, 1.3)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(expire.wait(), self.clock.real_seconds(work))
+            if st.pid != pid:
+                return  # killed meanwhile: a dead process completes nothing
             self._bg(app, fmt.bg_simulated_complete(task))
         finally:
             st.simulated.pop(spec.identifier, None)
@@ -671,14 +733,17 @@ class SimulatedIPhone:
 
     # ------------------------------------------------------------------ kills and reports
 
-    def _kill(self, app: AppProfile) -> int:
+    def _kill(self, app: AppProfile, signal: int = SIGKILL) -> int:
         st = self._apps[app.bundle_id]
         pid = st.pid
         rb = self.procs["runningboardd"]
-        self.emit(rb, fmt.rb_termination(app.bundle_id, pid))
+        self.emit(rb, fmt.rb_termination(app.bundle_id, pid, signal))
         self.emit(rb, fmt.rb_removing(app.bundle_id, pid))
         st.pid = 0
-        st.active = False
+        st.active = st.foreground = st.start_suspended = False
+        st.debugger = None
+        for server in list(self.dvt_servers):  # ProcessControl's termination callback
+            server.process_terminated(pid, signal)
         return pid
 
     def _saved(self, bug_type: str, kind: str, name: str) -> None:
@@ -922,6 +987,46 @@ class SimulatedIPhone:
     def is_debuggable(self, pid: int) -> bool:
         app = self._app_by_pid(pid)
         return bool(app and app.debuggable)
+
+    # DVT ProcessControl (sim/ios/dtx.py). Runs on the device's loop.
+
+    def launch_app(self, bundle: str, kill_existing: bool = True, suspended: bool = False) -> int | str:
+        """`launchSuspendedProcessWithDevicePath:…`: the app comes up on screen, as when its icon is tapped (a
+        running instance is killed first with KillExisting, else brought forward); StartSuspendedKey leaves it
+        stopped until `resumePid:` or a debugger. The new pid, or the error text for an app that is not installed."""
+        try:
+            app = self.profile.app(bundle)
+        except KeyError:
+            return f"Request to launch {bundle} failed: no application with that bundle identifier is installed"
+        st = self._apps[bundle]
+        if st.pid and kill_existing:
+            self._kill(app)
+        pid = self._ensure_pid(app)
+        st.foreground, st.start_suspended = True, suspended
+        sb = self.procs["SpringBoard"]
+        addr = 0x281A00000 + self.rng.getrandbits(20) * 0x20
+        self.emit(sb, fmt.sb_process_state(bundle, pid, addr, visibility="Foreground"))
+        self._dispatch_queued(app)
+        return pid
+
+    def signal_pid(self, pid: int, signal: int) -> str | None:
+        """`sendSignal:toPid:` / `killPid:`: SIGKILL or SIGTERM end an app (runningboardd reports it); None when
+        done, else the error (only apps can be signalled: system daemons are not the developer's)."""
+        app = self._app_by_pid(pid) if pid else None
+        if app is None:
+            known = any(p.pid == pid for p in self.procs.values())
+            return "Operation not permitted" if known else f"No such process: {pid}"
+        if signal in (SIGKILL, 15):
+            self._kill(app, signal)
+        return None
+
+    def resume_pid(self, pid: int) -> str | None:
+        app = self._app_by_pid(pid) if pid else None
+        if app is None:
+            return f"No such process: {pid}"
+        self._apps[app.bundle_id].start_suspended = False
+        self._dispatch_queued(app)
+        return None
 
     def drop_dvt(self) -> int:
         """Cut every open DVT connection (a tunnel or cable that went away): the conditions they held end."""

@@ -19,6 +19,18 @@ Channel 0 is the control channel: each side sends `_notifyOfPublishedCapabilitie
 service with `_requestChannelWithCode:identifier:` (OK reply). The ConditionInducer selectors are those pymobiledevice3
 calls: `availableConditionInducers`, `enableConditionWithIdentifier:profileIdentifier:`, `disableActiveCondition`.
 Profile groups follow appium-ios-remotexpc's ConditionInducer types (the ids real devices list; always `list` first).
+
+Checked against two descriptions besides pymobiledevice3's: troybowman/dtxmsg (`dtxmsg_common.h`: the 32-byte
+DTXMessageHeader and 16-byte payload header; `dtxmsg_client.cpp`: the device answers the client's
+`_notifyOfPublishedCapabilities:` with its own, whose argument is the list of channels it serves; `killPid:` is sent
+without expecting a reply; `launchSuspendedProcessWithDevicePath:bundleIdentifier:environment:arguments:options:`
+takes an empty path, the bundle id, an environment dictionary, an argument array and the options StartSuspendedKey /
+KillExisting, and answers the new pid). pymobiledevice3 11.45's own client (`services/dvt/instruments/
+condition_inducer.py`, `process_control.py`, `dtx/_reader.py`) fixes the rest: `disableActiveCondition` expects no
+reply; ProcessControl.kill() is `sendSignal:toPid:` with SIGKILL (it waits for the answer); a message the device
+starts on a channel the client opened (conversation index 0) carries the negated channel code, so
+`processWithPID:terminatedWithExitCode:orCrashingSignal:` for a process launched on channel N goes out on -N, and
+only to a client that published `com.apple.instruments.client.processcontrol.capability.terminationCallback`.
 """
 
 from __future__ import annotations
@@ -44,7 +56,16 @@ P_STRING, P_BUFFER, P_INT32, P_INT64, P_DOUBLE, P_NULL, P_DICT = 1, 2, 3, 6, 9, 
 
 CONDITION_INDUCER = "com.apple.instruments.server.services.ConditionInducer"
 PROCESS_CONTROL = "com.apple.instruments.server.services.processcontrol"
-DEVICE_CAPABILITIES = {"com.apple.private.DTXBlockCompression": 2, "com.apple.private.DTXConnection": 1}
+TERMINATION_CALLBACK = "com.apple.instruments.client.processcontrol.capability.terminationCallback"
+# What the device publishes: the DTX options, and the services it serves (dtxmsg: "a description of all available
+# channels"); the numbers are service versions, which no client here checks.
+DEVICE_CAPABILITIES = {
+    "com.apple.private.DTXBlockCompression": 2,
+    "com.apple.private.DTXConnection": 1,
+    CONDITION_INDUCER: 1,
+    PROCESS_CONTROL: 1,
+}
+SIGKILL = 9
 
 
 def _profile(identifier: str, name: str) -> dict[str, Any]:
@@ -128,13 +149,18 @@ def _prim(kind: int, value: Any) -> bytes:
     return struct.pack("<II", kind, len(raw)) + raw
 
 
+def _arg(value: Any) -> bytes:
+    if value is None:  # an empty buffer, as pymobiledevice3's MessageAux writes (and reads back as None)
+        return _prim(P_BUFFER, b"")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _prim(P_INT32, value)
+    return _prim(P_BUFFER, archiver.archive(value))
+
+
 def build_aux(args: list[Any]) -> bytes:
     if not args:
         return b""
-    body = b"".join(
-        _prim(P_NULL, None) + (_prim(P_INT32, a) if isinstance(a, int) else _prim(P_BUFFER, archiver.archive(a)))
-        for a in args
-    )
+    body = b"".join(_prim(P_NULL, None) + _arg(a) for a in args)
     return struct.pack("<IIQ", 0x1F0, 0, len(body)) + body
 
 
@@ -182,6 +208,8 @@ class DtxServer:
         self.dev, self.reader, self.writer = dev, reader, writer
         self.channels: dict[int, str] = {}
         self.next_id = 1
+        self.client_capabilities: dict[str, Any] = {}
+        self.launched: dict[int, int] = {}  # pid -> the ProcessControl channel that launched it
 
     async def _read_message(self) -> tuple[int, int, int, int, int, bytes, bytes]:
         chunks, meta = [], None
@@ -262,7 +290,9 @@ class DtxServer:
                 self.reply(ident, chan, value, error)
 
         if chan == 0:
-            if selector == "_requestChannelWithCode:identifier:":
+            if selector == "_notifyOfPublishedCapabilities:":
+                self.client_capabilities = dict(args[0]) if args and isinstance(args[0], dict) else {}
+            elif selector == "_requestChannelWithCode:identifier:":
                 code, service = int(args[0]), str(args[1])
                 if service not in (CONDITION_INDUCER, PROCESS_CONTROL):
                     answer(error=f"Unable to find service with identifier {service}")
@@ -278,7 +308,7 @@ class DtxServer:
         if service == CONDITION_INDUCER:
             self._condition_inducer(selector, args, answer)
         elif service == PROCESS_CONTROL:
-            self._process_control(selector, args, answer)
+            self._process_control(selector, args, answer, chan)
         else:
             answer(error=f"No channel registered for code {chan}")
 
@@ -300,14 +330,45 @@ class DtxServer:
         else:
             answer(error=f"Unable to invoke {selector!r} - it does not respond to the selector")
 
-    def _process_control(self, selector: str, args: list[Any], answer: Any) -> None:
+    def _process_control(self, selector: str, args: list[Any], answer: Any, chan: int) -> None:
         dev = self.dev
         if selector == "processIdentifierForBundleIdentifier:":
             answer(dev.pid_of(str(args[0])))
         elif selector == "isPidDebuggable:":
             answer(dev.is_debuggable(int(args[0])))
+        elif selector == "launchSuspendedProcessWithDevicePath:bundleIdentifier:environment:arguments:options:":
+            options = args[4] if len(args) > 4 and isinstance(args[4], dict) else {}
+            result = dev.launch_app(
+                str(args[1]),
+                kill_existing=bool(options.get("KillExisting", True)),
+                suspended=bool(options.get("StartSuspendedKey", False)),
+            )
+            if isinstance(result, str):
+                answer(error=result)
+            else:
+                self.launched[result] = chan
+                answer(result)
+        elif selector in ("sendSignal:toPid:", "killPid:"):
+            sig, pid = (int(args[0]), int(args[1])) if selector == "sendSignal:toPid:" else (SIGKILL, int(args[0]))
+            error = dev.signal_pid(pid, sig)
+            answer(None, error)
+        elif selector == "resumePid:":
+            answer(None, dev.resume_pid(int(args[0])))
+        elif selector == "requestDisableMemoryLimitsForPid:":
+            answer(dev.pid_list().get(int(args[0])) is not None)
+        elif selector in ("startObservingPid:", "stopObservingPid:"):
+            answer()
         else:
             answer(error=f"Unable to invoke {selector!r} - it does not respond to the selector")
+
+    def process_terminated(self, pid: int, signal: int) -> None:
+        """The termination callback for a process this connection launched, to a client that asked for it."""
+        chan = self.launched.pop(pid, None)
+        if chan is None or not self.client_capabilities.get(TERMINATION_CALLBACK) or chan not in self.channels:
+            return
+        selector = archiver.archive("processWithPID:terminatedWithExitCode:orCrashingSignal:")
+        # the device starts this message on the client's channel: its code goes out negated (see the docstring)
+        self._send(MSG_DISPATCH, -chan, selector, build_aux([pid, None, signal]), self._new_id(), 0)
 
 
 async def dvt_service(dev: SimulatedIPhone, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -223,10 +223,12 @@ def dasd_compatibility(a: str, b: str) -> str:
 #     runningboard_termination_reported_by_launchd.txt)
 
 
-def sb_process_state(bundle: str, pid: int, addr: int, task_state: str = "Running") -> str:
+def sb_process_state(
+    bundle: str, pid: int, addr: int, task_state: str = "Running", visibility: str = "Background"
+) -> str:
     return (
         f"Application process state changed for {bundle}: <SBApplicationProcessState: 0x{addr:x}; "
-        f"pid: {pid}; taskState: {task_state}; visibility: Background>"
+        f"pid: {pid}; taskState: {task_state}; visibility: {visibility}>"
     )
 
 

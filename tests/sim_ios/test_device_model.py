@@ -177,9 +177,9 @@ def test_jetsam_ips_layout_follows_the_fixture_and_kscrash_entry() -> None:
 
 
 def test_thermal_serious_defers_processing_but_not_refresh() -> None:
-    dev = _device()
-    dev.set_conditions(thermal="ThermalSerious")
-    recs = _live(dev, 0.6)
+    dev = _device(speed=60_000)
+    dev.set_conditions(thermal="ThermalSerious", charging=True)
+    recs = _live(dev, 0.8)  # ~13 device hours: the news app's first refresh opportunity comes within 9
     text = "\n".join(r.message for r in recs)
     assert "{name: ThermalPolicy, policyWeight: 5.000, response: {Decision: Must Not Proceed" in text
     assert "Starting task: <BGAppRefreshTask: com.example.newsreader.refresh>" in text
@@ -189,13 +189,13 @@ def test_thermal_serious_defers_processing_but_not_refresh() -> None:
 
 def test_dead_network_defers_only_network_tasks_and_low_power_defers_all() -> None:
     dev = _device()
-    dev.set_conditions(network="SlowNetwork100PctLoss")
+    dev.set_conditions(network="SlowNetwork100PctLoss", charging=True)
     text = "\n".join(r.message for r in _live(dev, 0.6))
     assert "NetworkQualityPolicy" in text
     assert "Starting task: <BGProcessingTask: com.example.newsreader.cleanup>" in text  # needs no network
     assert "Starting task: <BGProcessingTask: com.example.fitsync.upload>" not in text
     dev = _device(seed=4)
-    dev.set_conditions(low_power=True)
+    dev.set_conditions(low_power=True, charging=True)
     text = "\n".join(r.message for r in _live(dev, 0.4))
     assert "LowPowerModePolicy" in text and "Starting task:" not in text
 
