@@ -14,8 +14,8 @@ operator is asked to flip it while powerd's log is already being watched for the
 ("LPM: State is now ON|OFF", PMLowPowerModeService.mm); the change is journaled either way so that later
 commands remind whoever runs them to switch it back; without a terminal it is a usage error.
 
-`Inducer` is the seam: `DvtInducer` is the pymobiledevice3 implementation (DvtProvider + ConditionInducer),
-served by the simulated iPhone over DTX; unit tests also use a fake. Not run against a phone.
+`DvtInducer` is the pymobiledevice3 implementation (DvtProvider + ConditionInducer); the tests drive it, through
+the real client, against the simulated iPhone's DTX service (sim/ios/dtx.py). Not run against a phone.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def parse_ios_assignments(items: list[str]) -> list[IosAssignment]:
 
 
 class Inducer(Protocol):
-    """What bgprobe needs of a condition inducer (the seam tests replace)."""
+    """What bgprobe needs of a condition inducer (DvtInducer)."""
 
     async def list(self) -> list[dict[str, Any]]: ...
     async def set(self, profile_id: str) -> None: ...
@@ -174,7 +174,11 @@ async def hold(
     available = profile_ids(groups)
     if not assignment.value:
         if active_condition(groups):
+            # disableActiveCondition expects no reply: the next answer on this connection comes after it was handled
             await inducer.clear()
+            still = active_condition(await inducer.list())
+            if still:
+                raise ConditionError(f"{assignment}: the phone still reports {still} active after clearing it")
         say(f"{assignment.key}: no induced condition active")
         return None
     if assignment.value not in available:
