@@ -1,6 +1,7 @@
 """`bgprobe run` on simulated iPhones through the real pymobiledevice3: natural BGTask runs judged
 from dasd / BackgroundTasks log lines, conditions without an iOS equivalent skipped, a forced launch
-recorded with the prerequisite that is missing (no lldb, no iOS 17 tunnel here)."""
+recorded with the prerequisite that is missing (no lldb, no iOS 17 tunnel here); app refresh rare, processing
+on the charger, nothing in Low Power Mode, and the same outcomes from the same seed."""
 
 from __future__ import annotations
 
@@ -54,9 +55,9 @@ def test_ios_campaign(sim: IosSimulator, isolated_home, tmp_path):
     assert {r["device"] for r in rows} == {paired[0]}
     assert all(r["platform"] == "ios" and r["manufacturer"] == "Apple" for r in rows)
     natural = [r for r in rows if r["task"] == "refresh" and r["condition"] == "baseline"]
-    # the simulated phone decides (dasd may defer, jetsam may kill): any app outcome, never infrastructure
-    assert natural and all(r["outcome"] not in ("device_lost", "skipped") for r in natural)
-    assert any(r["outcome"] == "success" and r["started"] and r["finished"] for r in natural), natural
+    # dasd spaces the news app's refreshes hours apart (its daily budget): none in a campaign of minutes
+    assert len(natural) == 2 and all(r["outcome"] == "not_started" for r in natural), natural
+    assert all(r["reason"] == "the OS did not run it within 6s" for r in natural)
     forced = [r for r in rows if r["task"] == "forced-refresh" and r["condition"] == "baseline"]
     assert forced and all(r["outcome"] == "not_started" for r in forced)
     assert all("BGTask launch not possible" in (r["detail"] or "") for r in forced)
@@ -117,3 +118,79 @@ def test_a_serial_that_matches_no_phone_is_an_error_even_with_iphones(sim: IosSi
     assert result.returncode == 3, result.stderr
     assert "adb server 127.0.0.1:9 is not reachable" in result.stderr  # -s names an Android phone: adb must answer
     assert not out.exists()
+
+
+NATURAL = """
+[campaign]
+name = "ios-natural"
+repetitions = 2
+attempt_timeout = "3s"
+settle = "0.2s"
+
+[[app]]
+bundle = "com.example.newsreader"
+
+[[task]]
+name = "refresh"
+identifier = "com.example.newsreader.refresh"   # BGAppRefreshTask
+trigger = "natural"
+window = "2s"
+
+[[task]]
+name = "cleanup"
+identifier = "com.example.newsreader.cleanup"   # BGProcessingTask, every 30 min
+trigger = "natural"
+window = "8s"
+
+[[condition]]
+name = "baseline"
+"""
+
+
+def _natural_campaign(isolated_home, out) -> tuple[list[dict], dict[str, list[str]]]:  # type: ignore[no-untyped-def]
+    """Two iPhones on the charger at 300x, the second in Low Power Mode: (attempt rows, dasd's lines per phone)."""
+    from dataclasses import replace
+
+    from bgprobe.sim.ios.profiles import make_profile
+
+    profiles = [make_profile(30, 5, "16.7.8"), replace(make_profile(31, 5, "16.7.8"), low_power=True)]
+    sim = IosSimulator(profiles, speed=300, seed=5)
+    sim.start()
+    try:
+        for udid in sim.udids:
+            sim.device(udid).set_conditions(charging=True)
+        scenario = out.parent / "natural.toml"
+        scenario.write_text(NATURAL)
+        result = cli(sim, isolated_home, "run", str(scenario), "--out", str(out), "--quiet", timeout=240)
+        assert result.returncode in (0, 1), result.stderr
+        dasd = {u: [r.message for r in sim.device(u).history if r.process == "dasd"] for u in sim.udids}
+    finally:
+        sim.stop()
+    return [json.loads(line) for line in (out / "attempts.jsonl").read_text().splitlines()], dasd
+
+
+def test_natural_bgtasks_rare_refresh_processing_on_the_charger_nothing_in_low_power(isolated_home, tmp_path):
+    """A short campaign shows what Apple describes: app refresh does not come within minutes (the app's budget
+    spaces it out by hours), processing runs on the charger while the phone is idle, and in Low Power Mode
+    nothing runs, dasd's LowPowerModePolicy saying why. Run twice with the same seed: the same attempts and
+    outcomes."""
+    runs = []
+    for n in (1, 2):
+        rows, dasd = _natural_campaign(isolated_home, tmp_path / f"run{n}")
+        by_device: dict[str, dict[str, list[str]]] = {}
+        for r in rows:
+            by_device.setdefault(r["device"], {}).setdefault(r["task"], []).append(r["outcome"])
+        low_power = next(u for u in by_device if any("LowPowerModePolicy" in m for m in dasd[u]))
+        normal = next(u for u in by_device if u != low_power)
+        assert by_device[normal] == {"refresh": ["not_started"] * 2, "cleanup": ["success"] * 2}, rows
+        assert by_device[low_power] == {"refresh": ["not_started"] * 2, "cleanup": ["not_started"] * 2}, rows
+        assert not any("LowPowerModePolicy" in m for m in dasd[normal])
+        assert any(
+            "bgProcessing-com.example.newsreader.cleanup" in m and "LowPowerModePolicy" in m for m in dasd[low_power]
+        )
+        # the refresh waits for its turn: dasd's evaluations say the app's budget holds it back
+        assert any("bgRefresh-com.example.newsreader.refresh" in m and "ApplicationPolicy" in m for m in dasd[normal])
+        runs.append(
+            sorted((r["device"], r["task"], r["repetition"], r["attempt"], r["outcome"], r["reason"]) for r in rows)
+        )
+    assert runs[0] == runs[1]

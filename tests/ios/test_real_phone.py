@@ -47,10 +47,11 @@ TASK = "com.example.newsreader.refresh"
 
 def quiet_apps(first_delay: float = 10**6, work: float = 2.0, interval: float = 900.0) -> tuple[AppProfile, ...]:
     """The default apps, but the newsreader's refresh runs only when told (a natural launch far in the future):
-    a forced launch then always finds its pending request."""
+    a forced launch then always finds its pending request. No refresh budget: dasd runs a natural request at its
+    earliest date, so a test knows when."""
     news = DEFAULT_APPS[0]
     refresh = BgTaskSpec(TASK, "refresh", work_seconds=work, interval_seconds=interval, first_delay_seconds=first_delay)
-    return (replace(news, tasks=(refresh, news.tasks[1])), *DEFAULT_APPS[1:])
+    return (replace(news, tasks=(refresh, news.tasks[1]), refresh_budget_per_day=None), *DEFAULT_APPS[1:])
 
 
 def phone(index: int, version: str, **kw: Any):  # type: ignore[no-untyped-def]
@@ -168,8 +169,10 @@ name = "baseline"
 
 def test_point1_natural_runs_are_judged_from_the_task_objects(isolated_home: Path, tmp_path: Path) -> None:
     """The simulated phone logs `Starting task: <BGAppRefreshTask: ID>` / `Marking task <…> complete with success:
-    1` as iOS does: every natural attempt that started ends as the app's result, none as a time-out."""
-    sim = IosSimulator([make_profile(20, 17, "16.7.8")], speed=600, seed=17)
+    1` as iOS does: every natural attempt that started ends as the app's result, none as a time-out. (A phone whose
+    dasd grants the news app's refresh at its earliest date: with a daily budget it would not run this soon.)"""
+    news = replace(DEFAULT_APPS[0], refresh_budget_per_day=None)
+    sim = IosSimulator([replace(make_profile(20, 17, "16.7.8"), apps=(news, *DEFAULT_APPS[1:]))], speed=600, seed=17)
     sim.start()
     try:
         (tmp_path / "s.toml").write_text(NATURAL)
