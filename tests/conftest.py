@@ -1,12 +1,16 @@
 """Markers given by what a test uses: `sim` for every test that starts simulated phones (their own
-adbd / usbmuxd behind the real adb server and pymobiledevice3). `pytest -m "not sim"` is the fast
-tier: parsers, reports, inputs, scenario and CLI checks that need no phone."""
+adbd / usbmuxd behind the real adb server and pymobiledevice3). `slow` is set by hand on the few tests
+that need seconds without a phone (a child's peak memory over large inputs, headless chromium).
+`pytest -m "not sim and not slow"` is the fast tier: parsers, reports, inputs, scenario and CLI checks
+(in-process, tests.helpers.invoke), with fewer Hypothesis examples (tests.helpers.examples)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+from tests import helpers
 
 TESTS = Path(__file__).parent
 SIM_DIRS = {TESTS / "android", TESTS / "sim", TESTS / "sim_ios"}
@@ -18,7 +22,12 @@ SIM_FILES = {
     "test_live_cli.py",
     "test_ios_campaign.py",
 }
-SIM_FIXTURES = {"fleet", "sim", "world"}  # `world`: test_bad_inputs starts one simulated phone
+SIM_FIXTURES = {"fleet", "sim", "world", "iphone"}  # `world`: test_bad_inputs starts one simulated phone
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # before collection, where the property tests' @settings read it
+    helpers.FAST_TIER = "not sim" in (config.getoption("markexpr") or "")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,19 +1,33 @@
-"""Helpers shared by the tests: scanning files in-process and running the real CLI."""
+"""Helpers shared by the tests: scanning files in-process and running the CLI (in this process, or as a
+real child process where the test is about processes)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from bgprobe.cli.app import main
 from bgprobe.collectors.scan import ScanOutcome, scan_paths
 from bgprobe.reports.events import Event
+from click.testing import CliRunner
 
 TESTS = Path(__file__).parent
 ANDROID_SAMPLES = TESTS / "samples" / "android"
 REPO = TESTS.parent
 EXAMPLE_BUGREPORT = REPO / "examples" / "bugreport-example.zip"
+
+
+# Set by conftest.py when the run leaves out the `sim` tests (`pytest -m "not sim"`, the fast tier).
+FAST_TIER = False
+
+
+def examples(full: int) -> int:
+    """Hypothesis examples for a property test: `full` in the full run, a tenth (at least 20) in the
+    fast tier, where the same properties are checked on fewer inputs."""
+    return max(20, full // 10) if FAST_TIER else full
 
 
 def scan(*paths: Path | str, package: str | None = None) -> tuple[list[Event], ScanOutcome]:
@@ -22,12 +36,45 @@ def scan(*paths: Path | str, package: str | None = None) -> tuple[list[Event], S
     return events, outcome
 
 
+def invoke(
+    *args: str, stdin: bytes | None = None, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`bgprobe ARGS` in this process, as the console script calls it: main() with sys.argv, its exit
+    code from SystemExit; stdin, stdout and stderr are click's test streams (not terminals, like a pipe).
+    No process start (the import of pandas alone is half a second): what the fast tier uses wherever the
+    test is about what bgprobe says and does, not about its process. No time-out: such a test must not
+    wait on anything (a phone, a pipe); those use run_cli."""
+    env = {"COLUMNS": "200", **(env or {})}  # pytest exports COLUMNS=80: tables would wrap
+    runner = CliRunner()
+    argv = sys.argv
+    with runner.isolation(input=stdin, env=env) as (out, err, _), contextlib.chdir(cwd or os.getcwd()):
+        sys.argv = ["bgprobe", *args]
+        try:
+            main()
+            code = 0  # main() always exits; returning is a bug of its own
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        finally:
+            sys.argv = argv
+        sys.stdout.flush()
+        sys.stderr.flush()
+        stdout, stderr = out.getvalue(), err.getvalue()
+    return subprocess.CompletedProcess(
+        ["bgprobe", *args], code, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace")
+    )
+
+
 def run_cli(
-    *args: str, stdin: bytes | None = None, cwd: Path | None = None, env: dict[str, str] | None = None,
+    *args: str,
+    stdin: bytes | None = None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
     timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
-    """The real CLI in a child process: exit codes, stdout and stderr exactly as a user sees them."""
-    env = {**os.environ, "COLUMNS": "200", **(env or {})}  # pytest exports COLUMNS=80: tables would wrap
+    """The real CLI in a child process, exit codes, stdout and stderr exactly as a user sees them: for
+    tests about the process itself (its memory, file descriptors, environment) and for those that talk to
+    the simulated phones (`timeout` bounds a hang)."""
+    env = {**os.environ, "COLUMNS": "200", **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "bgprobe.cli", *args],
         input=stdin,

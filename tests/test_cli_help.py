@@ -9,11 +9,11 @@ from bgprobe.cli.state import ASSIGNMENTS_HELP
 from bgprobe.collectors.android.state import KEYS
 from bgprobe.collectors.ios.conditions import THERMAL_ALIASES
 
-from tests.helpers import run_cli
+from tests.helpers import invoke
 
 
 def test_version():
-    result = run_cli("--version")
+    result = invoke("--version")
     assert result.returncode == 0
     assert re.fullmatch(r"bgprobe \d+\.\d+\.\d+\S*\n", result.stdout)
 
@@ -25,24 +25,24 @@ def test_state_set_help_names_every_key_and_value():
             assert value in ASSIGNMENTS_HELP, (key, value)
     for value in THERMAL_ALIASES:
         assert value in ASSIGNMENTS_HELP
-    shown = run_cli("state", "set", "--help", env={"COLUMNS": "100"})
+    shown = invoke("state", "set", "--help", env={"COLUMNS": "100"})
     assert "doze=deep|light|off" in shown.stdout  # the argument's help is printed (click 8.5 dropped it)
 
 
 def test_every_argument_has_its_help_printed():
     for command, marker in (("scan", "Bugreport zip"), ("jobs", "Android package"), ("trigger", "JobScheduler job id")):
-        shown = run_cli(command, "--help", env={"COLUMNS": "100"})
+        shown = invoke(command, "--help", env={"COLUMNS": "100"})
         assert marker in shown.stdout, command
 
 
 def test_fail_under_is_one_option_on_run_and_report():
     """`--fail-under` was a float 0-1 on `run` and "0.95 or 95%" on `report`: now one option (cli/options.py)."""
-    helps = [run_cli(command, "--help").stdout for command in ("run", "report")]
+    helps = [invoke(command, "--help").stdout for command in ("run", "report")]
     wanted = "--fail-under RATE"
     assert all(wanted in re.sub(r"\s+", " ", h) for h in helps), helps
     scenario = str(Path(__file__).parents[1] / "collectors/campaign/demo_scenario.toml")
     for rate in ("0.95", "95%", "95"):
-        proc = run_cli("run", scenario, "--check", "--fail-under", rate)
+        proc = invoke("run", scenario, "--check", "--fail-under", rate)
         assert proc.returncode == 0, (rate, proc.stderr)
-    proc = run_cli("run", scenario, "--check", "--fail-under", "most")
+    proc = invoke("run", scenario, "--check", "--fail-under", "most")
     assert proc.returncode == 2 and "expected a rate such as 0.95 or 95%" in proc.stderr, proc.stderr

@@ -9,6 +9,8 @@ from bgprobe.reports.events import Event
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import examples
+
 SAMPLES = Path(__file__).parent / "samples" / "android"
 DOZE_TWEAK = "dumpsys_deviceidle_settings_doze-tweak.txt"
 
@@ -133,7 +135,7 @@ def test_nothing_recognisable():
 _FRAGMENTS = [line for _, line in lines_of(FULL)] + ["Settings:", "  mState=", "Whitelist :", "    a=b"]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.one_of(st.text(max_size=80), st.sampled_from(_FRAGMENTS)), max_size=40))
 def test_arbitrary_lines_never_raise(texts):
     events = parse_deviceidle(list(enumerate(texts, start=1)), "h")

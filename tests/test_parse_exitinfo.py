@@ -10,6 +10,8 @@ from bgprobe.reports.events import Event
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import examples
+
 SAMPLES = Path(__file__).parent / "samples" / "android"
 FIRETV = "dumpsys_activity_exit-info_firetv.txt"
 
@@ -253,7 +255,7 @@ _FRAGMENTS = [line for _, line in lines_of(LAYOUT_C + LAYOUT_A_IN_FULL_DUMP)] + 
 ]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.one_of(st.text(max_size=80), st.sampled_from(_FRAGMENTS)), max_size=40))
 def test_arbitrary_lines_never_raise(texts):
     events = parse_exit_info(list(enumerate(texts, start=1)), "h")

@@ -15,6 +15,8 @@ from bgprobe.reports.events import Event
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import examples
+
 SAMPLES = Path(__file__).parent / "samples" / "android"
 
 
@@ -307,7 +309,7 @@ _FRAGMENTS = [line for _, line in lines_of(ANDROID14)] + [
 ]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.one_of(st.text(max_size=80), st.sampled_from(_FRAGMENTS)), max_size=40))
 def test_arbitrary_lines_never_raise(texts):
     events = parse_jobscheduler(list(enumerate(texts, start=1)), "h")

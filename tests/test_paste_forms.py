@@ -15,7 +15,7 @@ from bgprobe.collectors.inputs.textscan import scan_text
 from bgprobe.collectors.parsers.paste import readings, unwrap
 from bgprobe.reports.events import Event
 
-from tests.helpers import run_cli
+from tests.helpers import invoke
 
 
 def scan_lines(tmp_path: Path, text: str) -> tuple[list[Event], list[tuple[str, str]]]:
@@ -445,18 +445,18 @@ def test_scan_unrecognized_lists_what_looked_relevant(tmp_path: Path):
         "11-16 16:35:04.270  2037  6626 I ActivityManager: Killing 3978:com.rindventures.pidge/u0a254 (adj 900): SwipeUpClean\n",
         encoding="utf-8",
     )
-    summary = run_cli("scan", str(log))
+    summary = invoke("scan", str(log))
     assert summary.returncode == 0, summary.stderr
     assert "oem:SwipeUpClean" in summary.stdout
     assert "2 lines looked relevant but were not understood: --unrecognized lists them" in summary.stdout
-    listed = run_cli("scan", str(log), "--unrecognized", "--json")
+    listed = invoke("scan", str(log), "--unrecognized", "--json")
     assert listed.returncode == 0, listed.stderr
     rows = [json.loads(line) for line in listed.stdout.splitlines()]
     assert [r["where"] for r in rows] == [f"{log}:1", f"{log}:2"]
     assert rows[1]["unrecognized"].endswith(
         "I ProcessManager: SwipeUpClean: kill com.rindventures.pidge Adj=900 State=18"
     )
-    plain = run_cli("scan", str(log), "--unrecognized")
+    plain = invoke("scan", str(log), "--unrecognized")
     assert plain.stdout.splitlines()[0] == f"{log}:1: " + log.read_text().splitlines()[0]
 
 

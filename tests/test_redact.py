@@ -26,7 +26,7 @@ from bgprobe.reports.redact import PLACEHOLDERS, redact_event, redact_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import EXAMPLE_BUGREPORT, TESTS, run_cli
+from tests.helpers import EXAMPLE_BUGREPORT, TESTS, examples, invoke
 
 SAMPLES = TESTS / "samples"
 APP = "com.example.syncapp"
@@ -127,7 +127,7 @@ def _survivors(text: str) -> list[str]:
 
 
 def _scan(*args: str) -> str:
-    proc = run_cli("scan", *args)
+    proc = invoke("scan", *args)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -269,7 +269,7 @@ versions = st.lists(st.integers(0, 40), min_size=2, max_size=3).map(lambda p: ".
 REASONS = ["too_many_empty", "low_memory", "oem:OneKeyClean", "oem:MARs #N", "force_stop", "freezer", "anr", "sigkill"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(packages, pids, pids, app_ids, times, years, zones, versions, st.sampled_from(REASONS), st.integers(0, 1001))
 def test_redaction_never_changes_packages_pids_times_or_reasons(
     pkg, pid, tid, app_id, ts, year, zone, version, reason, adj
@@ -317,7 +317,7 @@ IN_CONTEXT = [
 ]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(packages, pids, times, st.sampled_from(IN_CONTEXT))
 def test_redaction_removes_the_data_and_keeps_the_names_around_it(pkg, pid, ts, seeded):
     form, secret = seeded

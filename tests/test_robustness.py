@@ -13,6 +13,8 @@ from bgprobe.reports.schema import events_frame
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import examples
+
 REAL_LINES = [
     "10-30 13:27:55.958  1702  1970 I ActivityManager: Killing 14231:com.a/u0a227 (adj 975): empty #33",
     "10-24 14:24:26.342   710   710 I lowmemorykiller: Kill 'com.b' (17933), uid 10446, oom_score_adj 0",
@@ -39,7 +41,7 @@ line_strategy = st.one_of(
 document = st.lists(line_strategy, max_size=40).map(lambda lines: "\n".join(lines).encode("utf-8", "surrogatepass"))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(document, st.binary(max_size=4000)))
 def test_scanner_never_raises_anything_but_input_error(data: bytes) -> None:
     try:
@@ -50,7 +52,7 @@ def test_scanner_never_raises_anything_but_input_error(data: bytes) -> None:
     events_frame(events)  # every event fits the schema
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(line_strategy, max_size=30))
 def test_line_parser_and_interpreter_never_raise(lines: list[str]) -> None:
     interp = LogInterpreter(where="fuzz")

@@ -165,6 +165,7 @@ def test_directory_walk_skips_fifos_and_sockets_and_does_not_follow_a_symlink_lo
 
 
 @pytest.mark.fault
+@pytest.mark.slow  # a child's peak memory over hundreds of MiB of input
 def test_a_large_tar_member_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
     noise = _noise()
     lines: list[bytes] = []
@@ -197,6 +198,7 @@ def test_a_large_tar_member_is_streamed_in_bounded_memory(tmp_path: Path) -> Non
 
 
 @pytest.mark.fault
+@pytest.mark.slow  # a child's peak memory over hundreds of MiB of input
 def test_the_summary_of_a_log_of_many_kills_keeps_memory_flat(tmp_path: Path) -> None:
     noise = _noise()
     log = tmp_path / "many-kills.log"
@@ -225,6 +227,7 @@ def test_the_summary_of_a_log_of_many_kills_keeps_memory_flat(tmp_path: Path) ->
 
 
 @pytest.mark.fault
+@pytest.mark.slow  # a child's peak memory over hundreds of MiB of input
 def test_an_over_long_line_is_skipped_with_a_note_and_the_rest_is_read(tmp_path: Path) -> None:
     lines = TERMUX.read_bytes().splitlines(keepends=True)
     junk = b"x" * (10 * MiB) + b"\n"  # a binary blob or a dump pasted on one line

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from tests.helpers import EXAMPLE_BUGREPORT, run_cli
+from tests.helpers import EXAMPLE_BUGREPORT, invoke
 from tests.reports.test_html_layout import CHROMIUM, Chromium
 
 APP = "com.example.syncapp"
@@ -24,7 +24,7 @@ def page(tmp_path_factory: pytest.TempPathFactory):
     report = home / "bugreport.zip"
     shutil.copy(EXAMPLE_BUGREPORT, report)
     target = root / "scan.html"
-    proc = run_cli("scan", str(report), "-p", APP, "--html", str(target))
+    proc = invoke("scan", str(report), "-p", APP, "--html", str(target))
     assert proc.returncode == 0, proc.stderr
     return target, proc.stdout
 
@@ -65,7 +65,7 @@ def test_the_page_is_redacted_by_default(page):
 
 def test_html_with_json_writes_both(tmp_path):
     target = tmp_path / "p.html"
-    proc = run_cli("scan", str(EXAMPLE_BUGREPORT), "-p", APP, "--json", "--html", str(target))
+    proc = invoke("scan", str(EXAMPLE_BUGREPORT), "-p", APP, "--json", "--html", str(target))
     assert proc.returncode == 0, proc.stderr
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(events) == 17 and all(e["package"] in (APP, None) for e in events)
@@ -78,10 +78,11 @@ def test_html_with_json_writes_both(tmp_path):
 )
 def test_an_html_path_that_cannot_be_written_is_said_before_the_scan(tmp_path, where, problem):
     (tmp_path / "dir").mkdir()
-    proc = run_cli("scan", str(EXAMPLE_BUGREPORT), "--html", str(tmp_path / where))
+    proc = invoke("scan", str(EXAMPLE_BUGREPORT), "--html", str(tmp_path / where))
     assert proc.returncode == 2 and problem in proc.stderr and proc.stdout == ""
 
 
+@pytest.mark.slow  # headless chromium
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
 def test_the_page_reads_at_390_px(page, tmp_path):
     target, _ = page

@@ -6,7 +6,7 @@ import gzip
 import json
 import zipfile
 
-from tests.helpers import ANDROID_SAMPLES, EXAMPLE_BUGREPORT, run_cli, scan
+from tests.helpers import ANDROID_SAMPLES, EXAMPLE_BUGREPORT, invoke, scan
 
 APP = "com.example.syncapp"
 TERMUX = ANDROID_SAMPLES / "logcat_am_killing_empty_android12_termux.txt"
@@ -30,7 +30,7 @@ def test_bugreport_zip_sections_and_device_facts():
 
 
 def test_bugreport_answers_the_support_question():
-    result = run_cli("scan", str(EXAMPLE_BUGREPORT), "--package", APP, "--no-color")
+    result = invoke("scan", str(EXAMPLE_BUGREPORT), "--package", APP, "--no-color")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Device: venus (Android 13)" in out
@@ -42,7 +42,7 @@ def test_bugreport_answers_the_support_question():
 
 
 def test_package_json_lines_are_events():
-    result = run_cli("scan", str(EXAMPLE_BUGREPORT), "--package", APP, "--json")
+    result = invoke("scan", str(EXAMPLE_BUGREPORT), "--package", APP, "--json")
     assert result.returncode == 0
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert rows and all(r["package"] == APP or r["pid"] in (23456, 24810) for r in rows)
@@ -67,9 +67,9 @@ def test_package_json_lines_are_events():
 
 
 def test_fail_on_kill_gate():
-    result = run_cli("scan", str(EXAMPLE_BUGREPORT), "--package", APP, "--fail-on", "kill", "--json")
+    result = invoke("scan", str(EXAMPLE_BUGREPORT), "--package", APP, "--fail-on", "kill", "--json")
     assert result.returncode == 1
-    clean = run_cli("scan", str(EXAMPLE_BUGREPORT), "--package", "com.example.notes", "--fail-on", "kill")
+    clean = invoke("scan", str(EXAMPLE_BUGREPORT), "--package", "com.example.notes", "--fail-on", "kill")
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
 
@@ -84,7 +84,7 @@ def test_bugreport_txt_and_gzip_and_stdin(tmp_path):
     from_txt, _ = scan(txt)
     from_gz, _ = scan(gz)
     assert len(from_txt) == len(from_gz) > 10
-    result = run_cli("scan", "-", "--json", stdin=text)
+    result = invoke("scan", "-", "--json", stdin=text)
     assert result.returncode == 0
     assert len(result.stdout.splitlines()) == len(from_txt)
 
@@ -95,7 +95,7 @@ def test_directory_with_junk_reports_readable_files(tmp_path):
     (tmp_path / "junk.bin").write_bytes(bytes(range(256)) * 50)
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "notes.txt").write_text("shopping list\nmilk\neggs\n")
-    result = run_cli("scan", str(tmp_path), "--json")
+    result = invoke("scan", str(tmp_path), "--json")
     assert result.returncode == 0
     assert len([line for line in result.stdout.splitlines() if '"process_killed"' in line]) == 8
     err = result.stderr
@@ -108,7 +108,7 @@ def test_directory_with_junk_reports_readable_files(tmp_path):
 def test_nothing_usable_exits_2_with_one_line_per_problem(tmp_path):
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"\x00\xff" * 1000)
-    result = run_cli("scan", str(junk), str(tmp_path / "missing.txt"))
+    result = invoke("scan", str(junk), str(tmp_path / "missing.txt"))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines == [
@@ -121,7 +121,7 @@ def test_truncated_gzip_keeps_events_before_the_damage(tmp_path):
     data = gzip.compress(TERMUX.read_bytes() * 200)
     cut = tmp_path / "cut.log.gz"
     cut.write_bytes(data[: len(data) // 2])
-    result = run_cli("scan", str(cut), "--json")
+    result = invoke("scan", str(cut), "--json")
     assert result.returncode == 0  # something usable was read
     assert "truncated or corrupt compressed data" in result.stderr
     assert result.stdout.count('"process_killed"') > 0
@@ -132,7 +132,7 @@ def test_truncated_zip(tmp_path):
     data = EXAMPLE_BUGREPORT.read_bytes()
     cut = tmp_path / "bugreport.zip"
     cut.write_bytes(data[: len(data) // 2])
-    result = run_cli("scan", str(cut))
+    result = invoke("scan", str(cut))
     assert result.returncode == 2
     assert "not a readable zip (truncated or damaged" in result.stderr
     assert "Traceback" not in result.stderr
@@ -155,7 +155,7 @@ def test_over_long_lines_are_skipped_with_a_warning(tmp_path):
         + kill.replace("14231", "14233")
         + "\n"
     )
-    result = run_cli("scan", str(path), "--json")
+    result = invoke("scan", str(path), "--json")
     assert result.returncode == 0
     assert [json.loads(line)["pid"] for line in result.stdout.splitlines()] == [14231, 14232, 14233]
     assert f"{path}:2: line longer than 1 MiB skipped" in result.stderr
@@ -164,23 +164,23 @@ def test_over_long_lines_are_skipped_with_a_warning(tmp_path):
 
 
 def test_bad_package_name_is_a_usage_error():
-    result = run_cli("scan", str(TERMUX), "--package", "com.x;rm -rf /")
+    result = invoke("scan", str(TERMUX), "--package", "com.x;rm -rf /")
     assert result.returncode == 2
     assert "neither an Android package name nor an iOS bundle identifier" in result.stderr
-    ios_bundle = run_cli("scan", str(TERMUX), "--package", "com.example.photo-backup", "--json")
+    ios_bundle = invoke("scan", str(TERMUX), "--package", "com.example.photo-backup", "--json")
     assert ios_bundle.returncode == 0 and ios_bundle.stdout == ""  # a valid bundle id: just no events
 
 
 def test_verbose_shows_traceback_for_errors(tmp_path):
-    result = run_cli("-v", "scan", str(TERMUX), "--package", "bad name")
+    result = invoke("-v", "scan", str(TERMUX), "--package", "bad name")
     assert result.returncode != 0
     assert "Traceback" in result.stderr
 
 
 def test_help_and_no_args():
-    assert run_cli("--help").returncode == 0
-    assert "scan" in run_cli("--help").stdout
-    assert run_cli("scan").returncode == 2
+    assert invoke("--help").returncode == 0
+    assert "scan" in invoke("--help").stdout
+    assert invoke("scan").returncode == 2
 
 
 def test_windows_powershell_utf16_and_utf8_bom_logs(tmp_path):

@@ -18,7 +18,7 @@ from bgprobe.reports.knowledge import load_knowledge
 from bgprobe.reports.scan_summary import ScanSummarizer
 from bgprobe.reports.verdict import Verdict, parse_fingerprint, parse_maker, suggest, uid_number
 
-from tests.helpers import EXAMPLE_BUGREPORT, TESTS, run_cli
+from tests.helpers import EXAMPLE_BUGREPORT, TESTS, invoke, run_cli
 
 KB = load_knowledge()
 SAMPLES = TESTS / "samples"
@@ -146,7 +146,7 @@ def test_a_real_capture_gives_a_verdict_naming_the_makers_killer(capture, packag
 )  # fmt: skip
 def test_the_cli_prints_the_verdict_at_the_end(capture, package, maker, by, step):
     args = ["scan", str(capture), "-p", package] + (["--maker", maker] if maker else [])
-    proc = run_cli(*args)
+    proc = invoke(*args)
     assert proc.returncode == 0, proc.stderr
     verdict = proc.stdout[proc.stdout.index(f"Verdict for {package}") :]
     assert f"by {by}" in verdict and step in verdict
@@ -222,7 +222,7 @@ def test_the_example_bugreport_verdict_reads_the_fingerprint_and_explains_kills_
 
 
 def test_the_example_bugreport_through_the_cli():
-    proc = run_cli("scan", str(EXAMPLE_BUGREPORT), "-p", APP)
+    proc = invoke("scan", str(EXAMPLE_BUGREPORT), "-p", APP)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert out.index("Kills and deaths") < out.index(f"Verdict for {APP}")  # the tables, then the verdict
@@ -240,7 +240,7 @@ def test_without_a_package_the_most_affected_apps():
     assert (top.deaths, top.main_reason, top.anrs, top.job_timeouts) == (2, "oem:OneKeyClean", 1, 1)
     assert top.by == "Xiaomi's OneKeyClean"
     assert v.headline.startswith("4 apps died in these inputs; the most affected: com.example.syncapp (2 deaths")
-    proc = run_cli("scan", str(EXAMPLE_BUGREPORT))
+    proc = invoke("scan", str(EXAMPLE_BUGREPORT))
     assert "Verdict: the most affected apps" in proc.stdout and "Most affected apps" in proc.stdout
 
 
@@ -284,11 +284,11 @@ def test_a_package_the_input_never_names_is_absent_with_close_names():
     assert v.absent and not v.findings and not v.jobs
     assert v.suggestions[0] == APP
     assert v.headline.startswith("com.example.synkapp does not appear in these inputs")
-    proc = run_cli("scan", str(EXAMPLE_BUGREPORT), "-p", "com.typo.app")
+    proc = invoke("scan", str(EXAMPLE_BUGREPORT), "-p", "com.typo.app")
     assert proc.returncode == 0  # not a gate: --fail-on is; but never said as an all-clear
     assert "com.typo.app does not appear in these inputs" in proc.stdout
     assert "No kills" not in proc.stdout and "not an all-clear" in proc.stdout
-    proc = run_cli("scan", str(EXAMPLE_BUGREPORT), "-p", "com.example.synkapp", "--json")
+    proc = invoke("scan", str(EXAMPLE_BUGREPORT), "-p", "com.example.synkapp", "--json")
     assert proc.returncode == 0 and proc.stdout == ""
     assert "bgprobe: note: com.example.synkapp does not appear in these inputs" in proc.stderr
     assert APP in proc.stderr  # the close name

@@ -26,7 +26,7 @@ from bgprobe.collectors.campaign.scenario import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import REPO, run_cli
+from tests.helpers import REPO, examples, invoke, run_cli
 
 pytestmark = pytest.mark.fault
 
@@ -509,7 +509,7 @@ def test_run_check_prints_the_plan_without_a_phone(tmp_path):
     path.write_text(VALID)
     work = tmp_path / "cwd"
     work.mkdir()
-    result = run_cli("run", "--check", str(path), cwd=work, env=NO_PHONES)
+    result = invoke("run", "--check", str(path), cwd=work, env=NO_PHONES)
     assert result.returncode == 0, result.stderr
     assert f"{path}: valid" in result.stdout
     assert "apps: com.example.newsreader (ios), com.example.syncapp (android)" in result.stdout
@@ -519,10 +519,10 @@ def test_run_check_prints_the_plan_without_a_phone(tmp_path):
     assert worst in result.stdout
     assert "per iPhone: 6 task runs" in result.stdout
     assert list(work.iterdir()) == []  # no results directory
-    as_json = run_cli("run", "--check", "--json", str(path), cwd=work, env=NO_PHONES)
+    as_json = invoke("run", "--check", "--json", str(path), cwd=work, env=NO_PHONES)
     summary = json.loads(as_json.stdout)
     assert summary["campaign"] == "strict" and summary["per_phone"]["android"]["worst_case_s"] == 132.4
-    demo = run_cli("run", "--check", str(REPO / "examples" / "demo-scenario.toml"), cwd=work, env=NO_PHONES)
+    demo = invoke("run", "--check", str(REPO / "examples" / "demo-scenario.toml"), cwd=work, env=NO_PHONES)
     assert demo.returncode == 0 and "per Android phone: 32 task runs" in demo.stdout, demo.stderr
 
 
@@ -551,6 +551,7 @@ def test_run_check_rejects_with_exit_2_and_one_line(tmp_path, old, new, says, at
     text = edit(MINI, old, new)
     path = tmp_path / "s.toml"
     path.write_text(text)
+    # a child process: RE2 would write its own copy of the error to fd 2, which only a real stderr shows
     result = run_cli("run", "--check", str(path), cwd=tmp_path, env=NO_PHONES)
     assert result.returncode == 2
     # exactly one line: no traceback, and RE2 does not log its own copy of the error
@@ -563,7 +564,7 @@ def test_an_unsafe_campaign_name_writes_nothing_outside_the_results_root(tmp_pat
     work.mkdir(parents=True)
     path = tmp_path / "s.toml"
     path.write_text(edit(MINI, 'name = "mini"', 'name = "../../escaped"'))
-    result = run_cli("run", str(path), "--quiet", cwd=work, env=NO_PHONES)
+    result = invoke("run", str(path), "--quiet", cwd=work, env=NO_PHONES)
     assert result.returncode == 2 and "campaign.name" in result.stderr, result.stderr
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["a", "b", "s.toml"]  # nothing created anywhere
 
@@ -715,7 +716,7 @@ def parse_or_scenario_error(text: str):
         return None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(documents)
 def test_random_documents_raise_nothing_but_scenario_errors(doc):
     parse_or_scenario_error(toml_document(doc))
@@ -790,7 +791,7 @@ def scenarios(draw) -> str:
     return toml_document(doc)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_accepted_scenarios_are_safe_to_run(text):
     scenario = parse_or_scenario_error(text)
@@ -813,13 +814,13 @@ def test_accepted_scenarios_are_safe_to_run(text):
     assert plan_summary(parse_scenario(text, "s.toml")) == summary  # the same text, the same plan
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=300) | st.sampled_from([VALID, MINI]).flatmap(lambda s: st.just(s[: len(s) // 2])))
 def test_random_text_raises_nothing_but_scenario_errors(text):
     parse_or_scenario_error(text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.binary(max_size=300)
     | st.sampled_from([VALID, MINI])

@@ -21,7 +21,7 @@ from bgprobe.reports.schema import events_frame
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import scan
+from tests.helpers import examples, scan
 
 CORPUS = Path(__file__).resolve().parent.parent / "samples" / "corpus" / "ios"
 
@@ -621,7 +621,7 @@ _IOS_LINES = [
 ]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.one_of(

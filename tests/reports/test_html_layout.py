@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from bgprobe.reports.metrics import wilson_interval
 
-from tests.helpers import run_cli
+from tests.helpers import invoke
 from tests.reports.gen import event, many, task_run, write_results
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,9 +36,12 @@ FLAGS = (
 )
 LONG_REASON = "oem:PowerGenie app-freeze after 3 wake-ups in 5 minutes (background activity)"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install -y chromium; .ci/run does)"
-)
+pytestmark = [
+    pytest.mark.slow,  # headless chromium
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install -y chromium; .ci/run does)"
+    ),
+]
 
 
 class Chromium:
@@ -164,7 +167,7 @@ def page(tmp_path_factory) -> Path:
     events = [event("process_killed", device="a0", reason="low_mem", source="lmkd")]
     results = write_results(tmp_path_factory.mktemp("html") / "results", rows, events=events)
     target = results.parent / "report.html"
-    proc = run_cli("report", str(results), "--format", "html", "-o", str(target), "--fail-under", "95%")
+    proc = invoke("report", str(results), "--format", "html", "-o", str(target), "--fail-under", "95%")
     assert proc.returncode == 1, proc.stderr  # the gate fails, and the page says so
     return target
 

@@ -7,7 +7,7 @@ import json
 from bgprobe.reports.metrics import build_report
 from bgprobe.reports.results import load_results
 
-from tests.helpers import EXAMPLE_BUGREPORT, run_cli
+from tests.helpers import EXAMPLE_BUGREPORT, invoke
 from tests.reports.gen import event, many, task_run, write_results
 
 
@@ -84,7 +84,7 @@ def test_nothing_usable_exits_2(tmp_path):
     unrelated = tmp_path / "unrelated"
     unrelated.mkdir()
     (unrelated / "notes.txt").write_text("hello")
-    proc = run_cli("report", str(tmp_path / "missing"), str(empty), str(unrelated))
+    proc = invoke("report", str(tmp_path / "missing"), str(empty), str(unrelated))
     assert proc.returncode == 2, proc.stderr
     assert "missing: no such file or directory" in proc.stderr
     assert "empty: empty, or not a results directory" in proc.stderr
@@ -94,14 +94,14 @@ def test_nothing_usable_exits_2(tmp_path):
 
 def test_a_half_usable_set_reports_what_is_there(tmp_path):
     good = write_results(tmp_path / "good", many(3, 1))
-    proc = run_cli("report", str(good), str(tmp_path / "gone"), "--format", "md")
+    proc = invoke("report", str(good), str(tmp_path / "gone"), "--format", "md")
     assert proc.returncode == 0, proc.stderr
     assert "no such file or directory" in proc.stderr
     assert "75.0%" in proc.stdout
 
 
 def test_scan_output_as_input(tmp_path):
-    scan = run_cli("scan", "--json", str(EXAMPLE_BUGREPORT))
+    scan = invoke("scan", "--json", str(EXAMPLE_BUGREPORT))
     assert scan.returncode in (0, 1), scan.stderr
     file = tmp_path / "scans" / "venus.jsonl"
     file.parent.mkdir()
@@ -114,7 +114,7 @@ def test_scan_output_as_input(tmp_path):
         assert summary.loc["13", "deaths"] >= 1 and summary.loc["13", "anrs"] >= 1
         assert summary.loc["13", "job_timeouts"] == 1
         assert not report.deaths.empty and {"reason", "source"} <= set(report.deaths.columns)
-    proc = run_cli("report", str(file))
+    proc = invoke("report", str(file))
     assert proc.returncode == 0, proc.stderr
     assert "Deaths by reason and source" in proc.stdout
     assert "job time-outs" in proc.stdout

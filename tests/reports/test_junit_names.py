@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import invoke
 from tests.reports.gen import task_run, write_results
 
 junitparser = pytest.importorskip("junitparser")
@@ -56,7 +56,7 @@ def junit(tmp_path_factory) -> Path:
     # What an older bgprobe left next to it: a devices.parquet without `name`. The .jsonl is read.
     pd.DataFrame(devices).drop(columns="name").to_parquet(directory / "devices.parquet")
     target = directory / "junit.xml"
-    proc = run_cli("report", str(directory), "--format", "junit", "-o", str(target))
+    proc = invoke("report", str(directory), "--format", "junit", "-o", str(target))
     assert proc.returncode == 0, proc.stderr
     return target
 

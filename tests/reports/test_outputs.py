@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import invoke
 from tests.reports.gen import event, many, task_run, write_results
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -46,7 +46,7 @@ def baseline(tmp_path_factory) -> Path:
 
 
 def test_terminal_report(campaign):
-    proc = run_cli("report", str(campaign))
+    proc = invoke("report", str(campaign))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "Completion: 76.2% [" in out  # 16 of 21 decided task runs; the device-lost one not counted
@@ -56,7 +56,7 @@ def test_terminal_report(campaign):
 
 
 def test_markdown_and_fail_under(campaign):
-    proc = run_cli("report", str(campaign), "--format", "md", "--fail-under", "90%")
+    proc = invoke("report", str(campaign), "--format", "md", "--fail-under", "90%")
     assert proc.returncode == 1
     assert "below 90.0%" in proc.stderr
     assert proc.stdout.startswith("# bgprobe reliability report")
@@ -66,7 +66,7 @@ def test_markdown_and_fail_under(campaign):
 def test_junit_read_by_junitparser(campaign, tmp_path):
     junitparser = pytest.importorskip("junitparser")
     target = tmp_path / "junit.xml"
-    proc = run_cli("report", str(campaign), "--format", "junit", "-o", str(target))
+    proc = invoke("report", str(campaign), "--format", "junit", "-o", str(target))
     assert proc.returncode == 0, proc.stderr
     xml = junitparser.JUnitXml.fromfile(str(target))
     suites = {suite.name: suite for suite in xml}  # the phone by name (ro.serialno here), then OS and model
@@ -92,7 +92,7 @@ def test_junit_read_by_junitparser(campaign, tmp_path):
 def test_tables_csv_parquet_json(campaign, tmp_path):
     for fmt, suffix in (("csv", "csv"), ("parquet", "parquet")):
         out = tmp_path / fmt
-        proc = run_cli("report", str(campaign), "--format", fmt, "-o", str(out))
+        proc = invoke("report", str(campaign), "--format", fmt, "-o", str(out))
         assert proc.returncode == 0, proc.stderr
         names = {p.stem for p in out.iterdir()}
         assert {"overall", "os", "manufacturer", "model", "condition", "task", "attempts", "kills"} <= names
@@ -100,14 +100,14 @@ def test_tables_csv_parquet_json(campaign, tmp_path):
     os_table = pd.read_parquet(tmp_path / "parquet" / "os.parquet").set_index("os_major")
     assert os_table.loc[15, "rate"] == 1.0 and os_table.loc[14, "task_runs"] == 11
     assert len(pd.read_csv(tmp_path / "csv" / "attempts.csv")) == 23
-    stdout = run_cli("report", str(campaign), "--format", "json")
+    stdout = invoke("report", str(campaign), "--format", "json")
     rows = [json.loads(line) for line in stdout.stdout.splitlines()]
     assert {r["table"] for r in rows} >= {"overall", "os", "attempts"}
-    assert run_cli("report", str(campaign), "--format", "csv").returncode == 2  # needs -o DIR
+    assert invoke("report", str(campaign), "--format", "csv").returncode == 2  # needs -o DIR
 
 
 def test_compare_flags_the_fixed_cell(campaign, baseline):
-    proc = run_cli("report", str(campaign), "--compare", str(baseline), "--format", "md")
+    proc = invoke("report", str(campaign), "--compare", str(baseline), "--format", "md")
     assert proc.returncode == 0, proc.stderr
     # Xiaomi / Android 14 went from 0/20 to 6/11: flagged; the Pixel stayed at 10/10: not flagged.
     lines = [line for line in proc.stdout.splitlines() if "✅ better" in line]
@@ -115,11 +115,12 @@ def test_compare_flags_the_fixed_cell(campaign, baseline):
     assert not any("Google" in line for line in lines)
 
 
+@pytest.mark.slow  # headless chromium
 def test_html_renders_in_headless_chromium(campaign, baseline, tmp_path):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     page = tmp_path / "report.html"
-    proc = run_cli("report", str(campaign), "--compare", str(baseline), "--format", "html", "-o", str(page))
+    proc = invoke("report", str(campaign), "--compare", str(baseline), "--format", "html", "-o", str(page))
     assert proc.returncode == 0, proc.stderr
     text = page.read_text()
     assert "http://" not in text and "https://" not in text  # self-contained

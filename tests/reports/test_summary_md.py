@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import invoke
 from tests.reports.gen import many, write_results
 
 
@@ -21,7 +21,7 @@ def _header(text: str) -> list[str]:
 
 
 def test_failed_gate(shard):
-    proc = run_cli("report", str(shard), "--format", "md", "--fail-under", "90%")
+    proc = invoke("report", str(shard), "--format", "md", "--fail-under", "90%")
     assert proc.returncode == 1  # the verdict below is the exit code's
     assert _header(proc.stdout) == [
         "# bgprobe reliability report: nightly (shard 2/4)",
@@ -33,18 +33,18 @@ def test_failed_gate(shard):
 
 
 def test_passed_gate_and_no_gate(shard):
-    proc = run_cli("report", str(shard), "--format", "md", "--fail-under", "0.6")
+    proc = invoke("report", str(shard), "--format", "md", "--fail-under", "0.6")
     assert proc.returncode == 0, proc.stderr
     passed = "| nightly | 2/4 | completion ≥ 60.0% | ✅ passed: completion 60.0% (gate 60.0%) |"
     assert _header(proc.stdout)[4] == passed  # at the gate passes: --fail-under fails only below it
-    proc = run_cli("report", str(shard), "--format", "md")
+    proc = invoke("report", str(shard), "--format", "md")
     assert proc.returncode == 0, proc.stderr
     assert _header(proc.stdout)[4] == "| nightly | 2/4 | none (no --fail-under) | ℹ️ not gated: completion 60.0% |"
 
 
 def test_no_shard_no_shard_column(tmp_path):
     whole = write_results(tmp_path / "whole", many(3, 1, campaign="nightly"), run={"campaign": "nightly"})
-    header = _header(run_cli("report", str(whole), "--format", "md").stdout)
+    header = _header(invoke("report", str(whole), "--format", "md").stdout)
     assert header[0] == "# bgprobe reliability report: nightly"
     assert header[2] == "| campaign | gate | verdict |"
 
@@ -54,7 +54,7 @@ def test_merged_shards_name_each(tmp_path):
     one = write_results(tmp_path / "1", one, run={"campaign": "nightly", "shard": "1/2"})
     two = many(1, 1, campaign="nightly", shard="2/2", device="dev2")
     two = write_results(tmp_path / "2", two, run={"campaign": "nightly", "shard": "2/2", "run_id": "r2"})
-    header = _header(run_cli("report", str(two), str(one), "--format", "md").stdout)
+    header = _header(invoke("report", str(two), str(one), "--format", "md").stdout)
     assert header[0] == "# bgprobe reliability report: nightly (shard 1/2, 2/2)"
 
 
