@@ -19,6 +19,7 @@ from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_INTERRUPTED, BgprobeErro
 from bgprobe.collectors.package_names import check_package_name
 
 if TYPE_CHECKING:
+    from bgprobe.collectors.android.state import Assignment
     from bgprobe.collectors.journal import Change
 
 # Written out (not built from collectors.android.state.KEYS) so that `--help` imports nothing heavy;
@@ -86,7 +87,7 @@ def set_(
 ) -> None:
     """Change conditions. Each change is journaled first and read back after; undo with `bgprobe restore`."""
     from bgprobe.collectors.android.info import device_facts
-    from bgprobe.collectors.android.state import StateController, parse_assignments
+    from bgprobe.collectors.android.state import StateController, apply_all, parse_assignments
     from bgprobe.collectors.interrupts import sigterm_as_interrupt
     from bgprobe.collectors.locks import device_lock
 
@@ -102,21 +103,14 @@ def set_(
         controller = StateController(dev, facts.sdk or 0)
         for a in wanted:  # refuse up front what this version cannot do: nothing half-applied
             controller.check_available(a)
+
+        def said(a: Assignment, change: Change, serial: str = dev.serial) -> None:
+            told = f"{serial}: {a} (was: {change.prior}; journaled: `bgprobe restore` puts it back)"
+            out.out.print(told, markup=False)
+
         with device_lock(dev.key, dev.serial, "state set", wait), sigterm_as_interrupt():
-            applied = []
             try:
-                for a in wanted:
-                    change = controller.apply(a)
-                    applied.append(change)
-                    out.out.print(
-                        f"{dev.serial}: {a} (was: {change.prior}; journaled: `bgprobe restore` puts it back)",
-                        markup=False,
-                    )
-            except BaseException:
-                # A failed or interrupted `state set` leaves nothing half-done behind.
-                for err in controller.undo_all(applied):
-                    out.problem(err.message)
-                raise
+                apply_all(controller, wanted, [], said)  # a failed or interrupted one leaves nothing half-done
             finally:
                 for note in controller.notes:
                     out.problem(f"note: {note}")

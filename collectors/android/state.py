@@ -518,6 +518,26 @@ class StateController:
         return Plan(apply, undo, lambda: self._network() == value, value, prior)
 
 
+def apply_all(
+    controller: StateController,
+    assignments: list[Assignment],
+    applied: list[Change],
+    said: Callable[[Assignment, Change], None] | None = None,
+) -> None:
+    """Apply `assignments` in order, each Change appended to `applied` (and `said`) as it is made. One that
+    fails or is interrupted undoes those made before it, then raises: nothing is left half-applied."""
+    try:
+        for a in assignments:
+            change = controller.apply(a)
+            applied.append(change)
+            if said is not None:
+                said(a, change)
+    except BaseException:
+        controller.notes.extend(err.message for err in controller.undo_all(applied))
+        applied.clear()
+        raise
+
+
 @contextlib.contextmanager
 def temporary_state(controller: StateController, assignments: list[Assignment]) -> Iterator[list[Change]]:
     """Apply conditions for the duration of a block; undo them on success, failure, Ctrl-C and
@@ -525,8 +545,7 @@ def temporary_state(controller: StateController, assignments: list[Assignment]) 
     applied: list[Change] = []
     with sigterm_as_interrupt():
         try:
-            for a in assignments:
-                applied.append(controller.apply(a))
+            apply_all(controller, assignments, applied)
             yield applied
         finally:
             controller.undo_all(applied)
