@@ -194,3 +194,43 @@ def test_natural_bgtasks_rare_refresh_processing_on_the_charger_nothing_in_low_p
             sorted((r["device"], r["task"], r["repetition"], r["attempt"], r["outcome"], r["reason"]) for r in rows)
         )
     assert runs[0] == runs[1]
+
+
+HOT = (
+    NATURAL.replace('name = "ios-natural"', 'name = "ios-hot"')
+    .replace("repetitions = 2", "repetitions = 1")
+    .replace(
+        '[[task]]\nname = "refresh"\nidentifier = "com.example.newsreader.refresh"   # BGAppRefreshTask\n'
+        'trigger = "natural"\nwindow = "2s"\n\n',
+        "",
+    )
+    + '\n[[condition]]\nname = "hot"\nios = { thermal = "serious" }\n'
+)
+
+
+def test_a_thermal_condition_is_held_through_dvt_and_defers_processing(isolated_home, tmp_path):
+    """A campaign condition goes through pymobiledevice3's DVT ConditionInducer to the phone: under
+    ThermalSerious dasd's ThermalPolicy holds the processing task back; it ran in the baseline block. The
+    condition is gone from the phone and the journal afterwards."""
+    from bgprobe.collectors.journal import Journal, ios_key
+    from bgprobe.sim.ios.profiles import make_profile
+
+    assert '"hot"' in HOT and "refresh" not in HOT
+    sim = IosSimulator([make_profile(32, 5, "16.7.8")], speed=300, seed=5)
+    sim.start()
+    try:
+        udid = sim.udids[0]
+        dev = sim.device(udid)
+        dev.set_conditions(charging=True)
+        (tmp_path / "hot.toml").write_text(HOT)
+        out = tmp_path / "out"
+        result = cli(sim, isolated_home, "run", str(tmp_path / "hot.toml"), "--out", str(out), "--quiet", timeout=240)
+        assert result.returncode in (0, 1), result.stderr
+        rows = [json.loads(line) for line in (out / "attempts.jsonl").read_text().splitlines()]
+        assert [(r["condition"], r["outcome"]) for r in rows] == [("baseline", "success"), ("hot", "not_started")]
+        dasd = [r.message for r in dev.history if r.process == "dasd"]
+        assert any("bgProcessing-com.example.newsreader.cleanup" in m and "ThermalPolicy" in m for m in dasd)
+        assert dev.induced is None and dev.thermal is None
+        assert Journal(ios_key(udid)).pending() == []
+    finally:
+        sim.stop()

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -152,6 +153,24 @@ def test_network_condition_is_held_through_dvt_and_17_needs_a_tunnel(sim: IosSim
     assert r.returncode == 0, r.stderr
     assert "network=SlowNetwork3GAverage active" in r.stdout and "cleared after 1 s" in r.stdout
     assert dev.induced is None and dev.network is None
+    seen: list[str | None] = []
+    done = threading.Event()
+
+    def watch() -> None:  # what the phone itself reports while the CLI holds the condition
+        while not done.is_set():
+            seen.append(dev.thermal)
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        r = cli(sim, isolated_home, "state", "set", "--udid", sim.udids[0], "thermal=serious", "--duration", "1")
+    finally:
+        done.set()
+        watcher.join()
+    assert r.returncode == 0, r.stderr
+    assert "thermal=ThermalSerious active" in r.stdout and "cleared after 1 s" in r.stdout
+    assert "ThermalSerious" in seen and dev.induced is None and dev.thermal is None  # on the phone, then gone
     r = cli(sim, isolated_home, "state", "set", "--udid", sim.udids[1], "thermal=serious")
     assert (
         r.returncode == 3
