@@ -27,13 +27,7 @@ def demo(
     android: int = typer.Option(4, "--android", min=1, max=64, help="Simulated Android phones."),
 ) -> None:
     """Start simulated phones, run the bundled campaign on them, print the report, clean up."""
-    from bgprobe.cli.run import execute
-    from bgprobe.collectors.android.adb import AdbServer, select_devices
-    from bgprobe.collectors.campaign.results import ResultsDir
-    from bgprobe.collectors.campaign.runner import Campaign
     from bgprobe.collectors.campaign.scenario import load_scenario, parse_scenario
-    from bgprobe.collectors.locks import DeviceLocks
-    from bgprobe.sim.fleet import SimFleet
 
     out: Output = ctx.obj
     if scenario_file is not None:  # read as `run` reads one: not UTF-8, unreadable... are ScenarioErrors
@@ -43,12 +37,59 @@ def demo(
         name = "demo_scenario.toml (bundled)"
         scenario = parse_scenario(bundled.read_text(encoding="utf-8"), name)
     path = _fresh(out_dir)
-    fleet = SimFleet(android=android, ios=1, speed=speed, seed=seed)
+    interrupted = _run_fleet(out, scenario, name, path, android, speed, seed, quiet, fixed=False)
+    if scenario_file is None and not interrupted:
+        # The same app with the fix dontkillmyapp.com and the Android docs give first: battery optimization
+        # off (the power-save allowlist), on the same phones with the same seed, compared with the run above.
+        fixed = path.with_name(path.name + "-fixed")
+        out.err.print("Again with the fix: com.example.syncapp allowlisted (battery optimization off) ...")
+        interrupted = _run_fleet(out, scenario, name, fixed, android, speed, seed, quiet, fixed=True)
+        if not interrupted:
+            _compare(out, fixed, path)
+    if interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def demo_profiles(count: int, *, fixed: bool) -> list:  # type: ignore[type-arg]
+    """The demo's phones: the default fleet, whose report job uploads for four minutes (well inside
+    JobScheduler's ten, so only a killer stops it) and whose jobs back off 5 h after a failure
+    (JobInfo.MAX_BACKOFF_DELAY_MILLIS; WorkManager then skips forced runs of the backed-off sync), so
+    no retry of the app's own runs in the background meets a later attempt. `fixed`: the app is allowlisted."""
+    from dataclasses import replace
+
+    from bgprobe.sim.android.profile import default_profiles
+
+    profiles = default_profiles(count)
+    for p in profiles:
+        app = p.apps[0]
+        app.jobs = [
+            replace(j, hangs=False, work_s=240.0, backoff_s=5 * 3600.0)
+            if j.job_id == 31
+            else replace(j, backoff_s=5 * 3600.0)
+            for j in app.jobs
+        ]
+        if fixed:
+            p.power_allowlist = [app.package]
+    return profiles
+
+
+def _run_fleet(
+    out: Output, scenario, name: str, path: Path, android: int, speed: float, seed: int, quiet: bool, *, fixed: bool
+) -> bool:  # type: ignore[no-untyped-def]
+    from bgprobe.cli.run import execute
+    from bgprobe.collectors.android.adb import AdbServer, select_devices
+    from bgprobe.collectors.campaign.results import ResultsDir
+    from bgprobe.collectors.campaign.runner import Campaign
+    from bgprobe.collectors.locks import DeviceLocks
+    from bgprobe.sim.fleet import SimFleet
+
+    fleet = SimFleet(android=demo_profiles(android, fixed=fixed), ios=1, speed=speed, seed=seed)
     out.err.print(f"Starting simulated phones (speed {speed:g}x) ...")
     interrupted = False
     try:
         info = fleet.start()
-        _show_fleet(out, info)
+        if not fixed:
+            _show_fleet(out, info)
         server = AdbServer("127.0.0.1", fleet.adb_port)
         devices = select_devices([server], None, timeout=20.0)
         from bgprobe.collectors.ios.transport import make_target
@@ -65,7 +106,10 @@ def demo(
                 f"Running campaign {scenario.name!r}: {len(scenario.tasks)} tasks x "
                 f"{len(scenario.conditions)} conditions x {scenario.repetitions} repetitions per device ..."
             )
-            interrupted = execute(out, campaign, results, [server], 20.0, quiet=quiet).end.interrupted
+            if fixed:
+                interrupted = _quiet_execute(out, campaign, results, server, quiet)
+            else:
+                interrupted = execute(out, campaign, results, [server], 20.0, quiet=quiet).end.interrupted
         finally:
             locks.release()
     except KeyboardInterrupt:
@@ -73,8 +117,33 @@ def demo(
     finally:
         fleet.stop()
         out.err.print("Simulated phones stopped.")
-    if interrupted:
-        raise typer.Exit(EXIT_INTERRUPTED)
+    return interrupted
+
+
+def _quiet_execute(out: Output, campaign, results, server, quiet: bool) -> bool:  # type: ignore[no-untyped-def]
+    """The fixed run: its outputs written as `run` writes them, its report left for the comparison."""
+    from bgprobe.cli.run import ProgressView
+    from bgprobe.collectors.campaign.runner import run_campaign
+    from bgprobe.reports.render_tables import write_run_outputs
+
+    view = ProgressView(out, campaign.progress, quiet=quiet)
+    end = run_campaign(campaign, results, [server], 20.0, tick=view.tick, on_interrupt=lambda: None)
+    view.close()
+    write_run_outputs(results.path)
+    out.err.print(f"results: {results.path}")
+    return end.interrupted
+
+
+def _compare(out: Output, fixed: Path, before: Path) -> None:
+    """`bgprobe report FIXED --compare BEFORE`, its comparison tables only."""
+    from bgprobe.reports.metrics import build_report, compare
+    from bgprobe.reports.render_terminal import render_comparison
+    from bgprobe.reports.results import REPORT_COLUMNS, load_results
+
+    now, base = load_results([str(fixed)], columns=REPORT_COLUMNS), load_results([str(before)], columns=REPORT_COLUMNS)
+    comparison = compare(build_report(now.attempts, now.events), build_report(base.attempts, base.events))
+    out.out.print(f"The fix, compared (bgprobe report {fixed} --compare {before}):")
+    render_comparison(out.out, comparison)
 
 
 def _fresh(base: Path) -> Path:

@@ -152,6 +152,11 @@ def _plain_table(table: pd.DataFrame, title: str, limit: int = ROW_LIMIT) -> Tab
     return grid
 
 
+def render_comparison(console: Console, comparison: dict[str, pd.DataFrame]) -> None:
+    """Only the `--compare` tables (the demo's before/after)."""
+    _render_comparison(console, comparison)
+
+
 def _render_comparison(console: Console, comparison: dict[str, pd.DataFrame]) -> None:
     from rich.table import Table
 

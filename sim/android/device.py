@@ -16,6 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bgprobe.sim.android import behaviour
 from bgprobe.sim.android.logbuf import LogBuffers
 from bgprobe.sim.android.profile import AppSpec, DeviceProfile, JobSpec
 from bgprobe.sim.clock import SimClock
@@ -24,12 +25,10 @@ SYSTEM_SERVER_PID = 1702
 LMKD_PID = 710
 ZYGOTE_PID = 850
 TICK_S = 15.0  # simulated seconds between scheduler passes
-JOB_TIMEOUT_S = 600.0  # JobScheduler's execution limit for a regular job (10 minutes)
+JOB_TIMEOUT_S = behaviour.JOB_TIMEOUT_S  # JobScheduler's execution limit for a regular job (10 minutes)
 
 BUCKETS = {"active": 10, "working_set": 20, "frequent": 30, "rare": 40, "restricted": 45, "never": 50}
 BUCKET_NAMES = {v: k.upper() for k, v in BUCKETS.items()}
-# Minimum simulated seconds between runs of one app's jobs per bucket (QuotaController, much simplified)
-BUCKET_QUOTA_S = {10: 0.0, 20: 2 * 3600.0, 30: 8 * 3600.0, 40: 24 * 3600.0, 45: 24 * 3600.0, 50: float("inf")}
 
 # MIUI's own app op for Autostart (Telegram's XiaomiUtilities.OP_AUTO_START = 10008)
 MIUI_AUTOSTART_OP = "10008"
@@ -45,8 +44,6 @@ SYSTEM_ALLOWLIST = {
 DATA_SUB_ID = 1  # the data subscription of a simulated dual-SIM phone
 DEEP_STATES = ("ACTIVE", "INACTIVE", "IDLE_PENDING", "SENSING", "LOCATING", "IDLE", "IDLE_MAINTENANCE")
 LIGHT_STATES = ("ACTIVE", "INACTIVE", "IDLE", "IDLE_MAINTENANCE")
-MAINTENANCE_EVERY_S = {"deep": 3600.0, "light": 900.0}
-MAINTENANCE_FOR_S = {"deep": 300.0, "light": 60.0}
 
 # JobStatus.overrideState, set by `cmd jobscheduler run` (JobSchedulerService.executeRunCommand):
 # -f is OVERRIDE_FULL, -s OVERRIDE_SORTING (Android 11+), neither OVERRIDE_SOFT (numbering of
@@ -77,6 +74,9 @@ class JobState:
     # WorkSpec.calculateNextRunTime() of a WorkManager job: WorkerWrapper skips a run of periodic or
     # backed-off work that comes before it (None: one-time work that is not backed off)
     wm_next_run_at: datetime | None = None
+    # When and by whom this run's process will be killed (drawn at its start; None: it will not be)
+    kill_at: datetime | None = None
+    killer: str | None = None
 
     @property
     def forced(self) -> bool:
@@ -147,7 +147,10 @@ class SimAndroidDevice:
     def __init__(self, profile: DeviceProfile, clock: SimClock, seed: int = 0) -> None:
         self.profile = profile
         self.clock = clock
+        self.seed = seed
+        # Cosmetic draws only (pids, sizes, ids): what the phone does is drawn by draw(), keyed.
         self.rng = random.Random(f"{seed}:{profile.behaviour_seed or profile.serial}")
+        self.epoch = 0  # state changes and forced runs so far (bump_epoch)
         self.logs = LogBuffers()
         self._task: asyncio.Task[None] | None = None
         self.reset()
@@ -185,6 +188,11 @@ class SimAndroidDevice:
         self.exits: list[ExitRecord] = []
         self._next_pid = 20000 + self.rng.randrange(5000)
         self.last_app_run: dict[str, datetime] = {}
+        # QuotaController's view of each app: its sessions (start, end or None while running) and its
+        # job starts, for the allowance of its standby bucket's window
+        self.sessions: dict[str, list[list[datetime | None]]] = {}
+        self.job_starts: dict[str, list[datetime]] = {}
+        self._starts_in_epoch: dict[tuple[str, int, int], int] = {}
         # Packages in the stopped state (force-stopped, not started since): ActivityManagerService
         # adds FLAG_EXCLUDE_STOPPED_PACKAGES to every broadcast, so their receivers get nothing.
         self.stopped_packages: set[str] = set()
@@ -192,11 +200,23 @@ class SimAndroidDevice:
         self.jobs: dict[tuple[str, int], JobState] = {}
         for app in p.apps:
             for spec in app.jobs:
-                delay = spec.min_latency_s or self.rng.uniform(30, 180)
+                delay = spec.min_latency_s or self.draw("enqueue", app.package, spec.job_id).uniform(30, 180)
                 self.jobs[(app.package, spec.job_id)] = JobState(
                     spec, app, enqueued_at=now, next_run_at=_plus(now, delay)
                 )
         self.log("main", ZYGOTE_PID, 1000, "I", "Zygote", "System server process has started")
+
+    # -- random draws, keyed ------------------------------------------------------------------
+    def draw(self, *key: object) -> random.Random:
+        """A random stream for one decision, keyed by the seed, the phone and `key` (a job, its epoch and
+        its run number in that epoch): the same campaign with the same --seed draws the same numbers
+        however long its polls and adb round trips took, where one stream drawn per clock tick did not."""
+        name = self.profile.behaviour_seed or self.profile.serial
+        return random.Random(f"{self.seed}:{name}:" + ":".join(str(k) for k in key))
+
+    def bump_epoch(self) -> None:
+        """A command changed the phone (shell.py `_mutates`): later runs draw from fresh streams."""
+        self.epoch += 1
 
     def start(self) -> None:
         if self._task is None or self._task.done():
@@ -234,7 +254,6 @@ class SimAndroidDevice:
             elif not self.not_ready(job):
                 # a job forced while doze or background restriction held it starts here, once they lift
                 self.start_job(job, forced=job.forced)
-        self._maybe_kill(now)
 
     def blockers(self, job: JobState, *, ignore_functional: bool = False) -> list[str]:
         """Why the job cannot run now, as JobStatus constraint names (empty: it may run)."""
@@ -249,11 +268,13 @@ class SimAndroidDevice:
                 out.append("IDLE")
             if spec.needs_battery_not_low and not (s.charging or s.level > 15):
                 out.append("BATTERY_NOT_LOW")
-        if self.dozing():
+        package = job.app.package
+        # DeviceIdleJobsController: doze holds every job but those of allowlisted apps (API 24+)
+        if self.dozing() and package not in self.power_allowlist:
             out.append("DEVICE_NOT_DOZING")
-        if self.restricted(job.app.package):
+        if self.restricted(package):
             out.append("BACKGROUND_NOT_RESTRICTED")
-        if self.profile.sdk >= 28 and not self._within_quota(job.app.package):
+        if self.profile.sdk >= 28 and not self._within_quota(package) and not self._restricted_parole(job):
             out.append("WITHIN_QUOTA")
         return out
 
@@ -312,15 +333,52 @@ class SimAndroidDevice:
     def restricted(self, package: str) -> bool:
         # AppStateTracker restricts an app whose RUN_ANY_IN_BACKGROUND mode is anything but allow
         # (MODE_DEFAULT included); no entry means the op's default, allow.
+        # AppStateTracker.isRestricted: an app on the power-save allowlist is never restricted. (The
+        # RESTRICTED standby bucket is not this: it limits quota, _within_quota.) Before Android 11 the
+        # simulator keeps treating bucket 45 as a restriction, as it did.
         mode = self.run_any_in_background.get(package, ("allow", None))[0]
-        return self.profile.sdk >= 28 and (mode != "allow" or self.buckets.get(package) == 45)
+        if self.profile.sdk < 28 or package in self.power_allowlist:
+            return False
+        old_restricted_bucket = self.profile.sdk < behaviour.RESTRICTED_FROM_SDK and self.buckets.get(package) == 45
+        return mode != "allow" or old_restricted_bucket
+
+    def effective_bucket(self, package: str) -> int:
+        """AppStandbyController.getAppMinBucket: allowlisted apps are EXEMPTED (5) whatever was set."""
+        return 5 if package in self.power_allowlist else self.buckets.get(package, 10)
 
     def _within_quota(self, package: str) -> bool:
-        bucket = self.buckets.get(package, 10)
-        last = self.last_app_run.get(package)
-        if last is None:
-            return bucket < 50
-        return (self.clock.now() - last).total_seconds() >= BUCKET_QUOTA_S[bucket]
+        """QuotaController.isWithinQuotaLocked (Android 10+), or Android 9's heartbeats; the numbers and
+        their sources are in behaviour.py."""
+        bucket = self.effective_bucket(package)
+        if bucket >= 50:
+            return False  # NEVER
+        if bucket < 10:
+            return True  # EXEMPTED
+        now = self.clock.now()
+        if self.profile.sdk < behaviour.QUOTA_FROM_SDK:
+            last = self.last_app_run.get(package)
+            return last is None or (now - last).total_seconds() >= behaviour.P_HEARTBEAT_S.get(bucket, 0.0)
+        window = behaviour.WINDOW_S.get(bucket, behaviour.WINDOW_S[40])
+        since = _plus(now, -window)
+        used = 0.0
+        sessions = 0
+        for start, end in self.sessions.get(package, []):
+            end = end or now
+            if end > since:
+                sessions += 1
+                used += (end - max(start, since)).total_seconds()  # type: ignore[operator]
+        jobs = sum(1 for t in self.job_starts.get(package, []) if t > since)
+        if used >= behaviour.ALLOWED_TIME_S or jobs >= behaviour.MAX_JOBS.get(bucket, 48):
+            return False
+        return not (self.profile.sdk >= behaviour.SESSIONS_FROM_SDK and sessions >= behaviour.MAX_SESSIONS[bucket])
+
+    def _restricted_parole(self, job: JobState) -> bool:
+        """JobStatus.DYNAMIC_RESTRICTED_CONSTRAINTS: out of quota in the RESTRICTED bucket, a job still runs
+        when the phone charges, its battery is not low, it is idle and (if needed) online."""
+        s = self.state
+        if self.profile.sdk < behaviour.RESTRICTED_FROM_SDK or self.effective_bucket(job.app.package) != 45:
+            return False
+        return s.charging and not s.screen_on and (s.network or not job.spec.needs_network)
 
     def start_job(self, job: JobState, *, forced: bool) -> None:
         app, spec = job.app, job.spec
@@ -332,9 +390,18 @@ class SimAndroidDevice:
         self.stopped_packages.discard(app.package)
         proc = self._ensure_process(app, spec)
         proc.adj = 200
+        if not any(j.running_since is not None for j in self.jobs.values() if j.app.package == app.package):
+            self.sessions.setdefault(app.package, []).append([now, None])
+        self.job_starts.setdefault(app.package, []).append(now)
         job.running_since = now
-        job.ends_at = _plus(now, spec.work_s * self.rng.uniform(0.7, 1.3))
-        job.will_fail = self.rng.random() < spec.failure_rate
+        # This run's draws: keyed by the job, the epoch (a forced run starts one) and its run number in it
+        key = (app.package, spec.job_id, self.epoch)
+        n = self._starts_in_epoch.get(key, 0)
+        self._starts_in_epoch[key] = n + 1
+        rng = self.draw("run", *key, n)
+        job.ends_at = _plus(now, spec.work_s * rng.uniform(0.7, 1.3))
+        job.will_fail = rng.random() < spec.failure_rate
+        job.kill_at, job.killer = self._kill_schedule(app, now, rng)
         self._note_history(job, "START")
         self.last_app_run[app.package] = now
         if spec.workmanager:
@@ -381,13 +448,33 @@ class SimAndroidDevice:
         wm_next = job.wm_next_run_at
         self._end_run(job, success=False, reschedule_s=max(30.0, wait))
         job.wm_next_run_at = wm_next  # the WorkSpec's own schedule did not move
-        proc = self.processes.get(job.app.package)
-        if proc:
-            proc.adj = 905
+
+    def _kill_schedule(self, app: AppSpec, now: datetime, rng: random.Random) -> tuple[datetime | None, str | None]:
+        """When this run's process dies, if it does (behaviour.KILLERS): the maker's killer spares an
+        allowlisted app and, like lmkd here, acts only while the screen is off."""
+        if self.state.screen_on:
+            return None, None
+        policy = self.profile.policy
+        oem = lmkd = float("inf")
+        if policy.oem_mean_s and app.package not in self.power_allowlist:
+            oem = rng.expovariate(1.0 / policy.oem_mean_s)
+        else:
+            rng.random()  # the same number of draws either way: lmkd's below stays the same
+        if policy.lmkd_mean_s:
+            lmkd = rng.expovariate(max(app.memory_mb, 1) / 100.0 / policy.lmkd_mean_s)
+        if oem == lmkd == float("inf"):
+            return None, None
+        return (_plus(now, oem), "oem") if oem <= lmkd else (_plus(now, lmkd), "lmkd")
 
     def _progress(self, job: JobState, now: datetime) -> None:
         spec, started = job.spec, job.running_since
         assert started is not None
+        # the kill comes first only if it was due before the work's end (ticks are 15 s apart)
+        due = job.kill_at is not None and (spec.hangs or job.ends_at is None or job.kill_at < job.ends_at)
+        if due and now >= job.kill_at and not self.state.screen_on:  # type: ignore[operator]
+            killed = self.oem_kill(job.app.package) if job.killer == "oem" else self.lmkd_kill(job.app.package)
+            if killed:
+                return
         # JobConcurrencyManager.stopNonReadyActiveJobsLocked: a running job that is no longer
         # isReady() is stopped, forced or not (the override covers only its own constraints).
         lost = [b for b in self.not_ready(job) if b != "WITHIN_QUOTA"]
@@ -428,8 +515,6 @@ class SimAndroidDevice:
         # JobServiceContext.doJobFinished: "app called jobFinished", whether or not it asked to reschedule
         self._note_history(job, "STOP", reason or "app called jobFinished")
         self._end_run(job, success)
-        if proc:
-            proc.adj = 905
 
     def _stop_job(self, job: JobState, lost: list[str]) -> None:
         app, spec = job.app, job.spec
@@ -462,7 +547,15 @@ class SimAndroidDevice:
     def _end_run(self, job: JobState, success: bool, reschedule_s: float | None = None) -> None:
         now = self.clock.now()
         spec = job.spec
-        job.running_since = job.ends_at = None
+        job.running_since = job.ends_at = job.kill_at = None
+        package = job.app.package
+        if not any(j.running_since is not None for j in self.jobs.values() if j.app.package == package):
+            for session in self.sessions.get(package, []):
+                if session[1] is None:
+                    session[1] = now
+            proc = self.processes.get(package)
+            if proc:
+                proc.adj = 905  # cached again once none of its jobs runs
         job.override = OVERRIDE_NONE  # a finished run's JobStatus is replaced by its rescheduled copy
         if success:
             job.last_success = now
@@ -473,7 +566,7 @@ class SimAndroidDevice:
             job.num_failures += 1
             delay = reschedule_s or min(spec.backoff_s * 2 ** (job.num_failures - 1), 5 * 3600.0)  # exponential
         if delay is None:  # a one-off job that succeeded is done; re-enqueue later so the demo keeps going
-            delay = 600.0 + self.rng.uniform(0, 600)
+            delay = 600.0 + self.draw("again", package, spec.job_id, self.epoch, job.num_failures).uniform(0, 600)
         job.next_run_at = _plus(now, delay)
         if spec.workmanager:
             # WorkSpec.calculateNextRunTime: periodic work waits for its next period, retried work
@@ -494,20 +587,6 @@ class SimAndroidDevice:
         proc = Process(pid, app, self.clock.now())
         self.processes[app.package] = proc
         return proc
-
-    def _maybe_kill(self, now: datetime) -> None:
-        policy = self.profile.policy
-        per_tick = TICK_S / 3600.0
-        for proc in list(self.processes.values()):
-            if self.state.screen_on and proc.adj <= 200:
-                continue
-            # A policy without a killer draws nothing: the random sequence then depends only on
-            # what the device is asked to do, not on how many clock ticks a run happened to take.
-            oem, lmkd = policy["oem_per_hour"], policy["lmkd_per_hour"]
-            if oem and self.rng.random() < oem * per_tick:
-                self.oem_kill(proc.app.package)
-            elif lmkd and self.rng.random() < lmkd * per_tick * (proc.app.memory_mb / 100):
-                self.lmkd_kill(proc.app.package)
 
     def kill(
         self,
@@ -629,14 +708,11 @@ class SimAndroidDevice:
     # -- doze --------------------------------------------------------------------------------
     def _advance_doze(self, now: datetime) -> None:
         s = self.state
+        # DeviceIdleController's idle / maintenance cycle, with its growing periods (behaviour.doze_phase)
         if s.deep_state in ("IDLE", "IDLE_MAINTENANCE") and s.idle_since is not None:
-            cycle = MAINTENANCE_EVERY_S["deep"] + MAINTENANCE_FOR_S["deep"]
-            phase = (now - s.idle_since).total_seconds() % cycle
-            s.deep_state = "IDLE_MAINTENANCE" if phase >= MAINTENANCE_EVERY_S["deep"] else "IDLE"
+            s.deep_state = behaviour.doze_phase("deep", (now - s.idle_since).total_seconds())
         elif s.light_state in ("IDLE", "IDLE_MAINTENANCE") and s.idle_since is not None:
-            cycle = MAINTENANCE_EVERY_S["light"] + MAINTENANCE_FOR_S["light"]
-            phase = (now - s.idle_since).total_seconds() % cycle
-            s.light_state = "IDLE_MAINTENANCE" if phase >= MAINTENANCE_EVERY_S["light"] else "IDLE"
+            s.light_state = behaviour.doze_phase("light", (now - s.idle_since).total_seconds())
 
     # -- doze, as DeviceIdleController does it -------------------------------------------------
     # apex/jobscheduler/service/java/com/android/server/DeviceIdleController.java (before Android 11:

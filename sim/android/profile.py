@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from bgprobe.sim.android.behaviour import KILLERS, Killer
+
 # release -> (SDK_INT, build id)
 VERSIONS: dict[str, tuple[int, str]] = {
     "9": (28, "PQ3A.190801.002"),
@@ -27,13 +29,9 @@ VERSIONS: dict[str, tuple[int, str]] = {
     "15": (35, "AP4A.250105.002"),
 }
 
-# maker -> kill policy; the policy decides which killer runs and how eagerly (per simulated hour)
-KILL_POLICIES: dict[str, dict[str, float]] = {
-    "stock": {"lmkd_per_hour": 0.05, "oem_per_hour": 0.0},
-    "moderate": {"lmkd_per_hour": 0.08, "oem_per_hour": 0.5},
-    "aggressive": {"lmkd_per_hour": 0.1, "oem_per_hour": 2.0},
-    "none": {"lmkd_per_hour": 0.0, "oem_per_hour": 0.0},  # no background kills: a control for benchmarks
-}
+# maker -> kill policy: which killer runs on its phones and how soon it acts (sim/android/behaviour.py,
+# with the sources). dontkillmyapp.com puts Samsung, Huawei, OnePlus and Xiaomi among the worst.
+KILL_POLICIES = KILLERS
 MAKER_POLICY = {
     "Google": "stock",
     "Samsung": "moderate",
@@ -123,7 +121,7 @@ class DeviceProfile:
         return VERSIONS[self.release][1]
 
     @property
-    def policy(self) -> dict[str, float]:
+    def policy(self) -> Killer:
         return KILL_POLICIES[self.kill_policy or MAKER_POLICY.get(self.manufacturer, "stock")]
 
 

@@ -76,6 +76,8 @@ class SimAndroidBackend:
         if words[0] == "logcat":
             return await self._logcat(words[1:], out, err)
         handler = _COMMANDS.get(words[0])
+        if handler is not None and _mutates(words):
+            self.device.bump_epoch()
         if handler is None:
             await err(f"/system/bin/sh: {words[0]}: inaccessible or not found\n".encode())
             return 127
@@ -664,6 +666,46 @@ def _input(dev: SimAndroidDevice, args: list[str]) -> Result:
     elif args[:2] in (["keyevent", "223"], ["keyevent", "KEYCODE_SLEEP"]):
         dev.state.screen_on = False
     return "", "", 0
+
+
+# Sub-commands that change the phone (a state change, a forced run, a key press): each starts a new
+# epoch of the device's random draws (SimAndroidDevice.draw). Reads (dumpsys, get-job-state, getprop,
+# settings get ...) never do, so how often a campaign polls does not change what the phone does.
+_MUTATING = frozenset(
+    [
+        "run",
+        "force-idle",
+        "step",
+        "unforce",
+        "enable",
+        "disable",
+        "set",
+        "unplug",
+        "reset",
+        "set-standby-bucket",
+        "set-inactive",
+        "force-stop",
+        "kill",
+        "put",
+        "delete",
+        "grant",
+        "revoke",
+        "set-mode",
+        "set-wifi-enabled",
+        "data",
+        "keyevent",
+        "set-state",
+    ]
+)
+
+
+def _mutates(words: list[str]) -> bool:
+    if words[0] in ("svc", "input"):
+        return True
+    head = words[1:4]
+    if any(w in _MUTATING for w in head):
+        return True
+    return "whitelist" in head and any(len(w) > 1 and w[0] in "+-" for w in words[2:])
 
 
 _COMMANDS: dict[str, Handler] = {
