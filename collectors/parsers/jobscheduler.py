@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from bgprobe.collectors.parsers import NumberedLines, at
@@ -340,6 +342,157 @@ def _constraint_phrase(name: str, d: dict[str, Any]) -> str:
     return f"{words} ({name})" if words else name
 
 
+# -- why a job is or is not running: a list of rules ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What the rules read of one dumped job (JobStatus.dump's fields, as parsed above)."""
+
+    d: dict[str, Any]
+    unsat: list[str]  # unsatisfied constraints
+    implicit: dict[str, Any]
+    flags: dict[str, Any]  # the `Ready:` line's flags (`user`, `comp`, `!pending`, ...)
+    bucket: str | None
+    failures: int
+    ready: bool | None
+    earliest: float | None  # seconds to the earliest run time
+    latest: float | None
+    waiting: list[str]  # the job's own constraints it waits for (not device or app state)
+
+    @classmethod
+    def of(cls, d: dict[str, Any]) -> _Job:
+        unsat = list(d.get("unsatisfied_constraints") or [])
+        ready = d.get("ready")
+        failures = d.get("num_failures") or 0
+        run_time = d.get("run_time") or {}
+        earliest = aosp_duration_s(run_time.get("earliest"))
+        # Implicit constraints get their own sentence: they are device/app state, not job requirements.
+        # DEADLINE is left out: an unmet deadline makes a job run, it never holds one back.
+        special = {"DEVICE_NOT_DOZING", "BACKGROUND_NOT_RESTRICTED", "WITHIN_QUOTA", "TARE_WEALTH", "DEADLINE"}
+        waiting = [n for n in unsat if n not in special]
+        if not waiting and ready is False and not failures and earliest is not None and earliest > 0:
+            waiting = ["TIMING_DELAY"]  # Android 8 prints no Satisfied/Unsatisfied lines
+        return cls(
+            d,
+            unsat,
+            d.get("implicit_constraints") or {},
+            d.get("ready_flags") or {},
+            d.get("standby_bucket"),
+            failures,
+            ready,
+            earliest,
+            aosp_duration_s(run_time.get("latest")),
+            waiting,
+        )
+
+
+# What a rule finds: (priority, reason code) or None for a note that decides nothing, and its words. The lowest
+# priority number found is the job's reason code; the words of every finding make the sentence, in rule order.
+_Finding = tuple[tuple[int, str] | None, str]
+
+
+def _ready(job: _Job) -> Iterator[_Finding]:
+    if job.ready is True:
+        yield (0, "ready"), "ready to run"
+
+
+def _waiting(job: _Job) -> Iterator[_Finding]:
+    if job.waiting:
+        code = "waiting_timing_delay" if job.waiting == ["TIMING_DELAY"] else "waiting_constraints"
+        yield (8, code), "waiting for: " + ", ".join(_constraint_phrase(n, job.d) for n in job.waiting)
+
+
+def _dozing(job: _Job) -> Iterator[_Finding]:
+    if "DEVICE_NOT_DOZING" in job.unsat or job.implicit.get("readyNotDozing") is False:
+        yield (1, "dozing"), "device is dozing"
+
+
+def _background_restricted(job: _Job) -> Iterator[_Finding]:
+    if (
+        "BACKGROUND_NOT_RESTRICTED" in job.unsat
+        or job.implicit.get("readyNotRestrictedInBg") is False
+        or job.d.get("user_bg_restricted")
+    ):
+        yield (2, "background_restricted"), "app is background-restricted"
+
+
+def _restricted(job: _Job) -> Iterator[_Finding]:
+    if job.d.get("restricted_due_to") or job.flags.get("!restricted") is False:
+        why = ", ".join(job.d.get("restricted_due_to") or []) or "job restriction"
+        yield (3, "restricted"), f"restricted by the system ({why})"
+
+
+def _stopped_or_disabled(job: _Job) -> Iterator[_Finding]:
+    for flag in ("user", "comp"):
+        if job.flags.get(flag) is False:
+            code, words = _READY_FLAG_WORDS[flag]
+            yield (4, code), words
+
+
+def _quota(job: _Job) -> Iterator[_Finding]:
+    if "WITHIN_QUOTA" in job.unsat:
+        yield (5, "quota"), "out of standby-bucket quota"
+    if "TARE_WEALTH" in job.unsat:
+        yield (5, "quota"), "out of TARE credits"
+
+
+def _bucket(job: _Job) -> Iterator[_Finding]:
+    if job.bucket in _THROTTLED_BUCKETS:
+        yield (9, f"standby_bucket_{job.bucket.lower()}"), f"app is in the {job.bucket} standby bucket"
+
+
+def _failures(job: _Job) -> Iterator[_Finding]:
+    if not job.failures:
+        return
+    text = f"failed {job.failures} time{'s' if job.failures != 1 else ''}"
+    if job.d.get("last_failed_run"):
+        text += f"; last failure {job.d['last_failed_run']}"
+    if job.ready is not True and (not job.waiting or job.waiting == ["TIMING_DELAY"]):
+        # A failed job is rescheduled with a backoff delay: its earliest run time is the retry.
+        nxt = f", next try in {human_duration(job.earliest)}" if job.earliest and job.earliest > 0 else ""
+        yield (6, "backoff"), text + f" (backing off{nxt})"
+    else:
+        yield None, text
+
+
+def _pending(job: _Job) -> Iterator[_Finding]:
+    for flag in ("!pending", "!active", "!backingup"):
+        if job.flags.get(flag) is False:
+            code, words = _READY_FLAG_WORDS[flag]
+            yield (10, code), words
+
+
+def _deadline(job: _Job) -> Iterator[_Finding]:
+    if "DEADLINE" in job.unsat and job.ready is not True and job.latest is not None and job.latest > 0:
+        yield None, f"deadline in {human_duration(job.latest)}"
+
+
+_WHY_RULES: tuple[Callable[[_Job], Iterator[_Finding]], ...] = (
+    _ready,
+    _waiting,
+    _dozing,
+    _background_restricted,
+    _restricted,
+    _stopped_or_disabled,
+    _quota,
+    _bucket,
+    _failures,
+    _pending,
+    _deadline,
+)
+
+
+def _running(d: dict[str, Any]) -> tuple[str, str]:
+    run, to = aosp_duration_s(d.get("running_for")), aosp_duration_s(d.get("timeout_at"))
+    bits = []
+    if run is not None:
+        bits.append(f"for {human_duration(run)}")
+    if to is not None:
+        bits.append(f"times out in {human_duration(to)}" if to >= 0 else f"timed out {human_duration(to)} ago")
+    return "running", "running now" + (f" ({', '.join(bits)})" if bits else "")
+
+
 def _why(d: dict[str, Any]) -> tuple[str, str]:
     """(normalized reason code, plain-language sentence) for why the job is or is not running.
 
@@ -348,88 +501,14 @@ def _why(d: dict[str, Any]) -> tuple[str, str]:
     quota, backoff, waiting_timing_delay/waiting_constraints, standby_bucket_*, pending/backing_up.
     """
     if d.get("active"):
-        run, to = aosp_duration_s(d.get("running_for")), aosp_duration_s(d.get("timeout_at"))
-        bits = []
-        if run is not None:
-            bits.append(f"for {human_duration(run)}")
-        if to is not None:
-            bits.append(f"times out in {human_duration(to)}" if to >= 0 else f"timed out {human_duration(to)} ago")
-        return "running", "running now" + (f" ({', '.join(bits)})" if bits else "")
-
-    unsat = list(d.get("unsatisfied_constraints") or [])
-    implicit = d.get("implicit_constraints") or {}
-    flags = d.get("ready_flags") or {}
-    bucket = d.get("standby_bucket")
-    failures = d.get("num_failures") or 0
-    ready = d.get("ready")
-    run_time = d.get("run_time") or {}
-    earliest = aosp_duration_s(run_time.get("earliest"))
-    codes: list[tuple[int, str]] = []  # (priority, code); lowest priority number wins
-    parts: list[str] = []  # sentence fragments, in reading order
-
-    if ready is True:
-        codes.append((0, "ready"))
-        parts.append("ready to run")
-    # Implicit constraints get their own sentence: they are device/app state, not job requirements.
-    # DEADLINE is left out: an unmet deadline makes a job run, it never holds one back.
-    special = {"DEVICE_NOT_DOZING", "BACKGROUND_NOT_RESTRICTED", "WITHIN_QUOTA", "TARE_WEALTH", "DEADLINE"}
-    waiting = [n for n in unsat if n not in special]
-    if not waiting and ready is False and not failures and earliest is not None and earliest > 0:
-        waiting = ["TIMING_DELAY"]  # Android 8 prints no Satisfied/Unsatisfied lines
-    if waiting:
-        code = "waiting_timing_delay" if waiting == ["TIMING_DELAY"] else "waiting_constraints"
-        codes.append((8, code))
-        parts.append("waiting for: " + ", ".join(_constraint_phrase(n, d) for n in waiting))
-    if "DEVICE_NOT_DOZING" in unsat or implicit.get("readyNotDozing") is False:
-        codes.append((1, "dozing"))
-        parts.append("device is dozing")
-    if (
-        "BACKGROUND_NOT_RESTRICTED" in unsat
-        or implicit.get("readyNotRestrictedInBg") is False
-        or d.get("user_bg_restricted")
-    ):
-        codes.append((2, "background_restricted"))
-        parts.append("app is background-restricted")
-    if d.get("restricted_due_to") or flags.get("!restricted") is False:
-        codes.append((3, "restricted"))
-        why = ", ".join(d.get("restricted_due_to") or []) or "job restriction"
-        parts.append(f"restricted by the system ({why})")
-    for flag in ("user", "comp"):
-        if flags.get(flag) is False:
-            code, words = _READY_FLAG_WORDS[flag]
-            codes.append((4, code))
-            parts.append(words)
-    if "WITHIN_QUOTA" in unsat:
-        codes.append((5, "quota"))
-        parts.append("out of standby-bucket quota")
-    if "TARE_WEALTH" in unsat:
-        codes.append((5, "quota"))
-        parts.append("out of TARE credits")
-    if bucket in _THROTTLED_BUCKETS:
-        codes.append((9, f"standby_bucket_{bucket.lower()}"))
-        parts.append(f"app is in the {bucket} standby bucket")
-    if failures:
-        text = f"failed {failures} time{'s' if failures != 1 else ''}"
-        if d.get("last_failed_run"):
-            text += f"; last failure {d['last_failed_run']}"
-        if ready is not True and (not waiting or waiting == ["TIMING_DELAY"]):
-            # A failed job is rescheduled with a backoff delay: its earliest run time is the retry.
-            codes.append((6, "backoff"))
-            nxt = f", next try in {human_duration(earliest)}" if earliest and earliest > 0 else ""
-            text += f" (backing off{nxt})"
-        parts.append(text)
-    for flag in ("!pending", "!active", "!backingup"):
-        if flags.get(flag) is False:
-            code, words = _READY_FLAG_WORDS[flag]
-            codes.append((10, code))
-            parts.append(words)
-    latest = aosp_duration_s(run_time.get("latest"))
-    if "DEADLINE" in unsat and ready is not True and latest is not None and latest > 0:
-        parts.append(f"deadline in {human_duration(latest)}")
-
+        return _running(d)
+    job = _Job.of(d)
+    found = [finding for rule in _WHY_RULES for finding in rule(job)]
+    codes = [code for code, _ in found if code is not None]
+    parts = [words for _, words in found]
     if not codes:
-        if ready is False:
-            constraints = flags.get("job") is False
+        if job.ready is False:
+            constraints = job.flags.get("job") is False
             codes.append((11, "waiting_constraints" if constraints else "not_ready"))
             parts.append("not ready (its constraints are not met)" if constraints else "not ready")
         else:
