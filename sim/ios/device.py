@@ -143,6 +143,7 @@ class _Activity:
     number: int = 1  # the task's request number since boot: what this request's draws are keyed on
     opportunity: datetime | None = None  # when dasd's budget lets a refresh run (None: at earliest)
     running: bool = False
+    interrupted: asyncio.Event | None = None  # set when the user starts using the phone (processing tasks end)
 
 
 @dataclass
@@ -358,6 +359,12 @@ class SimulatedIPhone:
         def apply() -> None:
             if changes.get("in_use") is False and self.in_use:
                 self._idle_since = self.clock.now()
+            if changes.get("in_use") and not self.in_use:
+                # "The system terminates any background processing tasks running when the user starts using the
+                # device" (developer.apple.com BGProcessingTask): their expiration handlers run
+                for act in self._activities.values():
+                    if act.running and act.spec.kind == "processing" and act.interrupted is not None:
+                        act.interrupted.set()
             for k, v in changes.items():
                 setattr(self, k, v)
 
@@ -565,8 +572,16 @@ class SimulatedIPhone:
                     subsystem="com.apple.UIKit",
                     category="BackgroundTask",
                 )
-            await self.clock.sleep(max(0.0, min(work, allowance) - (31.0 if app.leaks_background_task else 0.0)))
+            rest = max(0.0, min(work, allowance) - (31.0 if app.leaks_background_task else 0.0))
+            user_came = act.interrupted = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(user_came.wait(), self.clock.real_seconds(rest))
             if st.pid != pid:  # killed meanwhile (injection, pressure)
+                return
+            if user_came.is_set():  # the user picked the phone up: a processing task is ended early
+                self._bg(app, fmt.bg_will_expire([act.name]))
+                self._bg(app, fmt.bg_expiring(task))
+                self._bg(app, fmt.bg_complete(task, False))
                 return
             if over_limit or jetsam_draw < p_jetsam:
                 self._jetsam(app, "per-process-limit" if over_limit else "vm-pageshortage")

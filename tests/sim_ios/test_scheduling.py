@@ -105,3 +105,35 @@ def test_the_same_seed_gives_the_same_runs_at_any_speed() -> None:
     slow, fast = runs(21, 30_000), runs(21, 90_000)
     assert slow == fast and slow[NEWS_REFRESH] and slow["com.example.newsreader.cleanup"]
     assert runs(22, 60_000) != slow
+
+
+def test_a_running_processing_task_ends_when_the_user_picks_the_phone_up() -> None:
+    from dataclasses import replace
+
+    from bgprobe.sim.ios.profiles import DEFAULT_APPS, AppProfile, BgTaskSpec
+
+    cleanup = BgTaskSpec("com.example.newsreader.cleanup", "processing", work_seconds=600, first_delay_seconds=60)
+    news = AppProfile("com.example.newsreader", "NewsReader", (cleanup,))
+    profile = replace(make_profile(0, 5, product_version="16.7.8"), apps=(news, *DEFAULT_APPS[2:]))
+    dev = SimulatedIPhone(profile, SimClock(60), seed=5)
+    dev.set_conditions(charging=True)
+
+    async def main() -> None:
+        task = asyncio.create_task(dev.run())
+        for _ in range(200):
+            if any(
+                "Starting task: <BGProcessingTask: com.example.newsreader.cleanup>" in r.message for r in dev.history
+            ):
+                break
+            await asyncio.sleep(0.02)
+        dev.set_conditions(in_use=True)
+        await asyncio.sleep(0.2)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(main())
+    messages = [r.message for r in dev.history]
+    started = messages.index("Starting task: <BGProcessingTask: com.example.newsreader.cleanup>")
+    after = messages[started:]
+    assert "Expiring task: <BGProcessingTask: com.example.newsreader.cleanup>" in after
+    assert "Marking task <BGProcessingTask: com.example.newsreader.cleanup> complete with success: 0" in after
