@@ -8,7 +8,7 @@ selector per input: the scan is asked for every app so that the verdict can say 
 have), and redacts the events `--json --redact` writes. Nothing is kept that grows with the input.
 
 `ScanTap.finish` makes the verdict: the maker given with `--maker`, else the one a bugreport's Build
-fingerprint names (its first lines are read again: `DeviceFacts` keeps the device and release but not the
+fingerprint names (its first lines are read again: `ReportFacts` keeps the device and release but not the
 brand), else the one its killers imply.
 """
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from bgprobe.collectors.errors import InputError
 from bgprobe.collectors.inputs.sources import iter_sources, read_problem
-from bgprobe.collectors.inputs.textscan import DeviceFacts, scan_text
+from bgprobe.collectors.inputs.textscan import ReportFacts, scan_text
 from bgprobe.reports.events import Event
 
 _READ_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
@@ -42,12 +42,12 @@ class ScanOutcome:
 
 def scan_paths(paths: list[str], outcome: ScanOutcome, *, package: str | None = None) -> Iterator[Event]:
     seen_by_group: dict[str, set[tuple[object, ...]]] = {}
-    facts_by_group: dict[str, DeviceFacts] = {}
+    facts_by_group: dict[str, ReportFacts] = {}
     for source in iter_sources(paths, outcome.problems):
         # A bugreport's persistent logcat repeats lines of its SYSTEM LOG: count each event once.
         # Plain files need no such memory, which would otherwise grow with the number of events.
         seen = seen_by_group.setdefault(source.group, set()) if source.group else None
-        facts = facts_by_group.setdefault(source.group, DeviceFacts()) if source.group else None
+        facts = facts_by_group.setdefault(source.group, ReportFacts()) if source.group else None
         selector = _PackageSelector(package)
         produced = False
         try:

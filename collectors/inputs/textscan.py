@@ -105,7 +105,7 @@ _Piece = tuple[bytes, int] | object
 
 
 @dataclass
-class DeviceFacts:
+class ReportFacts:
     """What a bugreport says about its device; stamped on every event of that report."""
 
     device: str | None = None
@@ -129,13 +129,13 @@ class TextScanner:
         reference_date: date | None,
         *,
         package: str | None = None,
-        facts: DeviceFacts | None = None,
+        facts: ReportFacts | None = None,
         on_unrecognized: Callable[[str, str], None] | None = None,
     ) -> None:
         self.name = name
         self.package = package
         # Members of one bugreport share its facts: persistent logcat takes the report's year.
-        self.facts = facts if facts is not None else DeviceFacts()
+        self.facts = facts if facts is not None else ReportFacts()
         self.years = YearHint(self.facts.report_date or reference_date)
         self.warnings: list[str] = []
         # Lines that looked like evidence (a signature or an EVIDENCE word) but that no rule read:
@@ -1245,7 +1245,7 @@ def scan_text(
     *,
     package: str | None = None,
     warnings: list[str] | None = None,
-    facts: DeviceFacts | None = None,
+    facts: ReportFacts | None = None,
     on_unrecognized: Callable[[str, str], None] | None = None,
 ) -> Iterator[Event]:
     """All events of one text source. Raises InputError when the source is not usable at all.
@@ -1258,4 +1258,4 @@ def scan_text(
             warnings.extend(scanner.warnings)
 
 
-__all__ = ["DeviceFacts", "TextScanner", "scan_text"]
+__all__ = ["ReportFacts", "TextScanner", "scan_text"]
