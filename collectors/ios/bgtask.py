@@ -300,7 +300,7 @@ async def run_trigger(
     """Everything checked: forward debugserver, drive lldb until the app started (or refused) the task, detach,
     then follow the app's log for `wait_s`."""
     from bgprobe.collectors.ios.watch import os_trace_records
-    from bgprobe.collectors.parsers.ios_syslog import IosLogInterpreter
+    from bgprobe.collectors.parsers.ios_rules import IosLogInterpreter
 
     async with lockdown(target, p.udid) as client, developer_provider(target, p.udid, client) as provider:
         if p.lldb is None or not p.app_pid:

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from bgprobe.collectors.errors import UsageError
 from bgprobe.collectors.journal import Change, Journal
-from bgprobe.collectors.parsers.ios_syslog import parse_record
+from bgprobe.collectors.parsers.ios_layouts import parse_record
 
 KEYS = ("network", "thermal", "lowpower")
 NETWORK_ALIASES = {

@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bgprobe.collectors.ios.crash import NEW_REPORT_RETRIES_S, fetch_report, report_events
 from bgprobe.collectors.ios.transport import IosError, IosTarget, device_errors, lockdown
-from bgprobe.collectors.parsers.ios_syslog import IosLogInterpreter, IosRecord, parse_record, saved_report_path
+from bgprobe.collectors.parsers.ios_layouts import IosRecord, parse_record
+from bgprobe.collectors.parsers.ios_rules import IosLogInterpreter, saved_report_path
 from bgprobe.reports.events import Event
 
 SYSLOG_DELIMITER = b"\n\x00"

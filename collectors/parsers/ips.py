@@ -264,7 +264,7 @@ def _pretty_header(text: str) -> tuple[dict[str, Any], int] | None:
 
 
 def _event(kind: str, where: str, lineno: int, device: str | None, **fields: Any) -> Event:
-    from bgprobe.collectors.parsers.ios_syslog import split_offset
+    from bgprobe.collectors.parsers.ios_layouts import split_offset
 
     ts, offset = split_offset(fields.pop("ts", None))
     if offset:
@@ -290,11 +290,6 @@ def os_version_of(text: str | None) -> tuple[str | None, str | None]:
         return None, None
     m = OS_VERSION.search(text)
     return (m["v"], m["build"]) if m else (None, None)
-
-
-def _line_of(lines_from: int, text: str, needle: str) -> int:
-    pos = text.find(needle)
-    return lines_from + (text.count("\n", 0, pos) if pos >= 0 else 0)
 
 
 # -- JSON reports ----------------------------------------------------------------------------
@@ -443,7 +438,7 @@ def _namespace_name(namespace: str | None) -> str | None:
 
 
 def _signal_name(number: int) -> str:
-    from bgprobe.collectors.parsers.ios_syslog import _signal_name as name
+    from bgprobe.collectors.parsers.ios_rules import darwin_signal_name as name
 
     return name(number)
 

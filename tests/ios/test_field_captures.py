@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from bgprobe.collectors.inputs.textscan import _detect
-from bgprobe.collectors.parsers.ios_syslog import parse_ios_log, parse_record
+from bgprobe.collectors.parsers.ios_layouts import parse_record
+from bgprobe.collectors.parsers.ios_syslog import parse_ios_log
 
 from tests.helpers import scan
 

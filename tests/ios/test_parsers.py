@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from bgprobe.collectors.inputs.textscan import _detect
-from bgprobe.collectors.parsers.ios_syslog import parse_ios_log, parse_record, saved_report_path
+from bgprobe.collectors.parsers.ios_layouts import parse_record
+from bgprobe.collectors.parsers.ios_rules import saved_report_path
+from bgprobe.collectors.parsers.ios_syslog import parse_ios_log
 from bgprobe.collectors.parsers.ips import parse_ips
 
 from .conftest import SAMPLES

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from bgprobe.collectors.errors import InputError
 from bgprobe.collectors.inputs.textscan import scan_text
-from bgprobe.collectors.parsers.ios_syslog import IosTextReader, parse_record
+from bgprobe.collectors.parsers.ios_layouts import parse_record
+from bgprobe.collectors.parsers.ios_syslog import IosTextReader
 from bgprobe.collectors.parsers.ips import bundle_or_none, parse_ips, split_report_fields
 from bgprobe.collectors.parsers.paste import Fences, strip_prefixes
 from bgprobe.reports.events import Event

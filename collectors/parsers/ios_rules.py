@@ -1,0 +1,942 @@
+"""iOS log messages -> events: the rules that read runningboardd terminations, jetsam, UIKit background-task warnings,
+the BackgroundTasks framework and dasd's BGTask lifecycle from a record's message (records:
+`collectors.parsers.ios_layouts`).
+
+SpringBoard's `[application<b>:pid] Process exited: <RBSProcessExitContext| … domain:jetsam(1)
+code:per-process-limit(7)>>` (or `<FBProcessExitContext; watchdog ("…")>`) is the app's death as the system saw it
+(jetsam, watchdog, signal).
+runningboardd's `Received termination request from [osservice<com.apple.dasd>:76] on <RBSProcessPredicate …app<b…>
+with context <RBSTerminateContext| explanation:…>` is a kill asked for by another process (`terminated:<requester>`).
+dasd activities are BGTaskScheduler's `bgRefresh-`/`bgProcessing-<id>`, silent-push `com.apple.pushLaunch.<bundle>`,
+and in its policy evaluations any other activity (Core Data's CloudKit import and export, an app's own).
+
+`IosLogInterpreter.feed(record)` is the same for a live stream (one record per syslog_relay line or
+os_trace entry) and for a file. Each rule is keyed on fixed substrings of the messages it reads (`RULES`, one list:
+the signatures, the dispatch table and file detection are built from it), so a line that carries no signature costs
+one Aho-Corasick search.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import ahocorasick_rs
+from bgprobe.collectors.parsers import at, ips
+from bgprobe.collectors.parsers.ios_layouts import IosRecord, split_offset
+from bgprobe.reports.events import Event
+
+APP_ID = r"(?:application|app)<(?P<bundle>[^<>()]+)(?:\([^()]*\))?>:(?P<pid>\d+)"
+RB_TERMINATION = re.compile(
+    r"\[" + APP_ID + r"\] termination reported by launchd \((?P<a>-?\d+), (?P<b>-?\d+), (?P<c>-?\d+)\)"
+)
+RB_STATE = re.compile(
+    r"Calculated state for (?:application|app)<(?P<bundle>[^<>()]+)(?:\([^()]*\))?>: (?P<state>[\w-]+)"
+    r"(?: \(role: (?P<role>\w+)\))?"
+)
+APP_REF = re.compile(r"\[" + APP_ID + r"\]")
+# SpringBoard/FrontBoard (iOS 14+): `[application<b>:pid] Process exited: <RBSProcessExitContext| …>.` or
+# `<FBProcessExitContext; watchdog ("watchdog provision violated")>.`; also `Process exited: <FBApplicationProcess: 0x…;
+# application<b>:pid(v…)> -> <…ExitContext…>`.
+PROCESS_EXITED = re.compile(r"\[" + APP_ID + r"\] Process exited: (?P<ctx><.*)", re.S)
+PROCESS_EXITED_FB = re.compile(
+    r"Process exited: <FBApplicationProcess(?:: 0x[0-9a-f]+)?; " + APP_ID + r"[^>]*> -> (?P<ctx><.*)", re.S
+)
+# runningboardd (iOS 13+): another process asks it to kill one, e.g. dasd ending background work:
+# `Received termination request from [osservice<com.apple.dasd>:76] on <RBSProcessPredicate
+# <RBSProcessHandlePredicateImpl| app<b(UUID)>:pid>> with context <RBSTerminateContext| explanation:… reportType:…
+# maxTerminationResistance:…>` (the predicate and the context may be cut short where a log copy was cut).
+TERMINATE_REQUEST = re.compile(
+    r"Received termination request from \[(?P<req_kind>[\w-]+)<(?P<requester>[^<>()]+)(?:\([^()]*\))?>"
+    r"(?::(?P<req_pid>\d+))?\] on (?P<pred>.*?) with context <RBSTerminateContext\|(?P<ctx>.*)",
+    re.S,
+)
+PREDICATE_APP = re.compile(r"(?:application|app)<(?P<bundle>[^<>()\s]+)(?:\([^()<>]*\)?)?(?:>:(?P<pid>\d+))?")
+PREDICATE_PID = re.compile(r"\bpid(?:s)?[:= ]+(?P<pid>\d+)")
+TERMINATE_FIELD = re.compile(
+    r"\b(?P<key>domain|code|explanation|reportType|maxTerminationResistance):(?P<value>.*?)"
+    r"(?=\s{1,64}(?:domain|code|explanation|reportType|maxTerminationResistance):|>\s{0,64}$|$)",
+    re.S,
+)
+RBS_EXIT_STATUS = re.compile(
+    r"RBSProcessExitStatus\| domain:(?P<domain>[\w-]+)(?:\((?P<domain_no>\d+)\))? "
+    r"code:(?P<code>[\w-]+)(?:\((?P<code_no>-?\d+)\))?"
+)
+FB_EXIT = re.compile(r"FBProcessExitContext; (?P<kind>[\w-]+)(?: \(\"(?P<text>[^\"]*)\"\))?")
+# xnu bsd/kern/kern_memorystatus.c (apple-oss-distributions/xnu, xnu-4570 to xnu-11417), memorystatus_log_exception:
+# `EXC_RESOURCE -> %s[%d] exceeded mem limit: %s%s %d MB (%s)` (iOS 11 to 18.3), `memorystatus: %s [%d] exceeded mem
+# limit: …` (xnu-11417, iOS 18.4+). A fatal (Hard) limit is enforced at once: memorystatus_on_ledger_footprint_exceeded
+# calls memorystatus_kill_process_sync(pid, kMemorystatusKilledPerProcessLimit): the line alone is a per-process-limit
+# kill. Without the process (`memorystatus: exceeded mem limit: …`, in
+# tests/samples/ios/kernel_memorystatus_fatal_limit.txt) it is only the limit of the kill line after it.
+KERNEL_LIMIT = re.compile(
+    r"(?:EXC_RESOURCE -> (?P<name>[^\[\]]{0,256}?)\[(?P<pid>\d+)\] |memorystatus: (?:(?P<name2>[^\[\]]{0,256}?) "
+    r"\[(?P<pid2>\d+)\] )?)exceeded mem limit: (?P<kind>\w+) (?P<mb>\d+) MB \((?P<fatal>fatal|non-fatal)\)"
+)
+# The kill itself (same file, memorystatus_kill_proc and memorystatus_kill_specific_process): `%lu.%03d memorystatus:
+# killing_top_process pid %d [%s] (%s %d) %lluKB - memorystatus_available_pages: %llu` with the kill cause and the
+# priority band; xnu-11417 adds the time in the band and the relaunch flags, `(per-process-limit 100 16s rf:-)`;
+# before xnu-6153 (iOS 13) there is no KB; the aggressive form leaves the bracket open. Several kills printed
+# without a line break (dmesg) are read one by one (`finditer`): none of the parts reaches past the next `[`.
+KERNEL_KILL = re.compile(
+    r"(?P<how>killing_(?:specific|top|idle|highwater)_process(?:_aggressive|_elevated)?\d*) pid (?P<pid>\d+) "
+    r"\[(?P<name>[^\]]{0,256})\](?: \((?P<reason>[\w-]{1,64})(?: (?P<prio>-?\d{1,6}))?[^()\[\]]{0,80}\)?)?"
+    r"(?:[^\[\]\d]{0,16}(?P<kb>\d{1,12})KB)?"
+)
+# memorystatus_do_kill prints it for a process in the foreground band or above, just before the killing_* line of
+# the same kill: it adds the band to that kill, it is no kill of its own.
+KERNEL_HIGH_BAND = re.compile(
+    r"killing process (?P<pid>\d+) \[(?P<name>[^\]]{0,256})\] in high band (?P<band>[\w-]+) \((?P<prio>-?\d+)\)"
+)
+SB_JETSAM = re.compile(
+    r"killed by jetsam\. Pending auto-relaunch of '<\w+: 0x[0-9a-f]+; (?P<name>[^;]+); pid: (?P<pid>-?\d+)>'"
+)
+# OSAnalytics' jetsam report as osanalyticshelper / ReportSystemMemory log it: `Process %{public}@ [%d] killed by
+# jetsam reason %{public}@` (OSAJetsamReport in the decompiled OSAnalytics framework of the public code index;
+# capture tests/samples/corpus/ios/kernel_memorystatus_console_process_tab_*).
+OSA_JETSAM = re.compile(
+    r"Process (?P<name>[^\[\]]{1,256}?) \[(?P<pid>\d+)\] killed by jetsam reason (?P<reason>[\w-]+)"
+)
+# symptomsd (SymptomEvaluator) on the kernel's RESOURCE_NOTIFY: `%@RESOURCE_NOTIFY trigger for %s [%ld] (%@, violating
+# limit of %lld %@ over %.2fs seconds)`, `%@` = "Fatal " for a fatal limit (decompiled SymptomEvaluator in the public
+# code index). A fatal CPU or wakeups limit ends the process: xnu osfmk/kern/thread.c
+# SENDING_NOTIFICATION__THIS_PROCESS_IS_CAUSING_TOO_MUCH_CPU sends RESOURCE_NOTIFY with kRNFatalLimitFlag, then
+# jetsam_on_ledger_cpulimit_exceeded() (or task_terminate_internal); task.c does the same for wakeups.
+RESOURCE_NOTIFY = re.compile(
+    r"(?P<fatal>Fatal )?RESOURCE_NOTIFY trigger for (?P<name>[^\[\]]{1,256}?) \[(?P<pid>\d+)\] \((?P<usage>[^,()]*)"
+)
+# debugserver's exit description of the debuggee, printed by Xcode as "Message from debugger: …" and by lldb after
+# "Process N exited with status = …": `Terminated due to signal %i` (it died of a signal), `Terminated due to memory
+# issue` (the kernel's NOTE_EXIT_MEMORY: jetsam killed it) (llvm-project lldb/tools/debugserver/source/DNB.cpp,
+# kqueue_thread). The process is the one being debugged: the log does not name it.
+DEBUGGER_EXIT = re.compile(
+    r"(?:Message from debugger: |Process (?P<pid>\d+) exited with status = -?\d+ \(0x[0-9a-fA-F]+\) )"
+    r"Terminated due to (?:signal (?P<sig>\d+)|(?P<memory>memory issue))"
+)
+# Foundation's last line before abort() on an uncaught Objective-C exception; the process then dies of SIGABRT
+# (developer.apple.com/documentation/xcode/sigabrt: "such as when an app encounters an uncaught Objective-C or C++
+# language exception").
+UNCAUGHT_EXCEPTION = re.compile(
+    r"\*\*\* Terminating app due to uncaught exception '(?P<name>[^']{0,256})'(?:, reason: '(?P<reason>[^\n]{0,400}))?"
+)
+BK_GONE = re.compile(
+    r"Could not set priority of <BKNewProcess: 0x[0-9a-f]+; (?P<bundle>[^;]+); pid: (?P<pid>\d+);.*No such process"
+)
+UIKIT_30S = re.compile(r'Background Task (?P<no>\d+) \("(?P<name>.*?)"\), was created over 30 seconds ago')
+UIKIT_NOT_ENDED = re.compile(
+    r"Background task still not ended after expiration handlers were called: <_UIBackgroundTaskInfo: 0x[0-9a-f]+>: "
+    r"taskID = (?P<no>\d+), taskName = (?P<name>.*?), creationTime = (?P<created>\d+) \(elapsed = (?P<elapsed>\d+)\)"
+)
+LEGACY_ASSERTION = re.compile(
+    r"identifier: (?P<ident>\S+) process: ?(?P<proc>\S*) permittedBackgroundDuration: (?P<permitted>[\d.]+) "
+    r"reason: (?P<reason>\w+) owner pid:(?P<pid>\d+)"
+)
+# The process named before the message: `OurApp:24424 has active assertions beyond permitted time:` (assertiond,
+# iOS 11-12, after "Forcing crash report with description:"), `BT[4821] has active …` (SpringBoard, iOS 4); the
+# assertion on the next line gives its allowance, `<BKProcessAssertion: 0x…; "…" (finishTask:180s); id:…>`.
+BEYOND_PERMITTED = re.compile(
+    r"(?P<name>[^\s:\[\]]{1,256})(?::(?P<pid>\d+)|\[(?P<pid2>\d+)\]) has active assertions beyond permitted time"
+)
+ASSERTION_ALLOWANCE = re.compile(r"\((?P<reason>[A-Za-z]\w*):(?P<secs>\d+(?:\.\d+)?)s\)")
+# WebKit's WKProcessAssertionBackgroundTaskManager (ProcessSuspension channel), in every app with a WKWebView
+# (WebKit Source/WebKit/UIProcess/Cocoa/ProcessAssertionCocoa.mm, -_updateBackgroundTask and
+# -_handleBackgroundTaskExpiration): the app's background time was already running out (RunningBoard's expiration
+# timer), so WebKit could not take the background task it wanted; or the one it held expired.
+WEBKIT_BG_REFUSED = (
+    "Ignored request to start a new background task because RunningBoard has already started the expiration timer"
+)
+WEBKIT_BG_EXPIRED = "Background task expired while holding WebKit ProcessAssertion"
+BG_SUBMIT = re.compile(
+    r"submitTaskRequest: <BG(?P<type>AppRefresh|Processing)TaskRequest: (?P<id>[^,>]+), "
+    r"earliestBeginDate: (?P<earliest>[^,>]+)"
+    r"(?:, requiresExternalPower=(?P<power>\d), requiresNetworkConnectivity=(?P<net>\d))?>"
+)
+BG_SUBMIT_ERROR = re.compile(
+    r"Error submitting task request: <BG\w+TaskRequest: (?P<id>[^,>]+)[^>]*>, error: (?P<error>.*)"
+)
+# The framework logs a BGTask as its `-description` (`%{public}@` of the object): `<BGAppRefreshTask: ID>`,
+# `<BGProcessingTask: ID>`, `<BGHealthResearchTask: ID>`, `<BGContinuedProcessingTask: ID (TITLE)>` (iOS 26:
+# `(TITLE, REASON)`). A console that cannot decode the argument prints `<decode: missing data>` (Xcode) or
+# `<private>`; the identifier then comes from the "Simulating launch …" line before it. iOS 13 logged a natural
+# completion as `Marking task (null) complete with success: 1`, the activity on the next line ("Complete task request
+# activity: bgRefresh-ID:HEX", capture tests/samples/corpus/ios/console_bgapprefresh_complete_success_relaunch_*).
+TASK_REF = (
+    r"(?:<(?P<cls>BG(?:AppRefresh|Processing|HealthResearch|ContinuedProcessing)Task): (?P<id>[^\s<>()]+)"
+    r"(?: \((?P<title>.*)\))?>|(?P<undecoded><decode: [^<>]*>|<private>|\(null\))|(?P<bare>[^\s<>]+))"
+)
+BG_RUNNING = re.compile(r"Running task: " + TASK_REF)
+BG_STARTING = re.compile(r"Starting (?P<sim>simulated )?task: " + TASK_REF)
+BG_COMPLETE = re.compile(r"Marking task " + TASK_REF + r" complete with success: (?P<ok>\d)")
+BG_COMPLETE_ACTIVITY = re.compile(
+    r"Complete task request activity: bg(?:Refresh|Processing)-(?P<id>[^\s:]+):[0-9A-Fa-f]+"
+)
+BG_SIMULATED_COMPLETE = re.compile(r"Marking simulated task complete: " + TASK_REF)
+BG_EXPIRING = re.compile(r"Expiring (?P<sim>simulated )?task: " + TASK_REF)
+_IDENT = r"(?P<id><decode: [^<>]*>|<private>|\S+)"
+BG_NOT_SCHEDULED = re.compile(r"No task request with identifier " + _IDENT + r" has been scheduled")
+BG_SIMULATING = re.compile(r"Simulating (?P<what>launch|expiration) for task with identifier " + _IDENT)
+BG_ALREADY_RUNNING = re.compile(r"Task with identifier " + _IDENT + r" is already running")
+BG_NOT_SIMULATED = re.compile(r"Task with identifier " + _IDENT + r" is not currently being simulated")
+TASK_CLASS_KIND = {
+    "BGAppRefreshTask": "refresh",
+    "BGProcessingTask": "processing",
+    "BGHealthResearchTask": "health_research",
+    "BGContinuedProcessingTask": "continued_processing",
+}
+BG_NOT_PERMITTED = re.compile(r"(?P<id>[\w.-]+) is not advertised in the application's Info.plist")
+# BGTaskScheduler activities (`bgRefresh-<id>`, `bgProcessing-<id>`) and silent-push launches
+# (`com.apple.pushLaunch.<bundle>`, iOS 11+ dasd).
+ACTIVITY = (
+    r"(?P<activity>(?:bg(?P<type>Refresh|Processing)-|(?P<push>com\.apple\.pushLaunch\.))"
+    r"(?P<id>[^\s:']+):(?P<hex>[0-9A-Fa-f]+))"
+)
+DASD_SUBMITTED = re.compile(r"Submitted Activity: " + ACTIVITY + r"(?: at priority (?P<prio>\d+))?")
+DASD_CANCELED = re.compile(r"CANCELED: " + ACTIVITY)
+# A policy evaluation: `ACTIVITY:[` + one `{name: …Policy, policyWeight: …, response: {Decision: …}}` per policy +
+# `] sumScores:…, denominator:…, FinalDecision: Can Proceed FinalScore: 0.84}`. A policy that vetoes ends the
+# evaluation without scores, `], FinalDecision: Must Not Proceed}` (Ably's push guide). Any activity is evaluated:
+# besides BGTaskScheduler's and silent pushes, Core Data's CloudKit import/export and apps' own, the name prefixed
+# with the uid in Console (`501:com.apple.coredata.cloudkit.activity.import.<UUID>:CF81BC:`, Apple TN3163).
+DASD_POLICY = re.compile(
+    r"^\s*'?(?:\d+:)?(?P<activity>(?:bg(?P<type>Refresh|Processing)-|(?P<push>com\.apple\.pushLaunch\.))?"
+    r"(?P<id>[^\s:'\[\]{}()]+):(?P<hex>[0-9A-Fa-f]+))'?:\s*\[(?P<body>.*)\]\s*(?:sumScores:[^\[\]{}]*?)?,?\s*"
+    r"FinalDecision: (?P<final>[A-Za-z ]{1,40}?)(?:\s{1,8}FinalScore: (?P<score>[\d.]{1,20}))?\s{0,8}\}",
+    re.S,
+)
+DASD_RESPONSE = re.compile(
+    r"\{name: (?P<name>[^,{}]{1,80}?), policyWeight: [\d.]{1,20},\s{0,8}response: \{Decision: "
+    r"(?P<decision>[A-Za-z ]{1,40}?), Score"
+)
+LAUNCHED_FOR = re.compile(r"Application launched for activities: (?P<set>.*)", re.S)
+SAVED_REPORT = re.compile(r"^Saved type '?(?P<type>[^' ]+)'? .*? at (?P<path>/\S+\.(?:ips|panic|synced|crash))\s*$")
+
+# Darwin's signal numbers (xnu bsd/sys/signal.h), which differ from Linux's: 7 is SIGEMT (Linux: SIGBUS), 10 SIGBUS
+# (Linux: SIGUSR1), 12 SIGSYS (collectors.parsers.kill_reasons.LINUX_SIGNALS has Linux's).
+DARWIN_SIGNALS = {
+    1: "sighup",
+    2: "sigint",
+    3: "sigquit",
+    4: "sigill",
+    5: "sigtrap",
+    6: "sigabrt",
+    9: "sigkill",
+    10: "sigbus",
+    11: "sigsegv",
+    13: "sigpipe",
+    15: "sigterm",
+}
+
+
+def saved_report_path(msg: str) -> str | None:
+    """osanalyticshelper's `Saved type '298(JetsamEvent)' report … at /path.ips` -> the path."""
+    m = SAVED_REPORT.match(msg)
+    return m["path"] if m else None
+
+
+def _int_code(text: str) -> int | None:
+    try:
+        return int(text, 16) if text.lower().startswith("0x") else int(text)
+    except ValueError:
+        return None
+
+
+def darwin_signal_name(n: int) -> str:
+    return DARWIN_SIGNALS.get(n, f"signal-{n}")
+
+
+Found = Event | list[Event] | None  # what a rule gives: one event, several, or none
+
+
+@dataclass
+class IosLogInterpreter:
+    where: str
+    source: str = "syslog"
+    device: str | None = None
+    os_version: str | None = None
+    bundles: dict[int, str] = field(default_factory=dict)  # pid -> bundle id, learnt from runningboardd
+    # process -> the identifier its debugger last asked to launch/expire: names an undecoded task argument after it
+    _simulating: dict[str, str] = field(default_factory=dict)
+    # process -> a natural completion logged as `(null)`, waiting for its "Complete task request activity:" line
+    _unnamed_completion: dict[str, tuple[IosRecord, str, str]] = field(default_factory=dict)
+    # process -> the task whose start "Running task:" already reported (its "Starting task:" line is the same start)
+    _running: dict[str, str] = field(default_factory=dict)
+    # the last fatal memory limit the kernel logged (kind, MB, pid or None): the kill line after it carries it
+    _memory_limit: tuple[str, int, int | None] | None = None
+    _high_band: dict[int, tuple[str, int]] = field(default_factory=dict)  # pid -> band of the kill being logged
+    _gone: set[int] = field(default_factory=set)
+    _exited: set[tuple[int, str]] = field(default_factory=set)
+    # after each `feed`: whether a signature was in the message (a rule was meant for it), and whether a rule read it
+    # (an event, or a line that only adds to another: a memory limit, the same start told twice)
+    meant: bool = False
+    understood: bool = False
+    _read: bool = False
+
+    def feed(self, rec: IosRecord) -> list[Event]:
+        msg = rec.msg
+        out: list[Event] = []
+        self.meant = self.understood = self._read = False
+        if "[app" in msg:
+            for m in APP_REF.finditer(msg):
+                self.bundles[int(m["pid"])] = m["bundle"]
+        if not SIGNATURE_MATCHER.find_matches_as_indexes(msg):
+            return out  # most lines: one search in C instead of a test per signature
+        for sig in SIGNATURES:
+            if sig in msg:
+                self.meant = True
+                found = _RULE_OF[sig](self, rec, msg)
+                if isinstance(found, list):
+                    out.extend(found)
+                elif found is not None:
+                    out.append(found)
+                break
+        self.understood = bool(out) or self._read
+        return out
+
+    def handles(self, rec: IosRecord) -> bool:
+        """Whether a rule is meant for the record's message (one of its signatures is in it)."""
+        return bool(SIGNATURE_MATCHER.find_matches_as_indexes(rec.msg))
+
+    def feed_all(self, records: Iterable[IosRecord]) -> list[Event]:
+        out: list[Event] = []
+        for rec in records:
+            out.extend(self.feed(rec))
+        return out
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _event(self, rec: IosRecord, kind: str, sub: str | None = None, **fields) -> Event:  # type: ignore[no-untyped-def]
+        ts, offset = split_offset(rec.ts)
+        if offset:
+            fields["data"] = {**(fields.get("data") or {}), "utc_offset": offset}
+        fields.setdefault("process", rec.process)
+        fields.setdefault("pid", rec.pid)
+        if "package" not in fields:
+            pid = fields.get("pid")
+            fields["package"] = self.bundles.get(pid) if pid is not None else None
+        fields["package"] = ips.bundle_or_none(fields["package"])
+        return Event(
+            kind=kind,
+            source=f"{self.source}:{sub}" if sub else self.source,
+            where=at(self.where, rec.lineno),
+            ts=ts,
+            device=self.device,
+            platform="ios",
+            os_version=self.os_version,
+            **fields,
+        )
+
+    # -- the rules, one per message form (RULES below says which signatures pick each) ---------
+    def _launchd_termination(self, rec: IosRecord, msg: str) -> Found:
+        m = RB_TERMINATION.search(msg)
+        if m is None:
+            return None
+        a, b, c = int(m["a"]), int(m["b"]), int(m["c"])
+        return self._event(
+            rec,
+            "process_died",
+            "runningboardd",
+            process=rec.process if rec.process != "runningboardd" else None,
+            package=m["bundle"],
+            pid=int(m["pid"]),
+            reason=f"runningboard:{darwin_signal_name(c)}",
+            detail=msg,
+            data={"launchd_status": [a, b, c]},
+        )
+
+    def _runningboard_state(self, rec: IosRecord, msg: str) -> Found:
+        m = RB_STATE.search(msg)
+        if m is None:
+            return None
+        return self._event(
+            rec,
+            "state_changed",
+            "runningboardd",
+            process=None,
+            pid=None,
+            package=m["bundle"],
+            reason=f"runningboard:{m['state']}",
+            detail=msg,
+            data={"role": m["role"]} if m["role"] else {},
+        )
+
+    def _killed_by_jetsam(self, rec: IosRecord, msg: str) -> Found:
+        if (m := OSA_JETSAM.search(msg)) is not None:
+            return self._event(
+                rec,
+                "process_killed",
+                rec.process or "OSAnalytics",
+                process=m["name"],
+                pid=int(m["pid"]),
+                reason=f"jetsam:{m['reason']}",
+                detail=msg,
+            )
+        m = SB_JETSAM.search(msg)
+        if m is None:
+            return None
+        pid = int(m["pid"]) if int(m["pid"]) > 0 else None
+        return self._event(
+            rec,
+            "process_killed",
+            "SpringBoard",
+            process=m["name"],
+            pid=pid,
+            package=None,
+            reason="jetsam:unknown",
+            detail=msg,
+        )
+
+    def _uncaught_exception(self, rec: IosRecord, msg: str) -> Found:
+        m = UNCAUGHT_EXCEPTION.search(msg)
+        if m is None:
+            return None
+        data = {"exception": m["name"]}
+        if m["reason"]:
+            data["exception_reason"] = m["reason"].rstrip("'")
+        return self._event(rec, "crash", "Foundation", reason="sigabrt", detail=msg, data=data)
+
+    def _webkit_refused(self, rec: IosRecord, msg: str) -> Found:
+        return self._event(rec, "state_changed", "WebKit", reason="webkit:bgtask-refused", detail=msg)
+
+    def _webkit_expired(self, rec: IosRecord, msg: str) -> Found:
+        return self._event(rec, "state_changed", "WebKit", reason="webkit:bgtask-expired", detail=msg)
+
+    def _bk_gone(self, rec: IosRecord, msg: str) -> Found:
+        m = BK_GONE.search(msg)
+        if m is None:
+            return None
+        if int(m["pid"]) in self._gone:
+            self._read = True  # the same death, logged again
+            return None
+        self._gone.add(int(m["pid"]))
+        return self._event(
+            rec,
+            "process_died",
+            "assertiond",
+            process=None,
+            package=m["bundle"],
+            pid=int(m["pid"]),
+            reason="assertiond:no-such-process",
+            detail=msg,
+        )
+
+    def _uikit_over_30s(self, rec: IosRecord, msg: str) -> Found:
+        m = UIKIT_30S.search(msg)
+        if m is None:
+            return None
+        return self._event(
+            rec,
+            "state_changed",
+            "UIKit",
+            job=f"uikit:{m['no']}",
+            reason="uikit:bgtask-over-30s",
+            detail=msg,
+            data={"task_name": m["name"]},
+        )
+
+    def _uikit_not_ended(self, rec: IosRecord, msg: str) -> Found:
+        m = UIKIT_NOT_ENDED.search(msg)
+        if m is None:
+            return None
+        return self._event(
+            rec,
+            "job_timeout",
+            "UIKit",
+            job=f"uikit:{m['no']}",
+            reason="bgtask_expired",
+            detail=msg,
+            data={"task_name": m["name"], "elapsed_s": int(m["elapsed"]), "creation_time": int(m["created"])},
+        )
+
+    def _beyond_permitted(self, rec: IosRecord, msg: str) -> Found:
+        # The process held a background assertion past its allowance: the logger (assertiond, SpringBoard) is
+        # not the process, the message names it.
+        m = LEGACY_ASSERTION.search(msg)
+        sig = "has active assertions beyond permitted time"
+        at_sig = msg.find(sig)
+        named = BEYOND_PERMITTED.search(msg, max(0, at_sig - 300), at_sig + len(sig))
+        data: dict[str, object] = {}
+        pid = rec.pid if named is None else int(named["pid"] or named["pid2"])
+        if m is not None:
+            pid = int(m["pid"])
+            data = {"assertion": m["ident"], "permitted_s": float(m["permitted"]), "assertion_reason": m["reason"]}
+        elif (allowance := ASSERTION_ALLOWANCE.search(msg)) is not None:
+            data = {"permitted_s": float(allowance["secs"]), "assertion_reason": allowance["reason"]}
+        process = named["name"] if named is not None else rec.process
+        return self._event(
+            rec,
+            "process_killed",
+            "assertions",
+            process=process,
+            pid=pid,
+            reason="bgtask_expired",
+            detail=msg,
+            data=data,
+        )
+
+    def _bg_submit(self, rec: IosRecord, msg: str) -> Found:
+        m = BG_SUBMIT.search(msg)
+        if m is None:
+            return None
+        data = {"type": "processing" if m["type"] == "Processing" else "refresh", "earliest": m["earliest"]}
+        if m["power"] is not None:
+            data["requires_external_power"] = m["power"] == "1"
+            data["requires_network"] = m["net"] == "1"
+        return self._event(
+            rec, "job_scheduled", "BackgroundTasks", job=m["id"], reason="requested", detail=msg, data=data
+        )
+
+    def _bg_submit_error(self, rec: IosRecord, msg: str) -> Found:
+        m = BG_SUBMIT_ERROR.search(msg)
+        if m is None:
+            return None
+        return self._event(rec, "job_stopped", "BackgroundTasks", job=m["id"], reason="submit_error", detail=msg)
+
+    def _bg_launched(self, rec: IosRecord, msg: str) -> Found:
+        m = LAUNCHED_FOR.search(msg)
+        acts = re.findall(r"bg(?:Refresh|Processing)-[^\s:,)]+:[0-9A-Fa-f]+", m["set"]) if m else []
+        return self._event(
+            rec, "process_started", "BackgroundTasks", reason="bgtask_launch", detail=msg, data={"activities": acts}
+        )
+
+    def _bg_running(self, rec: IosRecord, msg: str) -> Found:
+        # `_runTask:registration:` logs it just before the handler's "Starting [simulated] task:" line: a start
+        # of its own when that line is missing (a copy cut there), not a second one when it follows. A simulated
+        # launch is left to its "Starting simulated task:" line, which says so.
+        m = BG_RUNNING.search(msg)
+        if m is None:
+            return None
+        job, data = self._task(rec, m, False)
+        key = self._proc_key(rec)
+        if job is None or self._simulating.get(key) == job:
+            self._read = True  # its "Starting …" line tells this start
+            return None
+        self._running[key] = job
+        return self._event(rec, "job_started", "BackgroundTasks", job=job, detail=msg, data=data)
+
+    def _bg_starting(self, rec: IosRecord, msg: str) -> Found:
+        m = BG_STARTING.search(msg)
+        if m is None:
+            return None
+        job, data = self._task(rec, m, bool(m["sim"]))
+        if not m["sim"] and job is not None and self._running.get(self._proc_key(rec)) == job:
+            del self._running[self._proc_key(rec)]
+            self._read = True
+            return None  # the start "Running task:" reported
+        return self._event(
+            rec,
+            "job_started",
+            "BackgroundTasks",
+            job=job,
+            reason="simulated" if m["sim"] else None,
+            detail=msg,
+            data=data,
+        )
+
+    def _bg_complete(self, rec: IosRecord, msg: str) -> Found:
+        m = BG_COMPLETE.search(msg)
+        if m is None:
+            return None
+        job, data = self._task(rec, m, False)
+        reason = "success" if m["ok"] == "1" else "failure"
+        if job is None and m["undecoded"] == "(null)":
+            self._unnamed_completion[self._proc_key(rec)] = (rec, reason, msg)
+            self._read = True  # named by the "Complete task request activity:" line after it
+            return None
+        return self._event(rec, "job_finished", "BackgroundTasks", job=job, reason=reason, detail=msg, data=data)
+
+    def _bg_complete_activity(self, rec: IosRecord, msg: str) -> Found:
+        m = BG_COMPLETE_ACTIVITY.search(msg)
+        held = self._unnamed_completion.pop(self._proc_key(rec), None)
+        if m is None or held is None:
+            return None
+        first, reason, text = held
+        return self._event(
+            first,
+            "job_finished",
+            "BackgroundTasks",
+            job=m["id"],
+            reason=reason,
+            detail=f"{text} ({msg.strip()})",
+            data={"simulated": False},
+        )
+
+    def _bg_simulated_complete(self, rec: IosRecord, msg: str) -> Found:
+        # the framework logs no success value for a simulated launch (BGTaskScheduler.mm: the completion of a
+        # task without a DAS activity): the task completed, how it went is the app's to say
+        m = BG_SIMULATED_COMPLETE.search(msg)
+        if m is None:
+            return None
+        job, data = self._task(rec, m, True)
+        return self._event(rec, "job_finished", "BackgroundTasks", job=job, reason="completed", detail=msg, data=data)
+
+    def _bg_expiring(self, rec: IosRecord, msg: str) -> Found:
+        m = BG_EXPIRING.search(msg)
+        if m is None:
+            return None
+        job, data = self._task(rec, m, bool(m["sim"]))
+        return self._event(rec, "job_stopped", "BackgroundTasks", job=job, reason="expired", detail=msg, data=data)
+
+    def _bg_simulating(self, rec: IosRecord, msg: str) -> Found:
+        m = BG_SIMULATING.search(msg)
+        if m is None:
+            return None
+        job = self._identifier(rec, m["id"])
+        if job is not None:
+            self._simulating[self._proc_key(rec)] = job
+        reason = "simulated_launch" if m["what"] == "launch" else "simulated_expiration"
+        return self._event(rec, "trigger", "BackgroundTasks", job=job, reason=reason, detail=msg)
+
+    def _bg_not_scheduled(self, rec: IosRecord, msg: str) -> Found:
+        m = BG_NOT_SCHEDULED.search(msg)
+        if m is None:
+            return None
+        job = self._identifier(rec, m["id"])
+        return self._event(rec, "trigger", "BackgroundTasks", job=job, reason="not_submitted", detail=msg)
+
+    def _bg_already_running(self, rec: IosRecord, msg: str) -> Found:
+        m = BG_ALREADY_RUNNING.search(msg)
+        if m is None:
+            return None
+        job = self._identifier(rec, m["id"])
+        return self._event(rec, "trigger", "BackgroundTasks", job=job, reason="already_running", detail=msg)
+
+    def _bg_not_simulated(self, rec: IosRecord, msg: str) -> Found:
+        m = BG_NOT_SIMULATED.search(msg)
+        if m is None:
+            return None
+        job = self._identifier(rec, m["id"])
+        return self._event(rec, "trigger", "BackgroundTasks", job=job, reason="not_simulated", detail=msg)
+
+    def _bg_not_permitted(self, rec: IosRecord, msg: str) -> Found:
+        sig = "is not advertised in the application's Info.plist"
+        at_sig = msg.find(sig)
+        m = BG_NOT_PERMITTED.search(msg, max(0, at_sig - 300), at_sig + len(sig))
+        return (
+            self._event(rec, "job_stopped", "BackgroundTasks", job=m["id"], reason="not_in_info_plist", detail=msg)
+            if m
+            else None
+        )
+
+    def _dasd_submitted(self, rec: IosRecord, msg: str) -> Found:
+        m = DASD_SUBMITTED.search(msg)
+        if m is None:
+            return None
+        extra = {"priority": int(m["prio"])} if m["prio"] is not None else {}
+        return self._dasd(rec, m, "job_scheduled", "accepted", msg, **extra)
+
+    def _dasd_canceled(self, rec: IosRecord, msg: str) -> Found:
+        m = DASD_CANCELED.search(msg)
+        return self._dasd(rec, m, "job_stopped", "cancelled", msg) if m else None
+
+    def _dasd_policy(self, rec: IosRecord, msg: str) -> Found:
+        m = DASD_POLICY.search(msg)
+        if m is None:
+            return None
+        responses = DASD_RESPONSE.findall(m["body"])
+        blocking = [name for name, decision in responses if decision != "Can Proceed"]
+        final = m["final"].strip()
+        # "Absolutely Must Proceed" (the app is in the foreground) proceeds too; any "Not" defers
+        reason = "deferred" if "Not" in final else "can_proceed"
+        extra: dict[str, object] = {"final_score": float(m["score"])} if m["score"] else {}
+        return self._dasd(
+            rec,
+            m,
+            "job_scheduled",
+            reason,
+            msg,
+            decision=final,
+            blocking=blocking,
+            policies=[name for name, _ in responses],
+            **extra,
+        )
+
+    # -- what the rules share -------------------------------------------------------------------
+    @staticmethod
+    def _proc_key(rec: IosRecord) -> str:
+        return f"{rec.process}:{rec.pid}"
+
+    def _identifier(self, rec: IosRecord, text: str | None) -> str | None:
+        """A task identifier as logged, or (undecoded) the one this process's debugger last asked for."""
+        if text is None:
+            return None
+        if text.startswith("<"):
+            return self._simulating.get(self._proc_key(rec))
+        return text
+
+    def _task(self, rec: IosRecord, m: re.Match[str], simulated: bool) -> tuple[str | None, dict[str, object]]:
+        """(identifier, data) of a task reference: the BGTask class names the kind of task."""
+        data: dict[str, object] = {"simulated": simulated}
+        if m["cls"]:
+            data["type"] = TASK_CLASS_KIND[m["cls"]]
+            if m["title"]:
+                data["title"] = m["title"]
+            return m["id"], data
+        if m["undecoded"]:
+            return (self._simulating.get(self._proc_key(rec)) if simulated else None), data
+        return m["bare"], data
+
+    def _dasd(self, rec: IosRecord, m: re.Match[str], kind: str, reason: str, msg: str, **data: object) -> Event:
+        if m["push"]:  # a silent-push launch: no task identifier, the activity names the app
+            kind_name, job, package = "push_launch", f"com.apple.pushLaunch.{m['id']}", m["id"]
+        elif m["type"] is None:  # any other activity (policy evaluations): the job is its name
+            kind_name, job, package = "activity", m["id"], None
+        else:
+            kind_name, job, package = ("processing" if m["type"] == "Processing" else "refresh"), m["id"], None
+        data = {"activity": m["activity"], "type": kind_name, **data}
+        return self._event(
+            rec, kind, "dasd", process=rec.process, package=package, job=job, reason=reason, detail=msg, data=data
+        )
+
+    def _terminate_request(self, rec: IosRecord, msg: str) -> Event | None:
+        """runningboardd was asked (by dasd, SpringBoard, cache_delete, …) to kill the processes of a predicate: the
+        kill itself follows. Reason `terminated:<requester>`; the context's explanation says why."""
+        m = TERMINATE_REQUEST.search(msg)
+        if m is None:
+            return None
+        app = PREDICATE_APP.search(m["pred"])
+        pid_m = PREDICATE_PID.search(m["pred"]) if app is None or app["pid"] is None else None
+        pid = int(app["pid"]) if app is not None and app["pid"] else (int(pid_m["pid"]) if pid_m else None)
+        data: dict[str, object] = {"requester": m["requester"]}
+        if m["req_pid"]:
+            data["requester_pid"] = int(m["req_pid"])
+        fields = {f["key"]: f["value"].strip() for f in TERMINATE_FIELD.finditer(m["ctx"])}
+        for key, out in (
+            ("explanation", "explanation"),
+            ("reportType", "report_type"),
+            ("maxTerminationResistance", "max_termination_resistance"),
+            ("domain", "domain"),
+            ("code", "code"),
+        ):
+            if fields.get(key):
+                data[out] = fields[key]
+        requester = m["requester"].removeprefix("com.apple.")
+        reason = f"terminated:{requester}"
+        code = _int_code(fields.get("code", ""))
+        if code is not None:
+            mapped, _ = ips.termination_reason(None, code, fields.get("explanation", ""))
+            reason = mapped or reason
+        return self._event(
+            rec,
+            "process_killed",
+            "runningboardd",
+            process=None,
+            package=app["bundle"] if app is not None else None,
+            pid=pid,
+            reason=reason,
+            detail=msg,
+            data=data,
+        )
+
+    def _process_exited(self, rec: IosRecord, msg: str) -> Event | None:
+        m = PROCESS_EXITED.search(msg) or PROCESS_EXITED_FB.search(msg)
+        if m is None:
+            return None
+        pid, bundle, ctx = int(m["pid"]), m["bundle"], m["ctx"]
+        if (pid, bundle) in self._exited:  # SpringBoard prints the same exit in two forms
+            self._read = True
+            return None
+        data: dict[str, object] = {}
+        kind = "process_died"
+        if (st := RBS_EXIT_STATUS.search(ctx)) is not None:
+            domain, code = st["domain"], st["code"]
+            data = {"exit_domain": domain, "exit_code": code}
+            if st["code_no"] is not None:
+                data["exit_code_no"] = int(st["code_no"])
+            if domain == "jetsam":
+                kind, reason = "process_killed", f"jetsam:{code}"
+            elif domain == "signal":
+                reason = code.lower()
+                kind = "process_killed" if reason == "sigkill" else "crash"
+            else:
+                number = _int_code(code)
+                mapped, _ = ips.termination_reason(domain.upper(), number, "")
+                kind = "process_killed" if mapped is not None and number is not None else "process_died"
+                reason = mapped or f"{domain}:{code}"
+        elif (fb := FB_EXIT.search(ctx)) is not None:
+            text = fb["text"] or ""
+            data = {"exit_context": fb["kind"], **({"exit_text": text} if text else {})}
+            if fb["kind"] == "watchdog":
+                slug = re.sub(r"[^a-z0-9]+", "-", text.lower().removeprefix("watchdog ")).strip("-")
+                kind, reason = "process_killed", f"watchdog:{slug or 'unknown'}"
+            else:
+                reason = f"frontboard:{fb['kind']}"
+        elif "RBSProcessExitContext| voluntary" in ctx:
+            reason = "voluntary"
+        else:
+            return None
+        self._exited.add((pid, bundle))
+        return self._event(
+            rec,
+            kind,
+            rec.process or "SpringBoard",
+            process=None,
+            package=bundle,
+            pid=pid,
+            reason=reason,
+            detail=msg,
+            data=data,
+        )
+
+    def _kernel(self, rec: IosRecord, msg: str) -> list[Event] | None:
+        """memorystatus lines: a fatal memory limit (a kill by itself, and the limit of the kill line after it), the
+        high band of the kill being logged, and the kill lines (several when dmesg printed them on one line)."""
+        out: list[Event] = []
+        for m in KERNEL_LIMIT.finditer(msg):
+            self._read = True
+            if m["fatal"] != "fatal":
+                self._memory_limit = None
+                continue
+            name = m["name"] if m["name"] is not None else m["name2"]
+            pid_text = m["pid"] or m["pid2"]
+            pid = int(pid_text) if pid_text else None
+            self._memory_limit = (m["kind"], int(m["mb"]), pid)
+            if pid is not None:
+                out.append(
+                    self._event(
+                        rec,
+                        "process_killed",
+                        "kernel",
+                        process=name or None,
+                        pid=pid,
+                        package=self.bundles.get(pid),
+                        reason="jetsam:per-process-limit",
+                        detail=msg if "\n" not in msg else m.group(),
+                        data={"how": "exceeded_mem_limit", "limit": m["kind"], "limit_mb": int(m["mb"])},
+                    )
+                )
+        for m in KERNEL_HIGH_BAND.finditer(msg):
+            self._read = True
+            if len(self._high_band) > 64:  # a band whose kill line never came: forget the oldest
+                self._high_band.pop(next(iter(self._high_band)))
+            self._high_band[int(m["pid"])] = (m["band"], int(m["prio"]))
+        for m in KERNEL_KILL.finditer(msg):
+            out.append(self._kernel_kill(rec, msg, m))
+        return out
+
+    def _kernel_kill(self, rec: IosRecord, msg: str, m: re.Match[str]) -> Event:
+        pid = int(m["pid"])
+        limit = self._memory_limit
+        if limit is not None and limit[2] not in (None, pid):
+            limit = None  # another process's limit
+        else:
+            self._memory_limit = None
+        reason = m["reason"]
+        if reason is None:
+            if m["how"] == "killing_specific_process" and limit is not None:
+                reason = "per-process-limit"
+            elif m["how"].startswith("killing_idle_process"):
+                reason = "idle-exit"
+            elif m["how"].startswith("killing_highwater_process"):
+                reason = "highwater"
+            else:
+                reason = "unknown"
+        data: dict[str, object] = {"how": m["how"]}
+        if m["kb"] is not None:
+            data = {"rss_kb": int(m["kb"]), **data}
+        if m["prio"] is not None:
+            data["priority"] = int(m["prio"])
+        if limit is not None:
+            data["limit"] = limit[0]
+            data["limit_mb"] = limit[1]
+        if (band := self._high_band.pop(pid, None)) is not None:
+            data["band"] = band[0]
+        many = msg.count("killing_") > 1  # one record of several printed on one line: its own text
+        return self._event(
+            rec,
+            "process_killed",
+            "kernel",
+            process=m["name"] or None,
+            pid=pid,
+            package=self.bundles.get(pid),
+            reason=f"jetsam:{reason}",
+            detail=m.group() if many else msg,
+            data=data,
+        )
+
+    def _resource_notify(self, rec: IosRecord, msg: str) -> Event | None:
+        """symptomsd's RESOURCE_NOTIFY: a fatal CPU (or wakeups) limit, after which the kernel ends the process."""
+        m = RESOURCE_NOTIFY.search(msg)
+        if m is None:
+            return None
+        if not m["fatal"]:
+            self._read = True  # a warning: the process goes on
+            return None
+        usage = m["usage"]
+        kind = "cpu" if "CPU" in usage else "wakeups" if "wakeup" in usage.lower() else "unknown"
+        return self._event(
+            rec,
+            "process_killed",
+            rec.process or "symptomsd",
+            process=m["name"],
+            pid=int(m["pid"]),
+            reason=f"resource:{kind}",
+            detail=msg,
+            data={"usage": usage.strip()},
+        )
+
+    def _debugger_exit(self, rec: IosRecord, msg: str) -> Event | None:
+        """How the process being debugged ended, as debugserver saw it: a signal (SIGKILL, SIGTERM come from
+        another process: a kill; any other is a crash), or jetsam."""
+        m = DEBUGGER_EXIT.search(msg)
+        if m is None:
+            return None
+        pid = int(m["pid"]) if m["pid"] else None
+        if m["memory"]:
+            kind, reason = "process_killed", "jetsam:unknown"
+        else:
+            signal = int(m["sig"])
+            reason = darwin_signal_name(signal)
+            kind = "process_killed" if signal in (9, 15) else "crash"
+        return self._event(rec, kind, "debugger", process=None, pid=pid, reason=reason, detail=msg)
+
+
+# The rules in the order they are tried: the first signature (in this order) found in a message picks the rule
+# that reads it. The signatures are also what file detection looks for.
+Rule = Callable[[IosLogInterpreter, IosRecord, str], Found]
+RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
+    (("termination reported by launchd",), IosLogInterpreter._launchd_termination),
+    (("Received termination request from ",), IosLogInterpreter._terminate_request),
+    (("Process exited: ",), IosLogInterpreter._process_exited),
+    (("Calculated state for ",), IosLogInterpreter._runningboard_state),
+    (
+        (
+            "memorystatus: ",
+            "exceeded mem limit: ",
+            "killing_specific_process",
+            "killing_top_process",
+            "killing_idle_process",
+            "killing_highwater_process",
+        ),
+        IosLogInterpreter._kernel,
+    ),
+    (("killed by jetsam",), IosLogInterpreter._killed_by_jetsam),
+    (("RESOURCE_NOTIFY trigger for ",), IosLogInterpreter._resource_notify),
+    (("Terminated due to ",), IosLogInterpreter._debugger_exit),
+    (("Terminating app due to uncaught exception",), IosLogInterpreter._uncaught_exception),
+    (("Could not set priority of <BKNewProcess",), IosLogInterpreter._bk_gone),
+    (("was created over 30 seconds ago",), IosLogInterpreter._uikit_over_30s),
+    (("Background task still not ended after expiration",), IosLogInterpreter._uikit_not_ended),
+    (("has active assertions beyond permitted time",), IosLogInterpreter._beyond_permitted),
+    ((WEBKIT_BG_REFUSED,), IosLogInterpreter._webkit_refused),
+    ((WEBKIT_BG_EXPIRED,), IosLogInterpreter._webkit_expired),
+    (("submitTaskRequest: ",), IosLogInterpreter._bg_submit),
+    (("Error submitting task request",), IosLogInterpreter._bg_submit_error),
+    (("Application launched for activities",), IosLogInterpreter._bg_launched),
+    (("Running task: ",), IosLogInterpreter._bg_running),
+    (("Starting task: ", "Starting simulated task: "), IosLogInterpreter._bg_starting),
+    (("complete with success: ",), IosLogInterpreter._bg_complete),
+    (("Marking simulated task complete: ",), IosLogInterpreter._bg_simulated_complete),
+    (("Complete task request activity: ",), IosLogInterpreter._bg_complete_activity),
+    (("Expiring task: ", "Expiring simulated task: "), IosLogInterpreter._bg_expiring),
+    (("has been scheduled",), IosLogInterpreter._bg_not_scheduled),
+    (("Simulating launch for task", "Simulating expiration for task"), IosLogInterpreter._bg_simulating),
+    (("is already running",), IosLogInterpreter._bg_already_running),
+    (("is not currently being simulated",), IosLogInterpreter._bg_not_simulated),
+    (("is not advertised in the application's Info.plist",), IosLogInterpreter._bg_not_permitted),
+    (("Submitted Activity: ",), IosLogInterpreter._dasd_submitted),
+    (("CANCELED: ",), IosLogInterpreter._dasd_canceled),
+    (("FinalDecision: ",), IosLogInterpreter._dasd_policy),
+)
+SIGNATURES: tuple[str, ...] = tuple(sig for sigs, _ in RULES for sig in sigs)
+_RULE_OF: dict[str, Rule] = {sig: rule for sigs, rule in RULES for sig in sigs}
+SIGNATURE_MATCHER = ahocorasick_rs.AhoCorasick(list(SIGNATURES))
