@@ -97,10 +97,6 @@ def display_rows(table: pd.DataFrame, limit: int | None) -> tuple[pd.DataFrame, 
     return worst.head(limit), len(table) - limit
 
 
-def os_label(value: object) -> str:
-    return "?" if _missing(value) else str(value)
-
-
 # ---------------------------------------------------------------- exports
 
 

@@ -298,7 +298,7 @@ def test_ios_watchdog_bgtask_low_power_and_background_refresh_have_entries():
 def _aosp_kill_codes() -> set[str]:
     codes = {reason for _, reason in kill_reasons._AOSP_KILL_REASONS}
     codes |= {reason for _, reason in kill_reasons._FORCE_STOP_CAUSES}
-    codes |= set(kill_reasons._SIGNALS.values()) | {kill_reasons.signal_reason(99), "unknown"}
+    codes |= set(kill_reasons.LINUX_SIGNALS.values()) | {kill_reasons.signal_reason(99), "unknown"}
     for text in ("empty #3", "cached #5", "stop com.x due to from pid 1", "Trimming phantom processes", "bg anr"):
         codes.add(kill_reasons.normalize_am_kill_reason(text))
     return codes

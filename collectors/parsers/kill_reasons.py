@@ -82,7 +82,9 @@ _FORCE_STOP_CAUSES: tuple[tuple[str, str], ...] = (
     ("permission", "force_stop"),
 )
 
-_SIGNALS = {
+# Linux's signal numbers (asm-generic/signal.h; the ARM and x86 ABIs Android runs on), which differ from Darwin's:
+# 7 is SIGBUS, 10 SIGUSR1 (collectors.parsers.ios_rules.DARWIN_SIGNALS has Darwin's).
+LINUX_SIGNALS = {
     1: "sighup",
     2: "sigint",
     3: "sigquit",
@@ -140,4 +142,4 @@ def normalize_force_stop_reason(text: str) -> str:
 
 
 def signal_reason(number: int) -> str:
-    return _SIGNALS.get(number, f"signal_{number}")
+    return LINUX_SIGNALS.get(number, f"signal_{number}")
