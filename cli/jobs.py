@@ -130,7 +130,7 @@ def trigger_cmd(
             result = trigger(
                 dev, package, job_id, sdk=facts.sdk or 0, satisfied=satisfied, wait_s=wait, os_version=facts.os_version
             )
-        failed |= result.outcome in ("failed", "timed_out", "killed", "not_started", "skipped")
+        failed |= result.failed
         if json_out:
             payload = {k: v for k, v in result.__dict__.items() if k != "events"}
             payload["events"] = [e.to_dict() for e in result.events]

@@ -11,6 +11,7 @@ import typer
 from bgprobe.cli.console import Output
 from bgprobe.collectors.errors import EXIT_GATE, EXIT_OK, EXIT_USAGE
 from bgprobe.collectors.package_names import check_app_id
+from bgprobe.reports.events import DEATH_KINDS, Kind
 
 if TYPE_CHECKING:
     from bgprobe.reports.events import Event
@@ -24,11 +25,11 @@ class FailOn(StrEnum):
     work_failure = "work-failure"  # a WorkManager FAILURE result
 
 
-_FAIL_KINDS = {
-    FailOn.kill: {"process_killed", "process_died", "crash"},
-    FailOn.anr: {"anr"},
-    FailOn.crash: {"crash"},
-    FailOn.timeout: {"job_timeout"},
+_FAIL_KINDS: dict[FailOn, frozenset[str]] = {
+    FailOn.kill: DEATH_KINDS,
+    FailOn.anr: frozenset({Kind.ANR}),
+    FailOn.crash: frozenset({Kind.CRASH}),
+    FailOn.timeout: frozenset({Kind.JOB_TIMEOUT}),
 }
 
 
@@ -196,7 +197,7 @@ def _print_unrecognized_json(where: str, text: str) -> None:
 def _matches_gate(event: object, fail_on: list[FailOn]) -> bool:
     for gate in fail_on:
         if gate is FailOn.work_failure:
-            if event.kind == "work_result" and event.reason == "failure":  # type: ignore[attr-defined]
+            if event.kind == Kind.WORK_RESULT and event.reason == "failure":  # type: ignore[attr-defined]
                 return True
         elif event.kind in _FAIL_KINDS[gate]:  # type: ignore[attr-defined]
             return True

@@ -19,13 +19,12 @@ from bgprobe.cli.targets import (
 )
 from bgprobe.collectors.errors import EXIT_DEVICE, EXIT_INTERRUPTED, BgprobeError
 from bgprobe.collectors.package_names import check_package_name
+from bgprobe.reports.events import DEATH_KINDS, Kind, event_concerns
 
 if TYPE_CHECKING:
     from bgprobe.collectors.android.adb import AndroidDevice
     from bgprobe.reports.deaths import Death
     from bgprobe.reports.events import Event
-
-BUFFERS = "main,system,events,crash"
 
 
 def watch(
@@ -76,37 +75,18 @@ def _exit_info(dev: AndroidDevice, package: str | None, version: str) -> list[Ev
     lines = list(enumerate(dev.text(args).splitlines(), 1))
     events = parse_exit_info(lines, f"live:{dev.serial}:exit-info", package=package)
     for e in events:
-        e.device, e.os_version = dev.serial, version
+        e.device, e.os_version = dev.key, version  # the journal's key, as the log follower's events
     return events
 
 
 def _follow(dev: AndroidDevice, version: str | None, package: str | None, queue: Queue) -> None:  # type: ignore[type-arg]
-    from bgprobe.collectors.android.adb import DeviceError, DeviceLost
-    from bgprobe.collectors.parsers.android_log import LogInterpreter
-    from bgprobe.collectors.parsers.logcat import YearHint, parse_line
+    """One phone's events (the follower flushes what the stream's end left open: an ANR still being
+    assembled is reported before the end, which may close the watch), then why its stream ended."""
+    from bgprobe.collectors.android.logfollow import STREAM_ENDED, LogFollower
 
-    interp = LogInterpreter(where=f"live:{dev.serial}", device=dev.serial, os_version=version)
-    years = YearHint(datetime.now().date())
-    ended = "log stream ended: the device disconnected or went offline"
-    try:
-        for n, line in enumerate(dev.stream_lines(["logcat", "-T", "1", "-v", "threadtime", "-b", BUFFERS]), 1):
-            for event in interp.feed(parse_line(line, n, years)):
-                if _wanted(event, package):
-                    queue.put(event)
-    except (DeviceLost, DeviceError) as err:
-        ended = err.message
-    # A multi-line message (ANR, crash, lmk kill) still open when the stream ended is complete as
-    # far as this stream goes: report it (before the end, which may close the watch) rather than lose it.
-    for event in interp.flush():
-        if _wanted(event, package):
-            queue.put(event)
-    queue.put((dev.serial, ended))
-
-
-def _wanted(event: Event, package: str | None) -> bool:
-    from bgprobe.reports.events import package_of_process
-
-    return package is None or package in (event.package, package_of_process(event.process))
+    follower = LogFollower(dev, queue.put, package=package, os_version=version)
+    follower.run()
+    queue.put((dev.serial, follower.end_reason or STREAM_ENDED))
 
 
 def _print_event(out: Output, item: Event, json_out: bool) -> None:
@@ -156,7 +136,7 @@ def _watch_ios(
         for udid in udids:
             _reports, events = run(collect(target, udid, pull_to=pull))  # type: ignore[arg-type]
             for e in events:
-                if bundle is None or e.package == bundle:
+                if bundle is None or event_concerns(e, bundle):
                     _print_event(out, e, json_out)
             if pull is not None and not json_out:
                 out.out.print(f"{udid}: {len(_reports)} report(s) saved under {pull / udid}", markup=False)
@@ -236,7 +216,6 @@ class _LiveView:
 
     def add(self, event: Event) -> None:
         from bgprobe.reports.deaths import join_death
-        from bgprobe.reports.events import DEATH_KINDS
 
         if event.kind in DEATH_KINDS:
             deaths = [d for d in self.recent[:30] if not isinstance(d, type(event))]
@@ -280,21 +259,23 @@ class _LiveView:
 
 
 _KIND_NAMES = {
-    "process_killed": "kills",
-    "process_died": "deaths",
-    "crash": "crashes",
-    "anr": "ANRs",
-    "job_timeout": "job time-outs",
-    "work_result": "work results",
-    "job_started": "job starts",
-    "job_finished": "job ends",
-    "job_stopped": "job stops",
-    "process_started": "starts",
+    Kind.PROCESS_KILLED: "kills",
+    Kind.PROCESS_DIED: "deaths",
+    Kind.CRASH: "crashes",
+    Kind.ANR: "ANRs",
+    Kind.JOB_TIMEOUT: "job time-outs",
+    Kind.WORK_RESULT: "work results",
+    Kind.JOB_STARTED: "job starts",
+    Kind.JOB_FINISHED: "job ends",
+    Kind.JOB_STOPPED: "job stops",
+    Kind.PROCESS_STARTED: "starts",
 }
 
 
 def _is_death(item: object) -> bool:
-    return getattr(item, "kind", "") in ("process_killed", "process_died", "crash", "anr")
+    """Shown in red: a death, or an ANR (the app stopped answering)."""
+    kind = getattr(item, "kind", "")
+    return kind in DEATH_KINDS or kind == Kind.ANR
 
 
 def _describe(item: Death | Event) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from bgprobe.collectors.errors import InputError
 from bgprobe.collectors.inputs.sources import iter_sources, read_problem
 from bgprobe.collectors.inputs.textscan import ReportFacts, scan_text
-from bgprobe.reports.events import Event
+from bgprobe.reports.events import Event, event_concerns
 
 _READ_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
 
@@ -101,7 +101,7 @@ class _PackageSelector:
     def wants(self, e: Event) -> bool:
         if self.package is None:
             return True
-        if e.package == self.package or (e.process or "").split(":", 1)[0] == self.package:
+        if event_concerns(e, self.package):
             if e.pid is not None:
                 self.pids.add(e.pid)
             return True

@@ -9,6 +9,7 @@ successful attempt's finish.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -16,18 +17,25 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 
-OUTCOMES: tuple[str, ...] = (
-    "success",  # the work reported completion
-    "failure",  # the work ran and reported failure (WorkManager FAILURE/RETRY, app's own failure line)
-    "timeout",  # no end seen within the attempt's time-out (or JobScheduler timed the job out)
-    "killed",  # the app's process was killed or died during the attempt
-    "stopped",  # the system stopped the job (constraints lost, doze, quota) before it finished
-    "not_started",  # natural mode: the OS did not run it within the window
-    "device_lost",  # infrastructure: the device vanished; not the app's failure
-    "skipped",  # the condition is not available on this device (e.g. restricted bucket before 11)
-)
+
+class Outcome(StrEnum):
+    """How an attempt ended: `bgprobe run` records these, `bgprobe trigger` reports them. The values are
+    the strings of attempts.jsonl and the reports."""
+
+    SUCCESS = "success"  # the work reported completion
+    FAILURE = "failure"  # the work ran and reported failure (WorkManager FAILURE/RETRY, app's own failure line)
+    TIMEOUT = "timeout"  # no end seen within the attempt's time-out (or JobScheduler timed the job out)
+    KILLED = "killed"  # the app's process was killed, died or crashed during the attempt
+    STOPPED = "stopped"  # the system stopped the job (constraints lost, doze, quota) before it finished
+    NOT_STARTED = "not_started"  # the OS did not run it (held, or not within the window; WorkManager skipped it)
+    DEVICE_LOST = "device_lost"  # infrastructure: the device vanished; not the app's failure
+    SKIPPED = "skipped"  # the condition is not available on this device (e.g. restricted bucket before 11)
+
+
+# The outcome strings in order (plain str: pandas categories hold these).
+OUTCOMES: tuple[str, ...] = tuple(o.value for o in Outcome)
 # Outcomes that say nothing about the app: kept apart from completion rates.
-INFRA_OUTCOMES = frozenset({"device_lost", "skipped"})
+INFRA_OUTCOMES: frozenset[str] = frozenset({Outcome.DEVICE_LOST, Outcome.SKIPPED})
 
 
 @dataclass(slots=True)

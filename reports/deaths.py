@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
-from bgprobe.reports.events import DEATH_KINDS, Event
+from bgprobe.reports.events import DEATH_KINDS, Event, Kind
 
 if TYPE_CHECKING:  # pandas is imported where a table is built: the streaming folder needs none of it
     import pandas as pd
@@ -35,6 +35,9 @@ REORDER_LINES = 50_000
 # Deaths without a time fold by key alone (as fold_deaths always did): at most this many keys are
 # remembered (the least recently seen are let go), so an undated log of a million pids stays small.
 MAX_KEYS = 1 << 15
+# A better-ranked line of one of these kinds names what the death was (a crash, an ANR's kill, a
+# kill); a "process died" line never renames a death that another line explained.
+_NAMING_KINDS = frozenset({Kind.CRASH, Kind.ANR, Kind.PROCESS_KILLED})
 
 _SOURCE_RANK = (
     ("exit-info", 0),
@@ -342,7 +345,7 @@ def _merge(
     if reason and rank < death.rank:
         death.reason, death.rank = reason, rank
         death.detail = detail
-        if kind in ("crash", "anr", "process_killed"):
+        if kind in _NAMING_KINDS:
             death.kind = kind
     elif death.detail is None:
         death.detail = detail
@@ -356,7 +359,7 @@ def join_death(recent: list[Death], event: Event) -> Death:
     except ValueError:
         ts = None
     for death in recent:
-        if death.device != event.device or death.kind not in (event.kind, "process_killed", "process_died", "crash"):
+        if death.device != event.device or (death.kind != event.kind and death.kind not in DEATH_KINDS):
             continue
         same_pid = event.pid is not None and death.pid == event.pid
         same_name = event.pid is None and event.process is not None and death.process == event.process

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from bgprobe.reports.deaths import Death, DeathFolder
-from bgprobe.reports.events import DEATH_KINDS, Event, package_of_process
+from bgprobe.reports.events import DEATH_KINDS, Event, event_concerns
 from bgprobe.reports.knowledge import Entry, Knowledge, load_knowledge
 from bgprobe.reports.verdict import DeviceHint, VerdictBuilder
 from bgprobe.reports.verdict import Verdict as SharedVerdict
@@ -163,7 +163,7 @@ def fold_app_deaths(events: list[Event], package: str) -> tuple[list[RecentDeath
         if e.kind in DEATH_KINDS:
             folder.add((e.device, _dt(e.ts), e.pid, e.process, e.package, e.uid, e.reason, e.kind, e.source, e.detail))
     folder.finish()
-    mine = [d for d in closed if package in (d.package, package_of_process(d.process))]
+    mine = [d for d in closed if event_concerns(d, package)]
     mine.sort(key=lambda d: (d.ts or datetime.min, d.seq), reverse=True)
     rows = [
         RecentDeath(

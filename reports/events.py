@@ -10,28 +10,37 @@ import json
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from typing import Any
 
-KINDS: tuple[str, ...] = (
-    "job_scheduled",
-    "job_started",
-    "job_finished",
-    "job_stopped",
-    "job_timeout",
-    "work_result",
-    "process_started",
-    "process_killed",
-    "process_died",
-    "anr",
-    "crash",
-    "state_changed",
-    "trigger",
-)
+
+class Kind(StrEnum):
+    """What an event says happened. The values are the `kind` strings of every output (JSON, CSV,
+    Parquet): a member compares and hashes as its string."""
+
+    JOB_SCHEDULED = "job_scheduled"
+    JOB_STARTED = "job_started"
+    JOB_FINISHED = "job_finished"
+    JOB_STOPPED = "job_stopped"
+    JOB_TIMEOUT = "job_timeout"
+    WORK_RESULT = "work_result"
+    PROCESS_STARTED = "process_started"
+    PROCESS_KILLED = "process_killed"
+    PROCESS_DIED = "process_died"
+    ANR = "anr"
+    CRASH = "crash"
+    STATE_CHANGED = "state_changed"
+    TRIGGER = "trigger"
+
+
+# The kind strings in README order (plain str: pandas categories and Parquet dictionaries hold these).
+KINDS: tuple[str, ...] = tuple(k.value for k in Kind)
 
 _KIND_SET = frozenset(KINDS)  # checked for every event made
 
-# Kinds that mean "this process is gone"; used by summaries and `--fail-on kill`.
-DEATH_KINDS: frozenset[str] = frozenset({"process_killed", "process_died", "crash"})
+# Kinds that mean "this process is gone"; used by summaries, `--fail-on kill`, `watch`, the judge of
+# an attempt. The one place they are spelled out.
+DEATH_KINDS: frozenset[str] = frozenset({Kind.PROCESS_KILLED, Kind.PROCESS_DIED, Kind.CRASH})
 
 
 @dataclass(slots=True)
@@ -142,3 +151,10 @@ def package_of_process(process: str | None) -> str | None:
     if not process:
         return None
     return process.split(":", 1)[0] or None
+
+
+def event_concerns(event: Any, package: str) -> bool:
+    """Whether an event (or a folded death: anything with `package` and `process`) is about this app:
+    it names the package, or one of the app's processes (`package`, `package:suffix`). Exact, never a
+    prefix: `com.foo` is not `com.foobar`. The one package filter of watch, trigger, campaigns and scan."""
+    return event.package == package or package_of_process(event.process) == package

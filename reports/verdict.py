@@ -38,7 +38,7 @@ from functools import lru_cache
 from typing import Any
 
 from bgprobe.reports.deaths import WINDOW_SECONDS, Death, DeathFolder
-from bgprobe.reports.events import DEATH_KINDS, Event, package_of_process
+from bgprobe.reports.events import DEATH_KINDS, Event, event_concerns, package_of_process
 from bgprobe.reports.knowledge import Entry, Knowledge, load_knowledge
 from bgprobe.reports.scan_summary import ScanSummary, device_time
 
@@ -467,7 +467,7 @@ class VerdictBuilder:
 
     def _mine(self, e: Event) -> bool:
         pkg = self.package
-        if e.package == pkg or package_of_process(e.process) == pkg:
+        if event_concerns(e, pkg):
             return True
         return e.package is None and e.process is None and e.pid is not None and (e.device, e.pid) in self._pids
 

@@ -22,7 +22,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -188,14 +188,17 @@ class AndroidDevice:
     def text(self, args: list[str], *, timeout: float | None = None) -> str:
         return self.run(args, timeout=timeout).text
 
-    def stream_lines(self, args: list[str]) -> Iterator[str]:
+    def stream_lines(self, args: list[str], *, opened: Callable[[socket.socket], None] | None = None) -> Iterator[str]:
         """Lines of an endless command (`logcat`); ends when the device goes away (adbutils reports
-        that as a clean EOF, so the caller learns of it by the stream ending)."""
+        that as a clean EOF, so the caller learns of it by the stream ending). `opened` gets the
+        stream's socket: shutting it down from another thread ends the stream at once."""
         adbutils = _adbutils()
         try:
             conn = self._device.shell(quote_command(args), stream=True)
         except (adbutils.AdbError, EOFError, OSError) as exc:
             raise DeviceLost(self.serial, str(exc)) from exc
+        if opened is not None:
+            opened(conn.conn)
         try:
             conn.conn.settimeout(None)
             reader = conn.conn.makefile("rb")

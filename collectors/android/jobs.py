@@ -19,12 +19,13 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, DeviceLost
+from bgprobe.collectors.android.adb import AndroidDevice
+from bgprobe.collectors.android.judge import AndroidJob, judge_events, scheduler_end
+from bgprobe.collectors.android.logfollow import LogFollower
 from bgprobe.collectors.errors import BgprobeError
 from bgprobe.collectors.parsers.android_log import LogInterpreter
 from bgprobe.collectors.parsers.jobscheduler import (
@@ -34,11 +35,11 @@ from bgprobe.collectors.parsers.jobscheduler import (
     parse_jobscheduler,
     stop_outcome,
 )
-from bgprobe.collectors.parsers.logcat import YearHint, parse_line
-from bgprobe.reports.events import Event
+from bgprobe.collectors.parsers.logcat import LogRecord, YearHint, parse_line
+from bgprobe.reports.attempts import Outcome
+from bgprobe.reports.events import DEATH_KINDS, Event, Kind
 
 WM_DIAGNOSTICS = "androidx.work.diagnostics.REQUEST_DIAGNOSTICS"
-DIAGNOSTICS_WORKER = "androidx.work.impl.workers.DiagnosticsWorker"  # its own result line is not the job's
 SATISFIED_SDK = 30  # JobSchedulerShellCommand.runJob has -s/--satisfied from Android 11 (API 29's knows -f, -u)
 RUN_OK = re.compile(r"^Running job( \[FORCED\])?\s*$", re.M)
 # (pattern, why, exit code): a job or package that does not exist is the user's input error (2);
@@ -117,14 +118,14 @@ def list_jobs(
     lines = list(enumerate(text.splitlines(), 1))
     events = parse_jobscheduler(lines, f"live:{dev.serial}:dumpsys jobscheduler", package=package)
     for e in events:
-        e.device, e.os_version = dev.serial, os_version
+        e.device, e.os_version = dev.key, os_version  # the journal's key, as every command's events
     # One row per registered job; an "Active jobs" slot says it is running, history says what it did.
-    active = {e.job: e for e in events if e.kind == "job_scheduled" and e.data.get("active")}
-    report.jobs = [e for e in events if e.kind == "job_scheduled" and not e.data.get("active")]
+    active = {e.job: e for e in events if e.kind == Kind.JOB_SCHEDULED and e.data.get("active")}
+    report.jobs = [e for e in events if e.kind == Kind.JOB_SCHEDULED and not e.data.get("active")]
     for e in report.jobs:
         if e.job in active:
             e.detail, e.reason = active[e.job].detail, active[e.job].reason
-    report.history = [e for e in events if e.kind != "job_scheduled"]
+    report.history = [e for e in events if e.kind != Kind.JOB_SCHEDULED]
     stopped = package_stopped(dev, package)
     if stopped:
         report.notes.append(stopped_note(package))
@@ -189,12 +190,24 @@ class TriggerResult:
     response: str
     started: bool = False
     finished: bool = False
-    outcome: str = "unknown"  # finished | failed | timed_out | killed | stopped | still_running | not_started | skipped
+    # An attempt's outcome, as a campaign records it (one judge); None until it is decided. A run still
+    # going when --wait ends is a timeout that says so.
+    outcome: Outcome | None = None
+    still_running: bool = False  # that timeout: it was still running when --wait ended (not a failure)
     reason: str | None = None  # why, in the words of whatever said it (JobScheduler, WorkManager, the logs)
     seconds: float | None = None  # wall time from the trigger to the outcome
     device_seconds: float | None = None  # the same by the device's log timestamps
     notes: list[str] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """What makes `trigger` exit 1: the run failed, was killed, did not start (held, or skipped by
+        WorkManager), or JobScheduler timed it out. A stop by the system, or a run that --wait did not
+        see end, is not the app's failure."""
+        if self.outcome == Outcome.TIMEOUT:
+            return not self.still_running
+        return self.outcome in (Outcome.FAILURE, Outcome.KILLED, Outcome.NOT_STARTED)
 
 
 @dataclass
@@ -222,9 +235,9 @@ class JobWatch:
             list(enumerate(text.splitlines(), 1)), f"live:{self.dev.serial}:dumpsys jobscheduler", package=self.package
         )
         entry = next(
-            (e for e in events if e.kind == "job_scheduled" and not e.data.get("active") and e.job == self.job), None
+            (e for e in events if e.kind == Kind.JOB_SCHEDULED and not e.data.get("active") and e.job == self.job), None
         )
-        return entry, [e for e in events if e.kind in ("job_started", "job_stopped")]
+        return entry, [e for e in events if e.kind in (Kind.JOB_STARTED, Kind.JOB_STOPPED)]
 
     @property
     def workmanager(self) -> bool:
@@ -239,9 +252,9 @@ class JobWatch:
         if entry is not None:
             self.entry = entry
         new = [e for e in new_history(self._before, history) if e.job == self.job]
-        first_start = next((i for i, e in enumerate(new) if e.kind == "job_started"), None)
+        first_start = next((i for i, e in enumerate(new) if e.kind == Kind.JOB_STARTED), None)
         after = new[first_start + 1 :] if first_start is not None else new
-        stop = next((e for e in after if e.kind == "job_stopped"), None)
+        stop = next((e for e in after if e.kind == Kind.JOB_STOPPED), None)
         started = first_start is not None or stop is not None
         return JobLook(
             started=started,
@@ -306,21 +319,6 @@ def expected_workmanager_skip(entry: Event | None) -> str | None:
     return f"periodic work before its next period (in {human_duration(earliest)})"
 
 
-def workmanager_skip_reason(expected: str | None, *, seen: bool = False) -> str:
-    why = (
-        "WorkerWrapper logged: Delaying execution ... because it is being executed before schedule"
-        if seen
-        else "JobScheduler ran the job and no Worker result followed; WorkerWrapper logs "
-        '"Delaying execution for ... because it is being executed before schedule" only at DEBUG '
-        "(an app that sets Configuration.Builder.setMinimumLoggingLevel(Log.DEBUG) shows it)"
-    )
-    return (
-        "WorkManager skipped a forced run of periodic/backed-off work"
-        + (f" ({expected})" if expected else "")
-        + f": {why}"
-    )
-
-
 @dataclass
 class _Work:
     """The WorkManager work behind a job, read before forcing it."""
@@ -372,7 +370,7 @@ def trigger(
     notes: list[str] = []
     watch = JobWatch(dev, package, job, sdk=sdk)  # the job history just before the trigger
     work = _work_before_forcing(dev, package, job, watch, notes) if watch.workmanager else None
-    watcher = _LogWatcher(dev, package, worker=work.worker if work else None, work_id=work.work_id if work else None)
+    watcher = _LogWatcher(dev, package, os_version)
     watcher.start()
     try:
         watcher.mark()  # what it logged before this trigger (a kill, a result) is not this run's
@@ -399,8 +397,8 @@ def trigger(
 def _device_duration(events: list[Event]) -> float | None:
     """Start to end by the device's own log timestamps (a fast simulated clock, or a slow link,
     makes wall time misleading)."""
-    starts = [e.ts for e in events if e.kind in ("job_started", "process_started") and e.ts]
-    ends = [e.ts for e in events if e.kind in ("work_result", "job_timeout", "process_killed") and e.ts]
+    starts = [e.ts for e in events if e.kind in (Kind.JOB_STARTED, Kind.PROCESS_STARTED) and e.ts]
+    ends = [e.ts for e in events if e.kind in (Kind.WORK_RESULT, Kind.JOB_TIMEOUT, *DEATH_KINDS) and e.ts]
     if not starts or not ends:
         return None
     begin, end = datetime.fromisoformat(min(starts)), datetime.fromisoformat(max(ends))
@@ -411,15 +409,24 @@ def _follow_job(
     result: TriggerResult, watcher: _LogWatcher, watch: JobWatch, work: _Work | None, t0: float, wait_s: float
 ) -> None:
     """Follow the job until it ends, is held, or time runs out: `get-job-state` while it runs, the
-    job history and its readiness (`dumpsys jobscheduler`) whenever it does not, the logs always."""
+    job history and its readiness (`dumpsys jobscheduler`) whenever it does not, the logs always;
+    judged as a campaign's attempt is (`judge`)."""
     deadline = t0 + wait_s
     next_look = 0.0
     ended_at: float | None = None
     look: JobLook | None = None
+    started_by_os: str | None = None  # when JobScheduler said it started and the logs had not (device time)
+    job = AndroidJob(
+        result.package,
+        result.job,
+        workmanager=work is not None,
+        worker=work.worker if work else None,
+        work_id=work.work_id if work else None,
+    )
 
-    def done(outcome: str, reason: str | None) -> None:
+    def done(outcome: Outcome, reason: str | None) -> None:
         result.outcome, result.reason = outcome, reason
-        result.finished = outcome in ("finished", "failed")
+        result.finished = outcome in (Outcome.SUCCESS, Outcome.FAILURE)
         result.seconds = round(time.monotonic() - t0, 2)
 
     while True:
@@ -431,60 +438,54 @@ def _follow_job(
             look = watch.look()
             next_look = now + 1.0
             result.started = result.started or look.started
-        outcome, reason = watcher.outcome(int(watch.job), started=result.started)
-        if outcome:
-            result.started = result.started or outcome not in ("skipped",)
-            done(outcome, reason)
+        verdict = judge_events(job, watcher.since_mark(), started=started_by_os)
+        if result.started and not verdict.started:
+            started_by_os = started_by_os or watcher.last_ts or ""  # a death from now on ends this run
+        result.started = result.started or bool(verdict.started)
+        if verdict.outcome:
+            result.started = result.started or verdict.outcome != Outcome.NOT_STARTED
+            done(verdict.outcome, ": ".join(w for w in (verdict.reason, verdict.detail) if w) or None)
             return
         if look is not None and not result.started and look.held:
-            done("not_started", look.held)  # a forced run waits for these, however long it is followed
+            done(Outcome.NOT_STARTED, look.held)  # a forced run waits for these, however long it is followed
             return
         if look is not None and look.stop_reason is not None:
             ended_at = ended_at or now
-            kind = stop_outcome(look.stop_reason)
-            if now - ended_at >= LOG_GRACE_S or (kind == "finished" and work is None):
-                if kind == "finished" and work is not None:
-                    reason = workmanager_skip_reason(work.expected_skip)
-                    if work.worker is None:  # its diagnostics did not answer either: its level may be above INFO
-                        reason += "; or the app logs WorkManager above INFO, which hides its results too"
-                    done("skipped", reason)
-                else:
-                    done(kind, f"JobScheduler: {look.stop_reason}")
+            plain_finish = stop_outcome(look.stop_reason) == "finished" and work is None
+            if now - ended_at >= LOG_GRACE_S or plain_finish:
+                done(*scheduler_end(look.stop_reason, job, work.expected_skip if work else None))
                 return
         if now >= deadline:
             break
         time.sleep(0.25)
     if result.started:
-        result.outcome = "still_running"
+        result.outcome, result.reason = Outcome.TIMEOUT, f"still running when --wait ({wait_s:g}s) ended"
+        result.still_running = True
     else:
         held = look.held if look is not None else None
-        result.outcome = "not_started"
+        result.outcome = Outcome.NOT_STARTED
         result.reason = held or f"JobScheduler did not start it within {wait_s:g}s"
 
 
 class _LogWatcher:
-    """Follows the device's logs during a trigger, through the same parsers as `bgprobe scan`."""
+    """The app's events during a trigger (the one log follower of watch and campaigns), and the
+    device time of the last line, for a start that JobScheduler reports and the logs do not."""
 
-    def __init__(
-        self, dev: AndroidDevice, package: str, *, worker: str | None = None, work_id: str | None = None
-    ) -> None:
-        self.dev = dev
-        self.package = package
-        self.worker = worker
-        self.work_id = work_id
+    def __init__(self, dev: AndroidDevice, package: str, os_version: str | None = None) -> None:
         self.events: list[Event] = []
-        self.app_lines: list[str] = []
+        self.last_ts: str | None = None
         self._mark = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name=f"logwatch-{dev.serial}")
+        self._follower = LogFollower(
+            dev, self.events.append, package=package, unattributed=True, on_record=self._record, os_version=os_version
+        )
 
     def start(self) -> None:
-        self._thread.start()
+        self._follower.start()
         time.sleep(0.1)  # the stream must be open before the job is triggered
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
+        """The stream ends here: what it left open (an ANR without its body) is among the events."""
+        self._follower.stop()
 
     def mark(self) -> None:
         self._mark = len(self.events)
@@ -492,51 +493,9 @@ class _LogWatcher:
     def since_mark(self) -> list[Event]:
         return self.events[self._mark :]
 
-    def _run(self) -> None:
-        interp = LogInterpreter(where=f"live:{self.dev.serial}")
-        years = YearHint(datetime.now().date())
-        try:
-            lines = self.dev.stream_lines(["logcat", "-T", "1", "-v", "threadtime", "-b", "main,system,events,crash"])
-            for n, line in enumerate(lines, 1):
-                if self._stop.is_set():
-                    break
-                if n == 1:
-                    continue  # `-T 1` replays the last line logged before the watch began
-                rec = parse_line(line, n, years)
-                for event in interp.feed(rec):
-                    if event.package in (None, self.package) or (event.process or "").startswith(self.package):
-                        self.events.append(event)
-                self.app_lines.append(rec.msg)
-        except (DeviceError, DeviceLost):
-            pass
-
-    def _ours(self, e: Event) -> bool:
-        """A WorkManager line about this job's work (not the DiagnosticsWorker's, nor other work)."""
-        worker = (e.data or {}).get("worker")
-        if self.work_id and e.job:
-            return e.job == self.work_id
-        if self.worker:
-            return worker == self.worker
-        return worker != DIAGNOSTICS_WORKER
-
-    def outcome(self, job: int, *, started: bool = True) -> tuple[str | None, str | None]:
-        """(outcome, reason) from the logs, or (None, None) while they say nothing decisive."""
-        for e in self.since_mark():
-            if e.kind == "job_timeout" and e.job == str(job):
-                return "timed_out", f"JobScheduler: {e.detail}"
-            if e.kind in ("process_killed", "process_died") and e.package == self.package and started:
-                return "killed", f"{e.reason or e.kind}: {e.detail}"
-            if e.kind != "work_result" or e.package not in (None, self.package) or not self._ours(e):
-                continue
-            if e.reason == "success":
-                return "finished", f"WorkManager: {e.detail}"
-            if e.reason in ("failure", "retry"):
-                return "failed", f"WorkManager: {e.detail}"
-            if e.reason == "cancelled":
-                return "stopped", f"WorkManager: {e.detail}"
-            if e.reason == "skipped_before_schedule":
-                return "skipped", workmanager_skip_reason(None, seen=True)
-        return None, None
+    def _record(self, rec: LogRecord) -> None:
+        if rec.ts:
+            self.last_ts = rec.ts
 
 
 def check_job_id(text: str) -> int:

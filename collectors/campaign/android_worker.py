@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, DeviceLost
-from bgprobe.collectors.android.jobs import JobWatch, expected_workmanager_skip, workmanager_skip_reason
+from bgprobe.collectors.android.jobs import JobWatch, expected_workmanager_skip
+from bgprobe.collectors.android.judge import scheduler_end
 from bgprobe.collectors.android.state import (
     ChangeNotTaken,
     NotAvailable,
@@ -20,14 +21,10 @@ from bgprobe.collectors.android.state import (
     parse_assignments,
     temporary_state,
 )
-from bgprobe.collectors.campaign.observe import Feed, LogFeed
+from bgprobe.collectors.campaign.observe import Feed, LogFeed, android_job
 from bgprobe.collectors.campaign.results import TaskRun
 from bgprobe.collectors.campaign.scenario import Condition, Task
 from bgprobe.collectors.campaign.worker import SchedulerView, SkipCondition, Worker
-from bgprobe.collectors.parsers.jobscheduler import stop_outcome
-
-# JobScheduler's word for how a run ended -> the campaign's outcome
-_BY_STOP = {"finished": "success", "timed_out": "timeout", "killed": "killed", "stopped": "stopped"}
 
 
 class AndroidWorker(Worker):
@@ -121,13 +118,7 @@ class AndroidWorker(Worker):
         if look.stop_reason is None:
             self._view = SchedulerView(started=look.started or self._view.started, held=look.held)
             return self._view
-        said = f"jobscheduler: {look.stop_reason}"
-        kind = stop_outcome(look.stop_reason)
-        if kind == "finished" and task.scheduler == "workmanager":
-            # the job ran and the logs (a Worker result at INFO) said nothing: WorkerWrapper skipped it
-            ended = ("not_started", workmanager_skip_reason(self._expected_skip))
-        else:
-            ended = (_BY_STOP[kind], said)
+        ended = scheduler_end(look.stop_reason, android_job(task), self._expected_skip)
         self._view = SchedulerView(started=True, ended=ended)
         return self._view
 

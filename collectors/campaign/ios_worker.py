@@ -27,6 +27,7 @@ from bgprobe.collectors.campaign.scenario import Condition, Task
 from bgprobe.collectors.campaign.worker import SkipCondition, Worker
 from bgprobe.collectors.errors import BgprobeError
 from bgprobe.collectors.ios.transport import IosError, IosTarget, lockdown
+from bgprobe.reports.attempts import Outcome
 from bgprobe.reports.events import Event
 
 
@@ -105,7 +106,7 @@ class IosWorker(Worker):
         recorded as skipped (`_record`), and the block's remaining runs are skipped with the reason."""
         held = self._held
         if held is not None and held.lost is not None:
-            self._record(run, attempt, "skipped", "condition lost", held.lost, None, None, None)
+            self._record(run, attempt, Outcome.SKIPPED, "condition lost", held.lost, None, None, None)
             raise SkipCondition(held.lost)
         self._attempt_began = time.monotonic()
         outcome = super()._attempt(run, task, attempt)
@@ -130,12 +131,12 @@ class IosWorker(Worker):
             and held.lost is not None
             and held.lost_at is not None
             and held.lost_at >= self._attempt_began
-            and outcome not in ("skipped", "device_lost")
+            and outcome not in (Outcome.SKIPPED, Outcome.DEVICE_LOST)
         )
         if lost_during and held is not None:
             # what the device did under a condition it no longer had says nothing about that condition
             detail = f"{held.lost}; the attempt itself ended as {outcome} ({reason or ''})"
-            outcome, reason = "skipped", "condition lost during the attempt"
+            outcome, reason = Outcome.SKIPPED, "condition lost during the attempt"
         super()._record(run, attempt, outcome, reason, detail, scheduled, started, finished)
 
     def force(self, task: Task) -> str | None:

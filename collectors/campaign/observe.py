@@ -8,16 +8,15 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
-from bgprobe.collectors.android.adb import AndroidDevice, DeviceError
+from bgprobe.collectors.android.adb import AndroidDevice
+from bgprobe.collectors.android.judge import AndroidJob, Verdict, end, judge_event
+from bgprobe.collectors.android.logfollow import LogFollower
 from bgprobe.collectors.campaign.scenario import LinePattern, Task
-from bgprobe.collectors.parsers.android_log import LogInterpreter
-from bgprobe.collectors.parsers.logcat import YearHint, parse_line
-from bgprobe.reports.events import DEATH_KINDS, Event
-
-BUFFERS = "main,system,events,crash"
+from bgprobe.collectors.parsers.logcat import LogRecord
+from bgprobe.reports.attempts import Outcome
+from bgprobe.reports.events import DEATH_KINDS, Event, Kind
 
 
 @dataclass(slots=True)
@@ -71,45 +70,32 @@ class SeenBuffer:
 
 
 class LogFeed(SeenBuffer):
-    """Android: `logcat` of the main, system, events and crash buffers, for the whole campaign."""
+    """Android: the device's logs for the whole campaign (the one follower of watch and trigger), every
+    app's events, and the lines of the apps' own that the scenario's tasks name."""
 
     def __init__(self, dev: AndroidDevice, tasks: list[Task], os_version: str | None) -> None:
         super().__init__()
-        self.dev = dev
         self.tasks = tasks
-        self._stop = threading.Event()
-        self._interp = LogInterpreter(where=f"live:{dev.serial}", device=dev.key, os_version=os_version)
-        self._thread = threading.Thread(target=self._run, daemon=True, name=f"feed-{dev.serial}")
+        self._follower = LogFollower(dev, self._event, on_record=self._record, os_version=os_version)
+        self.ended = self._follower.ended  # set once what the stream's end left open is in the buffer
 
     def start(self) -> LogFeed:
-        self._thread.start()
+        self._follower.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
+        self._follower.stop()
 
-    def _run(self) -> None:
-        years = YearHint(datetime.now().date())
-        try:
-            lines = self.dev.stream_lines(["logcat", "-T", "1", "-v", "threadtime", "-b", BUFFERS])
-            for n, line in enumerate(lines, 1):
-                if self._stop.is_set():
-                    break
-                rec = parse_line(line, n, years)
-                if rec.ts:
-                    self.last_ts = rec.ts
-                for event in self._interp.feed(rec):
-                    self.add(Seen(0, event.ts, event=event))
-                for task in self.tasks:
-                    what = _app_line(task, rec.msg)
-                    if what:
-                        self.add(Seen(0, rec.ts, task=task.name, what=what, text=rec.msg))
-        except DeviceError:
-            pass
-        finally:
-            for event in self._interp.flush():  # multi-line messages the stream's end left open
-                self.add(Seen(0, event.ts, event=event))
-            self.ended.set()
+    def _event(self, event: Event) -> None:
+        self.add(Seen(0, event.ts, event=event))
+
+    def _record(self, rec: LogRecord) -> None:
+        if rec.ts:
+            self.last_ts = rec.ts
+        for task in self.tasks:
+            what = _app_line(task, rec.msg)
+            if what:
+                self.add(Seen(0, rec.ts, task=task.name, what=what, text=rec.msg))
 
 
 def _app_line(task: Task, msg: str) -> str | None:
@@ -124,64 +110,34 @@ def _app_line(task: Task, msg: str) -> str | None:
     return None
 
 
-@dataclass
-class Verdict:
-    outcome: str | None = None  # None: not over yet
-    reason: str | None = None
-    detail: str | None = None
-    started: str | None = None
-    finished: str | None = None
-
-
 def judge(task: Task, seen: list[Seen], *, started: str | None = None) -> Verdict:
-    """The first terminal sign in log order decides; the first start sign dates the start.
-    `started`: a start the OS scheduler reported when the logs had none (an app at WorkManager's
-    default INFO level logs no "Starting work for"): a kill then ends the run as it would after a
-    logged start."""
+    """The first terminal sign in log order decides; the first start sign dates the start: the app's own
+    lines that the task names, and the events, read by the platform's judge (Android: the one judge of
+    `trigger` too). `started`: a start the OS scheduler reported when the logs had none (an app at
+    WorkManager's default INFO level logs no "Starting work for"): a kill then ends the run as it would
+    after a logged start."""
     v = Verdict(started=started)
+    job = android_job(task)
     for s in seen:
         if s.task == task.name:
             if s.what == "started":
                 v.started = v.started or s.ts
                 continue
-            outcome = {"finished": "success", "failed": "failure", "stopped": "stopped"}[s.what or ""]
-            return _end(v, outcome, f"app: {s.what}", s.text, s.ts)
+            return end(v, _BY_APP_LINE[s.what or ""], f"app: {s.what}", s.text, s.ts)
         e = s.event
         if e is None:
             continue
-        decided = _judge_ios(task, e, v) if task.platform == "ios" else _judge_android(task, e, v)
+        decided = _judge_ios(task, e, v) if task.platform == "ios" else judge_event(job, e, v)
         if decided is not None:
             return decided
     return v
 
 
-def _judge_android(task: Task, e: Event, v: Verdict) -> Verdict | None:
-    package = task.app
-    wm = task.scheduler == "workmanager" and task.worker and (e.data or {}).get("worker") == task.worker
-    if e.kind == "job_started" and (wm or (e.job == str(task.job) and e.package == package)):
-        v.started = v.started or e.ts
-    elif e.kind == "work_result" and wm:
-        outcome = {
-            "success": "success",
-            "failure": "failure",
-            "retry": "failure",
-            "cancelled": "stopped",
-            "skipped_before_schedule": "not_started",
-        }.get(e.reason or "")
-        if outcome:
-            return _end(v, outcome, f"workmanager: {e.reason}", e.detail, e.ts)
-    elif e.kind == "job_timeout" and e.job == str(task.job) and e.package in (None, package):
-        return _end(v, "timeout", e.reason, e.detail, e.ts)
-    elif e.kind in DEATH_KINDS and e.package == package and v.started and not _before(e.ts, v.started):
-        # a death logged before the run started (the start known from the scheduler's state, which may
-        # come later than the log lines around it) is the previous process's, not this run's end
-        return _end(v, "killed", e.reason or e.kind, e.detail, e.ts)
-    return None
+def android_job(task: Task) -> AndroidJob:
+    return AndroidJob(task.app, task.job, task.scheduler == "workmanager", task.worker)
 
 
-def _before(ts: str | None, start: str | None) -> bool:
-    """Whether `ts` is strictly earlier than `start` (ISO times of one device clock; unknown: not earlier)."""
-    return bool(ts and start and ts < start)
+_BY_APP_LINE = {"finished": Outcome.SUCCESS, "failed": Outcome.FAILURE, "stopped": Outcome.STOPPED}
 
 
 def _judge_ios(task: Task, e: Event, v: Verdict) -> Verdict | None:
@@ -189,20 +145,16 @@ def _judge_ios(task: Task, e: Event, v: Verdict) -> Verdict | None:
     jetsam and watchdog name the app. A natural launch's completion carries the app's success flag; a simulated
     launch's completion does not (the framework logs none), so it counts as done, saying that the flag is unknown."""
     if e.job == task.identifier:
-        if e.kind == "job_started":
+        if e.kind == Kind.JOB_STARTED:
             v.started = v.started or e.ts
-        elif e.kind == "job_finished":
+        elif e.kind == Kind.JOB_FINISHED:
             if e.reason == "completed":
                 why = "bgtask: completed (simulated launch: the framework logs no success flag)"
-                return _end(v, "success", why, e.detail, e.ts)
-            return _end(v, "success" if e.reason == "success" else "failure", f"bgtask: {e.reason}", e.detail, e.ts)
-        elif e.kind == "job_stopped" and v.started:
-            return _end(v, "stopped", f"bgtask: {e.reason}", e.detail, e.ts)
-    elif e.kind in ("process_killed", "process_died", "crash") and v.started and e.package == task.app:
-        return _end(v, "killed", e.reason or e.kind, e.detail, e.ts)
+                return end(v, Outcome.SUCCESS, why, e.detail, e.ts)
+            outcome = Outcome.SUCCESS if e.reason == "success" else Outcome.FAILURE
+            return end(v, outcome, f"bgtask: {e.reason}", e.detail, e.ts)
+        elif e.kind == Kind.JOB_STOPPED and v.started:
+            return end(v, Outcome.STOPPED, f"bgtask: {e.reason}", e.detail, e.ts)
+    elif e.kind in DEATH_KINDS and v.started and e.package == task.app:  # the bundle id, exactly
+        return end(v, Outcome.KILLED, e.reason or e.kind, e.detail, e.ts)
     return None
-
-
-def _end(v: Verdict, outcome: str, reason: str | None, detail: str | None, ts: str | None) -> Verdict:
-    v.outcome, v.reason, v.detail, v.finished = outcome, reason, detail, ts
-    return v

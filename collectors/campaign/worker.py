@@ -26,12 +26,17 @@ from bgprobe.collectors.campaign.observe import Feed, judge
 from bgprobe.collectors.campaign.results import ResultsDir, TaskRun
 from bgprobe.collectors.campaign.scenario import Condition, Scenario, Task
 from bgprobe.collectors.errors import BgprobeError
-from bgprobe.reports.attempts import Attempt
+from bgprobe.reports.attempts import Attempt, Outcome
+from bgprobe.reports.events import event_concerns
 
 POLL_S = 0.2
 # After the OS scheduler says a run ended, the logs get this long to say how (a result line, a
 # kill) before the scheduler's own account is recorded.
 LOG_GRACE_S = 1.5
+# After a loss, how long the log stream of the lost phone gets to end (and report what it left open).
+FEED_END_WAIT_S = 3.0
+# A task run is complete after one of these (or its last attempt).
+_DONE = frozenset({Outcome.SUCCESS, Outcome.SKIPPED, Outcome.DEVICE_LOST})
 
 
 @dataclass
@@ -184,7 +189,7 @@ class Worker:
         if not rows:
             return False
         last = rows[-1]
-        return last["outcome"] in ("success", "skipped", "device_lost") or last["attempt"] >= self.max_attempts
+        return last["outcome"] in _DONE or last["attempt"] >= self.max_attempts
 
     @property
     def max_attempts(self) -> int:
@@ -204,7 +209,7 @@ class Worker:
 
     def _skip_all(self, runs: list[TaskRun], why: str) -> None:
         for run in runs:
-            self._record(run, 1, "skipped", why, None, None, None, None)
+            self._record(run, 1, Outcome.SKIPPED, why, None, None, None, None)
 
     # -- one task run: attempts and retries ------------------------------------------------
     def _task_run(self, run: TaskRun, condition: Condition) -> None:
@@ -214,7 +219,7 @@ class Worker:
         while attempt <= self.max_attempts and not self.stop.is_set():
             self.progress.current = f"{condition.name} / {task.name} #{run.repetition} try {attempt}"
             outcome = self._attempt(run, task, attempt)
-            if outcome in ("success", "device_lost", None):
+            if outcome in (Outcome.SUCCESS, Outcome.DEVICE_LOST, None):
                 break
             attempt += 1
             if attempt <= self.max_attempts:
@@ -229,11 +234,14 @@ class Worker:
             if task.trigger == "forced":
                 refused = self.force(task)
                 if refused:
-                    self._record(run, attempt, "not_started", "trigger refused", refused, scheduled, None, None)
-                    return "not_started"
+                    self._record(run, attempt, Outcome.NOT_STARTED, "trigger refused", refused, scheduled, None, None)
+                    return Outcome.NOT_STARTED
             outcome, reason, detail, started, finished = self._observe(task, feed, cursor)
         except (DeviceGone, *self.loss_errors) as exc:
-            self._record(run, attempt, "device_lost", "device lost", str(exc), scheduled, None, None)
+            # A lost phone's log stream ends too: what its end left open (an ANR without its body) is
+            # this attempt's, so it is recorded with it (briefly waited for: the stream may end later).
+            feed.ended.wait(FEED_END_WAIT_S)
+            self._record(run, attempt, Outcome.DEVICE_LOST, "device lost", str(exc), scheduled, None, None)
             self._handle_loss()
             raise DeviceGone(str(exc)) from exc
         if outcome is None:
@@ -274,7 +282,7 @@ class Worker:
                 if view.started and not verdict.started:
                     started_by_os = feed.last_ts  # a kill from now on ends this run (judge)
                 if task.trigger == "forced" and view.held and not view.started:
-                    return "not_started", view.held, None, None, None
+                    return Outcome.NOT_STARTED, view.held, None, None, None
                 if view.ended:
                     ended_seen = ended_seen or time.monotonic()
                     if time.monotonic() - ended_seen >= LOG_GRACE_S:
@@ -287,13 +295,14 @@ class Worker:
             # `finished` is when the wait ended (the device's clock): the attempt's length is its wall time
             if task.trigger == "natural":
                 why = f"the OS did not run it within {task.window_s:.0f}s"
-                return "not_started", why, None, None, feed.last_ts
+                return Outcome.NOT_STARTED, why, None, None, feed.last_ts
             if view is not None:
                 held = f" ({view.held})" if view.held else ""
                 limit = self.scenario.attempt_timeout_s
-                return "not_started", f"the OS did not start it within {limit:.0f}s{held}", None, None, feed.last_ts
+                why = f"the OS did not start it within {limit:.0f}s{held}"
+                return Outcome.NOT_STARTED, why, None, None, feed.last_ts
         limit = self.scenario.attempt_timeout_s
-        return "timeout", f"no end within {limit:.0f}s", None, started, feed.last_ts
+        return Outcome.TIMEOUT, f"no end within {limit:.0f}s", None, started, feed.last_ts
 
     @staticmethod
     def _by_scheduler(
@@ -301,7 +310,7 @@ class Worker:
     ) -> tuple[str | None, str | None, str | None, str | None, str | None]:
         assert view.ended is not None
         outcome, reason = view.ended
-        if outcome == "not_started":
+        if outcome == Outcome.NOT_STARTED:
             return outcome, reason, None, None, None
         return outcome, reason, None, started, feed.last_ts
 
@@ -369,7 +378,7 @@ class Worker:
         self._record_events(task)
         self.done.setdefault(run.key, []).append(row.to_dict())
         p = self.progress
-        if outcome in ("success", "skipped", "device_lost") or attempt >= self.max_attempts:
+        if outcome in _DONE or attempt >= self.max_attempts:
             p.done += 1
         p.outcomes[outcome] = p.outcomes.get(outcome, 0) + 1
 
@@ -380,7 +389,7 @@ class Worker:
         seen = self.feed.since(self._events_cursor)
         if seen:
             self._events_cursor = seen[-1].seq
-        self.results.record_events([s.event.to_dict() for s in seen if s.event and s.event.package == task.app])
+        self.results.record_events([s.event.to_dict() for s in seen if s.event and event_concerns(s.event, task.app)])
 
 
 def _major(version: object) -> int:

@@ -27,7 +27,7 @@ import re
 from typing import Any
 
 from bgprobe.collectors.parsers import NumberedLines, at
-from bgprobe.reports.events import Event
+from bgprobe.reports.events import Event, event_concerns
 
 SOURCE = "exit-info"
 
@@ -461,5 +461,5 @@ def parse_exit_info(lines: NumberedLines, where: str, *, package: str | None = N
     flush()
     flush_getter()
     if package is not None:
-        events = [e for e in events if e.package == package]
+        events = [e for e in events if event_concerns(e, package)]
     return events

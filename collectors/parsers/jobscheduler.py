@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bgprobe.collectors.parsers import NumberedLines, at
-from bgprobe.reports.events import Event
+from bgprobe.reports.events import Event, event_concerns
 
 SOURCE = "dumpsys:jobscheduler"
 WORKMANAGER_SERVICE = "androidx.work.impl.background.systemjob.SystemJobService"
@@ -597,7 +597,7 @@ def parse_jobscheduler(
             cur = None
     flush()
     if package is not None:
-        events = [e for e in events if e.package == package]
+        events = [e for e in events if event_concerns(e, package)]
     return events
 
 

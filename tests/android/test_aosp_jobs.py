@@ -179,10 +179,10 @@ def test_forced_backed_off_work_is_reported_as_skipped_by_workmanager(aosp, env)
     START/STOP without a Worker result after, and says why and what logging would show it."""
     serial = serial_of(aosp, "12")
     first = json_lines(run_cli("trigger", APP, "1043", "-s", serial, "--wait", "10", "--json", env=env).stdout)[0]
-    assert first["outcome"] == "failed", first  # Result.retry(): backed off by 1800 s
+    assert first["outcome"] == "failure", first  # Result.retry(): backed off by 1800 s
     second = run_cli("trigger", APP, "1043", "-s", serial, "--wait", "10", "--json", env=env)
     (result,) = json_lines(second.stdout)
-    assert result["accepted"] and result["outcome"] == "skipped", result
+    assert result["accepted"] and result["outcome"] == "not_started", result  # as a campaign records it
     assert "WorkManager skipped" in result["reason"] and "backed-off" in result["reason"]
     assert "DEBUG" in result["reason"]
     assert second.returncode == 1
@@ -237,7 +237,7 @@ def test_a_job_that_starts_and_ends_between_polls_is_a_success(aosp, env, tmp_pa
     result = run_cli("trigger", APP, "8", "-s", serial, "--wait", "5", "--json", env=env)
     assert result.returncode == 0, result.stderr
     (out,) = json_lines(result.stdout)
-    assert out["started"] is True and out["outcome"] == "finished", out
+    assert out["started"] is True and out["outcome"] == "success", out
     assert "onStartJob returned false" in (out["reason"] or "")
     rows = campaign(
         env,
