@@ -87,7 +87,7 @@ class _FiniteFloat(click.ParamType):
     """Mixed into each float option's type: `nan` and `inf` parse as floats, but no time-out, wait,
     duration, speed or rate means anything with them (a NaN deadline never passes)."""
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(self, value, param, ctx):
         number = super().convert(value, param, ctx)
         if isinstance(number, float) and not math.isfinite(number):
             self.fail(f"{value!r} is not a finite number", param, ctx)

@@ -50,7 +50,7 @@ def demo(
         raise typer.Exit(EXIT_INTERRUPTED)
 
 
-def demo_profiles(count: int, *, fixed: bool) -> list:  # type: ignore[type-arg]
+def demo_profiles(count: int, *, fixed: bool) -> list:
     """The demo's phones: the default fleet, whose report job uploads for four minutes (well inside
     JobScheduler's ten, so only a killer stops it) and whose jobs back off 5 h after a failure
     (JobInfo.MAX_BACKOFF_DELAY_MILLIS; WorkManager then skips forced runs of the backed-off sync), so
@@ -75,7 +75,7 @@ def demo_profiles(count: int, *, fixed: bool) -> list:  # type: ignore[type-arg]
 
 def _run_fleet(
     out: Output, scenario, name: str, path: Path, android: int, speed: float, seed: int, quiet: bool, *, fixed: bool
-) -> bool:  # type: ignore[no-untyped-def]
+) -> bool:
     from bgprobe.cli.run import execute
     from bgprobe.collectors.android.adb import AdbServer, select_devices
     from bgprobe.collectors.campaign.results import ResultsDir
@@ -120,7 +120,7 @@ def _run_fleet(
     return interrupted
 
 
-def _quiet_execute(out: Output, campaign, results, server, quiet: bool) -> bool:  # type: ignore[no-untyped-def]
+def _quiet_execute(out: Output, campaign, results, server, quiet: bool) -> bool:
     """The fixed run: its outputs written as `run` writes them, its report left for the comparison."""
     from bgprobe.cli.run import ProgressView
     from bgprobe.collectors.campaign.runner import run_campaign

@@ -32,8 +32,9 @@ def devices(
     json_out: Json = False,
 ) -> None:
     """Every reachable device: id, OS version, maker, model, battery, doze state."""
-    from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, list_devices, server_addresses
+    from bgprobe.collectors.android.adb import AndroidDevice, list_devices, server_addresses
     from bgprobe.collectors.android.info import facts_of_many
+    from bgprobe.collectors.errors import DeviceError
     from bgprobe.collectors.facts import DeviceFacts
 
     out: Output = ctx.obj
@@ -76,7 +77,7 @@ def devices(
             out.problem(f"{f.id}: accept 'Allow USB debugging' on the phone (this computer is not authorised yet)")
 
 
-def _ios_rows(out: Output, usbmux: str | None, timeout: float | None) -> tuple[list, BgprobeError | None]:  # type: ignore[type-arg]
+def _ios_rows(out: Output, usbmux: str | None, timeout: float | None) -> tuple[list, BgprobeError | None]:
     """iPhones on usbmuxd (only looked for when an address is set or the default socket exists)."""
     if not usbmux_configured(usbmux):
         return [], None
@@ -140,8 +141,8 @@ def info(
     json_out: Json = False,
 ) -> None:
     """One device in depth, with its background-relevant settings."""
-    from bgprobe.collectors.android.adb import DeviceError
     from bgprobe.collectors.android.info import facts_of_many
+    from bgprobe.collectors.errors import DeviceError
 
     out: Output = ctx.obj
     device = device or serial
@@ -211,7 +212,7 @@ def _is_ios_udid(value: str) -> bool:
     return bool(_IOS_UDID.match(value))
 
 
-def _ios_info(out: Output, udid: str | None, usbmux: str | None, timeout: float | None):  # type: ignore[no-untyped-def]
+def _ios_info(out: Output, udid: str | None, usbmux: str | None, timeout: float | None):
     from bgprobe.collectors.ios.info import device_facts
     from bgprobe.collectors.ios.transport import run, select_udids
 

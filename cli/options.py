@@ -19,7 +19,7 @@ Serial = Annotated[
     typer.Option("-s", "--serial", help="Android device serial (default: $ANDROID_SERIAL; else every online device)."),
 ]
 AdbServers = Annotated[
-    list[str],
+    list[str] | None,
     typer.Option(
         "--adb-server",
         help="adb server HOST:PORT, repeatable (default: $ADB_SERVER_SOCKET, $ANDROID_ADB_SERVER_ADDRESS/PORT, 5037).",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
@@ -120,6 +121,7 @@ def _emit(out: Output, fmt: Format, output: str | None, built: object, loaded: o
         for text in render_tables.json_lines(built, loaded):  # type: ignore[arg-type]
             sys.stdout.write(text)
         return
+    render: Callable[..., str]
     if fmt is Format.html:
         from bgprobe.reports.render_html import render_html as render
     elif fmt is Format.md:
@@ -127,7 +129,7 @@ def _emit(out: Output, fmt: Format, output: str | None, built: object, loaded: o
     else:
         from bgprobe.reports.render_junit import render_junit as render
     # HTML and Markdown say the gate and its verdict in their header.
-    text = render(built, loaded) if fmt is Format.junit else render(built, loaded, gate=gate)  # type: ignore[arg-type]
+    text = render(built, loaded) if fmt is Format.junit else render(built, loaded, gate=gate)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -182,9 +182,14 @@ def _ios_targets(scenario: Scenario, usbmux: list[str], udid: str | None, timeou
 
 
 def _android_targets(
-    out: Output, scenario: Scenario, serial: str | None, adb_server: list[str], timeout: float | None, have_ios: bool
+    out: Output,
+    scenario: Scenario,
+    serial: str | None,
+    adb_server: list[str] | None,
+    timeout: float | None,
+    have_ios: bool,
 ) -> list[AndroidDevice]:
-    from bgprobe.collectors.android.adb import DeviceError
+    from bgprobe.collectors.errors import DeviceError
 
     if not any(t.platform == "android" for t in scenario.tasks):
         return []
@@ -237,7 +242,7 @@ class ProgressView:
             return "–" if done < total else "done"
         return _clock(elapsed * (total - done) / done)
 
-    def _view(self):  # type: ignore[no-untyped-def]
+    def _view(self):
         from rich.console import Group
         from rich.progress_bar import ProgressBar
         from rich.table import Table

@@ -49,7 +49,7 @@ class ScanTap:
         add = self.builder.add
         package = self.package
         summarizer = self.summarizer
-        redact = None
+        redact: Callable[[Event], Event] | None = None
         if self.redact_events:
             from bgprobe.reports.redact import redact_event as redact
         selector: _PackageSelector | None = None

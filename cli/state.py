@@ -20,6 +20,7 @@ from bgprobe.collectors.package_names import check_package_name
 
 if TYPE_CHECKING:
     from bgprobe.collectors.android.state import Assignment
+    from bgprobe.collectors.ios.address import IosTarget
     from bgprobe.collectors.journal import Change
 
 # Written out (not built from collectors.android.state.KEYS) so that `--help` imports nothing heavy;
@@ -126,8 +127,8 @@ def restore(
     usbmux: Usbmux = None,
 ) -> None:
     """Undo every change bgprobe made and has not undone yet (from its journal), back to what was there."""
-    from bgprobe.collectors.android.adb import DeviceError
     from bgprobe.collectors.android.state import StateController
+    from bgprobe.collectors.errors import DeviceError
     from bgprobe.collectors.interrupts import sigterm_as_interrupt
     from bgprobe.collectors.journal import IOS_PREFIX, scan_journals
     from bgprobe.collectors.locks import device_lock
@@ -182,8 +183,8 @@ def restore(
                 restored += 1
                 back = f" (back to: {change.prior})" if change.prior else ""
                 out.out.print(f"{dev.serial}: undid {change.key}={change.value}{back}", markup=False)
-            for err in failed:
-                out.problem(err.message)
+            for failure in failed:
+                out.problem(failure.message)
                 trouble = True
     wanted = {k: v for k, v in pending.items() if not serial or k in reached}
     for key, changes in wanted.items():
@@ -205,7 +206,7 @@ def restore(
 # -- iOS -----------------------------------------------------------------------------------------
 
 
-def _set_ios(out: Output, items: list[str], target: object, duration: float | None, wait: float) -> None:
+def _set_ios(out: Output, items: list[str], target: IosTarget, duration: float | None, wait: float) -> None:
     """network=/thermal= held through DVT while this runs; lowpower= asks the operator (TTY only)."""
     from bgprobe.cli.console import stdin_is_tty
     from bgprobe.collectors.ios.conditions import LOWPOWER_NO_TTY, ConditionError, parse_ios_assignments
@@ -217,7 +218,7 @@ def _set_ios(out: Output, items: list[str], target: object, duration: float | No
     lowpower = [a for a in wanted if a.key == "lowpower"]
     if lowpower and not stdin_is_tty():
         raise ConditionError(LOWPOWER_NO_TTY.format(value=lowpower[0].value))
-    udids = run(select_udids(target))  # type: ignore[arg-type]
+    udids = run(select_udids(target))
     if len(udids) > 1:
         raise IosError(f"several iPhones are attached ({', '.join(udids)}): choose one with --udid")
     udid = udids[0]
@@ -231,7 +232,7 @@ def _set_ios(out: Output, items: list[str], target: object, duration: float | No
                 raise typer.Exit(code)
 
 
-def _ask_lowpower(out: Output, target: object, udid: str, value: str, *, restoring: bool = False) -> None:
+def _ask_lowpower(out: Output, target: IosTarget, udid: str, value: str, *, restoring: bool = False) -> None:
     """The operator switches Low Power Mode; powerd's log is watched from before the question (its lines come
     when the switch is flipped, usually before Enter). The change is journaled whatever the log says: nothing
     else would remind anyone to switch it back."""
@@ -258,7 +259,7 @@ def _ask_lowpower(out: Output, target: object, udid: str, value: str, *, restori
     seen: dict[str, str | None] = {}
 
     async def watch_log() -> tuple[str, str | None]:
-        async with lockdown(target, udid) as client, device_errors("device log", udid):  # type: ignore[arg-type]
+        async with lockdown(target, udid) as client, device_errors("device log", udid):
             seen["name"] = client.all_values.get("DeviceName")
             opened = asyncio.Event()
             watch = LowpowerWatch(syslog_lines(client, opened)).start()
@@ -310,7 +311,7 @@ def _ask_lowpower(out: Output, target: object, udid: str, value: str, *, restori
         )
 
 
-async def _hold_ios(out: Output, target: object, udid: str, assignment: object, duration: float | None) -> int:
+async def _hold_ios(out: Output, target: IosTarget, udid: str, assignment: object, duration: float | None) -> int:
     """Hold one ConditionInducer profile; SIGINT/SIGTERM end the hold (exit 130), the profile is cleared. A
     condition the phone drops early (lost tunnel or DVT connection) ends the command with exit 3."""
     import asyncio
@@ -352,10 +353,10 @@ async def _hold_ios(out: Output, target: object, udid: str, assignment: object, 
 
     try:
         what = "DVT ConditionInducer"
-        async with lockdown(target, udid) as client:  # type: ignore[arg-type]
+        async with lockdown(target, udid) as client:
             await require_developer_services(client, target, udid)
             async with (
-                developer_provider(target, udid, client) as provider,  # type: ignore[arg-type]
+                developer_provider(target, udid, client) as provider,
                 device_errors(what, udid),
                 dvt_inducer(provider) as inducer,
             ):
@@ -406,7 +407,8 @@ def _restore_ios(
                     out.problem(f"{udid}: journaled {c.key}={c.value} is not something bgprobe sets on an iPhone")
                     trouble = True
             if dvt:
-                active, why = None, "no usbmuxd configured"
+                active: str | None = None
+                why: str | None = "no usbmuxd configured"
                 if usbmux_configured(usbmux):
                     active, why = _read_active_condition(make_target(usbmux, udid, timeout), udid)
                 for c in dvt:
@@ -444,7 +446,7 @@ def _restore_ios(
     return closed, trouble
 
 
-def _read_active_condition(target: object, udid: str) -> tuple[str | None, str | None]:
+def _read_active_condition(target: IosTarget, udid: str) -> tuple[str | None, str | None]:
     """(active profile, None) from the phone, or (None, why it could not be read)."""
     from bgprobe.collectors.errors import BgprobeError
     from bgprobe.collectors.ios.conditions import active_condition, dvt_inducer
@@ -457,10 +459,10 @@ def _read_active_condition(target: object, udid: str) -> tuple[str | None, str |
     )
 
     async def read() -> str | None:
-        async with lockdown(target, udid) as client:  # type: ignore[arg-type]
+        async with lockdown(target, udid) as client:
             await require_developer_services(client, target, udid)
             async with (
-                developer_provider(target, udid, client) as provider,  # type: ignore[arg-type]
+                developer_provider(target, udid, client) as provider,
                 device_errors("DVT ConditionInducer", udid),
                 dvt_inducer(provider) as inducer,
             ):
@@ -472,15 +474,15 @@ def _read_active_condition(target: object, udid: str) -> tuple[str | None, str |
         return None, err.message
 
 
-def _clear_active_condition(target: object, udid: str, profile: str) -> str:
+def _clear_active_condition(target: IosTarget, udid: str, profile: str) -> str:
     from bgprobe.collectors.errors import BgprobeError
     from bgprobe.collectors.ios.conditions import active_condition, dvt_inducer
     from bgprobe.collectors.ios.transport import developer_provider, device_errors, lockdown, run
 
     async def clear() -> str:
         async with (
-            lockdown(target, udid) as client,  # type: ignore[arg-type]
-            developer_provider(target, udid, client) as provider,  # type: ignore[arg-type]
+            lockdown(target, udid) as client,
+            developer_provider(target, udid, client) as provider,
             device_errors("DVT ConditionInducer", udid),
             dvt_inducer(provider) as inducer,
         ):

@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -345,8 +346,11 @@ class Summarizer:
         cum = hist.cumsum(axis=1)
         pos = 0.9 * np.maximum(n - 1, 0)
         lo = np.floor(pos)
+
         # the value at sorted position i is the number of histogram bins whose cumulative count is <= i
-        at = lambda i: (cum <= i[:, None]).sum(axis=1)  # noqa: E731
+        def at(i: Any) -> Any:
+            return (cum <= i[:, None]).sum(axis=1)
+
         lo_v, hi_v = at(lo), at(np.minimum(lo + 1, np.maximum(n - 1, 0)))
         p90 = np.where(n > 0, lo_v + (hi_v - lo_v) * (pos - lo), np.nan)
         high = np.where(n > 0, (hist > 0).cumsum(axis=1).argmax(axis=1), np.nan)

@@ -209,7 +209,7 @@ def redact_event(event: Event) -> Event:
 
 def redact_fields(obj: Any, keep: frozenset[str] = frozenset()) -> Any:
     """A dataclass copy with every string field redacted (recursively), except the fields named in `keep`."""
-    changes = {}
+    changes: dict[str, object] = {}
     for f in fields(obj):
         if f.name in keep:
             continue

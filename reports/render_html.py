@@ -312,7 +312,13 @@ def _ttes_chart(hist: pd.DataFrame) -> str:
 
 
 def _bar_chart(
-    chart_id: str, title: str, labels: list, values: list, colour: str, unit: str, highlight: str | None = None
+    chart_id: str,
+    title: str,
+    labels: list[str],
+    values: list[float],
+    colour: str,
+    unit: str,
+    highlight: str | None = None,
 ) -> str:
     """Horizontal bars, one line each: the label over a pale bar (dark text stays legible on it) and
     the count at the right end, so labels of any length and any number of rows fit any width."""

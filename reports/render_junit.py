@@ -231,7 +231,7 @@ def _no_dots(text: str) -> str:
     return text.replace(".", "_")
 
 
-def _suite_order(first: pd.Series, names: dict[str, str]) -> tuple:
+def _suite_order(first: pd.Series, names: dict[str, str]) -> tuple[object, ...]:
     """Android before iOS, OS versions in numeric order (10 after 9), then the phone's name."""
     version = "" if pd.isna(first["os_version"]) else str(first["os_version"])
     numbers = tuple((int(p), "") if p.isdigit() else (-1, p) for p in version.split("."))

@@ -58,7 +58,7 @@ def duration(seconds: object) -> str:
 def number(value: object, digits: int = 0) -> str:
     if _missing(value):
         return "–"
-    return f"{float(value):.{digits}f}" if digits else f"{int(value):,}"  # type: ignore[arg-type]
+    return f"{float(value):.{digits}f}" if digits else f"{int(value):,}"  # type: ignore[arg-type, call-overload]  # a frame cell: pandas is untyped here
 
 
 def _missing(value: object) -> bool:

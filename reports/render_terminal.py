@@ -193,7 +193,7 @@ def _render_comparison(console: Console, comparison: dict[str, pd.DataFrame]) ->
 def _delta(value: object) -> str:
     if value is None or pd.isna(value):
         return "–"
-    return f"{float(value) * 100:+.1f} pt"
+    return f"{float(value) * 100:+.1f} pt"  # type: ignore[arg-type]  # a number from a frame: pandas is untyped here
 
 
 def _escape(value: object) -> str:

@@ -194,11 +194,11 @@ def verdict_section(v: Verdict) -> str:
         for who, heading in (("user", "On the phone"), ("developer", "In the app (for its developer)")):
             actions = [a for a in v.todo if a.who == who]
             if actions:
-                items = "".join(f'<li>{esc(a.text)} <span class="why">(for {esc(a.why)})</span></li>' for a in actions)
-                parts.append(f'<p><b>{esc(heading)}</b></p><ol class="todo" id="todo-{who}">{items}</ol>')
+                todo = "".join(f'<li>{esc(a.text)} <span class="why">(for {esc(a.why)})</span></li>' for a in actions)
+                parts.append(f'<p><b>{esc(heading)}</b></p><ol class="todo" id="todo-{who}">{todo}</ol>')
     if v.notes:
-        items = "".join(f'<li class="note">{esc(n)}</li>' for n in v.notes)
-        parts.append(f'<h3>Notes</h3><ul id="notes">{items}</ul>')
+        notes = "".join(f'<li class="note">{esc(n)}</li>' for n in v.notes)
+        parts.append(f'<h3>Notes</h3><ul id="notes">{notes}</ul>')
     if v.looked_at and not v.absent:
         parts.append(f'<p class="why">Looked at: {esc(v.looked_at)}</p>')
     parts.append("</section>")

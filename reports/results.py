@@ -198,9 +198,9 @@ def _read_table(path: Path, name: str, outcome: LoadOutcome, prefer_jsonl: bool)
     if not jsonl.exists():
         return None
     bad = BadRows(jsonl)
-    rows = _read_lines(jsonl, outcome, bad)
+    numbered = _read_lines(jsonl, outcome, bad)
     check = {"attempts": attempt_problem, "events": event_problem}.get(name, device_problem)
-    rows = _usable(rows, check, bad)
+    rows = _usable(numbered, check, bad)
     if bad.count:
         outcome.warnings.append(bad.warning() or "")
     if not rows:

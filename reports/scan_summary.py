@@ -14,6 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from bgprobe.reports.deaths import Death, DeathFolder
 from bgprobe.reports.events import DEATH_KINDS, Event
@@ -78,11 +79,11 @@ class ScanSummarizer:
         self._last: datetime | None = None
         self._kinds: dict[str, int] = {}
         self._devices: set[tuple[str, str | None]] = set()
-        self._by_reason: dict[tuple[str, str], list] = {}  # (process, reason) -> [deaths, sources, last]
+        self._by_reason: dict[tuple[str, str], list[Any]] = {}  # (process, reason) -> [deaths, sources, last]
         self._once: OrderedDict[tuple[str, str], None] = OrderedDict()  # rows of one death, oldest first
         self._dropped = 0  # rows let go when the table was full
         self._dropped_oem = False
-        self._timeouts: dict[tuple[str | None, str | None, str | None], list] = {}  # -> [count, last]
+        self._timeouts: dict[tuple[str | None, str | None, str | None], list[Any]] = {}  # -> [count, last]
         self._work: dict[tuple[str, str | None], int] = {}  # (worker, result) -> count
         self._scheduled: dict[tuple[str | None, str | None], Event] = {}  # the latest, in order of arrival
         self._anrs: list[Death] = []
@@ -106,7 +107,7 @@ class ScanSummarizer:
             # The table shows neither a death's package nor its text: the buffered line does not keep
             # them. Names repeat from line to line: one copy of each.
             self._deaths.add(
-                (e.device, ts, e.pid, _one(e.process), None, e.uid, _one(e.reason), kind, _one(e.source), None)
+                (e.device, ts, e.pid, _one(e.process), None, e.uid, _one(e.reason), kind, sys.intern(e.source), None)
             )
         elif kind == "anr":
             self._anr_folder.add((e.device, ts, e.pid, e.process, None, e.uid, e.reason, kind, e.source, e.detail))

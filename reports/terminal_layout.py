@@ -8,6 +8,7 @@ key columns on a line of their own, then `column value` pairs joined by ` · `, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def _plain(cell: object) -> str:
     return Text.from_markup(str(cell)).plain if isinstance(cell, str) else str(cell)
 
 
-def _column_widths(table: Table, cells: list[list[object]], total: int) -> list[int] | None:
+def _column_widths(table: Table, cells: Sequence[Sequence[object]], total: int) -> list[int] | None:
     """Widths that fit `total` with every column at least as wide as its longest word (so that nothing
     is broken inside a word), the room left shared by how much each column would like; None when even
     the longest words do not fit."""

@@ -36,7 +36,7 @@ def adb_binary() -> str:
     raise FileNotFoundError("no adb binary: install Debian's `adb` package or adbutils")
 
 
-def _adbutils():  # type: ignore[no-untyped-def]
+def _adbutils():
     """adbutils, imported with the user's $ANDROID_ADB_SERVER_PORT hidden when it is not a number:
     the import makes a default client that int()s it, and the simulator's own adb server has its
     own port anyway."""
@@ -48,7 +48,7 @@ def _adbutils():  # type: ignore[no-untyped-def]
         import adbutils
     finally:
         if hide:
-            os.environ["ANDROID_ADB_SERVER_PORT"] = port  # type: ignore[assignment]
+            os.environ["ANDROID_ADB_SERVER_PORT"] = port
     return adbutils
 
 

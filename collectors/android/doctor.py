@@ -39,6 +39,7 @@ from __future__ import annotations
 import difflib
 import re
 from datetime import datetime
+from typing import Any
 
 from bgprobe.collectors.android.adb import AndroidDevice, CommandOutput
 from bgprobe.collectors.android.jobs import held_by, list_jobs, package_stopped
@@ -343,7 +344,7 @@ def _allowlist(reader: _Reader, package: str, sdk: int) -> Fact:
 
 
 def _restriction_and_bucket(
-    controller: StateController, state: dict, package: str, sdk: int, target: str
+    controller: StateController, state: dict[str, Any], package: str, sdk: int, target: str
 ) -> list[Fact]:
     if sdk < 28:
         return [
@@ -447,7 +448,7 @@ def _notifications(st: Standing, grants: dict[str, bool]) -> Fact:
     )
 
 
-def _device_conditions(controller: StateController, state: dict, target: str) -> list[Fact]:
+def _device_conditions(controller: StateController, state: dict[str, Any], target: str) -> list[Fact]:
     battery = controller.battery()
     doze = controller.doze()
     out = []

@@ -6,7 +6,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bgprobe.collectors.android.adb import AndroidDevice, DeviceError
+from bgprobe.collectors.android.adb import AndroidDevice
+from bgprobe.collectors.errors import DeviceError
 from bgprobe.collectors.facts import DeviceFacts
 from bgprobe.collectors.parsers.deviceidle import parse_deviceidle
 

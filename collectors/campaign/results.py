@@ -128,7 +128,7 @@ class ResultsDir:
         problem = _run_problem(data)
         if problem:
             raise ResultsError(f"{file}: {problem}: {REPAIR}")
-        return data
+        return data  # type: ignore[no-any-return]  # JSON; _run_problem has checked it is an object with run's keys
 
     def load_scenario(self) -> Scenario:
         """The scenario copy a resumed run runs again (it must still be a valid scenario)."""

@@ -116,7 +116,7 @@ class RetryPolicy:
             return 0.0
         if self.policy == "linear":
             return self.backoff_s * retry_number
-        return self.backoff_s * 2 ** (retry_number - 1)
+        return float(self.backoff_s * 2 ** (retry_number - 1))
 
 
 @dataclass(frozen=True)
@@ -348,7 +348,7 @@ class _Reader:
             close = _did_you_mean(value, allowed) if isinstance(value, str) else None
             hint = f" (did you mean {close!r}?)" if close else ""
             raise self.error((*where, key), f"must be one of {', '.join(allowed)}, not {_show(value)}{hint}")
-        return value
+        return str(value)
 
     def name(self, value: Any, where: Where, what: str) -> str:
         """A name that becomes part of a path or an attempt id (device|condition|task|repetition)."""
@@ -505,7 +505,7 @@ class _Reader:
         if len(text) > MAX_PATTERN:
             raise self.error((*where, key), f"a pattern of {len(text):,} characters; at most {MAX_PATTERN}")
         try:
-            return re2.compile(text, _RE2_OPTIONS)
+            return re2.compile(text, _RE2_OPTIONS)  # type: ignore[no-any-return]  # google-re2 ships no types
         except re2.error as exc:
             problem = exc.args[0].decode("utf-8", "replace") if isinstance(exc.args[0], bytes) else str(exc)
             raise self.error(

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO, cast
 from zlib import error as zlib_error
 
 from bgprobe.collectors.errors import InputError
@@ -61,7 +61,7 @@ def iter_sources(paths: list[str], problems: list[InputError]) -> Iterator[Sourc
             files = _walk(path, problems)
             if not files:
                 problems.append(InputError(raw, "directory has no files"))
-            archives = sorted({_logarchive_root(str(f)) for f in files} - {None})  # type: ignore[type-var]
+            archives = sorted({root for f in files if (root := _logarchive_root(str(f))) is not None})
             for archive in archives:
                 problems.append(InputError(archive, LOGARCHIVE_NOTE))
             for file in files:
@@ -141,7 +141,8 @@ def _file_sources(path: Path, problems: list[InputError]) -> Iterator[Source]:
     if _is_tar(path, magic):
         yield from _tar_sources(path, problems, ref)
     elif magic[:2] == b"\x1f\x8b":
-        yield Source(name, lambda: gzip.open(path, "rb"), ref)  # type: ignore[return-value]  # noqa: SIM115
+        # a GzipFile is a binary stream; typeshed types it as BufferedIOBase, not BinaryIO
+        yield Source(name, lambda: cast(BinaryIO, gzip.open(path, "rb")), ref)  # noqa: SIM115
     elif magic == b"PK\x03\x04" or magic == b"PK\x05\x06":
         yield from _zip_sources(path, problems, ref)
     else:
@@ -305,7 +306,7 @@ class _TarMember(io.RawIOBase):
     """A tar member as the one pass reads it: the prefix already read for detection, then the rest
     straight from the archive stream."""
 
-    def __init__(self, head: bytes, member: BinaryIO, damaged: list[bool]) -> None:
+    def __init__(self, head: bytes, member: IO[bytes], damaged: list[bool]) -> None:
         self._head = memoryview(head)
         self._member = member
         self._damaged = damaged

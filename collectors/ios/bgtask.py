@@ -268,7 +268,7 @@ async def _forwarded(provider: Any, service: str, timeout: float) -> Any:
         await timed("debugserver port forwarder", listening.wait(), timeout)
         yield forwarder.listening_port
     finally:
-        forwarder.stop()
+        forwarder.stop()  # type: ignore[no-untyped-call]  # pymobiledevice3 leaves it untyped
         task.cancel()
         with contextlib.suppress(BaseException):
             await task

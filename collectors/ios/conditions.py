@@ -122,7 +122,7 @@ class DvtInducer:
         self._inducer = inducer
 
     async def list(self) -> list[dict[str, Any]]:
-        return await self._inducer.list()
+        return await self._inducer.list()  # type: ignore[no-any-return]  # pymobiledevice3 leaves it untyped
 
     async def set(self, profile_id: str) -> None:
         await self._inducer.set(profile_id)

@@ -98,9 +98,9 @@ def parse_deviceidle(lines: NumberedLines, where: str, *, ts: str | None = None)
                 data["deep_state"], data["light_state"] = m["deep"], m["light"]
                 state_line = lineno
             for fm in FLAG.finditer(text):
-                key = _FLAGS.get(fm["k"])
-                if key is not None and _bool(fm["v"]) is not None:
-                    data[key] = _bool(fm["v"])
+                flag = _FLAGS.get(fm["k"])
+                if flag is not None and _bool(fm["v"]) is not None:
+                    data[flag] = _bool(fm["v"])
                     first_line = first_line or lineno
         except Exception:  # never raise on odd input; skip the line
             block = None

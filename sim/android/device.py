@@ -366,7 +366,8 @@ class SimAndroidDevice:
             end = end or now
             if end > since:
                 sessions += 1
-                used += (end - max(start, since)).total_seconds()  # type: ignore[operator]
+                # a session's start is always set (only its end is None while it lasts)
+                used += (end - max(start, since)).total_seconds()  # type: ignore[operator, type-var]
         jobs = sum(1 for t in self.job_starts.get(package, []) if t > since)
         if used >= behaviour.ALLOWED_TIME_S or jobs >= behaviour.MAX_JOBS.get(bucket, 48):
             return False

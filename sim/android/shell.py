@@ -123,7 +123,7 @@ def _split_commands(command: str) -> list[tuple[str, list[str]]]:
     lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
     lexer.whitespace_split = True
     parts: list[tuple[str, list[str]]] = []
-    op, words = ";", []
+    op, words = ";", list[str]()
     try:
         tokens = list(lexer)
     except ValueError:  # unbalanced quotes: sh reports a syntax error
@@ -316,9 +316,9 @@ def _cmd_jobscheduler(dev: SimAndroidDevice, args: list[str]) -> Result:
     printError to the err writer (stderr), as from Android 8.0 (7.x printed them to stdout)."""
     sdk = dev.profile.sdk
     if not args:
-        satisfied = " [-s | --satisfied]" if sdk >= 30 else ""
+        dash_s = " [-s | --satisfied]" if sdk >= 30 else ""
         return (
-            f"Job scheduler (jobscheduler) commands:\n  help\n  run [-f | --force]{satisfied} "
+            f"Job scheduler (jobscheduler) commands:\n  help\n  run [-f | --force]{dash_s} "
             "[-u | --user USER_ID] PACKAGE JOB_ID\n",
             "",
             0,
@@ -566,7 +566,7 @@ def _log_wm_diagnostics(dev: SimAndroidDevice, pkg: str) -> None:
     dev.wm_log(app, proc.pid, "D", "WM-WorkerWrapper", f"Starting work for {diagnostics}")
     header = "\n Id \t Class Name\t Job Id\t State\t Unique Name\t Tags\t"
 
-    def state(j) -> str:  # type: ignore[no-untyped-def]
+    def state(j) -> str:
         if j.running_since:
             return "RUNNING"
         # one-time work that succeeded stays SUCCEEDED; periodic work goes back to ENQUEUED

@@ -154,8 +154,8 @@ class Usbmuxd:
                 writer.write(self._packet(tag, {"DeviceList": devices}))
             elif kind == "Listen":
                 writer.write(self._packet(tag, self._result(RESULT_OK)))
-                for i, ep in self._devices.items():
-                    writer.write(self._packet(0, self._attached(i, ep)))
+                for i, known in self._devices.items():
+                    writer.write(self._packet(0, self._attached(i, known)))
                 self._listeners.add(writer)
             elif kind == "ReadPairRecord":
                 ep = self.endpoint(msg.get("PairRecordID", ""))
