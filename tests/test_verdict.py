@@ -400,7 +400,8 @@ def test_a_simulated_phone_of_each_policy_gives_its_verdict(sim_fleet, tmp_path,
     v = verdict_of(tmp_path / "logcat.txt", package=APP)
     assert_explained(v, entry_id)
     death = next(f for f in v.findings if f.entry_id == entry_id)
-    assert death.by == by and death.count == 1
+    # the phone's own killer may have struck its background runs before (issue 15): at least this one
+    assert death.by == by and death.count >= 1
     if maker in ("Xiaomi", "Huawei"):  # no fingerprint in a logcat dump: the killer's name says the maker
         assert v.device.how.startswith("inferred") and v.device.maker.casefold() == maker.casefold()
     if maker == "Huawei":  # HwPFWService named the uid only: joined to the force-stop of the same death
