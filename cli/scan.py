@@ -96,7 +96,9 @@ def scan(
 
             outcome.on_unrecognized = redacted(outcome.on_unrecognized)
     tap = None
-    if not unrecognized:
+    # `--json` of every app, without a page or redaction, shows no verdict: no tap (a busy log's events
+    # each cost it as much as their JSON line).
+    if not unrecognized and not (json_lines and package is None and html is None and not redact):
         # The verdict (issue 14): the tap sees every app's events (names for "did you mean", makers' killers),
         # hands on the app's as the scan always selected them, and redacts --json when asked.
         from bgprobe.cli.scan_verdict import ScanTap

@@ -54,7 +54,7 @@ from bgprobe.collectors.parsers.logcat import (
     KERNEL,
     LogRecord,
     YearHint,
-    layout_reader,
+    line_reader,
     looks_like_long_format,
     parse_line,
     parse_long,
@@ -294,8 +294,7 @@ class TextScanner:
         joined_until = -1  # lines before this offset were read as the end of a wrapped line
         interp, years, layout, note, facts = self._interp, self.years, self._layout, self._note, self.facts
         feed = interp.feed
-        match = layout.match if layout is not None else None
-        read = layout_reader(layout) if layout is not None else None
+        read_line = line_reader(layout) if layout is not None else None
         count, find = data.count, data.find
         watch = self._watch
         for line_start in sorted(starts):
@@ -317,8 +316,11 @@ class TextScanner:
                 continue
             line = data[line_start:line_end].decode("utf-8", "replace").rstrip("\r")
             # The common case inline (no generator per line): a line a layout reads and a rule understands.
-            m = match(line) if match is not None and "\x1b[" not in line else None
-            rec: LogRecord | None = read(m, lineno, years) if m is not None else parse_line(line, lineno, years, layout)  # type: ignore[misc]
+            rec: LogRecord | None = None
+            if read_line is not None and "\x1b[" not in line:
+                rec = read_line(line, lineno, years)
+            if rec is None:
+                rec = parse_line(line, lineno, years, layout)
             if rec.layout != "raw" and lineno > note:  # type: ignore[union-attr]
                 events = feed(rec)  # type: ignore[arg-type]
                 if interp.understood:

@@ -1129,7 +1129,8 @@ class LogInterpreter:
             )
 
         if tag == "WM-WorkerWrapper":
-            if r := WM_RESULT.search(msg):
+            # Each search only where its pattern's words are (most lines are none of the three forms).
+            if "Worker result " in msg and (r := WM_RESULT.search(msg)):
                 work = r["id"].lower() if r["id"] else None
                 data = _wm_tags(r["tags"]) if r["tags"] is not None else {}
                 result = event("work_result", job=work, reason=r["res"].lower(), data=data)
@@ -1137,7 +1138,7 @@ class LogInterpreter:
                 if threw is not None:  # the same failure, told twice: one event, with the exception
                     _merge_threw(result, threw.event)
                 return result
-            if t := WM_THREW.search(msg):
+            if " failed because it threw " in msg and (t := WM_THREW.search(msg)):
                 work = t["id"].lower()
                 failed = event("work_result", job=work, reason="failure", data=_wm_tags(t["tags"]))
                 failed.data["threw"] = True
@@ -1147,7 +1148,7 @@ class LogInterpreter:
                     return old.event
                 self._wm_threw[(rec.pid, work)] = _WorkThrew(failed, rec.pid, rec.tag)
                 return None
-            if c := WM_WORK.search(msg):
+            if "] was cancelled" in msg and (c := WM_WORK.search(msg)):
                 return event("work_result", job=c["id"].lower(), reason="cancelled", data=_wm_tags(c["tags"]))
             if d := WM_DELAY.match(msg):
                 return event("work_result", reason="skipped_before_schedule", data={"worker": d["cls"]})

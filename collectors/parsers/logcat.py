@@ -34,11 +34,14 @@ _LEVELS = "VDIWEFAS"
 _EMOJI_LEVELS = {"🔴": "E"}
 _LVL = r"[VDIWEFAS]|[^\x00-\x7f]{1,2}"
 
-THREADTIME = re.compile(
+_THREADTIME_HEAD = (
     r"^(?P<ts>(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?|\s*\d+\.\d+)(?P<zone> [+-]\d{4})?"
     rf"\s+(?:(?P<uid>[A-Za-z0-9_]+)\s+)??(?P<pid>\d+)\s+(?P<tid>\d+) (?P<lvl>{_LVL}) "
-    r"(?P<tag>.*?)\s*: (?P<msg>.*)$"
 )
+THREADTIME = re.compile(_THREADTIME_HEAD + r"(?P<tag>.*?)\s*: (?P<msg>.*)$")
+# THREADTIME up to the level: with a find of the first ": " after it, what a scan reads most lines with
+# (see `line_reader`).
+THREADTIME_HEAD = re.compile(_THREADTIME_HEAD)
 # `-v time`; Visual Studio / .NET Android device logs put a colon after the time (dotnet/maui#20053).
 TIME = re.compile(
     r"^(?P<ts>(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?|\s*\d+\.\d+)(?P<zone> [+-]\d{4})?:? "
@@ -206,6 +209,60 @@ def layout_reader(pattern: re.Pattern[str]):  # type: ignore[no-untyped-def]
     if read is None:
         return lambda m, lineno, years: _read_any(m, pattern, lineno, years)
     return read
+
+
+def line_reader(pattern: re.Pattern[str]):  # type: ignore[no-untyped-def]
+    """`read_line(line, lineno, years) -> LogRecord | None`: what parse_line(line, lineno, years, pattern)
+    returns when `pattern` matches the line (a line without ANSI colours), None when it does not.
+
+    Threadtime is read without its regex's tail: `(?P<tag>.*?)\\s*: (?P<msg>.*)$` after the head takes
+    the first ": " after the level (the lazy tag stops before the first one; the blanks before it are
+    the `\\s*` the reader strips from the tag anyway, as str.strip strips what `\\s` matches), and the
+    message is the rest (a line has no newline). A line with no ": " after the head the regex would try
+    other readings of its head for: those go to the full regex, as any line the head does not read."""
+    if pattern is not THREADTIME:
+        match, read = pattern.match, layout_reader(pattern)
+
+        def read_matched(line: str, lineno: int, years: YearHint) -> LogRecord | None:
+            m = match(line)
+            return read(m, lineno, years) if m is not None else None
+
+        return read_matched
+    head = THREADTIME_HEAD.match
+    full = THREADTIME.match
+    read_full = _READERS[THREADTIME]
+    emoji = _EMOJI_LEVELS
+
+    def read_threadtime(line: str, lineno: int, years: YearHint) -> LogRecord | None:
+        m = head(line)
+        if m is not None:
+            h = m.end()
+            q = line.find(": ", h)
+            if q != -1:
+                ts_text, zone, uid, pid, tid, level = m.groups()
+                ts = None
+                if zone is None and ts_text[2] == "-" and years._days_ref is years.reference:
+                    # `MM-DD hh:mm:ss.mmm`: iso_timestamp's result, its day's prefix taken from its cache
+                    prefix = years._days.get(ts_text[:5])
+                    if prefix is not None:
+                        ts = prefix + ts_text[6:]
+                if ts is None:
+                    ts = iso_timestamp(ts_text, zone, years)
+                return LogRecord(
+                    lineno,
+                    line[q + 2 :],
+                    line[h:q].strip(),
+                    emoji.get(level, level),
+                    int(pid),
+                    int(tid),
+                    uid,
+                    ts,
+                    "threadtime",
+                )
+        m = full(line)
+        return read_full(m, lineno, years) if m is not None else None
+
+    return read_threadtime
 
 
 def _read_any(m: re.Match[str], pattern: re.Pattern[str], lineno: int, years: YearHint) -> LogRecord:
