@@ -105,7 +105,7 @@ class Death:
         self.device = device
         self.seq = seq  # creation order: fold_deaths lists deaths in it
         self.refs = 0  # entries of the folder's key tables that point here; -1 once handed on
-        self.keys: list[tuple[bool, object]] = []  # (by process?, key) it was filed under
+        self.keys: list[tuple[bool, tuple[bool, str | None, object]]] = []  # (by process?, key) it was filed under
 
 
 # One folded line: device, ts, pid, process, package, uid, reason, kind, source, detail.
@@ -152,7 +152,7 @@ class DeathFolder:
             return
         pending = self._pending
         if pending is None:
-            if self._latest is None or ts >= self._latest:  # type: ignore[operator]
+            if self._latest is None or ts >= self._latest:
                 self._latest = ts
                 self._queue.append(row)
                 if len(self._queue) > self._reorder:
@@ -186,13 +186,13 @@ class DeathFolder:
         """One line, in time order (lines without a time fold by key alone, in any order)."""
         device, ts, pid, process, package, uid, reason, kind, source, detail = row
         dated = ts is not None
-        if dated:
+        if ts is not None:
             # Deaths more than WINDOW_SECONDS before this line are out of reach of it and, in time
             # order, of every later line. (Measured from this line, not from the newest one seen: a
             # run of late lines, beyond what `add` re-orders, then closes its own deaths as it goes.)
-            limit = ts - _WINDOW  # type: ignore[operator]
+            limit = ts - _WINDOW
             opened, late = self._open, self._late
-            while opened and opened[0].ts < limit:  # type: ignore[operator]
+            while opened and opened[0].ts < limit:  # type: ignore[operator]  # the open deaths are dated ones
                 self._expire(opened.popleft())
             while late and late[0][0] < limit:
                 self._expire(heapq.heappop(late)[2])
@@ -206,14 +206,14 @@ class DeathFolder:
             candidate = self._by_process[by_process]
             if (candidate.pid is None or pid is None or candidate.pid == pid) and _same_death(candidate, ts, process):
                 current, joined = candidate, True
-        if not joined:
+        if current is None or not joined:
             self._seq += 1
             current = Death(ts, pid, process, package, uid, kind, device, self._seq)
-            if dated:
-                if not self._open or self._open[-1].ts <= ts:  # type: ignore[operator]
+            if ts is not None:
+                if not self._open or self._open[-1].ts <= ts:  # type: ignore[operator]  # open deaths are dated
                     self._open.append(current)
                 else:
-                    heapq.heappush(self._late, (ts, self._seq, current))  # type: ignore[arg-type]
+                    heapq.heappush(self._late, (ts, self._seq, current))
         if current.pid is None and pid is not None:
             current.pid = pid
         self._file(False, key, current)
@@ -273,9 +273,9 @@ def fold_deaths(events: pd.DataFrame, kinds: frozenset[str] = DEATH_KINDS) -> pd
     # itertuples + pd.isna took ~30.
     has_device = "device" in deaths_frame.columns
     devices = _plain(deaths_frame, "device") if has_device else [None] * len(deaths_frame)
-    columns = (_plain(deaths_frame, column) for column in _ROW_FIELDS)
-    for row in zip(devices, *columns, strict=True):
-        folder.fold(row)  # type: ignore[arg-type]
+    values = (_plain(deaths_frame, column) for column in _ROW_FIELDS)
+    for row in zip(devices, *values, strict=True):
+        folder.fold(row)
     folder.finish()
     deaths.sort(key=lambda d: d.seq)
     columns = [*(["device"] if has_device else []), *FOLDED_COLUMNS]

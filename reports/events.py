@@ -91,11 +91,13 @@ _JSON_KEYS = tuple(
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 _ENCODE_STR = json.encoder.encode_basestring  # what that encoder writes a str with (ensure_ascii=False)
 
-if json.encoder.c_make_encoder is not None:
+if json.encoder.c_make_encoder is not None:  # type: ignore[attr-defined]  # the C accelerator: not in typeshed
     # The C encoder _ENCODE sets up on each call, set up once (same options). Its markers (for circular
     # references) are empty after every encoding that succeeds; cleared when one fails.
     _MARKERS: dict[int, object] = {}
-    _C_ENCODE = json.encoder.c_make_encoder(_MARKERS, str, _ENCODE_STR, None, ":", ",", False, False, True)
+    _C_ENCODE = json.encoder.c_make_encoder(  # type: ignore[attr-defined]  # the C accelerator: not in typeshed
+        _MARKERS, str, _ENCODE_STR, None, ":", ",", False, False, True
+    )
 
     def _encode_value(value: object) -> str:
         try:
@@ -105,7 +107,9 @@ if json.encoder.c_make_encoder is not None:
             raise
 
 else:  # pragma: no cover - an interpreter without the C accelerator
-    _encode_value = _ENCODE
+
+    def _encode_value(value: object) -> str:
+        return _ENCODE(value)
 
 
 _FORMATTERS: dict[tuple[type, ...], Callable[[tuple[Any, ...]], str]] = {}
@@ -141,9 +145,10 @@ def _formatter(shape: tuple[type, ...]) -> Callable[[tuple[Any, ...]], str]:
         call = "encode_str" if kind is str else "int_repr" if kind is int else "encode_value"
         args.append(f"{call}(v[{i}])")
     source = f"def write(v):\n    return {''.join(template) + '}'!r} % ({', '.join(args)},)\n"
-    namespace = {"encode_str": _ENCODE_STR, "int_repr": int.__repr__, "encode_value": _encode_value}
+    namespace: dict[str, Any] = {"encode_str": _ENCODE_STR, "int_repr": int.__repr__, "encode_value": _encode_value}
     exec(source, namespace)  # generated from the field names and types above, nothing else
-    return namespace["write"]  # type: ignore[no-any-return]
+    write: Callable[[tuple[Any, ...]], str] = namespace["write"]
+    return write
 
 
 def package_of_process(process: str | None) -> str | None:

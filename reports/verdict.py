@@ -32,12 +32,13 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter, deque
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from bgprobe.reports.deaths import WINDOW_SECONDS, Death, DeathFolder
+from bgprobe.reports.deaths import WINDOW_SECONDS, Death, DeathFolder, Row
 from bgprobe.reports.events import DEATH_KINDS, Event, event_concerns, package_of_process
 from bgprobe.reports.knowledge import Entry, Knowledge, load_knowledge
 from bgprobe.reports.scan_summary import ScanSummary, device_time
@@ -467,6 +468,8 @@ class VerdictBuilder:
 
     def _mine(self, e: Event) -> bool:
         pkg = self.package
+        if pkg is None:  # never asked then: `add` keeps no app's events without a package
+            return False
         if event_concerns(e, pkg):
             return True
         return e.package is None and e.process is None and e.pid is not None and (e.device, e.pid) in self._pids
@@ -514,14 +517,14 @@ class VerdictBuilder:
             self._ran[e.job or "?"] += 1
         elif kind == "state_changed" and e.reason == "frozen":
             # The freezer's line and am_freeze tell one freeze: folded as deaths are (same pid, within seconds).
-            key = (e.device, e.pid)
-            last = self._last_freeze.get(key)
+            freeze = (e.device, e.pid)
+            last = self._last_freeze.get(freeze)
             if last is not None and ts is not None and abs((ts - last).total_seconds()) <= WINDOW_SECONDS:
                 self._frozen.also(e.where, {_short_source(e.source)})
             else:
                 self._frozen.add(ts, e.where, {_short_source(e.source)}, e.process or "")
             if ts is not None:
-                self._last_freeze[key] = ts
+                self._last_freeze[freeze] = ts
 
     def _death_closed(self, death: Death) -> None:
         reason = death.reason or "no reason logged"
@@ -1039,7 +1042,7 @@ def most_affected(
 
 
 # -- helpers -------------------------------------------------------------------------------------------
-def suggest(package: str, names: set[str] | list[str], n: int = SUGGESTIONS) -> list[str]:
+def suggest(package: str, names: Collection[str], n: int = SUGGESTIONS) -> list[str]:
     """Names in the input close to `package` (a typo, a missing `.debug`, another flavour)."""
     pool = sorted(set(names))
     close = difflib.get_close_matches(package, pool, n=n, cutoff=0.6)
@@ -1064,7 +1067,7 @@ def uid_number(uid: str | int | None) -> int | None:
     return None
 
 
-def _row(e: Event, ts: datetime | None, process: str | None) -> tuple:
+def _row(e: Event, ts: datetime | None, process: str | None) -> Row:
     # reports.deaths.Row with the line's file:line in the `detail` slot: the evidence of the death it joins
     return (e.device, ts, e.pid, process, e.package, e.uid, e.reason, e.kind, e.source, e.where)
 
