@@ -321,8 +321,8 @@ class TextScanner:
                 rec = read_line(line, lineno, years)
             if rec is None:
                 rec = parse_line(line, lineno, years, layout)
-            if rec.layout != "raw" and lineno > note:  # type: ignore[union-attr]
-                events = feed(rec)  # type: ignore[arg-type]
+            if rec.layout != "raw" and lineno > note:
+                events = feed(rec)
                 if interp.understood:
                     self._recognized = True
                     if events:

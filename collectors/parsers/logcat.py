@@ -24,6 +24,7 @@ Logcat has no year: `YearHint` supplies one from the bugreport or the file's dat
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -230,7 +231,7 @@ def line_reader(pattern: re.Pattern[str]):  # type: ignore[no-untyped-def]
         return read_matched
     head = THREADTIME_HEAD.match
     full = THREADTIME.match
-    read_full = _READERS[THREADTIME]
+    read_full: Callable[[re.Match[str], int, YearHint], LogRecord] = _READERS[THREADTIME]
     emoji = _EMOJI_LEVELS
 
     def read_threadtime(line: str, lineno: int, years: YearHint) -> LogRecord | None:
@@ -269,7 +270,7 @@ def _read_any(m: re.Match[str], pattern: re.Pattern[str], lineno: int, years: Ye
     return _reader(pattern, _layout_name(pattern))(m, lineno, years)
 
 
-def _reader(pattern: re.Pattern[str], layout: str):  # type: ignore[no-untyped-def]
+def _reader(pattern: re.Pattern[str], layout: str) -> Callable[[re.Match[str], int, YearHint], LogRecord]:
     """The function that makes a LogRecord of a match of `pattern`: the groups it has are looked up
     once, here, instead of a groupdict per line (same fields, same values)."""
     if pattern is KERNEL:
