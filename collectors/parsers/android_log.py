@@ -20,6 +20,7 @@ logcat, because ordinary logs are full of some of them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from bgprobe.collectors.parsers.kill_reasons import (
@@ -386,6 +387,8 @@ class _NoMatch:
 
 
 NO_MATCH = _NoMatch()
+# A rule: the record and its message -> an event, None (read, no event of its own) or NO_MATCH.
+_Handler = Callable[[LogRecord, str], Event | _NoMatch | None]
 
 
 @dataclass(slots=True)
@@ -429,7 +432,7 @@ class LogInterpreter:
     # A dumped PhantomProcessRecord whose state line comes next: (its match, line).
     _phantom: tuple[re.Match[str], int] | None = None
     # The last `handles` answer (record, handler): `feed` of that record does not dispatch again.
-    _dispatched: tuple[LogRecord, object] | None = None
+    _dispatched: tuple[LogRecord, _Handler | None] | None = None
     # Whether a rule read the last line fed (with or without an event): lines that looked relevant
     # but that no rule read are what `scan --unrecognized` lists.
     understood: bool = False
@@ -464,8 +467,8 @@ class LogInterpreter:
             event = handler(rec, msg)
             if event is not NO_MATCH:
                 self.understood = True
-                if event is not None:
-                    out.append(event)  # type: ignore[arg-type]
+                if isinstance(event, Event):
+                    out.append(event)
         return out
 
     def handles(self, rec: LogRecord) -> bool:
@@ -493,7 +496,7 @@ class LogInterpreter:
         return done
 
     # -- dispatch ----------------------------------------------------------------------------
-    def _dispatch(self, rec: LogRecord, msg: str):  # type: ignore[no-untyped-def]
+    def _dispatch(self, rec: LogRecord, msg: str) -> _Handler | None:
         """The rule meant for this record, or None. The rules are tried in the order below; the words a
         message may start with are told apart by one match (_LEADS), not a test each."""
         tag = rec.tag
@@ -534,7 +537,7 @@ class LogInterpreter:
             return self._samsung_chimera
         return self._dispatch_more(rec, msg, tag)
 
-    def _dispatch_more(self, rec: LogRecord, msg: str, tag: str):  # type: ignore[no-untyped-def]
+    def _dispatch_more(self, rec: LogRecord, msg: str, tag: str) -> _Handler | None:
         """Makers' and libraries' forms, old releases', and what pastes hold without a log prefix."""
         if msg.startswith("No longer want "):
             return self._no_longer_want
@@ -1019,13 +1022,15 @@ class LogInterpreter:
 
     def _oem_cause(self, package: str | None, rec: LogRecord, data: dict[str, object]) -> str | None:
         """The maker's reason for a force-stop of `package` announced just before, if any."""
-        hit = self._oem_stops.pop(package, None) if package else None
+        if not package:
+            return None
+        hit = self._oem_stops.pop(package, None)
         if hit is None:
             return None
         reason, line, text = hit
         if not 0 <= rec.lineno - line <= OEM_CARRY_LINES:
             return None
-        self._oem_stops[package] = hit  # the force-stop and its kills all carry it  # type: ignore[index]
+        self._oem_stops[package] = hit  # the force-stop and its kills all carry it
         data["oem_cause"] = text
         return reason
 
