@@ -132,7 +132,7 @@ def scan(
     aggregated = summarizer if summarizer is not None else tap.summarizer if tap is not None else None
     summary = aggregated.summary() if aggregated is not None else None
     verdict = tap.finish(paths, outcome, summary, maker) if tap is not None else None
-    if summarizer is not None:
+    if summarizer is not None and summary is not None:
         from bgprobe.cli.scan_view import render_scan
 
         render_scan(out, summary, outcome, package, verdict, redact=bool(redact))

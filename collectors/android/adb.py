@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from bgprobe.collectors.errors import BgprobeError, DeviceError
 
@@ -35,7 +36,7 @@ DEFAULT_TIMEOUT = 20.0
 _IMPORT = threading.Lock()
 
 
-def _adbutils():  # type: ignore[no-untyped-def]
+def _adbutils() -> Any:  # adbutils has no types
     """adbutils (with requests) costs ~0.15 s to import: only commands that reach a device pay it.
 
     Importing it makes a default client that int()s $ANDROID_ADB_SERVER_PORT: an empty or odd value

@@ -20,7 +20,8 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from bgprobe.collectors.android.adb import AndroidDevice, DeviceError
+from bgprobe.collectors.android.adb import AndroidDevice
+from bgprobe.collectors.errors import DeviceError
 from bgprobe.collectors.parsers.android_log import LogInterpreter
 from bgprobe.collectors.parsers.logcat import LogRecord, YearHint, parse_line
 from bgprobe.reports.events import Event, event_concerns

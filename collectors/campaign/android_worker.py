@@ -10,14 +10,13 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from bgprobe.collectors.android.adb import AndroidDevice, DeviceError, DeviceLost
+from bgprobe.collectors.android.adb import AndroidDevice, DeviceLost
 from bgprobe.collectors.android.jobs import JobWatch, expected_workmanager_skip
 from bgprobe.collectors.android.judge import scheduler_end
 from bgprobe.collectors.android.state import (
     ChangeNotTaken,
     NotAvailable,
     StateController,
-    UsageError,
     parse_assignments,
     temporary_state,
 )
@@ -25,6 +24,7 @@ from bgprobe.collectors.campaign.observe import Feed, LogFeed, android_job
 from bgprobe.collectors.campaign.results import TaskRun
 from bgprobe.collectors.campaign.scenario import Condition, Task
 from bgprobe.collectors.campaign.worker import SchedulerView, SkipCondition, Worker
+from bgprobe.collectors.errors import DeviceError, UsageError
 
 
 class AndroidWorker(Worker):

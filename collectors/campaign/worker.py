@@ -15,7 +15,6 @@ import re
 import threading
 import time
 import traceback
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -93,6 +92,10 @@ class Worker:
     platform = "android"
     loss_errors: tuple[type[BaseException], ...] = ()  # the transport's own "device is gone" errors
 
+    @property
+    def _gone_errors(self) -> tuple[type[BaseException], ...]:
+        return (DeviceGone, *self.loss_errors)
+
     def __init__(
         self,
         identity: str,
@@ -155,7 +158,7 @@ class Worker:
                 runs = [r for r in self.runs if r.condition == condition.name and not self._complete(r)]
                 if runs and not self.stop.is_set():
                     self._condition_block(condition, runs)
-        except (DeviceGone, *self.loss_errors):
+        except self._gone_errors:
             self.progress.lost = True
             self.progress.current = "device lost"
         except Exception as exc:
@@ -237,7 +240,7 @@ class Worker:
                     self._record(run, attempt, Outcome.NOT_STARTED, "trigger refused", refused, scheduled, None, None)
                     return Outcome.NOT_STARTED
             outcome, reason, detail, started, finished = self._observe(task, feed, cursor)
-        except (DeviceGone, *self.loss_errors) as exc:
+        except self._gone_errors as exc:
             # A lost phone's log stream ends too: what its end left open (an ANR without its body) is
             # this attempt's, so it is recorded with it (briefly waited for: the stream may end later).
             feed.ended.wait(FEED_END_WAIT_S)
@@ -395,8 +398,3 @@ class Worker:
 def _major(version: object) -> int:
     text = str(version or "").split(".")[0]
     return int(text) if text.isdigit() else 0
-
-
-@contextlib.contextmanager
-def nothing() -> Iterator[None]:
-    yield

@@ -173,7 +173,7 @@ def parse_aux(data: bytes) -> list[Any]:
         raise ValueError(f"aux is not a primitive dictionary ({magic:#x})")
     pos, end, out = 16, 16 + length, []
     while pos < end:
-        items = []
+        items: list[object] = []
         for _ in range(2):  # key, value
             (kind,) = struct.unpack_from("<I", data, pos)
             kind &= 0xFF
@@ -293,11 +293,11 @@ class DtxServer:
             if selector == "_notifyOfPublishedCapabilities:":
                 self.client_capabilities = dict(args[0]) if args and isinstance(args[0], dict) else {}
             elif selector == "_requestChannelWithCode:identifier:":
-                code, service = int(args[0]), str(args[1])
-                if service not in (CONDITION_INDUCER, PROCESS_CONTROL):
-                    answer(error=f"Unable to find service with identifier {service}")
+                code, name = int(args[0]), str(args[1])
+                if name not in (CONDITION_INDUCER, PROCESS_CONTROL):
+                    answer(error=f"Unable to find service with identifier {name}")
                     return
-                self.channels[code] = service
+                self.channels[code] = name
                 answer()
             elif selector == "_channelCanceled:":
                 self.channels.pop(int(args[0]), None)
