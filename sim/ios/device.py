@@ -1008,7 +1008,11 @@ class SimulatedIPhone:
     def launch_app(self, bundle: str, kill_existing: bool = True, suspended: bool = False) -> int | str:
         """`launchSuspendedProcessWithDevicePath:…`: the app comes up on screen, as when its icon is tapped (a
         running instance is killed first with KillExisting, else brought forward); StartSuspendedKey leaves it
-        stopped until `resumePid:` or a debugger. The new pid, or the error text for an app that is not installed."""
+        stopped until `resumePid:` or a debugger. The new pid, or the error text for an app that is not installed.
+        Also what a test calls for the user opening the app (thread-safe)."""
+        return self._call(lambda: self._launch_app(bundle, kill_existing, suspended))
+
+    def _launch_app(self, bundle: str, kill_existing: bool, suspended: bool) -> int | str:
         try:
             app = self.profile.app(bundle)
         except KeyError:

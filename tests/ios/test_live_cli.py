@@ -195,6 +195,8 @@ def test_trigger_bundle_names_every_missing_prerequisite(sim: IosSimulator, isol
     assert "cannot trigger com.example.newsreader.refresh of com.example.newsreader" in r.stderr
     assert "(1) lldb is not installed (no `lldb-not-installed-here` on PATH)" in r.stderr
     assert f"(2) no tunnel to {sim.udids[1]} (iOS 17.5.1)" in r.stderr
+    # the app may have been killed by an earlier test (jetsam) and is relaunched only when opened: open it
+    sim.device(sim.udids[0]).launch_app("com.example.newsreader", kill_existing=False)
     r = cli(
         sim,
         isolated_home,
