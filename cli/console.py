@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -57,10 +57,10 @@ class Output:
         sys.stderr.flush()
 
 
-def _width(stream: object) -> int | None:
+def _width(stream: TextIO) -> int | None:
     """Without a terminal (CI logs, pipes) rich would wrap tables and progress lines at 80 columns:
     give them a fixed, readable width. On a terminal, or with $COLUMNS set, rich's own choice."""
-    return None if stream.isatty() or "COLUMNS" in os.environ else NO_TTY_WIDTH  # type: ignore[attr-defined]
+    return None if stream.isatty() or "COLUMNS" in os.environ else NO_TTY_WIDTH
 
 
 def fold(text: str, width: int, *, separators: str = "/:.,") -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from bgprobe.cli.console import Output
@@ -15,6 +16,10 @@ from bgprobe.cli.targets import (
 )
 from bgprobe.collectors.errors import EXIT_GATE
 from bgprobe.collectors.package_names import check_package_name
+
+if TYPE_CHECKING:
+    from bgprobe.collectors.android.jobs import JobsReport
+    from bgprobe.collectors.ios.address import IosTarget
 
 
 def jobs(
@@ -41,11 +46,11 @@ def jobs(
         _render(out, dev.serial, facts.os_version, report)
 
 
-def _render(out: Output, serial: str, os_version: str | None, report: object) -> None:
+def _render(out: Output, serial: str, os_version: str | None, report: JobsReport) -> None:
     from bgprobe.reports.terminal_layout import print_fitting
     from rich.table import Table
 
-    table = Table(title=f"{report.package} on {serial} (Android {os_version})", title_justify="left")  # type: ignore[attr-defined]
+    table = Table(title=f"{report.package} on {serial} (Android {os_version})", title_justify="left")
     for col in (
         "job",
         "service / worker",
@@ -57,7 +62,7 @@ def _render(out: Output, serial: str, os_version: str | None, report: object) ->
         "now",
     ):
         table.add_column(col, overflow="fold")
-    for e in report.jobs:  # type: ignore[attr-defined]
+    for e in report.jobs:
         d = e.data
         work = d.get("work") or {}
         service = f"WorkManager {work.get('worker') or ''}".strip() if d.get("workmanager") else str(d.get("service"))
@@ -73,11 +78,11 @@ def _render(out: Output, serial: str, os_version: str | None, report: object) ->
             e.detail or "",
         )
     print_fitting(out.out, table, key_columns=2)
-    if not report.jobs:  # type: ignore[attr-defined]
-        out.out.print(f"{report.package} has no scheduled JobScheduler jobs on {serial}.")  # type: ignore[attr-defined]
-    for alarm in report.alarms[:10]:  # type: ignore[attr-defined]
+    if not report.jobs:
+        out.out.print(f"{report.package} has no scheduled JobScheduler jobs on {serial}.")
+    for alarm in report.alarms[:10]:
         out.out.print(f"alarm: {alarm}", markup=False)
-    for note in report.notes:  # type: ignore[attr-defined]
+    for note in report.notes:
         out.out.print(f"note: {note}", markup=False)
 
 
@@ -155,7 +160,14 @@ def trigger_cmd(
 
 
 def _trigger_ios(
-    out: Output, bundle: str, task: str, expire: bool, wait: float, target: object, json_out: bool, lock_wait_s: float
+    out: Output,
+    bundle: str,
+    task: str,
+    expire: bool,
+    wait: float,
+    target: IosTarget,
+    json_out: bool,
+    lock_wait_s: float,
 ) -> None:
     from bgprobe.collectors.ios.bgtask import PrerequisiteError, gather, run_trigger, unmet
     from bgprobe.collectors.ios.transport import IosError, run, select_udids
@@ -163,10 +175,10 @@ def _trigger_ios(
     from bgprobe.collectors.locks import device_lock
 
     check_package_name(bundle)
-    udids = run(select_udids(target))  # type: ignore[arg-type]
+    udids = run(select_udids(target))
     if len(udids) > 1:
         raise IosError(f"several iPhones are attached ({', '.join(udids)}): choose one with --udid")
-    prereqs = run(gather(target, udids[0], bundle))  # type: ignore[arg-type]
+    prereqs = run(gather(target, udids[0], bundle))
     for note in prereqs.notes:
         out.problem(f"note: {note}")
     missing = unmet(prereqs, bundle, task)
@@ -176,7 +188,7 @@ def _trigger_ios(
             + "; ".join(f"({i}) {m}" for i, m in enumerate(missing, 1))
         )
     with device_lock(ios_key(udids[0]), udids[0], "trigger", lock_wait_s):
-        result = run(run_trigger(target, prereqs, bundle, task, expire, wait))  # type: ignore[arg-type]
+        result = run(run_trigger(target, prereqs, bundle, task, expire, wait))
     if json_out:
         payload = {k: v for k, v in result.__dict__.items() if k != "events"}
         payload["events"] = [e.to_dict() for e in result.events]

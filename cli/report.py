@@ -6,11 +6,16 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from bgprobe.cli.console import Output
 from bgprobe.cli.options import FailUnder
 from bgprobe.collectors.errors import EXIT_GATE, EXIT_OK, EXIT_USAGE, BgprobeError
+
+if TYPE_CHECKING:
+    from bgprobe.reports.metrics import Report
+    from bgprobe.reports.results import Results
 
 
 class Format(StrEnum):
@@ -102,23 +107,24 @@ def report(
     raise typer.Exit(EXIT_OK)
 
 
-def _emit(out: Output, fmt: Format, output: str | None, built: object, loaded: object, gate: float | None) -> None:
+def _emit(out: Output, fmt: Format, output: str | None, built: Report, loaded: Results, gate: float | None) -> None:
     from bgprobe.reports import render_tables
 
     if fmt is Format.terminal:
         from bgprobe.reports.render_terminal import render_report
 
-        render_report(out.out, built, loaded)  # type: ignore[arg-type]
+        render_report(out.out, built, loaded)
         return
     if fmt in MULTI_FILE or (fmt is Format.json and output is not None):
+        assert output is not None  # report() refused CSV and Parquet without -o before reading anything
         try:
-            written = render_tables.write_tables(built, loaded, fmt.value, Path(output))  # type: ignore[arg-type]
+            written = render_tables.write_tables(built, loaded, fmt.value, Path(output))
         except OSError as exc:
-            raise _write_error(output, exc) from exc  # type: ignore[arg-type]
+            raise _write_error(output, exc) from exc
         out.err.print(f"wrote {len(written)} file(s) to {output}")
         return
     if fmt is Format.json:
-        for text in render_tables.json_lines(built, loaded):  # type: ignore[arg-type]
+        for text in render_tables.json_lines(built, loaded):
             sys.stdout.write(text)
         return
     render: Callable[..., str]

@@ -122,7 +122,7 @@ def scan(
                 gate_hits += 1
             if unrecognized:
                 continue
-            summarizer.add(event)  # type: ignore[union-attr]
+            summarizer.add(event)  # type: ignore[union-attr]  # made whenever --json is not given
     for problem in outcome.problems:
         out.problem(problem.message)
     for warning in outcome.warnings:
@@ -196,11 +196,11 @@ def _print_unrecognized_json(where: str, text: str) -> None:
     sys.stdout.write(json.dumps({"where": where, "unrecognized": text}, ensure_ascii=False) + "\n")
 
 
-def _matches_gate(event: object, fail_on: list[FailOn]) -> bool:
+def _matches_gate(event: Event, fail_on: list[FailOn]) -> bool:
     for gate in fail_on:
         if gate is FailOn.work_failure:
-            if event.kind == Kind.WORK_RESULT and event.reason == "failure":  # type: ignore[attr-defined]
+            if event.kind == Kind.WORK_RESULT and event.reason == "failure":
                 return True
-        elif event.kind in _FAIL_KINDS[gate]:  # type: ignore[attr-defined]
+        elif event.kind in _FAIL_KINDS[gate]:
             return True
     return False

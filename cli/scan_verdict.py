@@ -62,9 +62,9 @@ class ScanTap:
                     facts.append(name)
             if package is not None:
                 name = e.where.rsplit(":", 1)[0]
-                if name != current:  # scan_paths keeps one selector per input: the same pids, the same events
+                if selector is None or name != current:  # scan_paths keeps one selector per input: the same pids
                     current, selector = name, _PackageSelector(package)
-                mine = selector.wants(e)  # type: ignore[union-attr]
+                mine = selector.wants(e)
                 add(e, mine)
                 if not mine:
                     continue

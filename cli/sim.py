@@ -165,7 +165,7 @@ def status(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -
     if json_out:
         sys.stdout.write(json.dumps({"running": running, **(state or {})}) + "\n")
     elif running:
-        _print_info(out, state, False)  # type: ignore[arg-type]
+        _print_info(out, state, False)  # type: ignore[arg-type]  # running: the state was read
     else:
         out.out.print("No simulated fleet is running.")
     if not running:

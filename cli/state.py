@@ -21,6 +21,7 @@ from bgprobe.collectors.package_names import check_package_name
 if TYPE_CHECKING:
     from bgprobe.collectors.android.state import Assignment
     from bgprobe.collectors.ios.address import IosTarget
+    from bgprobe.collectors.ios.conditions import IosAssignment
     from bgprobe.collectors.journal import Change
 
 # Written out (not built from collectors.android.state.KEYS) so that `--help` imports nothing heavy;
@@ -311,7 +312,9 @@ def _ask_lowpower(out: Output, target: IosTarget, udid: str, value: str, *, rest
         )
 
 
-async def _hold_ios(out: Output, target: IosTarget, udid: str, assignment: object, duration: float | None) -> int:
+async def _hold_ios(
+    out: Output, target: IosTarget, udid: str, assignment: IosAssignment, duration: float | None
+) -> int:
     """Hold one ConditionInducer profile; SIGINT/SIGTERM end the hold (exit 130), the profile is cleared. A
     condition the phone drops early (lost tunnel or DVT connection) ends the command with exit 3."""
     import asyncio
@@ -347,7 +350,7 @@ async def _hold_ios(out: Output, target: IosTarget, udid: str, assignment: objec
         else:
             loop.call_later(duration, release.set)
         try:
-            await keep(inducer, assignment.value, release)  # type: ignore[attr-defined]
+            await keep(inducer, assignment.value, release)
         except ConditionLost as lost:
             raise IosError(f"{udid}: {assignment} ended early: {lost}") from None
 
@@ -363,7 +366,7 @@ async def _hold_ios(out: Output, target: IosTarget, udid: str, assignment: objec
                 await hold(
                     inducer,
                     Journal(ios_key(udid), udid),
-                    assignment,  # type: ignore[arg-type]
+                    assignment,
                     wait,
                     say=lambda m: out.out.print(f"{udid}: {m}", markup=False),
                 )

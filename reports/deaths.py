@@ -159,6 +159,7 @@ class DeathFolder:
                     self.fold(self._queue.popleft())
                 return
             # The first line out of order: a heap from now on (the queue, sorted, is one already).
+            # the queue holds dated rows only: r[1] is a datetime
             pending = self._pending = [(r[1], n, r) for n, r in enumerate(self._queue)]  # type: ignore[misc]
             self._arrivals = len(pending)
             self._queue.clear()

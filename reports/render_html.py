@@ -347,4 +347,4 @@ def _os_label(row: object) -> str:
     """`Android 14` / `iOS 17` (the platform keeps Android 15 and iOS 15 apart)."""
     platform = str(getattr(row, "platform", "") or "")
     name = {"android": "Android", "ios": "iOS"}.get(platform, platform)
-    return f"{name} {row.os_major}".strip()  # type: ignore[attr-defined]
+    return f"{name} {row.os_major}".strip()  # type: ignore[attr-defined]  # an itertuples row

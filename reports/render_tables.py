@@ -35,7 +35,7 @@ TITLES = {
 
 
 def pct(value: object) -> str:
-    return "–" if _missing(value) else f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
+    return "–" if _missing(value) else f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]  # a frame cell
 
 
 def rate_ci(row: pd.Series) -> str:
@@ -47,7 +47,7 @@ def rate_ci(row: pd.Series) -> str:
 def duration(seconds: object) -> str:
     if _missing(seconds):
         return "–"
-    s = float(seconds)  # type: ignore[arg-type]
+    s = float(seconds)  # type: ignore[arg-type]  # a frame cell: a number once not missing
     if s < 60:
         return f"{s:.1f}s"
     if s < 3600:

@@ -232,7 +232,7 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (times as ISO 8601)."""
-        return _plain(asdict(self))  # type: ignore[no-any-return]
+        return _plain(asdict(self))  # type: ignore[no-any-return]  # _plain of a dict is a dict
 
 
 def _plain(value: Any) -> Any:
@@ -1118,7 +1118,7 @@ def redact_verdict(v: Verdict) -> Verdict:
     the knowledge base's explanations and bgprobe's reason strings as they are."""
     from bgprobe.reports.redact import redact_fields
 
-    return redact_fields(v, keep=_KNOWLEDGE_FIELDS)  # type: ignore[no-any-return]
+    return redact_fields(v, keep=_KNOWLEDGE_FIELDS)  # type: ignore[no-any-return]  # a copy of the same class
 
 
 # -- wording shared by the terminal and the page ------------------------------------------------------------

@@ -269,7 +269,7 @@ class SimFleet:
     def lose_device_on(self, serial: str, command_part: str) -> None:
         """The device goes offline as soon as a command containing `command_part` reaches it."""
         backend = self.servers[serial].backend
-        backend.faults[command_part] = self.servers[serial].go_offline  # type: ignore[attr-defined]
+        backend.faults[command_part] = self.servers[serial].go_offline  # type: ignore[attr-defined]  # the simulated adbd has faults
 
     def disconnect(self, serial: str) -> None:
         self.loop.call(self.servers[serial].disconnect())

@@ -51,7 +51,7 @@ def _adbutils() -> Any:  # adbutils has no types
             import adbutils
         finally:
             if hide:
-                os.environ["ANDROID_ADB_SERVER_PORT"] = port  # type: ignore[assignment]
+                os.environ["ANDROID_ADB_SERVER_PORT"] = port  # type: ignore[assignment]  # hidden: it was set
     return adbutils
 
 
@@ -59,7 +59,7 @@ def _adbutils() -> Any:  # adbutils has no types
 def _client_class() -> type:
     adbutils = _adbutils()
 
-    class VersionCachingClient(adbutils.AdbClient):  # type: ignore[misc,name-defined]
+    class VersionCachingClient(adbutils.AdbClient):  # type: ignore[misc,name-defined]  # adbutils: untyped, lazy
         """adbutils asks the server for its version before every shell call that has no transport id:
         one more connection, and a 10 ms pause in its close, per call. One server's version does not
         change while bgprobe talks to it, so it is asked once per client."""

@@ -187,7 +187,7 @@ def skin_of(props: dict[str, str]) -> tuple[str | None, str]:
         if name == "vivo":  # the value names the skin itself
             label = raw.replace("_", " ")
             return label, f"{prop}={raw}"
-        number = version(raw)  # type: ignore[operator]
+        number = version(raw)  # type: ignore[operator]  # SKIN_PROPS' third items are all callables
         return (f"{name} {number}" if number else name), f"{prop}={raw}"
     return None, "no maker skin property (" + ", ".join(dict.fromkeys(p for _, p, _ in SKIN_PROPS)) + ")"
 
@@ -260,7 +260,7 @@ def app_standing(
     requested = {line.split(":")[0] for line in _section(dump, "requested permissions")}
     grants = {**_grants(_section(dump, "install permissions")), **_grants(_section(dump, "runtime permissions"))}
 
-    stopped = package_stopped(reader, package)  # type: ignore[arg-type]
+    stopped = package_stopped(reader, package)  # type: ignore[arg-type]  # _Reader: AndroidDevice's reads only
     if stopped:
         st.facts.append(
             Fact(
@@ -283,7 +283,7 @@ def app_standing(
             )
         )
 
-    controller = StateController(reader, sdk)  # type: ignore[arg-type]
+    controller = StateController(reader, sdk)  # type: ignore[arg-type]  # _Reader: AndroidDevice's reads only
     state = controller.read([package])
     st.facts.append(_allowlist(reader, package, sdk))
     st.facts += _restriction_and_bucket(controller, state, package, sdk, target)
@@ -597,6 +597,7 @@ def _deaths(reader: _Reader, st: Standing, buffers: str) -> None:
 
 def _jobs(reader: _Reader, st: Standing) -> None:
     # WorkManager's diagnostics broadcast would start the app and run a worker: not from doctor.
+    # _Reader stands in for AndroidDevice: the same reads, and nothing that changes the phone
     report = list_jobs(reader, st.package, os_version=st.os_version, diagnostics=False)  # type: ignore[arg-type]
     for e in report.jobs:
         d = e.data

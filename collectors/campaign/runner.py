@@ -246,7 +246,7 @@ def run_campaign(
     return CampaignEnd(results.path, interrupted, campaign.lost_devices(), campaign.failures())
 
 
-def reconnector(servers: list, timeout: float) -> Callable[[str], AndroidDevice | None]:  # type: ignore[type-arg]
+def reconnector(servers: list[AdbServer], timeout: float) -> Callable[[str], AndroidDevice | None]:
     """Find a lost device again by its identity (it may come back under the same adb serial)."""
 
     def find(identity: str) -> AndroidDevice | None:

@@ -204,10 +204,11 @@ def _rotation_order(member: str) -> tuple[int, str]:
 
 def _member_opener(archive: zipfile.ZipFile, member: str) -> Callable[[], BinaryIO]:
     def open_member() -> BinaryIO:
-        stream: BinaryIO = archive.open(member)  # type: ignore[assignment]
+        # zipfile's and gzip's streams are binary streams; typeshed types them as IO[bytes] and BufferedIOBase
+        stream = archive.open(member)
         if member.endswith(".gz"):
-            return gzip.GzipFile(fileobj=stream)  # type: ignore[return-value]
-        return stream
+            return cast(BinaryIO, gzip.GzipFile(fileobj=stream))
+        return cast(BinaryIO, stream)
 
     return open_member
 

@@ -231,4 +231,6 @@ async def follow(
 def _is_app_process(e: Event, bundle: str) -> bool:
     # JetsamEvent and kernel lines name the (truncated) executable, not the bundle id.
     last = bundle.rsplit(".", 1)[-1].lower()
-    return bool(e.process) and e.process.lower().startswith(last[:16])  # type: ignore[union-attr]
+    if not e.process:
+        return False
+    return e.process.lower().startswith(last[:16])

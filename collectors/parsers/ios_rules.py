@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import ahocorasick_rs
 from bgprobe.collectors.parsers import at, ips
@@ -304,7 +305,7 @@ class IosLogInterpreter:
         return out
 
     # -- helpers -----------------------------------------------------------------------------
-    def _event(self, rec: IosRecord, kind: str, sub: str | None = None, **fields) -> Event:  # type: ignore[no-untyped-def]
+    def _event(self, rec: IosRecord, kind: str, sub: str | None = None, **fields: Any) -> Event:
         ts, offset = split_offset(rec.ts)
         if offset:
             fields["data"] = {**(fields.get("data") or {}), "utc_offset": offset}

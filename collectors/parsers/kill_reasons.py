@@ -121,7 +121,7 @@ def normalize_am_kill_reason(text: str) -> str:
 
 
 def is_oem_reason(reason: str | None) -> bool:
-    return bool(reason) and reason.startswith("oem:")  # type: ignore[union-attr]
+    return reason is not None and reason.startswith("oem:")
 
 
 def oem_slug(text: str) -> str:

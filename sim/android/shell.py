@@ -542,7 +542,7 @@ def _broadcast(dev: SimAndroidDevice, args: list[str]) -> Result:
     out = f"Broadcasting: {intent}\nBroadcast completed: result=0\n"
     delivered = pkg is not None and (pkg not in dev.stopped_packages or flags & 0x20)
     if action == WM_DIAGNOSTICS and delivered:
-        _log_wm_diagnostics(dev, pkg)  # type: ignore[arg-type]
+        _log_wm_diagnostics(dev, pkg)  # type: ignore[arg-type]  # delivered: pkg is set
     return out, "", 0
 
 
