@@ -433,6 +433,10 @@ class LogInterpreter:
     _phantom: tuple[re.Match[str], int] | None = None
     # The last `handles` answer (record, handler): `feed` of that record does not dispatch again.
     _dispatched: tuple[LogRecord, _Handler | None] | None = None
+    # The record the last `feed` found no rule for: `handles` of it (the scan asks it of every line no rule
+    # read) says no without dispatching again. The rule a record gets depends on nothing a feed changes after
+    # its dispatch, and the next feed forgets it.
+    _unhandled: LogRecord | None = None
     # Whether a rule read the last line fed (with or without an event): lines that looked relevant
     # but that no rule read are what `scan --unrecognized` lists.
     understood: bool = False
@@ -444,6 +448,7 @@ class LogInterpreter:
     def feed(self, rec: LogRecord) -> list[Event]:
         out: list[Event] = []
         self.understood = False
+        self._unhandled = None
         if self._wrapped is not None:
             head, self._wrapped = self._wrapped, None
             if rec.layout == "raw" and rec.msg.strip():
@@ -469,11 +474,16 @@ class LogInterpreter:
                 self.understood = True
                 if isinstance(event, Event):
                     out.append(event)
+        else:
+            self._unhandled = rec
         return out
 
     def handles(self, rec: LogRecord) -> bool:
         """Whether a rule is meant for this record's message (no state changes): for choosing among
         the readings of a pasted line. `feed` of the same record reuses the answer."""
+        if rec is self._unhandled:
+            self._dispatched = (rec, None)
+            return False
         handler = self._dispatch(rec, rec.msg if rec.layout != "raw" else rec.msg.lstrip())
         self._dispatched = (rec, handler)
         return handler is not None
