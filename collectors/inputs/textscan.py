@@ -35,7 +35,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import ahocorasick_rs
 from bgprobe.collectors.errors import InputError
@@ -165,7 +165,7 @@ class TextScanner:
         size = 0
         for piece in chunks:
             if piece is not _OVERLONG:
-                data, end = piece  # type: ignore[misc]
+                data, end = cast(tuple[bytes, int], piece)
                 if end < SNIFF_SIZE < len(data) - end:  # a few lines in a big buffer: keep only them
                     piece = (data[:end], end)
                 first = first or data[: min(end, SNIFF_SIZE)]
@@ -193,7 +193,7 @@ class TextScanner:
             kind = "logcat"
             self._paste = True
             self._layout, self._recognized = sniff_pasted(_without_note(sample))
-        pieces = itertools.chain(head, chunks)
+        pieces: Iterator[_Piece] = itertools.chain(head, chunks)
         if kind == "long":
             yield from self._scan_long(pieces)
             return
@@ -215,7 +215,7 @@ class TextScanner:
                 self._overlong(lineno)
                 lineno += 1
                 continue
-            chunk, size = piece  # type: ignore[misc]
+            chunk, size = cast(tuple[bytes, int], piece)  # not _OVERLONG: a chunk and its size
             if ios is not None:
                 yield from self._stamp(ios.feed_chunk(chunk, size, lineno))
             lineno = yield from self._chunk(chunk, size, lineno, sectioned)
@@ -304,7 +304,7 @@ class TextScanner:
                 continue
             if watch is not None and watch(line_start, lineno):
                 # The second process read the rest of the file from here on, as this one would have.
-                yield from self._handover.adopt(line_start)  # type: ignore[union-attr]
+                yield from self._handover.adopt(line_start)  # type: ignore[union-attr]  # watch is set with it
                 return lineno + count(b"\n", prev, end)
             line_end = find(b"\n", line_start, end)
             if line_end == -1:
@@ -650,7 +650,7 @@ class TextScanner:
                 self._overlong(lineno)
                 lineno += 1
                 continue
-            data, size = piece  # type: ignore[misc]
+            data, size = cast(tuple[bytes, int], piece)  # not _OVERLONG
             lines = data[:size].decode("utf-8", "replace").splitlines()
             yield from enumerate(lines, lineno)
             lineno += len(lines)
@@ -676,6 +676,7 @@ class _Prewritten(Event):
     """An event the second process of a split scan made, with the JSON line it wrote for it."""
 
     __slots__ = ("json",)
+    json: str | None
 
     def to_json(self) -> str:
         text = getattr(self, "json", None)
@@ -733,7 +734,7 @@ class _Split:
             or not hasattr(os, "fork")
             or threading.active_count() != 1
             or type(source) is not io.BufferedReader
-            or type(source.raw) is not io.FileIO  # type: ignore[attr-defined]
+            or type(source.raw) is not io.FileIO
         ):
             return None
         try:
@@ -785,7 +786,7 @@ class _Split:
             while (frame := self._next_frame()) is not None:
                 offset, length, quiet_map = frame
                 if quiet_map:
-                    self.quiet = self._load(offset, length)  # type: ignore[assignment]
+                    self.quiet = self._load(offset, length)
                     break
                 self.before.append(frame)  # the entries of that chunk's lines, read if it takes over
         section = self.quiet.get(line_start, _NOT_QUIET)
@@ -877,8 +878,8 @@ class _Split:
                 quiet[line_start] = interp._wm_section
             return False
 
-        class Tagged(list):  # type: ignore[type-arg]
-            def append(self, text: str) -> None:  # type: ignore[override]
+        class Tagged(list[str]):
+            def append(self, text: str) -> None:
                 entries.append(("w", at, text))
 
         def unrecognized(where: str, text: str) -> None:
@@ -910,7 +911,7 @@ class _Split:
                     scanner._overlong(lineno)
                 lineno += 1
                 continue
-            chunk, size = piece  # type: ignore[misc]
+            chunk, size = cast(tuple[bytes, int], piece)  # not _OVERLONG: a chunk and its size
             if index < self.first:
                 lineno += chunk.count(b"\n", 0, size)
                 index += 1
@@ -995,7 +996,8 @@ class _Utf16AsUtf8(io.RawIOBase):
     as UTF-16 with a byte-order mark, and support staff receive exactly such files."""
 
     def __init__(self, stream: BinaryIO, encoding: str) -> None:
-        self._text = codecs.getreader(encoding)(stream, errors="replace")
+        # StreamReader takes `errors`; typeshed's _StreamReader protocol leaves it out
+        self._text = codecs.getreader(encoding)(stream, errors="replace")  # type: ignore[call-arg]
         self._pending = b""
 
     def readable(self) -> bool:
@@ -1017,7 +1019,7 @@ def utf8_stream(stream: BinaryIO) -> BinaryIO:
     """The stream as UTF-8 bytes: UTF-16 (with a BOM) is transcoded, a UTF-8 BOM dropped."""
     head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
     if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        return io.BufferedReader(_Utf16AsUtf8(stream, "utf-16"), CHUNK_SIZE)  # type: ignore[return-value]
+        return io.BufferedReader(_Utf16AsUtf8(stream, "utf-16"), CHUNK_SIZE)
     if head[:3] == codecs.BOM_UTF8:
         stream.read(3)
     return stream
