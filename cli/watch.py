@@ -23,6 +23,7 @@ from bgprobe.reports.events import DEATH_KINDS, Kind, event_concerns
 
 if TYPE_CHECKING:
     from bgprobe.collectors.android.adb import AndroidDevice
+    from bgprobe.collectors.ios.address import IosTarget
     from bgprobe.reports.deaths import Death
     from bgprobe.reports.events import Event
 
@@ -79,7 +80,7 @@ def _exit_info(dev: AndroidDevice, package: str | None, version: str) -> list[Ev
     return events
 
 
-def _follow(dev: AndroidDevice, version: str | None, package: str | None, queue: Queue) -> None:  # type: ignore[type-arg]
+def _follow(dev: AndroidDevice, version: str | None, package: str | None, queue: Queue) -> None:
     """One phone's events (the follower flushes what the stream's end left open: an ANR still being
     assembled is reported before the end, which may close the watch), then why its stream ended."""
     from bgprobe.collectors.android.logfollow import STREAM_ENDED, LogFollower
@@ -103,7 +104,7 @@ def _print_event(out: Output, item: Event, json_out: bool) -> None:
 
 def _watch_ios(
     out: Output,
-    target: object,
+    target: IosTarget,
     bundle: str | None,
     duration: float | None,
     json_out: bool,
@@ -130,11 +131,11 @@ def _watch_ios(
             pull.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise IosUsageError(f"--pull {pull}: cannot save reports there ({exc.strerror or exc})") from exc
-    udids = run(select_udids(target))  # type: ignore[arg-type]
+    udids = run(select_udids(target))
     warn_pending_ios(out, udids)
     if crashes:
         for udid in udids:
-            _reports, events = run(collect(target, udid, pull_to=pull))  # type: ignore[arg-type]
+            _reports, events = run(collect(target, udid, pull_to=pull))
             for e in events:
                 if bundle is None or event_concerns(e, bundle):
                     _print_event(out, e, json_out)
@@ -148,7 +149,7 @@ def _watch_ios(
         try:
             asyncio.run(
                 follow(
-                    target,  # type: ignore[arg-type]
+                    target,
                     udid,
                     queue.put,
                     relay=relay,
@@ -166,7 +167,7 @@ def _watch_ios(
     _drain(out, queue, len(udids), duration, json_out)
 
 
-def _drain(out: Output, queue: Queue, streams: int, duration: float | None, json_out: bool) -> None:  # type: ignore[type-arg]
+def _drain(out: Output, queue: Queue, streams: int, duration: float | None, json_out: bool) -> None:
     """Print events from every device's stream until all end, `--duration` passes or Ctrl-C.
     A stream that ends before a `--duration` does means a lost device: exit 3."""
     remaining = streams
@@ -219,7 +220,7 @@ class _LiveView:
 
         if event.kind in DEATH_KINDS:
             deaths = [d for d in self.recent[:30] if not isinstance(d, type(event))]
-            death = join_death(deaths, event)  # type: ignore[arg-type]
+            death = join_death(deaths, event)  # type: ignore[arg-type]  # the isinstance filter leaves deaths
             if death in self.recent:
                 self.recent.remove(death)  # it moves to the top with its new line
             else:
@@ -231,7 +232,7 @@ class _LiveView:
         del self.recent[200:]
         self._live.update(self._render())
 
-    def _render(self):  # type: ignore[no-untyped-def]
+    def _render(self):
         from rich.console import Group
         from rich.text import Text
 
@@ -258,7 +259,7 @@ class _LiveView:
         self._live.stop()
 
 
-_KIND_NAMES = {
+_KIND_NAMES: dict[str, str] = {  # Kind is a StrEnum: an event's kind string finds its name
     Kind.PROCESS_KILLED: "kills",
     Kind.PROCESS_DIED: "deaths",
     Kind.CRASH: "crashes",
