@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from bgprobe.collectors.parsers.kill_reasons import (
     normalize_am_kill_reason,
@@ -582,7 +583,7 @@ class LogInterpreter:
                 return self._crash_report
         return None
 
-    def _event(self, rec: LogRecord, kind: str, source: str | None = None, **fields) -> Event:  # type: ignore[no-untyped-def]
+    def _event(self, rec: LogRecord, kind: str, source: str | None = None, **fields: Any) -> Event:
         event = Event(
             kind=kind,
             source=source or self.source,

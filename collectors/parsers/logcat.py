@@ -24,7 +24,7 @@ Logcat has no year: `YearHint` supplies one from the bugreport or the file's dat
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -203,7 +203,7 @@ def parse_line(line: str, lineno: int, years: YearHint, preferred: re.Pattern[st
     return LogRecord(lineno=lineno, msg=line)
 
 
-def layout_reader(pattern: re.Pattern[str]):  # type: ignore[no-untyped-def]
+def layout_reader(pattern: re.Pattern[str]) -> Callable[[re.Match[str], int, YearHint], LogRecord]:
     """`read(match, lineno, years) -> LogRecord` for matches of `pattern`: what parse_line returns for a
     line that pattern, given as `preferred`, matches (scanning calls it inline, without parse_line)."""
     read = _READERS.get(pattern)
@@ -212,7 +212,7 @@ def layout_reader(pattern: re.Pattern[str]):  # type: ignore[no-untyped-def]
     return read
 
 
-def line_reader(pattern: re.Pattern[str]):  # type: ignore[no-untyped-def]
+def line_reader(pattern: re.Pattern[str]) -> Callable[[str, int, YearHint], LogRecord | None]:
     """`read_line(line, lineno, years) -> LogRecord | None`: what parse_line(line, lineno, years, pattern)
     returns when `pattern` matches the line (a line without ANSI colours), None when it does not.
 
@@ -368,7 +368,7 @@ def looks_like_long_format(sample_lines: list[str]) -> bool:
     return sum(1 for line in sample_lines if LONG_HEADER.match(line)) >= 1
 
 
-def parse_long(lines, years: YearHint):  # type: ignore[no-untyped-def]
+def parse_long(lines: Iterable[tuple[int, str]], years: YearHint) -> Iterator[LogRecord]:
     """`-v long`: a `[ header ]` line, then message lines up to a blank line. Yields LogRecords,
     one per message line (multi-line messages keep their header), like threadtime would."""
     header: re.Match[str] | None = None
