@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from bgprobe.cli.console import Output
 from bgprobe.collectors.errors import EXIT_INTERRUPTED, BgprobeError
+
+if TYPE_CHECKING:
+    from bgprobe.sim.fleet import FleetInfo
 
 
 def demo(
@@ -160,14 +164,14 @@ def _fresh(base: Path) -> Path:
     return base / f"run-{n}"
 
 
-def _show_fleet(out: Output, info: object) -> None:
+def _show_fleet(out: Output, info: FleetInfo) -> None:
     from rich.table import Table
 
     table = Table(title="Simulated phones", title_justify="left")
     for col in ("device", "platform", "os", "maker", "model"):
         table.add_column(col)
-    for a in info.android:  # type: ignore[attr-defined]
+    for a in info.android:
         table.add_row(a.name, "android", a.release, a.manufacturer, a.model)
-    for i in info.ios:  # type: ignore[attr-defined]
+    for i in info.ios:
         table.add_row(i.name, "ios", i.version, "Apple", i.product_type)
     out.out.print(table)
