@@ -472,7 +472,7 @@ class SimAndroidDevice:
         assert started is not None
         # the kill comes first only if it was due before the work's end (ticks are 15 s apart)
         due = job.kill_at is not None and (spec.hangs or job.ends_at is None or job.kill_at < job.ends_at)
-        if due and now >= job.kill_at and not self.state.screen_on:  # type: ignore[operator]
+        if due and now >= job.kill_at and not self.state.screen_on:  # type: ignore[operator]  # due: kill_at is set
             killed = self.oem_kill(job.app.package) if job.killer == "oem" else self.lmkd_kill(job.app.package)
             if killed:
                 return
