@@ -71,14 +71,18 @@ def test_watch_streams_jetsam_and_runningboard_events(sim: IosSimulator, isolate
     udid = sim.udids[0]
     env = {**os.environ, "HOME": str(isolated_home), "NO_COLOR": "1", **sim.env()}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bgprobe.cli", "watch", "--udid", udid, "--json", "--duration", "6", "--crashes"],
+        [sys.executable, "-m", "bgprobe.cli", "watch", "--udid", udid, "--json", "--duration", "8", "--crashes"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        time.sleep(3.0)  # the stream is up well before this (pmd3 import + lockdown ~1.5 s)
+        # inject once watch's log stream is connected (pmd3 import + lockdown ~1.5 s; longer on a busy machine)
+        deadline = time.monotonic() + 20
+        while not sim.device(udid)._subscribers and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
         name = sim.device(udid).inject_jetsam("com.example.newsreader")
         out, err = proc.communicate(timeout=30)
     finally:
