@@ -137,3 +137,27 @@ def test_a_running_processing_task_ends_when_the_user_picks_the_phone_up() -> No
     after = messages[started:]
     assert "Expiring task: <BGProcessingTask: com.example.newsreader.cleanup>" in after
     assert "Marking task <BGProcessingTask: com.example.newsreader.cleanup> complete with success: 0" in after
+
+
+def test_a_forced_launch_runs_in_low_power_mode() -> None:
+    """`_simulateLaunchForTaskWithIdentifier:` through debugserver is the app calling its own handler: dasd's
+    policies (here Low Power Mode) do not hold it back, while the natural request never runs."""
+    dev = _device(speed=600, low_power=True)
+
+    async def main() -> None:
+        task = asyncio.create_task(dev.run())
+        await asyncio.sleep(0.1)  # the apps have submitted their requests
+        app = dev.debug_attach(dev.pid_of("com.example.newsreader"))
+        assert app is not None
+        expression = f'(void)[[BGTaskScheduler sharedScheduler] _simulateLaunchForTaskWithIdentifier:@"{NEWS_REFRESH}"]'
+        assert dev.debug_evaluate(app, expression) == ""
+        dev.debug_resume(app)
+        await asyncio.sleep(0.3)  # 180 device seconds: the 8 s refresh is done
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(main())
+    messages = [r.message for r in dev.history]
+    assert f"Starting simulated task: <BGAppRefreshTask: {NEWS_REFRESH}>" in messages
+    assert f"Marking simulated task complete: <BGAppRefreshTask: {NEWS_REFRESH}>" in messages
+    assert f"Starting task: <BGAppRefreshTask: {NEWS_REFRESH}>" not in messages
