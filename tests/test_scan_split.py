@@ -193,6 +193,7 @@ def _same(split: dict, alone: dict, what: str) -> None:
         assert split[key] == alone[key], f"{what}: {key} differ"
 
 
+@pytest.mark.slow  # a forked second process per chunk size and share: seconds
 def test_split_reads_a_mixed_log_as_one_process_does_at_every_chunk_size_and_share(mixed: Path) -> None:
     sizes = (4 << 10, 6 << 10, 9 << 10, 16 << 10, 23 << 10, 40 << 10, 64 << 10)
     # The share is of the bytes after the sniffed head: the over-long line's are no chunk, so these put the
@@ -224,6 +225,7 @@ def test_split_reads_a_mixed_log_as_one_process_does_at_every_chunk_size_and_sha
     assert taken_at_once >= 3 and delayed >= 1, (taken_at_once, delayed)
 
 
+@pytest.mark.slow  # a forked second process per chunk size and share: seconds
 def test_split_with_a_read_error_before_in_and_after_the_hand_over_chunk(mixed: Path) -> None:
     chunk = 9 << 10
     plain = _runs([_spec(mixed, chunk, share=0.3)])[0]
