@@ -205,6 +205,9 @@ async def hold(
         try:
             with contextlib.suppress(Exception):  # a dropped connection cannot be cleared: the phone ended it
                 await inducer.clear()
+                # disableActiveCondition expects no reply, and a message sent just before its connection closes
+                # can be lost (pymobiledevice3's ProcessControl.kill says so of killPid:): a read waits for it
+                await asyncio.wait_for(inducer.list(), 5.0)
         finally:
             # the device drops the condition with the connection anyway: the entry is closed either way
             journal.mark_undone(change)
