@@ -137,7 +137,25 @@ class IosWorker(Worker):
             # what the device did under a condition it no longer had says nothing about that condition
             detail = f"{held.lost}; the attempt itself ended as {outcome} ({reason or ''})"
             outcome, reason = Outcome.SKIPPED, "condition lost during the attempt"
+        task = self.tasks.get(run.task)
+        if outcome == Outcome.NOT_STARTED and detail is None and task is not None and task.trigger == "natural":
+            detail = self._dasd_said(task.identifier or "")
         super()._record(run, attempt, outcome, reason, detail, scheduled, started, finished)
+
+    def _dasd_said(self, identifier: str) -> str | None:
+        """Why a natural run did not come, in dasd's words: its last policy evaluation of the task's activity that
+        the log showed (`…: Must Not Proceed` and the policies that said so, e.g. LowPowerModePolicy). Only the
+        detail: the reason stays the window, which does not depend on when dasd happened to look."""
+        if self.feed is None or not identifier:
+            return None
+        for seen in reversed(self.feed.since(0)):
+            e = seen.event
+            if e is None or e.process != "dasd" or e.job != identifier or e.reason != "deferred":
+                continue
+            blocking = e.data.get("blocking") or []
+            policies = f" ({', '.join(str(b) for b in blocking)})" if blocking else ""
+            return f"dasd's last evaluation: {e.data.get('decision') or 'Must Not Proceed'}{policies}"
+        return None
 
     def force(self, task: Task) -> str | None:
         from bgprobe.collectors.ios import bgtask

@@ -184,6 +184,10 @@ def test_natural_bgtasks_rare_refresh_processing_on_the_charger_nothing_in_low_p
         normal = next(u for u in by_device if u != low_power)
         assert by_device[normal] == {"refresh": ["not_started"] * 2, "cleanup": ["success"] * 2}, rows
         assert by_device[low_power] == {"refresh": ["not_started"] * 2, "cleanup": ["not_started"] * 2}, rows
+        # the attempt says why, in dasd's words (its evaluations come every 15 device minutes: by the cleanup
+        # attempts, after the refresh ones, at least one was logged)
+        details = [r["detail"] for r in rows if r["device"] == low_power and r["task"] == "cleanup"]
+        assert all("dasd's last evaluation: Must Not Proceed" in d and "LowPowerModePolicy" in d for d in details)
         assert not any("LowPowerModePolicy" in m for m in dasd[normal])
         assert any(
             "bgProcessing-com.example.newsreader.cleanup" in m and "LowPowerModePolicy" in m for m in dasd[low_power]
