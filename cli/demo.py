@@ -2,7 +2,9 @@
 
 Starts a small mixed fleet (Android 14/13/12/10 from four makers, and an iPhone) behind a private
 adb server and usbmuxd, lists it as `bgprobe devices` does, runs the bundled campaign exactly as
-`bgprobe run` would, prints the reliability report, and stops everything it started.
+`bgprobe run` would, prints the reliability report, runs it again on fresh phones with the app
+allowlisted (battery optimization off) and prints `report --compare` of the two, and stops
+everything it started. The same --seed gives the same attempts and outcomes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from bgprobe.cli.console import Output
 from bgprobe.collectors.errors import EXIT_INTERRUPTED, BgprobeError
 
 if TYPE_CHECKING:
+    from bgprobe.sim.android.profile import DeviceProfile
     from bgprobe.sim.fleet import FleetInfo
 
 
@@ -54,11 +57,15 @@ def demo(
         raise typer.Exit(EXIT_INTERRUPTED)
 
 
-def demo_profiles(count: int, *, fixed: bool) -> list:
-    """The demo's phones: the default fleet, whose report job uploads for four minutes (well inside
-    JobScheduler's ten, so only a killer stops it) and whose jobs back off 5 h after a failure
-    (JobInfo.MAX_BACKOFF_DELAY_MILLIS; WorkManager then skips forced runs of the backed-off sync), so
-    no retry of the app's own runs in the background meets a later attempt. `fixed`: the app is allowlisted."""
+def demo_profiles(count: int, *, fixed: bool) -> list[DeviceProfile]:
+    """The demo's phones: the default fleet, with the demo app's one-off jobs (sync, upload, report)
+    enqueued as the campaign needs them: a minimum latency and a backoff of 5 h (JobInfo's
+    MAX_BACKOFF_DELAY_MILLIS), so only the campaign's forced runs run them (a retry of the app's own in
+    the background would meet a later attempt at a time the clock decides, not the seed), and
+    WorkManager skips forced runs of a sync that failed (backed-off work). The report uploads for four
+    minutes, well inside JobScheduler's ten: only a killer stops it. The periodic cleanup keeps its
+    15-minute period and the default 30 s backoff. `fixed`: the app is allowlisted (battery
+    optimization off)."""
     from dataclasses import replace
 
     from bgprobe.sim.android.profile import default_profiles
@@ -66,12 +73,14 @@ def demo_profiles(count: int, *, fixed: bool) -> list:
     profiles = default_profiles(count)
     for p in profiles:
         app = p.apps[0]
-        app.jobs = [
-            replace(j, hangs=False, work_s=240.0, backoff_s=5 * 3600.0)
-            if j.job_id == 31
-            else replace(j, backoff_s=5 * 3600.0)
-            for j in app.jobs
-        ]
+        jobs = []
+        for j in app.jobs:
+            if not j.period_s:
+                j = replace(j, min_latency_s=5 * 3600.0, backoff_s=5 * 3600.0)
+            if j.job_id == 31:
+                j = replace(j, hangs=False, work_s=240.0)
+            jobs.append(j)
+        app.jobs = jobs
         if fixed:
             p.power_allowlist = [app.package]
     return profiles

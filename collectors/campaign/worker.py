@@ -297,7 +297,9 @@ class Worker:
         if not started:
             # `finished` is when the wait ended (the device's clock): the attempt's length is its wall time
             if task.trigger == "natural":
-                why = f"the OS did not run it within {task.window_s:.0f}s"
+                why = f"the OS did not run it within {task.window_s:g}s"
+                if view is not None and view.held:  # what held it: doze, restriction, quota (its first words)
+                    why += f" (held: {view.held.split(' (')[0]})"
                 return Outcome.NOT_STARTED, why, None, None, feed.last_ts
             if view is not None:
                 held = f" ({view.held})" if view.held else ""

@@ -107,11 +107,11 @@ class Killer:
 # settings, background processing simply does not work right") unless Autostart is on and Battery
 # saver is "No restrictions". OnePlus (dontkillmyapp.com/oneplus): battery optimization and "deep
 # optimization" kill background apps unless the app is "Don't optimize".
-# The means are this simulator's choice: no maker publishes one. Xiaomi and Huawei act within seconds
-# to a minute of a background job starting, Samsung and OnePlus within a few minutes.
+# The means are this simulator's choice: no maker publishes one. Samsung, Huawei and Xiaomi ("aggressive")
+# act within seconds to a minute of a background job starting, OnePlus ("moderate") within a few minutes.
 KILLERS: dict[str, Killer] = {
     "stock": Killer(oem_mean_s=0.0, lmkd_mean_s=4 * HOUR),
     "moderate": Killer(oem_mean_s=90.0, lmkd_mean_s=3 * HOUR),
-    "aggressive": Killer(oem_mean_s=40.0, lmkd_mean_s=2 * HOUR),
+    "aggressive": Killer(oem_mean_s=20.0, lmkd_mean_s=2 * HOUR),
     "none": Killer(oem_mean_s=0.0, lmkd_mean_s=0.0),  # no background kills: a control for benchmarks
 }

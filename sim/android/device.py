@@ -68,15 +68,13 @@ class JobState:
     ends_at: datetime | None = None
     will_fail: bool = False
     override: int = OVERRIDE_NONE  # JobStatus.overrideState (stays set until the job runs)
+    override_epoch: int = 0  # the device's epoch when that override was asked for
     num_failures: int = 0
     last_success: datetime | None = None
     last_failure: datetime | None = None
     # WorkSpec.calculateNextRunTime() of a WorkManager job: WorkerWrapper skips a run of periodic or
     # backed-off work that comes before it (None: one-time work that is not backed off)
     wm_next_run_at: datetime | None = None
-    # When and by whom this run's process will be killed (drawn at its start; None: it will not be)
-    kill_at: datetime | None = None
-    killer: str | None = None
 
     @property
     def forced(self) -> bool:
@@ -193,6 +191,9 @@ class SimAndroidDevice:
         self.sessions: dict[str, list[list[datetime | None]]] = {}
         self.job_starts: dict[str, list[datetime]] = {}
         self._starts_in_epoch: dict[tuple[str, int, int], int] = {}
+        # When and by whom each app's process dies during its current session of jobs (drawn by the run
+        # that opened the session: a run that joins a running session draws no kill of its own)
+        self.session_kill: dict[str, tuple[datetime, str]] = {}
         # Packages in the stopped state (force-stopped, not started since): ActivityManagerService
         # adds FLAG_EXCLUDE_STOPPED_PACKAGES to every broadcast, so their receivers get nothing.
         self.stopped_packages: set[str] = set()
@@ -253,7 +254,7 @@ class SimAndroidDevice:
                 self._progress(job, now)
             elif not self.not_ready(job):
                 # a job forced while doze or background restriction held it starts here, once they lift
-                self.start_job(job, forced=job.forced)
+                self.start_job(job, forced=job.forced, owed=job.override != OVERRIDE_NONE)
 
     def blockers(self, job: JobState, *, ignore_functional: bool = False) -> list[str]:
         """Why the job cannot run now, as JobStatus constraint names (empty: it may run)."""
@@ -302,12 +303,11 @@ class SimAndroidDevice:
         isReady() = mReadyNotDozing && mReadyNotRestrictedInBg && (deadline || isConstraintsSatisfied()),
         after the quota check: the override of `run -f` reaches only isConstraintsSatisfied, so doze
         (DeviceIdleJobsController) and background restriction (BackgroundJobsController) hold a
-        forced job as they hold any other. Quota also gates forced runs on a real phone
-        (QuotaController does not look at overrideState); this simulator's quota is a crude minimum
-        interval between runs, far stricter than QuotaController's per-window allowance, so a job
-        with an override skips it, as before.
+        forced job as they hold any other. Quota gates forced runs too (QuotaController does not look
+        at overrideState), now that the simulator's quota is QuotaController's allowance per window
+        (behaviour.py) rather than the crude minimum interval it once was.
         """
-        out = [b for b in self.blockers(job, ignore_functional=True) if b != "WITHIN_QUOTA" or not job.override]
+        out = self.blockers(job, ignore_functional=True)
         if not self.constraints_satisfied(job, job.override):
             out += self.unmet_constraints(job)
         return out
@@ -322,6 +322,7 @@ class SimAndroidDevice:
             job.override = OVERRIDE_NONE
             return False
         job.override = override
+        job.override_epoch = self.epoch
         if job.running_since is None and not self.not_ready(job):
             self.start_job(job, forced=force)
         return True
@@ -381,7 +382,9 @@ class SimAndroidDevice:
             return False
         return s.charging and not s.screen_on and (s.network or not job.spec.needs_network)
 
-    def start_job(self, job: JobState, *, forced: bool) -> None:
+    def start_job(self, job: JobState, *, forced: bool, owed: bool = False) -> None:
+        """Run the job now. `owed`: a run asked for earlier (`cmd jobscheduler run`) that was held (doze,
+        restriction, quota) and starts now that the hold lifted."""
         app, spec = job.app, job.spec
         now = self.clock.now()
         if forced:
@@ -391,18 +394,33 @@ class SimAndroidDevice:
         self.stopped_packages.discard(app.package)
         proc = self._ensure_process(app, spec)
         proc.adj = 200
-        if not any(j.running_since is not None for j in self.jobs.values() if j.app.package == app.package):
+        new_session = not any(j.running_since is not None for j in self.jobs.values() if j.app.package == app.package)
+        if new_session:
             self.sessions.setdefault(app.package, []).append([now, None])
         self.job_starts.setdefault(app.package, []).append(now)
         job.running_since = now
-        # This run's draws: keyed by the job, the epoch (a forced run starts one) and its run number in it
+        # This run's draws: keyed by the job and the epoch. A forced run starts its own epoch (the `run`
+        # command bumps it) and is its run 0; a held forced run that starts later draws from the epoch
+        # it was asked for in; runs the scheduler starts by itself (periods, backoffs) share one stream
+        # per epoch: how many of them fit between two commands is the clock's doing, so counting them
+        # would make the draws depend on it.
         key = (app.package, spec.job_id, self.epoch)
         n = self._starts_in_epoch.get(key, 0)
         self._starts_in_epoch[key] = n + 1
-        rng = self.draw("run", *key, n)
+        if owed:
+            rng = self.draw("run", app.package, spec.job_id, job.override_epoch, "owed")
+        else:
+            rng = self.draw("run", *key, n if job.override != OVERRIDE_NONE or forced else "natural")
         job.ends_at = _plus(now, spec.work_s * rng.uniform(0.7, 1.3))
         job.will_fail = rng.random() < spec.failure_rate
-        job.kill_at, job.killer = self._kill_schedule(app, now, rng)
+        # The killer's clock for the process: set by the run that opens a session, and by every run a
+        # command asked for (so that a forced run's fate is its own draw, whatever the app was doing)
+        asked = owed or forced or job.override != OVERRIDE_NONE
+        kill = self._kill_schedule(app, now, rng)
+        if new_session or asked:
+            self.session_kill.pop(app.package, None)
+            if kill is not None:
+                self.session_kill[app.package] = kill
         self._note_history(job, "START")
         self.last_app_run[app.package] = now
         if spec.workmanager:
@@ -450,11 +468,11 @@ class SimAndroidDevice:
         self._end_run(job, success=False, reschedule_s=max(30.0, wait))
         job.wm_next_run_at = wm_next  # the WorkSpec's own schedule did not move
 
-    def _kill_schedule(self, app: AppSpec, now: datetime, rng: random.Random) -> tuple[datetime | None, str | None]:
+    def _kill_schedule(self, app: AppSpec, now: datetime, rng: random.Random) -> tuple[datetime, str] | None:
         """When this run's process dies, if it does (behaviour.KILLERS): the maker's killer spares an
         allowlisted app and, like lmkd here, acts only while the screen is off."""
         if self.state.screen_on:
-            return None, None
+            return None
         policy = self.profile.policy
         oem = lmkd = float("inf")
         if policy.oem_mean_s and app.package not in self.power_allowlist:
@@ -464,17 +482,19 @@ class SimAndroidDevice:
         if policy.lmkd_mean_s:
             lmkd = rng.expovariate(max(app.memory_mb, 1) / 100.0 / policy.lmkd_mean_s)
         if oem == lmkd == float("inf"):
-            return None, None
+            return None
         return (_plus(now, oem), "oem") if oem <= lmkd else (_plus(now, lmkd), "lmkd")
 
     def _progress(self, job: JobState, now: datetime) -> None:
         spec, started = job.spec, job.running_since
         assert started is not None
-        # the kill comes first only if it was due before the work's end (ticks are 15 s apart)
-        due = job.kill_at is not None and (spec.hangs or job.ends_at is None or job.kill_at < job.ends_at)
-        if due and now >= job.kill_at and not self.state.screen_on:  # type: ignore[operator]  # due: kill_at is set
-            killed = self.oem_kill(job.app.package) if job.killer == "oem" else self.lmkd_kill(job.app.package)
-            if killed:
+        # the session's kill comes first only if it was due before this work's end (ticks are 15 s apart)
+        kill = self.session_kill.get(job.app.package)
+        before_end = kill is not None and (spec.hangs or job.ends_at is None or kill[0] < job.ends_at)
+        if kill is not None and before_end and now >= kill[0] and not self.state.screen_on:
+            package = job.app.package
+            del self.session_kill[package]
+            if self.oem_kill(package) if kill[1] == "oem" else self.lmkd_kill(package):
                 return
         # JobConcurrencyManager.stopNonReadyActiveJobsLocked: a running job that is no longer
         # isReady() is stopped, forced or not (the override covers only its own constraints).
@@ -548,12 +568,13 @@ class SimAndroidDevice:
     def _end_run(self, job: JobState, success: bool, reschedule_s: float | None = None) -> None:
         now = self.clock.now()
         spec = job.spec
-        job.running_since = job.ends_at = job.kill_at = None
+        job.running_since = job.ends_at = None
         package = job.app.package
         if not any(j.running_since is not None for j in self.jobs.values() if j.app.package == package):
             for session in self.sessions.get(package, []):
                 if session[1] is None:
                     session[1] = now
+            self.session_kill.pop(package, None)
             proc = self.processes.get(package)
             if proc:
                 proc.adj = 905  # cached again once none of its jobs runs
@@ -567,7 +588,8 @@ class SimAndroidDevice:
             job.num_failures += 1
             delay = reschedule_s or min(spec.backoff_s * 2 ** (job.num_failures - 1), 5 * 3600.0)  # exponential
         if delay is None:  # a one-off job that succeeded is done; re-enqueue later so the demo keeps going
-            delay = 600.0 + self.draw("again", package, spec.job_id, self.epoch, job.num_failures).uniform(0, 600)
+            again = 600.0 + self.draw("again", package, spec.job_id, self.epoch, job.num_failures).uniform(0, 600)
+            delay = max(spec.min_latency_s, again)  # the app enqueues it again with its minimum latency
         job.next_run_at = _plus(now, delay)
         if spec.workmanager:
             # WorkSpec.calculateNextRunTime: periodic work waits for its next period, retried work

@@ -30,11 +30,11 @@ VERSIONS: dict[str, tuple[int, str]] = {
 }
 
 # maker -> kill policy: which killer runs on its phones and how soon it acts (sim/android/behaviour.py,
-# with the sources). dontkillmyapp.com puts Samsung, Huawei, OnePlus and Xiaomi among the worst.
+# with the sources). dontkillmyapp.com ranks Samsung first (the worst), then Huawei, OnePlus, Xiaomi.
 KILL_POLICIES = KILLERS
 MAKER_POLICY = {
     "Google": "stock",
-    "Samsung": "moderate",
+    "Samsung": "aggressive",
     "Xiaomi": "aggressive",
     "Huawei": "aggressive",
     "OnePlus": "moderate",

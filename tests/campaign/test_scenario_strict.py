@@ -523,7 +523,7 @@ def test_run_check_prints_the_plan_without_a_phone(tmp_path):
     summary = json.loads(as_json.stdout)
     assert summary["campaign"] == "strict" and summary["per_phone"]["android"]["worst_case_s"] == 132.4
     demo = invoke("run", "--check", str(REPO / "examples" / "demo-scenario.toml"), cwd=work, env=NO_PHONES)
-    assert demo.returncode == 0 and "per Android phone: 32 task runs" in demo.stdout, demo.stderr
+    assert demo.returncode == 0 and "per Android phone: 40 task runs" in demo.stdout, demo.stderr
 
 
 @pytest.mark.parametrize(
