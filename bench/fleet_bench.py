@@ -32,9 +32,11 @@ def main() -> None:
         t0 = time.perf_counter()
         fleet.stop()
         stops.append(time.perf_counter() - t0)
-    print(f"fleet of {args.android} Android + {args.ios} iOS: start median {statistics.median(starts):.2f}s "
-          f"(min {min(starts):.2f}, max {max(starts):.2f}); stop median {statistics.median(stops):.2f}s "
-          f"(max {max(stops):.2f})")
+    print(
+        f"fleet of {args.android} Android + {args.ios} iOS: start median {statistics.median(starts):.2f}s "
+        f"(min {min(starts):.2f}, max {max(starts):.2f}); stop median {statistics.median(stops):.2f}s "
+        f"(max {max(stops):.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -79,8 +79,11 @@ def generate(directory: Path, n_attempts: int, seed: int) -> dict[str, int]:
     outcome = np.where(succeeded, "success", fail_kind)
     lost = rng.random(total) < 0.004
     outcome = np.where(lost, "device_lost", outcome)
-    reason = np.where(outcome == "killed", KILL_REASONS[rng.integers(0, 5, total)],
-                      np.where(outcome == "stopped", STOP_REASONS[rng.integers(0, 5, total)], None))
+    reason = np.where(
+        outcome == "killed",
+        KILL_REASONS[rng.integers(0, 5, total)],
+        np.where(outcome == "stopped", STOP_REASONS[rng.integers(0, 5, total)], None),
+    )
     t0 = np.datetime64("2025-01-01T00:00:00", "ms")
     sched = t0 + (idx * 30_000 + (attempt_no - 1) * 600_000).astype("timedelta64[ms]")
     duration = rng.lognormal(3.0, 1.0, total)
@@ -112,8 +115,19 @@ def generate(directory: Path, n_attempts: int, seed: int) -> dict[str, int]:
             "trigger": pd.Categorical(np.where(run_task[idx] % 2 == 0, "forced", "natural")),
             "repetition": pd.array(rep, dtype="Int64"),
             "attempt": pd.array(attempt_no, dtype="Int64"),
-            "outcome": pd.Categorical(outcome, categories=["success", "failure", "timeout", "killed", "stopped",
-                                                           "not_started", "device_lost", "skipped"]),
+            "outcome": pd.Categorical(
+                outcome,
+                categories=[
+                    "success",
+                    "failure",
+                    "timeout",
+                    "killed",
+                    "stopped",
+                    "not_started",
+                    "device_lost",
+                    "skipped",
+                ],
+            ),
             "reason": pd.array(reason, dtype="string"),
             "detail": pd.array([None] * total, dtype="string"),
             "scheduled": sched,
@@ -128,11 +142,20 @@ def generate(directory: Path, n_attempts: int, seed: int) -> dict[str, int]:
     devices.to_parquet(directory / "devices.parquet", index=False)
     events = _events(rng, devices, 20_000)
     events.to_parquet(directory / "events.parquet", index=False)
-    (directory / "run.json").write_text(json.dumps({
-        "run_id": "bench-run", "campaign": "bench", "scenario": "bench.toml", "shard": None,
-        "started": "2025-01-01T00:00:00", "finished": "2025-01-09T00:00:00", "bgprobe_version": "0.1.0",
-        "planned": n_runs,
-    }))
+    (directory / "run.json").write_text(
+        json.dumps(
+            {
+                "run_id": "bench-run",
+                "campaign": "bench",
+                "scenario": "bench.toml",
+                "shard": None,
+                "started": "2025-01-01T00:00:00",
+                "finished": "2025-01-09T00:00:00",
+                "bgprobe_version": "0.1.0",
+                "planned": n_runs,
+            }
+        )
+    )
     return {"attempts": total, "task_runs": n_runs, "events": len(events)}
 
 
@@ -140,14 +163,25 @@ def _events(rng: np.random.Generator, devices: pd.DataFrame, n: int) -> pd.DataF
     pick = rng.integers(0, len(devices), n)
     kinds = np.array(["process_killed", "process_died", "anr", "job_timeout", "job_stopped"])[rng.integers(0, 5, n)]
     ts = np.datetime64("2025-01-01T00:00:00", "ms") + (np.arange(n) * 60_000).astype("timedelta64[ms]")
-    return pd.DataFrame({
-        "ts": ts, "device": devices["device"].to_numpy()[pick], "platform": devices["platform"].to_numpy()[pick],
-        "os_version": devices["os_version"].to_numpy()[pick], "kind": kinds, "package": "com.example.app",
-        "process": "com.example.app", "pid": np.arange(n) + 1000, "uid": "u0a100", "job": "7",
-        "reason": KILL_REASONS[rng.integers(0, 5, n)], "detail": None,
-        "source": np.array(["lmkd", "logcat:ActivityManager", "exit-info"])[rng.integers(0, 3, n)],
-        "where": "live", "data": "{}",
-    })
+    return pd.DataFrame(
+        {
+            "ts": ts,
+            "device": devices["device"].to_numpy()[pick],
+            "platform": devices["platform"].to_numpy()[pick],
+            "os_version": devices["os_version"].to_numpy()[pick],
+            "kind": kinds,
+            "package": "com.example.app",
+            "process": "com.example.app",
+            "pid": np.arange(n) + 1000,
+            "uid": "u0a100",
+            "job": "7",
+            "reason": KILL_REASONS[rng.integers(0, 5, n)],
+            "detail": None,
+            "source": np.array(["lmkd", "logcat:ActivityManager", "exit-info"])[rng.integers(0, 3, n)],
+            "where": "live",
+            "data": "{}",
+        }
+    )
 
 
 def measure(directory: Path) -> dict[str, float]:
@@ -173,8 +207,14 @@ def measure(directory: Path) -> dict[str, float]:
     t4 = time.perf_counter()
     peak_mb = _peak_rss_mb()
     return {
-        "load_s": t1 - t0, "compute_s": t2 - t1, "terminal_s": t3 - t2, "markdown_s": t4 - t3, "total_s": t4 - t0,
-        "peak_rss_mb": peak_mb, "attempts": len(results.attempts), "markdown_chars": len(markdown),
+        "load_s": t1 - t0,
+        "compute_s": t2 - t1,
+        "terminal_s": t3 - t2,
+        "markdown_s": t4 - t3,
+        "total_s": t4 - t0,
+        "peak_rss_mb": peak_mb,
+        "attempts": len(results.attempts),
+        "markdown_chars": len(markdown),
     }
 
 
@@ -206,8 +246,10 @@ def main() -> int:
     shutil.rmtree(directory, ignore_errors=True)
     t = time.perf_counter()
     sizes = generate(directory, args.attempts, args.seed)
-    print(f"generated {sizes['attempts']:,} attempts, {sizes['task_runs']:,} task runs, {sizes['events']:,} events "
-          f"in {time.perf_counter() - t:.1f} s -> {directory}")
+    print(
+        f"generated {sizes['attempts']:,} attempts, {sizes['task_runs']:,} task runs, {sizes['events']:,} events "
+        f"in {time.perf_counter() - t:.1f} s -> {directory}"
+    )
     runs = []
     for _ in range(args.repeat):
         child = subprocess.run([sys.executable, __file__, "--child", str(directory)], capture_output=True, text=True)
@@ -218,15 +260,20 @@ def main() -> int:
     best = min(runs, key=lambda r: r["total_s"])
     peak = max(r["peak_rss_mb"] for r in runs)
     ok_time, ok_mem = best["total_s"] <= TIME_TARGET_S, peak <= MEMORY_TARGET_MB
-    print(f"load {best['load_s']:.2f} s · figures {best['compute_s']:.2f} s · terminal {best['terminal_s']:.2f} s · "
-          f"markdown {best['markdown_s']:.2f} s")
+    print(
+        f"load {best['load_s']:.2f} s · figures {best['compute_s']:.2f} s · terminal {best['terminal_s']:.2f} s · "
+        f"markdown {best['markdown_s']:.2f} s"
+    )
     every = ", ".join(f"{r['total_s']:.2f}" for r in runs)
-    print(f"total {best['total_s']:.2f} s (best of {args.repeat}; all: {every}) "
-          f"target {TIME_TARGET_S:.0f} s: {'PASS' if ok_time else 'FAIL'}")
+    print(
+        f"total {best['total_s']:.2f} s (best of {args.repeat}; all: {every}) "
+        f"target {TIME_TARGET_S:.0f} s: {'PASS' if ok_time else 'FAIL'}"
+    )
     print(f"peak RSS {peak:.0f} MB, target {MEMORY_TARGET_MB:.0f} MB: {'PASS' if ok_mem else 'FAIL'}")
     OUT.mkdir(exist_ok=True)
-    (OUT / "report_bench.json").write_text(json.dumps({**sizes, "runs": runs, "best": best, "peak_rss_mb": peak,
-                                                        "pass": ok_time and ok_mem}, indent=2))
+    (OUT / "report_bench.json").write_text(
+        json.dumps({**sizes, "runs": runs, "best": best, "peak_rss_mb": peak, "pass": ok_time and ok_mem}, indent=2)
+    )
     if not args.keep:
         shutil.rmtree(directory, ignore_errors=True)
     return 0 if ok_time and ok_mem else 1

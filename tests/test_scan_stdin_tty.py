@@ -34,7 +34,9 @@ def _read_until(master: int, proc: subprocess.Popen[bytes], want: bytes, seconds
 
 def test_scan_stdin_on_a_terminal_says_so_and_one_ctrl_d_ends_it() -> None:
     # A real capture's kill line (first line of the file names its source), pasted as a user would.
-    kill = next(line for line in SAMPLE.read_text().splitlines() if line.lstrip(",")[:2].isdigit() and "DHA:empty" in line).lstrip(",")
+    kill = next(
+        line for line in SAMPLE.read_text().splitlines() if line.lstrip(",")[:2].isdigit() and "DHA:empty" in line
+    ).lstrip(",")
     master, slave = os.openpty()
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")} | {"TERM": "xterm"}
     proc = subprocess.Popen(
