@@ -1,9 +1,9 @@
 """What a simulated Android phone is: OS version, maker and its kill policy, apps and their work.
 
-Kill policies follow what is publicly known (dontkillmyapp.com categories and the OEM killers' log
-signatures): stock Android only trims cached/empty processes and lmkd kills under memory pressure;
-Samsung's "sleeping apps" force-stop idle apps; Xiaomi's cleaner kills background apps
-(`OneKeyClean`); Huawei's HwPFWService force-stops wakelock holders.
+How the phones behave (doze, quotas, execution limits, each maker's killer and lmkd) follows the
+published facts gathered, with their sources, in sim/android/behaviour.py. The killers log as the real
+ones do: Samsung's and OnePlus's optimizers force-stop through the public API, Xiaomi's cleaner kills
+(`OneKeyClean`), Huawei's HwPFWService force-stops wakelock holders.
 """
 
 from __future__ import annotations
