@@ -9,7 +9,7 @@ free, and in a process of one thread (a fork copies no other thread): the scans 
 (`_DRIVER`), where the module's own constants (CHUNK_SIZE, the share, the minimum) are made small and
 `_core_free` says yes, and where the split's hand-over is watched (`_Split.watch`). The logs are mixed from the
 real captures in tests/samples (every Android one: logcat in every layout, pastes, over-long and too-long
-lines, CRLF), after a block of their threadtime lines so that the file is read as a plain log."""
+lines, CRLF, hard-wrapped lines), after a block of their threadtime lines so that the file is read as a plain log."""
 
 from __future__ import annotations
 
@@ -158,10 +158,19 @@ def _threadtime_head(captures: list[bytes]) -> bytes:
     return b"".join(lines[i % len(lines)] for i in range(300))
 
 
-@pytest.fixture(scope="module")
-def mixed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The captures six times over in six orders (~1 MiB), every third one with CRLF line ends, a line too
-    long to be a log record (80 KiB) and, after half of them, one over the 1 MiB a line may have."""
+def _hard_wrapped(line: bytes, round_: int) -> bytes:
+    """The line as a terminal, an e-mail or a blog's code box cuts it (see test_paste_forms): at a fixed width,
+    mid-word, or at a blank, so that a chunk's end falls among its pieces at some chunk size."""
+    width = (40, 60, 83, 0)[round_ % 4]
+    if not width:
+        return line.replace(b"): ", b"):\n", 1) + b"\n"
+    return b"\n".join(line[i : i + width] for i in range(0, len(line), width)) + b"\n"
+
+
+def write_mixed_log(path: Path) -> Path:
+    """The captures six times over in six orders (~1 MiB), every third one with CRLF line ends, one of their
+    kill lines hard-wrapped after each, a line too long to be a log record (80 KiB) and, after half of them,
+    one over the 1 MiB a line may have."""
     captures = _captures()
     # The start of the process whose WorkManager lines the SDKMonitor capture holds (termux's Start proc line
     # given that capture's pid and app): those lines, all after it, name the app only through it; the second
@@ -171,6 +180,13 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for line in (SAMPLES / "android" / "logcat_am_killing_empty_android12_termux.txt").read_bytes().splitlines()
         if b"Start proc 18322:" in line
     ).replace(b"18322:com.google.android.apps.carrier.carrierwifi/", b"31375:com.bernaferrari.sdkmonitor/")
+    marss = next(
+        line
+        for line in (SAMPLES / "corpus" / "android_oem" / "samsung_mars_force_stop_github-element.txt")
+        .read_bytes()
+        .splitlines()
+        if b": Killing " in line
+    )
     parts = [_threadtime_head(captures), start + b"\n"]
     for round_ in range(6):
         order = captures[round_ * 13 :] + captures[: round_ * 13]
@@ -178,14 +194,20 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> Path:
             parts.append(capture.replace(b"\n", b"\r\n") if i % 3 == round_ % 3 else capture)
             if not capture.endswith(b"\n"):
                 parts.append(b"\n")
+            if i % 16 == 15:
+                parts.append(_hard_wrapped(marss, i // 16 + round_))
         if round_ == 0:  # a kill line with 80 KiB more message: read (a signature) and skipped, not a record
             kill = next(line for line in parts[0].splitlines(keepends=True) if b": Killing " in line)
             parts.append(kill.rstrip() + b" " + b"x" * (80 << 10) + b"\n")
         elif round_ == 2:  # a blob on one line: dropped as it is read, whatever the chunk size
             parts.append(b"y" * ((1 << 20) + (64 << 10)) + b"\n")
-    path = tmp_path_factory.mktemp("split") / "mixed.log"
     path.write_bytes(b"".join(parts))
     return path
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_mixed_log(tmp_path_factory.mktemp("split") / "mixed.log")
 
 
 def _same(split: dict, alone: dict, what: str) -> None:
@@ -199,9 +221,11 @@ def test_split_reads_a_mixed_log_as_one_process_does_at_every_chunk_size_and_sha
     # The share is of the bytes after the sniffed head: the over-long line's are no chunk, so these put the
     # hand-over at about a quarter, a half and three quarters of the chunks, before and after that line.
     shares = (0.15, 0.3, 0.45)
-    # One process's scan per chunk size (a record cut at a chunk's end reads as the unsplit scan reads it).
+    # One process's scan per chunk size: the same at every size (what a chunk's end leaves open is carried over).
     alone_by_size = dict(zip(sizes, _runs([_spec(mixed, size, split=False) for size in sizes]), strict=True))
     alone = alone_by_size[sizes[0]]
+    for size in sizes[1:]:
+        _same(alone_by_size[size], alone, f"unsplit, chunk {size} and {sizes[0]}")
     assert alone["first"] is None  # no split asked: none made
     assert len(alone["events"]) >= 300 and alone["unrecognized"] and alone["error"] is None
     sdkmonitor = [e for e in alone["events"] if '"pid":31375,' in e and '"source":"logcat:WM-WorkerWrapper"' in e]

@@ -35,7 +35,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 import ahocorasick_rs
 from bgprobe.collectors.errors import InputError
@@ -61,6 +61,9 @@ from bgprobe.collectors.parsers.logcat import (
     sniff_layout,
 )
 from bgprobe.reports.events import Event, package_of_process
+
+if TYPE_CHECKING:  # imported when a text may hold iOS lines (`_ios_reader`), not by every scan
+    from bgprobe.collectors.parsers.ios_syslog import IosTextReader
 
 CHUNK_SIZE = 8 << 20
 MAX_LINE = 1 << 20  # a "line" longer than this is junk, not a log record: skipped with a warning
@@ -151,6 +154,15 @@ class TextScanner:
         self._recognized = True  # for pasted text: whether any line matched a layout or a rule
         self._watch: Callable[[int, int], bool] | None = None  # see _Split: called before each line read
         self._handover: _Split | None = None  # the split whose second process may take over at this chunk
+        # What a chunk's end leaves to the next one, so that the events do not depend on where chunks end
+        # (CHUNK_SIZE): the lines a hit's context still takes (`_selected`), the last line when it may be the
+        # prefix of a message wrapped onto the next one, and the bytes a wrapped line read across the end
+        # took (`_join_wrapped`). A section boundary and a dropped over-long line end all three.
+        self._context_left = 0
+        self._tail: tuple[bytes, int] | None = None  # (that last line, its number)
+        self._joined_over = 0
+        self._sectioned = False  # a bugreport: its section boundaries end what a chunk's end hands over
+        self._ios_lines: _IosLines | None = None  # the chunk's lines for the iOS reader, when there is one
 
     # -- entry point -------------------------------------------------------------------------
     def scan(self, stream: BinaryIO) -> Iterator[Event]:
@@ -167,7 +179,7 @@ class TextScanner:
             if piece is not _OVERLONG:
                 data, end = cast(tuple[bytes, int], piece)
                 if end < SNIFF_SIZE < len(data) - end:  # a few lines in a big buffer: keep only them
-                    piece = (data[:end], end)
+                    piece = (data[: data.rfind(b"\n") + 1], end)  # (and the lines held back after them)
                 first = first or data[: min(end, SNIFF_SIZE)]
                 size = _take_sample(data, end, sampled, size)
             head.append(piece)
@@ -200,7 +212,7 @@ class TextScanner:
         if kind in ("ips", "ios_log"):
             yield from self._scan_ios(kind, pieces)
             return
-        sectioned = kind == "bugreport"
+        sectioned = self._sectioned = kind == "bugreport"
         self._mode = "skip" if sectioned else kind
         if kind == "logcat" and not self._paste:
             self._layout = sniff_layout(sample)
@@ -216,9 +228,15 @@ class TextScanner:
                 lineno += 1
                 continue
             chunk, size = cast(tuple[bytes, int], piece)  # not _OVERLONG: a chunk and its size
-            if ios is not None:
-                yield from self._stamp(ios.feed_chunk(chunk, size, lineno))
-            lineno = yield from self._chunk(chunk, size, lineno, sectioned)
+            if ios is None:
+                lineno = yield from self._chunk(chunk, size, lineno, sectioned)
+                continue
+            # Both platforms' readers take the chunk's lines in turn, the iOS one up to each line the Android
+            # one reads (see _logcat_hits), so that their events come in the same order whatever the chunk size.
+            self._ios_lines = _IosLines(ios, chunk, lineno)
+            end_lineno = yield from self._chunk(chunk, size, lineno, sectioned)
+            yield from self._stamp(self._ios_lines.feed_to(size))
+            self._ios_lines, lineno = None, end_lineno
         yield from self._end_section()
         yield from self._stamp(self._interp.flush())
         if ios is not None:
@@ -256,6 +274,14 @@ class TextScanner:
 
     def _overlong(self, lineno: int) -> None:
         self.warnings.append(f"{self.name}:{lineno}: line longer than {MAX_LINE >> 20} MiB skipped")
+        # Read whole, that line would be one of the context lines (skipped as no log record), and would stop
+        # a wrapped line's pieces and be no message's prefix.
+        self._context_left = max(0, self._context_left - 1)
+        self._tail, self._joined_over = None, 0
+
+    def _end_carry(self) -> None:
+        """A section boundary: context, a wrapped line's pieces and a prefix do not run over it."""
+        self._context_left, self._tail, self._joined_over = 0, None, 0
 
     # -- chunk processing --------------------------------------------------------------------
     def _chunk(self, data: bytes, size: int, lineno: int, sectioned: bool) -> Generator[Event, None, int]:
@@ -270,6 +296,7 @@ class TextScanner:
             end = data.find(b"\n", b, size)
             end = size if end == -1 else end
             line = data[b:end].decode("utf-8", "replace").rstrip("\r")
+            self._end_carry()
             yield from self._boundary(line, lineno)
             pos = end + 1
             lineno += 1
@@ -286,24 +313,35 @@ class TextScanner:
         return lineno + data.count(b"\n", start, end)
 
     def _logcat_hits(self, data: bytes, start: int, end: int, lineno: int) -> Generator[Event, None, int]:
-        starts = self._selected(data, start, end)
+        starts, carried_until = self._selected(data, start, end)
+        tail, self._tail = self._tail, None
+        if tail is not None and start in starts:
+            # The last line of the chunk before ends with a colon, the first of this one is read: the line
+            # before a read line is read first when it may hold the prefix of the message wrapped onto it.
+            yield from self._feed_tail(*tail)
         # The loop below runs once per selected line (up to a third of a busy log's): what it calls is
         # looked up once, the file's layout is matched inline (parse_line only when it does not read the
         # line), and events go out without a stamping generator when there is nothing to stamp.
         prev = start
-        joined_until = -1  # lines before this offset were read as the end of a wrapped line
+        # lines before this offset were read as the end of a wrapped line (in the chunk before, too)
+        joined_until = start + self._joined_over if self._joined_over else -1
+        self._joined_over = 0
         interp, years, layout, note, facts = self._interp, self.years, self._layout, self._note, self.facts
         feed = interp.feed
         read_line = line_reader(layout) if layout is not None else None
         count, find = data.count, data.find
-        watch = self._watch
+        watch, ios_lines = self._watch, self._ios_lines
         for line_start in sorted(starts):
             lineno += count(b"\n", prev, line_start)
             prev = line_start
             if line_start < joined_until:
                 continue
-            if watch is not None and watch(line_start, lineno):
-                # The second process read the rest of the file from here on, as this one would have.
+            if ios_lines is not None:  # the iOS reader first, up to this line and with it (see `scan`)
+                line_end = find(b"\n", line_start, end)
+                yield from self._stamp(ios_lines.feed_to(end if line_end == -1 else line_end + 1))
+            if watch is not None and line_start >= carried_until and watch(line_start, lineno):
+                # The second process read the rest of the file from here on, as this one would have. (Not
+                # among the lines the chunk before handed over: it did not read that chunk, nor take them.)
                 yield from self._handover.adopt(line_start)  # type: ignore[union-attr]  # watch is set with it
                 return lineno + count(b"\n", prev, end)
             line_end = find(b"\n", line_start, end)
@@ -337,15 +375,39 @@ class TextScanner:
                 rec = None  # not fed: `_feed_line` reads the line itself
             where = (data, line_end, end)
             joined_until = (yield from self._feed_line(line, lineno, starts[line_start], where, rec)) or -1
-        return lineno + count(b"\n", prev, end)
+        if joined_until > end:  # a wrapped line's pieces went on into the next chunk's first lines
+            self._joined_over = joined_until - end
+        after = lineno + count(b"\n", prev, end)
+        if end - start >= 2 and data[end - 2] in _MAYBE_WRAPPED:
+            last = max(data.rfind(b"\n", start, end - 1) + 1, start)
+            if last not in starts and last >= joined_until and _ends_with_colon(data, last, end):
+                self._tail = (data[last : end - 1], after - 1)
+        return after
 
-    def _selected(self, data: bytes, start: int, end: int) -> dict[int, bool]:
+    def _feed_tail(self, text: bytes, lineno: int) -> Generator[Event, None, None]:
+        """The last line of the chunk before, read as `_logcat_hits` reads a line that is no evidence."""
+        if len(text) > MAX_RECORD:
+            self.warnings.append(f"{self.name}:{lineno}: line of {len(text)} bytes is not a log record; skipped")
+            return
+        yield from self._feed_line(text.decode("utf-8", "replace").rstrip("\r"), lineno, False)
+
+    def _selected(self, data: bytes, start: int, end: int) -> tuple[dict[int, bool], int]:
         """The lines of data[start:end] to read: line start -> whether a hit on it looked like evidence
-        (False: context, or a paste-only form). Runs once per pre-filter hit."""
+        (False: context, or a paste-only form). Runs once per pre-filter hit. Also: where the context lines
+        the chunk before handed over end; the context lines left at `end` are handed over to the next."""
         starts: dict[int, bool] = {}
+        find, rfind, contexts, relevant = data.find, data.rfind, _CONTEXT, _RELEVANT
+        nxt, left, carried = start, 0, self._context_left
+        for taken in range(carried):
+            if nxt >= end:
+                left = carried - taken
+                break
+            starts[nxt] = False
+            following = find(b"\n", nxt, end)
+            nxt = end if following == -1 else following + 1
+        carried_until = nxt
         line_start = line_end = start  # the last line taken: later hits on it add nothing but context
         matcher = _PASTE_MATCHER if self._paste else _MATCHER
-        find, rfind, contexts, relevant = data.find, data.rfind, _CONTEXT, _RELEVANT
         for pattern_index, hit_start, _hit_end in matcher.find_matches_as_indexes(memoryview(data)[start:end]):
             at = start + hit_start
             context = contexts[pattern_index]
@@ -376,13 +438,15 @@ class TextScanner:
                 if not context:
                     continue
             nxt = line_end
-            for _ in range(context):
+            for taken in range(context):
                 if nxt >= end:
+                    left = max(left, context - taken)  # the rest is at the next chunk's start
                     break
                 starts.setdefault(nxt, False)
                 following = find(b"\n", nxt, end)
                 nxt = end if following == -1 else following + 1
-        return starts
+        self._context_left = left
+        return starts, carried_until
 
     def _feed_line(
         self,
@@ -424,7 +488,7 @@ class TextScanner:
         if not relevant or understood:
             return None
         if meant and where is not None:
-            joined_until = yield from self._join_wrapped(line, lineno, _LinesAfter(*where))
+            joined_until = yield from self._join_wrapped(line, lineno, _LinesAfter(*where, self._sectioned))
             if joined_until is not None:
                 return joined_until
         self.unrecognized += 1
@@ -1028,9 +1092,11 @@ def utf8_stream(stream: BinaryIO) -> BinaryIO:
 def _line_chunks(stream: BinaryIO) -> Iterator[_Piece]:
     """(buffer, size) pairs whose buffer[:size] is whole lines, or _OVERLONG for a dropped line.
 
-    The buffer is not sliced (that would copy megabytes); the few bytes after `size` are the
-    start of the next line. A read error (truncated gzip, damaged zip member) is raised only
-    after the lines read before it have been yielded, so their events are kept.
+    The buffer is not sliced (that would copy megabytes); the bytes after `size` are the start of
+    the next chunk: the _LOOKAHEAD_LINES lines after the chunk's last (`_lookahead_cut`), whole, which
+    a wrapped line's pieces are looked for in (`_LinesAfter`), then the start of a line. A read error
+    (truncated gzip, damaged zip member) is raised only after the lines read before it have been
+    yielded, so their events are kept.
     """
     carry = b""
     skipping = False
@@ -1049,11 +1115,16 @@ def _line_chunks(stream: BinaryIO) -> Iterator[_Piece]:
                 carry, skipping = b"", True
             else:
                 carry = buf
+        elif len(buf) - cut - 1 > MAX_LINE:  # the line it starts is over-long already: drop it as it comes
+            yield buf, cut + 1  # (the pieces of a wrapped line stop at that line: no lookahead needed)
+            carry, skipping = b"", True
         else:
-            carry = buf[cut + 1 :]
-            yield buf, cut + 1
-            if len(carry) > MAX_LINE:  # the line it starts is over-long already: drop it as it comes
-                carry, skipping = b"", True
+            held = _lookahead_cut(buf, cut)
+            if held:
+                carry = buf[held:]
+                yield buf, held
+            else:  # too few lines to tell where a wrapped line's pieces end: read on
+                carry = buf
         if error is not None:
             if carry and not skipping:
                 yield carry, len(carry)
@@ -1062,6 +1133,22 @@ def _line_chunks(stream: BinaryIO) -> Iterator[_Piece]:
         yield _OVERLONG
     elif carry:
         yield carry, len(carry)
+
+
+def _lookahead_cut(buf: bytes, last: int) -> int:
+    """Where to end a chunk whose buffer's last newline is at `last`: before the last _LOOKAHEAD_LINES whole
+    lines, or before fewer when one of those is no log record (the pieces of a wrapped line stop there).
+    0 when the buffer holds too few lines for that."""
+    end = last
+    for _ in range(_LOOKAHEAD_LINES):
+        nl = buf.rfind(b"\n", 0, end)
+        if end - nl - 1 > MAX_RECORD:
+            # no lookahead goes past this line: the lines after it need not be held back
+            return nl + 1 if nl != -1 else 0
+        if nl == -1:
+            return 0
+        end = nl
+    return end + 1
 
 
 def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
@@ -1107,27 +1194,64 @@ def _take_sample(data: bytes, end: int, sampled: list[bytes], size: int) -> int:
 
 
 _MAX_WRAPPED_PIECES = 8  # lines a hard-wrapped record may have been cut into, after its first
+_LOOKAHEAD_LINES = _MAX_WRAPPED_PIECES  # lines of the next chunk held back at a chunk's end (`_line_chunks`)
+
+
+_BOUNDARY_STARTS = tuple(marker[1:] for marker in _BOUNDARY_MARKERS)
+
+
+class _IosLines:
+    """A chunk's lines for the iOS reader (`IosTextReader`), fed up to a given offset at a time."""
+
+    __slots__ = ("data", "lineno", "pos", "reader")
+
+    def __init__(self, reader: IosTextReader, data: bytes, lineno: int) -> None:
+        self.reader, self.data, self.pos, self.lineno = reader, data, 0, lineno
+
+    def feed_to(self, offset: int) -> list[Event]:
+        """Events of the lines from where the last call stopped up to `offset` (a line's end, or the chunk's),
+        numbered as the text scanner numbers them (at each newline)."""
+        if offset <= self.pos:
+            return []
+        lines = self.data[self.pos : offset].decode("utf-8", "replace").split("\n")
+        if not lines[-1]:
+            lines.pop()  # after the last newline
+        self.pos = offset
+        out: list[Event] = []
+        feed = self.reader.feed
+        for n, text in enumerate(lines, self.lineno):
+            out += feed(n, text)
+        self.lineno += len(lines)
+        return out
 
 
 class _LinesAfter:
     """The lines after a given line end in a chunk, decoded only when asked for."""
 
-    __slots__ = ("data", "end", "start")
+    __slots__ = ("data", "end", "sectioned", "start")
 
-    def __init__(self, data: bytes, line_end: int, end: int) -> None:
-        self.data, self.start, self.end = data, line_end + 1, end
+    def __init__(self, data: bytes, line_end: int, end: int, sectioned: bool) -> None:
+        self.data, self.start, self.end, self.sectioned = data, line_end + 1, end, sectioned
 
     def lines(self, limit: int) -> Iterator[tuple[str, int]]:
-        """(text, offset just past it) of up to `limit` lines, as far as the chunk goes."""
-        start = self.start
+        """(text, offset just past it) of up to `limit` lines: past the chunk's end, on into the lines of the
+        next chunk held back after it (`_line_chunks`), up to a section boundary in a bugreport."""
+        data, start, end = self.data, self.start, self.end
+        over = False
         for _ in range(limit):
-            if start >= self.end:
+            if start >= end:
+                if over:
+                    return
+                over, end = True, data.rfind(b"\n") + 1
+                if start >= end:
+                    return
+            if over and self.sectioned and data.startswith(_BOUNDARY_STARTS, start):
                 return
-            stop = self.data.find(b"\n", start, self.end)
-            stop = self.end if stop == -1 else stop
+            stop = data.find(b"\n", start, end)
+            stop = end if stop == -1 else stop
             if stop - start > MAX_RECORD:
                 return
-            yield self.data[start:stop].decode("utf-8", "replace").rstrip("\r"), stop + 1
+            yield data[start:stop].decode("utf-8", "replace").rstrip("\r"), stop + 1
             start = stop + 1
 
 
