@@ -1,6 +1,8 @@
 """Stream one text source through the parsers, in constant memory.
 
-The source is read in large chunks cut at line ends. What the chunk holds decides the path:
+The source is read in large chunks cut at line ends (each also holding the next chunk's first lines, to look
+ahead into). What a chunk's end leaves open goes on into the next (a record's following lines, a wrapped line):
+the events do not depend on where the chunks end. What the chunk holds decides the path:
 - logcat (any single-line layout): a multi-pattern search (Aho-Corasick with a SIMD prefilter,
   `ahocorasick_rs`) finds the lines that carry a kill / job / WorkManager signature, and only
   those lines are decoded and parsed. That keeps scanning near grep's speed.
