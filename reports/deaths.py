@@ -59,6 +59,10 @@ _GENERIC_REASONS = frozenset({"other", "unknown", "signaled"})
 def _rank(source: str, reason: str | None) -> int:
     if reason in _GENERIC_REASONS:
         return 6
+    if reason is not None and reason.startswith("oem:"):
+        # A maker's killer named by its own line (HwPFWService's uid-only kill before ActivityManager's
+        # "Force stopping … from pid N") says why; ActivityManager's own reason says only how.
+        return min(_source_rank(source), 1)
     return _source_rank(source)
 
 
@@ -217,6 +221,12 @@ class DeathFolder:
                     heapq.heappush(self._late, (ts, self._seq, current))
         if current.pid is None and pid is not None:
             current.pid = pid
+        if joined and pid is not None and process:
+            # A line naming both pid and process joins the death its pid began (Zygote's pid-only line)
+            # and, with it, one its process began without a pid (a force-stop): one death, not two.
+            other = self._by_process.get(by_process)
+            if other is not None and other is not current and other.pid is None and _same_death(other, ts, process):
+                self._absorb(current, other)
         self._file(False, key, current)
         if process:
             self._file(True, by_process, current)
@@ -242,6 +252,21 @@ class DeathFolder:
         death.refs -= 1
         if death.refs == 0:  # no line can reach it any more
             self._close(death)
+
+    def _absorb(self, death: Death, other: Death) -> None:
+        """`other` is `death` after all: its lines are merged in, and it leaves every table unreported."""
+        for by_process, key in other.keys:
+            table = self._by_process if by_process else self._by_key
+            if table.get(key) is other:
+                del table[key]
+        other.refs, other.keys = -1, []  # closed without being handed on (an open list skips it)
+        death.sources |= other.sources
+        if not death.package:
+            death.package = other.package
+        if other.reason and other.rank < death.rank:
+            death.reason, death.rank, death.detail = other.reason, other.rank, other.detail
+            if other.kind in _NAMING_KINDS:
+                death.kind = other.kind
 
     def _expire(self, death: Death) -> None:
         if death.refs < 0:

@@ -62,3 +62,26 @@ def test_force_stop_line_without_pid_joins_the_kill_of_that_process():
     deaths = fold_deaths(frame)
     assert len(deaths) == 1
     assert deaths.iloc[0]["pid"] == 4242 and deaths.iloc[0]["reason"] == "force_stop"
+
+
+def test_force_stop_then_pid_only_zygote_then_has_died_is_one_death_with_the_oem_reason():
+    # A force-stop whose "Killing <pid>:<pkg>" line is missing (a paste filtered by tag, or a killer's own
+    # force-stop): the pid-only Zygote line starts a death of its own, and the "has died" line that names
+    # both pid and process shows the two are one. The maker's uid-only line, logged in the same millisecond
+    # as ActivityManager's force-stop (HwPFWService then "Force stopping … from pid 4230"), names the cause.
+    t = "2026-11-30T13:48:18."
+    frame = events_frame(
+        [
+            ev("process_killed", "logcat:ActivityManager", t + "838", None, "com.x", "force_stop"),
+            ev("process_killed", "logcat:HwPFWService", t + "838", None, "com.x", "oem:huawei_wakelock_over_60min"),
+            ev("process_died", "logcat:Zygote", t + "839", 21134, None, "sigkill"),
+            ev("process_died", "logcat:ActivityManager", t + "839", 21134, "com.x"),
+            ev("process_died", "logcat:events:am_proc_died", t + "840", 21134, "com.x"),
+        ]
+    )
+    deaths = fold_deaths(frame)
+    assert len(deaths) == 1, deaths
+    row = deaths.iloc[0]
+    assert row["reason"] == "oem:huawei_wakelock_over_60min"
+    assert row["pid"] == 21134
+    assert row["sources"] == "ActivityManager, HwPFWService, Zygote, am_proc_died"

@@ -722,7 +722,10 @@ class SimAndroidDevice:
         subreason = 21 if self.profile.sdk >= 33 else 0
         return self.kill(
             package,
-            am_reason=f"stop {package} due to {cause}" if self.profile.sdk >= 31 else None,
+            # ActivityManagerService.forceStopPackageLocked -> killPackageProcessesLocked: each process is
+            # killed noisily ("Killing <pid>:<proc> (adj N): stop <pkg>"; Android 12 adds " due to <reason>"),
+            # as a OnePlus on 7.1 logs it (tests/samples/corpus/android_oem/oneplus_ohpd_bgdetect_force_stop_*).
+            am_reason=f"stop {package} due to {cause}" if self.profile.sdk >= 31 else f"stop {package}",
             exit_reason=10,
             subreason=subreason,
             description=f"stop {package} due to {cause}",
