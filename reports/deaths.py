@@ -56,6 +56,11 @@ _SOURCE_RANK = (
 _GENERIC_REASONS = frozenset({"other", "unknown", "signaled"})
 
 
+def reason_rank(source: str, reason: str | None) -> int:
+    """How telling a death line's reason is (lower is better): the ranking that folding keeps by."""
+    return _rank(source, reason)
+
+
 def _rank(source: str, reason: str | None) -> int:
     if reason in _GENERIC_REASONS:
         return 6

@@ -9,10 +9,12 @@ says how a run ended that no log line described (`scheduler_end`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bgprobe.collectors.parsers.jobscheduler import stop_outcome
 from bgprobe.reports.attempts import Outcome
+from bgprobe.reports.deaths import reason_rank
 from bgprobe.reports.events import DEATH_KINDS, Event, Kind, event_concerns
 
 DIAGNOSTICS_WORKER = "androidx.work.impl.workers.DiagnosticsWorker"  # its own result line is not the job's
@@ -94,10 +96,28 @@ def judge_events(job: AndroidJob, events: list[Event], *, started: str | None = 
     """The first terminal sign in log order decides. `started`: a start JobScheduler reported when the
     logs had none (a plain job logs nothing; WorkManager logs its start only at DEBUG)."""
     v = Verdict(started=started)
-    for e in events:
+    for i, e in enumerate(events):
         decided = judge_event(job, e, v)
         if decided is not None:
-            return decided
+            return with_death_reason(decided, e, events[i + 1 :])
+    return v
+
+
+def with_death_reason(v: Verdict, first: Event, later: Iterable[Event]) -> Verdict:
+    """A run ended by a death gets the most telling reason among that death's lines (same pid, or the same
+    process for a line without one), ranked as the summary folds deaths: the reason no longer depends on
+    which buffer's line the stream brought first (a force-stop's "Killing …: stop" or its "has died")."""
+    if v.outcome != Outcome.KILLED or first.kind not in DEATH_KINDS:
+        return v
+    best, best_rank = v.reason, reason_rank(first.source, first.reason) if first.reason else 99
+    for e in later:
+        if e.kind not in DEATH_KINDS or not e.reason:
+            continue
+        same = e.pid == first.pid if first.pid is not None and e.pid is not None else e.process == first.process
+        rank = reason_rank(e.source, e.reason)
+        if same and rank < best_rank:
+            best, best_rank = e.reason, rank
+    v.reason = best
     return v
 
 

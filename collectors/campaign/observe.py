@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bgprobe.collectors.android.adb import AndroidDevice
-from bgprobe.collectors.android.judge import AndroidJob, Verdict, end, judge_event
+from bgprobe.collectors.android.judge import AndroidJob, Verdict, end, judge_event, with_death_reason
 from bgprobe.collectors.android.logfollow import LogFollower
 from bgprobe.collectors.campaign.scenario import LinePattern, Task
 from bgprobe.collectors.parsers.logcat import LogRecord
@@ -118,7 +118,7 @@ def judge(task: Task, seen: list[Seen], *, started: str | None = None) -> Verdic
     after a logged start."""
     v = Verdict(started=started)
     job = android_job(task)
-    for s in seen:
+    for i, s in enumerate(seen):
         if s.task == task.name:
             if s.what == "started":
                 v.started = v.started or s.ts
@@ -129,7 +129,8 @@ def judge(task: Task, seen: list[Seen], *, started: str | None = None) -> Verdic
             continue
         decided = _judge_ios(task, e, v) if task.platform == "ios" else judge_event(job, e, v)
         if decided is not None:
-            return decided
+            later = (x.event for x in seen[i + 1 :] if x.event is not None)
+            return decided if task.platform == "ios" else with_death_reason(decided, e, later)
     return v
 
 

@@ -278,6 +278,11 @@ class Worker:
                 started_wall = time.monotonic()
                 if task.trigger == "natural":  # from the start, the attempt gets its own time-out
                     deadline = started_wall + self.scenario.attempt_timeout_s
+            if verdict.outcome == Outcome.KILLED:
+                # The death's other lines (other log buffers) follow within moments; its most telling reason
+                # is among them (judge), so the recorded reason does not depend on which came first.
+                time.sleep(POLL_S)
+                verdict = judge(task, feed.since(cursor), started=started_by_os)
             if verdict.outcome:
                 return verdict.outcome, verdict.reason, verdict.detail, verdict.started, verdict.finished
             view = self.scheduler_view(task)
