@@ -69,6 +69,9 @@ class Report:
     # Every OS column comes with `platform`: Android 15 and iOS 15 are different systems.
     kills: pd.DataFrame  # platform, os_major, reason, attempts: attempts whose outcome is `killed`
     stops: pd.DataFrame  # platform, os_major, reason, attempts: attempts whose outcome is `stopped`
+    # platform, os_major, reason, attempts: attempts that never started, by the head of their reason (what held
+    # them: doze, background restriction, quota; a natural run's window and what held it; WorkManager's skip)
+    not_started: pd.DataFrame
     outcomes: pd.DataFrame  # platform, os_major x outcome -> attempts (every outcome, infra included)
     deaths: pd.DataFrame  # from events: platform, os_version, reason, source, deaths (folded, see reports.deaths)
     event_summary: pd.DataFrame  # from events, per platform and os_version: deaths, anrs, crashes, job_*
@@ -425,6 +428,24 @@ def reason_counts(attempts: pd.DataFrame, outcome: str, by: list[str] = OS_MAJOR
     return counts.sort_values([*by, "attempts"], ascending=[True] * len(by) + [False], ignore_index=True)
 
 
+def not_started_reasons(attempts: pd.DataFrame) -> pd.DataFrame:
+    """reason_counts of the attempts that never started, each reason cut to its head (reason_head)."""
+    chosen = attempts.loc[attempts["outcome"] == "not_started", [*OS_MAJOR, "reason"]]
+    if chosen.empty:
+        return pd.DataFrame(columns=[*OS_MAJOR, "reason", "attempts"])
+    heads = chosen["reason"].astype("object").map(lambda r: reason_head(r) if isinstance(r, str) else r)
+    return reason_counts(chosen.assign(outcome="not_started", reason=heads), "not_started")
+
+
+def reason_head(reason: str) -> str:
+    """A reason without its particulars (the unsatisfied constraint's name, failure counts, the next try's
+    time): one row per cause. What held a natural run is kept: 'the OS did not run it within 1.7s (held: doze)'."""
+    head, sep, rest = reason.partition(" (")
+    if sep and rest.startswith("held: "):
+        return f"{head} ({rest.split(')', 1)[0]})"
+    return head
+
+
 # ---------------------------------------------------------------- events
 
 
@@ -530,6 +551,7 @@ def build_report(attempts: pd.DataFrame, events: pd.DataFrame, notes: list[str] 
         task_runs=runs,
         kills=reason_counts(attempts, "killed") if not attempts.empty else pd.DataFrame(),
         stops=reason_counts(attempts, "stopped") if not attempts.empty else pd.DataFrame(),
+        not_started=not_started_reasons(attempts) if not attempts.empty else pd.DataFrame(),
         outcomes=outcomes,
         deaths=deaths,
         event_summary=event_summary,

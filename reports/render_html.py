@@ -115,6 +115,7 @@ def render_html(report: Report, results: Results, *, gate: float | None = None) 
     for title, table, key in (
         ("Kills (attempts, by reason)", report.kills, "kills"),
         ("Stops (attempts, by reason)", report.stops, "stops"),
+        ("Not started (attempts, by what held them)", report.not_started, "not-started"),
         ("From events, per OS version", report.event_summary, "events"),
         ("Deaths by reason and source (events)", report.deaths, "deaths"),
         ("Job stops and time-outs (events)", report.job_stops, "job-stops"),

@@ -105,7 +105,7 @@ def export_tables(report: Report, results: Results) -> Iterator[tuple[str, pd.Da
     if not report.overall.empty:
         yield "overall", report.overall
     yield from report.tables.items()
-    for name in ("kills", "stops", "outcomes", "deaths", "event_summary", "job_stops", "ttes_hist"):
+    for name in ("kills", "stops", "not_started", "outcomes", "deaths", "event_summary", "job_stops", "ttes_hist"):
         table = getattr(report, name)
         if not table.empty:
             yield name, table

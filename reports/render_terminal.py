@@ -56,6 +56,7 @@ def render_report(console: Console, report: Report, results: Results) -> None:
         for title, table in (
             ("Kills (attempts killed, by reason)", report.kills),
             ("Stops (attempts stopped by the system, by reason)", report.stops),
+            ("Not started (attempts the OS never ran, by what held them)", report.not_started),
         ):
             if not table.empty:
                 print_fitting(console, _plain_table(table, title), key_columns=_label_count(table))

@@ -228,3 +228,28 @@ def test_android_15_and_ios_15_stay_apart_in_reason_outcome_and_event_tables():
         ("android", 1),
         ("ios", 1),
     ]
+
+
+def test_attempts_that_never_started_are_counted_by_what_held_them():
+    # Reasons as campaigns write them (the demo's attempts): particulars (constraint names, failure counts, the
+    # next try's time) differ from attempt to attempt; the table keeps one row per cause.
+    held = [
+        "doze (DEVICE_NOT_DOZING unsatisfied: forced runs do not override doze)",
+        "doze (DEVICE_NOT_DOZING unsatisfied: forced runs do not override doze)",
+        "the OS did not run it within 1.7s (held: out of standby-bucket quota)",
+        "WorkManager skipped a forced run of periodic/backed-off work (backed-off work after 3 failed runs, "
+        "next try in 4h8m12s): JobScheduler ran the job and no Worker result followed",
+        "WorkManager skipped a forced run of periodic/backed-off work (backed-off work after 1 failed run, "
+        "next try in 4h58m10s): JobScheduler ran the job and no Worker result followed",
+    ]
+    rows = [
+        row for i, reason in enumerate(held) for row in task_run(["not_started"], repetition=i + 1, reasons=[reason])
+    ] + task_run(["success"], repetition=9)
+    table = report_of(rows).not_started
+    got = dict(zip(table["reason"], table["attempts"], strict=True))
+    assert got == {
+        "doze": 2,
+        "WorkManager skipped a forced run of periodic/backed-off work": 2,
+        "the OS did not run it within 1.7s (held: out of standby-bucket quota)": 1,
+    }
+    assert set(table["os_major"]) == {14}
