@@ -104,6 +104,7 @@ def _outputs(path: Path) -> dict[str, str]:
     return out
 
 
+@pytest.mark.slow  # five full scans of each mixed log: seconds
 @pytest.mark.parametrize("name", ["android", "bugreport", "ios", "both"])
 def test_scan_output_does_not_depend_on_the_chunk_size(
     logs: dict[str, Path], name: str, monkeypatch: pytest.MonkeyPatch
