@@ -258,7 +258,7 @@ class ProgressView:
         head.add_row(Text("bgprobe run", style="bold"), ProgressBar(total=max(total, 1), completed=done), summary)
         lines = [head]
         for p in self.progress.values():
-            name = f"{p.device}  {p.model} {p.os_version}".strip()
+            name = f"{p.label}  {p.model} {p.os_version}".strip()
             lines.append(Text(f"{name}  {p.done}/{p.total}", overflow="fold"))
             detail = f"  {p.current}" + (f" · {_outcomes(p.outcomes)}" if p.outcomes else "")
             for chunk in fold(detail, width):
@@ -281,7 +281,7 @@ class ProgressView:
                 if p.finished:
                     self._reported_done.add(p.device)
                 self.out.err.print(
-                    f"[{p.device}] {p.done}/{p.total} {p.current} {_outcomes(p.outcomes)}",
+                    f"[{p.label}] {p.done}/{p.total} {p.current} {_outcomes(p.outcomes)}",
                     markup=False,
                     highlight=False,
                     soft_wrap=True,  # a CI log viewer wraps long lines itself: no break mid-sentence

@@ -182,7 +182,8 @@ def _wm_rows(dev: AndroidDevice, since: str) -> list[Event]:
 
 @dataclass
 class TriggerResult:
-    device: str
+    device: str  # the phone's own serial (ro.serialno), the journal's key, as its events name it
+    adb_serial: str  # how adb reached it (a USB serial, or host:port over the network)
     package: str
     job: int
     command: str
@@ -377,7 +378,9 @@ def trigger(
         t0 = time.monotonic()
         out = dev.run(args)
         response = out.text.strip()
-        result = TriggerResult(dev.serial, package, job, " ".join(args), bool(RUN_OK.search(out.text)), response)
+        result = TriggerResult(
+            dev.key, dev.serial, package, job, " ".join(args), bool(RUN_OK.search(out.text)), response
+        )
         result.notes = notes
         if not result.accepted:
             why, code = next(((w, c) for p, w, c in RUN_ERRORS if p.search(out.text)), (None, 3))

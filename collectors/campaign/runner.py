@@ -139,6 +139,7 @@ class Campaign:
                 target,
                 udid,
                 {"os_version": f.os_version, "manufacturer": "Apple", "model": f.model},
+                name=f.name,
             )
 
     def _launch(
@@ -149,10 +150,11 @@ class Campaign:
         version: str | None,
         runs: list[TaskRun],
         *args: object,
+        name: str | None = None,
         **kwargs: object,
     ) -> None:
         mine = [r for r in runs if r.device == key]
-        progress = DeviceProgress(key, model or "", version or "", total=len(mine))
+        progress = DeviceProgress(key, model or "", version or "", total=len(mine), name=name or "")
         self.progress[key] = progress
         shard_text = f"{self.shard[0]}/{self.shard[1]}" if self.shard else None
         assert self.results is not None

@@ -86,6 +86,11 @@ class DeviceProgress:
     outcomes: dict[str, int] = field(default_factory=dict)
     lost: bool = False
     finished: bool = False
+    name: str = ""  # what people call the phone (an iPhone's own name) when its key says nothing to them
+
+    @property
+    def label(self) -> str:
+        return self.name or self.device
 
 
 class Worker:

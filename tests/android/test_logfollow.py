@@ -124,6 +124,8 @@ def test_trigger_reports_the_open_anr_at_the_end_and_only_the_apps_events(phone)
     assert fired.is_set(), err
     (result,) = json_lines(out)
     assert result["outcome"] == "not_started" and "doze" in result["reason"], result
+    # the result names the phone as its events and journal do (ro.serialno), and says how adb reached it
+    assert result["device"] == dev.profile.serial and result["adb_serial"] == serial, result
     assert proc.returncode == 1
     assert what_was_seen(result["events"]) == expected(dev), err
 
