@@ -149,6 +149,16 @@ class CommandOutput:
         return self.stdout + self.stderr
 
 
+def parse_getprop(text: str) -> dict[str, str]:
+    """`getprop`'s listing, one `[key]: [value]` per line (a value may hold brackets of its own)."""
+    props: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("[") and "]: [" in line:
+            key, _, value = line[1:].partition("]: [")
+            props[key] = value.rstrip("]")
+    return props
+
+
 class AndroidDevice:
     """One device on one adb server: run commands, stream logs, pull files."""
 
@@ -218,12 +228,8 @@ class AndroidDevice:
             raise DeviceLost(self.serial, str(exc)) from exc
 
     def getprops(self) -> dict[str, str]:
-        """All properties in one round-trip (`getprop` lists `[key]: [value]`)."""
-        props: dict[str, str] = {}
-        for line in self.text(["getprop"]).splitlines():
-            if line.startswith("[") and "]: [" in line:
-                key, _, value = line[1:].partition("]: [")
-                props[key] = value.rstrip("]")
+        """All properties in one round-trip."""
+        props = parse_getprop(self.text(["getprop"]))
         if self._key is None and props.get("ro.serialno"):
             self._key = props["ro.serialno"]
         return props

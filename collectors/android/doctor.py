@@ -124,11 +124,9 @@ class _Reader:
         return self.run(args, timeout=timeout).text
 
     def getprops(self) -> dict[str, str]:
-        props: dict[str, str] = {}
-        for line in self.text(["getprop"]).splitlines():
-            if line.startswith("[") and "]: [" in line:
-                key, _, value = line[1:].partition("]: [")
-                props[key] = value.rstrip("]")
+        from bgprobe.collectors.android.adb import parse_getprop
+
+        props = parse_getprop(self.text(["getprop"]))
         self._serialno = props.get("ro.serialno") or None
         return props
 
