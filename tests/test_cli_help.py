@@ -46,3 +46,16 @@ def test_fail_under_is_one_option_on_run_and_report():
         assert proc.returncode == 0, (rate, proc.stderr)
     proc = invoke("run", scenario, "--check", "--fail-under", "most")
     assert proc.returncode == 2 and "expected a rate such as 0.95 or 95%" in proc.stderr, proc.stderr
+
+
+def test_each_command_is_built_alone_and_all_are_listed():
+    """A run builds only the command it names (start-up); --help and typos still see every command."""
+    from bgprobe.cli.app import COMMANDS
+
+    listing = invoke("--help").stdout
+    for name in COMMANDS:
+        assert re.search(rf"^\s+{name}\s", listing, re.M), (name, listing)
+        shown = invoke(name, "--help")
+        assert shown.returncode == 0 and f"bgprobe {name}" in shown.stdout, (name, shown.stderr)
+    typo = invoke("scna", "x")
+    assert typo.returncode == 2 and typo.stderr.count("Did you mean 'scan'?") == 1, typo.stderr
