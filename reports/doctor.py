@@ -46,6 +46,9 @@ class Fact:
     entry: str | None = None  # a knowledge entry id, when the fact is about one (the maker's settings)
     fix: str | None = None  # the `bgprobe …` command that changes it from a computer, where there is one
     steps: list[str] = field(default_factory=list)  # hand steps the knowledge base has no entry for
+    # what the setting means, where the entry's title describes a state the phone need not be in now
+    # (battery optimization: the Doze entry says "The phone is in Doze")
+    meaning: str | None = None
 
 
 @dataclass
@@ -233,7 +236,7 @@ def verdict(standing: Standing, kb: Knowledge | None = None) -> Verdict:
                 finding=f"{fact.label}: {fact.value}",
                 change=change,
                 entry=entry.id if entry else None,
-                title=entry.title if entry else None,
+                title=fact.meaning or (entry.title if entry else None),
                 developer=entry.developer if entry else None,
             )
         )

@@ -314,6 +314,12 @@ def _installed(reader: _Reader, st: Standing) -> None:
     raise PackageNotInstalled(f"{st.package} is not installed on {st.device}{hint}")
 
 
+DOZE_MEANING = (
+    "Whenever the phone dozes (unplugged, still, screen off), an optimized app's jobs, syncs and ordinary "
+    "alarms wait for doze's maintenance windows"
+)
+
+
 def _allowlist(reader: _Reader, package: str, sdk: int) -> Fact:
     label, source = "battery optimization", "dumpsys deviceidle whitelist"
     if sdk < 23:
@@ -329,7 +335,13 @@ def _allowlist(reader: _Reader, package: str, sdk: int) -> Fact:
         return Fact("allowlist", label, "not optimized: on the system allowlist", "ok", source)
     if "system-excidle" in kinds:
         return Fact(
-            "allowlist", label, "exempt except in doze's idle (system allowlist)", "limit", source, blocker="DOZE"
+            "allowlist",
+            label,
+            "exempt except in doze's idle (system allowlist)",
+            "limit",
+            source,
+            blocker="DOZE",
+            meaning=DOZE_MEANING,
         )
     return Fact(
         "allowlist",
@@ -338,6 +350,7 @@ def _allowlist(reader: _Reader, package: str, sdk: int) -> Fact:
         "limit",
         source,
         blocker="DOZE",
+        meaning=DOZE_MEANING,
     )
 
 

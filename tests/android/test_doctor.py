@@ -341,3 +341,13 @@ def test_doctor_fits_80_columns(fleet, env):
     screen = "\n".join(lines)
     for heading in ("Standing", "Settings that hold it back", f"Verdict for {PKG}"):
         assert heading in screen
+
+
+def test_battery_optimization_advice_does_not_say_the_phone_is_dozing(readings):
+    # The Doze entry's title ("The phone is in Doze …") describes a state; the phones here are awake and
+    # charging, so the advice for an optimized app says what optimization means instead.
+    doc = readings["12"]
+    assert facts(doc)["doze"]["status"] == "ok"
+    (advice,) = [a for a in doc["verdict"]["settings"] if a["finding"].startswith("battery optimization")]
+    assert advice["title"].startswith("Whenever the phone dozes"), advice
+    assert "The phone is in Doze" not in advice["title"]
