@@ -7,7 +7,9 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 from bgprobe.cli.app import main
 from bgprobe.collectors.scan import ScanOutcome, scan_paths
@@ -86,3 +88,13 @@ def run_cli(
     return subprocess.CompletedProcess(
         proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
     )
+
+
+def wait_for_log_follower(device: Any, seconds: float = 20.0) -> None:
+    """Until a `logcat` follower waits on the simulated phone's log (a command's stream is open), then a
+    moment more: a fixed sleep was too short for a fresh venv on a busy machine, and a line logged
+    before the stream opens is never seen."""
+    deadline = time.monotonic() + seconds
+    while not device.logs._waiters and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)

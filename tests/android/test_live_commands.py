@@ -11,7 +11,7 @@ from bgprobe.collectors.android.adb import AdbServer, AndroidDevice
 from bgprobe.sim.fleet import SimFleet
 
 from tests.android.conftest import PKG, json_lines, serial_of
-from tests.helpers import run_cli
+from tests.helpers import run_cli, wait_for_log_follower
 
 
 def test_devices_lists_every_phone_with_version_and_maker(fleet, env):
@@ -124,7 +124,7 @@ def test_watch_streams_kills_as_json(fleet, env):
         text=True,
         env={**__import__("os").environ, **env},
     )
-    time.sleep(2.0)
+    wait_for_log_follower(device)
     spec = device.jobs[(PKG, 7)]
 
     def kill() -> None:
@@ -197,7 +197,7 @@ def test_watch_reports_an_anr_left_open_when_the_stream_ends(tmp_path):
             text=True,
             env=env,
         )
-        time.sleep(2.0)
+        wait_for_log_follower(device)
         quiet.loop.loop.call_soon_threadsafe(
             lambda: device.log("system", 1537, 1000, "E", "ActivityManager", f"ANR in {PKG} ({PKG}/.MainActivity)")
         )

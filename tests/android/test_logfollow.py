@@ -24,6 +24,7 @@ from bgprobe.sim.android.device import SimAndroidDevice
 from bgprobe.sim.fleet import SimFleet
 
 from tests.android.conftest import PKG, json_lines
+from tests.helpers import wait_for_log_follower
 
 LOOKALIKE = PKG + "x"  # `com.example.syncappx`: starts with PKG, is another app
 SYSTEM_SERVER = 1537  # the simulated system_server's pid
@@ -103,7 +104,7 @@ def test_watch_reports_the_open_anr_at_the_end_and_only_the_apps_events(phone):
     fleet, serial, env = phone
     dev = fleet.device(serial)
     proc = bgprobe("watch", PKG, "-s", serial, "--json", "--duration", "30", env=env)
-    time.sleep(2.5)  # the stream is open
+    wait_for_log_follower(dev)  # the stream is open
     fleet.loop.loop.call_soon_threadsafe(lambda: app_lines(dev))
     time.sleep(0.5)  # the lines reach the host; then the phone drops
     fleet.go_offline(serial)

@@ -449,14 +449,17 @@ def test_point5_watch_crashes_waits_for_a_report_that_is_not_readable_yet(isolat
     try:
         env = {**os.environ, "HOME": str(isolated_home), "NO_COLOR": "1", **sim.env()}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bgprobe.cli", "watch", "--udid", udid, "--crashes", "--json", "--duration", "6"],
+            [sys.executable, "-m", "bgprobe.cli", "watch", "--udid", udid, "--crashes", "--json", "--duration", "9"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         try:
-            time.sleep(2.5)
+            deadline = time.monotonic() + 20  # inject once watch's log stream is connected
+            while not dev._subscribers and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(0.5)
             name = dev.inject_jetsam("com.example.fitsync")
             injected = time.monotonic()
             out, err = proc.communicate(timeout=30)
@@ -663,7 +666,7 @@ def test_point7_os_trace_times_are_the_phones_clock(phones: IosSimulator, isolat
             "os_trace",
             "--json",
             "--duration",
-            "4",
+            "12",
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -671,7 +674,12 @@ def test_point7_os_trace_times_are_the_phones_clock(phones: IosSimulator, isolat
         text=True,
     )
     try:
-        time.sleep(2.5)
+        # inject once watch's os_trace stream is connected (a fixed 2.5 s was too short for a fresh venv
+        # under load: the kill came before the stream and the test saw nothing)
+        deadline = time.monotonic() + 20
+        while not dev._subscribers and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
         dev.inject_jetsam("com.example.photobackup", reason="vm-pageshortage")
         out, err = proc.communicate(timeout=30)
     finally:
