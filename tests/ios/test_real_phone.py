@@ -654,6 +654,7 @@ def test_point7_os_trace_times_are_the_phones_clock(phones: IosSimulator, isolat
     udid = phones.udids[0]
     dev = phones.device(udid)
     env = {**os.environ, "HOME": str(isolated_home), "NO_COLOR": "1", "TZ": "America/Los_Angeles", **phones.env()}
+    earlier = set(dev._subscribers)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -675,9 +676,10 @@ def test_point7_os_trace_times_are_the_phones_clock(phones: IosSimulator, isolat
     )
     try:
         # inject once watch's os_trace stream is connected (a fixed 2.5 s was too short for a fresh venv
-        # under load: the kill came before the stream and the test saw nothing)
+        # under load: the kill came before the stream and the test saw nothing). Its own subscription: an
+        # earlier test's stream on this shared phone may not have been torn down yet.
         deadline = time.monotonic() + 20
-        while not dev._subscribers and time.monotonic() < deadline:
+        while not (set(dev._subscribers) - earlier) and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(0.5)
         dev.inject_jetsam("com.example.photobackup", reason="vm-pageshortage")
@@ -685,7 +687,7 @@ def test_point7_os_trace_times_are_the_phones_clock(phones: IosSimulator, isolat
     finally:
         proc.kill()
     kills = [e for e in map(json.loads, out.splitlines()) if e["source"] == "os_trace:kernel"]
-    assert kills, err
+    assert kills, (err, [e["source"] for e in map(json.loads, out.splitlines())])
     record = next(r for r in reversed(dev.history) if r.process == "kernel" and "killing_top_process" in r.message)
     assert kills[-1]["ts"].startswith(record.time.isoformat(timespec="seconds"))
     assert kills[-1]["data"]["utc_offset"] in ("+01:00", "+02:00")
