@@ -123,7 +123,7 @@ def _finite_floats(command: click.Command) -> click.Command:
 def _asked_for(argv: list[str]) -> list[str] | None:
     """The one command a run needs, when the first word after the global flags names one; else None (all)."""
     words = [a for a in argv if a not in _GLOBAL_FLAGS]
-    if words and words[0] in COMMANDS and words[0] not in ("--help", "-h"):
+    if words and words[0] in COMMANDS:
         return [words[0]]
     return None
 

@@ -58,10 +58,6 @@ _GENERIC_REASONS = frozenset({"other", "unknown", "signaled"})
 
 def reason_rank(source: str, reason: str | None) -> int:
     """How telling a death line's reason is (lower is better): the ranking that folding keeps by."""
-    return _rank(source, reason)
-
-
-def _rank(source: str, reason: str | None) -> int:
     if reason in _GENERIC_REASONS:
         return 6
     if reason is not None and reason.startswith("oem:"):
@@ -372,7 +368,7 @@ def _merge(
         death.process = process
     if not death.package and package:
         death.package = package
-    rank = _rank(source, reason)
+    rank = reason_rank(source, reason)
     if reason and rank < death.rank:
         death.reason, death.rank = reason, rank
         death.detail = detail

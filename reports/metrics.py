@@ -430,11 +430,9 @@ def reason_counts(attempts: pd.DataFrame, outcome: str, by: list[str] = OS_MAJOR
 
 def not_started_reasons(attempts: pd.DataFrame) -> pd.DataFrame:
     """reason_counts of the attempts that never started, each reason cut to its head (reason_head)."""
-    chosen = attempts.loc[attempts["outcome"] == "not_started", [*OS_MAJOR, "reason"]]
-    if chosen.empty:
-        return pd.DataFrame(columns=[*OS_MAJOR, "reason", "attempts"])
+    chosen = attempts.loc[attempts["outcome"] == "not_started"]
     heads = chosen["reason"].astype("object").map(lambda r: reason_head(r) if isinstance(r, str) else r)
-    return reason_counts(chosen.assign(outcome="not_started", reason=heads), "not_started")
+    return reason_counts(chosen.assign(reason=heads), "not_started")
 
 
 def reason_head(reason: str) -> str:

@@ -1020,18 +1020,18 @@ def _core_free() -> bool:
     load, which a scan run just before, a benchmark's previous round, would still hold up). On a busy machine
     the two would take turns on one core, and the split's own work (the second process skims the first part
     for its line count, the first replays the second's events) would make the scan slower, not faster."""
-    try:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        if cores < 2:
-            return False
-        try:
-            with open("/proc/loadavg", encoding="ascii") as f:
-                others = int(f.read().split()[3].split("/")[0]) - 1  # "running/total": this process is one
-        except (OSError, ValueError, IndexError):
-            return os.getloadavg()[0] < cores - 1
-        return others < cores - 1
-    except OSError:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if cores < 2:
         return False
+    try:
+        with open("/proc/loadavg", encoding="ascii") as f:
+            others = int(f.read().split()[3].split("/")[0]) - 1  # "running/total": this process is one
+    except (OSError, ValueError, IndexError):
+        try:
+            return os.getloadavg()[0] < cores - 1
+        except OSError:
+            return False
+    return others < cores - 1
 
 
 def _pickled(exc: BaseException) -> bytes:
