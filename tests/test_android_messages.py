@@ -49,6 +49,26 @@ def test_zygote_signal_exit_is_a_death_but_clean_exit_is_not(tmp_path):
     assert [(e.kind, e.pid, e.reason, e.data["signal"]) for e in events] == [("process_died", 27478, "sigkill", 9)]
 
 
+def test_zygote_signal_exit_before_android_10_has_the_number_only(tmp_path):
+    # Android 5.0-9 SigChldHandler: ALOGI("Process %d exited due to signal (%d)", ...) (fenix#3182, Pixel 2, 9.0)
+    events = events_of(tmp_path, "06-05 12:09:15.943   713   713 I Zygote  : Process 6476 exited due to signal (9)")
+    assert [(e.kind, e.pid, e.reason, e.data["signal"]) for e in events] == [("process_died", 6476, "sigkill", 9)]
+
+
+def test_worker_result_bolded_or_cut_inside_the_tags_keeps_the_work_id(tmp_path):
+    # Markdown pastes bold the words (Ketch#47) and cut the line inside the tags ("tags={ c")
+    wid = "859196fd-aca5-488a-ae21-f9dbe3c12e1d"
+    events = events_of(
+        tmp_path,
+        PREFIX + f"WM-WorkerWrapper: **Worker result FAILURE for Work** [ id={wid}, tags={{ c",
+        PREFIX + f"WM-WorkerWrapper: Worker result SUCCESS for Work [ id={wid.replace('8', '9')}, tags={{ c",
+    )
+    assert [(e.kind, e.job, e.reason) for e in events] == [
+        ("work_result", wid, "failure"),
+        ("work_result", wid.replace("8", "9"), "success"),
+    ]
+
+
 def test_event_log_tags(tmp_path):
     # AM EventLogTags.logtags; reason with a comma, and Rss present or not
     events = events_of(

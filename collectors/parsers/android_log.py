@@ -34,14 +34,18 @@ from bgprobe.collectors.parsers.logcat import LogRecord
 from bgprobe.reports.events import Event, package_of_process
 
 AM_KILL = re.compile(r"^Killing (?P<pid>\d+):(?P<proc>[^/\s]+)/(?P<uid>\S+) \(adj (?P<adj>-?\d+)\): (?P<reason>.*)$")
-# Samsung 6.x adds the adj and two numbers: "Process <proc> (pid 5400)(adj 0) has died(117,691)".
+# Samsung 6.x adds the adj and two numbers: "Process <proc> (pid 5400)(adj 0) has died(117,691)"; its 4.x
+# (Galaxy S III) a blank before the adj: "Process <proc> (pid 32242) (adj 10) has died.".
 AM_DIED = re.compile(
-    r"^Process (?P<proc>\S+) \(pid (?P<pid>\d+)\)(?:\(adj (?P<oom_adj>-?\d+)\))? has died"
+    r"^Process (?P<proc>\S+) \(pid (?P<pid>\d+)\)(?: ?\(adj (?P<oom_adj>-?\d+)\))? has died"
     r"(?::\s*(?P<adj>[a-z]+(?:\+\s?\d+)?)\s*(?P<state>[A-Z]+))?"
 )
 FORCE_STOP = re.compile(r"^Force stopping (?P<pkg>\S+) appid=(?P<appid>\d+) user=(?P<user>-?\d+): (?P<reason>.*)$")
+# Zygote's SIGCHLD handler (com_android_internal_os_Zygote.cpp): "Process %d exited due to signal %d (%s)" from
+# Android 10 on, "Process %d exited due to signal (%d)" (number only, in parentheses) in 5.0-9 (fenix#3182).
 ZYGOTE = re.compile(
-    r"^Process (?P<pid>\d+) exited (?:due to signal (?P<sig>\d+) \((?P<signame>[^)]*)\)|cleanly \((?P<code>\d+)\))"
+    r"^Process (?P<pid>\d+) exited (?:due to signal (?:(?P<sig>\d+) \((?P<signame>[^)]*)\)|\((?P<sig_only>\d+)\))"
+    r"|cleanly \((?P<code>\d+)\))"
 )
 LMKD = re.compile(
     r"^(?:lowmemorykiller: )?Kill(?:ing)? '(?P<proc>[^']+)' \((?P<pid>\d+)\), (?:uid (?P<uid>\d+), )?"
@@ -72,10 +76,12 @@ JOB_TIMEOUT = re.compile(
     r"^(?P<what>Client timed out while executing|No response from client for (?P<cb>onStartJob|onStopJob)"
     r"|Time-out while trying to bind)"
 )
-# The id may be missing where a paste cut the line after "for Work" (codelab-android-workmanager#109).
+# The id may be missing where a paste cut the line after "for Work" (codelab-android-workmanager#109), the
+# tags where it was cut inside them (Ketch#47: "tags={ c"); a Markdown paste may bold the words before
+# the id ("**Worker result FAILURE for Work** [ id=", Ketch#47).
 WM_RESULT = re.compile(
-    r"Worker result (?P<res>SUCCESS|RETRY|FAILURE) for Work"
-    r"(?: \[ id=(?P<id>[0-9a-fA-F-]{36}), tags=\{ (?P<tags>.*?) \})?"
+    r"Worker result (?P<res>SUCCESS|RETRY|FAILURE) for Work(?:\*\*)?"
+    r"(?: \[ id=(?P<id>[0-9a-fA-F-]{36})(?:, tags=\{ (?P<tags>.*?) \})?)?"
 )
 WM_WORK = re.compile(r"Work \[ id=(?P<id>[0-9a-fA-F-]{36}), tags=\{ (?P<tags>.*?) \} \] (?P<what>was cancelled)")
 WM_THREW = re.compile(
@@ -683,9 +689,10 @@ class LogInterpreter:
         m = ZYGOTE.match(msg)
         if m is None:
             return NO_MATCH
-        if m["sig"] is None:
+        number = m["sig"] or m["sig_only"]
+        if number is None:
             return None  # clean exits are normal process ends, not deaths worth reporting
-        sig = int(m["sig"])
+        sig = int(number)
         return self._event(
             rec,
             "process_died",
