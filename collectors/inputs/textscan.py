@@ -165,6 +165,9 @@ class TextScanner:
         self._joined_over = 0
         self._sectioned = False  # a bugreport: its section boundaries end what a chunk's end hands over
         self._ios_lines: _IosLines | None = None  # the chunk's lines for the iOS reader, when there is one
+        # `paste.run_on_lines`, when the sample holds a line of several log lines run together (a web page's
+        # copy that lost its newlines): then every line read is split so first. None: no line is.
+        self._run_on: Callable[[str, YearHint, re.Pattern[str] | None], list[str]] | None = None
 
     # -- entry point -------------------------------------------------------------------------
     def scan(self, stream: BinaryIO) -> Iterator[Event]:
@@ -218,6 +221,11 @@ class TextScanner:
         self._mode = "skip" if sectioned else kind
         if kind == "logcat" and not self._paste:
             self._layout = sniff_layout(sample)
+        if kind == "logcat":
+            from bgprobe.collectors.parsers.paste import run_on_lines
+
+            if any(run_on_lines(line, self.years, self._layout) for line in sample):
+                self._run_on = run_on_lines
         elif not sectioned and kind != "logcat":
             self._start_single_dump(kind)
         ios = self._ios_reader(kind, sample)
@@ -332,7 +340,7 @@ class TextScanner:
         feed = interp.feed
         read_line = line_reader(layout) if layout is not None else None
         count, find = data.count, data.find
-        watch, ios_lines = self._watch, self._ios_lines
+        watch, ios_lines, run_on = self._watch, self._ios_lines, self._run_on
         for line_start in sorted(starts):
             lineno += count(b"\n", prev, line_start)
             prev = line_start
@@ -355,6 +363,10 @@ class TextScanner:
                 )
                 continue
             line = data[line_start:line_end].decode("utf-8", "replace").rstrip("\r")
+            if run_on is not None and (pieces := run_on(line, years, layout)):
+                for piece in pieces:  # each of the log lines run together on this one, as if on its own
+                    yield from self._feed_line(piece, lineno, _looks_relevant(piece))
+                continue
             # The common case inline (no generator per line): a line a layout reads and a rule understands.
             rec: LogRecord | None = None
             if read_line is not None and "\x1b[" not in line:
@@ -1282,6 +1294,11 @@ def _may_have_rule(line: str) -> bool:
 
 
 _MAYBE_WRAPPED = frozenset(b": \t\r")  # last bytes of a line that may end with a bare prefix (as ints)
+
+
+def _looks_relevant(text: str) -> bool:
+    """Whether the text holds a word that makes a line look like evidence (what `_selected` notes of a line)."""
+    return any(i < _RELEVANT for i, _, _ in _PASTE_MATCHER.find_matches_as_indexes(text.encode()))
 
 
 def _ends_with_colon(data: bytes, start: int, end: int) -> bool:

@@ -54,6 +54,38 @@ _LOG_START = re.compile(r"(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d|(?<![\w/])[VDIWEFA
 _MAX_STARTS = 3
 
 
+# Where a log line starts again inside a line that holds several run together: a web page, a forum or a
+# chat that lost the newlines between pasted lines ("I/ActivityManager( 2258): Process a (pid 1) has
+# died. I/ActivityManager( 2258): Process b (pid 2) has died."). Only after a blank, and kept only where
+# the piece from there on reads as a log line (see `run_on_lines`).
+_RUN_ON = re.compile(
+    r"(?<=\s)(?:(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+ |[VDIWEFA]/[\w.$-]+\s*\(\s*(?:\w+:\s*)?\d+\): )"
+)
+_MAX_RUN_ON = 512  # log lines one line may hold; the rest stays with the last
+
+
+def run_on_lines(line: str, years: YearHint, preferred: re.Pattern[str] | None) -> list[str]:
+    """The log lines of a line that holds several run together, split where each starts; [] when it
+    holds fewer than two. A place where a log line seems to start but what follows is no log line (a
+    date in a message) stays part of the piece before it."""
+    pieces: list[str] = []
+    last = 0
+    for n, m in enumerate(_RUN_ON.finditer(line, 1)):
+        if n >= _MAX_RUN_ON:
+            break
+        at = m.start()
+        end = _RUN_ON.search(line, m.end())
+        piece = line[at : end.start() if end is not None else len(line)].rstrip()
+        if parse_line(piece, 0, years, preferred).layout == "raw":
+            continue
+        pieces.append(line[last:at].rstrip())
+        last = at
+    if not pieces:
+        return []
+    pieces.append(line[last:].rstrip())
+    return [p for p in pieces if p.strip()]
+
+
 def unwrap(line: str) -> list[str]:
     """The logical lines a pasted line holds, wrappers removed; indentation after them is kept (an
     indented line continues the record above it)."""
