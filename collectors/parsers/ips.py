@@ -45,6 +45,19 @@ EXPLANATION = re.compile(
     r"|(?P<name>\S+)) exhausted (?P<clock>real \(wall clock\) time|CPU time) allowance of (?P<allowance>[\d.]+) seconds"
 )
 WATCHDOG_EVENT = re.compile(r"WatchdogEvent: (?P<event>[\w-]+)")
+# FrontBoard (iOS 14+) kills a process that has not exited 5 s after it was asked to: FBProcess's graceful-kill
+# timer logs "%@ Failed to terminate gracefully after %.1fs" and that text becomes the 0x8badf00d explanation
+# (FrontBoard -[FBProcess _terminateWithRequest:…] performGracefulKill; the same budget SpringBoard's reports
+# called a "process-exit watchdog transgression", tests/samples/corpus/ios/crash_header_process_exit_watchdog_*).
+GRACEFUL_KILL = re.compile(r"Failed to terminate gracefully after [\d.]+s")
+# The termination as an RBSTerminateContext description on its own, first on its line or after a label: how
+# MetricKit's MXCrashDiagnostic.terminationReason carries it ("<RBSTerminateContext| domain:10 code:0x8BADF00D
+# explanation:… >", rendered as "Termination reason: <RBSTerminateContext| …" in
+# tests/samples/corpus/ios/metrickit_rbsterminatecontext_*). domain is the xnu OS_REASON namespace number
+# (bsd/sys/reason.h). Not a log line: those say "… with context <RBSTerminateContext| …" mid-message.
+RBS_CONTEXT = re.compile(r"<RBSTerminateContext\| domain:(?P<domain>\d+) code:(?P<code>0x[0-9A-Fa-f]+|\d+)")
+RBS_CONTEXT_LEAD = re.compile(r"^(?:[A-Za-z][\w ]{0,40}:\s*)?<RBSTerminateContext\| domain:\d+ code:", re.M)
+APP_IDENTITY = re.compile(r"(?:application|app)<(?P<bundle>[^<>()]+)(?:\([^()]*\))?>:(?P<pid>\d+)")
 # The value is stripped in code: a lazy value before `\s*$` is quadratic on a line with a long run of blanks.
 TEXT_FIELD = re.compile(r"^(?P<key>[A-Z][A-Za-z /]{0,40}?):\s+(?P<value>.*)$")
 PROCESS_FIELD = re.compile(r"^(?P<name>.+?) \[(?P<pid>\d+)\]$")
@@ -186,6 +199,8 @@ def looks_like_ips(sample: list[str]) -> bool:
         return True
     if re.search(r'^\s*"(?:reason|rpages|largestProcess)"\s*:', text, re.M) and '"pid"' in text:
         return True
+    if RBS_CONTEXT_LEAD.search(text):
+        return True
     return bool(
         re.search(r"^(?:Exception Type|Termination Reason|Incident Identifier|Hardware Model):", text, re.M)
         and re.search(r"^(?:OS Version|Exception Type|Termination Reason|Date/Time):", text, re.M)
@@ -245,7 +260,7 @@ def _parse(lines: list[tuple[int, str]], where: str, device: str | None) -> list
                 return _parse([(first_no, json.dumps(header)), *rest], where, device)
         if isinstance(whole, dict) and ("processes" in whole or "termination" in whole):
             return _from_json({"bug_type": whole.get("bug_type")}, whole, where, first_no, first_no, device)
-    if TEXT_REPORT.search(text):
+    if TEXT_REPORT.search(text) or RBS_CONTEXT_LEAD.search(text):
         return _from_text(lines, where, device)
     return _from_fragment(text, where, first_no, device, None)
 
@@ -412,6 +427,11 @@ def termination_reason(namespace: str | None, code: int | None, reasons_text: st
         event = extras.get("watchdog_event")
         if event is None and (w := WATCHDOG_EVENT.search(reasons_text)):
             event = w["event"]
+        if event is None and (g := GRACEFUL_KILL.search(reasons_text)):
+            event = "process-exit"
+            # "[app<BUNDLE(…)>:PID] Failed to terminate …": FBProcess's log proem names the process.
+            if (who := APP_IDENTITY.search(reasons_text, max(0, g.start() - 200), g.start())) is not None:
+                extras["bundle"], extras["pid"] = who["bundle"], int(who["pid"])
         return f"watchdog:{event or 'unknown'}", extras
     if code in _KNOWN_CODES:
         return _KNOWN_CODES[code], extras
@@ -670,6 +690,10 @@ def _from_text(
         if m:
             namespace = _namespace_name(m["ns"] or m["ns2"])
             code = _code(m["code"] or m["code2"])
+    if code is None and (rbs := RBS_CONTEXT.search(text)):
+        namespace = _NAMESPACE_NUMBERS.get(int(rbs["domain"]), f"<{int(rbs['domain']):#x}>")
+        code = _code(rbs["code"])
+        term_line = next((n for n, t in lines if "<RBSTerminateContext|" in t), term_line)
     description = fields.get("Termination Description", (0, ""))[1]
     reasons_text = description + "\n" + text
     reason, extras = termination_reason(namespace, code, reasons_text)
@@ -755,6 +779,11 @@ def _from_resource_report(
             data[out] = fields[key][1]
     if build:
         data["build"] = build
+    if not event:
+        # A report quoted without its Event line (two fields of a cpu_resource_fatal .ips in
+        # tests/samples/corpus/ios/cpu_resource_fatal_two_fields_*): the limit's own field names the resource
+        # ("CPU: 48 seconds cpu time over 52 seconds …, exceeding limit of …", "Wakeups: 45001 wakeups over …").
+        event = data["resource_event"] = "cpu usage" if "CPU" in fields else "wakeups" if "Wakeups" in fields else ""
     cause = _RESOURCE_EVENTS.get(event.lower(), re.sub(r"[^a-z0-9]+", "-", event.lower()).strip("-") or "unknown")
     return [
         _event(

@@ -1,0 +1,59 @@
+"""Report forms the iOS report reader learned from the corpus (tests/samples/corpus/ios/, real captures; each file's
+first line names its public source): a MetricKit termination reason on its own, FrontBoard's graceful-kill timeout,
+a resource report quoted without its Event line. Every test runs the real path (detection + parser)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bgprobe.collectors.inputs.textscan import _detect
+
+from tests.helpers import scan
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+CORPUS = SAMPLES / "corpus" / "ios"
+
+
+def test_metrickit_termination_reason_is_a_report() -> None:
+    # "Termination reason: <RBSTerminateContext| domain:10 code:0x8BADF00D explanation:scene-update watchdog …":
+    # MXCrashDiagnostic.terminationReason rendered as text, no Exception Type / Termination Reason header.
+    path = CORPUS / "metrickit_rbsterminatecontext_scene_update_thermal_roam.txt"
+    assert _detect(path.read_text().splitlines()) == "ips"
+    events, outcome = scan(path)
+    assert outcome.usable
+    (e,) = events
+    assert (e.kind, e.package, e.pid, e.reason) == (
+        "process_killed",
+        "com.msdrigg.roam",
+        15540,
+        "watchdog:scene-update",
+    )
+    assert e.data["code"] == "0x8badf00d" and e.data["allowance_s"] == 10.0
+
+
+def test_frontboard_failed_to_terminate_gracefully_is_the_exit_watchdog() -> None:
+    # FBProcess: "[app<com.msdrigg.roam>:12124] Failed to terminate gracefully after 5.0s" as the 0x8BADF00D
+    # explanation: the process did not exit within its 5 s budget (SpringBoard's "process-exit watchdog").
+    events, _ = scan(CORPUS / "metrickit_rbsterminatecontext_failed_terminate_gracefully_roam_ios26.txt")
+    (e,) = events
+    assert (e.kind, e.package, e.pid, e.reason) == (
+        "process_killed",
+        "com.msdrigg.roam",
+        12124,
+        "watchdog:process-exit",
+    )
+
+
+def test_runningboard_log_line_with_a_terminate_context_stays_a_log() -> None:
+    # "Received termination request … with context <RBSTerminateContext| …": the context mid-message is a log line,
+    # not a report (the reader for it is the log reader).
+    path = SAMPLES / "ios_field" / "dasd_termination_request_runningboard_forum.txt"
+    assert _detect(path.read_text().splitlines()) == "ios_log"
+
+
+def test_resource_report_quoted_without_its_event_line() -> None:
+    # Two fields of a cpu_resource_fatal report in a fence: the CPU field names the resource.
+    events, _ = scan(CORPUS / "cpu_resource_fatal_two_fields_quoted_noop_pr2280.txt")
+    (e,) = events
+    assert (e.kind, e.reason) == ("process_killed", "resource:cpu")
+    assert e.data["resource_event"] == "cpu usage" and e.data["cpu"].startswith("48 seconds cpu time over 52 seconds")
