@@ -1177,6 +1177,7 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
     """~CHUNK_SIZE blocks; `read1` keeps what a compressed stream yielded before an error."""
     read = getattr(stream, "read1", None) or stream.read
     ended = False
+    held = b""  # a block's last byte when it may start a no-break space that the next block ends
     while not ended:
         parts: list[bytes] = []
         size = 0
@@ -1193,6 +1194,15 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
             parts.append(part)
             size += len(part)
         block = b"".join(parts)
+        if held:
+            block, held = held + block, b""
+        if block.endswith(b"\xc2") and error is None and not ended:
+            block, held = block[:-1], block[-1:]
+        if b"\xa0" in block:  # (one byte: a memchr; a file without it pays nothing more)
+            # Text copied from a web page or a chat may have no-break spaces (U+00A0, an HTML &nbsp;) for
+            # some or all of its blanks: they are blanks, as the layouts and rules read them, and where the
+            # pre-filter looks for "Killing " or "has died".
+            block = block.replace(b"\xc2\xa0", b" ")
         if error is not None:
             yield block, error
             return

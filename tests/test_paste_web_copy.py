@@ -1,9 +1,14 @@
-"""Log lines run together on one line: a web page, a forum or a chat that lost the newlines between the
-lines someone pasted (`collectors.parsers.paste.run_on_lines`, used by the scanner when its sample holds
-such a line)."""
+"""What copying a log from a web page, a forum or a chat does to it: the newlines between lines lost, so that
+log lines run together on one line (`collectors.parsers.paste.run_on_lines`, used by the scanner when its
+sample holds such a line), and blanks turned into no-break spaces (an HTML `&nbsp;`: read as blanks,
+`collectors.inputs.textscan._blocks`)."""
 
 from __future__ import annotations
 
+import io
+
+import pytest
+from bgprobe.collectors.inputs import textscan
 from bgprobe.collectors.parsers.logcat import YearHint
 from bgprobe.collectors.parsers.paste import run_on_lines
 
@@ -52,3 +57,35 @@ def test_the_run_together_capture_gives_each_death_once():
     assert sorted((e.kind, e.pid) for e in events) == sorted(
         ("process_died", pid) for pid in (32242, 32446, 32272, 12041, 19839, 556)
     )
+
+
+# A real capture whose blanks a web page may serve as no-break spaces: all of them, or every second one of a
+# run (how HTML keeps two blanks: " &nbsp;").
+KILLS = TESTS / "samples/corpus/android_aosp/events_am_kill_wrapped_vancedmanager.txt"
+
+
+def _events(path):
+    events, outcome = scan(path)
+    assert outcome.usable, outcome.problems
+    return [(e.kind, e.package, e.pid, e.reason, e.ts) for e in events]
+
+
+@pytest.mark.parametrize("nbsp", ["all", "doubled"])
+def test_no_break_spaces_are_read_as_blanks(tmp_path, nbsp):
+    text = KILLS.read_text(encoding="utf-8")
+    head, body = text.split("\n", 1)  # the source line stays as it is
+    body = body.replace(" ", "\u00a0") if nbsp == "all" else body.replace("  ", " \u00a0")
+    path = tmp_path / "nbsp.txt"
+    path.write_text(head + "\n" + body, encoding="utf-8")
+    expected = _events(KILLS)
+    assert any(kind == "process_killed" for kind, *_ in expected)
+    assert _events(path) == expected
+
+
+def test_a_no_break_space_cut_by_a_block_end_is_still_a_blank(monkeypatch):
+    monkeypatch.setattr(textscan, "CHUNK_SIZE", 8)
+    data = "ab\u00a0cde\u00a0g\n".encode()  # the second no-break space is bytes 7-8: the first block ends in it
+    assert data[7:9] == b"\xc2\xa0"
+    blocks = [block for block, error in textscan._blocks(io.BytesIO(data)) if error is None]
+    assert b"".join(blocks) == b"ab cde g\n"
+    assert all(not block.endswith(b"\xc2") for block in blocks)
