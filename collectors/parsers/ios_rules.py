@@ -185,6 +185,11 @@ TASK_CLASS_KIND = {
     "BGHealthResearchTask": "health_research",
     "BGContinuedProcessingTask": "continued_processing",
 }
+# A refused submit as its NSError prints it, whoever logged the error (the app's own "Could not schedule app refresh:
+# \(error)" of Apple's sample code, a plugin's exception): `Error Domain=BGTaskSchedulerErrorDomain Code=N`, N a
+# BGTaskScheduler.Error.Code (developer.apple.com/documentation/backgroundtasks/bgtaskscheduler/error/code).
+BG_ERROR = re.compile(r"Error Domain=BGTaskSchedulerErrorDomain Code=(?P<code>\d+)")
+BG_ERROR_CODES = {1: "unavailable", 2: "too_many_pending", 3: "not_permitted", 4: "immediate_run_ineligible"}
 BG_NOT_PERMITTED = re.compile(r"(?P<id>[\w.-]+) is not advertised in the application's Info.plist")
 # BGTaskScheduler activities (`bgRefresh-<id>`, `bgProcessing-<id>`) and silent-push launches
 # (`com.apple.pushLaunch.<bundle>`, iOS 11+ dasd).
@@ -491,6 +496,14 @@ class IosLogInterpreter:
         if m is None:
             return None
         return self._event(rec, "job_stopped", "BackgroundTasks", job=m["id"], reason="submit_error", detail=msg)
+
+    def _bg_error(self, rec: IosRecord, msg: str) -> Found:
+        m = BG_ERROR.search(msg)
+        if m is None:
+            return None
+        code = int(m["code"])
+        data = {"error_code": code, "error": BG_ERROR_CODES.get(code, "unknown")}
+        return self._event(rec, "job_stopped", "BackgroundTasks", reason="submit_error", detail=msg, data=data)
 
     def _bg_launched(self, rec: IosRecord, msg: str) -> Found:
         m = LAUNCHED_FOR.search(msg)
@@ -937,6 +950,8 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("Submitted Activity: ",), IosLogInterpreter._dasd_submitted),
     (("CANCELED: ",), IosLogInterpreter._dasd_canceled),
     (("FinalDecision: ",), IosLogInterpreter._dasd_policy),
+    # last: "Error submitting task request: …, error: Error Domain=BGTaskSchedulerErrorDomain …" is read above
+    (("Error Domain=BGTaskSchedulerErrorDomain",), IosLogInterpreter._bg_error),
 )
 SIGNATURES: tuple[str, ...] = tuple(sig for sigs, _ in RULES for sig in sigs)
 _RULE_OF: dict[str, Rule] = {sig: rule for sigs, rule in RULES for sig in sigs}

@@ -57,3 +57,18 @@ def test_resource_report_quoted_without_its_event_line() -> None:
     (e,) = events
     assert (e.kind, e.reason) == ("process_killed", "resource:cpu")
     assert e.data["resource_event"] == "cpu usage" and e.data["cpu"].startswith("48 seconds cpu time over 52 seconds")
+
+
+def test_bgtaskscheduler_error_names_the_refusal() -> None:
+    # "Could not schedule app refresh: Error Domain=BGTaskSchedulerErrorDomain Code=3" (the app's own print of the
+    # NSError) with no log header: read as an iOS log, one refused submit (notPermitted), no death.
+    path = CORPUS / "bgtaskscheduler_code3_could_not_schedule_flutter_bgfetch312_negative.txt"
+    assert _detect(path.read_text().splitlines()) == "ios_log"
+    events, _ = scan(path)
+    (e,) = events
+    assert (e.kind, e.reason, e.data["error"], e.data["error_code"]) == (
+        "job_stopped",
+        "submit_error",
+        "not_permitted",
+        3,
+    )
