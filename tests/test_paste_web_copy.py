@@ -1,7 +1,7 @@
 """What copying a log from a web page, a forum or a chat does to it: the newlines between lines lost, so that
 log lines run together on one line (`collectors.parsers.paste.run_on_lines`, used by the scanner when its
-sample holds such a line), and blanks turned into no-break spaces (an HTML `&nbsp;`: read as blanks,
-`collectors.inputs.textscan._blocks`)."""
+sample holds such a line), blanks turned into no-break spaces (an HTML `&nbsp;`) and straight single quotes
+into typographic ones (read as what they stand for, `collectors.inputs.textscan._as_typed`)."""
 
 from __future__ import annotations
 
@@ -89,3 +89,36 @@ def test_a_no_break_space_cut_by_a_block_end_is_still_a_blank(monkeypatch):
     blocks = [block for block, error in textscan._blocks(io.BytesIO(data)) if error is None]
     assert b"".join(blocks) == b"ab cde g\n"
     assert all(not block.endswith(b"\xc2") for block in blocks)
+    quoted = "abcdef\u2019g\n".encode()  # the quote is bytes 6-8: the first block ends with two of them
+    assert b"".join(block for block, _ in textscan._blocks(io.BytesIO(quoted))) == b"abcdef'g\n"
+
+
+LMKD = TESTS / "samples/corpus/android_aosp/lmkd_kill_terminal_wrapped_unit_test_stress.txt"
+
+
+def test_typographic_single_quotes_are_read_as_straight_ones(tmp_path):
+    text = LMKD.read_text(encoding="utf-8")
+    head, body = text.split("\n", 1)
+    assert "Kill '" in body
+    curly = body.replace("Kill '", "Kill \u2018").replace("' (", "\u2019 (")
+    path = tmp_path / "curly.txt"
+    path.write_text(head + "\n" + curly, encoding="utf-8")
+    expected = _events(LMKD)
+    assert any(kind == "process_killed" for kind, *_ in expected)
+    assert _events(path) == expected
+
+
+def test_a_log_copied_from_a_page_source_with_escaped_quotes_is_read(tmp_path):
+    text = LMKD.read_text(encoding="utf-8")
+    head, body = text.split("\n", 1)
+    path = tmp_path / "escaped.txt"
+    path.write_text(head + "\n" + body.replace("'", "&#39;"), encoding="utf-8")
+    assert "Kill &#39;" in path.read_text(encoding="utf-8")
+    assert _events(path) == _events(LMKD)
+
+
+def test_lines_ended_by_a_carriage_return_alone_are_lines(tmp_path):
+    path = tmp_path / "cr.txt"
+    path.write_bytes(KILLS.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    assert b"\n" not in path.read_bytes()
+    assert _events(path) == _events(KILLS)

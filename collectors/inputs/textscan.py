@@ -165,6 +165,9 @@ class TextScanner:
         self._joined_over = 0
         self._sectioned = False  # a bugreport: its section boundaries end what a chunk's end hands over
         self._ios_lines: _IosLines | None = None  # the chunk's lines for the iOS reader, when there is one
+        # A log whose sample has HTML escapes (copied from a web page's source): its lines are searched for the
+        # forms an escape hides from the plain pre-filter too (PASTE_SIGNATURES: "Kill &#39;").
+        self._escaped = False
         # `paste.run_on_lines`, when the sample holds a line of several log lines run together (a web page's
         # copy that lost its newlines): then every line read is split so first. None: no line is.
         self._run_on: Callable[[str, YearHint, re.Pattern[str] | None], list[str]] | None = None
@@ -223,6 +226,8 @@ class TextScanner:
             self._layout = sniff_layout(sample)
         if kind == "logcat":
             from bgprobe.collectors.parsers.paste import run_on_lines
+
+            self._escaped = _HTML_ESCAPE.search(sample_bytes) is not None
 
             if any(run_on_lines(line, self.years, self._layout) for line in sample):
                 self._run_on = run_on_lines
@@ -421,7 +426,7 @@ class TextScanner:
             nxt = end if following == -1 else following + 1
         carried_until = nxt
         line_start = line_end = start  # the last line taken: later hits on it add nothing but context
-        matcher = _PASTE_MATCHER if self._paste else _MATCHER
+        matcher = _PASTE_MATCHER if self._paste or self._escaped else _MATCHER
         for pattern_index, hit_start, _hit_end in matcher.find_matches_as_indexes(memoryview(data)[start:end]):
             at = start + hit_start
             context = contexts[pattern_index]
@@ -1177,7 +1182,7 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
     """~CHUNK_SIZE blocks; `read1` keeps what a compressed stream yielded before an error."""
     read = getattr(stream, "read1", None) or stream.read
     ended = False
-    held = b""  # a block's last byte when it may start a no-break space that the next block ends
+    held = b""  # a block's last bytes when they may start a character that the next block ends (`_as_typed`)
     while not ended:
         parts: list[bytes] = []
         size = 0
@@ -1196,18 +1201,41 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
         block = b"".join(parts)
         if held:
             block, held = held + block, b""
-        if block.endswith(b"\xc2") and error is None and not ended:
-            block, held = block[:-1], block[-1:]
-        if b"\xa0" in block:  # (one byte: a memchr; a file without it pays nothing more)
-            # Text copied from a web page or a chat may have no-break spaces (U+00A0, an HTML &nbsp;) for
-            # some or all of its blanks: they are blanks, as the layouts and rules read them, and where the
-            # pre-filter looks for "Killing " or "has died".
-            block = block.replace(b"\xc2\xa0", b" ")
+        if error is None and not ended and (cut := _web_copy_tail(block)):
+            block, held = block[:-cut], block[-cut:]
+        block = _as_typed(block)
         if error is not None:
             yield block, error
             return
         if block:
             yield block, None
+
+
+_HTML_ESCAPE = re.compile(rb"&(?:#\d{2,3}|#x[0-9a-fA-F]{2}|quot|apos|lt|gt|amp);")
+
+
+def _as_typed(block: bytes) -> bytes:
+    """The block with what a web page or a blog makes of typed characters undone: text copied from one may
+    have no-break spaces (U+00A0, an HTML &nbsp;) for some or all of its blanks, and typographic single
+    quotes (U+2018, U+2019) for the straight ones the log wrote ("Kill 'com.foo' (1234)"). The layouts, the
+    rules and the pre-filter read them as what they stand for. (Not the double ones: a straight one would
+    end a JSON string early in a crash report.) Each test is one byte's memchr: a file without those bytes
+    pays nothing more."""
+    if b"\xa0" in block:
+        block = block.replace(b"\xc2\xa0", b" ")
+    if b"\r" in block and b"\n" not in block:  # lines ended by a CR alone (classic Mac OS, some Windows tools)
+        block = block.replace(b"\r", b"\n")
+    if b"\xe2" in block:
+        block = block.replace("\u2018".encode(), b"'").replace("\u2019".encode(), b"'")
+    return block
+
+
+def _web_copy_tail(block: bytes) -> int:
+    """How many bytes at the block's end may be the start of a character `_as_typed` replaces (kept for
+    the next block, which ends it)."""
+    if block.endswith((b"\xc2", b"\xe2")):
+        return 1
+    return 2 if block.endswith(b"\xe2\x80") else 0
 
 
 def _take_sample(data: bytes, end: int, sampled: list[bytes], size: int) -> int:

@@ -321,6 +321,8 @@ CONTEXT_SIGNATURES: dict[bytes, int] = {
     b"Killing '": CONTEXT_LINES,
     b"PhantomProcessRecord": 1,  # a dumped record's state is on the line after it
     b"Fatal Exception: ": CRASH_REPORT_LINES["fatal"],
+    b"Kill &#39;",  # lmkd's "Kill '<proc>'" in text copied from a web page that escaped its quote
+    b"Kill &#x27;",
     b", PID: ": CRASH_REPORT_LINES["process"],
     b"type: crash": CRASH_REPORT_LINES["type"],
     b"CRASH REPORT": CRASH_REPORT_LINES["banner"],
