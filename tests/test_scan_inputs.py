@@ -189,7 +189,11 @@ def test_windows_powershell_utf16_and_utf8_bom_logs(tmp_path):
     utf16.write_bytes(text.replace("\n", "\r\n").encode("utf-16"))  # what PowerShell 5's `>` writes
     bom = tmp_path / "log-bom.txt"
     bom.write_bytes(b"\xef\xbb\xbf" + text.encode())
-    for path in (utf16, bom):
+    no_bom = []  # UTF-16 whose BOM a tool left out or the way lost
+    for encoding in ("utf-16-le", "utf-16-be"):
+        no_bom.append(tmp_path / f"log-{encoding}.txt")
+        no_bom[-1].write_bytes(text.replace("\n", "\r\n").encode(encoding))
+    for path in (utf16, bom, *no_bom):
         events, outcome = scan(path)
         assert not outcome.problems, outcome.problems
         assert [e.pid for e in events if e.kind == "process_killed"][:2] == [14231, 14249]

@@ -1107,13 +1107,33 @@ class _Utf16AsUtf8(io.RawIOBase):
 
 
 def utf8_stream(stream: BinaryIO) -> BinaryIO:
-    """The stream as UTF-8 bytes: UTF-16 (with a BOM) is transcoded, a UTF-8 BOM dropped."""
-    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
+    """The stream as UTF-8 bytes: UTF-16 (with a BOM, or without one when its first characters are ASCII)
+    is transcoded, a UTF-8 BOM dropped."""
+    head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
     if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         return io.BufferedReader(_Utf16AsUtf8(stream, "utf-16"), CHUNK_SIZE)
     if head[:3] == codecs.BOM_UTF8:
         stream.read(3)
+        return stream
+    encoding = _utf16_without_bom(head)
+    if encoding is not None:
+        return io.BufferedReader(_Utf16AsUtf8(stream, encoding), CHUNK_SIZE)
     return stream
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" when the first bytes are ASCII text in UTF-16 with no BOM (a tool that
+    wrote one without it, a BOM lost on the way): every other byte zero, the others printable or blanks."""
+    even = len(head) // 2 * 2
+    if even < 16:
+        return None
+    for zeros, chars, encoding in (
+        (head[1:even:2], head[0:even:2], "utf-16-le"),
+        (head[0:even:2], head[1:even:2], "utf-16-be"),
+    ):
+        if not zeros.strip(b"\x00") and all(32 <= c < 127 or c in (9, 10, 13) for c in chars):
+            return encoding
+    return None
 
 
 def _line_chunks(stream: BinaryIO) -> Iterator[_Piece]:
