@@ -55,6 +55,26 @@ def test_zygote_signal_exit_before_android_10_has_the_number_only(tmp_path):
     assert [(e.kind, e.pid, e.reason, e.data["signal"]) for e in events] == [("process_died", 6476, "sigkill", 9)]
 
 
+def test_process_send_signal_9_is_a_death_unless_it_ends_a_crash(tmp_path):
+    # android_util_Process.cpp sendSignal: "Sending signal. PID: %d SIG: %d" (tag Process). SIG 9 of an app
+    # to itself is its death; after its FATAL EXCEPTION it is the crash's own end (RuntimeInit); SIG 3 is an
+    # ANR stack dump and ends nothing.
+    events = events_of(
+        tmp_path,
+        "09-11 09:12:32.587 13187 13187 I Process : Sending signal. PID: 13187 SIG: 9",
+        "09-11 09:12:33.000  1702  1720 I Process : Sending signal. PID: 4242 SIG: 3",
+        "09-11 09:12:34.000  5000  5000 E AndroidRuntime: FATAL EXCEPTION: main",
+        "09-11 09:12:34.000  5000  5000 E AndroidRuntime: Process: com.x.y, PID: 5000",
+        "09-11 09:12:34.000  5000  5000 E AndroidRuntime: java.lang.IllegalStateException: boom",
+        "09-11 09:12:34.100  5000  5000 I Process : Sending signal. PID: 5000 SIG: 9",
+    )
+    assert [(e.kind, e.pid, e.reason) for e in events] == [
+        ("process_died", 13187, "sigkill"),
+        ("crash", 5000, "java_exception"),
+    ]
+    assert events[0].data["by_itself"] is True
+
+
 def test_worker_result_bolded_or_cut_inside_the_tags_keeps_the_work_id(tmp_path):
     # Markdown pastes bold the words (Ketch#47) and cut the line inside the tags ("tags={ c")
     wid = "859196fd-aca5-488a-ae21-f9dbe3c12e1d"

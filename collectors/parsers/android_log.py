@@ -149,6 +149,14 @@ HW_HOLD_DIED = re.compile(r"HoldService:uid:(?P<uid>\d+) pid:(?P<pid>\d+) died")
 HW_ON_DIED = re.compile(r"onProcessDied uid = \d+")
 # libprocessgroup kills the rest of a dying app's process group ("Killing pid 24906 in uid 10174 as
 # part of process group 24808"): the app's own death is logged by ActivityManager or lmkd.
+# android.os.Process.sendSignal (core/jni/android_util_Process.cpp android_os_Process_sendSignal, tag "Process"):
+# ALOGI("Sending signal. PID: %d SIG: %d") before kill(pid, sig). SIG 9 from Process.killProcess ends the
+# process: an app killing itself (Process.killProcess(Process.myPid())) or a process of its own uid; system_server
+# sends SIG 3 (stack dump for an ANR) and 10 (heap dump) the same way, which end nothing.
+SEND_SIGNAL = re.compile(r"^Sending signal\. PID: (?P<pid>\d+) SIG: (?P<sig>\d+)\s*$")
+# RuntimeInit's KillApplicationHandler logs FATAL EXCEPTION, then killProcess(myPid()): that SIG 9 is the
+# crash's own end, already a death. How far after a crash its kill is looked for (a long stack trace lies between).
+CRASH_KILL_LINES = 300
 PROCESS_GROUP_KILL = re.compile(r"^Killing pid \d+ in uid \d+\b")  # a paste may cut the rest
 # Android 12+ phantom processes (an app's native children, PhantomProcessRecord.java): ActivityManager's
 # "Killing PhantomProcessRecord {h pid:ppid:name/uid}: <reason>" and "Process PhantomProcessRecord {...}
@@ -275,6 +283,7 @@ SIGNATURES: tuple[bytes, ...] = (
     b"HwSystemManager",
     b"ApplicationExitInfo(",  # ApplicationExitInfo.toString() anywhere (an app logging its exit reasons)
     b"PhantomProcessRecord",
+    b"SIG: 9",  # Process.sendSignal's "Sending signal. PID: N SIG: 9" (an upper-case word: rare in logs)
 )
 # Words of kills, deaths, jobs, work and makers' power managers that no rule reads today: a line holding
 # one is read, and listed by `scan --unrecognized` when no rule understood it. Makers' tags are from
@@ -312,6 +321,8 @@ PASTE_SIGNATURES: tuple[bytes, ...] = (
     b"Exception: ",
     b"Background start not allowed",
     b"Not allowed to start service",
+    b"Kill &#39;",  # lmkd's "Kill '<proc>'" in text copied from a web page that escaped its quote
+    b"Kill &#x27;",
 )
 # Openers of multi-line messages, and how many following lines the scanner hands over with them.
 CONTEXT_LINES = 6
@@ -321,8 +332,6 @@ CONTEXT_SIGNATURES: dict[bytes, int] = {
     b"Killing '": CONTEXT_LINES,
     b"PhantomProcessRecord": 1,  # a dumped record's state is on the line after it
     b"Fatal Exception: ": CRASH_REPORT_LINES["fatal"],
-    b"Kill &#39;",  # lmkd's "Kill '<proc>'" in text copied from a web page that escaped its quote
-    b"Kill &#x27;",
     b", PID: ": CRASH_REPORT_LINES["process"],
     b"type: crash": CRASH_REPORT_LINES["type"],
     b"CRASH REPORT": CRASH_REPORT_LINES["banner"],
@@ -440,6 +449,8 @@ class LogInterpreter:
     _oem_stops: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     # A dumped PhantomProcessRecord whose state line comes next: (its match, line).
     _phantom: tuple[re.Match[str], int] | None = None
+    # pid -> line of its FATAL EXCEPTION, for CRASH_KILL_LINES: the SIG 9 that ends a crashed app is no second death.
+    _crashed: dict[int, int] = field(default_factory=dict)
     # The last `handles` answer (record, handler): `feed` of that record does not dispatch again.
     _dispatched: tuple[LogRecord, _Handler | None] | None = None
     # The record the last `feed` found no rule for: `handles` of it (the scan asks it of every line no rule
@@ -503,6 +514,8 @@ class LogInterpreter:
         interpreters that are both quiet at a line, and hold the same WorkManager diagnostics section,
         read the rest alike but for `_processes` (see `missed`)."""
         if self._pending or self._wm_threw or self._wrapped is not None or self._phantom is not None:
+            return False
+        if any(lineno - line <= CRASH_KILL_LINES for line in self._crashed.values()):
             return False
         return all(lineno - line > OEM_CARRY_LINES for _, line, _ in self._oem_stops.values())
 
@@ -576,6 +589,8 @@ class LogInterpreter:
             return self._phantom_process
         if msg.startswith("Called onStopJob for job{"):
             return self._android_job_stop
+        if msg.startswith("Sending signal. PID: "):
+            return self._send_signal
         if msg.startswith(_KNOWN_NO_EVENT) or _FORCE_STOP_OTHER.match(msg):
             return self._known
         if rec.layout == "raw":
@@ -772,6 +787,10 @@ class LogInterpreter:
             data={"thread": thread} if thread else {},
         )
         self._pending.append(_Pending(event, rec.pid, rec.tag))
+        if rec.pid is not None:
+            if len(self._crashed) >= 64:  # bounded: only recent crashes matter (CRASH_KILL_LINES)
+                self._crashed.pop(next(iter(self._crashed)))
+            self._crashed[rec.pid] = rec.lineno
         return None
 
     def _continue_pending(self, rec: LogRecord, out: list[Event]) -> bool:
@@ -1083,6 +1102,26 @@ class LogInterpreter:
             reason=reason,
             detail=msg.strip(),
             data={"ppid": int(m["ppid"]), "phantom": True, **({"reason_text": text} if text else {})},
+        )
+
+    def _send_signal(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
+        m = SEND_SIGNAL.match(msg)
+        if m is None:
+            return NO_MATCH
+        pid, sig = int(m["pid"]), int(m["sig"])
+        if sig != 9:
+            return None  # SIGQUIT / SIGUSR1 dumps: the process lives on
+        crashed = self._crashed.pop(pid, None)
+        if crashed is not None and rec.lineno - crashed <= CRASH_KILL_LINES:
+            return None  # the end of a crash already reported
+        return self._event(
+            rec,
+            "process_died",
+            source=f"{self.source}:Process",
+            pid=pid,
+            reason=signal_reason(sig),
+            detail=msg,
+            data={"signal": sig, "by_pid": rec.pid, "by_itself": rec.pid == pid},
         )
 
     def _exit_info_text(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:

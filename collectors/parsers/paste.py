@@ -58,10 +58,13 @@ _MAX_STARTS = 3
 # chat that lost the newlines between pasted lines ("I/ActivityManager( 2258): Process a (pid 1) has
 # died. I/ActivityManager( 2258): Process b (pid 2) has died."). Only after a blank, and kept only where
 # the piece from there on reads as a log line (see `run_on_lines`).
-_RUN_ON = re.compile(
-    r"(?<=\s)(?:(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+ |[VDIWEFA]/[\w.$-]+\s*\(\s*(?:\w+:\s*)?\d+\): )"
-)
+_BRIEF_HEAD = r"[VDIWEFA]/[\w.$-]+\s*\(\s*(?:\w+:\s*)?\d+\): "
+# A time stamp takes the brief head that follows it (logcat -v time): one start, not two.
+_RUN_ON = re.compile(rf"(?<=\s)(?:(?:\d{{4}}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+:? (?:{_BRIEF_HEAD})?|{_BRIEF_HEAD})")
 _MAX_RUN_ON = 512  # log lines one line may hold; the rest stays with the last
+# What comes before a brief line's "I/Tag( pid): " in logcat -v time's own layout (Visual Studio's device log
+# puts a colon after the time): no line of its own.
+_TIME_ONLY = re.compile(r"\s*(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+:?\s*")
 
 
 def run_on_lines(line: str, years: YearHint, preferred: re.Pattern[str] | None) -> list[str]:
@@ -76,8 +79,8 @@ def run_on_lines(line: str, years: YearHint, preferred: re.Pattern[str] | None) 
         at = m.start()
         end = _RUN_ON.search(line, m.end())
         piece = line[at : end.start() if end is not None else len(line)].rstrip()
-        if parse_line(piece, 0, years, preferred).layout == "raw":
-            continue
+        if parse_line(piece, 0, years, preferred).layout == "raw" or _TIME_ONLY.fullmatch(line, last, at):
+            continue  # no log line from here, or the time of logcat -v time's own "MM-DD hh:mm:ss.mmm I/Tag( pid): "
         pieces.append(line[last:at].rstrip())
         last = at
     if not pieces:
