@@ -110,9 +110,11 @@ RESOURCE_NOTIFY = re.compile(
 # debugserver's exit description of the debuggee, printed by Xcode as "Message from debugger: …" and by lldb after
 # "Process N exited with status = …": `Terminated due to signal %i` (it died of a signal), `Terminated due to memory
 # issue` (the kernel's NOTE_EXIT_MEMORY: jetsam killed it) (llvm-project lldb/tools/debugserver/source/DNB.cpp,
-# kqueue_thread). The process is the one being debugged: the log does not name it.
+# kqueue_thread). The process is the one being debugged: the log does not name it. The description is quoted
+# without Xcode's prefix too ('it's crashing with "Terminated due to memory issue"',
+# tests/samples/corpus/ios/xcode_terminated_due_to_memory_issue_prose_*): debugserver's exact words, read alone.
 DEBUGGER_EXIT = re.compile(
-    r"(?:Message from debugger: |Process (?P<pid>\d+) exited with status = -?\d+ \(0x[0-9a-fA-F]+\) )"
+    r"(?:Message from debugger: |Process (?P<pid>\d+) exited with status = -?\d+ \(0x[0-9a-fA-F]+\) )?"
     r"Terminated due to (?:signal (?P<sig>\d+)|(?P<memory>memory issue))"
 )
 # Foundation's last line before abort() on an uncaught Objective-C exception; the process then dies of SIGABRT

@@ -72,3 +72,10 @@ def test_bgtaskscheduler_error_names_the_refusal() -> None:
         "not_permitted",
         3,
     )
+
+
+def test_debugserver_exit_description_quoted_without_xcode_prefix() -> None:
+    # 'it's crashing with "Terminated due to memory issue"': debugserver's description of a jetsam kill, in prose.
+    events, _ = scan(CORPUS / "xcode_terminated_due_to_memory_issue_prose_brimagepicker.txt")
+    (e,) = events
+    assert (e.kind, e.reason, e.source) == ("process_killed", "jetsam:unknown", "syslog:debugger")
