@@ -47,7 +47,6 @@ def _column_widths(table: Table, cells: Sequence[Sequence[object]], total: int) 
 
 
 def print_fitting(console: Console, table: Table, *, key_columns: int = 1) -> None:
-    from rich.padding import Padding
     from rich.text import Text
 
     cells = [list(column.cells) for column in table.columns]
@@ -74,7 +73,9 @@ def print_fitting(console: Console, table: Table, *, key_columns: int = 1) -> No
             text = Text(f"{headers[i]} ", style="dim") if headers[i] else Text()
             text.append_text(Text.from_markup(value) if isinstance(value, str) else Text(str(value)))
             fields.append(text)
-        if fields:
-            console.print(Padding(Text(" · ").join(fields), (0, 0, 0, 2), expand=False))
+        if fields:  # wrapped here, each line indented: a Padding would pad wrapped lines with blanks to the width
+            for line in Text(" · ").join(fields).wrap(console, max(8, console.width - 2), overflow="fold"):
+                line.rstrip()
+                console.print(Text("  ").append_text(line), no_wrap=True, crop=False)
     if table.caption:
         console.print(table.caption, style="dim")

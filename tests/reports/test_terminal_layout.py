@@ -38,3 +38,18 @@ def test_no_wrap_cells_are_whole_at_every_width(width: int) -> None:
         for cell in row[:3]:  # the no_wrap columns
             assert any(cell in line for line in lines), (width, cell, text)
     assert "…" not in text
+
+
+def test_a_stacked_row_that_wraps_has_no_blanks_padded_to_the_width() -> None:
+    # A CI log or a pipe keeps trailing blanks: the wrapped `column value` lines end at their last word.
+    table = Table()
+    for col in ("app", "mostly by", "last"):
+        table.add_column(col)
+    table.add_row("com.foo.bar", "Android's limit on idle processes (too many cached)", "2026-10-30 08:00:00")
+    buffer = io.StringIO()
+    print_fitting(Console(file=buffer, width=60, no_color=True, highlight=False), table)
+    lines = buffer.getvalue().splitlines()
+    assert len(lines) >= 3  # the key line, then the fields on two lines or more
+    assert all(line == line.rstrip() for line in lines), [line for line in lines if line != line.rstrip()]
+    assert all(line.startswith("  ") for line in lines[1:])
+    assert "2026-10-30 08:00:00" in " ".join(line.strip() for line in lines)
