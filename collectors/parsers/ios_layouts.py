@@ -57,8 +57,11 @@ XCODE = re.compile(
     r"\[(?P<pid>\d+):(?P<tid>\d+)\] (?:\[(?P<category>[^\]]+)\] )?(?P<msg>.*)$",
     re.S,
 )
+# The type column is the localized word of the Mac's Console.app: a Japanese Console copies `エラー` (error) and
+# `デフォルト` (default) (tests/samples/corpus/ios/console_japanese_type_column_*). A word in a non-Latin script before
+# the tab and the time is taken for one; Latin-script translations are not known here and are not guessed.
 CONSOLE = re.compile(
-    r"^(?P<level>default|info|debug|error|fault|notice|activity)\t(?P<time>\d\d:\d\d:\d\d\.\d+)"
+    r"^(?P<level>default|info|debug|error|fault|notice|activity|[^\x00-\x7f\s]{1,12})\t(?P<time>\d\d:\d\d:\d\d\.\d+)"
     r"(?: ?(?P<tz>[+-]\d{4}))?\t(?P<rest>.*)$",
     re.S,
 )
@@ -111,7 +114,7 @@ _STRICT_LAYOUTS = tuple((name, p) for name, p in _LAYOUTS if name != "time")
 # otherwise is tried against no layout, so that prose and other tools' lines cost one match.
 _HEADER_START = re.compile(
     r"(?:\d\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) |default|info|debug|error|fault|notice|activity"
-    r"|[^\s\[\]()<>]{1,256}(?:\([^()]{0,256}\))?\[\d+\] <)"
+    r"|[^\s\[\]()<>]{1,256}(?:\([^()]{0,256}\))?\[\d+\] <|[^\x00-\x7f\s]{1,12}\t\d\d:)"
 )
 _LOOSE_LAYOUTS = frozenset({"time", "process_tab", "bare"})
 _CONTINUATION_START = (" ", "\t", ")", "]", "}", '"', "<")

@@ -1,12 +1,14 @@
-"""Report forms the iOS report reader learned from the corpus (tests/samples/corpus/ios/, real captures; each file's
-first line names its public source): a MetricKit termination reason on its own, FrontBoard's graceful-kill timeout,
-a resource report quoted without its Event line. Every test runs the real path (detection + parser)."""
+"""Forms the iOS readers learned from the corpus (tests/samples/corpus/ios/, real captures; each file's first line
+names its public source): a MetricKit termination reason on its own, FrontBoard's graceful-kill timeout, a resource
+report quoted without its Event line, a BGTaskScheduler NSError, debugserver's words in prose, a localized Console
+copy. Every test runs the real path (detection + parser)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from bgprobe.collectors.inputs.textscan import _detect
+from bgprobe.collectors.parsers.ios_layouts import parse_record
 
 from tests.helpers import scan
 
@@ -79,3 +81,20 @@ def test_debugserver_exit_description_quoted_without_xcode_prefix() -> None:
     events, _ = scan(CORPUS / "xcode_terminated_due_to_memory_issue_prose_brimagepicker.txt")
     (e,) = events
     assert (e.kind, e.reason, e.source) == ("process_killed", "jetsam:unknown", "syslog:debugger")
+
+
+def test_console_copy_with_a_localized_type_column() -> None:
+    # A Japanese Console.app names the types エラー (error) and デフォルト (default): still a Console row.
+    path = CORPUS / "console_japanese_type_column_reportcrash_corpse_imast_ios12.txt"
+    row = path.read_text().splitlines()[4]
+    rec = parse_record(row, 5)
+    assert rec is not None and (rec.layout, rec.process, rec.level, rec.ts) == (
+        "console",
+        "ReportCrash",
+        "デフォルト",
+        "19:43:58.249245+09:00",
+    )
+    assert rec.msg == "Formulating report for corpse[6113] iMastShare"
+    assert _detect(path.read_text().splitlines()) == "ios_log"
+    _, outcome = scan(path)
+    assert outcome.usable
