@@ -55,6 +55,18 @@ def test_zygote_signal_exit_before_android_10_has_the_number_only(tmp_path):
     assert [(e.kind, e.pid, e.reason, e.data["signal"]) for e in events] == [("process_died", 6476, "sigkill", 9)]
 
 
+def test_killing_error_during_init_is_an_initialization_failure(tmp_path):
+    # ActivityManagerService.attachApplicationLocked: app.kill("error during init", REASON_INITIALIZATION_FAILURE)
+    events = events_of(
+        tmp_path,
+        "05-21 14:22:48.049   923  5076 I ActivityManager: Killing 0:com.google.android.gms.persistent/u0a35 (adj 0): "
+        "error during init",
+    )
+    assert [(e.kind, e.pid, e.process, e.reason) for e in events] == [
+        ("process_killed", 0, "com.google.android.gms.persistent", "initialization_failure")
+    ]
+
+
 def test_process_send_signal_9_is_a_death_unless_it_ends_a_crash(tmp_path):
     # android_util_Process.cpp sendSignal: "Sending signal. PID: %d SIG: %d" (tag Process). SIG 9 of an app
     # to itself is its death; after its FATAL EXCEPTION it is the crash's own end (RuntimeInit); SIG 3 is an

@@ -38,6 +38,9 @@ _AOSP_KILL_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^cached idle & background restricted", "cached_idle_forced_app_standby"),
         (r"^remove lru", "remove_lru"),
         (r"^package (?:updated|changed)", "package_updated"),
+        # ActivityManagerService.attachApplicationLocked: a process whose components failed to start as it
+        # attached, app.kill("error during init", REASON_INITIALIZATION_FAILURE) (fluxstore support#3316).
+        (r"^error during init", "initialization_failure"),
         # Android 4.1-4.3 (ActivityManagerService.updateOomAdjLocked): "No longer want <proc> (pid N):
         # hidden #N" (hidden = cached before 4.4) and the am_kill texts written with it.
         (r"^hidden #\d+", "too_many_cached"),
