@@ -57,6 +57,7 @@ GRACEFUL_KILL = re.compile(r"Failed to terminate gracefully after [\d.]+s")
 # (bsd/sys/reason.h). Not a log line: those say "… with context <RBSTerminateContext| …" mid-message.
 RBS_CONTEXT = re.compile(r"<RBSTerminateContext\| domain:(?P<domain>\d+) code:(?P<code>0x[0-9A-Fa-f]+|\d+)")
 RBS_CONTEXT_LEAD = re.compile(r"^(?:[A-Za-z][\w ]{0,40}:\s*)?<RBSTerminateContext\| domain:\d+ code:", re.M)
+ANALYTICS_FIELD = re.compile(r'^\s*"\w+" : \S', re.M)
 APP_IDENTITY = re.compile(r"(?:application|app)<(?P<bundle>[^<>()]+)(?:\([^()]*\))?>:(?P<pid>\d+)")
 # The value is stripped in code: a lazy value before `\s*$` is quadratic on a line with a long run of blanks.
 TEXT_FIELD = re.compile(r"^(?P<key>[A-Z][A-Za-z /]{0,40}?):\s+(?P<value>.*)$")
@@ -200,6 +201,11 @@ def looks_like_ips(sample: list[str]) -> bool:
     if re.search(r'^\s*"(?:reason|rpages|largestProcess)"\s*:', text, re.M) and '"pid"' in text:
         return True
     if RBS_CONTEXT_LEAD.search(text):
+        return True
+    # Fields of an OSAnalytics JSON report quoted on their own (a forum answer quoting a SystemMemoryReset log's
+    # "eventReason" and "date" lines, tests/samples/corpus/ios/systemmemoryreset_*): its writer puts a blank on both
+    # sides of the colon (`"rpages" : 257` in every JetsamEvent capture here), which other JSON rarely does.
+    if len(ANALYTICS_FIELD.findall(text)) >= 2:
         return True
     return bool(
         re.search(r"^(?:Exception Type|Termination Reason|Incident Identifier|Hardware Model):", text, re.M)

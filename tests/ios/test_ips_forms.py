@@ -98,3 +98,12 @@ def test_console_copy_with_a_localized_type_column() -> None:
     assert _detect(path.read_text().splitlines()) == "ios_log"
     _, outcome = scan(path)
     assert outcome.usable
+
+
+def test_analytics_report_fields_quoted_in_prose_are_read() -> None:
+    # '"eventReason" : "User reclaimable memory dropped below the limit …"' and '"date" : …' lines of SystemMemoryReset
+    # logs quoted in a forum answer: OSAnalytics' `"key" : value` fields, read as a report fragment (nothing killed).
+    path = CORPUS / "systemmemoryreset_event_reason_no_kill_forum758524_negative.txt"
+    assert _detect(path.read_text().splitlines()) == "ips"
+    events, outcome = scan(path)
+    assert outcome.usable and events == []
