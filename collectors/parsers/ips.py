@@ -175,13 +175,15 @@ def split_report_fields(line: str) -> list[str]:
 
 def bundle_or_none(text: str | None) -> str | None:
     """A bundle identifier as logged, or None for what stands in for one: a poster's redaction (`***`, `.......`,
-    `redacted`) or a log's (`<private>`). A CFBundleIdentifier is made of letters, digits, hyphens and periods
+    `XXX`, `redacted`) or a log's (`<private>`). A CFBundleIdentifier is made of letters, digits, hyphens and periods
     (developer.apple.com/documentation/bundleresources/information-property-list/cfbundleidentifier)."""
     if not text:
         return None
     value = text.strip()
     if not any(c.isalnum() for c in value) or value.strip("<>").lower() in _PLACEHOLDERS:
         return None
+    if len(value) >= 2 and not value.lower().strip("x"):
+        return None  # `XXX`, `xxxx`: the letters posters blank names out with (application<XXX>:7176)
     return value
 
 

@@ -107,3 +107,10 @@ def test_analytics_report_fields_quoted_in_prose_are_read() -> None:
     assert _detect(path.read_text().splitlines()) == "ips"
     events, outcome = scan(path)
     assert outcome.usable and events == []
+
+
+def test_a_name_blanked_out_with_xs_is_no_bundle() -> None:
+    # "Identifier: XXX", "application<XXX>:7176": the poster's redaction, not a bundle identifier.
+    events, _ = scan(CORPUS / "crash_header_frontboard_scene_update_background_redacted_fbsdk_ios15.txt")
+    (e,) = events
+    assert (e.kind, e.pid, e.reason, e.package) == ("process_killed", 7176, "watchdog:scene-update", None)
