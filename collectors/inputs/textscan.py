@@ -203,6 +203,10 @@ class TextScanner:
         if _looks_binary(sample_bytes):
             raise InputError(self.name, "binary data, not a log, dumpsys output or bugreport")
         sample = sample_bytes.decode("utf-8", "replace").splitlines()[:400]
+        pieces: Iterator[_Piece] = itertools.chain(head, chunks)
+        if _quoted(sample):  # a paste quoted as a whole: its lines as they were before the quote marks
+            sample = [_QUOTE_MARKS.sub("", line, count=1) for line in sample]
+            pieces = _unquoted(pieces)
         kind = _detect(sample)
         self._note = len(sample) - len(_without_note(sample))
         if kind is None:
@@ -213,7 +217,6 @@ class TextScanner:
             kind = "logcat"
             self._paste = True
             self._layout, self._recognized = sniff_pasted(_without_note(sample))
-        pieces: Iterator[_Piece] = itertools.chain(head, chunks)
         if kind == "long":
             yield from self._scan_long(pieces)
             return
@@ -1229,6 +1232,36 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
             return
         if block:
             yield block, None
+
+
+# Quote marks at a line's start: e-mail and Markdown quotes, nested or not (`> `, `>> `, `> > `), up to three
+# blanks before each (Markdown's own limit); the one blank after a mark is part of it, further ones are the
+# line's own indentation (a dump's structure).
+_QUOTE_MARKS = re.compile(r"^(?:[ \t]{0,3}>(?: |(?=\S)|$))+")
+_QUOTE_MARKS_BYTES = re.compile(rb"(?m)^(?:[ \t]{0,3}>(?: |(?=\S)|$))+")
+_QUOTED_MIN = 0.6  # the share of a sample's lines (not counting blank ones and its note) that are quoted
+
+
+def _quoted(sample: list[str]) -> bool:
+    """Whether the text was quoted as a whole (a dump or a log forwarded in an e-mail, or quoted in an
+    issue's reply): most of its lines start with quote marks. Its lines are then read without them, so
+    that a quoted dump is still told and read as a dump (its structure is in its lines' indentation)."""
+    lines = [line for line in _without_note(sample) if line.strip()]
+    quoted = sum(1 for line in lines if _QUOTE_MARKS.match(line))
+    return bool(lines) and quoted >= max(2, len(lines) * _QUOTED_MIN)
+
+
+def _unquoted(pieces: Iterator[_Piece]) -> Iterator[_Piece]:
+    """The pieces with the quote marks at each line's start removed. A piece's lines and the lookahead
+    after them (which starts a line too) are each stripped: the lines' count and order stay the same."""
+    strip = _QUOTE_MARKS_BYTES.sub
+    for piece in pieces:
+        if piece is _OVERLONG:
+            yield piece
+            continue
+        data, size = cast(tuple[bytes, int], piece)
+        lines = strip(b"", data[:size])
+        yield lines + strip(b"", data[size:]), len(lines)
 
 
 _HTML_ESCAPE = re.compile(rb"&(?:#\d{2,3}|#x[0-9a-fA-F]{2}|quot|apos|lt|gt|amp);")
