@@ -540,7 +540,10 @@ class TextScanner:
             return None
         head = line.rstrip() if len(pieces) == 1 else line
         candidates = [(head + "".join(p for p, _ in pieces), pieces[-1][1])]
-        candidates.append((f"{line.rstrip()} {pieces[0][0].strip()}", pieces[0][1]))
+        at_blank = (f"{line.rstrip()} {pieces[0][0].strip()}", pieces[0][1])
+        # A line that still ends with the blank it was cut at ("...,too many " then "background]") joins with it
+        # first: a rule that reads any text (am_kill's reason) would also read the words run together.
+        candidates.insert(0, at_blank) if line[-1:].isspace() else candidates.append(at_blank)
         interp = self._interp
         for joined, stop in candidates:
             understood = False

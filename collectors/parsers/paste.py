@@ -93,6 +93,8 @@ def unwrap(line: str) -> list[str]:
     """The logical lines a pasted line holds, wrappers removed; indentation after them is kept (an
     indented line continues the record above it)."""
     text = line.rstrip()
+    if text.endswith(":") and line[len(text) : len(text) + 1] == " ":
+        text += " "  # "I/am_kill ( 1192): " whose message was wrapped onto the next line: a record, its message empty
     if "&" in text and ";" in text:
         import html  # only here: its entity table costs CLI start-up for every scan
 
