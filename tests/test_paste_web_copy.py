@@ -122,3 +122,8 @@ def test_lines_ended_by_a_carriage_return_alone_are_lines(tmp_path):
     path.write_bytes(KILLS.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
     assert b"\n" not in path.read_bytes()
     assert _events(path) == _events(KILLS)
+
+
+def test_an_indented_log_line_is_one_line_not_several():
+    line = "    12-24 03:22:05.147 I/ActivityManager( 1097): Start proc net.pmarks.chromadoze "
+    assert run_on_lines(line, YearHint(None), None) == []

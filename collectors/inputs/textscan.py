@@ -82,6 +82,7 @@ _PASTE_MATCHER = ahocorasick_rs.BytesAhoCorasick(
     list(_PASTE_PATTERNS), matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST
 )
 _CONTEXT = tuple(CONTEXT_SIGNATURES.get(p, 0) for p in _PASTE_PATTERNS)  # lines handed over after a hit
+_CONTEXT_DOUBLED = tuple(2 * n for n in _CONTEXT)  # the same lines in a double-spaced paste (`_double_spaced`)
 _RELEVANT = len(_PLAIN_PATTERNS)  # hits below this index looked like evidence: listed when no rule reads them
 # Layouts that may read prose ("I noticed: ..."): alone they do not make a pasted file recognized.
 _LOOSE_LAYOUTS = frozenset({"raw", "bare_tag", "level_tag"})
@@ -168,6 +169,9 @@ class TextScanner:
         # A log whose sample has HTML escapes (copied from a web page's source): its lines are searched for the
         # forms an escape hides from the plain pre-filter too (PASTE_SIGNATURES: "Kill &#39;").
         self._escaped = False
+        # A paste with a blank line after every line (line ends doubled on the way): its blank lines are no
+        # lines of the log, and a multi-line record (a crash, a wrapped message, a dump's entry) reads across them.
+        self._double_spaced = False
         # `paste.run_on_lines`, when the sample holds a line of several log lines run together (a web page's
         # copy that lost its newlines): then every line read is split so first. None: no line is.
         self._run_on: Callable[[str, YearHint, re.Pattern[str] | None], list[str]] | None = None
@@ -208,6 +212,7 @@ class TextScanner:
             sample = [_QUOTE_MARKS.sub("", line, count=1) for line in sample]
             pieces = _unquoted(pieces)
         kind = _detect(sample)
+        self._double_spaced = _double_spaced(sample)
         self._note = len(sample) - len(_without_note(sample))
         if kind is None:
             # Not a format we know as a whole: read it line by line as pasted text. The layout most
@@ -349,6 +354,7 @@ class TextScanner:
         read_line = line_reader(layout) if layout is not None else None
         count, find = data.count, data.find
         watch, ios_lines, run_on = self._watch, self._ios_lines, self._run_on
+        double_spaced = self._double_spaced
         for line_start in sorted(starts):
             lineno += count(b"\n", prev, line_start)
             prev = line_start
@@ -371,6 +377,8 @@ class TextScanner:
                 )
                 continue
             line = data[line_start:line_end].decode("utf-8", "replace").rstrip("\r")
+            if double_spaced and not line.strip():
+                continue
             if run_on is not None and (pieces := run_on(line, years, layout)):
                 for piece in pieces:  # each of the log lines run together on this one, as if on its own
                     yield from self._feed_line(piece, lineno, _looks_relevant(piece))
@@ -419,6 +427,9 @@ class TextScanner:
         the chunk before handed over end; the context lines left at `end` are handed over to the next."""
         starts: dict[int, bool] = {}
         find, rfind, contexts, relevant = data.find, data.rfind, _CONTEXT, _RELEVANT
+        step = 1
+        if self._double_spaced:  # a record's following lines are every second line
+            contexts, step = _CONTEXT_DOUBLED, 2
         nxt, left, carried = start, 0, self._context_left
         for taken in range(carried):
             if nxt >= end:
@@ -452,7 +463,7 @@ class TextScanner:
                     and data[line_end - 2] in _MAYBE_WRAPPED
                     and _ends_with_colon(data, line_start, line_end)
                 ):
-                    context = max(context, 1)
+                    context = max(context, step)
                 if line_start - 2 >= start and data[line_start - 2] in _MAYBE_WRAPPED:
                     before = max(rfind(b"\n", start, line_start - 1) + 1, start)
                     if _ends_with_colon(data, before, line_start):
@@ -528,6 +539,8 @@ class TextScanner:
         width = len(line)
         pieces: list[tuple[str, int]] = []
         for after, stop in following.lines(_MAX_WRAPPED_PIECES):
+            if not after.strip() and self._double_spaced:
+                continue
             if not after.strip() or parse_line(after, lineno, self.years, self._layout).layout != "raw":
                 break
             rest = unwrap(after)
@@ -589,7 +602,10 @@ class TextScanner:
             lineno += data.count(b"\n", start, line_start)
             start = line_start
             collector.active = True
+        double_spaced = self._double_spaced
         for offset, line in enumerate(data[start:end].decode("utf-8", "replace").splitlines()):
+            if double_spaced and not line.strip():
+                continue
             if self._mode == "collect" and collector.lines and line.startswith("ACTIVITY MANAGER "):
                 collector.active = False  # the next activity section: exit-info is complete
                 return
@@ -1243,6 +1259,20 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
 _QUOTE_MARKS = re.compile(r"^(?:[ \t]{0,3}>(?: |(?=\S)|$))+")
 _QUOTE_MARKS_BYTES = re.compile(rb"(?m)^(?:[ \t]{0,3}>(?: |(?=\S)|$))+")
 _QUOTED_MIN = 0.6  # the share of a sample's lines (not counting blank ones and its note) that are quoted
+
+
+_DOUBLE_SPACED_MIN = 0.9  # the share of a sample's lines followed by a blank line
+
+
+def _double_spaced(sample: list[str]) -> bool:
+    """Whether a blank line follows (nearly) every line: an editor, a chat or a page that doubled the line ends
+    of a paste. Plain logs and dumps have no blank lines, or a few between sections."""
+    lines = _without_note(sample)
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    filled = [i for i, line in enumerate(lines[:-1]) if line.strip()]
+    followed = sum(1 for i in filled if not lines[i + 1].strip())  # (its own blank lines doubled too)
+    return len(filled) >= 4 and followed >= len(filled) * _DOUBLE_SPACED_MIN
 
 
 def _quoted(sample: list[str]) -> bool:

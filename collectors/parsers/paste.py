@@ -83,18 +83,17 @@ def run_on_lines(line: str, years: YearHint, preferred: re.Pattern[str] | None) 
             continue  # no log line from here, or the time of logcat -v time's own "MM-DD hh:mm:ss.mmm I/Tag( pid): "
         pieces.append(line[last:at].rstrip())
         last = at
-    if not pieces:
-        return []
     pieces.append(line[last:].rstrip())
-    return [p for p in pieces if p.strip()]
+    pieces = [p for p in pieces if p.strip()]
+    return pieces if len(pieces) >= 2 else []  # (one: an indented or prefixed line, not several)
 
 
 def unwrap(line: str) -> list[str]:
     """The logical lines a pasted line holds, wrappers removed; indentation after them is kept (an
     indented line continues the record above it)."""
-    text = line.rstrip()
-    if text.endswith(":") and line[len(text) : len(text) + 1] == " ":
-        text += " "  # "I/am_kill ( 1192): " whose message was wrapped onto the next line: a record, its message empty
+    # Blanks at the end stay, as a plain log's lines keep them: a line cut at a blank ("No longer want ", its
+    # process on the next line; "I/am_kill ( 1192): ", its message there) still reads as that cut record.
+    text = line.rstrip("\r\n")
     if "&" in text and ";" in text:
         import html  # only here: its entity table costs CLI start-up for every scan
 

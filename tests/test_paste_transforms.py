@@ -1,0 +1,95 @@
+"""However a real capture was pasted, it gives the same events: every Android capture of tests/samples
+(each named in a manifest of tests/samples/corpus/, its source on its first line) is rewritten as tickets,
+issues and chats rewrite logs (quoted as a whole, indented as a Markdown code block, fenced after a
+sentence, after prose, a blank line after every line, no-break spaces, CRLF, inside <details>, inside a
+numbered list item's fence) and scanned; its events must be those of the capture as it is. The iOS
+captures have their own (tests/ios/test_paste_transforms_ios.py)."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import TESTS, scan
+
+SAMPLES = TESTS / "samples"
+
+
+def _quote(lines: list[str]) -> list[str]:
+    return ["> " + line for line in lines]
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return ["    " + line for line in lines]
+
+
+def _fence(lines: list[str]) -> list[str]:
+    return ["Here is what I see:", "```", *lines, "```", "Any idea?"]
+
+
+def _prose(lines: list[str]) -> list[str]:
+    return ["Hi, the app stops syncing on my phone. adb output:", "", *lines]
+
+
+def _blank(lines: list[str]) -> list[str]:
+    return [out for line in lines for out in (line, "")]
+
+
+def _nbsp(lines: list[str]) -> list[str]:
+    return [line.replace("  ", " \u00a0") for line in lines]
+
+
+def _details(lines: list[str]) -> list[str]:
+    return ["<details><summary>logcat</summary>", "", "```", *lines, "```", "</details>"]
+
+
+def _list_item(lines: list[str]) -> list[str]:
+    return ["1. Start the app", "2. Lock the phone", "3. Logs:", "   ```", *("   " + line for line in lines), "   ```"]
+
+
+TRANSFORMS: dict[str, Callable[[list[str]], list[str]]] = {
+    "quote": _quote,
+    "indent": _indent,
+    "fence": _fence,
+    "prose": _prose,
+    "blank": _blank,
+    "nbsp": _nbsp,
+    "crlf": lambda lines: lines,  # written with CRLF line ends
+    "details": _details,
+    "list_item": _list_item,
+}
+
+
+def _android_captures() -> list[Path]:
+    found = []
+    for manifest in sorted((SAMPLES / "corpus").glob("android*.toml")):
+        for capture in tomllib.loads(manifest.read_text(encoding="utf-8")).get("capture", []):
+            found.append(SAMPLES / capture["file"])
+    return [path for path in found if path.suffix == ".txt"]
+
+
+def _key(path: Path) -> list[str]:
+    events, outcome = scan(path)
+    assert outcome.usable, (path.name, [p.message for p in outcome.problems])
+    return sorted(repr((e.kind, e.package, e.pid, e.reason, e.job)) for e in events)
+
+
+@pytest.mark.parametrize("name", list(TRANSFORMS))
+def test_an_android_capture_pasted_any_way_gives_its_events(tmp_path: Path, name: str) -> None:
+    captures = _android_captures()
+    assert len(captures) >= 100
+    differ, events = [], 0
+    for path in captures:
+        first, *body = path.read_text(encoding="utf-8").splitlines()  # the source line stays on top
+        pasted = tmp_path / path.name
+        ending = "\r\n" if name == "crlf" else "\n"
+        pasted.write_text(ending.join([first, *TRANSFORMS[name](body)]) + ending, encoding="utf-8", newline="")
+        expected = _key(path)
+        events += len(expected)
+        if _key(pasted) != expected:
+            differ.append(path.name)
+    assert events >= 200  # not vacuous: the captures give events
+    assert differ == [], f"{name}: {len(differ)} captures read differently: {differ}"
