@@ -130,6 +130,7 @@ class IosTextReader:
         os_version: str | None = None,
         note: int = 0,
         on_unrecognized: Callable[[str, str], None] | None = None,
+        double_spaced: bool = False,
     ) -> None:
         from bgprobe.collectors.parsers import paste  # imported when a text is read, not by `watch`
 
@@ -143,6 +144,14 @@ class IosTextReader:
         self._note = note  # lines of the note on top of a capture: never read
         self._started = False
         self._fences = paste.Fences()
+        # A paste with a blank line after every line (the scanner tells it from a sample: `double_spaced`): one
+        # blank line is no line of the text, a run of them is one blank line of it (doubled too).
+        self._double_spaced = double_spaced
+        self._blanks = 0  # blank lines met since the last line, in a double-spaced paste
+        # Markdown's indented code block (see `_dedent`): whether one is open, and whether a blank line (or the
+        # start of the text, or a fence) came last, after which one may open.
+        self._code = False
+        self._after_blank = True
         self._current: IosRecord | None = None
         self._depth = 0  # brackets the current record left open
         self._open = False  # the current record continues on the next line whatever it starts with
@@ -164,17 +173,53 @@ class IosTextReader:
             if not text.strip() or text.startswith("# "):
                 return []  # a comment above the log (sample files name their source this way)
             self._started = True
+        if self._double_spaced:
+            if not text.strip():
+                self._blanks += 1
+                return []
+            blanks, self._blanks = self._blanks, 0
+            if blanks > 1:  # a blank line of the text itself
+                return self._text_line(lineno - 1, "") + self._text_line(lineno, text)
+        return self._text_line(lineno, text)
+
+    def _text_line(self, lineno: int, text: str) -> list[Event]:
+        """A line of the text (in a double-spaced paste, without the blank lines the doubling added)."""
         text, fence = self._fences.line(text)
         out: list[Event] = []
         if fence:
             out += self._end_block()
+            self._code, self._after_blank = False, True
             if not text.strip():
                 return out
+        elif self._fences.indent < 0:
+            text = self._dedent(text)
         try:
             out += self._physical(lineno, text)
         except (ValueError, IndexError, KeyError, TypeError, RecursionError):  # odd input never stops a scan
             self._current = self._held = None
         return out
+
+    def _dedent(self, text: str) -> str:
+        """A line outside a fence without the indentation of Markdown's indented code block: after a blank line (or at
+        the start of the text), lines indented by 4 columns or more are a code block, and lose those 4 columns, until
+        a line indented less (CommonMark 0.31, 4.4 Indented code blocks). So a log, a Console copy or a report pasted
+        as such a block is read as the lines it was: its records start where they started (an indented line would
+        continue the record before it), and its own indentation (a dasd dump's continuation lines) is kept."""
+        if not text.strip():
+            self._after_blank = True
+            return text
+        after_blank, self._after_blank = self._after_blank, False
+        if text[0] not in " \t":
+            self._code = False
+            return text
+        width = len(text) - len(text.lstrip(" \t"))
+        lead = text[:width].expandtabs(4)
+        if len(lead) < 4:
+            self._code = False
+        elif self._code or after_blank:
+            self._code = True
+            return lead[4:] + text[width:]
+        return text
 
     def feed_chunk(self, data: bytes, size: int, lineno: int) -> list[Event]:
         """The lines of data[:size] (whole lines; the first is line `lineno`), numbered as the text scanner
@@ -458,8 +503,7 @@ class IosTextReader:
         if not report:
             return []
         self.recognized = True
-        lines = [(n, t.lstrip() if not t.lstrip().startswith(('"', "{", "[", "}", "]")) else t) for n, t in report if n]
-        return ips.parse_ips(lines, self.where, device=self.device)
+        return ips.parse_ips([(n, t) for n, t in report if n], self.where, device=self.device)
 
     def _end_block(self) -> list[Event]:
         """The end of a fenced block or of the text: everything open is read."""
@@ -505,9 +549,13 @@ def parse_ios_log(
     reference: date | None = None,
     device: str | None = None,
     os_version: str | None = None,
+    double_spaced: bool = False,
 ) -> list[Event]:
-    """Every event of an iOS text log (any layout above, as pasted too). Never raises on odd input."""
-    reader = IosTextReader(where, year=year, reference=reference, device=device, os_version=os_version)
+    """Every event of an iOS text log (any layout above, as pasted too; `double_spaced`: with a blank line after
+    every line). Never raises on odd input."""
+    reader = IosTextReader(
+        where, year=year, reference=reference, device=device, os_version=os_version, double_spaced=double_spaced
+    )
     out: list[Event] = []
     for lineno, text in lines:
         out += reader.feed(lineno, text)

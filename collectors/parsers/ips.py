@@ -144,6 +144,7 @@ OS_VERSION = re.compile(r"(?:iPhone OS|iOS|iPadOS)\s+(?P<v>[\d.]+)(?:\s+\((?:Bui
 # Resource reports (`Data Source: Microstackshots`): `Event: cpu usage` + `Action taken: Process killed`.
 TEXT_REPORT = re.compile(r"^(?:Exception Type|Termination Reason|Termination Description|Action taken):", re.M)
 _CRASH_BUG_TYPES = {"308", "309", "409", "109"}
+_JSON_STARTS = ('"', "{", "[", "}", "]")  # how a line of a report's JSON starts
 
 
 def parse_ips(lines: NumberedLines, where: str, *, device: str | None = None) -> list[Event]:
@@ -153,7 +154,9 @@ def parse_ips(lines: NumberedLines, where: str, *, device: str | None = None) ->
         body.pop(0)  # comments above the report (sample files name their source this way)
     # Prose above the report ("SpringBoard crash log:"): the report starts at its one-line JSON header.
     start = next((i for i, (_, t) in enumerate(body[:50]) if _is_header_line(t)), 0)
-    body = body[start:]
+    # A report pasted indented (a Markdown code block, a list item's) is the same report: its text lines are read
+    # without their indentation (its JSON lines keep theirs, which JSON ignores).
+    body = [(n, t if t.lstrip().startswith(_JSON_STARTS) else t.lstrip()) for n, t in body[start:]]
     try:
         return _parse(body, where, device)
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
@@ -191,10 +194,11 @@ _PLACEHOLDERS = frozenset({"redacted", "private", "hidden", "null", "none", "unk
 
 
 def looks_like_ips(sample: list[str]) -> bool:
-    lines = [s for s in sample if s.strip() and not s.startswith("# ")]
+    # Each line without its indentation: a report pasted indented (a Markdown code block) is still one.
+    lines = [s.strip() for s in sample if s.strip() and not s.startswith("# ")]
     if not lines:
         return False
-    first = lines[0].strip()
+    first = lines[0]
     if first.startswith("{") and '"bug_type"' in first:
         return True
     text = "\n".join(lines[:80])
@@ -243,10 +247,7 @@ def _parse(lines: list[tuple[int, str]], where: str, device: str | None) -> list
     if header is not None:
         text = "\n".join(t for _, t in lines[1:])
         start = lines[1][0]
-        try:
-            body = json.loads(text)
-        except ValueError:
-            body = None
+        body = _json_document(text)
         if isinstance(body, dict):
             return _from_json(header, body, where, first_no, start, device)
         if TEXT_REPORT.search(text):  # before iOS 15 (bug_type 109): a JSON header line, then the text report
@@ -254,11 +255,9 @@ def _parse(lines: list[tuple[int, str]], where: str, device: str | None) -> list
         return _from_fragment(text, where, start, device, header)
     text = "\n".join(t for _, t in lines)
     if first.strip().startswith("{"):
-        try:
-            whole = json.loads(text)
-        except ValueError:
-            whole = None
-        if whole is None:
+        whole = _json_document(text)
+        body_keys = isinstance(whole, dict) and ("processes" in whole or "termination" in whole)
+        if whole is None or (isinstance(whole, dict) and "bug_type" in whole and not body_keys):
             split = _pretty_header(text)
             if split is not None:  # the header pretty-printed over several lines (reports pasted into issues)
                 header, rest_line = split
@@ -266,11 +265,26 @@ def _parse(lines: list[tuple[int, str]], where: str, device: str | None) -> list
                 while rest and not rest[0][1].strip():
                     rest = rest[1:]
                 return _parse([(first_no, json.dumps(header)), *rest], where, device)
-        if isinstance(whole, dict) and ("processes" in whole or "termination" in whole):
+        if body_keys:
             return _from_json({"bug_type": whole.get("bug_type")}, whole, where, first_no, first_no, device)
     if TEXT_REPORT.search(text) or RBS_CONTEXT_LEAD.search(text):
         return _from_text(lines, where, device)
     return _from_fragment(text, where, first_no, device, None)
+
+
+def _json_document(text: str) -> Any:
+    """The JSON value `text` holds, also when text with no JSON in it follows (a paste's closing fence, the
+    poster's words after the report); None when there is none, or when more JSON follows (pieces of a report are
+    read as fragments)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        value, end = json.JSONDecoder().raw_decode(text.lstrip())
+    except ValueError:
+        return None
+    return None if re.search(r"[{}\[\]]", text.lstrip()[end:]) else value
 
 
 def _pretty_header(text: str) -> tuple[dict[str, Any], int] | None:
