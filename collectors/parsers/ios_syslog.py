@@ -205,14 +205,16 @@ class IosTextReader:
         a line indented less (CommonMark 0.31, 4.4 Indented code blocks). So a log, a Console copy or a report pasted
         as such a block is read as the lines it was: its records start where they started (an indented line would
         continue the record before it), and its own indentation (a dasd dump's continuation lines) is kept."""
-        if not text.strip():
+        if not text or text[0] not in " \t":  # a log line: a test of its first character
+            self._after_blank = not text
+            self._code = self._code and not text
+            return text
+        rest = text.lstrip(" \t")
+        if not rest.strip():
             self._after_blank = True
             return text
         after_blank, self._after_blank = self._after_blank, False
-        if text[0] not in " \t":
-            self._code = False
-            return text
-        width = len(text) - len(text.lstrip(" \t"))
+        width = len(text) - len(rest)
         lead = text[:width].expandtabs(4)
         if len(lead) < 4:
             self._code = False
