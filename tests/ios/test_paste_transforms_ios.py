@@ -1,0 +1,96 @@
+"""However a real iOS capture was pasted, it gives the same events: every iOS capture of tests/samples (each
+named in tests/samples/corpus/ios*.toml, its source on its first line) is rewritten as tickets, issues and chats
+rewrite logs (the transforms of tests/test_paste_transforms.py: quoted, indented as a Markdown code block, fenced
+after a sentence, after prose, a blank line after every line, no-break spaces, CRLF, inside <details>, inside a
+numbered list item's fence) and scanned; its events must be those of the capture as it is.
+
+What these caught: an indented Console copy ran into one record (every line started with a blank, so each
+continued the one before), an indented `process<TAB>message` row was no row, an indented or list-item crash
+report (MetricKit's `Termination reason: <RBSTerminateContext| …`, a bug_type 109 header and its text report)
+was not told or not read, a JetsamEvent report followed by a closing fence or a sentence gave nothing, and a
+double-spaced paste cut every multi-line record (dasd's policy dumps, a hard-wrapped UIKit warning) at its
+first line."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from bgprobe.collectors.parsers.ios_syslog import IosTextReader
+
+from tests.helpers import TESTS, scan
+from tests.test_paste_transforms import TRANSFORMS
+
+SAMPLES = TESTS / "samples"
+
+# Differences the text scanner (collectors/inputs/textscan.py, not the iOS reader) has yet to remove; every other
+# capture and transform is held to its events.
+# - blank: the scanner tells a double-spaced paste (`_double_spaced`) but does not yet pass it to the iOS reader
+#   (`IosTextReader(..., double_spaced=...)`, tested on its own below), whose records then end at each blank line.
+# - the Flutter capture as it is: `_detect` takes its first line, prose ("I get this error when i run app in ios
+#   side: "), for a logcat `level_tag` line, so the file is read as logcat without the iOS reader (no event); every
+#   pasted form of it gives the two BGTaskSchedulerErrorDomain submit errors.
+_BLANK_PENDING = {
+    "uikit_bgtask_expired_hard_wrapped_uynguyen_blog.txt",
+    "dasd_pushlaunch_policies_markdown_ably_docs.txt",
+    "dasd_coredata_import_throttle_tn3163.txt",
+    "dasd_bgprocessing_submit_cancel_policy.txt",
+    "legacy_assertion_beyond_permitted_time.txt",
+}
+_FLUTTER = "bgtaskscheduler_code1_flutter_prefixed_workmanager.txt"
+SCANNER_PENDING = {name: {_FLUTTER} | (_BLANK_PENDING if name == "blank" else set()) for name in TRANSFORMS}
+
+
+def _ios_captures() -> list[Path]:
+    found = []
+    for manifest in sorted((SAMPLES / "corpus").glob("ios*.toml")):
+        for capture in tomllib.loads(manifest.read_text(encoding="utf-8")).get("capture", []):
+            found.append(SAMPLES / capture["file"])
+    return [path for path in found if path.suffix == ".txt"]
+
+
+def _key(path: Path) -> list[str]:
+    events, outcome = scan(path)
+    assert outcome.usable, (path.name, [p.message for p in outcome.problems])
+    return sorted(repr((e.kind, e.package, e.pid, e.reason, e.job)) for e in events)
+
+
+def _pasted(path: Path, name: str, tmp_path: Path) -> Path:
+    first, *body = path.read_text(encoding="utf-8").splitlines()  # the source line stays on top
+    pasted = tmp_path / f"{name}__{path.name}"
+    ending = "\r\n" if name == "crlf" else "\n"
+    pasted.write_text(ending.join([first, *TRANSFORMS[name](body)]) + ending, encoding="utf-8", newline="")
+    return pasted
+
+
+@pytest.mark.parametrize("name", list(TRANSFORMS))
+def test_an_ios_capture_pasted_any_way_gives_its_events(tmp_path: Path, name: str) -> None:
+    captures = _ios_captures()
+    assert len(captures) >= 80
+    differ, events = [], 0
+    for path in captures:
+        expected = _key(path)
+        events += len(expected)
+        if path.name not in SCANNER_PENDING[name] and _key(_pasted(path, name, tmp_path)) != expected:
+            differ.append(path.name)
+    assert events >= 100  # not vacuous: the captures give events
+    assert differ == [], f"{name}: {len(differ)} captures read differently: {differ}"
+
+
+def _reader_key(lines: list[str], double_spaced: bool) -> list[str]:
+    reader = IosTextReader("paste.txt", double_spaced=double_spaced)
+    events = [e for n, line in enumerate(lines, 1) for e in reader.feed(n, line)] + reader.flush()
+    return sorted(repr((e.kind, e.package, e.pid, e.reason, e.job, e.detail)) for e in events)
+
+
+@pytest.mark.parametrize("capture", sorted(_BLANK_PENDING))
+def test_a_double_spaced_capture_reads_as_itself(capture: str) -> None:
+    # A blank line after every line (and three for each blank line of the capture): its multi-line records
+    # (dasd's `{(` sets and policy dumps, TN3163's reflowed Console rows, a hard-wrapped UIKit warning) join
+    # across the doubled blanks as they did without them.
+    path = next(p for p in _ios_captures() if p.name == capture)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    expected = _reader_key(lines, double_spaced=False)
+    assert expected
+    assert _reader_key(lines[:1] + TRANSFORMS["blank"](lines[1:]), double_spaced=True) == expected
