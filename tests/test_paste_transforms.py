@@ -93,3 +93,40 @@ def test_an_android_capture_pasted_any_way_gives_its_events(tmp_path: Path, name
             differ.append(path.name)
     assert events >= 200  # not vacuous: the captures give events
     assert differ == [], f"{name}: {len(differ)} captures read differently: {differ}"
+
+
+def _hard_wrapped(lines: list[str], width: int = 80) -> list[str]:
+    return [line[i : i + width] for line in lines for i in range(0, max(len(line), 1), width)]
+
+
+# Cut at 80 columns, these are still read differently: dumps (a dump's line of exactly the width is no sign that
+# the next line continues it, so dumps are never rejoined), and logs of which two lines at most were cut.
+HARD_WRAP_KNOWN = {
+    "am_has_died_blank_lines_acside.txt",
+    "exitinfo_stoic_table_square.txt",
+    "exitinfo_stoic_detail_key_value_anr_square.txt",
+    "dumpsys_jobscheduler_workmanager_expo_docs.txt",
+    "logcat_am_killing_old_android4.txt",
+    "logcat_uid_names_has_died_openorienteering.txt",
+    "jobscheduler_android11_contenttrigger_quota_so64832554.txt",
+    "jobscheduler_android9_sunmi_periodic_deadline.txt",
+    "jobscheduler_workmanager_youtube_rare_devdocs.txt",
+    "samsung_has_died_adj_run_together_coderoad.txt",
+    "samsung_has_died_svcb_restart_crashed_service_github-azusa554.txt",
+}
+
+
+def test_an_android_capture_hard_wrapped_at_80_columns_gives_its_events(tmp_path: Path) -> None:
+    # A terminal without soft wraps, tmux, a mail: every line cut at the width, its pieces on lines of their own.
+    differ = []
+    for path in _android_captures():
+        first, *body = path.read_text(encoding="utf-8").splitlines()
+        pasted = tmp_path / path.name
+        pasted.write_text("\n".join([first, *_hard_wrapped(body)]) + "\n", encoding="utf-8")
+        if _key(pasted) != _key(path):
+            differ.append(path.name)
+    assert set(differ) <= HARD_WRAP_KNOWN, (
+        f"read differently when hard-wrapped: {sorted(set(differ) - HARD_WRAP_KNOWN)}"
+    )
+    fixed = HARD_WRAP_KNOWN - set(differ)
+    assert not fixed, f"now read alike when hard-wrapped, drop them from HARD_WRAP_KNOWN: {sorted(fixed)}"

@@ -232,6 +232,8 @@ class TextScanner:
         self._mode = "skip" if sectioned else kind
         if kind == "logcat" and not self._paste:
             self._layout = sniff_layout(sample)
+        if kind == "logcat" and (width := _wrap_width(sample, self._is_record)):  # cut at a terminal's width
+            pieces = _rejoined(pieces, width, self._is_record)
         if kind == "logcat":
             from bgprobe.collectors.parsers.paste import run_on_lines
 
@@ -413,6 +415,10 @@ class TextScanner:
             if last not in starts and last >= joined_until and _ends_with_colon(data, last, end):
                 self._tail = (data[last : end - 1], after - 1)
         return after
+
+    def _is_record(self, line: str) -> bool:
+        """Whether the line starts a log record of its own (a layout reads it, indented or not)."""
+        return parse_line(line.lstrip(), 0, self.years, self._layout).layout != "raw"
 
     def _feed_tail(self, text: bytes, lineno: int) -> Generator[Event, None, None]:
         """The last line of the chunk before, read as `_logcat_hits` reads a line that is no evidence."""
@@ -1259,6 +1265,56 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
 _QUOTE_MARKS = re.compile(r"^(?:[ \t]{0,3}>(?: |(?=\S)|$))+")
 _QUOTE_MARKS_BYTES = re.compile(rb"(?m)^(?:[ \t]{0,3}>(?: |(?=\S)|$))+")
 _QUOTED_MIN = 0.6  # the share of a sample's lines (not counting blank ones and its note) that are quoted
+
+
+_WRAPPED_MIN = 0.1  # the share of a sample's lines exactly as long as the longest: cut at that width
+
+
+def _wrap_width(sample: list[str], is_record: Callable[[str], bool]) -> int:
+    """The width a log was hard-wrapped at (a terminal without soft wraps, tmux, a mail at 72-80 columns, a
+    blog's code box), or 0. A log's own lines differ in length; cut at a width, no line is longer, every line
+    of a longer record is exactly that long, and the line after it starts no record: at least two such."""
+    lines = [line.rstrip("\r") for line in _without_note(sample)]
+    filled = [line for line in lines if line.strip()]
+    if len(filled) < 3:
+        return 0
+    width = max(len(line) for line in filled)
+    cut = [i for i, line in enumerate(lines) if len(line) == width]
+    continued = sum(1 for i in cut if i + 1 < len(lines) and lines[i + 1].strip() and not is_record(lines[i + 1]))
+    return width if width >= 40 and continued >= 2 and len(cut) >= len(filled) * _WRAPPED_MIN else 0
+
+
+def _rejoined(pieces: Iterator[_Piece], width: int, is_record: Callable[[str], bool]) -> Iterator[_Piece]:
+    """The pieces of a log hard-wrapped at `width` with each record's pieces joined again on its first line:
+    a line exactly `width` long goes on with the lines after it that start no record (and are not blank),
+    as long as each is cut at the width too. The lines it took stay as blank lines, so that every line
+    keeps its number. (A record cut across a chunk's end stays cut: the next chunk starts a new piece.)"""
+    for piece in pieces:
+        if piece is _OVERLONG:
+            yield piece
+            continue
+        data, size = cast(tuple[bytes, int], piece)
+        lines = data[:size].split(b"\n")  # the last is b"": data[:size] ends with a newline
+        out: list[bytes] = []
+        i = 0
+        while i < len(lines):
+            line, i = lines[i], i + 1
+            taken = 0
+            while _cut_at(line if not taken else lines[i - 1], width) and i < len(lines) - 1:
+                after = lines[i]
+                text = after.decode("utf-8", "replace").rstrip("\r")
+                if not text.strip() or is_record(text):
+                    break
+                line, i, taken = line.rstrip(b"\r") + after, i + 1, taken + 1
+            out.append(line)
+            out.extend(b"" for _ in range(taken))
+        joined = b"\n".join(out)
+        yield joined + data[size:], len(joined)
+
+
+def _cut_at(line: bytes, width: int) -> bool:
+    """Whether the line is exactly `width` characters long (bytes first: a shorter line is never decoded)."""
+    return len(line) >= width and len(line.decode("utf-8", "replace").rstrip("\r")) == width
 
 
 _DOUBLE_SPACED_MIN = 0.9  # the share of a sample's lines followed by a blank line
