@@ -1,10 +1,12 @@
 """Pasted iOS text -> events: `IosTextReader` reads text as people paste it (issues, forums, docs, chats) line by
 line, cuts each line into a record by its layout (`collectors.parsers.ios_layouts`) and hands the records to the
 rules (`collectors.parsers.ios_rules`). What a paste adds is stripped first (`collectors.parsers.paste`: quotes,
-fences and their indentation, inline code, JSON string quoting, HTML escapes), records glued onto one line are split
-where the next one starts, a crash or jetsam report met among the lines (its JSON header, its fields, a piece of its
-JSON body) is handed whole to `collectors.parsers.ips`, and a message a rule was meant for but that did not match is
-read again with the lines a hard wrap cut from it. Examples in tests/ios/test_paste_forms_ios.py.
+fences and their indentation, inline code, JSON string quoting, HTML escapes; here: the 4 columns of a Markdown
+indented code block, the blank lines a double-spaced paste added), records glued onto one line are split where the
+next one starts, a crash or jetsam report met among the lines (its JSON header, its fields, a piece of its JSON body)
+is handed whole to `collectors.parsers.ips`, and a message a rule was meant for but that did not match is read again
+with the lines a hard wrap cut from it. Examples in tests/ios/test_paste_forms_ios.py; every iOS capture pasted nine
+ways in tests/ios/test_paste_transforms_ios.py.
 
 Also here: whether a file (or a sample of it) is an iOS log, and `parse_ios_log` for a whole text.
 """
