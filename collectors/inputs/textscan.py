@@ -54,6 +54,7 @@ from bgprobe.collectors.parsers.android_log import (
 )
 from bgprobe.collectors.parsers.logcat import (
     KERNEL,
+    LEVEL_TAG,
     LogRecord,
     YearHint,
     line_reader,
@@ -751,7 +752,13 @@ class TextScanner:
             if self._on_unrecognized is not None:
                 self._on_unrecognized(where, text)
 
-        return IosTextReader(self.name, reference=self.years.reference, note=self._note, on_unrecognized=unread)
+        return IosTextReader(
+            self.name,
+            reference=self.years.reference,
+            note=self._note,
+            on_unrecognized=unread,
+            double_spaced=self._double_spaced,
+        )
 
     def _numbered_lines(self, pieces: Iterator[_Piece]) -> Iterator[tuple[int, str]]:
         """(line number, text) of every line, for the formats parsed line by line (long, iOS)."""
@@ -1328,7 +1335,7 @@ def _double_spaced(sample: list[str]) -> bool:
         lines = lines[:-1]
     filled = [i for i, line in enumerate(lines[:-1]) if line.strip()]
     followed = sum(1 for i in filled if not lines[i + 1].strip())  # (its own blank lines doubled too)
-    return len(filled) >= 4 and followed >= len(filled) * _DOUBLE_SPACED_MIN
+    return len(filled) >= 3 and followed >= len(filled) * _DOUBLE_SPACED_MIN
 
 
 def _quoted(sample: list[str]) -> bool:
@@ -1536,7 +1543,8 @@ def _detect(sample: list[str]) -> str | None:
         # (Indented records exist: monotonic timestamps are right-aligned.)
         records = [s for s in lines[:200] if not s[:1].isspace() or layout.match(s)]
         matched = sum(1 for s in records if layout.match(s))
-        if matched >= max(1, int(len(records) * _LOGCAT_LIKE_MIN)):
+        # `I get this error: ` is prose that LEVEL_TAG (`I Tag: msg`) reads: one such line alone makes no log.
+        if matched >= max(2 if layout is LEVEL_TAG else 1, int(len(records) * _LOGCAT_LIKE_MIN)):
             return "logcat"
     from bgprobe.collectors.parsers.exitinfo import looks_like_exit_info
 

@@ -24,26 +24,15 @@ from tests.test_paste_transforms import TRANSFORMS
 
 SAMPLES = TESTS / "samples"
 
-# Differences the text scanner (collectors/inputs/textscan.py, not the iOS reader) has yet to remove; every other
-# capture and transform is held to its events, and one of these that reads alike must be dropped from here.
-# - blank: the scanner tells a double-spaced paste (`_double_spaced`) but does not yet pass it to the iOS reader
-#   (`IosTextReader(..., double_spaced=...)`, tested on its own below), whose records then end at each blank line.
-# - the Flutter capture as it is: `_detect` takes its first line, prose ("I get this error when i run app in ios
-#   side: "), for a logcat `level_tag` line, so the file is read as logcat without the iOS reader (no event); pasted
-#   indented, fenced, after prose, in <details> or in a list item, it gives the two BGTaskSchedulerErrorDomain
-#   submit errors (quoted, with no-break spaces or CRLF, it is read as logcat too).
-_BLANK_PENDING = {
+# Captures whose multi-line records (dasd's `{(` sets and policy dumps, TN3163's reflowed Console rows, a
+# hard-wrapped UIKit warning, an assertion's lines) must join across the blank lines of a double-spaced paste.
+_DOUBLE_SPACED = {
     "uikit_bgtask_expired_hard_wrapped_uynguyen_blog.txt",
     "dasd_pushlaunch_policies_markdown_ably_docs.txt",
     "dasd_coredata_import_throttle_tn3163.txt",
     "dasd_bgprocessing_submit_cancel_policy.txt",
     "legacy_assertion_beyond_permitted_time.txt",
 }
-_FLUTTER = "bgtaskscheduler_code1_flutter_prefixed_workmanager.txt"
-SCANNER_PENDING: dict[str, set[str]] = {name: set() for name in TRANSFORMS}
-SCANNER_PENDING["blank"] |= _BLANK_PENDING
-for _name in ("indent", "fence", "prose", "details", "list_item"):
-    SCANNER_PENDING[_name].add(_FLUTTER)
 
 
 def _ios_captures() -> list[Path]:
@@ -79,10 +68,7 @@ def test_an_ios_capture_pasted_any_way_gives_its_events(tmp_path: Path, name: st
         if _key(_pasted(path, name, tmp_path)) != expected:
             differ.add(path.name)
     assert events >= 100  # not vacuous: the captures give events
-    pending = SCANNER_PENDING[name]
-    assert differ <= pending, f"{name}: read differently: {sorted(differ - pending)}"
-    fixed = pending - differ
-    assert not fixed, f"{name}: now read alike, drop them from SCANNER_PENDING: {sorted(fixed)}"
+    assert not differ, f"{name}: read differently: {sorted(differ)}"
 
 
 def _reader_key(lines: list[str], double_spaced: bool) -> list[str]:
@@ -91,7 +77,7 @@ def _reader_key(lines: list[str], double_spaced: bool) -> list[str]:
     return sorted(repr((e.kind, e.package, e.pid, e.reason, e.job, e.detail)) for e in events)
 
 
-@pytest.mark.parametrize("capture", sorted(_BLANK_PENDING))
+@pytest.mark.parametrize("capture", sorted(_DOUBLE_SPACED))
 def test_a_double_spaced_capture_reads_as_itself(capture: str) -> None:
     # A blank line after every line (and three for each blank line of the capture): its multi-line records
     # (dasd's `{(` sets and policy dumps, TN3163's reflowed Console rows, a hard-wrapped UIKit warning) join
