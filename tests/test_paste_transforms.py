@@ -63,15 +63,25 @@ TRANSFORMS: dict[str, Callable[[list[str]], list[str]]] = {
 }
 
 
-def _android_captures() -> list[Path]:
+def captures(platform: str) -> list[Path]:
+    """The text captures listed in the corpus manifests of one platform ("android" or "ios")."""
     found = []
-    for manifest in sorted((SAMPLES / "corpus").glob("android*.toml")):
+    for manifest in sorted((SAMPLES / "corpus").glob(f"{platform}*.toml")):
         for capture in tomllib.loads(manifest.read_text(encoding="utf-8")).get("capture", []):
             found.append(SAMPLES / capture["file"])
     return [path for path in found if path.suffix == ".txt"]
 
 
-def _key(path: Path) -> list[str]:
+def pasted(path: Path, name: str, tmp_path: Path) -> Path:
+    """The capture rewritten by transform `name` in tmp_path, its source line left on top."""
+    first, *body = path.read_text(encoding="utf-8").splitlines()
+    out = tmp_path / f"{name}__{path.name}"
+    ending = "\r\n" if name == "crlf" else "\n"
+    out.write_text(ending.join([first, *TRANSFORMS[name](body)]) + ending, encoding="utf-8", newline="")
+    return out
+
+
+def key(path: Path) -> list[str]:
     events, outcome = scan(path)
     assert outcome.usable, (path.name, [p.message for p in outcome.problems])
     return sorted(repr((e.kind, e.package, e.pid, e.reason, e.job)) for e in events)
@@ -79,17 +89,13 @@ def _key(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("name", list(TRANSFORMS))
 def test_an_android_capture_pasted_any_way_gives_its_events(tmp_path: Path, name: str) -> None:
-    captures = _android_captures()
-    assert len(captures) >= 100
+    android = captures("android")
+    assert len(android) >= 100
     differ, events = [], 0
-    for path in captures:
-        first, *body = path.read_text(encoding="utf-8").splitlines()  # the source line stays on top
-        pasted = tmp_path / path.name
-        ending = "\r\n" if name == "crlf" else "\n"
-        pasted.write_text(ending.join([first, *TRANSFORMS[name](body)]) + ending, encoding="utf-8", newline="")
-        expected = _key(path)
+    for path in android:
+        expected = key(path)
         events += len(expected)
-        if _key(pasted) != expected:
+        if key(pasted(path, name, tmp_path)) != expected:
             differ.append(path.name)
     assert events >= 200  # not vacuous: the captures give events
     assert differ == [], f"{name}: {len(differ)} captures read differently: {differ}"
@@ -119,11 +125,11 @@ HARD_WRAP_KNOWN = {
 def test_an_android_capture_hard_wrapped_at_80_columns_gives_its_events(tmp_path: Path) -> None:
     # A terminal without soft wraps, tmux, a mail: every line cut at the width, its pieces on lines of their own.
     differ = []
-    for path in _android_captures():
+    for path in captures("android"):
         first, *body = path.read_text(encoding="utf-8").splitlines()
         pasted = tmp_path / path.name
         pasted.write_text("\n".join([first, *_hard_wrapped(body)]) + "\n", encoding="utf-8")
-        if _key(pasted) != _key(path):
+        if key(pasted) != key(path):
             differ.append(path.name)
     assert set(differ) <= HARD_WRAP_KNOWN, (
         f"read differently when hard-wrapped: {sorted(set(differ) - HARD_WRAP_KNOWN)}"

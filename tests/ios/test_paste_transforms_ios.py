@@ -13,16 +13,12 @@ first line."""
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
 from bgprobe.collectors.parsers.ios_syslog import IosTextReader
 
-from tests.helpers import TESTS, scan
-from tests.test_paste_transforms import TRANSFORMS
-
-SAMPLES = TESTS / "samples"
+from tests.test_paste_transforms import TRANSFORMS, captures, key, pasted
 
 # Captures whose multi-line records (dasd's `{(` sets and policy dumps, TN3163's reflowed Console rows, a
 # hard-wrapped UIKit warning, an assertion's lines) must join across the blank lines of a double-spaced paste.
@@ -35,37 +31,15 @@ _DOUBLE_SPACED = {
 }
 
 
-def _ios_captures() -> list[Path]:
-    found = []
-    for manifest in sorted((SAMPLES / "corpus").glob("ios*.toml")):
-        for capture in tomllib.loads(manifest.read_text(encoding="utf-8")).get("capture", []):
-            found.append(SAMPLES / capture["file"])
-    return [path for path in found if path.suffix == ".txt"]
-
-
-def _key(path: Path) -> list[str]:
-    events, outcome = scan(path)
-    assert outcome.usable, (path.name, [p.message for p in outcome.problems])
-    return sorted(repr((e.kind, e.package, e.pid, e.reason, e.job)) for e in events)
-
-
-def _pasted(path: Path, name: str, tmp_path: Path) -> Path:
-    first, *body = path.read_text(encoding="utf-8").splitlines()  # the source line stays on top
-    pasted = tmp_path / f"{name}__{path.name}"
-    ending = "\r\n" if name == "crlf" else "\n"
-    pasted.write_text(ending.join([first, *TRANSFORMS[name](body)]) + ending, encoding="utf-8", newline="")
-    return pasted
-
-
 @pytest.mark.parametrize("name", list(TRANSFORMS))
 def test_an_ios_capture_pasted_any_way_gives_its_events(tmp_path: Path, name: str) -> None:
-    captures = _ios_captures()
-    assert len(captures) >= 80
+    ios = captures("ios")
+    assert len(ios) >= 80
     differ, events = set(), 0
-    for path in captures:
-        expected = _key(path)
+    for path in ios:
+        expected = key(path)
         events += len(expected)
-        if _key(_pasted(path, name, tmp_path)) != expected:
+        if key(pasted(path, name, tmp_path)) != expected:
             differ.add(path.name)
     assert events >= 100  # not vacuous: the captures give events
     assert not differ, f"{name}: read differently: {sorted(differ)}"
@@ -82,7 +56,7 @@ def test_a_double_spaced_capture_reads_as_itself(capture: str) -> None:
     # A blank line after every line (and three for each blank line of the capture): its multi-line records
     # (dasd's `{(` sets and policy dumps, TN3163's reflowed Console rows, a hard-wrapped UIKit warning) join
     # across the doubled blanks as they did without them.
-    path = next(p for p in _ios_captures() if p.name == capture)
+    path = next(p for p in captures("ios") if p.name == capture)
     lines = path.read_text(encoding="utf-8").splitlines()
     expected = _reader_key(lines, double_spaced=False)
     assert expected
