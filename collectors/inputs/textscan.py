@@ -22,6 +22,7 @@ the events do not depend on where the chunks end. What the chunk holds decides t
 from __future__ import annotations
 
 import codecs
+import collections
 import contextlib
 import dataclasses
 import io
@@ -233,8 +234,8 @@ class TextScanner:
         self._mode = "skip" if sectioned else kind
         if kind == "logcat" and not self._paste:
             self._layout = sniff_layout(sample)
-        if kind == "logcat" and (width := _wrap_width(sample, self._is_record)):  # cut at a terminal's width
-            pieces = _rejoined(pieces, width, self._is_record)
+        if kind == "logcat" and (wrap := _wrapping(sample, self._is_record)):  # cut at a terminal's width
+            pieces = _rejoined(pieces, wrap, self._is_record)
         if kind == "logcat":
             from bgprobe.collectors.parsers.paste import run_on_lines
 
@@ -418,8 +419,13 @@ class TextScanner:
         return after
 
     def _is_record(self, line: str) -> bool:
-        """Whether the line starts a log record of its own (a layout reads it, indented or not)."""
-        return parse_line(line.lstrip(), 0, self.years, self._layout).layout != "raw"
+        """Whether the line starts a log record of its own (a layout reads it, indented, quoted or not)."""
+        if parse_line(line.lstrip(), 0, self.years, self._layout).layout != "raw":
+            return True
+        from bgprobe.collectors.parsers.paste import strip_prefixes
+
+        blanks = line[len(line.rstrip()) :]  # ("Tag: " whose message is on the next line is a record)
+        return parse_line(strip_prefixes(line).lstrip() + blanks, 0, self.years, self._layout).layout != "raw"
 
     def _feed_tail(self, text: bytes, lineno: int) -> Generator[Event, None, None]:
         """The last line of the chunk before, read as `_logcat_hits` reads a line that is no evidence."""
@@ -1274,54 +1280,90 @@ _QUOTE_MARKS_BYTES = re.compile(rb"(?m)^(?:[ \t]{0,3}>(?: |(?=\S)|$))+")
 _QUOTED_MIN = 0.6  # the share of a sample's lines (not counting blank ones and its note) that are quoted
 
 
-_WRAPPED_MIN = 0.1  # the share of a sample's lines exactly as long as the longest: cut at that width
+_WRAPPED_MIN = 0.1  # cut anywhere: the share of a sample's lines exactly as long as the longest
 
 
-def _wrap_width(sample: list[str], is_record: Callable[[str], bool]) -> int:
-    """The width a log was hard-wrapped at (a terminal without soft wraps, tmux, a mail at 72-80 columns, a
-    blog's code box), or 0. A log's own lines differ in length; cut at a width, no line is longer, every line
-    of a longer record is exactly that long, and the line after it starts no record: at least two such."""
+@dataclass(frozen=True)
+class _Wrap:
+    """How a log was hard-wrapped at `width` columns: cut anywhere (a terminal without soft wraps, tmux, a
+    blog's code box), or at blanks (a mail at 72-78 columns, a page's text: the blank at the cut is gone)."""
+
+    width: int
+    at_blanks: bool
+
+    def continues(self, line: str, after: str, is_record: Callable[[str], bool]) -> bool:
+        """Whether `after` is the rest of `line`, cut where this wrap cuts: no record starts there, and the line
+        is as long as the width (cut anywhere) or the word `after` starts with would not have fitted on it."""
+        if not line.strip() or not after.strip() or is_record(after):
+            return False
+        if not self.at_blanks:
+            return len(line) == self.width
+        if after[:1].isspace() and len(after) - len(after.lstrip()) != len(line) - len(line.lstrip()):
+            return False  # indented deeper than the line (a stack frame, a dump's field): a line of its own
+        word = len(after.split(None, 1)[0])  # (a word longer than the width is on a line of its own anyway)
+        return word <= self.width and len(line) + 1 + word > self.width
+
+    def join(self, line: bytes, after: bytes) -> bytes:
+        line = line.rstrip(b"\r")
+        if not self.at_blanks:
+            return line + after
+        return line + (b"" if line.endswith((b" ", b"\t")) else b" ") + after.lstrip()  # (some keep the blank)
+
+
+def _wrapping(sample: list[str], is_record: Callable[[str], bool]) -> _Wrap | None:
+    """How the sample's log was hard-wrapped, or None. A log's own lines differ in length and each starts a
+    record; cut at a width, no line of several words is longer than it, and lines go on in a line that starts
+    no record: cut anywhere, each such line is exactly as long as the width (and many lines are); cut at
+    blanks, where the next word would not have fitted (most are shorter than the width). Two at least."""
     lines = [line.rstrip("\r") for line in _without_note(sample)]
     filled = [line for line in lines if line.strip()]
-    if len(filled) < 3:
-        return 0
-    width = max(len(line) for line in filled)
-    cut = [i for i, line in enumerate(lines) if len(line) == width]
-    continued = sum(1 for i in cut if i + 1 < len(lines) and lines[i + 1].strip() and not is_record(lines[i + 1]))
-    return width if width >= 40 and continued >= 2 and len(cut) >= len(filled) * _WRAPPED_MIN else 0
+    worded = [len(line) for line in filled if " " in line.strip()]  # a word longer than the width stays whole
+    if len(filled) < 3 or not worded or max(worded) < 40:
+        return None
+    width = max(worded)
+    pairs = list(itertools.pairwise(lines))
+    at_blanks = _Wrap(width, True)
+    words = sum(at_blanks.continues(a, b, is_record) for a, b in pairs)
+    # Cut anywhere: the width is the longest line's, or the length most lines that go on have (one line longer
+    # than the rest: a quote mark fewer, a line the wrap missed). Lines of one shape (the same record's head) may
+    # all be as long as the longest: that alone is no width.
+    going_on = [len(a) for a, b in pairs if a.strip() and b.strip() and not is_record(b)]
+    widths = [width]
+    if going_on:
+        widths.append(collections.Counter(going_on).most_common(1)[0][0])
+    for width_cut in dict.fromkeys(widths):
+        anywhere = _Wrap(width_cut, False)
+        exact = sum(anywhere.continues(a, b, is_record) for a, b in pairs)
+        cut = sum(1 for line in filled if len(line) == width_cut)
+        longer = sum(1 for n in worded if n > width_cut)
+        if exact >= 2 and exact >= words * 0.9 and cut >= len(filled) * _WRAPPED_MIN and longer <= 1:
+            return anywhere
+    return at_blanks if words >= 2 else None
 
 
-def _rejoined(pieces: Iterator[_Piece], width: int, is_record: Callable[[str], bool]) -> Iterator[_Piece]:
-    """The pieces of a log hard-wrapped at `width` with each record's pieces joined again on its first line:
-    a line exactly `width` long goes on with the lines after it that start no record (and are not blank),
-    as long as each is cut at the width too. The lines it took stay as blank lines, so that every line
-    keeps its number. (A record cut across a chunk's end stays cut: the next chunk starts a new piece.)"""
+def _rejoined(pieces: Iterator[_Piece], wrap: _Wrap, is_record: Callable[[str], bool]) -> Iterator[_Piece]:
+    """The pieces of a hard-wrapped log with each record's pieces joined again on its first line: a line goes
+    on with each line after it that `wrap` says continues the one before. The lines it took stay as blank
+    lines, so that every line keeps its number. (A record cut across a chunk's end stays cut: the next chunk
+    starts a new piece.)"""
     for piece in pieces:
         if piece is _OVERLONG:
             yield piece
             continue
         data, size = cast(tuple[bytes, int], piece)
         lines = data[:size].split(b"\n")  # the last is b"": data[:size] ends with a newline
+        texts = [line.decode("utf-8", "replace").rstrip("\r") for line in lines]
         out: list[bytes] = []
         i = 0
         while i < len(lines):
             line, i = lines[i], i + 1
             taken = 0
-            while _cut_at(line if not taken else lines[i - 1], width) and i < len(lines) - 1:
-                after = lines[i]
-                text = after.decode("utf-8", "replace").rstrip("\r")
-                if not text.strip() or is_record(text):
-                    break
-                line, i, taken = line.rstrip(b"\r") + after, i + 1, taken + 1
+            while i < len(lines) - 1 and wrap.continues(texts[i - 1], texts[i], is_record):
+                line, i, taken = wrap.join(line, lines[i]), i + 1, taken + 1
             out.append(line)
             out.extend(b"" for _ in range(taken))
         joined = b"\n".join(out)
         yield joined + data[size:], len(joined)
-
-
-def _cut_at(line: bytes, width: int) -> bool:
-    """Whether the line is exactly `width` characters long (bytes first: a shorter line is never decoded)."""
-    return len(line) >= width and len(line.decode("utf-8", "replace").rstrip("\r")) == width
 
 
 _DOUBLE_SPACED_MIN = 0.9  # the share of a sample's lines followed by a blank line
