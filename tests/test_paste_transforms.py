@@ -2,7 +2,8 @@
 (each named in a manifest of tests/samples/corpus/, its source on its first line) is rewritten as tickets,
 issues and chats rewrite logs (quoted as a whole, indented as a Markdown code block, fenced after a
 sentence, after prose, a blank line after every line, no-break spaces, CRLF, inside <details>, inside a
-numbered list item's fence) and scanned; its events must be those of the capture as it is. The iOS
+numbered list item's fence, behind a viewer's line numbers, a chat's stamp and name or a bullet on every
+line, blanks turned into tabs) and scanned; its events must be those of the capture as it is. The iOS
 captures have their own (tests/ios/test_paste_transforms_ios.py)."""
 
 from __future__ import annotations
@@ -52,6 +53,22 @@ def _list_item(lines: list[str]) -> list[str]:
     return ["1. Start the app", "2. Lock the phone", "3. Logs:", "   ```", *("   " + line for line in lines), "   ```"]
 
 
+def _numbered(lines: list[str]) -> list[str]:
+    return [f"{n:4d} | {line}" for n, line in enumerate(lines, 1)]
+
+
+def _chat(lines: list[str]) -> list[str]:
+    return [f"[10:{n % 60:02d} AM] Anna: {line}" for n, line in enumerate(lines)]
+
+
+def _bullets(lines: list[str]) -> list[str]:
+    return ["- " + line for line in lines]
+
+
+def _tabs(lines: list[str]) -> list[str]:
+    return [line.replace("  ", "\t") for line in lines]
+
+
 TRANSFORMS: dict[str, Callable[[list[str]], list[str]]] = {
     "quote": _quote,
     "indent": _indent,
@@ -62,6 +79,10 @@ TRANSFORMS: dict[str, Callable[[list[str]], list[str]]] = {
     "crlf": lambda lines: lines,  # written with CRLF line ends
     "details": _details,
     "list_item": _list_item,
+    "numbered": _numbered,
+    "chat": _chat,
+    "bullets": _bullets,
+    "tabs": _tabs,
 }
 
 

@@ -210,9 +210,10 @@ class TextScanner:
             raise InputError(self.name, "binary data, not a log, dumpsys output or bugreport")
         sample = sample_bytes.decode("utf-8", "replace").splitlines()[:400]
         pieces: Iterator[_Piece] = itertools.chain(head, chunks)
-        if _quoted(sample):  # a paste quoted as a whole: its lines as they were before the quote marks
-            sample = [_QUOTE_MARKS.sub("", line, count=1) for line in sample]
-            pieces = _unquoted(pieces)
+        prefix = _line_prefix(sample)
+        if prefix is not None:  # quoted, numbered, ... as a whole: its lines as they were before
+            sample = [re.sub(prefix, "", line, count=1) for line in sample]
+            pieces = _without_prefix(pieces, prefix)
         kind = _detect(sample)
         self._double_spaced = _double_spaced(sample)
         self._note = len(sample) - len(_without_note(sample))
@@ -227,6 +228,11 @@ class TextScanner:
         if kind == "long":
             yield from self._scan_long(pieces)
             return
+        if kind == "ios_log":  # hard-wrapped as a logcat may be (not an .ips report: JSON, no wrapped text)
+            from bgprobe.collectors.parsers.ios_syslog import starts_ios_record
+
+            if wrap := _wrapping(sample, starts_ios_record):
+                pieces = _rejoined(pieces, wrap, starts_ios_record)
         if kind in ("ips", "ios_log"):
             yield from self._scan_ios(kind, pieces)
             return
@@ -1272,12 +1278,20 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
             yield block, None
 
 
-# Quote marks at a line's start: e-mail and Markdown quotes, nested or not (`> `, `>> `, `> > `), up to three
-# blanks before each (Markdown's own limit); the one blank after a mark is part of it, further ones are the
-# line's own indentation (a dump's structure).
-_QUOTE_MARKS = re.compile(r"^(?:[ \t]{0,3}>(?: |(?=\S)|$))+")
-_QUOTE_MARKS_BYTES = re.compile(rb"(?m)^(?:[ \t]{0,3}>(?: |(?=\S)|$))+")
-_QUOTED_MIN = 0.6  # the share of a sample's lines (not counting blank ones and its note) that are quoted
+# What a paste may put before every line of a text, each as a pattern of its start (ASCII: the same source is
+# used for str and bytes). The one blank after a mark is part of it; further ones are the line's own
+# indentation (a dump's structure is in it).
+_LINE_PREFIXES = (
+    # e-mail and Markdown quotes, nested or not (`> `, `>> `, `> > `), up to three blanks before each
+    r"^(?:[ \t]{0,3}>(?: |(?=\S)|$))+",
+    # a viewer's or an editor's line numbers: `  12 | `, `12\t`
+    r"^[ \t]{0,6}\d{1,7}(?: ?\| ?|\t)",
+    # a chat's stamp and name on each line: `[10:42 AM] Anna: `
+    r"^\[[^\]\n]{1,40}\] [^:\n]{1,40}: ",
+    # a list's bullet on each line
+    r"^[ \t]{0,3}[-*+] ",
+)
+_PREFIXED_MIN = 0.6  # the share of a sample's lines (not counting blank ones and its note) with the prefix
 
 
 _WRAPPED_MIN = 0.1  # cut anywhere: the share of a sample's lines exactly as long as the longest
@@ -1380,19 +1394,22 @@ def _double_spaced(sample: list[str]) -> bool:
     return len(filled) >= 3 and followed >= len(filled) * _DOUBLE_SPACED_MIN
 
 
-def _quoted(sample: list[str]) -> bool:
-    """Whether the text was quoted as a whole (a dump or a log forwarded in an e-mail, or quoted in an
-    issue's reply): most of its lines start with quote marks. Its lines are then read without them, so
-    that a quoted dump is still told and read as a dump (its structure is in its lines' indentation)."""
+def _line_prefix(sample: list[str]) -> str | None:
+    """The pattern of what stands before (nearly) every line of the text (`_LINE_PREFIXES`: quoted as a whole by
+    an e-mail or an issue's reply, line numbers of a viewer, ...), or None. The lines are then read without it,
+    so that a quoted dump is still told and read as a dump and multi-line records join as they would."""
     lines = [line for line in _without_note(sample) if line.strip()]
-    quoted = sum(1 for line in lines if _QUOTE_MARKS.match(line))
-    return bool(lines) and quoted >= max(2, len(lines) * _QUOTED_MIN)
+    for prefix in _LINE_PREFIXES:
+        start = re.compile(prefix).match
+        if lines and sum(1 for line in lines if start(line)) >= len(lines) * _PREFIXED_MIN:
+            return prefix
+    return None
 
 
-def _unquoted(pieces: Iterator[_Piece]) -> Iterator[_Piece]:
-    """The pieces with the quote marks at each line's start removed. A piece's lines and the lookahead
-    after them (which starts a line too) are each stripped: the lines' count and order stay the same."""
-    strip = _QUOTE_MARKS_BYTES.sub
+def _without_prefix(pieces: Iterator[_Piece], prefix: str) -> Iterator[_Piece]:
+    """The pieces with the prefix at each line's start removed. A piece's lines and the lookahead after
+    them (which starts a line too) are each stripped: the lines' count and order stay the same."""
+    strip = re.compile(prefix.encode(), re.MULTILINE).sub
     for piece in pieces:
         if piece is _OVERLONG:
             yield piece
