@@ -70,16 +70,24 @@ def _events(path):
     return [(e.kind, e.package, e.pid, e.reason, e.ts) for e in events]
 
 
-@pytest.mark.parametrize("nbsp", ["all", "doubled"])
-def test_no_break_spaces_are_read_as_blanks(tmp_path, nbsp):
-    text = KILLS.read_text(encoding="utf-8")
-    head, body = text.split("\n", 1)  # the source line stays as it is
-    body = body.replace(" ", "\u00a0") if nbsp == "all" else body.replace("  ", " \u00a0")
-    path = tmp_path / "nbsp.txt"
-    path.write_text(head + "\n" + body, encoding="utf-8")
-    expected = _events(KILLS)
+def _reads_as_itself(capture, tmp_path, rewrite) -> None:
+    """The capture's body (its source line kept on top) rewritten gives the capture's own kills."""
+    head, body = capture.read_text(encoding="utf-8").split("\n", 1)
+    rewritten = rewrite(body)
+    assert rewritten != body
+    path = tmp_path / capture.name
+    path.write_text(head + "\n" + rewritten, encoding="utf-8")
+    expected = _events(capture)
     assert any(kind == "process_killed" for kind, *_ in expected)
     assert _events(path) == expected
+
+
+@pytest.mark.parametrize("nbsp", ["all", "doubled"])
+def test_no_break_spaces_are_read_as_blanks(tmp_path, nbsp):
+    if nbsp == "all":
+        _reads_as_itself(KILLS, tmp_path, lambda body: body.replace(" ", "\u00a0"))
+    else:
+        _reads_as_itself(KILLS, tmp_path, lambda body: body.replace("  ", " \u00a0"))
 
 
 def test_a_no_break_space_cut_by_a_block_end_is_still_a_blank(monkeypatch):
@@ -97,24 +105,11 @@ LMKD = TESTS / "samples/corpus/android_aosp/lmkd_kill_terminal_wrapped_unit_test
 
 
 def test_typographic_single_quotes_are_read_as_straight_ones(tmp_path):
-    text = LMKD.read_text(encoding="utf-8")
-    head, body = text.split("\n", 1)
-    assert "Kill '" in body
-    curly = body.replace("Kill '", "Kill \u2018").replace("' (", "\u2019 (")
-    path = tmp_path / "curly.txt"
-    path.write_text(head + "\n" + curly, encoding="utf-8")
-    expected = _events(LMKD)
-    assert any(kind == "process_killed" for kind, *_ in expected)
-    assert _events(path) == expected
+    _reads_as_itself(LMKD, tmp_path, lambda body: body.replace("Kill '", "Kill \u2018").replace("' (", "\u2019 ("))
 
 
 def test_a_log_copied_from_a_page_source_with_escaped_quotes_is_read(tmp_path):
-    text = LMKD.read_text(encoding="utf-8")
-    head, body = text.split("\n", 1)
-    path = tmp_path / "escaped.txt"
-    path.write_text(head + "\n" + body.replace("'", "&#39;"), encoding="utf-8")
-    assert "Kill &#39;" in path.read_text(encoding="utf-8")
-    assert _events(path) == _events(LMKD)
+    _reads_as_itself(LMKD, tmp_path, lambda body: body.replace("'", "&#39;"))
 
 
 def test_lines_ended_by_a_carriage_return_alone_are_lines(tmp_path):
