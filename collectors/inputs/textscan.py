@@ -228,11 +228,12 @@ class TextScanner:
         if kind == "long":
             yield from self._scan_long(pieces)
             return
-        if kind == "ios_log":  # hard-wrapped as a logcat may be (not an .ips report: JSON, no wrapped text)
-            from bgprobe.collectors.parsers.ios_syslog import starts_ios_record
+        if kind == "ios_log":  # hard-wrapped as a logcat may be (an .ips report is JSON: no text to rejoin)
+            from bgprobe.collectors.parsers.ios_syslog import mark_taken, starts_ios_record
 
             if wrap := _wrapping(sample, starts_ios_record):
-                pieces = _rejoined(pieces, wrap, starts_ios_record)
+                before, after = itertools.tee(pieces)  # (the lines taken are told by comparing: see mark_taken)
+                pieces = mark_taken(before, _rejoined(after, wrap, starts_ios_record))
         if kind in ("ips", "ios_log"):
             yield from self._scan_ios(kind, pieces)
             return

@@ -14,15 +14,17 @@ Also here: whether a file (or a sample of it) is an iOS log, and `parse_ios_log`
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar, cast
 
 from bgprobe.collectors.parsers import NumberedLines, at, ips
 from bgprobe.collectors.parsers.ios_layouts import (
     _CONTINUATION_START,
     _LOOSE_LAYOUTS,
     _STRICT_LAYOUTS,
+    CONSOLE,
     PROCESS_TAB,
     IosRecord,
     parse_record,
@@ -67,6 +69,62 @@ def has_ios_lines(sample: list[str]) -> bool:
 def _report_field(text: str) -> str | None:
     m = ips.REPORT_FIELD.match(text)
     return m["key"] if m else None
+
+
+def starts_ios_record(line: str) -> bool:
+    """Whether a line starts a record of its own in an iOS text: a header of a log layout (`ios_layouts`: syslog_relay
+    and idevicesyslog, pymobiledevice3, `log show` / `log stream`, Console.app copies, Xcode console, a clock, a
+    `process<TAB>message` row), a crash report's `Key: value` field or a line of its JSON, a dmesg line (`[  12.345]`),
+    a Markdown fence. Judged as the reader judges it: indented, and without what a paste put before it (quotes,
+    bullets). The text scanner rejoins a hard-wrapped iOS text with it: a line that starts no record may be the rest
+    of the line before it."""
+    from bgprobe.collectors.parsers.logcat import KERNEL
+    from bgprobe.collectors.parsers.paste import Fences, strip_prefixes
+
+    text = line.rstrip("\r")
+    if not text.strip():
+        return False
+    if Fences().line(text)[1]:
+        return True
+    # A header cut at the blank after it (`... <Notice>:`, `... App[12:34]`, the message on the next line) is one:
+    # read it with the blank (which a word wrap drops).
+    blank = text[len(text.rstrip()) :] or " "
+    for s in dict.fromkeys((text.lstrip() + blank, strip_prefixes(text).lstrip() + blank)):
+        if not s.strip():
+            continue
+        if parse_record(s, 0) is not None or PROCESS_TAB.match(s) or IosTextReader._report_mark(s):
+            return True
+        if s[0].isdigit() and CONSOLE.match("default\t" + s):  # a Console row copied without its type column
+            return True
+        if KERNEL.match(s):
+            return True
+    return False
+
+
+# A line the text scanner's rejoin of a hard-wrapped text took into the line before it (see `mark_taken`): no line of
+# the text. (A line of NULs is no line of a log either: the reader strips them from every line.)
+TAKEN = "\x00"
+_TAKEN = TAKEN.encode()
+_P = TypeVar("_P")
+
+
+def mark_taken(before: Iterable[_P], after: Iterable[_P]) -> Iterator[_P]:
+    """The pieces of a text rejoined by the text scanner (`after`: (data, size) as the scanner cuts a text, each line
+    of a record rejoined on its first, a blank line left for each line taken so that every line keeps its number) with
+    each line taken made TAKEN: one that is blank there and was not in `before` (the same pieces before the rejoin).
+    The reader skips those: a blank line ends a record, and would cut a dasd dump or a reflowed Console row where a
+    line of it was rejoined. Anything else (the scanner's mark of an over-long line) is passed on as it is."""
+    for was, piece in zip(before, after, strict=True):
+        if not isinstance(piece, tuple) or not isinstance(was, tuple):
+            yield piece
+            continue
+        (old, old_size), (data, size) = was, piece
+        lines = [
+            _TAKEN if not new and line.strip() else new
+            for new, line in zip(data[:size].split(b"\n"), old[:old_size].split(b"\n"), strict=True)
+        ]
+        joined = b"\n".join(lines)
+        yield cast(_P, (joined + data[size:], len(joined)))
 
 
 def has_log_lines(sample: list[str]) -> bool:
@@ -168,6 +226,9 @@ class IosTextReader:
 
     # -- entry points ----------------------------------------------------------------------------
     def feed(self, lineno: int, line: str) -> list[Event]:
+        if line == TAKEN:  # rejoined with the line before it (`mark_taken`)
+            self._rejoined()
+            return []
         text = line.rstrip("\r\x00")
         if lineno <= self._note:
             return []
@@ -362,6 +423,17 @@ class IosTextReader:
         msg = rec.msg.rstrip()
         self._open = (rec.layout != "bare" and (not msg or msg.endswith(":"))) or msg.endswith(("[", "{", "("))
         self._depth = _depth(rec.msg) if self._open else 0
+
+    def _rejoined(self) -> None:
+        """The current record's line was several lines of the text, rejoined: it stays open after them as it would
+        have after its last (`_append`): while a bracket is, and its end leads on (dasd's `[{name: …, policyWeight:
+        0.500, ` then `response: …` in Apple TN3163, a row the scanner rejoined only in part)."""
+        rec = self._current
+        if rec is None or self._open:
+            return
+        depth = _depth(rec.msg)
+        if depth > 0 and rec.msg.rstrip()[-1:] in ":[{(,":
+            self._open, self._depth = True, depth
 
     def _continues(self, text: str, header: IosRecord | None) -> bool:
         """Whether a line (that has no header: `header` is its own) goes on with the current record."""
@@ -566,4 +638,11 @@ def parse_ios_log(
     return out + reader.flush()
 
 
-__all__ = ["IosTextReader", "has_ios_lines", "has_log_lines", "looks_like_ios_log", "parse_ios_log"]
+__all__ = [
+    "IosTextReader",
+    "has_ios_lines",
+    "has_log_lines",
+    "looks_like_ios_log",
+    "parse_ios_log",
+    "starts_ios_record",
+]
