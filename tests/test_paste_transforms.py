@@ -129,13 +129,13 @@ def test_an_android_capture_pasted_any_way_gives_its_events(tmp_path: Path, name
     assert differ == [], f"{name}: {len(differ)} captures read differently: {differ}"
 
 
-def _reads_alike(pasted_path: Path, path: Path) -> bool:
+def reads_alike(pasted_path: Path, path: Path) -> bool:
     """Whether the pasted text is read at all, and gives the capture's events."""
     events, outcome = scan(pasted_path)
     return bool(outcome.usable) and _events_key(events) == key(path)
 
 
-def _hard_wrapped(lines: list[str], width: int = 80) -> list[str]:
+def hard_wrapped(lines: list[str], width: int = 80) -> list[str]:
     return [line[i : i + width] for line in lines for i in range(0, max(len(line), 1), width)]
 
 
@@ -162,8 +162,8 @@ def test_an_android_capture_hard_wrapped_at_80_columns_gives_its_events(tmp_path
     for path in captures("android"):
         first, *body = path.read_text(encoding="utf-8").splitlines()
         pasted = tmp_path / path.name
-        pasted.write_text("\n".join([first, *_hard_wrapped(body)]) + "\n", encoding="utf-8")
-        if not _reads_alike(pasted, path):
+        pasted.write_text("\n".join([first, *hard_wrapped(body)]) + "\n", encoding="utf-8")
+        if not reads_alike(pasted, path):
             differ.append(path.name)
     assert set(differ) <= HARD_WRAP_KNOWN, (
         f"read differently when hard-wrapped: {sorted(set(differ) - HARD_WRAP_KNOWN)}"
@@ -172,7 +172,7 @@ def test_an_android_capture_hard_wrapped_at_80_columns_gives_its_events(tmp_path
     assert not fixed, f"now read alike when hard-wrapped, drop them from HARD_WRAP_KNOWN: {sorted(fixed)}"
 
 
-def _word_wrapped(lines: list[str], width: int = 72) -> list[str]:
+def word_wrapped(lines: list[str], width: int = 72) -> list[str]:
     # A mail or a page's text: cut at the last blank before the width, the blank dropped; a longer word stays whole.
     wrap = textwrap.TextWrapper(width, break_long_words=False, break_on_hyphens=False)
     return [piece for line in lines for piece in (wrap.wrap(line) or [""])]
@@ -227,8 +227,8 @@ def test_an_android_capture_word_wrapped_at_72_columns_gives_its_events(tmp_path
     for path in captures("android"):
         first, *body = path.read_text(encoding="utf-8").splitlines()
         out = tmp_path / path.name
-        out.write_text("\n".join([first, *_word_wrapped(body)]) + "\n", encoding="utf-8")
-        if not _reads_alike(out, path):
+        out.write_text("\n".join([first, *word_wrapped(body)]) + "\n", encoding="utf-8")
+        if not reads_alike(out, path):
             differ.append(path.name)
     assert set(differ) <= WORD_WRAP_KNOWN, (
         f"read differently when word-wrapped: {sorted(set(differ) - WORD_WRAP_KNOWN)}"
