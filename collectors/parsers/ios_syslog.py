@@ -78,27 +78,30 @@ def starts_ios_record(line: str) -> bool:
     a Markdown fence. Judged as the reader judges it: indented, and without what a paste put before it (quotes,
     bullets). The text scanner rejoins a hard-wrapped iOS text with it: a line that starts no record may be the rest
     of the line before it."""
-    from bgprobe.collectors.parsers.logcat import KERNEL
     from bgprobe.collectors.parsers.paste import Fences, strip_prefixes
 
     text = line.rstrip("\r")
     if not text.strip():
         return False
-    if Fences().line(text)[1]:
-        return True
     # A header cut at the blank after it (`... <Notice>:`, `... App[12:34]`, the message on the next line) is one:
     # read it with the blank (which a word wrap drops).
     blank = text[len(text.rstrip()) :] or " "
-    for s in dict.fromkeys((text.lstrip() + blank, strip_prefixes(text).lstrip() + blank)):
-        if not s.strip():
-            continue
-        if parse_record(s, 0) is not None or PROCESS_TAB.match(s) or IosTextReader._report_mark(s):
-            return True
-        if s[0].isdigit() and CONSOLE.match("default\t" + s):  # a Console row copied without its type column
-            return True
-        if KERNEL.match(s):
-            return True
-    return False
+    as_is = text.lstrip() + blank
+    if _starts_record(as_is) or Fences().line(text)[1]:
+        return True
+    bare = strip_prefixes(text).lstrip() + blank
+    return bare != as_is and bool(bare.strip()) and _starts_record(bare)
+
+
+def _starts_record(s: str) -> bool:
+    """`starts_ios_record` of a line as it is read (no paste around it, the blank after it)."""
+    from bgprobe.collectors.parsers.logcat import KERNEL
+
+    if parse_record(s, 0) is not None or PROCESS_TAB.match(s) or IosTextReader._report_mark(s):
+        return True
+    if s[0].isdigit() and CONSOLE.match("default\t" + s):  # a Console row copied without its type column
+        return True
+    return KERNEL.match(s) is not None
 
 
 # A line the text scanner's rejoin of a hard-wrapped text took into the line before it (see `mark_taken`): no line of
