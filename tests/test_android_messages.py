@@ -239,3 +239,19 @@ def test_an_apps_own_lines_get_its_package_from_its_start(tmp_path):
         ("work_result", "com.x.y"),
         ("work_result", None),  # a pid bgprobe never saw start: it does not guess
     ]
+
+
+def test_kernel_driver_kill_with_tgid_names_a_cut_comm_not_a_package(tmp_path):
+    # kernel/common lowmemorykiller.c (4.4+): "Killing '%s' (%d) (tgid %d), adj %hd," - %s is the task's comm, the
+    # last 15 characters of a longer process name (androidperformance.com's capture: com.meizu.mzsyncservice)
+    (kill,) = events_of(
+        tmp_path, "<6>[ 5123.456789] lowmemorykiller: Killing 'u.mzsyncservice' (15609) (tgid 15609), adj 906,"
+    )
+    assert (kill.kind, kill.source, kill.process, kill.package, kill.pid) == (
+        "process_killed",
+        "kernel:lowmemorykiller",
+        "u.mzsyncservice",
+        None,
+        15609,
+    )
+    assert kill.data["adj"] == 906 and kill.data["comm_cut"] is True

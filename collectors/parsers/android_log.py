@@ -47,8 +47,12 @@ ZYGOTE = re.compile(
     r"^Process (?P<pid>\d+) exited (?:due to signal (?:(?P<sig>\d+) \((?P<signame>[^)]*)\)|\((?P<sig_only>\d+)\))"
     r"|cleanly \((?P<code>\d+)\))"
 )
+_TASK_COMM_MAX = 15  # TASK_COMM_LEN (16) less its NUL: a task's comm is cut to this many characters
+# The kernel driver of 4.4+ kernels names the thread group too: "Killing '%s' (%d) (tgid %d), adj %hd," (kernel/common
+# drivers/staging/android/lowmemorykiller.c, lowmem_scan).
 LMKD = re.compile(
-    r"^(?:lowmemorykiller: )?Kill(?:ing)? '(?P<proc>[^']+)' \((?P<pid>\d+)\), (?:uid (?P<uid>\d+), )?"
+    r"^(?:lowmemorykiller: )?Kill(?:ing)? '(?P<proc>[^']+)' \((?P<pid>\d+)\)(?: \(tgid (?P<tgid>\d+)\))?, "
+    r"(?:uid (?P<uid>\d+), )?"
     r"(?:oom_score_adj|oom_adj|adj) (?P<adj>-?\d+)(?:,| to free (?P<kb>\d+)kB(?: rss, (?P<swap>\d+)kB swap)?)?"
     r"(?:; reason: (?P<reason>.*))?"
 )
@@ -665,13 +669,22 @@ class LogInterpreter:
             data["swap_kb"] = int(m["swap"])
         if m["reason"]:
             data["lmkd_reason"] = m["reason"]
-        source = "kernel:lowmemorykiller" if rec.layout == "kernel" else "lmkd"
+        # The kernel driver's line (lmkd's name a uid, the driver's never do)
+        kernel = (
+            rec.layout == "kernel" or m["tgid"] is not None or (msg.startswith("lowmemorykiller: ") and not m["uid"])
+        )
+        proc = m["proc"]
+        package = package_of_process(proc)
+        if kernel and len(proc) >= _TASK_COMM_MAX:
+            # The kernel driver names the task's comm: the last 15 characters of a longer process name
+            # ("u.mzsyncservice" for com.meizu.mzsyncservice), no package.
+            package, data["comm_cut"] = None, True
         event = self._event(
             rec,
             "process_killed",
-            source=source,
-            process=m["proc"],
-            package=package_of_process(m["proc"]),
+            source="kernel:lowmemorykiller" if kernel else "lmkd",
+            process=proc,
+            package=package,
             pid=int(m["pid"]),
             uid=m["uid"],
             reason="low_memory",

@@ -50,7 +50,10 @@ _GREP = re.compile(r"(?:[^\s:]+:)?\d+[:-] ?(?=\S)|[^\s:/.]*[/.][^\s:]*: ?(?=\S)"
 _MAX_WRAPPERS = 16  # quotes nested deeper than this are not a paste
 # Where a logcat line may start inside another tool's line ("[ADB] 01-02 10:00:00.000 …",
 # "2024-05-26 13:04:00 [flutter] I/Tag(12): …").
-_LOG_START = re.compile(r"(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d|(?<![\w/])[VDIWEFA]/[\w.$-]+\s*\(\s*\d+\): ")
+_LOG_START = re.compile(
+    r"(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d|(?<![\w/])[VDIWEFA]/[\w.$-]+\s*\(\s*\d+\): "
+    r"|(?<![\w/])lowmemorykiller: "  # the kernel driver's line behind what a viewer puts first ("[kswapd0] ")
+)
 _MAX_STARTS = 3
 
 
