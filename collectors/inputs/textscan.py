@@ -229,11 +229,11 @@ class TextScanner:
             yield from self._scan_long(pieces)
             return
         if kind == "ios_log":  # hard-wrapped as a logcat may be (an .ips report is JSON: no text to rejoin)
-            from bgprobe.collectors.parsers.ios_syslog import mark_taken, starts_ios_record
+            from bgprobe.collectors.parsers.ios_syslog import TAKEN, starts_ios_record
 
             if wrap := _wrapping(sample, starts_ios_record):
-                before, after = itertools.tee(pieces)  # (the lines taken are told by comparing: see mark_taken)
-                pieces = mark_taken(before, _rejoined(after, wrap, starts_ios_record))
+                # (the reader is told the lines taken: a blank line would end a dasd dump or a reflowed Console row)
+                pieces = _rejoined(pieces, wrap, starts_ios_record, note=self._note, filler=TAKEN.encode())
         if kind in ("ips", "ios_log"):
             yield from self._scan_ios(kind, pieces)
             return
@@ -242,7 +242,7 @@ class TextScanner:
         if kind == "logcat" and not self._paste:
             self._layout = sniff_layout(sample)
         if kind == "logcat" and (wrap := _wrapping(sample, self._is_record)):  # cut at a terminal's width
-            pieces = _rejoined(pieces, wrap, self._is_record)
+            pieces = _rejoined(pieces, wrap, self._is_record, note=self._note)
         if kind == "logcat":
             from bgprobe.collectors.parsers.paste import run_on_lines
 
@@ -1356,28 +1356,37 @@ def _wrapping(sample: list[str], is_record: Callable[[str], bool]) -> _Wrap | No
     return at_blanks if words >= 2 else None
 
 
-def _rejoined(pieces: Iterator[_Piece], wrap: _Wrap, is_record: Callable[[str], bool]) -> Iterator[_Piece]:
+def _rejoined(
+    pieces: Iterator[_Piece], wrap: _Wrap, is_record: Callable[[str], bool], *, note: int = 0, filler: bytes = b""
+) -> Iterator[_Piece]:
     """The pieces of a hard-wrapped log with each record's pieces joined again on its first line: a line goes
-    on with each line after it that `wrap` says continues the one before. The lines it took stay as blank
-    lines, so that every line keeps its number. (A record cut across a chunk's end stays cut: the next chunk
-    starts a new piece.)"""
+    on with each line after it that `wrap` says continues the one before, into the lines a piece holds back
+    for the next one too. Each line taken is left as `filler` (a blank line unless the reader needs to tell
+    it from one), so that every line keeps its number. The `note` lines on top are never joined into."""
+    lineno = 1  # the number of the piece's first line
+    carried = 0  # the lines at the start of this piece that the piece before took into its last record
     for piece in pieces:
         if piece is _OVERLONG:
             yield piece
+            lineno, carried = lineno + 1, 0
             continue
         data, size = cast(tuple[bytes, int], piece)
-        lines = data[:size].split(b"\n")  # the last is b"": data[:size] ends with a newline
-        texts = [line.decode("utf-8", "replace").rstrip("\r") for line in lines]
-        out: list[bytes] = []
-        i = 0
+        lines = data[:size].split(b"\n")[:-1]  # data[:size] is whole lines
+        ahead = data[size:].split(b"\n")[:-1]  # the whole lines held back for the next piece (its first ones)
+        raw = lines + ahead
+        texts = [line.decode("utf-8", "replace").rstrip("\r") for line in raw]
+        out: list[bytes] = [filler] * min(carried, len(lines))
+        i = len(out)
         while i < len(lines):
-            line, i = lines[i], i + 1
-            taken = 0
-            while i < len(lines) - 1 and wrap.continues(texts[i - 1], texts[i], is_record):
-                line, i, taken = wrap.join(line, lines[i]), i + 1, taken + 1
+            line, j = raw[i], i + 1
+            while j < len(raw) and lineno + i > note and wrap.continues(texts[j - 1], texts[j], is_record):
+                line, j = wrap.join(line, raw[j]), j + 1
             out.append(line)
-            out.extend(b"" for _ in range(taken))
-        joined = b"\n".join(out)
+            out.extend(filler for _ in range(i + 1, min(j, len(lines))))
+            i = j
+        carried = max(0, i - len(lines))
+        lineno += len(lines)
+        joined = b"".join(line + b"\n" for line in out)
         yield joined + data[size:], len(joined)
 
 

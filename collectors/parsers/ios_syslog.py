@@ -14,10 +14,9 @@ Also here: whether a file (or a sample of it) is an iOS log, and `parse_ios_log`
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar, cast
 
 from bgprobe.collectors.parsers import NumberedLines, at, ips
 from bgprobe.collectors.parsers.ios_layouts import (
@@ -104,30 +103,10 @@ def _starts_record(s: str) -> bool:
     return KERNEL.match(s) is not None
 
 
-# A line the text scanner's rejoin of a hard-wrapped text took into the line before it (see `mark_taken`): no line of
-# the text. (A line of NULs is no line of a log either: the reader strips them from every line.)
+# A line the text scanner's rejoin of a hard-wrapped text took into the line before it (`textscan._rejoined`'s filler):
+# no line of the text, and not a blank line, which ends a record. (A line of NULs is no line of a log either: the
+# reader strips them from every line.)
 TAKEN = "\x00"
-_TAKEN = TAKEN.encode()
-_P = TypeVar("_P")
-
-
-def mark_taken(before: Iterable[_P], after: Iterable[_P]) -> Iterator[_P]:
-    """The pieces of a text rejoined by the text scanner (`after`: (data, size) as the scanner cuts a text, each line
-    of a record rejoined on its first, a blank line left for each line taken so that every line keeps its number) with
-    each line taken made TAKEN: one that is blank there and was not in `before` (the same pieces before the rejoin).
-    The reader skips those: a blank line ends a record, and would cut a dasd dump or a reflowed Console row where a
-    line of it was rejoined. Anything else (the scanner's mark of an over-long line) is passed on as it is."""
-    for was, piece in zip(before, after, strict=True):
-        if not isinstance(piece, tuple) or not isinstance(was, tuple):
-            yield piece
-            continue
-        (old, old_size), (data, size) = was, piece
-        lines = [
-            _TAKEN if not new and line.strip() else new
-            for new, line in zip(data[:size].split(b"\n"), old[:old_size].split(b"\n"), strict=True)
-        ]
-        joined = b"\n".join(lines)
-        yield cast(_P, (joined + data[size:], len(joined)))
 
 
 def has_log_lines(sample: list[str]) -> bool:
@@ -229,7 +208,7 @@ class IosTextReader:
 
     # -- entry points ----------------------------------------------------------------------------
     def feed(self, lineno: int, line: str) -> list[Event]:
-        if line == TAKEN:  # rejoined with the line before it (`mark_taken`)
+        if line == TAKEN:  # rejoined with the line before it (`TAKEN`)
             self._rejoined()
             return []
         text = line.rstrip("\r\x00")

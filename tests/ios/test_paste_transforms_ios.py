@@ -13,13 +13,20 @@ first line."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from bgprobe.collectors.parsers.ios_syslog import IosTextReader
 
-from tests.test_paste_transforms import TRANSFORMS, captures, hard_wrapped, key, pasted, reads_alike, word_wrapped
+from tests.test_paste_transforms import (
+    TRANSFORMS,
+    assert_only_known_differ,
+    captures,
+    hard_wrapped,
+    key,
+    pasted,
+    word_wrapped,
+)
 
 # Captures whose multi-line records (dasd's `{(` sets and policy dumps, TN3163's reflowed Console rows, a
 # hard-wrapped UIKit warning, an assertion's lines) must join across the blank lines of a double-spaced paste.
@@ -64,15 +71,13 @@ def test_a_double_spaced_capture_reads_as_itself(capture: str) -> None:
     assert _reader_key(lines[:1] + TRANSFORMS["blank"](lines[1:]), double_spaced=True) == expected
 
 
-# Cut at 80 columns, these are still read differently (43 of 90 before iOS text was rejoined, 24 now): text crash
-# reports and JSON report pieces (told as an .ips report, which is not rejoined), texts the cut makes no longer
-# told as an iOS log (read as a paste, with Android's record test), one-line captures (a wrap is told from two cut
-# lines at least), a record cut 8 lines before the text's end (where the scanner's first chunk ends: a rejoin does
-# not cross it), and texts already hard-wrapped or reflowed whose second wrap is told as one at blanks.
+# Cut at 80 columns, these are still read differently (43 of 90 before iOS text was rejoined): text crash reports
+# and JSON report pieces (told as an .ips report, which is not rejoined), texts the cut makes no longer told as an
+# iOS log (read as a paste, with Android's record test), one-line captures (a wrap is told from two cut lines at
+# least), and texts already hard-wrapped or reflowed whose second wrap is told as one at blanks.
 HARD_WRAP_KNOWN = {
     "appium_syslog_json_power_assertion_rename_wda.txt",
     "crash_header_process_exit_watchdog_lockbox_ios13.txt",
-    "dasd_bgprocessing_submit_cancel_policy.txt",
     "dasd_coredata_import_throttle_tn3163.txt",
     "frontboard_baadca11_run_together_voip_forum793077.txt",
     "frontboard_rbsterminatecontext_multiline_thermal_firebase.txt",
@@ -83,9 +88,7 @@ HARD_WRAP_KNOWN = {
     "metrickit_rbsterminatecontext_scene_update_thermal_roam.txt",
     "quoted_no_task_request_custom_task_rnbgfetch563.txt",
     "springboard_watchdogd_monitoring_timed_out_ips_ios15_forum.txt",
-    "terminal_uncaught_exception_abort_trap_uidaemon_ios13.txt",
     "uikit_bgtask_expired_hard_wrapped_uynguyen_blog.txt",
-    "uikit_bgtask_not_ended_after_expiration.txt",
     "watchdog_crash_header_ios11.txt",
     "watchdog_frontboard_scene_create_app_uuid_ios17.txt",
     "watchdog_ips_json_termination_field.txt",
@@ -96,49 +99,22 @@ HARD_WRAP_KNOWN = {
     "webkit_runningboard_expiration_timer_cordova_ios14.txt",
 }
 
-
-def _wrapped_differ(tmp_path: Path, wrap: Callable[[list[str]], list[str]]) -> list[str]:
-    differ = []
-    for path in captures("ios"):
-        first, *body = path.read_text(encoding="utf-8").splitlines()
-        out = tmp_path / path.name
-        out.write_text("\n".join([first, *wrap(body)]) + "\n", encoding="utf-8")
-        if not reads_alike(out, path):
-            differ.append(path.name)
-    return differ
-
-
-def test_an_ios_capture_hard_wrapped_at_80_columns_gives_its_events(tmp_path: Path) -> None:
-    # A terminal without soft wraps, tmux: every line cut at the width, its pieces on lines of their own.
-    differ = _wrapped_differ(tmp_path, hard_wrapped)
-    assert set(differ) <= HARD_WRAP_KNOWN, (
-        f"read differently when hard-wrapped: {sorted(set(differ) - HARD_WRAP_KNOWN)}"
-    )
-    fixed = HARD_WRAP_KNOWN - set(differ)
-    assert not fixed, f"now read alike when hard-wrapped, drop them from HARD_WRAP_KNOWN: {sorted(fixed)}"
-
-
-# Word-wrapped at 72 columns, these are still read differently (43 of 90 before iOS text was rejoined, 28 now): as
-# above, and Console copies whose tabs the wrap made blanks (no layout reads them), and a fence line followed by a
-# line too long to have fitted after it (taken for a cut: dasd_pushlaunch_policies_markdown_ably_docs, read alike
-# before).
+# Word-wrapped at 72 columns, these are still read differently (43 of 90 before): as above, Console copies whose
+# tabs the wrap made blanks (no layout reads them), and a fence line followed by a line too long to have fitted
+# after it (taken for a cut).
 WORD_WRAP_KNOWN = {
     "appium_syslog_json_power_assertion_rename_wda.txt",
     "bgtaskscheduler_code1_flutter_prefixed_workmanager.txt",
-    "console_bgapprefresh_natural_launch_tsfetch_ios13.txt",
     "console_japanese_type_column_reportcrash_corpse_imast_ios12.txt",
     "crash_header_process_exit_watchdog_lockbox_ios13.txt",
     "dasd_pushlaunch_policies_markdown_ably_docs.txt",
     "dasd_pushlaunch_syslog_relay_ios11.txt",
-    "dasd_termination_request_runningboard_forum.txt",
-    "frontboard_baadca11_run_together_voip_forum793077.txt",
     "frontboard_rbsterminatecontext_multiline_thermal_firebase.txt",
     "ips_json_fragment_sigabrt_termination_immich_ios17.txt",
     "kernel_exc_resource_fatal_nse_nextcloud_ios17b1.txt",
     "metrickit_rbsterminatecontext_failed_terminate_gracefully_roam_ios26.txt",
     "metrickit_rbsterminatecontext_scene_update_thermal_roam.txt",
     "springboard_watchdogd_monitoring_timed_out_ips_ios15_forum.txt",
-    "terminal_uncaught_exception_abort_trap_uidaemon_ios13.txt",
     "uikit_bgtask_created_over_30s.txt",
     "uikit_bgtask_expired_hard_wrapped_uynguyen_blog.txt",
     "watchdog_crash_header_ios11.txt",
@@ -154,11 +130,9 @@ WORD_WRAP_KNOWN = {
 }
 
 
+def test_an_ios_capture_hard_wrapped_at_80_columns_gives_its_events(tmp_path: Path) -> None:
+    assert_only_known_differ(tmp_path, "ios", hard_wrapped, HARD_WRAP_KNOWN, "hard-wrapped at 80")
+
+
 def test_an_ios_capture_word_wrapped_at_72_columns_gives_its_events(tmp_path: Path) -> None:
-    # A mail or a page's text: cut at the last blank before the width, the blank dropped.
-    differ = _wrapped_differ(tmp_path, word_wrapped)
-    assert set(differ) <= WORD_WRAP_KNOWN, (
-        f"read differently when word-wrapped: {sorted(set(differ) - WORD_WRAP_KNOWN)}"
-    )
-    fixed = WORD_WRAP_KNOWN - set(differ)
-    assert not fixed, f"now read alike when word-wrapped, drop them from WORD_WRAP_KNOWN: {sorted(fixed)}"
+    assert_only_known_differ(tmp_path, "ios", word_wrapped, WORD_WRAP_KNOWN, "word-wrapped at 72")
