@@ -1315,8 +1315,10 @@ class _Wrap:
             return len(line) == self.width
         if after[:1].isspace() and len(after) - len(after.lstrip()) != len(line) - len(line.lstrip()):
             return False  # indented deeper than the line (a stack frame, a dump's field): a line of its own
-        word = len(after.split(None, 1)[0])  # (a word longer than the width is on a line of its own anyway)
-        return word <= self.width and len(line) + 1 + word > self.width
+        first, *rest = after.split(None, 1)
+        if len(first) > self.width:  # a word longer than the width is on a line of its own: alone, it goes on
+            return not rest
+        return len(line) + 1 + len(first) > self.width
 
     def join(self, line: bytes, after: bytes) -> bytes:
         line = line.rstrip(b"\r")

@@ -116,7 +116,6 @@ WORD_WRAP_KNOWN = {
     "metrickit_rbsterminatecontext_scene_update_thermal_roam.txt",
     "springboard_watchdogd_monitoring_timed_out_ips_ios15_forum.txt",
     "uikit_bgtask_created_over_30s.txt",
-    "uikit_bgtask_expired_hard_wrapped_uynguyen_blog.txt",
     "watchdog_crash_header_ios11.txt",
     "watchdog_frontboard_scene_create_app_uuid_ios17.txt",
     "watchdog_ips_json_termination_field.txt",
