@@ -15,7 +15,7 @@ from bgprobe.collectors.inputs.textscan import scan_text
 from bgprobe.collectors.parsers.paste import readings, unwrap
 from bgprobe.reports.events import Event
 
-from tests.helpers import invoke
+from tests.helpers import TESTS, invoke, scan
 
 
 def scan_lines(tmp_path: Path, text: str) -> tuple[list[Event], list[tuple[str, str]]]:
@@ -493,3 +493,15 @@ def test_hard_wrapped_records_are_joined(tmp_path: Path):
         assert unrecognized == []
     at_blank = line.replace("(adj 700): ", "(adj 700):\n")
     assert fields(scan_lines(tmp_path, at_blank + "\n")[0], "pid", "reason") == [(29855, "oem:MARs #N")]
+
+
+def test_a_bare_java_stack_trace_is_read_not_refused(tmp_path: Path):
+    # jeroenmols.com (wm_worker_class_not_found_bare_trace_blog_jeroenmols): a throwable and its frames with no
+    # log prefix hold no evidence, but they are no unknown format either; a sentence naming an Error is.
+    capture = TESTS / "samples/corpus/android_aosp/wm_worker_class_not_found_bare_trace_blog_jeroenmols.txt"
+    events, outcome = scan(capture)
+    assert outcome.usable and not outcome.problems and events == []
+    prose = tmp_path / "prose.txt"
+    prose.write_text("java.lang.Error is what I get, any idea?\nat some point it stops\n", encoding="utf-8")
+    _, outcome = scan(prose)
+    assert not outcome.usable and "unrecognized format" in outcome.problems[0].message

@@ -172,6 +172,7 @@ HARD_WRAP_KNOWN = {
     "jobscheduler_android11_contenttrigger_quota_so64832554.txt",
     "jobscheduler_android9_sunmi_periodic_deadline.txt",
     "jobscheduler_workmanager_youtube_rare_devdocs.txt",
+    "wm_worker_class_not_found_bare_trace_blog_jeroenmols.txt",
 }
 
 # Word-wrapped at 72 columns, these are still read differently (88 of 131 before records were rejoined at blanks):
@@ -201,6 +202,7 @@ WORD_WRAP_KNOWN = {
     "vivo_originos_events_grep_command_github-karing.txt",
     "wm_failure_studio_package_column_ketch.txt",
     "wm_result_failure_bold_markdown_studio_ketch47.txt",
+    "wm_worker_class_not_found_bare_trace_blog_jeroenmols.txt",
     "xiaomi_am_kill_lockscreenclean_devdoc-mirror.txt",
     "xiaomi_autostart_reject_service_wrapped_github-earth.txt",
 }

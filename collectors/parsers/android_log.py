@@ -92,7 +92,7 @@ WM_THREW = re.compile(
     r"Work \[ id=(?P<id>[0-9a-fA-F-]{36}), tags=\{ (?P<tags>.*?) \} \] failed because it threw an exception/error"
 )
 # The Throwable WorkerWrapper logs with that line (one log entry, printed line by line under its prefix).
-JAVA_THROWABLE = re.compile(r"^(?:Caused by: )?[\w$]+(?:\.[\w$]+)+(?:Exception|Error|Throwable)\b")
+JAVA_THROWABLE = re.compile(r"^(?:Caused by: )?[\w$]+(?:\.[\w$]+)*\.[\w$]*(?:Exception|Error|Throwable)\b")
 JAVA_TRACE = re.compile(r"^(?:\s+|at |\.\.\. \d+ more|Suppressed: )")
 WM_DELAY = re.compile(r"^Delaying execution for (?P<cls>\S+) because it is being executed before schedule")
 WM_STARTING = re.compile(r"^Starting work for (?P<cls>\S+)")

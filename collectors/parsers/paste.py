@@ -26,6 +26,7 @@ import json
 import re
 from collections.abc import Callable
 
+from bgprobe.collectors.parsers.android_log import JAVA_THROWABLE
 from bgprobe.collectors.parsers.logcat import (
     LINE_LAYOUTS,
     PASTE_LAYOUTS,
@@ -176,10 +177,14 @@ def sniff_pasted(sample: list[str]) -> tuple[re.Pattern[str] | None, bool]:
     parsing, None if none), and whether any line matched a layout at all."""
     counts: dict[str, int] = {}
     patterns = {name: p for name, p in (*LINE_LAYOUTS, *PASTE_LAYOUTS)}
+    trace = False  # a Java stack trace (its throwable, then a frame): no evidence, but no unknown format either
+    before = ""
     for line in sample:
         for text in unwrap(line):
             if not text.strip():
                 continue
+            trace = trace or (_JAVA_FRAME.match(text) is not None and JAVA_THROWABLE.match(before) is not None)
+            before = text.strip()
             for reading in readings(text):
                 name = next((n for n, p in (*LINE_LAYOUTS, *PASTE_LAYOUTS) if p.match(reading)), None)
                 if name is not None:
@@ -187,7 +192,11 @@ def sniff_pasted(sample: list[str]) -> tuple[re.Pattern[str] | None, bool]:
                     break
     plain = {n: c for n, c in counts.items() if any(n == name for name, _ in LINE_LAYOUTS)}
     layout = patterns[max(plain, key=lambda n: plain[n])] if plain else None
-    return layout, any(n not in _LOOSE for n in counts)
+    return layout, trace or any(n not in _LOOSE for n in counts)
+
+
+# A frame of a Java / Kotlin stack trace as the runtime prints it under its throwable.
+_JAVA_FRAME = re.compile(r"\s+at [\w$.<>-]+\((?:[\w$.-]+\.(?:java|kt):\d+|Native Method|Unknown Source)\)\s*$")
 
 
 def strip_prefixes(line: str) -> str:
