@@ -29,8 +29,9 @@ _MONTHS = {
 }
 _LEVEL_NAMES = {"default", "info", "debug", "error", "fault", "notice", "activity", "warning"}
 
+# The day is space-padded ("Apr  3"); a page or a forum that collapses blanks leaves "Apr 3".
 SYSLOG_RELAY = re.compile(
-    r"^(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?P<day>[ \d]\d) (?P<time>\d\d:\d\d:\d\d) "
+    r"^(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?P<day>[ \d]?\d) (?P<time>\d\d:\d\d:\d\d) "
     r"(?P<host>\S+) (?P<proc>[^\[\]()]+?)(?:\((?P<image>[^()]*)\))?\[(?P<pid>\d+)\]"
     r"(?: <(?P<level>\w+)>)?: (?P<msg>.*)$",
     re.S,

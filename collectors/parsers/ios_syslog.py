@@ -128,7 +128,7 @@ _GLUED_START = re.compile(
     r"\s(?=(?:default|info|debug|error|fault|notice|activity)\s+(?:(?:…|\.\.\.)\s+)?(?:\d{4}-\d\d-\d\d\s+)?"
     r"\d\d:\d\d:\d\d\.\d+\s?(?:[+-]\d{4})?\s+[^\s…])"
     r"|\s(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+(?:[+-]\d{4})? (?:(?:Df|Db|I|E|Er|F|Fa|A) +)?[^\s\[\]]+\[\d+:)"
-    r"|\s(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d \S+ [^\s\[\]()]+"
+    r"|\s(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]?\d \d\d:\d\d:\d\d \S+ [^\s\[\]()]+"
     r"(?:\([^()\s]*\))?\[\d+\])"
 )
 # Lines of a report met among pasted lines (collectors.parsers.ips reads it whole). A strong mark starts one: a text

@@ -637,3 +637,14 @@ def test_the_ios_reader_never_raises(lines: list[str]):
     reader = IosTextReader("fuzz")
     events = [e for n, line in enumerate(lines, 1) for e in reader.feed(n, line)] + reader.flush()
     events_frame(events)  # every event fits the schema
+
+
+def test_a_syslog_day_whose_padding_a_forum_collapsed_is_still_a_header():
+    # syslog pads the day ("Apr  3"); the Solar2D forum capture (syslog_collapsed_day_before_jetsam_solar2d_forum) has
+    # "Apr 3": the file was refused as an unknown format before.
+    message = " 07:46:43 iPhone apsd[100] <Warning>: Low Priority Push: com.apple.mobilenotes - App killed"
+    for day, date in (("Apr 3", "04-03"), ("Apr  3", "04-03"), ("Apr 13", "04-13")):
+        record = parse_record(day + message, 1)
+        assert record is not None, day
+        assert (record.process, record.pid, record.layout) == ("apsd", 100, "syslog_relay")
+        assert record.ts is not None and record.ts[5:] == date + "T07:46:43"
