@@ -3,11 +3,12 @@
 issues and chats rewrite logs (quoted as a whole, indented as a Markdown code block, fenced after a
 sentence, after prose, a blank line after every line, no-break spaces, CRLF, inside <details>, inside a
 numbered list item's fence, behind a viewer's line numbers, a chat's stamp and name or a bullet on every
-line, blanks turned into tabs) and scanned; its events must be those of the capture as it is. The iOS
+line, blanks turned into tabs, a JSON array of the lines) and scanned; its events must be those of the capture as it is. The iOS
 captures have their own (tests/ios/test_paste_transforms_ios.py)."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 import tomllib
 from collections.abc import Callable
@@ -65,6 +66,10 @@ def _bullets(lines: list[str]) -> list[str]:
     return ["- " + line for line in lines]
 
 
+def _json_array(lines: list[str]) -> list[str]:
+    return ["[", *(f"  {json.dumps(line)}," for line in lines), "]"]
+
+
 def _tabs(lines: list[str]) -> list[str]:
     return [line.replace("  ", "\t") for line in lines]
 
@@ -83,6 +88,7 @@ TRANSFORMS: dict[str, Callable[[list[str]], list[str]]] = {
     "chat": _chat,
     "bullets": _bullets,
     "tabs": _tabs,
+    "json_array": _json_array,
 }
 
 

@@ -27,6 +27,7 @@ import contextlib
 import dataclasses
 import io
 import itertools
+import json
 import operator
 import os
 import pickle
@@ -214,6 +215,9 @@ class TextScanner:
         if prefix is not None:  # quoted, numbered, ... as a whole: its lines as they were before
             sample = [re.sub(prefix, "", line, count=1) for line in sample]
             pieces = _without_prefix(pieces, prefix)
+        if _json_string_lines(sample):  # a JSON array of the log's lines, one string a line
+            sample = [_json_string_line(line) for line in sample]
+            pieces = _from_json_strings(pieces)
         kind = _detect(sample)
         self._double_spaced = _double_spaced(sample)
         self._note = len(sample) - len(_without_note(sample))
@@ -1416,6 +1420,45 @@ def _line_prefix(sample: list[str]) -> str | None:
         if lines and sum(1 for line in lines if start(line)) >= len(lines) * _PREFIXED_MIN:
             return prefix
     return None
+
+
+# A line that is one JSON string (a log exported or printed as a JSON array of its lines), a comma after it or not.
+_JSON_STRING_LINE = re.compile(r'[ \t]*("(?:[^"\\]|\\.)*")[ \t]*,?[ \t\r]*')
+
+
+_JSON_ARRAY_ENDS = frozenset({"[", "]", "],", "];"})
+
+
+def _json_string_lines(sample: list[str]) -> bool:
+    """Whether (nearly) every line of the text is one JSON string: the log as a JSON array of its lines."""
+    lines = [line for line in _without_note(sample) if line.strip() and line.strip() not in _JSON_ARRAY_ENDS]
+    strings = sum(1 for line in lines if _JSON_STRING_LINE.fullmatch(line))
+    return strings >= 2 and strings >= len(lines) * _PREFIXED_MIN
+
+
+def _json_string_line(line: str) -> str:
+    """The text of a line that is one JSON string (its newlines as blanks: a line stays one line), a blank line for
+    the array's brackets, else the line."""
+    m = _JSON_STRING_LINE.fullmatch(line)
+    if m is None:
+        return "" if line.strip() in _JSON_ARRAY_ENDS else line  # the array's own brackets are no line of the log
+    try:
+        text = json.loads(m[1])
+    except ValueError:
+        return line
+    return text.replace("\r", " ").replace("\n", " ") if isinstance(text, str) else line
+
+
+def _from_json_strings(pieces: Iterator[_Piece]) -> Iterator[_Piece]:
+    """The pieces with each line that is one JSON string replaced by its text (`_json_string_line`)."""
+    for piece in pieces:
+        if piece is _OVERLONG:
+            yield piece
+            continue
+        data, size = cast(tuple[bytes, int], piece)
+        lines = data[:size].decode("utf-8", "replace").split("\n")
+        text = "\n".join(_json_string_line(line) for line in lines).encode()
+        yield text + data[size:], len(text)
 
 
 def _without_prefix(pieces: Iterator[_Piece], prefix: str) -> Iterator[_Piece]:
