@@ -188,7 +188,6 @@ WORD_WRAP_KNOWN = {
     "am_killing_remove_task_studio_pid_column_rngeo.txt",
     "am_no_longer_want_events_wrapped_code_export_chromadoze.txt",
     "anr_grep_n_prefix_bg_anr_kill_linjw.txt",
-    "crash_fgs_remote_service_studio_old_covidsafe.txt",
     "crash_fgs_timeout_no_fatal_line_ntfy.txt",
     "dumpsys_jobscheduler_active_jobs_android8_kmansoft.txt",
     "dumpsys_jobscheduler_workmanager_expo_docs.txt",
@@ -212,6 +211,29 @@ WORD_WRAP_KNOWN = {
     "xiaomi_am_kill_lockscreenclean_devdoc-mirror.txt",
     "xiaomi_autostart_reject_service_wrapped_github-earth.txt",
 }
+
+
+def collapsed(lines: list[str]) -> list[str]:
+    # A page that renders a log outside <pre>: runs of blanks collapsed to one, each line's indentation gone.
+    return [" ".join(line.split()) for line in lines]
+
+
+# Collapsed, these are still read differently: dumps, whose structure is their indentation, and logs whose messages
+# were wrapped onto their own lines after "): " or "Tag: " (the collapsed line loses the blank that marks it).
+COLLAPSED_KNOWN = {
+    "xiaomi_autostart_reject_service_wrapped_github-earth.txt",
+    "events_am_kill_wrapped_vancedmanager.txt",
+    "exitinfo_stoic_table_square.txt",
+    "dumpsys_jobscheduler_failures_adb-alfred.txt",
+    "dumpsys_jobscheduler_workmanager_expo_docs.txt",
+    "jobscheduler_android11_contenttrigger_quota_so64832554.txt",
+    "jobscheduler_android9_sunmi_periodic_deadline.txt",
+    "jobscheduler_workmanager_youtube_rare_devdocs.txt",
+}
+
+
+def test_an_android_capture_whose_blanks_a_page_collapsed_gives_its_events(tmp_path: Path) -> None:
+    assert_only_known_differ(tmp_path, "android", collapsed, COLLAPSED_KNOWN, "its blanks are collapsed")
 
 
 def test_an_android_capture_hard_wrapped_at_80_columns_gives_its_events(tmp_path: Path) -> None:

@@ -811,8 +811,9 @@ class LogInterpreter:
         as one of its fields (then it is nothing else)."""
         # Continuation lines come from the same pid and tag; other processes may interleave.
         # Android Studio copies print a multi-line message once, its later lines as bare indented
-        # text (no time, pid or tag): those continue the message opened just before.
-        bare = rec.layout == "raw" and rec.msg[:1].isspace()
+        # text (no time, pid or tag): those continue the message opened just before - and so do bare
+        # lines whose indentation a page collapsed (a field such as "PID: 1866" is still taken as one).
+        bare = rec.layout == "raw"
         consumed = False
         still: list[_Pending] = []
         for p in self._pending:

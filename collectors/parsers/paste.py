@@ -196,7 +196,7 @@ def sniff_pasted(sample: list[str]) -> tuple[re.Pattern[str] | None, bool]:
 
 
 # A frame of a Java / Kotlin stack trace as the runtime prints it under its throwable.
-_JAVA_FRAME = re.compile(r"\s+at [\w$.<>-]+\((?:[\w$.-]+\.(?:java|kt):\d+|Native Method|Unknown Source)\)\s*$")
+_JAVA_FRAME = re.compile(r"\s*at [\w$.<>-]+\((?:[\w$.-]+\.(?:java|kt):\d+|Native Method|Unknown Source)\)\s*$")
 
 
 def strip_prefixes(line: str) -> str:

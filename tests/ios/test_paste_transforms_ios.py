@@ -22,6 +22,7 @@ from tests.test_paste_transforms import (
     TRANSFORMS,
     assert_only_known_differ,
     captures,
+    collapsed,
     hard_wrapped,
     key,
     pasted,
@@ -127,6 +128,20 @@ WORD_WRAP_KNOWN = {
     "xcode_console_uikit_bgtask_over_30s.txt",
     "xcode_terminated_due_to_memory_issue_prose_brimagepicker.txt",
 }
+
+
+# Collapsed (a page rendering the text outside <pre>), these still read differently: a UIKit warning already
+# hard-wrapped, an assertion whose indented lines carry its record, and a Console copy whose tab-separated columns
+# became blanks (no layout reads them).
+COLLAPSED_KNOWN = {
+    "console_japanese_type_column_reportcrash_corpse_imast_ios12.txt",
+    "uikit_bgtask_expired_hard_wrapped_uynguyen_blog.txt",
+    "legacy_assertion_beyond_permitted_time.txt",
+}
+
+
+def test_an_ios_capture_whose_blanks_a_page_collapsed_gives_its_events(tmp_path: Path) -> None:
+    assert_only_known_differ(tmp_path, "ios", collapsed, COLLAPSED_KNOWN, "its blanks are collapsed")
 
 
 def test_an_ios_capture_hard_wrapped_at_80_columns_gives_its_events(tmp_path: Path) -> None:
