@@ -196,7 +196,6 @@ WORD_WRAP_KNOWN = {
     "exitinfo_stoic_detail_key_value_anr_square.txt",
     "exitinfo_stoic_table_square.txt",
     "freezer_am_freeze_then_anr_usec_comments_linjw.txt",
-    "job_ready_false_verbose_negative_bgfetch171.txt",
     "job_stopped_email_quoted_studio_evernote.txt",
     "jobscheduler_android11_contenttrigger_quota_so64832554.txt",
     "jobscheduler_android9_sunmi_periodic_deadline.txt",
@@ -204,12 +203,9 @@ WORD_WRAP_KNOWN = {
     "logcat_studio_new_anr_myplanet.txt",
     "logcat_studio_wm_threw_devbyteviewer.txt",
     "oneplus_linkpower_grep_prefixed_github-appium18183.txt",
-    "vivo_originos_events_grep_command_github-karing.txt",
     "wm_failure_studio_package_column_ketch.txt",
     "wm_result_failure_bold_markdown_studio_ketch47.txt",
     "wm_worker_class_not_found_bare_trace_blog_jeroenmols.txt",
-    "xiaomi_am_kill_lockscreenclean_devdoc-mirror.txt",
-    "xiaomi_autostart_reject_service_wrapped_github-earth.txt",
 }
 
 
@@ -218,10 +214,9 @@ def collapsed(lines: list[str]) -> list[str]:
     return [" ".join(line.split()) for line in lines]
 
 
-# Collapsed, these are still read differently: dumps, whose structure is their indentation, and logs whose messages
-# were wrapped onto their own lines after "): " or "Tag: " (the collapsed line loses the blank that marks it).
+# Collapsed, these are still read differently: dumps, whose structure is their indentation, and an event log whose
+# payloads were wrapped onto their own lines after "): ".
 COLLAPSED_KNOWN = {
-    "xiaomi_autostart_reject_service_wrapped_github-earth.txt",
     "events_am_kill_wrapped_vancedmanager.txt",
     "exitinfo_stoic_table_square.txt",
     "dumpsys_jobscheduler_failures_adb-alfred.txt",

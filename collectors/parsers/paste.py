@@ -123,6 +123,8 @@ def readings(text: str) -> list[str]:
     a grep prefix, and from each place a logcat line starts inside it."""
     s = text.lstrip()
     out = [s]
+    if s.endswith(":"):  # "I Tag:" whose message went onto the next line, the blank after the colon lost on the way
+        out.append(s + " ")
     if (g := _GREP.match(s)) is not None:
         out.append(s[g.end() :])
     for n, m in enumerate(_LOG_START.finditer(s, 1)):
