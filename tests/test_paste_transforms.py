@@ -191,11 +191,8 @@ WORD_WRAP_KNOWN = {
     "crash_fgs_timeout_no_fatal_line_ntfy.txt",
     "dumpsys_jobscheduler_active_jobs_android8_kmansoft.txt",
     "dumpsys_jobscheduler_workmanager_expo_docs.txt",
-    "events_am_kill_wrapped_vancedmanager.txt",
-    "events_threadtime_o_remove_task_gityuan.txt",
     "exitinfo_stoic_detail_key_value_anr_square.txt",
     "exitinfo_stoic_table_square.txt",
-    "freezer_am_freeze_then_anr_usec_comments_linjw.txt",
     "job_stopped_email_quoted_studio_evernote.txt",
     "jobscheduler_android11_contenttrigger_quota_so64832554.txt",
     "jobscheduler_android9_sunmi_periodic_deadline.txt",
@@ -214,10 +211,8 @@ def collapsed(lines: list[str]) -> list[str]:
     return [" ".join(line.split()) for line in lines]
 
 
-# Collapsed, these are still read differently: dumps, whose structure is their indentation, and an event log whose
-# payloads were wrapped onto their own lines after "): ".
+# Collapsed, these are still read differently: dumps, whose structure is their indentation.
 COLLAPSED_KNOWN = {
-    "events_am_kill_wrapped_vancedmanager.txt",
     "exitinfo_stoic_table_square.txt",
     "dumpsys_jobscheduler_failures_adb-alfred.txt",
     "dumpsys_jobscheduler_workmanager_expo_docs.txt",

@@ -430,8 +430,10 @@ class TextScanner:
         return after
 
     def _is_record(self, line: str) -> bool:
-        """Whether the line starts a log record of its own (a layout reads it, indented, quoted or not)."""
-        if parse_line(line.lstrip(), 0, self.years, self._layout).layout != "raw":
+        """Whether the line starts a log record of its own (a layout reads it, indented, quoted or not; a record
+        whose message went onto the next line may have lost the blank after its colon)."""
+        text = line.lstrip()
+        if parse_line(text + " " if text.endswith(":") else text, 0, self.years, self._layout).layout != "raw":
             return True
         from bgprobe.collectors.parsers.paste import strip_prefixes
 
