@@ -432,13 +432,12 @@ class TextScanner:
     def _is_record(self, line: str) -> bool:
         """Whether the line starts a log record of its own (a layout reads it, indented, quoted or not; a record
         whose message went onto the next line may have lost the blank after its colon)."""
-        text = line.lstrip()
-        if parse_line(text + " " if text.endswith(":") else text, 0, self.years, self._layout).layout != "raw":
-            return True
-        from bgprobe.collectors.parsers.paste import strip_prefixes
+        from bgprobe.collectors.parsers.paste import strip_prefixes, with_colon_blank
 
-        blanks = line[len(line.rstrip()) :]  # ("Tag: " whose message is on the next line is a record)
-        return parse_line(strip_prefixes(line).lstrip() + blanks, 0, self.years, self._layout).layout != "raw"
+        def reads(text: str) -> bool:
+            return parse_line(with_colon_blank(text.lstrip()), 0, self.years, self._layout).layout != "raw"
+
+        return reads(line) or reads(strip_prefixes(line))
 
     def _feed_tail(self, text: bytes, lineno: int) -> Generator[Event, None, None]:
         """The last line of the chunk before, read as `_logcat_hits` reads a line that is no evidence."""

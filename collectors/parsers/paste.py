@@ -92,6 +92,13 @@ def run_on_lines(line: str, years: YearHint, preferred: re.Pattern[str] | None) 
     return pieces if len(pieces) >= 2 else []  # (one: an indented or prefixed line, not several)
 
 
+def with_colon_blank(text: str) -> str:
+    """The text as a layout reads it when it ends with a tag's colon: a record whose message went onto the next
+    line, the blank after the colon perhaps lost on the way (a page, a collapsed copy). Other text as it is."""
+    stripped = text.rstrip()
+    return stripped + " " if stripped.endswith(":") else text
+
+
 def unwrap(line: str) -> list[str]:
     """The logical lines a pasted line holds, wrappers removed; indentation after them is kept (an
     indented line continues the record above it)."""
@@ -122,9 +129,7 @@ def readings(text: str) -> list[str]:
     """Ways to read an unwrapped line, most literal first: as it is (its indentation dropped), without
     a grep prefix, and from each place a logcat line starts inside it."""
     s = text.lstrip()
-    out = [s]
-    if s.endswith(":"):  # "I Tag:" whose message went onto the next line, the blank after the colon lost on the way
-        out.append(s + " ")
+    out = [s, with_colon_blank(s)]
     if (g := _GREP.match(s)) is not None:
         out.append(s[g.end() :])
     for n, m in enumerate(_LOG_START.finditer(s, 1)):
