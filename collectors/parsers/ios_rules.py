@@ -119,9 +119,11 @@ DEBUGGER_EXIT = re.compile(
 )
 # Foundation's last line before abort() on an uncaught Objective-C exception; the process then dies of SIGABRT
 # (developer.apple.com/documentation/xcode/sigabrt: "such as when an app encounters an uncaught Objective-C or C++
-# language exception").
+# language exception"). Markdown source escapes the stars ('**\* Terminating app …', a syslog pasted into an issue
+# unfenced: tests/samples/corpus/ios/syslog_ios3_uncaught_exception_markdown_escaped_*).
 UNCAUGHT_EXCEPTION = re.compile(
-    r"\*\*\* Terminating app due to uncaught exception '(?P<name>[^']{0,256})'(?:, reason: '(?P<reason>[^\n]{0,400}))?"
+    r"(?:\\?\*){3} Terminating app due to uncaught exception '(?P<name>[^']{0,256})'"
+    r"(?:, reason: '(?P<reason>[^\n]{0,400}))?"
 )
 BK_GONE = re.compile(
     r"Could not set priority of <BKNewProcess: 0x[0-9a-f]+; (?P<bundle>[^;]+); pid: (?P<pid>\d+);.*No such process"

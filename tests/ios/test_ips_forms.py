@@ -114,3 +114,12 @@ def test_a_name_blanked_out_with_xs_is_no_bundle() -> None:
     events, _ = scan(CORPUS / "crash_header_frontboard_scene_update_background_redacted_fbsdk_ios15.txt")
     (e,) = events
     assert (e.kind, e.pid, e.reason, e.package) == ("process_killed", 7176, "watchdog:scene-update", None)
+
+
+def test_uncaught_exception_with_markdown_escaped_stars() -> None:
+    # '**\* Terminating app due to uncaught exception …': an unfenced syslog in an issue's Markdown source, the third
+    # star escaped. Still Foundation's last words before abort(): SpringBoard[239] crashed.
+    events, _ = scan(CORPUS / "syslog_ios3_uncaught_exception_markdown_escaped_springboard_proswitcher.txt")
+    (e,) = events
+    assert (e.kind, e.process, e.pid, e.reason) == ("crash", "SpringBoard", 239, "sigabrt")
+    assert e.data["exception"] == "NSInvalidArgumentException"
