@@ -255,3 +255,19 @@ def test_kernel_driver_kill_with_tgid_names_a_cut_comm_not_a_package(tmp_path):
         15609,
     )
     assert kill.data["adj"] == 906 and kill.data["comm_cut"] is True
+
+
+def test_freezer_kills_are_aosp_reasons_not_a_makers(tmp_path):
+    # CachedAppOptimizer.java: killLocked("excessive binder traffic during cached", REASON_EXCESSIVE_RESOURCE_USAGE,
+    # SUBREASON_EXCESSIVE_CPU) (14+) and the binder freeze failures ("Unable to freeze binder interface", REASON_FREEZER)
+    events = events_of(
+        tmp_path,
+        PREFIX + "ActivityManager: Killing 30385:com.x.y/u0a312 (adj 900): excessive binder traffic during cached",
+        PREFIX + "ActivityManager: Killing 30386:com.x.z/u0a313 (adj 999): Unable to freeze binder interface",
+        PREFIX + "ActivityManager: Killing 30387:com.x.w/u0a314 (adj 999): Unable to query binder frozen stats",
+    )
+    assert [(e.pid, e.reason) for e in events] == [
+        (30385, "excessive_cpu"),
+        (30386, "freezer_binder"),
+        (30387, "freezer_binder"),
+    ]

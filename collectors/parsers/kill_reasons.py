@@ -29,6 +29,14 @@ _AOSP_KILL_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^trimming phantom processes", "phantom_process"),
         (r"while frozen", "freezer_binder"),
         (r"^frozen", "freezer_binder"),
+        # CachedAppOptimizer's kills of a process whose binder it could not freeze or query (12-13: REASON_OTHER,
+        # 14+: REASON_FREEZER / SUBREASON_FREEZER_BINDER_IOCTL): "Unable to freeze binder interface", "Unable to
+        # query binder frozen stats", "Unable to unfreeze".
+        (r"^unable to (?:freeze binder|query binder frozen|unfreeze)", "freezer_binder"),
+        # Android 14 CachedAppOptimizer (frameworks/base 71d75c09): a cached process that keeps binder busy is
+        # killed with killLocked("excessive binder traffic during cached", REASON_EXCESSIVE_RESOURCE_USAGE,
+        # SUBREASON_EXCESSIVE_CPU): its exit-info says EXCESSIVE_CPU, so the reason here does too (sms-ie#129).
+        (r"^excessive binder traffic", "excessive_cpu"),
         (r"^start timeout", "start_timeout"),
         (r"^depends on provider", "dependency_died"),
         (r"^too many binders", "excessive_binder_objects"),
