@@ -39,9 +39,11 @@ _KNOWN_CODES = {
     0x2BAD45EC: "runningboard:security-violation",
     0xDEADFA11: "runningboard:force-quit",
 }
+# The bundle may be empty as printed, `application<>:38090` (tests/samples/corpus/ios/crash_header_*_empty_bundle_*):
+# the pid is still the process's.
 EXPLANATION = re.compile(
     r"(?P<event>[\w-]+) watchdog transgression: "
-    r"(?:(?:application|app)<(?P<bundle>[^<>()]+)(?:\([^()]*\))?>:(?P<pid>\d+)"
+    r"(?:(?:application|app)<(?P<bundle>[^<>()]*)(?:\([^()]*\))?>:(?P<pid>\d+)"
     r"|(?P<name>\S+)) exhausted (?P<clock>real \(wall clock\) time|CPU time) allowance of (?P<allowance>[\d.]+) seconds"
 )
 WATCHDOG_EVENT = re.compile(r"WatchdogEvent: (?P<event>[\w-]+)")

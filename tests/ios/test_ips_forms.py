@@ -123,3 +123,12 @@ def test_uncaught_exception_with_markdown_escaped_stars() -> None:
     (e,) = events
     assert (e.kind, e.process, e.pid, e.reason) == ("crash", "SpringBoard", 239, "sigabrt")
     assert e.data["exception"] == "NSInvalidArgumentException"
+
+
+def test_watchdog_explanation_with_an_empty_bundle_keeps_the_pid() -> None:
+    # "process-exit watchdog transgression: application<>:38090 exhausted real (wall clock) time allowance …": the
+    # report printed no bundle; the pid is the process's, and "application<>:38090" is no package.
+    events, _ = scan(CORPUS / "crash_header_process_exit_watchdog_empty_bundle_plcrashreporter47.txt")
+    (e,) = events
+    assert (e.kind, e.package, e.pid, e.reason) == ("process_killed", None, 38090, "watchdog:process-exit")
+    assert e.data["allowance_s"] == 5.0
