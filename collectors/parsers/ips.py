@@ -269,8 +269,23 @@ def _parse(lines: list[tuple[int, str]], where: str, device: str | None) -> list
                 return _parse([(first_no, json.dumps(header)), *rest], where, device)
         if body_keys:
             return _from_json({"bug_type": whole.get("bug_type")}, whole, where, first_no, first_no, device)
-    if TEXT_REPORT.search(text) or RBS_CONTEXT_LEAD.search(text):
+    if TEXT_REPORT.search(text):
         return _from_text(lines, where, device)
+    if RBS_CONTEXT_LEAD.search(text):
+        # Terminations quoted one after another without their reports (each crash point's RBSTerminateContext line
+        # under its own heading, tests/samples/corpus/ios/rbsterminatecontext_lines_under_xccrashpoint_*): each is
+        # one death, read with the lines up to the next. The same context again, whole or cut short, is the same
+        # death (a MetricKit diagnostic repeats it in its metadata: tests/samples/corpus/ios/metrickit_*).
+        starts: list[int] = []
+        seen: list[str] = []
+        for i, (_, t) in enumerate(lines):
+            if RBS_CONTEXT_LEAD.match(t):
+                context = t[t.index("<RBSTerminateContext|") :].rstrip()
+                if not any(c.startswith(context) or context.startswith(c) for c in seen):
+                    starts.append(i)
+                seen = [*seen[-15:], context]  # the last few: linear however many a text holds
+        bounds = zip([0, *starts[1:]], [*starts[1:], len(lines)], strict=True)
+        return [e for a, b in bounds for e in _from_text(lines[a:b], where, device)]
     return _from_fragment(text, where, first_no, device, None)
 
 

@@ -132,3 +132,15 @@ def test_watchdog_explanation_with_an_empty_bundle_keeps_the_pid() -> None:
     (e,) = events
     assert (e.kind, e.package, e.pid, e.reason) == ("process_killed", None, 38090, "watchdog:process-exit")
     assert e.data["allowance_s"] == 5.0
+
+
+def test_terminate_contexts_quoted_one_after_another_are_one_death_each() -> None:
+    # Two crash points, each quoted as its report's '<RBSTerminateContext| domain:10 code:0x8BADF00D explanation:…'
+    # line in its own fence: two watchdog kills. (A MetricKit diagnostic that repeats its context in its metadata
+    # stays one death: test_metrickit_termination_reason_is_a_report.)
+    events, _ = scan(CORPUS / "rbsterminatecontext_lines_under_xccrashpoint_headings_emission_ios15.txt")
+    assert [(e.kind, e.package, e.pid, e.reason) for e in events] == [
+        ("process_killed", "gov.nrel.cims.openpath", 406, "watchdog:scene-create"),
+        ("process_killed", "gov.nrel.cims.openpath", 1161, "watchdog:scene-create"),
+    ]
+    assert [e.data["allowance"] for e in events] == ["cpu", "cpu"]
