@@ -737,13 +737,21 @@ def _from_text(
     reasons_text = description + "\n" + text
     reason, extras = termination_reason(namespace, code, reasons_text)
     exception_type = fields.get("Exception Type", (0, ""))[1]
-    signal = re.search(r"\((SIG\w+)\)", exception_type)
+    # The signal is the word after the parenthesis; a kill for code signing says so after it: `EXC_BAD_ACCESS
+    # (SIGKILL - CODESIGNING)` (iOS 14, tests/samples/corpus/ios/crash_report_sigkill_codesigning_*), `EXC_CRASH
+    # (SIGKILL (Code Signature Invalid))` (macOS 12+). The kernel kills a process whose page fails its signature check
+    # (CS_KILL: developer.apple.com/documentation/lightweightcoderequirements/processcodesigningflags/valueset/
+    # terminatesoncodesigningfailure), xnu's OS_REASON_CODESIGNING namespace.
+    signal = re.search(r"\((SIG[A-Z]+)\b", exception_type)
     sigkill = signal is not None and signal[1] == "SIGKILL"
+    codesigning = sigkill and re.search(r"CODESIGNING|Code Signature Invalid", exception_type) is not None
     killed = (
         sigkill or namespace == "WATCHDOG" or (reason is not None and (code == WATCHDOG_CODE or code in _KNOWN_CODES))
     )
     if "has active assertions beyond permitted time" in text:
         reason, killed = "bgtask_expired", True
+    if reason is None and codesigning:
+        reason = "codesigning"
     if reason is None:
         reason = (signal[1] if signal else exception_type.split(" ")[0] or "unknown").lower()
     process = pid = None

@@ -144,3 +144,12 @@ def test_terminate_contexts_quoted_one_after_another_are_one_death_each() -> Non
         ("process_killed", "gov.nrel.cims.openpath", 1161, "watchdog:scene-create"),
     ]
     assert [e.data["allowance"] for e in events] == ["cpu", "cpu"]
+
+
+def test_sigkill_for_code_signing_is_a_kill() -> None:
+    # "Exception Type: EXC_BAD_ACCESS (SIGKILL - CODESIGNING)": the signal is SIGKILL, sent by the kernel for a code
+    # page that failed its signature check, not the app's own fault: a kill, for code signing.
+    events, _ = scan(CORPUS / "crash_report_sigkill_codesigning_unfenced_flutter_bgfetch127_ios14b.txt")
+    (e,) = events
+    assert (e.kind, e.process, e.pid, e.reason) == ("process_killed", "Runner", 18851, "codesigning")
+    assert e.package == "com.transistorsoft.flutter.backgroundfetch.backgroundFetchExample"
