@@ -769,6 +769,8 @@ class IosLogInterpreter:
                 number = _int_code(code)
                 mapped, _ = ips.termination_reason(domain.upper(), number, "")
                 kind = "process_killed" if mapped is not None and number is not None else "process_died"
+                if domain.upper() in ips.SELF_NAMESPACES:
+                    kind = "crash"  # the process gave the reason itself, ending (`domain:dyld(6) code:4`)
                 reason = mapped or f"{domain}:{code}"
         elif (fb := FB_EXIT.search(ctx)) is not None:
             text = fb["text"] or ""

@@ -46,6 +46,10 @@ EXPLANATION = re.compile(
     r"(?:(?:application|app)<(?P<bundle>[^<>()]*)(?:\([^()]*\))?>:(?P<pid>\d+)"
     r"|(?P<name>\S+)) exhausted (?P<clock>real \(wall clock\) time|CPU time) allowance of (?P<allowance>[\d.]+) seconds"
 )
+# OS_REASON namespaces (xnu bsd/sys/reason.h) of reasons a process gives for its own end, with abort_with_reason() or
+# abort_with_payload(): dyld when a library or a symbol is missing at launch, libxpc, the Objective-C runtime. An
+# exit with such a reason is the process's crash, not a kill (tests/samples/corpus/ios/console_reordered_columns_*).
+SELF_NAMESPACES = frozenset({"DYLD", "LIBXPC", "OBJC"})
 WATCHDOG_EVENT = re.compile(r"WatchdogEvent: (?P<event>[\w-]+)")
 # FrontBoard (iOS 14+) kills a process that has not exited 5 s after it was asked to: FBProcess's graceful-kill
 # timer logs "%@ Failed to terminate gracefully after %.1fs" and that text becomes the 0x8badf00d explanation

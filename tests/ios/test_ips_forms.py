@@ -153,3 +153,13 @@ def test_sigkill_for_code_signing_is_a_kill() -> None:
     (e,) = events
     assert (e.kind, e.process, e.pid, e.reason) == ("process_killed", "Runner", 18851, "codesigning")
     assert e.package == "com.transistorsoft.flutter.backgroundfetch.backgroundFetchExample"
+
+
+def test_process_exited_with_a_dyld_reason_is_a_crash() -> None:
+    # SpringBoard's "Process exited: <FBApplicationProcess: …; application<net.yvant.domination>:23793(v11522)> ->
+    # <RBSProcessExitContext| specific, status:<RBSProcessExitStatus| domain:dyld(6) code:4>>" in a Console copy
+    # with reordered columns: dyld ended the app itself at launch (OS_REASON_DYLD): a crash, not a kill.
+    events, _ = scan(CORPUS / "console_reordered_columns_process_exited_dyld_airsdk2476.txt")
+    (e,) = events
+    assert (e.kind, e.package, e.pid, e.reason) == ("crash", "net.yvant.domination", 23793, "dyld:0x4")
+    assert e.data == {"exit_domain": "dyld", "exit_code": "4"}
