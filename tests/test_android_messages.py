@@ -271,3 +271,21 @@ def test_freezer_kills_are_aosp_reasons_not_a_makers(tmp_path):
         (30386, "freezer_binder"),
         (30387, "freezer_binder"),
     ]
+
+
+def test_anr_reported_under_other_tags_and_with_a_masked_name(tmp_path):
+    # "ActivityManagerService" (a system_process copy, Cactus#45), MediaTek's ANRManager ("ANR in <proc>, time=<n>",
+    # DroidPlugin#388) and a name masked by the paster ("ANR in  ***.***.***", appboy-android-sdk#80)
+    cases = [
+        ("11-18 18:21:36.152 452-477/system_process E/ActivityManagerService: ANR in cn.a.panel", "    PID: 1744"),
+        ("08-24 14:37:02.141 858-873/? E/ANRManager: ANR in com.a.mmp:PluginP01, time=15475123", "  Reason: x"),
+        ("09-22 15:02:21.285 856-869/? E/ActivityManager: ANR in  ***.***.***", "        PID: 13055"),
+        ("09-22 15:02:22.285 999-999/? E/MyApp: ANR in progress? no", "  PID: 1"),
+    ]
+    read = [[(e.kind, e.process, e.package, e.pid) for e in events_of(tmp_path, *lines)] for lines in cases]
+    assert read == [
+        [("anr", "cn.a.panel", "cn.a.panel", 1744)],
+        [("anr", "com.a.mmp:PluginP01", "com.a.mmp", None)],
+        [("anr", None, None, 13055)],
+        [],  # an app's own "ANR in ..." is not a report of one
+    ]

@@ -71,7 +71,13 @@ START_PROC = re.compile(
     r"^Start proc (?P<pid>\d+):(?P<proc>[^/\s]+)/(?P<uid>\S+) for (?P<what>.*)$"
     r"|^Start proc (?P<proc_old>\S+) for (?P<what_old>.*?): pid=(?P<pid_old>\d+) uid=(?P<uid_old>\d+)"
 )
-ANR_IN = re.compile(r"^ANR in (?P<proc>\S+)(?: \((?P<comp>[^)]*)\))?")
+# "ANR in <proc> (<component>)" (AppErrors / ProcessErrorStateRecord); MediaTek's ANRManager writes "ANR in <proc>,
+# time=<uptime>" (DroidPlugin#388), and a paste may mask the name ("ANR in  ***.***.***", appboy-android-sdk#80).
+ANR_IN = re.compile(r"^ANR in\s+(?P<proc>[^\s,]+)(?: \((?P<comp>[^)]*)\))?")
+# The tags that report an app's ANR: AOSP's ActivityManager, "ActivityManagerService" in some builds' system_process
+# (Cactus#45), MediaTek's ANRManager (com.mediatek.anrmanager.ANRManager / com.android.server.am.ANRManager); none
+# for a bare pasted line. An app's own tag saying "ANR in ..." is not a report of one.
+_ANR_TAGS = frozenset({"ActivityManager", "", "ActivityManagerService", "ANRManager"})
 FREEZING = re.compile(r"^(?P<verb>freezing|unfreezing) (?P<pid>\d+) (?P<proc>\S+)")
 JOB_SHORT = re.compile(
     r"#(?:(?P<ns>[^:\s#]+):)?(?P<uid>u\d+[as]\d+|\d+)/(?P<job>-?\d+) (?P<pkg>[A-Za-z][\w.]*)/(?P<svc>\S+?)'?$"
@@ -557,7 +563,7 @@ class LogInterpreter:
             elif lead == "start_proc":
                 return self._start_proc
             elif lead == "anr":
-                if tag in ("ActivityManager", ""):
+                if tag in _ANR_TAGS:
                     return self._anr if not msg.startswith("ANR in Window{") else self._known
             elif lead == "fatal":
                 return self._fatal
@@ -775,15 +781,20 @@ class LogInterpreter:
         m = ANR_IN.match(msg)
         if m is None:
             return NO_MATCH
+        # A name a paste masked ("***.***.***") names no process: the ANR stands, its app unknown.
+        proc = m["proc"] if _PROCESS_NAME.match(m["proc"]) else None
+        data: dict[str, object] = {"component": m["comp"]} if m["comp"] else {}
+        if proc is None:
+            data["process_text"] = m["proc"]
         event = self._event(
             rec,
             "anr",
-            source=f"{self.source}:ActivityManager",
-            process=m["proc"],
-            package=package_of_process(m["proc"]),
+            source=f"{self.source}:{rec.tag or 'ActivityManager'}",
+            process=proc,
+            package=package_of_process(proc),
             reason="anr",
             detail=msg,
-            data={"component": m["comp"]} if m["comp"] else {},
+            data=data,
         )
         self._pending.append(_Pending(event, rec.pid, rec.tag))
         return None
