@@ -148,7 +148,17 @@ REPORT_FIELD = re.compile(r"(?P<key>" + _FIELD_NAMES + r"):(?:\s|$)")
 _FIELD_IN_LINE = re.compile(r"(?:^|(?<=\s))(?P<key>" + _FIELD_NAMES + r"):\s")
 OS_VERSION = re.compile(r"(?:iPhone OS|iOS|iPadOS)\s+(?P<v>[\d.]+)(?:\s+\((?:Build )?(?P<build>\w+)\))?")
 # Resource reports (`Data Source: Microstackshots`): `Event: cpu usage` + `Action taken: Process killed`.
-TEXT_REPORT = re.compile(r"^(?:Exception Type|Termination Reason|Termination Description|Action taken):", re.M)
+# The jailbreak crash reporter Cr4shed (github.com/Muirey03/Cr4shed) writes its own text reports, pasted into the
+# issues of tweaks: `Date:`, `Process: NAME` (no pid), `Bundle id:`, `Device:`, then for a crash `Exception type:
+# EXC_SOFTWARE (SIGABRT)` or an uncaught NSException's name with `Reason:`, and `Culprit:`; for a jetsam report (from
+# OSAnalytics' JetsamEvent) the fixed `Reason: The process was terminated for exceeding jetsam memory limits`
+# (tests/samples/corpus/ios/cr4shed_*).
+CR4SHED_JETSAM = "The process was terminated for exceeding jetsam memory limits"
+TEXT_REPORT = re.compile(
+    r"^(?:Exception [Tt]ype|Termination Reason|Termination Description|Action taken):|^Reason: " + CR4SHED_JETSAM,
+    re.M,
+)
+_CR4SHED = re.compile(r"^Bundle id: .*\n(?:.*\n){0,12}?(?:Exception type|Reason): ", re.M)
 _CRASH_BUG_TYPES = {"308", "309", "409", "109"}
 _JSON_STARTS = ('"', "{", "[", "}", "]")  # how a line of a report's JSON starts
 
@@ -184,12 +194,12 @@ def split_report_fields(line: str) -> list[str]:
 
 def bundle_or_none(text: str | None) -> str | None:
     """A bundle identifier as logged, or None for what stands in for one: a poster's redaction (`***`, `.......`,
-    `XXX`, `redacted`) or a log's (`<private>`). A CFBundleIdentifier is made of letters, digits, hyphens and periods
-    (developer.apple.com/documentation/bundleresources/information-property-list/cfbundleidentifier)."""
+    `XXX`, `redacted`) or a log's (`<private>`, `(null)`). A CFBundleIdentifier is made of letters, digits, hyphens
+    and periods (developer.apple.com/documentation/bundleresources/information-property-list/cfbundleidentifier)."""
     if not text:
         return None
     value = text.strip()
-    if not any(c.isalnum() for c in value) or value.strip("<>").lower() in _PLACEHOLDERS:
+    if not any(c.isalnum() for c in value) or value.strip("<>()").lower() in _PLACEHOLDERS:
         return None
     if len(value) >= 2 and not value.lower().strip("x"):
         return None  # `XXX`, `xxxx`: the letters posters blank names out with (application<XXX>:7176)
@@ -212,7 +222,7 @@ def looks_like_ips(sample: list[str]) -> bool:
         return True
     if re.search(r'^\s*"(?:reason|rpages|largestProcess)"\s*:', text, re.M) and '"pid"' in text:
         return True
-    if RBS_CONTEXT_LEAD.search(text):
+    if RBS_CONTEXT_LEAD.search(text) or _CR4SHED.search(text):
         return True
     # Fields of an OSAnalytics JSON report quoted on their own (a forum answer quoting a SystemMemoryReset log's
     # "eventReason" and "date" lines, tests/samples/corpus/ios/systemmemoryreset_*): its writer puts a blank on both
@@ -725,6 +735,8 @@ def _from_text(
     version, build = os_version_of(fields.get("OS Version", (0, ""))[1] or header.get("os_version"))
     namespace = code = None
     term_line = lines[0][0]
+    if "Exception type" in fields and "Exception Type" not in fields:  # Cr4shed's spelling
+        fields["Exception Type"] = fields["Exception type"]
     if "Exception Type" in fields:
         term_line = fields["Exception Type"][0]
     if "Termination Reason" in fields:
@@ -756,6 +768,15 @@ def _from_text(
         reason, killed = "bgtask_expired", True
     if reason is None and codesigning:
         reason = "codesigning"
+    uncaught = None
+    if reason is None and signal is None and re.fullmatch(r"[A-Za-z_]\w*Exception", exception_type):
+        # An uncaught exception named as such (Cr4shed: `Exception type: NSInternalInconsistencyException`): the
+        # runtime then calls abort() (developer.apple.com/documentation/xcode/sigabrt).
+        reason, uncaught = "sigabrt", exception_type
+    cr4shed_jetsam = fields.get("Reason", (0, ""))[1].startswith(CR4SHED_JETSAM)
+    if reason is None and cr4shed_jetsam:
+        # OSAnalytics' JetsamEvent told again by Cr4shed, without the kill cause: the process was killed by jetsam.
+        reason, killed, term_line = "jetsam:unknown", True, fields["Reason"][0]
     if reason is None:
         reason = (signal[1] if signal else exception_type.split(" ")[0] or "unknown").lower()
     process = pid = None
@@ -763,8 +784,15 @@ def _from_text(
         pm = PROCESS_FIELD.match(fields["Process"][1])
         if pm:
             process, pid = pm["name"], int(pm["pid"])
+        elif "Bundle id" in fields:  # Cr4shed names the process without its pid
+            process = fields["Process"][1] or None
     process = process or header.get("app_name") or header.get("name")
-    package = fields.get("Identifier", (0, None))[1] or header.get("bundleID") or extras.get("bundle")
+    package = (
+        fields.get("Identifier", (0, None))[1]
+        or fields.get("Bundle id", (0, None))[1]
+        or header.get("bundleID")
+        or extras.get("bundle")
+    )
     pid = pid if pid is not None else extras.get("pid")
     data: dict[str, Any] = {k: v for k, v in extras.items() if k not in ("bundle", "pid")}
     if header.get("bug_type"):
@@ -775,6 +803,8 @@ def _from_text(
         data["code"] = f"{code:#x}"
     if exception_type:
         data["exception_type"] = exception_type
+    if uncaught:
+        data["exception"] = uncaught
     if build:
         data["build"] = build
     explanation = re.search(r"explanation:(.*)", text)
@@ -783,6 +813,7 @@ def _from_text(
         or (explanation[1] if explanation else "")
         or fields.get("Termination Reason", (0, ""))[1]
         or exception_type
+        or (fields["Reason"][1] if cr4shed_jetsam else "")
     )
     return [
         _event(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from bgprobe.collectors.inputs.textscan import _detect
 from bgprobe.collectors.parsers.ios_layouts import parse_record
 
@@ -163,3 +164,29 @@ def test_process_exited_with_a_dyld_reason_is_a_crash() -> None:
     (e,) = events
     assert (e.kind, e.package, e.pid, e.reason) == ("crash", "net.yvant.domination", 23793, "dyld:0x4")
     assert e.data == {"exit_domain": "dyld", "exit_code": "4"}
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "reason"),
+    [
+        # 'Reason: The process was terminated for exceeding jetsam memory limits': Cr4shed's words for a JetsamEvent.
+        ("cr4shed_jetsam_report_springboard_respring_ios14.txt", "process_killed", "jetsam:unknown"),
+        # 'Exception type: EXC_SOFTWARE (SIGABRT)' (Cr4shed spells it with a small t), after a list star.
+        ("cr4shed_sigabrt_culprit_springboard_undecimus_ios13.txt", "crash", "sigabrt"),
+        # 'Exception type: NSInternalInconsistencyException': an uncaught exception, then abort().
+        ("cr4shed_nsexception_bold_culprit_springboard_asteroid_ios12.txt", "crash", "sigabrt"),
+    ],
+)
+def test_cr4shed_reports_are_read(name: str, kind: str, reason: str) -> None:
+    # The jailbreak crash reporter's own text reports: 'Process: SpringBoard' (no pid), 'Bundle id: …'.
+    path = CORPUS / name
+    assert _detect(path.read_text().splitlines()) == "ips"
+    events, _ = scan(path)
+    (e,) = events
+    assert (e.kind, e.process, e.pid, e.package, e.reason) == (
+        kind,
+        "SpringBoard",
+        None,
+        "com.apple.springboard",
+        reason,
+    )
