@@ -289,3 +289,19 @@ def test_anr_reported_under_other_tags_and_with_a_masked_name(tmp_path):
         [("anr", None, None, 13055)],
         [],  # an app's own "ANR in ..." is not a report of one
     ]
+
+
+def test_start_proc_cut_after_its_uid_and_anr_in_with_a_tab(tmp_path):
+    # revanced-manager#2494 pasted "Start proc 11950:app.revanced.android.youtube/u0a549 for " (cut by the paste);
+    # a paste that turns blanks into tabs leaves "ANR in<TAB><proc>"
+    events = events_of(
+        tmp_path,
+        PREFIX + "ActivityManager: Start proc 11950:app.x.y/u0a549 for",
+        PREFIX + "ActivityManager: Start proc 11951:app.x.z/u0a550",
+        PREFIX + "ActivityManager: ANR in\tcom.x.w",
+    )
+    assert [(e.kind, e.process, e.pid) for e in events] == [
+        ("process_started", "app.x.y", 11950),
+        ("process_started", "app.x.z", 11951),
+        ("anr", "com.x.w", None),
+    ]

@@ -70,6 +70,17 @@ def fields(events: list[Event], *names: str) -> list[tuple[Any, ...]]:
         ('{"log": "line one\\nline \\"two\\""}', ["line one", 'line "two"']),
         # indentation after the wrappers is kept: it marks a continuation line
         ("> " + " " * 4 + "PID: 22366", ["    PID: 22366"]),
+        # am_force_stop_json_strings_one_line: a JSON array of log lines on one line, each string ending in an
+        # escaped newline, the excerpt begun inside a string and the array's end followed by more JSON
+        (
+            'x/u0a79 (adj 0): stop a.b\\n","ActivityManager: Force stopping a.b appid=1 user=0: from pid 2\\n",'
+            '"ActivityManager: Killing 3:a.b/u0a1 (adj 0): stop \\"a.b\\"\\n"],"model":"x"}',
+            [
+                "x/u0a79 (adj 0): stop a.b",
+                "ActivityManager: Force stopping a.b appid=1 user=0: from pid 2",
+                'ActivityManager: Killing 3:a.b/u0a1 (adj 0): stop "a.b"',
+            ],
+        ),
     ],
 )
 def test_unwrap(pasted: str, logical: list[str]):
@@ -473,6 +484,7 @@ def test_adversarial_pasted_lines_are_read_in_linear_time(tmp_path: Path):
         "ApplicationExitInfo(timestamp=1 pid=1 " + " " * n + "x reason=1",  # blanks in a toString
         "> " * n + "Killing 1:a/u0a1 (adj 1): x",
         "Reason: x" + " " * n + "y",
+        'x\\n","' * n + " Killing ",  # a run of JSON strings, each ending in an escaped newline
     ]
     start = time.perf_counter()
     scan_lines(tmp_path, "\n".join(lines) + "\n")

@@ -188,6 +188,7 @@ WORD_WRAP_KNOWN = {
     "am_killing_remove_task_studio_pid_column_rngeo.txt",
     "am_no_longer_want_events_wrapped_code_export_chromadoze.txt",
     "anr_grep_n_prefix_bg_anr_kill_linjw.txt",
+    "anr_short_fgs_bare_fence_glued_rnbgactions213.txt",
     "crash_fgs_timeout_no_fatal_line_ntfy.txt",
     "dumpsys_jobscheduler_active_jobs_android8_kmansoft.txt",
     "dumpsys_jobscheduler_workmanager_expo_docs.txt",

@@ -67,8 +67,9 @@ LMK_MORE = re.compile(
     r"|(?P<free>Free memory is ~?-?\d+kB (?:above|below) reserved)\.?)\s*$"
 )
 LMK_PRESSURE = re.compile(r"^system is under (?P<level>\w+) memory pressure oom_adj (?P<min_adj>-?\d+)$")
+# A paste may cut the line after its uid or its "for" (revanced-manager#2494: "... /u0a549 for ").
 START_PROC = re.compile(
-    r"^Start proc (?P<pid>\d+):(?P<proc>[^/\s]+)/(?P<uid>\S+) for (?P<what>.*)$"
+    r"^Start proc (?P<pid>\d+):(?P<proc>[^/\s]+)/(?P<uid>\S+)(?: for(?: (?P<what>.*))?)?\s*$"
     r"|^Start proc (?P<proc_old>\S+) for (?P<what_old>.*?): pid=(?P<pid_old>\d+) uid=(?P<uid_old>\d+)"
 )
 # "ANR in <proc> (<component>)" (AppErrors / ProcessErrorStateRecord); MediaTek's ANRManager writes "ANR in <proc>,
@@ -113,7 +114,7 @@ _WM_READ_TAGS = frozenset({"WM-WorkerWrapper", "WM-SystemJobService", "WM-Diagno
 # The words `LogInterpreter._dispatch` looks for at the start of a message, one group per rule.
 _LEADS = re.compile(
     r"(?P<killing>Killing )|(?P<kill>Kill '|lowmemorykiller: Kill)|(?P<process>Process )"
-    r"|(?P<force_stopping>Force stopping )|(?P<start_proc>Start proc )|(?P<anr>ANR in )|(?P<fatal>FATAL EXCEPTION)"
+    r"|(?P<force_stopping>Force stopping )|(?P<start_proc>Start proc )|(?P<anr>ANR in\s)|(?P<fatal>FATAL EXCEPTION)"
     r"|(?P<freezing>freezing |unfreezing )|(?P<no_response>No response from client|Time-out while trying to bind)"
     r"|(?P<killed_on>Killed on )"
 )
@@ -204,7 +205,7 @@ DISPATCH_WORDS: tuple[str, ...] = (
     " exited ",  # Zygote's "Process N exited", a parent's "N exited on signal S"
     "Force stopping ",
     "Start proc ",
-    "ANR in ",
+    "ANR in",  # a blank or a tab after it (a paste may turn blanks into tabs)
     "FATAL EXCEPTION",
     "freezing ",
     "timed out while executing",
@@ -266,7 +267,7 @@ SIGNATURES: tuple[bytes, ...] = (
     b"exited due to signal",
     b"Start proc ",
     b"freezing ",
-    b"ANR in ",
+    b"ANR in",  # "ANR in <proc>", its blank perhaps a tab
     b"FATAL EXCEPTION",
     b"am_kill",
     b"am_proc_died",
@@ -337,7 +338,7 @@ PASTE_SIGNATURES: tuple[bytes, ...] = (
 # Openers of multi-line messages, and how many following lines the scanner hands over with them.
 CONTEXT_LINES = 6
 CONTEXT_SIGNATURES: dict[bytes, int] = {
-    b"ANR in ": CONTEXT_LINES,
+    b"ANR in": CONTEXT_LINES,
     b"FATAL EXCEPTION": CONTEXT_LINES,
     b"Killing '": CONTEXT_LINES,
     b"PhantomProcessRecord": 1,  # a dumped record's state is on the line after it

@@ -122,6 +122,8 @@ def unwrap(line: str) -> list[str]:
         strings = _json_strings(text)
         if strings:
             return strings
+    if '\\n",' in text and (run := _json_string_run(text)):
+        return run
     return [text]
 
 
@@ -285,6 +287,34 @@ def _code_spans(text: str) -> list[str]:
             spans.append(code)
         i = j + 2
     return spans
+
+
+# Between two strings of a JSON array of log lines, each ending in its escaped newline: `...\n","...` (a tool's
+# log kept as JSON.stringify printed it, all on one line: sidekick-feedback#229).
+_JSON_LINE_END = re.compile(r'(?:\\r)?\\n"\s*,\s*"')
+_JSON_LAST_END = re.compile(r'(?:\\r)?\\n"\s*[],}]')
+_JSON_RUN_MIN = 2  # separators: a line holding fewer is no run of log lines
+
+
+def _json_string_run(text: str) -> list[str]:
+    """The log lines of a line that is a run of JSON strings each ending in an escaped newline, wherever the line
+    starts (an excerpt may begin inside a string, or with what came before the array), decoded; [] when it is none."""
+    pieces = _JSON_LINE_END.split(text)
+    if len(pieces) <= _JSON_RUN_MIN:
+        return []
+    first = pieces[0]
+    opening = max((i for i in range(len(first)) if first[i] == '"' and (i == 0 or first[i - 1] != "\\")), default=-1)
+    pieces[0] = first[opening + 1 :]  # after the quote that opened the first string (none: the paste began in it)
+    if (end := _JSON_LAST_END.search(pieces[-1])) is not None:
+        pieces[-1] = pieces[-1][: end.start()]  # before the array's end and what follows it
+    out: list[str] = []
+    for piece in pieces:
+        try:
+            value = json.loads(f'"{piece}"')
+        except ValueError:
+            value = piece  # an escape cut in half: the text as it is
+        out.extend(v for v in value.splitlines() if v.strip())
+    return out
 
 
 def _json_strings(text: str) -> list[str]:
