@@ -196,6 +196,7 @@ class IosTextReader:
         self._after_blank = True
         self._current: IosRecord | None = None
         self._depth = 0  # brackets the current record left open
+        self._indent = 0  # the indentation of the line that started the current record
         self._open = False  # the current record continues on the next line whatever it starts with
         self._joined = 0
         self._last_raw = ""  # the current record's last line as pasted (a blank at its end: cut there)
@@ -400,6 +401,7 @@ class IosTextReader:
 
     def _start(self, rec: IosRecord, raw: str) -> None:
         self._current, self._joined, self._last_raw = rec, 0, raw
+        self._indent = len(raw) - len(raw.lstrip(" \t"))
         # A header whose message is empty or ends with a colon continues on the next line (a Console row reflowed:
         # Apple TN3163); any record that ends with an opening bracket does (dasd's `ACTIVITY:[`, `{(`).
         msg = rec.msg.rstrip()
@@ -423,7 +425,14 @@ class IosTextReader:
             return False
         if len(self._current.msg) + len(text) > MAX_JOINED:
             return False
-        return self._open or text.startswith(_CONTINUATION_START)
+        if self._open:
+            return True
+        if text[:1] in (" ", "\t"):
+            # Indented deeper than the line that started the record: its continuation. As deep, it is a line of its
+            # own: log lines in a Markdown list item are each indented with the item (a capture pasted in one,
+            # tests/ios/test_paste_transforms_ios.py).
+            return len(text) - len(text.lstrip(" \t")) > self._indent
+        return text.startswith(_CONTINUATION_START)
 
     def _append(self, lineno: int, text: str) -> list[Event]:
         rec = self._current

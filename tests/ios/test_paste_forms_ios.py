@@ -67,6 +67,22 @@ def test_fences_inside_a_list_item_lose_their_indentation():
     )
 
 
+def test_lines_indented_with_a_list_item_are_each_a_record():
+    # kernel_memorystatus_then_reportsystemmemory_proc_colon_lantern_pr8971: its two lines in a list item, each
+    # indented as deep as the item (outside any fence). A line as indented as the one before is no continuation of
+    # it: both kills are read, not the first with the second glued to it.
+    lines = (CORPUS / "kernel_memorystatus_then_reportsystemmemory_proc_colon_lantern_pr8971.txt").read_text()
+    kernel, report = lines.splitlines()[4:6]
+    events, _ = scan_text_of(f"3. Logs:\n\n   {kernel}\n   {report}\n")
+    assert fields(events, "kind", "process", "pid", "reason", "source") == [
+        ("process_killed", "Tunnel", 1509, "jetsam:per-process-limit", "syslog:kernel"),
+        ("process_killed", "Tunnel", 1509, "jetsam:per-process-limit", "syslog:OSAnalytics"),
+    ]
+    # an indented line deeper than the record's first still continues it
+    events, _ = scan_text_of(f"3. Logs:\n\n   {kernel}\n      {report}\n")
+    assert len(events) == 1
+
+
 def test_prefixes_are_stripped_but_a_report_json_line_stays_json():
     assert strip_prefixes('> "termination" : {"code":6}') == '"termination" : {"code":6}'
     assert strip_prefixes("&gt; kernel\tEXC_RESOURCE -&gt; Tunnel[1250]") == "kernel\tEXC_RESOURCE -> Tunnel[1250]"

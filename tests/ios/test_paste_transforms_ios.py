@@ -75,10 +75,13 @@ def test_a_double_spaced_capture_reads_as_itself(capture: str) -> None:
 # Cut at 80 columns, these are still read differently (43 of 90 before iOS text was rejoined): text crash reports
 # and JSON report pieces (told as an .ips report, which is not rejoined), texts the cut makes no longer told as an
 # iOS log (read as a paste, with Android's record test), one-line captures (a wrap is told from two cut lines at
-# least), and texts already hard-wrapped or reflowed whose second wrap is told as one at blanks.
+# least), texts already hard-wrapped or reflowed whose second wrap is told as one at blanks, and a line exactly
+# 80 columns long (taken for a cut one, the line after it joined to it: corpus/ios/kernel_memorystatus_then_*).
 HARD_WRAP_KNOWN = {
     "appium_syslog_json_power_assertion_rename_wda.txt",
+    "crash_header_process_exit_watchdog_empty_bundle_plcrashreporter47.txt",
     "crash_header_process_exit_watchdog_lockbox_ios13.txt",
+    "crash_report_sigkill_codesigning_unfenced_flutter_bgfetch127_ios14b.txt",
     "dasd_coredata_import_throttle_tn3163.txt",
     "frontboard_baadca11_run_together_voip_forum793077.txt",
     "frontboard_rbsterminatecontext_multiline_thermal_firebase.txt",
@@ -86,8 +89,10 @@ HARD_WRAP_KNOWN = {
     "jetsam_event_ips_fixture_ios27.txt",
     "kernel_exc_resource_fatal_nse_nextcloud_ios17b1.txt",
     "kernel_memorystatus_keyboard_extension_fcitx5_readme.txt",
+    "kernel_memorystatus_then_reportsystemmemory_proc_colon_lantern_pr8971.txt",
     "metrickit_rbsterminatecontext_scene_update_thermal_roam.txt",
     "quoted_no_task_request_custom_task_rnbgfetch563.txt",
+    "rbsterminatecontext_lines_under_xccrashpoint_headings_emission_ios15.txt",
     "springboard_watchdogd_monitoring_timed_out_ips_ios15_forum.txt",
     "uikit_bgtask_expired_hard_wrapped_uynguyen_blog.txt",
     "watchdog_crash_header_ios11.txt",
@@ -107,7 +112,9 @@ WORD_WRAP_KNOWN = {
     "appium_syslog_json_power_assertion_rename_wda.txt",
     "bgtaskscheduler_code1_flutter_prefixed_workmanager.txt",
     "console_japanese_type_column_reportcrash_corpse_imast_ios12.txt",
+    "crash_header_process_exit_watchdog_empty_bundle_plcrashreporter47.txt",
     "crash_header_process_exit_watchdog_lockbox_ios13.txt",
+    "crash_report_sigkill_codesigning_unfenced_flutter_bgfetch127_ios14b.txt",
     "dasd_pushlaunch_policies_markdown_ably_docs.txt",
     "dasd_pushlaunch_syslog_relay_ios11.txt",
     "frontboard_rbsterminatecontext_multiline_thermal_firebase.txt",
@@ -115,6 +122,7 @@ WORD_WRAP_KNOWN = {
     "kernel_exc_resource_fatal_nse_nextcloud_ios17b1.txt",
     "metrickit_rbsterminatecontext_failed_terminate_gracefully_roam_ios26.txt",
     "metrickit_rbsterminatecontext_scene_update_thermal_roam.txt",
+    "rbsterminatecontext_lines_under_xccrashpoint_headings_emission_ios15.txt",
     "springboard_watchdogd_monitoring_timed_out_ips_ios15_forum.txt",
     "uikit_bgtask_created_over_30s.txt",
     "watchdog_crash_header_ios11.txt",
