@@ -517,3 +517,45 @@ def test_a_bare_java_stack_trace_is_read_not_refused(tmp_path: Path):
     prose.write_text("java.lang.Error is what I get, any idea?\nat some point it stops\n", encoding="utf-8")
     _, outcome = scan(prose)
     assert not outcome.usable and "unrecognized format" in outcome.problems[0].message
+
+
+@pytest.mark.parametrize("log_lines", [7, 4])
+def test_a_prefix_another_tool_put_on_every_line_is_learnt_and_taken_off(tmp_path: Path, log_lines: int):
+    # google/android-emulator-container-scripts#342: the container's script prints each logcat line behind
+    # "logcat: ", inside a fence after prose. Cut after its fourth log line (as a shorter paste would be), the
+    # lines were taken for one word-wrapped line before: the kill's reason text ended in "logcat:" and Zygote's
+    # death had the kill's line number.
+    capture = TESTS / "samples/corpus/android_aosp/am_killing_zygote_logcat_tool_prefix_emulator_container342.txt"
+    lines = capture.read_text(encoding="utf-8").splitlines()
+    events, _ = scan_lines(tmp_path, "\n".join([*lines[: 6 + log_lines], "```"]) + "\n")
+    assert [(e.kind, e.pid, e.where.rsplit(":", 1)[1]) for e in events] == [
+        ("process_killed", 5009, "7"),
+        ("process_died", 5009, "8"),
+    ]
+    assert events[0].data["reason_text"] == "empty #17"
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "2020-05-04T13:12:02.5515610Z ",  # GitHub Actions (ReactiveCircus/android-emulator-runner#59)
+        "[2024-05-01T12:00:01.123Z] ",  # a bracketed one
+        "logs/logcat.txt:{n}:",  # grep -Hn
+        "{n}:",  # grep -n
+        "logcat: ",  # a wrapper's name
+    ],
+)
+def test_a_multi_line_record_behind_a_tool_prefix_on_every_line_is_read_whole(tmp_path: Path, prefix: str):
+    # The ANR's fields are lines of their own: they join the record only once the prefix is off every line.
+    lines = [
+        "08-29 14:13:11.713  7904 27946 E ActivityManager: ANR in me.linjw.demo.anr",
+        "08-29 14:13:11.713  7904 27946 E ActivityManager: PID: 26859",
+        "08-29 14:13:11.713  7904 27946 E ActivityManager: Reason: executing service me.linjw.demo.anr/.RemoteService",
+        "08-29 14:13:11.716  7904 27946 I ActivityManager: Killing 26859:me.linjw.demo.anr/u0a80 (adj 905): bg anr",
+    ]
+    plain, _ = scan_lines(tmp_path, "\n".join(lines) + "\n")
+    expected = fields(plain, "kind", "pid", "package", "reason", "where")
+    assert sorted(kind for kind, *_ in expected) == ["anr", "process_killed"]
+    text = "\n".join(prefix.format(n=n) + line for n, line in enumerate(lines, 120)) + "\n"
+    events, _ = scan_lines(tmp_path, text)
+    assert fields(events, "kind", "pid", "package", "reason", "where") == expected

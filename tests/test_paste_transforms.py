@@ -3,7 +3,8 @@
 issues and chats rewrite logs (quoted as a whole, indented as a Markdown code block, fenced after a
 sentence, after prose, a blank line after every line, no-break spaces, CRLF, inside <details>, inside a
 numbered list item's fence, behind a viewer's line numbers, a chat's stamp and name or a bullet on every
-line, blanks turned into tabs, a JSON array of the lines) and scanned; its events must be those of the capture as it is. The iOS
+line, blanks turned into tabs, a JSON array of the lines, a CI's time stamp on every line, bare or bracketed, a
+terminal's colours) and scanned; its events must be those of the capture as it is. The iOS
 captures have their own (tests/ios/test_paste_transforms_ios.py)."""
 
 from __future__ import annotations
@@ -74,6 +75,20 @@ def _tabs(lines: list[str]) -> list[str]:
     return [line.replace("  ", "\t") for line in lines]
 
 
+def _ci_stamped(lines: list[str]) -> list[str]:
+    # A CI job's log, as GitHub Actions writes each line (ReactiveCircus/android-emulator-runner#59 quotes one)
+    return [f"2020-05-04T13:12:{n % 60:02d}.{n * 7919 % 10**7:07d}Z {line}" for n, line in enumerate(lines)]
+
+
+def _ci_stamped_bracketed(lines: list[str]) -> list[str]:
+    return [f"[2024-05-01T12:00:{n % 60:02d}.{n % 1000:03d}Z] {line}" for n, line in enumerate(lines)]
+
+
+def _coloured(lines: list[str]) -> list[str]:
+    # A terminal's colours on every line (logcat -v color, a CI's coloured output) and a CI's line erasing (GitLab)
+    return [f"\x1b[0K\x1b[38;5;{40 + n % 6}m{line}\x1b[0m" for n, line in enumerate(lines)]
+
+
 TRANSFORMS: dict[str, Callable[[list[str]], list[str]]] = {
     "quote": _quote,
     "indent": _indent,
@@ -89,6 +104,9 @@ TRANSFORMS: dict[str, Callable[[list[str]], list[str]]] = {
     "bullets": _bullets,
     "tabs": _tabs,
     "json_array": _json_array,
+    "ci_stamped": _ci_stamped,
+    "ci_stamped_bracketed": _ci_stamped_bracketed,
+    "coloured": _coloured,
 }
 
 
@@ -221,6 +239,67 @@ COLLAPSED_KNOWN = {
     "jobscheduler_android9_sunmi_periodic_deadline.txt",
     "jobscheduler_workmanager_youtube_rare_devdocs.txt",
 }
+
+
+def grepped(lines: list[str]) -> list[str]:
+    # grep -Hn over a log: the file's name and each line's number before it
+    return [f"logs/logcat.txt:{n}:{line}" for n, line in enumerate(lines, 1)]
+
+
+def wrapped_by_a_tool(lines: list[str]) -> list[str]:
+    # A script that passes a log on, its own name before each line (google/android-emulator-container-scripts#342)
+    return [f"logcat: {line}" for line in lines]
+
+
+# What stands before every line of these is learnt from the lines a log line starts in (see paste.tool_prefix), and
+# these have none that the scanner tells inside another tool's line: dumps, crash reports and exit records,
+# bare messages, a Java trace.
+GREPPED_KNOWN = {
+    "activity_full_dump_exit-info_section_firetv.txt",
+    "anr_bare_blank_before_reason_fence_exoplayer8652.txt",
+    "anr_bare_message_studio_indent_rethink.txt",
+    "anr_masked_package_quoted_studio_appboy80.txt",
+    "crash_bg_service_start_app_report_acside.txt",
+    "crash_exact_alarm_grapheneos_report_timeplanner.txt",
+    "crash_fgs_timeout_no_fatal_line_ntfy.txt",
+    "dumpsys_activity_exit-info_firetv.txt",
+    "dumpsys_deviceidle_settings_doze-tweak.txt",
+    "dumpsys_jobscheduler_active_jobs_android8_kmansoft.txt",
+    "dumpsys_jobscheduler_failures_adb-alfred.txt",
+    "dumpsys_jobscheduler_workmanager_expo_docs.txt",
+    "dumpsys_phantom_records_killed_false_termux.txt",
+    "exitinfo_dumpsys_3line_quoted_prompt_termux_x11.txt",
+    "exitinfo_stoic_detail_key_value_anr_square.txt",
+    "exitinfo_stoic_table_square.txt",
+    "jobscheduler_android11_contenttrigger_quota_so64832554.txt",
+    "jobscheduler_android9_sunmi_periodic_deadline.txt",
+    "jobscheduler_workmanager_youtube_rare_devdocs.txt",
+    "wm_worker_class_not_found_bare_trace_blog_jeroenmols.txt",
+}
+# The same, and logs in layouts that are not told inside another line (-v epoch, a brief line without its level, a
+# threadtime line without its time, crash reporters' own exports, ...), where the wrapper's `logcat: ` stays.
+WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
+    "am_killing_binders_epoch_uid_revanced.txt",
+    "anr_short_fgs_bare_fence_glued_rnbgactions213.txt",
+    "crash_bg_start_not_allowed_long_format_radiodroid.txt",
+    "crash_fgs_app_crash_reporter_flow.txt",
+    "crash_fgs_autolinked_markdown_logfox.txt",
+    "crash_fgs_crashlytics_export_geofence.txt",
+    "email_quoted_wrapped_destroying_layer_negative_cordovasms117.txt",
+    "logcat_level_tag_anr_droidify.txt",
+    "oneplus_linkpower_grep_prefixed_github-appium18183.txt",
+    "oppo_user_restricted_crash_github-intercom.txt",
+    "wm_retry_issue_title_flutter_downloader.txt",
+    "xiaomi_am_kill_lockscreenclean_devdoc-mirror.txt",
+}
+
+
+def test_an_android_log_grepped_with_file_names_and_line_numbers_gives_its_events(tmp_path: Path) -> None:
+    assert_only_known_differ(tmp_path, "android", grepped, GREPPED_KNOWN, "grepped with -Hn")
+
+
+def test_an_android_log_passed_on_by_a_tool_that_names_itself_on_each_line_gives_its_events(tmp_path: Path) -> None:
+    assert_only_known_differ(tmp_path, "android", wrapped_by_a_tool, WRAPPED_BY_A_TOOL_KNOWN, "behind 'logcat: '")
 
 
 def test_an_android_capture_whose_blanks_a_page_collapsed_gives_its_events(tmp_path: Path) -> None:

@@ -211,8 +211,10 @@ class TextScanner:
             raise InputError(self.name, "binary data, not a log, dumpsys output or bugreport")
         sample = sample_bytes.decode("utf-8", "replace").splitlines()[:400]
         pieces: Iterator[_Piece] = itertools.chain(head, chunks)
-        prefix = _line_prefix(sample)
-        if prefix is not None:  # quoted, numbered, ... as a whole: its lines as they were before
+        for _ in range(_PREFIX_LAYERS):  # quoted, numbered, a CI's log, ... as a whole: its lines as they were before
+            prefix = _line_prefix(sample) or (None if _json_string_lines(sample) else _tool_prefix(sample, self.years))
+            if prefix is None:
+                break
             sample = [re.sub(prefix, "", line, count=1) for line in sample]
             pieces = _without_prefix(pieces, prefix)
         if _json_string_lines(sample):  # a JSON array of the log's lines, one string a line
@@ -1292,11 +1294,15 @@ _LINE_PREFIXES = (
     r"^(?:[ \t]{0,3}>(?: |(?=\S)|$))+",
     # a viewer's or an editor's line numbers: `  12 | `, `12\t`
     r"^[ \t]{0,6}\d{1,7}(?: ?\| ?|\t)",
-    # a chat's stamp and name on each line: `[10:42 AM] Anna: `
-    r"^\[[^\]\n]{1,40}\] [^:\n]{1,40}: ",
     # a list's bullet on each line
     r"^[ \t]{0,3}[-*+] ",
+    # a CI's time stamp on each line of its job's log: ISO 8601 with its `T` (no log layout has one), as GitHub
+    # Actions writes it (`2020-05-04T13:12:02.5515610Z `), or in brackets
+    r"^\[?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?\]? ",
+    # a chat's stamp and name on each line: `[10:42 AM] Anna: ` (after the CI's: a bracketed one is no chat's)
+    r"^\[[^\]\n]{1,40}\] [^:\n]{1,40}: ",
 )
+_PREFIX_LAYERS = 3  # prefixes on prefixes (a quoted CI log of grep's output) taken off, at most
 _PREFIXED_MIN = 0.6  # the share of a sample's lines (not counting blank ones and its note) with the prefix
 
 
@@ -1423,6 +1429,14 @@ def _line_prefix(sample: list[str]) -> str | None:
     return None
 
 
+def _tool_prefix(sample: list[str], years: YearHint) -> str | None:
+    """The pattern of what another tool (a CI's log, a wrapper script, grep) put before (nearly) every line of the
+    text, learnt from it (`paste.tool_prefix`), or None."""
+    from bgprobe.collectors.parsers.paste import tool_prefix
+
+    return tool_prefix(_without_note(sample), years, _PREFIXED_MIN)
+
+
 # A line that is one JSON string (a log exported or printed as a JSON array of its lines), a comma after it or not.
 _JSON_STRING_LINE = re.compile(r'[ \t]*("(?:[^"\\]|\\.)*")[ \t]*,?[ \t\r]*')
 
@@ -1491,15 +1505,29 @@ def _as_typed(block: bytes) -> bytes:
         block = block.replace(b"\r", b"\n")
     if b"\xe2" in block:
         block = block.replace("\u2018".encode(), b"'").replace("\u2019".encode(), b"'")
+    if b"\x1b" in block:  # a terminal's colours and line erasing (logcat -v color, a CI's log): no part of the text
+        block = _TERMINAL_CONTROL.sub(b"", block)
     return block
 
 
+# An ANSI control sequence (ECMA-48 CSI: ESC [, parameter bytes, intermediate bytes, the final byte).
+_TERMINAL_CONTROL = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]")
+_TERMINAL_CONTROL_START = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*)?$")  # one a block's end may cut
+
+
 def _web_copy_tail(block: bytes) -> int:
-    """How many bytes at the block's end may be the start of a character `_as_typed` replaces (kept for
-    the next block, which ends it)."""
+    """How many bytes at the block's end may be the start of a character or a control sequence `_as_typed`
+    replaces (kept for the next block, which ends it)."""
     if block.endswith((b"\xc2", b"\xe2")):
         return 1
-    return 2 if block.endswith(b"\xe2\x80") else 0
+    if block.endswith(b"\xe2\x80"):
+        return 2
+    if b"\x1b" in block[-_CONTROL_MAX:] and (cut := _TERMINAL_CONTROL_START.search(block, len(block) - _CONTROL_MAX)):
+        return len(block) - cut.start()
+    return 0
+
+
+_CONTROL_MAX = 32  # the longest ANSI control sequence a block's end is checked for
 
 
 def _take_sample(data: bytes, end: int, sampled: list[bytes], size: int) -> int:

@@ -54,6 +54,7 @@ _MAX_WRAPPERS = 16  # quotes nested deeper than this are not a paste
 _LOG_START = re.compile(
     r"(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d|(?<![\w/])[VDIWEFA]/[\w.$-]+\s*\(\s*\d+\): "
     r"|(?<![\w/])lowmemorykiller: "  # the kernel driver's line behind what a viewer puts first ("[kswapd0] ")
+    r"|(?<![\w/])(?:<\d{1,2}>)?\[\s*\d+\.\d+\] "  # a kernel line's own time stamp ("logcat: [ 12.345] ...")
 )
 _MAX_STARTS = 3
 
@@ -90,6 +91,55 @@ def run_on_lines(line: str, years: YearHint, preferred: re.Pattern[str] | None) 
     pieces.append(line[last:].rstrip())
     pieces = [p for p in pieces if p.strip()]
     return pieces if len(pieces) >= 2 else []  # (one: an indented or prefixed line, not several)
+
+
+# What another tool puts before each line it passes on is at most this long (a CI's ISO time stamp and a path).
+_TOOL_PREFIX_MAX = 64
+_DIGITS = re.compile(r"(\d+)")
+
+
+def tool_prefix(lines: list[str], years: YearHint, share: float) -> str | None:
+    """The pattern of what another tool put before (nearly) every line of a text, learnt from the text: a CI's
+    time stamp (GitHub Actions' `2020-05-04T13:12:02.5515610Z `, Jenkins' `[2024-05-01T12:00:01.123Z] `), a
+    wrapper's name (`logcat: `), grep's file name or line number (`logs/a.txt:`, `8367:`). It is what stands
+    before the place a log line starts in the lines no layout reads as they are (see `readings`), its digits
+    as any digits. It must stand before at least `share` of the lines (not counting blank ones and Markdown
+    fences), two at least (a record's continuation lines count), and before no line that a layout reads as it
+    is (`8367:` is grep's, `08-` of `08-29 14:13:11.713` is not). None when no such prefix is found."""
+    shapes: dict[str, int] = {}
+    read = []  # the lines a layout reads as they are: no prefix may be taken off them
+    for line in lines:
+        if not line.strip():
+            continue
+        if parse_line(line, 0, years).layout != "raw":
+            read.append(line)
+            continue
+        for n, m in enumerate(_LOG_START.finditer(line, 1)):
+            if n >= _MAX_STARTS or m.start() > _TOOL_PREFIX_MAX:
+                break
+            if parse_line(line[m.start() :], 0, years).layout != "raw":
+                shape = _prefix_shape(line[: m.start()])
+                shapes[shape] = shapes.get(shape, 0) + 1
+                break
+    filled = [line for line in lines if line.strip() and not _FENCE.match(line)]  # (a fence is the paste's own)
+    for shape in sorted(shapes, key=lambda shape: -shapes[shape]):
+        starts = re.compile(shape).match
+        prefixed = sum(1 for line in filled if starts(line))
+        if prefixed >= max(2, len(filled) * share) and not any(starts(r) for r in read):
+            return shape
+    return None
+
+
+def _prefix_shape(prefix: str) -> str:
+    """The pattern of one line's prefix: its digits as any digits, the rest as it is. After a number, grep -n's
+    `:` is also its `-` (the context lines it printed around each match)."""
+    shape = "".join(r"\d+" if part.isdigit() else re.escape(part) for part in _DIGITS.split(prefix) if part)
+    if (grep := _GREP_NUMBER_END.search(shape)) is not None:
+        shape = shape[: grep.start()] + r"\d+[:-]" + shape[grep.end() :]
+    return "^" + shape
+
+
+_GREP_NUMBER_END = re.compile(r"\\d\+:(?=(?:\\ )?$)")  # (in a shape: `\d+:` at its end, a blank after it or not)
 
 
 def with_colon_blank(text: str) -> str:
@@ -332,4 +382,13 @@ def _json_strings(text: str) -> list[str]:
     return out
 
 
-__all__ = ["Fences", "best_record", "pasted_records", "readings", "sniff_pasted", "strip_prefixes", "unwrap"]
+__all__ = [
+    "Fences",
+    "best_record",
+    "pasted_records",
+    "readings",
+    "sniff_pasted",
+    "strip_prefixes",
+    "tool_prefix",
+    "unwrap",
+]
