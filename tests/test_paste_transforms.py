@@ -4,7 +4,7 @@ issues and chats rewrite logs (quoted as a whole, indented as a Markdown code bl
 sentence, after prose, a blank line after every line, no-break spaces, CRLF, inside <details>, inside a
 numbered list item's fence, behind a viewer's line numbers, a chat's stamp and name or a bullet on every
 line, blanks turned into tabs, a JSON array of the lines, a CI's time stamp on every line, bare or bracketed, a
-terminal's colours) and scanned; its events must be those of the capture as it is. The iOS
+terminal's colours, a fence closed at the end of the last line) and scanned; its events must be those of the capture as it is. The iOS
 captures have their own (tests/ios/test_paste_transforms_ios.py)."""
 
 from __future__ import annotations
@@ -84,6 +84,11 @@ def _ci_stamped_bracketed(lines: list[str]) -> list[str]:
     return [f"[2024-05-01T12:00:{n % 60:02d}.{n % 1000:03d}Z] {line}" for n, line in enumerate(lines)]
 
 
+def _fence_closed_on_the_last_line(lines: list[str]) -> list[str]:
+    # A chat's code block closed at the end of the last line, the closing fence glued to it
+    return ["logs:", "```", *lines[:-1], lines[-1] + "```"] if lines else lines
+
+
 def _coloured(lines: list[str]) -> list[str]:
     # A terminal's colours on every line (logcat -v color, a CI's coloured output) and a CI's line erasing (GitLab)
     return [f"\x1b[0K\x1b[38;5;{40 + n % 6}m{line}\x1b[0m" for n, line in enumerate(lines)]
@@ -107,6 +112,7 @@ TRANSFORMS: dict[str, Callable[[list[str]], list[str]]] = {
     "ci_stamped": _ci_stamped,
     "ci_stamped_bracketed": _ci_stamped_bracketed,
     "coloured": _coloured,
+    "fence_closed_on_the_last_line": _fence_closed_on_the_last_line,
 }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from bgprobe.collectors.inputs import textscan
 from bgprobe.collectors.parsers.logcat import YearHint
 from bgprobe.collectors.parsers.paste import run_on_lines
@@ -120,3 +121,20 @@ def test_lines_ended_by_a_carriage_return_alone_are_lines(tmp_path):
 def test_an_indented_log_line_is_one_line_not_several():
     line = "    12-24 03:22:05.147 I/ActivityManager( 1097): Start proc net.pmarks.chromadoze "
     assert run_on_lines(line, YearHint(None), None) == []
+
+
+@pytest.mark.parametrize("size", range(1, 14))
+def test_a_colour_sequence_cut_by_a_block_end_is_still_dropped_whole(monkeypatch, size):
+    # logcat -v color colours each line; GitLab puts its line erasing before each one. Wherever a block ends,
+    # no part of a control sequence is left in the text.
+    monkeypatch.setattr(textscan, "CHUNK_SIZE", size)
+    data = b"\x1b[0K\x1b[38;5;40mI/Tag( 12): a\x1b[0m\n\x1b[1;31mb\x1b[0m\n"
+    assert b"".join(block for block, _ in textscan._blocks(io.BytesIO(data))) == b"I/Tag( 12): a\nb\n"
+
+
+def test_a_fence_glued_to_the_end_of_the_last_line_is_no_part_of_it():
+    block = b"```\nI ActivityManager: freezing 30033 app.revanced.android.gms  ```\nsee ```x``` here\n    ```\n"
+    assert (
+        textscan._as_typed(block)
+        == b"```\nI ActivityManager: freezing 30033 app.revanced.android.gms  \nsee ```x``` here\n    ```\n"
+    )

@@ -1493,7 +1493,7 @@ _HTML_ESCAPE = re.compile(rb"&(?:#\d{2,3}|#x[0-9a-fA-F]{2}|quot|apos|lt|gt|amp);
 
 
 def _as_typed(block: bytes) -> bytes:
-    """The block with what a web page or a blog makes of typed characters undone: text copied from one may
+    """The block with what a web page, a blog or a chat makes of typed characters undone: text copied from one may
     have no-break spaces (U+00A0, an HTML &nbsp;) for some or all of its blanks, and typographic single
     quotes (U+2018, U+2019) for the straight ones the log wrote ("Kill 'com.foo' (1234)"). The layouts, the
     rules and the pre-filter read them as what they stand for. (Not the double ones: a straight one would
@@ -1507,7 +1507,13 @@ def _as_typed(block: bytes) -> bytes:
         block = block.replace("\u2018".encode(), b"'").replace("\u2019".encode(), b"'")
     if b"\x1b" in block:  # a terminal's colours and line erasing (logcat -v color, a CI's log): no part of the text
         block = _TERMINAL_CONTROL.sub(b"", block)
+    if b"```" in block:  # a Markdown fence closed on the last line of a paste, glued to it (a chat's code block)
+        block = _GLUED_CLOSING_FENCE.sub(rb"\1", block)
     return block
+
+
+# (Only before a newline in the block: at the block's end, the line may go on in the next one.)
+_GLUED_CLOSING_FENCE = re.compile(rb"([^\s`][ \t]*)`{3,}[ \t]*(?=\r?\n)")
 
 
 # An ANSI control sequence (ECMA-48 CSI: ESC [, parameter bytes, intermediate bytes, the final byte).
