@@ -181,6 +181,12 @@ BG_EXPIRING = re.compile(r"Expiring (?P<sim>simulated )?task: " + TASK_REF)
 _IDENT = r"(?P<id><decode: [^<>]*>|<private>|\S+)"
 BG_NOT_SCHEDULED = re.compile(r"No task request with identifier " + _IDENT + r" has been scheduled")
 BG_SIMULATING = re.compile(r"Simulating (?P<what>launch|expiration) for task with identifier " + _IDENT)
+# The debugger command Apple documents for starting or expiring a task during development
+# (developer.apple.com/documentation/backgroundtasks/starting-and-terminating-tasks-during-development):
+# `e -l objc -- (void)[[BGTaskScheduler sharedScheduler] _simulateLaunchForTaskWithIdentifier:@"TASK_IDENTIFIER"]`.
+# No event by itself (the framework's "Simulating launch …" line says it ran; lldb may refuse it): it names the task
+# of the undecoded lines after it (tests/samples/corpus/ios/lldb_*).
+LLDB_SIMULATE = re.compile(r"_simulate(?:Launch|Expiration)ForTaskWithIdentifier:@\"(?P<id>[^\"\s]{1,256})\"")
 BG_ALREADY_RUNNING = re.compile(r"Task with identifier " + _IDENT + r" is already running")
 BG_NOT_SIMULATED = re.compile(r"Task with identifier " + _IDENT + r" is not currently being simulated")
 TASK_CLASS_KIND = {
@@ -594,6 +600,14 @@ class IosLogInterpreter:
         job, data = self._task(rec, m, bool(m["sim"]))
         return self._event(rec, "job_stopped", "BackgroundTasks", job=job, reason="expired", detail=msg, data=data)
 
+    def _lldb_simulate(self, rec: IosRecord, msg: str) -> Found:
+        m = LLDB_SIMULATE.search(msg)
+        if m is None:
+            return None
+        self._read = True
+        self._simulating[""] = m["id"]  # the debugger names no process: any process's undecoded line
+        return None
+
     def _bg_simulating(self, rec: IosRecord, msg: str) -> Found:
         m = BG_SIMULATING.search(msg)
         if m is None:
@@ -678,8 +692,13 @@ class IosLogInterpreter:
         if text is None:
             return None
         if text.startswith("<"):
-            return self._simulating.get(self._proc_key(rec))
+            return self._simulated(rec)
         return text
+
+    def _simulated(self, rec: IosRecord) -> str | None:
+        """The task this process's debugger last asked to simulate (named by the framework's line, or by the debugger
+        command when it did not log one)."""
+        return self._simulating.get(self._proc_key(rec)) or self._simulating.get("")
 
     def _task(self, rec: IosRecord, m: re.Match[str], simulated: bool) -> tuple[str | None, dict[str, object]]:
         """(identifier, data) of a task reference: the BGTask class names the kind of task."""
@@ -690,7 +709,7 @@ class IosLogInterpreter:
                 data["title"] = m["title"]
             return m["id"], data
         if m["undecoded"]:
-            return (self._simulating.get(self._proc_key(rec)) if simulated else None), data
+            return (self._simulated(rec) if simulated else None), data
         return m["bare"], data
 
     def _dasd(self, rec: IosRecord, m: re.Match[str], kind: str, reason: str, msg: str, **data: object) -> Event:
@@ -950,6 +969,7 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("Expiring task: ", "Expiring simulated task: "), IosLogInterpreter._bg_expiring),
     (("has been scheduled",), IosLogInterpreter._bg_not_scheduled),
     (("Simulating launch for task", "Simulating expiration for task"), IosLogInterpreter._bg_simulating),
+    (("_simulateLaunchFor", "_simulateExpirationFor"), IosLogInterpreter._lldb_simulate),
     (("is already running",), IosLogInterpreter._bg_already_running),
     (("is not currently being simulated",), IosLogInterpreter._bg_not_simulated),
     (("is not advertised in the application's Info.plist",), IosLogInterpreter._bg_not_permitted),

@@ -190,3 +190,24 @@ def test_cr4shed_reports_are_read(name: str, kind: str, reason: str) -> None:
         "com.apple.springboard",
         reason,
     )
+
+
+def test_the_debugger_command_that_simulates_a_task_is_read() -> None:
+    # lldb refusing "e -l objc -- (void)[[BGTaskScheduler sharedScheduler] _simulateLaunchForTaskWithIdentifier:@…]"
+    # on iOS 12: a text about a BGTask command, read (not refused), with nothing in it that ran or died.
+    events, outcome = scan(CORPUS / "lldb_objc_expression_errors_bgtaskscheduler_cordova_bgfetch124_negative.txt")
+    assert outcome.usable and events == []
+
+
+def test_the_debugger_command_names_the_task_of_an_undecoded_line(tmp_path: Path) -> None:
+    # The command, then Xcode's "No task request with identifier <decode: missing data> has been scheduled" without
+    # the framework's "Simulating launch …" line before it: the task is the one the command named.
+    lines = (CORPUS / "lldb_simulate_launch_twice_decode_missing_rnbgfetch408_ios16.txt").read_text().splitlines()
+    command, undecoded = lines[5], lines[8]
+    assert command.startswith("(lldb) e -l objc") and "<decode: missing data>" in undecoded
+    path = tmp_path / "paste.txt"
+    path.write_text(f"{command}\n{undecoded}\n")
+    events, _ = scan(path)
+    assert [(e.kind, e.job, e.reason, e.pid) for e in events] == [
+        ("trigger", "com.transistorsoft.fetch", "not_submitted", 2318)
+    ]
