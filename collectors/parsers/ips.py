@@ -55,7 +55,8 @@ WATCHDOG_EVENT = re.compile(r"WatchdogEvent: (?P<event>[\w-]+)")
 # timer logs "%@ Failed to terminate gracefully after %.1fs" and that text becomes the 0x8badf00d explanation
 # (FrontBoard -[FBProcess _terminateWithRequest:…] performGracefulKill; the same budget SpringBoard's reports
 # called a "process-exit watchdog transgression", tests/samples/corpus/ios/crash_header_process_exit_watchdog_*).
-GRACEFUL_KILL = re.compile(r"Failed to terminate gracefully after [\d.]+s")
+# iOS 16 wrote it with a small f, under a WatchdogEvent line (tests/samples/corpus/ios/crash_header_*_lowercase_*).
+GRACEFUL_KILL = re.compile(r"[Ff]ailed to terminate gracefully after [\d.]+s")
 # The termination as an RBSTerminateContext description on its own, first on its line or after a label: how
 # MetricKit's MXCrashDiagnostic.terminationReason carries it ("<RBSTerminateContext| domain:10 code:0x8BADF00D
 # explanation:… >", rendered as "Termination reason: <RBSTerminateContext| …" in
@@ -480,10 +481,11 @@ def termination_reason(namespace: str | None, code: int | None, reasons_text: st
         event = extras.get("watchdog_event")
         if event is None and (w := WATCHDOG_EVENT.search(reasons_text)):
             event = w["event"]
-        if event is None and (g := GRACEFUL_KILL.search(reasons_text)):
-            event = "process-exit"
+        if (g := GRACEFUL_KILL.search(reasons_text)) is not None:
+            event = event or "process-exit"
             # "[app<BUNDLE(…)>:PID] Failed to terminate …": FBProcess's log proem names the process.
-            if (who := APP_IDENTITY.search(reasons_text, max(0, g.start() - 200), g.start())) is not None:
+            who = APP_IDENTITY.search(reasons_text, max(0, g.start() - 200), g.start())
+            if who is not None and "pid" not in extras:
                 extras["bundle"], extras["pid"] = who["bundle"], int(who["pid"])
         return f"watchdog:{event or 'unknown'}", extras
     if code in _KNOWN_CODES:

@@ -211,3 +211,16 @@ def test_the_debugger_command_names_the_task_of_an_undecoded_line(tmp_path: Path
     assert [(e.kind, e.job, e.reason, e.pid) for e in events] == [
         ("trigger", "com.transistorsoft.fetch", "not_submitted", 2318)
     ]
+
+
+def test_failed_to_terminate_gracefully_with_a_small_f_names_the_process() -> None:
+    # iOS 16: "explanation:[application<com.sample.qa.user.sea>:915] failed to terminate gracefully after 5.0s" with a
+    # WatchdogEvent line: the exit watchdog, and the process FrontBoard named before its words.
+    events, _ = scan(CORPUS / "crash_header_frontboard_lowercase_failed_terminate_gracefully_firebase9859_ios16.txt")
+    (e,) = events
+    assert (e.kind, e.package, e.pid, e.reason) == (
+        "process_killed",
+        "com.sample.qa.user.sea",
+        915,
+        "watchdog:process-exit",
+    )

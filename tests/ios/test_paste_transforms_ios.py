@@ -79,6 +79,7 @@ def test_a_double_spaced_capture_reads_as_itself(capture: str) -> None:
 # 80 columns long (taken for a cut one, the line after it joined to it: corpus/ios/kernel_memorystatus_then_*).
 HARD_WRAP_KNOWN = {
     "appium_syslog_json_power_assertion_rename_wda.txt",
+    "crash_header_frontboard_lowercase_failed_terminate_gracefully_firebase9859_ios16.txt",
     "crash_header_process_exit_watchdog_empty_bundle_plcrashreporter47.txt",
     "crash_header_process_exit_watchdog_lockbox_ios13.txt",
     "crash_report_sigkill_codesigning_unfenced_flutter_bgfetch127_ios14b.txt",
@@ -112,6 +113,7 @@ WORD_WRAP_KNOWN = {
     "appium_syslog_json_power_assertion_rename_wda.txt",
     "bgtaskscheduler_code1_flutter_prefixed_workmanager.txt",
     "console_japanese_type_column_reportcrash_corpse_imast_ios12.txt",
+    "crash_header_frontboard_lowercase_failed_terminate_gracefully_firebase9859_ios16.txt",
     "crash_header_process_exit_watchdog_empty_bundle_plcrashreporter47.txt",
     "crash_header_process_exit_watchdog_lockbox_ios13.txt",
     "crash_report_sigkill_codesigning_unfenced_flutter_bgfetch127_ios14b.txt",
