@@ -4,7 +4,8 @@ issues and chats rewrite logs (quoted as a whole, indented as a Markdown code bl
 sentence, after prose, a blank line after every line, no-break spaces, CRLF, inside <details>, inside a
 numbered list item's fence, behind a viewer's line numbers, a chat's stamp and name or a bullet on every
 line, blanks turned into tabs, a JSON array of the lines, a CI's time stamp on every line, bare or bracketed, a
-terminal's colours, a fence closed at the end of the last line) and scanned; its events must be those of the capture as it is. The iOS
+terminal's colours, a fence closed at the end of the last line, as HTML source: in <pre><code>, or each line
+ending in <br />) and scanned; its events must be those of the capture as it is. The iOS
 captures have their own (tests/ios/test_paste_transforms_ios.py)."""
 
 from __future__ import annotations
@@ -89,6 +90,15 @@ def _fence_closed_on_the_last_line(lines: list[str]) -> list[str]:
     return ["logs:", "```", *lines[:-1], lines[-1] + "```"] if lines else lines
 
 
+def _html_pre(lines: list[str]) -> list[str]:
+    # A page's or a ticket's HTML source: the block's tags glued to its first and last lines
+    return ["<pre><code>" + lines[0], *lines[1:-1], lines[-1] + "</code></pre>"] if len(lines) > 1 else lines
+
+
+def _html_line_breaks(lines: list[str]) -> list[str]:
+    return [line + "<br />" for line in lines]
+
+
 def _coloured(lines: list[str]) -> list[str]:
     # A terminal's colours on every line (logcat -v color, a CI's coloured output) and a CI's line erasing (GitLab)
     return [f"\x1b[0K\x1b[38;5;{40 + n % 6}m{line}\x1b[0m" for n, line in enumerate(lines)]
@@ -113,6 +123,8 @@ TRANSFORMS: dict[str, Callable[[list[str]], list[str]]] = {
     "ci_stamped_bracketed": _ci_stamped_bracketed,
     "coloured": _coloured,
     "fence_closed_on_the_last_line": _fence_closed_on_the_last_line,
+    "html_pre": _html_pre,
+    "html_line_breaks": _html_line_breaks,
 }
 
 

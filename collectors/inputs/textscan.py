@@ -1258,6 +1258,7 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
     read = getattr(stream, "read1", None) or stream.read
     ended = False
     held = b""  # a block's last bytes when they may start a character that the next block ends (`_as_typed`)
+    line_start = True  # whether the next block starts a line
     while not ended:
         parts: list[bytes] = []
         size = 0
@@ -1278,7 +1279,8 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
             block, held = held + block, b""
         if error is None and not ended and (cut := _web_copy_tail(block)):
             block, held = block[:-cut], block[-cut:]
-        block = _as_typed(block)
+        block = _as_typed(block, line_start)
+        line_start = block.endswith(b"\n")
         if error is not None:
             yield block, error
             return
@@ -1492,13 +1494,13 @@ def _without_prefix(pieces: Iterator[_Piece], prefix: str) -> Iterator[_Piece]:
 _HTML_ESCAPE = re.compile(rb"&(?:#\d{2,3}|#x[0-9a-fA-F]{2}|quot|apos|lt|gt|amp);")
 
 
-def _as_typed(block: bytes) -> bytes:
+def _as_typed(block: bytes, line_start: bool = True) -> bytes:
     """The block with what a web page, a blog or a chat makes of typed characters undone: text copied from one may
     have no-break spaces (U+00A0, an HTML &nbsp;) for some or all of its blanks, and typographic single
     quotes (U+2018, U+2019) for the straight ones the log wrote ("Kill 'com.foo' (1234)"). The layouts, the
     rules and the pre-filter read them as what they stand for. (Not the double ones: a straight one would
     end a JSON string early in a crash report.) Each test is one byte's memchr: a file without those bytes
-    pays nothing more."""
+    pays nothing more. `line_start`: whether the block starts a line (blocks are cut anywhere)."""
     if b"\xa0" in block:
         block = block.replace(b"\xc2\xa0", b" ")
     if b"\r" in block and b"\n" not in block:  # lines ended by a CR alone (classic Mac OS, some Windows tools)
@@ -1509,7 +1511,18 @@ def _as_typed(block: bytes) -> bytes:
         block = _TERMINAL_CONTROL.sub(b"", block)
     if b"```" in block:  # a Markdown fence closed on the last line of a paste, glued to it (a chat's code block)
         block = _GLUED_CLOSING_FENCE.sub(rb"\1", block)
+    if any(tag in block for tag in _HTML_LINE_TAGS):  # a ticket's or a page's HTML source: line breaks, <pre> blocks
+        text = _HTML_LINE_START.sub(b"", b"\n" + block if line_start else block)
+        block = _HTML_LINE_END.sub(b"", text[1:] if line_start else text)
     return block
+
+
+# What HTML puts around the lines of a log when a ticket system or a page keeps it as HTML: a `<br>` ending each
+# line, `<pre>` (`<pre><code>`) opening the block on its first line and closing it on its last. Taken off a line's
+# start and end only (a tag in a message stays); each lower or upper case. (Only before a newline in the block.)
+_HTML_LINE_TAGS = (b"<br", b"<BR", b"<pre", b"<PRE", b"</pre", b"</PRE", b"<code", b"</code")
+_HTML_LINE_START = re.compile(rb"(?<=\n)(?:<(?:pre|code)(?:\s[^>\n]*)?>)+", re.IGNORECASE)
+_HTML_LINE_END = re.compile(rb"(?:</?(?:pre|code)>|<br\s*/?>)+[ \t]*(?=\r?\n)", re.IGNORECASE)
 
 
 # (Only before a newline in the block: at the block's end, the line may go on in the next one.)
