@@ -231,3 +231,10 @@ def split_offset(ts: str | None) -> tuple[str | None, str | None]:
         return ts, None
     m = _OFFSET.search(ts)
     return (ts[: m.start()], m[1]) if m else (ts, None)
+
+
+def reads_as_ios_log(text: str) -> bool:
+    """Whether a line is an iOS log line as it is: a header of a layout that says so by itself (not a clock alone,
+    not two tab columns)."""
+    rec = parse_record(text, 0)
+    return rec is not None and rec.layout not in _LOOSE_LAYOUTS

@@ -102,30 +102,36 @@ def tool_prefix(lines: list[str], years: YearHint, share: float) -> str | None:
     """The pattern of what another tool put before (nearly) every line of a text, learnt from the text: a CI's
     time stamp (GitHub Actions' `2020-05-04T13:12:02.5515610Z `, Jenkins' `[2024-05-01T12:00:01.123Z] `), a
     wrapper's name (`logcat: `), grep's file name or line number (`logs/a.txt:`, `8367:`). It is what stands
-    before the place a log line starts in the lines no layout reads as they are (see `readings`), its digits
+    before the place a log line starts (Android or iOS) in the lines no layout reads as they are, its digits
     as any digits. It must stand before at least `share` of the lines (not counting blank ones and Markdown
     fences), two at least (a record's continuation lines count), and before no line that a layout reads as it
     is (`8367:` is grep's, `08-` of `08-29 14:13:11.713` is not). None when no such prefix is found."""
+    from bgprobe.collectors.parsers.ios_layouts import reads_as_ios_log
+
+    def reads(text: str) -> bool:
+        return parse_line(text, 0, years).layout != "raw" or reads_as_ios_log(text)
+
     shapes: dict[str, int] = {}
     read = []  # the lines a layout reads as they are: no prefix may be taken off them
     for line in lines:
         if not line.strip():
             continue
-        if parse_line(line, 0, years).layout != "raw":
+        if reads(line):
             read.append(line)
             continue
-        for n, m in enumerate(_LOG_START.finditer(line, 1)):
-            if n >= _MAX_STARTS or m.start() > _TOOL_PREFIX_MAX:
+        places = {m.start() for m in _LOG_START.finditer(line, 1)} | {m.start() for m in _IOS_START.finditer(line)}
+        for at in sorted(places)[:_MAX_STARTS]:
+            if at > _TOOL_PREFIX_MAX:
                 break
-            if parse_line(line[m.start() :], 0, years).layout != "raw":
-                shape = _prefix_shape(line[: m.start()])
+            if reads(line[at:]):
+                shape = _prefix_shape(line[:at])
                 shapes[shape] = shapes.get(shape, 0) + 1
                 break
     filled = [line for line in lines if line.strip() and not _FENCE.match(line)]  # (a fence is the paste's own)
     for shape in sorted(shapes, key=lambda shape: -shapes[shape]):
-        starts = re.compile(shape).match
-        prefixed = sum(1 for line in filled if starts(line))
-        if prefixed >= max(2, len(filled) * share) and not any(starts(r) for r in read):
+        prefix = re.compile(shape).match
+        prefixed = sum(1 for line in filled if prefix(line))
+        if prefixed >= max(2, len(filled) * share) and not any(prefix(r) for r in read):
             return shape
     return None
 
@@ -139,6 +145,11 @@ def _prefix_shape(prefix: str) -> str:
     return "^" + shape
 
 
+# Where an iOS log line may start behind another tool's prefix (after a blank, a colon or a bracket): a date or a
+# time, a syslog month, a Console type (see `ios_layouts`, whose layouts decide).
+_IOS_START = re.compile(
+    r"(?<=[\s:\]])(?=\d\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) |(?:default|info|debug|error|fault)\s)"
+)
 _GREP_NUMBER_END = re.compile(r"\\d\+:(?=(?:\\ )?$)")  # (in a shape: `\d+:` at its end, a blank after it or not)
 
 

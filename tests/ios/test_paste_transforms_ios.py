@@ -16,17 +16,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bgprobe.collectors.parsers.ios_syslog import IosTextReader
+from bgprobe.collectors.parsers.ios_syslog import IosTextReader, has_log_lines
 
 from tests.test_paste_transforms import (
     TRANSFORMS,
     assert_only_known_differ,
     captures,
     collapsed,
+    grepped,
     hard_wrapped,
     key,
     pasted,
+    reads_alike,
     word_wrapped,
+    wrapped_by_a_tool,
 )
 
 # Captures whose multi-line records (dasd's `{(` sets and policy dumps, TN3163's reflowed Console rows, a
@@ -160,3 +163,28 @@ def test_an_ios_capture_hard_wrapped_at_80_columns_gives_its_events(tmp_path: Pa
 
 def test_an_ios_capture_word_wrapped_at_72_columns_gives_its_events(tmp_path: Path) -> None:
     assert_only_known_differ(tmp_path, "ios", word_wrapped, WORD_WRAP_KNOWN, "word-wrapped at 72")
+
+
+# iOS logs (the captures with lines of an iOS log layout) whose every line grep -Hn or a wrapper prefixed: the prefix is
+# learnt from the lines a log line starts in (paste.tool_prefix). Still read differently: a Console copy whose type
+# column is Japanese, and an Xcode console's lines (neither is told inside another tool's line).
+_PREFIXED_LOGS_KNOWN = {
+    "console_japanese_type_column_reportcrash_corpse_imast_ios12.txt",
+    "xcode_console_uikit_bgtask_over_30s.txt",
+}
+
+
+@pytest.mark.parametrize("rewrite", [grepped, wrapped_by_a_tool])
+def test_an_ios_log_behind_another_tool_s_prefix_on_every_line_gives_its_events(tmp_path: Path, rewrite) -> None:
+    logs, differ = 0, set()
+    for path in captures("ios"):
+        first, *body = path.read_text(encoding="utf-8").splitlines()
+        if not has_log_lines(body):
+            continue  # a crash report or a console's text: no log line to learn the prefix from
+        logs += 1
+        out = tmp_path / path.name
+        out.write_text("\n".join([first, *rewrite(body)]) + "\n", encoding="utf-8")
+        if not reads_alike(out, path):
+            differ.add(path.name)
+    assert logs >= 30
+    assert differ == _PREFIXED_LOGS_KNOWN
