@@ -133,15 +133,13 @@ def test_a_colour_sequence_cut_by_a_block_end_is_still_dropped_whole(monkeypatch
 
 
 def test_a_fence_glued_to_the_end_of_the_last_line_is_no_part_of_it():
-    block = b"```\nI ActivityManager: freezing 30033 app.revanced.android.gms  ```\nsee ```x``` here\n    ```\n"
+    lines = b"```\nI ActivityManager: freezing 30033 app.revanced.android.gms  ```\r\nsee ```x``` here\n    ```\n"
     assert (
-        textscan._as_typed(block)
-        == b"```\nI ActivityManager: freezing 30033 app.revanced.android.gms  \nsee ```x``` here\n    ```\n"
+        textscan._markup_off(lines)
+        == b"```\nI ActivityManager: freezing 30033 app.revanced.android.gms  \r\nsee ```x``` here\n    ```\n"
     )
 
 
-def test_html_line_tags_are_taken_off_a_line_s_ends_only_and_only_at_a_line_s_start():
-    html = b"<pre><code>05-07 a<br>\nb<BR/>\nmsg <pre>x</pre> y\nc</code></pre>\n"
-    assert textscan._as_typed(html) == b"05-07 a\nb\nmsg <pre>x</pre> y\nc\n"
-    # a block cut in the middle of a line: what starts it is no line's start
-    assert textscan._as_typed(b"<pre>x\n<pre>y\n", line_start=False) == b"<pre>x\ny\n"
+def test_html_line_tags_are_taken_off_a_line_s_ends_only():
+    html = b"<pre><code>05-07 a<br>\nb<BR/>\r\nmsg <pre>x</pre> y\nc</code></pre>\n"
+    assert textscan._markup_off(html) == b"05-07 a\nb\r\nmsg <pre>x</pre> y\nc\n"

@@ -209,8 +209,11 @@ class TextScanner:
                 raise InputError(self.name, "empty file")
         if _looks_binary(sample_bytes):
             raise InputError(self.name, "binary data, not a log, dumpsys output or bugreport")
-        sample = sample_bytes.decode("utf-8", "replace").splitlines()[:400]
         pieces: Iterator[_Piece] = itertools.chain(head, chunks)
+        if _MARKUP_HINT.search(sample_bytes):  # a paste with a Markdown fence or HTML: its markup around lines goes
+            sample_bytes = _markup_off(sample_bytes)
+            pieces = _without_markup(pieces)
+        sample = sample_bytes.decode("utf-8", "replace").splitlines()[:400]
         for _ in range(_PREFIX_LAYERS):  # quoted, numbered, a CI's log, ... as a whole: its lines as they were before
             prefix = _line_prefix(sample) or (None if _json_string_lines(sample) else _tool_prefix(sample, self.years))
             if prefix is None:
@@ -1258,7 +1261,6 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
     read = getattr(stream, "read1", None) or stream.read
     ended = False
     held = b""  # a block's last bytes when they may start a character that the next block ends (`_as_typed`)
-    line_start = True  # whether the next block starts a line
     while not ended:
         parts: list[bytes] = []
         size = 0
@@ -1279,8 +1281,7 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, BaseException | None]]:
             block, held = held + block, b""
         if error is None and not ended and (cut := _web_copy_tail(block)):
             block, held = block[:-cut], block[-cut:]
-        block = _as_typed(block, line_start)
-        line_start = block.endswith(b"\n")
+        block = _as_typed(block)
         if error is not None:
             yield block, error
             return
@@ -1491,16 +1492,44 @@ def _without_prefix(pieces: Iterator[_Piece], prefix: str) -> Iterator[_Piece]:
         yield lines + strip(b"", data[size:]), len(lines)
 
 
+# Markup a paste keeps around a log's lines (decided from the sample, as the other forms of a whole text are: testing
+# each block of a large log for these would cost as much as grep reads it): a Markdown fence closed at the end of the
+# last line, glued to it (a chat's code block); a ticket's or a page's HTML source, `<pre>` (`<pre><code>`) glued to
+# the first line and closed on the last, a `<br>` ending each line. Taken off a line's start and end only (a tag in
+# a message stays); HTML in lower or upper case.
+_MARKUP_HINT = re.compile(rb"```|<(?:br|/?pre|/?code)\b", re.IGNORECASE)
+_GLUED_CLOSING_FENCE = re.compile(rb"([^\s`][ \t]*)`{3,}[ \t]*(?=\r?$)", re.MULTILINE)
+_HTML_LINE_START = re.compile(rb"^(?:<(?:pre|code)(?:\s[^>\n]*)?>)+", re.MULTILINE | re.IGNORECASE)
+_HTML_LINE_END = re.compile(rb"(?:</?(?:pre|code)>|<br\s*/?>)+[ \t]*(\r?)$", re.MULTILINE | re.IGNORECASE)
+
+
+def _markup_off(lines: bytes) -> bytes:
+    """Whole lines without the markup of a paste around them (`_MARKUP_HINT`)."""
+    lines = _GLUED_CLOSING_FENCE.sub(rb"\1", lines)
+    return _HTML_LINE_END.sub(rb"\1", _HTML_LINE_START.sub(b"", lines))
+
+
+def _without_markup(pieces: Iterator[_Piece]) -> Iterator[_Piece]:
+    """The pieces with `_markup_off` each one's lines and the lookahead after them (which starts a line too)."""
+    for piece in pieces:
+        if piece is _OVERLONG:
+            yield piece
+            continue
+        data, size = cast(tuple[bytes, int], piece)
+        lines = _markup_off(data[:size])
+        yield lines + _markup_off(data[size:]), len(lines)
+
+
 _HTML_ESCAPE = re.compile(rb"&(?:#\d{2,3}|#x[0-9a-fA-F]{2}|quot|apos|lt|gt|amp);")
 
 
-def _as_typed(block: bytes, line_start: bool = True) -> bytes:
-    """The block with what a web page, a blog or a chat makes of typed characters undone: text copied from one may
+def _as_typed(block: bytes) -> bytes:
+    """The block with what a web page or a blog makes of typed characters undone: text copied from one may
     have no-break spaces (U+00A0, an HTML &nbsp;) for some or all of its blanks, and typographic single
     quotes (U+2018, U+2019) for the straight ones the log wrote ("Kill 'com.foo' (1234)"). The layouts, the
     rules and the pre-filter read them as what they stand for. (Not the double ones: a straight one would
     end a JSON string early in a crash report.) Each test is one byte's memchr: a file without those bytes
-    pays nothing more. `line_start`: whether the block starts a line (blocks are cut anywhere)."""
+    pays nothing more."""
     if b"\xa0" in block:
         block = block.replace(b"\xc2\xa0", b" ")
     if b"\r" in block and b"\n" not in block:  # lines ended by a CR alone (classic Mac OS, some Windows tools)
@@ -1509,24 +1538,7 @@ def _as_typed(block: bytes, line_start: bool = True) -> bytes:
         block = block.replace("\u2018".encode(), b"'").replace("\u2019".encode(), b"'")
     if b"\x1b" in block:  # a terminal's colours and line erasing (logcat -v color, a CI's log): no part of the text
         block = _TERMINAL_CONTROL.sub(b"", block)
-    if b"```" in block:  # a Markdown fence closed on the last line of a paste, glued to it (a chat's code block)
-        block = _GLUED_CLOSING_FENCE.sub(rb"\1", block)
-    if any(tag in block for tag in _HTML_LINE_TAGS):  # a ticket's or a page's HTML source: line breaks, <pre> blocks
-        text = _HTML_LINE_START.sub(b"", b"\n" + block if line_start else block)
-        block = _HTML_LINE_END.sub(b"", text[1:] if line_start else text)
     return block
-
-
-# What HTML puts around the lines of a log when a ticket system or a page keeps it as HTML: a `<br>` ending each
-# line, `<pre>` (`<pre><code>`) opening the block on its first line and closing it on its last. Taken off a line's
-# start and end only (a tag in a message stays); each lower or upper case. (Only before a newline in the block.)
-_HTML_LINE_TAGS = (b"<br", b"<BR", b"<pre", b"<PRE", b"</pre", b"</PRE", b"<code", b"</code")
-_HTML_LINE_START = re.compile(rb"(?<=\n)(?:<(?:pre|code)(?:\s[^>\n]*)?>)+", re.IGNORECASE)
-_HTML_LINE_END = re.compile(rb"(?:</?(?:pre|code)>|<br\s*/?>)+[ \t]*(?=\r?\n)", re.IGNORECASE)
-
-
-# (Only before a newline in the block: at the block's end, the line may go on in the next one.)
-_GLUED_CLOSING_FENCE = re.compile(rb"([^\s`][ \t]*)`{3,}[ \t]*(?=\r?\n)")
 
 
 # An ANSI control sequence (ECMA-48 CSI: ESC [, parameter bytes, intermediate bytes, the final byte).
