@@ -257,6 +257,31 @@ def test_kernel_driver_kill_with_tgid_names_a_cut_comm_not_a_package(tmp_path):
     assert kill.data["adj"] == 906 and kill.data["comm_cut"] is True
 
 
+def test_lmkd_kill_naming_more_sizes_keeps_its_reason(tmp_path):
+    # Later lmkd releases print more sizes after the rss (a Pixel Tablet's Android 14 log in a public bug report:
+    # "rss, anon rss, swap, dmabuf_pss, dmabuf_rss"); the reason after them was dropped.
+    (kill,) = events_of(
+        tmp_path,
+        "07-28 10:46:14.514   479   479 I lowmemorykiller: Kill 'com.tcs.vehicleassistant' (17757), uid 1010174, "
+        "oom_score_adj 0 to free 4445960kB rss, 3990164kB anon rss, 2413008kB swap, 0kB dmabuf_pss, 0kB dmabuf_rss; "
+        "reason: min watermark is breached even after kill",
+    )
+    assert (kill.kind, kill.source, kill.package, kill.pid, kill.reason) == (
+        "process_killed",
+        "lmkd",
+        "com.tcs.vehicleassistant",
+        17757,
+        "low_memory",
+    )
+    assert kill.data == {
+        "adj": 0,
+        "rss_kb": 4445960,
+        "anon_rss_kb": 3990164,
+        "swap_kb": 2413008,
+        "lmkd_reason": "min watermark is breached even after kill",
+    }
+
+
 def test_freezer_kills_are_aosp_reasons_not_a_makers(tmp_path):
     # CachedAppOptimizer.java: killLocked("excessive binder traffic during cached", REASON_EXCESSIVE_RESOURCE_USAGE,
     # SUBREASON_EXCESSIVE_CPU) (14+) and the binder freeze failures ("Unable to freeze binder interface", REASON_FREEZER)

@@ -53,9 +53,12 @@ _TASK_COMM_MAX = 15  # TASK_COMM_LEN (16) less its NUL: a task's comm is cut to 
 LMKD = re.compile(
     r"^(?:lowmemorykiller: )?Kill(?:ing)? '(?P<proc>[^']+)' \((?P<pid>\d+)\)(?: \(tgid (?P<tgid>\d+)\))?, "
     r"(?:uid (?P<uid>\d+), )?"
-    r"(?:oom_score_adj|oom_adj|adj) (?P<adj>-?\d+)(?:,| to free (?P<kb>\d+)kB(?: rss, (?P<swap>\d+)kB swap)?)?"
+    r"(?:oom_score_adj|oom_adj|adj) (?P<adj>-?\d+)(?:,| to free (?P<kb>\d+)kB(?: rss)?(?:, (?P<anon>\d+)kB anon rss)?"
+    r"(?:, (?P<swap>\d+)kB swap)?(?:, \d+kB [a-z_]+)*)?"
     r"(?:; reason: (?P<reason>.*))?"
 )
+# (Later lmkd releases name more sizes after the rss, as real kills show: "to free 4445960kB rss, 3990164kB anon rss,
+# 2413008kB swap, 0kB dmabuf_pss, 0kB dmabuf_rss; reason: min watermark is breached even after kill".)
 # The later lines of a multi-line lmk kill, each printed with the first one's prefix (same pid/tag):
 # lmkd 8.1 / early 9 (`lmkd.c` kill_one_process: one ALOGI with "\n   to free %ldkB because system is
 # under %s memory pressure oom_adj %d\n"; the use_minfree_levels variant "because cache %s%ldkB is below
@@ -672,6 +675,8 @@ class LogInterpreter:
         data: dict[str, object] = {"adj": int(m["adj"])}
         if m["kb"]:
             data["rss_kb"] = int(m["kb"])
+        if m["anon"]:
+            data["anon_rss_kb"] = int(m["anon"])
         if m["swap"]:
             data["swap_kb"] = int(m["swap"])
         if m["reason"]:
