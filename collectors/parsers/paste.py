@@ -106,6 +106,12 @@ def tool_prefix(lines: list[str], years: YearHint, share: float) -> str | None:
     as any digits. It must stand before at least `share` of the lines (not counting blank ones and Markdown
     fences), two at least (a record's continuation lines count), and before no line that a layout reads as it
     is (`8367:` is grep's, `08-` of `08-29 14:13:11.713` is not). None when no such prefix is found."""
+
+    filled = [line for line in lines if line.strip() and not _FENCE.match(line)]  # (a fence is the paste's own)
+    as_logcat = [parse_line(line, 0, years).layout != "raw" for line in filled]
+    if sum(as_logcat) > len(filled) * (1 - share):
+        return None  # a plain log: too many lines read as they are for a prefix on `share` of them
+
     from bgprobe.collectors.parsers.ios_layouts import reads_as_ios_log
 
     def reads(text: str) -> bool:
@@ -113,10 +119,8 @@ def tool_prefix(lines: list[str], years: YearHint, share: float) -> str | None:
 
     shapes: dict[str, int] = {}
     read = []  # the lines a layout reads as they are: no prefix may be taken off them
-    for line in lines:
-        if not line.strip():
-            continue
-        if reads(line):
+    for line, logcat in zip(filled, as_logcat, strict=True):
+        if logcat or reads_as_ios_log(line):
             read.append(line)
             continue
         places = {m.start() for m in _LOG_START.finditer(line, 1)} | {m.start() for m in _IOS_START.finditer(line)}
@@ -127,7 +131,6 @@ def tool_prefix(lines: list[str], years: YearHint, share: float) -> str | None:
                 shape = _prefix_shape(line[:at])
                 shapes[shape] = shapes.get(shape, 0) + 1
                 break
-    filled = [line for line in lines if line.strip() and not _FENCE.match(line)]  # (a fence is the paste's own)
     for shape in sorted(shapes, key=lambda shape: -shapes[shape]):
         prefix = re.compile(shape).match
         prefixed = sum(1 for line in filled if prefix(line))
