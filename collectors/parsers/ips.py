@@ -73,6 +73,14 @@ TEXT_TERMINATION = re.compile(
     r"^(?:Namespace (?P<ns>\w+|<0x[0-9a-fA-F]+>), Code (?P<code>0x[0-9a-fA-F]+|\d+)"
     r"|(?P<ns2>[A-Z]+) (?P<code2>0x[0-9a-fA-F]+|\d+))"
 )
+# iOS 8-10 reports' Application Specific Information when backboardd ended an app whose background assertions outlived
+# their allowance: `<BKNewProcess: 0x17e74840; com.app.app; pid: 560; hostpid: -1> has active assertions beyond
+# permitted time:` (BackBoardServices' BKNewProcess description: address; bundle id; pid; hostpid), then the
+# assertions (tests/samples/corpus/ios/crash_ios8_simulated_8badf00d_bknewprocess_assertions_developreference.txt).
+BK_BEYOND_PERMITTED = re.compile(
+    r"<BKNewProcess: 0x[0-9a-fA-F]+; (?P<bundle>[^;<>\s]+); pid: (?P<pid>\d+);[^<>]*>"
+    r" has active assertions beyond permitted"
+)
 # A namespace a report prints as a number (`Namespace <0xF>`, iOS 11): xnu bsd/sys/reason.h OS_REASON_*.
 _NAMESPACE_NUMBERS = {
     1: "JETSAM",
@@ -766,8 +774,10 @@ def _from_text(
     killed = (
         sigkill or namespace == "WATCHDOG" or (reason is not None and (code == WATCHDOG_CODE or code in _KNOWN_CODES))
     )
+    beyond = None
     if "has active assertions beyond permitted time" in text:
         reason, killed = "bgtask_expired", True
+        beyond = BK_BEYOND_PERMITTED.search(text)
     if reason is None and codesigning:
         reason = "codesigning"
     uncaught = None
@@ -796,6 +806,9 @@ def _from_text(
         or extras.get("bundle")
     )
     pid = pid if pid is not None else extras.get("pid")
+    if beyond is not None:  # a report without Identifier / Process lines: the assertion holder names the app
+        package = package or beyond["bundle"]
+        pid = pid if pid is not None else int(beyond["pid"])
     data: dict[str, Any] = {k: v for k, v in extras.items() if k not in ("bundle", "pid")}
     if header.get("bug_type"):
         data["bug_type"] = str(header["bug_type"])

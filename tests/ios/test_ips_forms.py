@@ -224,3 +224,13 @@ def test_failed_to_terminate_gracefully_with_a_small_f_names_the_process() -> No
         915,
         "watchdog:process-exit",
     )
+
+
+def test_bknewprocess_holding_assertions_beyond_permitted_time_names_the_app() -> None:
+    # An iOS 8 report without Process / Identifier lines (a Stack Overflow paste, 'Exception Type: 00000020',
+    # 0x8badf00d, 'SIMULATED'): backboardd's '<BKNewProcess: 0x…; com.app.app; pid: 560; hostpid: -1> has active
+    # assertions beyond permitted time' is the only place the app and its pid are named.
+    events, outcome = scan(CORPUS / "crash_ios8_simulated_8badf00d_bknewprocess_assertions_developreference.txt")
+    assert outcome.usable
+    (e,) = events
+    assert (e.kind, e.package, e.pid, e.reason) == ("process_killed", "com.app.app", 560, "bgtask_expired")
