@@ -230,6 +230,7 @@ WORD_WRAP_KNOWN = {
     "dumpsys_jobscheduler_workmanager_expo_docs.txt",
     "exitinfo_stoic_detail_key_value_anr_square.txt",
     "exitinfo_stoic_table_square.txt",
+    "has_died_placeholder_backslash_glued_16lz.txt",
     "job_stopped_email_quoted_studio_evernote.txt",
     "jobscheduler_android11_contenttrigger_quota_so64832554.txt",
     "jobscheduler_android9_sunmi_periodic_deadline.txt",
@@ -309,6 +310,7 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     "oppo_user_restricted_crash_github-intercom.txt",
     "wm_retry_issue_title_flutter_downloader.txt",
     "xiaomi_am_kill_lockscreenclean_devdoc-mirror.txt",
+    "bare_tag_lines_start_proc_between_chinese_notes_xfxia.txt",
 }
 
 

@@ -81,6 +81,10 @@ BK_BEYOND_PERMITTED = re.compile(
     r"<BKNewProcess: 0x[0-9a-fA-F]+; (?P<bundle>[^;<>\s]+); pid: (?P<pid>\d+);[^<>]*>"
     r" has active assertions beyond permitted"
 )
+# A crash report's crashed thread and its frames (`Thread 3 Crashed:`, then `0 libsystem_kernel.dylib 0x00000001f68ee0dc
+# __pthread_kill + 8`: index, image, address, symbol), also with the report's column padding collapsed.
+CRASHED_THREAD = re.compile(r"^Thread (?P<thread>\d+) Crashed:", re.M)
+CRASH_FRAME = re.compile(r"^\s*\d+\s+\S+\s+0x[0-9a-fA-F]+\s+(?P<symbol>[^\s(]+)", re.M)
 # A namespace a report prints as a number (`Namespace <0xF>`, iOS 11): xnu bsd/sys/reason.h OS_REASON_*.
 _NAMESPACE_NUMBERS = {
     1: "JETSAM",
@@ -182,6 +186,9 @@ def parse_ips(lines: NumberedLines, where: str, *, device: str | None = None) ->
     # A report pasted indented (a Markdown code block, a list item's) is the same report: its text lines are read
     # without their indentation (its JSON lines keep theirs, which JSON ignores).
     body = [(n, t if t.lstrip().startswith(_JSON_STARTS) else t.lstrip()) for n, t in body[start:]]
+    # Fields a page ran together on one line (`Exception Type: … Exception Codes: … Termination Reason: …`) are read
+    # one per line, as the log reader hands them over (tests/samples/corpus/ios/crash_fields_run_together_one_line_*).
+    body = [(n, part) for n, t in body for part in ([t] if t.startswith(_JSON_STARTS) else split_report_fields(t))]
     try:
         return _parse(body, where, device)
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
@@ -237,6 +244,8 @@ def looks_like_ips(sample: list[str]) -> bool:
     # "eventReason" and "date" lines, tests/samples/corpus/ios/systemmemoryreset_*): its writer puts a blank on both
     # sides of the colon (`"rpages" : 257` in every JetsamEvent capture here), which other JSON rarely does.
     if len(ANALYTICS_FIELD.findall(text)) >= 2:
+        return True
+    if (m := CRASHED_THREAD.search(text)) is not None and CRASH_FRAME.search(text, m.end()):
         return True
     return bool(
         re.search(r"^(?:Exception Type|Termination Reason|Incident Identifier|Hardware Model):", text, re.M)
@@ -309,7 +318,41 @@ def _parse(lines: list[tuple[int, str]], where: str, device: str | None) -> list
                 seen = [*seen[-15:], context]  # the last few: linear however many a text holds
         bounds = zip([0, *starts[1:]], [*starts[1:], len(lines)], strict=True)
         return [e for a, b in bounds for e in _from_text(lines[a:b], where, device)]
+    if CRASHED_THREAD.search(text):
+        return _from_crashed_thread(lines, where, device)
     return _from_fragment(text, where, first_no, device, None)
+
+
+def _from_crashed_thread(lines: list[tuple[int, str]], where: str, device: str | None) -> list[Event]:
+    """A report's crashed thread quoted without the report's header (an answer quoting the asker's backtrace): the
+    process crashed; through abort() it was a SIGABRT (developer.apple.com/documentation/xcode/sigabrt: the process
+    called abort(), as an uncaught exception's terminate handler does). Its name is not known."""
+    at_line = next(i for i, (_, t) in enumerate(lines) if CRASHED_THREAD.match(t))
+    lineno, head = lines[at_line]
+    symbols = []
+    for _, t in lines[at_line + 1 : at_line + 200]:
+        if not t.strip():
+            continue  # a paste with a blank line after every line
+        frame = CRASH_FRAME.match(t)
+        if frame is None:
+            break
+        symbols.append(frame["symbol"])
+    if not symbols:
+        return []
+    aborted = any(s in ("abort", "__pthread_kill") for s in symbols)
+    m = CRASHED_THREAD.match(head)
+    thread = int(m["thread"]) if m else None
+    return [
+        _event(
+            "crash",
+            where,
+            lineno,
+            device,
+            reason="sigabrt" if aborted else "unknown",
+            detail=f"{head.strip()} {' < '.join(symbols[:4])}"[:400],
+            data={"crashed_thread": thread},
+        )
+    ]
 
 
 def _json_document(text: str) -> Any:

@@ -234,3 +234,23 @@ def test_bknewprocess_holding_assertions_beyond_permitted_time_names_the_app() -
     assert outcome.usable
     (e,) = events
     assert (e.kind, e.package, e.pid, e.reason) == ("process_killed", "com.app.app", 560, "bgtask_expired")
+
+
+def test_report_fields_run_together_on_one_line_are_read_one_per_field() -> None:
+    # A page joined 'Exception Type: … Exception Codes: … Termination Reason: FRONTBOARD 2343432205 <RBSTerminateContext|
+    # …>' into one line: the exception type is the type alone and the namespace is the Termination Reason's.
+    events, _ = scan(CORPUS / "crash_fields_run_together_one_line_frontboard_decimal_hiroakit.txt")
+    (e,) = events
+    assert (e.package, e.pid, e.reason) == ("com.hiroakit.AppPlayground1", 4612, "watchdog:scene-create")
+    assert e.data["exception_type"] == "EXC_CRASH (SIGKILL)" and e.data["namespace"] == "FRONTBOARD"
+
+
+def test_a_crashed_thread_quoted_without_its_report_is_a_crash() -> None:
+    # An answer quoting only 'Thread 3 Crashed:' and its frames (padding collapsed) through abort(): a crash, SIGABRT;
+    # it was refused as an unrecognized format.
+    path = CORPUS / "dts_answer_thread3_abort_background_qos_frames_narouhz767076.txt"
+    assert _detect(path.read_text().splitlines()) == "ips"
+    events, outcome = scan(path)
+    assert outcome.usable
+    (e,) = events
+    assert (e.kind, e.reason, e.data["crashed_thread"]) == ("crash", "sigabrt", 3)
