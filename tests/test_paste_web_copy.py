@@ -51,6 +51,23 @@ def test_threadtime_lines_run_together_each_give_their_event(tmp_path):
     ]
 
 
+def test_threadtime_records_glued_without_a_blank_are_split_where_each_head_starts():
+    # A page that dropped the newlines left nothing between the records: "FATAL EXCEPTION: main11-05 04:47:32.468
+    # 911   911 E AndroidRuntime: Process: com.shift.phonemanager, PID: 91111-05 04:47:32.468 ..." (the crash's
+    # Process line was lost in the first record, so the package was not named).
+    glued = TESTS / "samples/corpus/android_aosp/crash_bg_start_not_allowed_lines_glued_no_separator_16lz.txt"
+    line = next(line for line in glued.read_text(encoding="utf-8").splitlines() if line.startswith("11-05"))
+    pieces = run_on_lines(line, YearHint(None), None)
+    assert pieces[0].endswith("FATAL EXCEPTION: main")
+    assert pieces[1].endswith("Process: com.shift.phonemanager, PID: 911")
+    events, _ = scan(glued)
+    assert [(e.kind, e.package, e.pid) for e in events] == [("crash", "com.shift.phonemanager", 911)]
+    # A date inside a message, glued to the word before it, is still no place where a record starts.
+    assert (
+        run_on_lines("10-30 08:00:01.000  1702  2010 I Tag: due at10-30 08:00:00.000 late", YearHint(None), None) == []
+    )
+
+
 def test_the_run_together_capture_gives_each_death_once():
     events, outcome = scan(RUN_TOGETHER)
     assert outcome.unrecognized == 0

@@ -65,7 +65,13 @@ _MAX_STARTS = 3
 # the piece from there on reads as a log line (see `run_on_lines`).
 _BRIEF_HEAD = r"[VDIWEFA]/[\w.$-]+\s*\(\s*(?:\w+:\s*)?\d+\): "
 # A time stamp takes the brief head that follows it (logcat -v time): one start, not two.
-_RUN_ON = re.compile(rf"(?<=\s)(?:(?:\d{{4}}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+:? (?:{_BRIEF_HEAD})?|{_BRIEF_HEAD})")
+# A page that dropped the newlines without leaving a blank glues a record to the end of the one before
+# ("FATAL EXCEPTION: main11-05 04:47:32.468   911   911 E AndroidRuntime: ..."): there only logcat -v threadtime's
+# whole head starts one, "MM-DD hh:mm:ss.mmm PID TID L " (system/logging/liblog/logprint.cpp, FORMAT_THREADTIME).
+_GLUED_THREADTIME = r"(?<=\S)\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\s+\d+\s+\d+ [VDIWEFA] "
+_RUN_ON = re.compile(
+    rf"(?<=\s)(?:(?:\d{{4}}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+:? (?:{_BRIEF_HEAD})?|{_BRIEF_HEAD})|{_GLUED_THREADTIME}"
+)
 _MAX_RUN_ON = 512  # log lines one line may hold; the rest stays with the last
 # What comes before a brief line's "I/Tag( pid): " in logcat -v time's own layout (Visual Studio's device log
 # puts a colon after the time): no line of its own.
