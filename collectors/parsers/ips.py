@@ -38,6 +38,17 @@ _KNOWN_CODES = {
     0xBAD22222: "runningboard:voip-too-frequent",
     0x2BAD45EC: "runningboard:security-violation",
     0xDEADFA11: "runningboard:force-quit",
+    # A background task, background URLSession or background fetch that did not complete in time
+    # (developer.apple.com/documentation/xcode/sigkill: 0x2182bad2, 0x2182bad3, 0x2182bad4).
+    0x2182BAD2: "bgtask_expired",
+    0x2182BAD3: "bgtask_expired",
+    0x2182BAD4: "bgtask_expired",
+    # watchOS 3.1's background refresh violations (its release notes, quoted in
+    # tests/samples/corpus/ios/crash_header_watchos3_c51bad03_*): 0xc51bad01 too much CPU time, 0xc51bad02 too much
+    # wall time, 0xc51bad03 "may not have had sufficient runtime to complete the task".
+    0xC51BAD01: "resource:cpu",
+    0xC51BAD02: "bgtask_expired",
+    0xC51BAD03: "bgtask_expired",
 }
 # The bundle may be empty as printed, `application<>:38090` (tests/samples/corpus/ios/crash_header_*_empty_bundle_*):
 # the pid is still the process's.

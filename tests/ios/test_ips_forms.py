@@ -254,3 +254,11 @@ def test_a_crashed_thread_quoted_without_its_report_is_a_crash() -> None:
     assert outcome.usable
     (e,) = events
     assert (e.kind, e.reason, e.data["crashed_thread"]) == ("crash", "sigabrt", 3)
+
+
+def test_watchos_background_refresh_violation_codes_are_named() -> None:
+    # watchOS 3.1's 0xc51bad03 ('may not have had sufficient runtime to complete the task') under SPRINGBOARD: the
+    # background refresh task ran out of time; it read as the bare 'springboard:0xc51bad03'.
+    events, _ = scan(CORPUS / "crash_header_watchos3_c51bad03_bg_refresh_kiwix_so41838340.txt")
+    (e,) = events
+    assert (e.kind, e.reason, e.data["code"]) == ("process_killed", "bgtask_expired", "0xc51bad03")
