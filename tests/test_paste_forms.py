@@ -559,3 +559,34 @@ def test_a_multi_line_record_behind_a_tool_prefix_on_every_line_is_read_whole(tm
     text = "\n".join(prefix.format(n=n) + line for n, line in enumerate(lines, 120)) + "\n"
     events, _ = scan_lines(tmp_path, text)
     assert fields(events, "kind", "pid", "package", "reason", "where") == expected
+
+
+def test_anr_in_with_its_component_glued_to_the_process_name(tmp_path: Path) -> None:
+    # mediatek_anrmanager_reason_glued_html_entities_wsa: a page dropped the blank before the component and the
+    # newline before Reason ("ANR in com.xx(com.xx/...Activity), time26867631Reason: ..."); the process ends at the
+    # parenthesis (it was read as "com.xx(com.xx/...)", no package).
+    events, _ = scan_lines(
+        tmp_path,
+        "12-08 10:51:08.136 763-787/system_process E/ANRManager: ANR in com.xx(com.xx/com.xxactivity.ScreenSaver"
+        "PicSelectActivity), time26867631Reason: Input dispatching timed out (Waiting to send non-key event)\n"
+        "12-08 10:51:09.136 763-787/system_process I/ActivityManager: Start proc 1234:com.yy/u0a12 for activity x\n",
+    )
+    anr = next(e for e in events if e.kind == "anr")
+    assert (anr.package, anr.process, anr.data["component"]) == (
+        "com.xx",
+        "com.xx",
+        "com.xx/com.xxactivity.ScreenSaverPicSelectActivity",
+    )
+
+
+def test_a_json_array_of_lines_another_tool_stamped_is_read(tmp_path: Path):
+    # A log viewer's export: a JSON array of the lines of a CI job's log, each behind the CI's stamp. The event log's
+    # record whose message went onto the next line (vanced-manager's capture) joins only once the stamp is off every
+    # line, inside the strings too.
+    capture = TESTS / "samples/corpus/android_aosp/events_am_kill_wrapped_vancedmanager.txt"
+    plain, _ = scan(capture)
+    assert len(plain) >= 2
+    body = capture.read_text(encoding="utf-8").splitlines()[1:]
+    stamped = [f"2020-05-04T13:12:{n % 60:02d}.5515610Z {line}" for n, line in enumerate(body)]
+    events, _ = scan_lines(tmp_path, "[\n" + ",\n".join(f"  {json.dumps(line)}" for line in stamped) + "\n]\n")
+    assert fields(events, "kind", "pid", "package", "reason") == fields(plain, "kind", "pid", "package", "reason")

@@ -214,15 +214,17 @@ class TextScanner:
             sample_bytes = _markup_off(sample_bytes)
             pieces = _without_markup(pieces)
         sample = sample_bytes.decode("utf-8", "replace").splitlines()[:400]
-        for _ in range(_PREFIX_LAYERS):  # quoted, numbered, a CI's log, ... as a whole: its lines as they were before
-            prefix = _line_prefix(sample) or (None if _json_string_lines(sample) else _tool_prefix(sample, self.years))
+        # Quoted, numbered, a CI's log, a JSON array of the lines, ... as a whole, one in another: lines as they were
+        for _ in range(_PREFIX_LAYERS):
+            if _json_string_lines(sample):  # a JSON array of the log's lines, one string a line
+                sample = [_json_string_line(line) for line in sample]
+                pieces = _from_json_strings(pieces)
+                continue
+            prefix = _line_prefix(sample) or _tool_prefix(sample, self.years)
             if prefix is None:
                 break
             sample = [re.sub(prefix, "", line, count=1) for line in sample]
             pieces = _without_prefix(pieces, prefix)
-        if _json_string_lines(sample):  # a JSON array of the log's lines, one string a line
-            sample = [_json_string_line(line) for line in sample]
-            pieces = _from_json_strings(pieces)
         kind = _detect(sample)
         self._double_spaced = _double_spaced(sample)
         self._note = len(sample) - len(_without_note(sample))
@@ -1305,7 +1307,7 @@ _LINE_PREFIXES = (
     # a chat's stamp and name on each line: `[10:42 AM] Anna: ` (after the CI's: a bracketed one is no chat's)
     r"^\[[^\]\n]{1,40}\] [^:\n]{1,40}: ",
 )
-_PREFIX_LAYERS = 3  # prefixes on prefixes (a quoted CI log of grep's output) taken off, at most
+_PREFIX_LAYERS = 4  # prefixes on prefixes (a quoted CI log of grep's output), JSON arrays of them, taken off at most
 _PREFIXED_MIN = 0.6  # the share of a sample's lines (not counting blank ones and its note) with the prefix
 
 
