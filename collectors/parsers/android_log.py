@@ -77,7 +77,9 @@ START_PROC = re.compile(
 )
 # "ANR in <proc> (<component>)" (AppErrors / ProcessErrorStateRecord); MediaTek's ANRManager writes "ANR in <proc>,
 # time=<uptime>" (DroidPlugin#388), and a paste may mask the name ("ANR in  ***.***.***", appboy-android-sdk#80).
-ANR_IN = re.compile(r"^ANR in\s+(?P<proc>[^\s,]+)(?: \((?P<comp>[^)]*)\))?")
+# A page may drop the blank before the component ("ANR in com.xx(com.xx/...Activity), time…"): a process name
+# holds no parenthesis, so the name ends there (tests/samples/corpus/android_oem/mediatek_anrmanager_*_wsa.txt).
+ANR_IN = re.compile(r"^ANR in\s+(?P<proc>[^\s,(]+)(?: ?\((?P<comp>[^)]*)\))?")
 # The tags that report an app's ANR: AOSP's ActivityManager, "ActivityManagerService" in some builds' system_process
 # (Cactus#45), MediaTek's ANRManager (com.mediatek.anrmanager.ANRManager / com.android.server.am.ANRManager); none
 # for a bare pasted line. An app's own tag saying "ANR in ..." is not a report of one.
