@@ -178,10 +178,9 @@ def test_an_ios_capture_word_wrapped_at_72_columns_gives_its_events(tmp_path: Pa
 
 
 # iOS logs (the captures with lines of an iOS log layout) whose every line grep -Hn or a wrapper prefixed: the prefix is
-# learnt from the lines a log line starts in (paste.tool_prefix). Still read differently: a Console copy whose type
-# column is Japanese, and an Xcode console's lines (neither is told inside another tool's line).
+# learnt from the lines a log line starts in (paste.tool_prefix). Still read differently: an Xcode console's single
+# line (a prefix is learnt from two lines at least).
 _PREFIXED_LOGS_KNOWN = {
-    "console_japanese_type_column_reportcrash_corpse_imast_ios12.txt",
     "xcode_console_uikit_bgtask_over_30s.txt",
 }
 
