@@ -96,6 +96,7 @@ BK_BEYOND_PERMITTED = re.compile(
 # __pthread_kill + 8`: index, image, address, symbol), also with the report's column padding collapsed.
 CRASHED_THREAD = re.compile(r"^Thread (?P<thread>\d+) Crashed:", re.M)
 CRASH_FRAME = re.compile(r"^\s*\d+\s+\S+\s+0x[0-9a-fA-F]+\s+(?P<symbol>[^\s(]+)", re.M)
+WATCHDOG_IN_CODES = re.compile(r"\b0x(?:00000000)?8badf00d\b", re.I)
 # A namespace a report prints as a number (`Namespace <0xF>`, iOS 11): xnu bsd/sys/reason.h OS_REASON_*.
 _NAMESPACE_NUMBERS = {
     1: "JETSAM",
@@ -313,7 +314,7 @@ def _parse(lines: list[tuple[int, str]], where: str, device: str | None) -> list
         if body_keys:
             return _from_json({"bug_type": whole.get("bug_type")}, whole, where, first_no, first_no, device)
     if TEXT_REPORT.search(text):
-        return _from_text(lines, where, device)
+        return [e for part in _text_reports(lines) for e in _from_text(part, where, device)]
     if RBS_CONTEXT_LEAD.search(text):
         # Terminations quoted one after another without their reports (each crash point's RBSTerminateContext line
         # under its own heading, tests/samples/corpus/ios/rbsterminatecontext_lines_under_xccrashpoint_*): each is
@@ -364,6 +365,20 @@ def _from_crashed_thread(lines: list[tuple[int, str]], where: str, device: str |
             data={"crashed_thread": thread},
         )
     ]
+
+
+def _text_reports(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """Text reports pasted one after another (a post quoting the headers of two crash logs): cut where each starts,
+    at its Incident Identifier, or at its Process line when none has one; the text before the first goes with it."""
+    for key in ("Incident Identifier:", "Process:"):
+        starts = [i for i, (_, t) in enumerate(lines) if t.startswith(key)]
+        if len(starts) >= 2:
+            bounds = zip([0, *starts[1:]], [*starts[1:], len(lines)], strict=True)
+            parts = [lines[a:b] for a, b in bounds]
+            return [part for part in parts if TEXT_REPORT.search("\n".join(t for _, t in part))]
+        if starts:
+            break  # one report: its Process line follows its Incident Identifier
+    return [lines]
 
 
 def _json_document(text: str) -> Any:
@@ -627,12 +642,17 @@ def _crash_event(
     data.update({k: v for k, v in extras.items() if k not in ("bundle", "pid")})
     signal = exception.get("signal")
     # SIGKILL cannot come from the app itself: with or without a termination reason, the system killed it; so did
-    # the watchdog (watchdogd's namespace, or 0x8badf00d) and RunningBoard's known codes.
+    # the watchdog (watchdogd's namespace, or 0x8badf00d) and RunningBoard's known codes. The kernel's kill of a page
+    # that fails its signature check says so after the signal ("SIGKILL (Code Signature Invalid)", as the text
+    # report's Exception Type does: see `_from_text`).
+    sigkill = isinstance(signal, str) and signal.split(" ", 1)[0] == "SIGKILL"
     killed = (
-        signal == "SIGKILL"
+        sigkill
         or _namespace_name(namespace) == "WATCHDOG"
         or (reason is not None and (code == WATCHDOG_CODE or code in _KNOWN_CODES))
     )
+    if reason is None and sigkill and "Code Signature Invalid" in signal:
+        reason = "codesigning"
     if reason is None:
         reason = (signal or exception.get("type") or "unknown").lower()
     package = header.get("bundleID") or (body.get("bundleInfo") or {}).get("CFBundleIdentifier") or extras.get("bundle")
@@ -809,6 +829,10 @@ def _from_text(
         if m:
             namespace = _namespace_name(m["ns"] or m["ns2"])
             code = _code(m["code"] or m["code2"])
+    if code is None and WATCHDOG_IN_CODES.search(fields.get("Exception Codes", (0, ""))[1]):
+        # Before Termination Reason existed (iPhone OS 1 to iOS 8) the watchdog's code stood in Exception Codes,
+        # after 'Exception Type: 00000020' (TN2151: 0x8badf00d, an app terminated by iOS for a watchdog timeout).
+        code, term_line = WATCHDOG_CODE, fields["Exception Codes"][0]
     if code is None and (rbs := RBS_CONTEXT.search(text)):
         namespace = _NAMESPACE_NUMBERS.get(int(rbs["domain"]), f"<{int(rbs['domain']):#x}>")
         code = _code(rbs["code"])

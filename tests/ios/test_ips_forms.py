@@ -156,6 +156,36 @@ def test_sigkill_for_code_signing_is_a_kill() -> None:
     assert e.package == "com.transistorsoft.flutter.backgroundfetch.backgroundFetchExample"
 
 
+@pytest.mark.parametrize(
+    ("termination", "reason"),
+    [
+        (
+            '"termination" : {"flags":0,"code":2,"namespace":"CODESIGNING","indicator":"Invalid Page"},',
+            "codesigning:0x2",
+        ),
+        ("", "codesigning"),
+    ],
+)
+def test_json_report_sigkill_for_code_signing_is_a_kill(tmp_path: Path, termination: str, reason: str) -> None:
+    # An .ips report's JSON says it after the signal, as reports of macOS 12+ and iOS print it ("exception" :
+    # {... "signal":"SIGKILL (Code Signature Invalid)", ...}, "termination" : {... "namespace":"CODESIGNING",
+    # "indicator":"Invalid Page"}): the kernel's kill, not a crash named after the whole signal text.
+    report = tmp_path / "Runner-2024-03-01-100000.ips"
+    report.write_text(
+        '{"app_name":"Runner","timestamp":"2024-03-01 10:00:00.00 +0100","bug_type":"309",'
+        '"os_version":"iPhone OS 17.3 (21D50)","bundleID":"com.example.runner","incident_id":"A"}\n'
+        '{\n  "procName" : "Runner",\n  "pid" : 4321,\n'
+        '  "exception" : {"codes":"0x0000000000000032, 0x0000000108ce0000","rawCodes":[50,4442685440],'
+        '"type":"EXC_BAD_ACCESS","signal":"SIGKILL (Code Signature Invalid)","subtype":"UNKNOWN_0x32 at 0x108ce0000"},\n'
+        f"  {termination}\n"
+        '  "faultingThread" : 0\n}\n'
+    )
+    events, outcome = scan(report)
+    assert outcome.usable
+    (e,) = events
+    assert (e.kind, e.package, e.pid, e.reason) == ("process_killed", "com.example.runner", 4321, reason)
+
+
 def test_process_exited_with_a_dyld_reason_is_a_crash() -> None:
     # SpringBoard's "Process exited: <FBApplicationProcess: …; application<net.yvant.domination>:23793(v11522)> ->
     # <RBSProcessExitContext| specific, status:<RBSProcessExitStatus| domain:dyld(6) code:4>>" in a Console copy
@@ -262,3 +292,14 @@ def test_watchos_background_refresh_violation_codes_are_named() -> None:
     events, _ = scan(CORPUS / "crash_header_watchos3_c51bad03_bg_refresh_kiwix_so41838340.txt")
     (e,) = events
     assert (e.kind, e.reason, e.data["code"]) == ("process_killed", "bgtask_expired", "0xc51bad03")
+
+
+def test_two_old_report_headers_one_after_another_are_two_watchdog_kills() -> None:
+    # A 2007 post quoting the headers of two first-iPhone crash logs ('Exception Type: 00000020', 'Exception Codes:
+    # 0x8badf00d', no Termination Reason yet) with '.hr' between them: each is the watchdog's kill. Before, one
+    # crash was read (the fields of both as one report) with the reason '00000020'.
+    events, _ = scan(CORPUS / "crash_headers_iphone_os1_two_8badf00d_hr_between_dasgenie.txt")
+    assert [(e.kind, e.process, e.pid, e.reason) for e in events] == [
+        ("process_killed", "MobileMail", 67, "watchdog:unknown"),
+        ("process_killed", "Preferences", 73, "watchdog:unknown"),
+    ]
