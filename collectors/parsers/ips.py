@@ -651,7 +651,7 @@ def _crash_event(
         or _namespace_name(namespace) == "WATCHDOG"
         or (reason is not None and (code == WATCHDOG_CODE or code in _KNOWN_CODES))
     )
-    if reason is None and sigkill and "Code Signature Invalid" in signal:
+    if reason is None and sigkill and isinstance(signal, str) and "Code Signature Invalid" in signal:
         reason = "codesigning"
     if reason is None:
         reason = (signal or exception.get("type") or "unknown").lower()
