@@ -579,6 +579,24 @@ def test_anr_in_with_its_component_glued_to_the_process_name(tmp_path: Path) -> 
     )
 
 
+def test_lines_of_several_devices_each_behind_its_serial_in_brackets_are_read(tmp_path: Path):
+    # A device farm's log of two phones, each line behind its serial: one prefix, whatever the brackets hold.
+    lines = [
+        "08-29 14:13:11.713  7904 27946 E ActivityManager: ANR in me.linjw.demo.anr",
+        "08-29 14:13:11.713  7904 27946 E ActivityManager: PID: 26859",
+        "08-29 14:13:11.713  7904 27946 E ActivityManager: Reason: executing service me.linjw.demo.anr/.RemoteService",
+        "08-29 14:13:11.716  7904 27946 I ActivityManager: Killing 26859:me.linjw.demo.anr/u0a80 (adj 905): bg anr",
+    ]
+    plain, _ = scan_lines(tmp_path, "\n".join(lines) + "\n")
+    serials = ["emulator-5554", "R58M12345AB", "emulator-5554", "192.168.1.20:5555"]
+    farm = "\n".join(f"[{serial}] {line}" for serial, line in zip(serials, lines, strict=True)) + "\n"
+    events, _ = scan_lines(tmp_path, farm)
+    assert fields(events, "kind", "pid", "package", "reason", "where") == fields(
+        plain, "kind", "pid", "package", "reason", "where"
+    )
+    assert sorted(e.kind for e in events) == ["anr", "process_killed"]
+
+
 def test_a_json_array_of_lines_another_tool_stamped_is_read(tmp_path: Path):
     # A log viewer's export: a JSON array of the lines of a CI job's log, each behind the CI's stamp. The event log's
     # record whose message went onto the next line (vanced-manager's capture) joins only once the stamp is off every

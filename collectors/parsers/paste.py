@@ -101,7 +101,6 @@ def run_on_lines(line: str, years: YearHint, preferred: re.Pattern[str] | None) 
 
 # What another tool puts before each line it passes on is at most this long (a CI's ISO time stamp and a path).
 _TOOL_PREFIX_MAX = 64
-_DIGITS = re.compile(r"(\d+)")
 
 
 def tool_prefix(lines: list[str], years: YearHint, share: float) -> str | None:
@@ -146,12 +145,22 @@ def tool_prefix(lines: list[str], years: YearHint, share: float) -> str | None:
 
 
 def _prefix_shape(prefix: str) -> str:
-    """The pattern of one line's prefix: its digits as any digits, the rest as it is. After a number, grep -n's
-    `:` is also its `-` (the context lines it printed around each match)."""
-    shape = "".join(r"\d+" if part.isdigit() else re.escape(part) for part in _DIGITS.split(prefix) if part)
+    """The pattern of one line's prefix: what it holds in brackets as anything in brackets (a device farm's
+    `[emulator-5554] ` and `[R58M12345AB] ` before the lines of two devices, a time in any form), its digits as any
+    digits, the rest as it is. After a number, grep -n's `:` is also its `-` (the context lines it printed around
+    each match)."""
+    shape = "".join(
+        _ANY_BRACKETED if part.startswith("[") else r"\d+" if part.isdigit() else re.escape(part)
+        for part in _SHAPE_PARTS.split(prefix)
+        if part
+    )
     if (grep := _GREP_NUMBER_END.search(shape)) is not None:
         shape = shape[: grep.start()] + r"\d+[:-]" + shape[grep.end() :]
     return "^" + shape
+
+
+_SHAPE_PARTS = re.compile(r"(\[[^\[\]\n]{1,64}\]|\d+)")
+_ANY_BRACKETED = r"\[[^\[\]\n]{1,64}\]"
 
 
 # Where an iOS log line may start behind another tool's prefix (after a blank, a colon or a bracket): a date or a
