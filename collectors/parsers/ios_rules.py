@@ -129,8 +129,10 @@ BK_GONE = re.compile(
     r"Could not set priority of <BKNewProcess: 0x[0-9a-f]+; (?P<bundle>[^;]+); pid: (?P<pid>\d+);.*No such process"
 )
 UIKIT_30S = re.compile(r'Background Task (?P<no>\d+) \("(?P<name>.*?)"\), was created over 30 seconds ago')
+# UIKit's private class is _UIBackgroundTaskInfo; a forum's Markdown may take the underscore for emphasis and drop it
+# (tests/samples/corpus/ios/uikit_bgtask_still_not_ended_taskid36_forum729335.txt).
 UIKIT_NOT_ENDED = re.compile(
-    r"Background task still not ended after expiration handlers were called: <_UIBackgroundTaskInfo: 0x[0-9a-f]+>: "
+    r"Background task still not ended after expiration handlers were called: <_?UIBackgroundTaskInfo: 0x[0-9a-f]+>: "
     r"taskID = (?P<no>\d+), taskName = (?P<name>.*?), creationTime = (?P<created>\d+) \(elapsed = (?P<elapsed>\d+)\)"
 )
 LEGACY_ASSERTION = re.compile(
@@ -478,6 +480,11 @@ class IosLogInterpreter:
         elif (allowance := ASSERTION_ALLOWANCE.search(msg)) is not None:
             data = {"permitted_s": float(allowance["secs"]), "assertion_reason": allowance["reason"]}
         process = named["name"] if named is not None else rec.process
+        fields: dict[str, Any] = {}
+        if named is None and (bk := ips.BK_BEYOND_PERMITTED.search(msg)) is not None:
+            # backboardd (iOS 8-10) names the holder by its BKNewProcess description: `<BKNewProcess: 0x…;
+            # com.app.app; pid: 392; hostpid: -1> has active assertions beyond permitted time:`
+            fields["package"], pid = bk["bundle"], int(bk["pid"])
         return self._event(
             rec,
             "process_killed",
@@ -487,6 +494,7 @@ class IosLogInterpreter:
             reason="bgtask_expired",
             detail=msg,
             data=data,
+            **fields,
         )
 
     def _bg_submit(self, rec: IosRecord, msg: str) -> Found:

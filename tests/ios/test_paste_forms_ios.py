@@ -664,3 +664,16 @@ def test_a_syslog_day_whose_padding_a_forum_collapsed_is_still_a_header():
         assert record is not None, day
         assert (record.process, record.pid, record.layout) == ("apsd", 100, "syslog_relay")
         assert record.ts is not None and record.ts[5:] == date + "T07:46:43"
+
+
+def test_markdown_that_ate_an_underscore_and_a_bknewprocess_holder_are_read() -> None:
+    # uikit_bgtask_still_not_ended_taskid36_forum729335: a forum's Markdown dropped the underscore of
+    # '<_UIBackgroundTaskInfo: …>' (the line was listed as unrecognized).
+    events, _ = scan(CORPUS / "uikit_bgtask_still_not_ended_taskid36_forum729335.txt")
+    assert [(e.kind, e.job, e.reason) for e in events] == [("job_timeout", "uikit:36", "bgtask_expired")]
+    # backboardd_bknewprocess_beyond_permitted_indented_set_forum209252: the message alone, no log prefix; the
+    # holder is named by its BKNewProcess description (the kill named no app and no pid).
+    events, _ = scan(CORPUS / "backboardd_bknewprocess_beyond_permitted_indented_set_forum209252.txt")
+    assert [(e.kind, e.package, e.pid, e.reason) for e in events] == [
+        ("process_killed", "com.app.app", 392, "bgtask_expired")
+    ]
