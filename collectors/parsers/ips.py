@@ -96,6 +96,10 @@ BK_BEYOND_PERMITTED = re.compile(
 # __pthread_kill + 8`: index, image, address, symbol), also with the report's column padding collapsed.
 CRASHED_THREAD = re.compile(r"^Thread (?P<thread>\d+) Crashed:", re.M)
 CRASH_FRAME = re.compile(r"^\s*\d+\s+\S+\s+0x[0-9a-fA-F]+\s+(?P<symbol>[^\s(]+)", re.M)
+# A Low Memory report's (iPhone OS 2 to iOS 6) largest process and its process rows:
+# `foo <a515b0826b7b14d76ab18f1a48a8ba56>   11483 (jettisoned) (active)` (tests/samples/corpus/ios/lowmemory_*).
+LOW_MEMORY_LARGEST = re.compile(r"^\s*Largest process:\s+\S", re.M)
+LOW_MEMORY_ROW = re.compile(r"^\s*(?P<name>\S+) <(?P<uuid>[0-9a-fA-F]{32})>\s+(?P<pages>\d+)(?P<marks>.*)$", re.M)
 WATCHDOG_IN_CODES = re.compile(r"\b0x(?:00000000)?8badf00d\b", re.I)
 # A namespace a report prints as a number (`Namespace <0xF>`, iOS 11): xnu bsd/sys/reason.h OS_REASON_*.
 _NAMESPACE_NUMBERS = {
@@ -259,6 +263,8 @@ def looks_like_ips(sample: list[str]) -> bool:
         return True
     if (m := CRASHED_THREAD.search(text)) is not None and CRASH_FRAME.search(text, m.end()):
         return True
+    if LOW_MEMORY_LARGEST.search(text) and LOW_MEMORY_ROW.search(text):
+        return True
     return bool(
         re.search(r"^(?:Exception Type|Termination Reason|Incident Identifier|Hardware Model):", text, re.M)
         and re.search(r"^(?:OS Version|Exception Type|Termination Reason|Date/Time):", text, re.M)
@@ -313,6 +319,8 @@ def _parse(lines: list[tuple[int, str]], where: str, device: str | None) -> list
                 return _parse([(first_no, json.dumps(header)), *rest], where, device)
         if body_keys:
             return _from_json({"bug_type": whole.get("bug_type")}, whole, where, first_no, first_no, device)
+    if LOW_MEMORY_LARGEST.search(text):
+        return _from_low_memory(lines, where, device)
     if TEXT_REPORT.search(text):
         return [e for part in _text_reports(lines) for e in _from_text(part, where, device)]
     if RBS_CONTEXT_LEAD.search(text):
@@ -365,6 +373,31 @@ def _from_crashed_thread(lines: list[tuple[int, str]], where: str, device: str |
             data={"crashed_thread": thread},
         )
     ]
+
+
+def _from_low_memory(lines: list[tuple[int, str]], where: str, device: str | None) -> list[Event]:
+    """A Low Memory report of iPhone OS 2 to iOS 6 (text, before the JetsamEvent JSON): page counts, 'Largest
+    process:', then one row per process, `Name <UUID> resident-pages`, marked `(jettisoned)` when iOS terminated it
+    to free memory (TN2151, Understanding Low Memory Reports), with the cause in brackets in later versions."""
+    out = []
+    for n, t in lines:
+        m = LOW_MEMORY_ROW.match(t)
+        if m is None or "(jettisoned)" not in m["marks"]:
+            continue
+        why = re.search(r"\[([\w-]+)\]", m["marks"])
+        out.append(
+            _event(
+                "process_killed",
+                where,
+                n,
+                device,
+                process=m["name"],
+                reason=f"jetsam:{why[1] if why else 'jettisoned'}",
+                detail=t.strip()[:400],
+                data={"rpages": int(m["pages"])},
+            )
+        )
+    return out
 
 
 def _text_reports(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:

@@ -303,3 +303,15 @@ def test_two_old_report_headers_one_after_another_are_two_watchdog_kills() -> No
         ("process_killed", "MobileMail", 67, "watchdog:unknown"),
         ("process_killed", "Preferences", 73, "watchdog:unknown"),
     ]
+
+
+def test_a_low_memory_report_table_names_the_jettisoned_process() -> None:
+    # An iPhone OS 3 Low Memory report quoted in a Japanese blog from 'Free pages:' on: 'Largest process: foo' and the
+    # Processes table, where 'foo <uuid>   11483 (jettisoned) (active)' was terminated to free memory (TN2151). It
+    # was refused as an unrecognized format.
+    path = CORPUS / "lowmemory_report_iphone_os3_jettisoned_table_japanese_rabbit2go.txt"
+    assert _detect(path.read_text().splitlines()) == "ips"
+    events, _ = scan(path)
+    assert [(e.kind, e.process, e.reason, e.data["rpages"]) for e in events] == [
+        ("process_killed", "foo", "jetsam:jettisoned", 11483)
+    ]
