@@ -5,7 +5,7 @@ sentence, after prose, a blank line after every line, no-break spaces, CRLF, ins
 numbered list item's fence, behind a viewer's line numbers, a chat's stamp and name or a bullet on every
 line, blanks turned into tabs, a JSON array of the lines, a CI's time stamp on every line, bare or bracketed, a
 terminal's colours, a fence closed at the end of the last line, as HTML source: in <pre><code>, or each line
-ending in <br />) and scanned; its events must be those of the capture as it is. The iOS
+ending in <br />, each line a bulleted code span) and scanned; its events must be those of the capture as it is. The iOS
 captures have their own (tests/ios/test_paste_transforms_ios.py)."""
 
 from __future__ import annotations
@@ -99,6 +99,11 @@ def _html_line_breaks(lines: list[str]) -> list[str]:
     return [line + "<br />" for line in lines]
 
 
+def _code_spans(lines: list[str]) -> list[str]:
+    # Each line in its own Markdown code span, as a list (a chat's or an issue's way with log lines)
+    return [f"* `{line}`" if line.strip() else line for line in lines]
+
+
 def _coloured(lines: list[str]) -> list[str]:
     # A terminal's colours on every line (logcat -v color, a CI's coloured output) and a CI's line erasing (GitLab)
     return [f"\x1b[0K\x1b[38;5;{40 + n % 6}m{line}\x1b[0m" for n, line in enumerate(lines)]
@@ -125,6 +130,7 @@ TRANSFORMS: dict[str, Callable[[list[str]], list[str]]] = {
     "fence_closed_on_the_last_line": _fence_closed_on_the_last_line,
     "html_pre": _html_pre,
     "html_line_breaks": _html_line_breaks,
+    "code_spans": _code_spans,
 }
 
 

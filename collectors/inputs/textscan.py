@@ -212,13 +212,17 @@ class TextScanner:
         pieces: Iterator[_Piece] = itertools.chain(head, chunks)
         if _MARKUP_HINT.search(sample_bytes):  # a paste with a Markdown fence or HTML: its markup around lines goes
             sample_bytes = _markup_off(sample_bytes)
-            pieces = _without_markup(pieces)
+            pieces = _rewritten(pieces, _markup_off)
         sample = sample_bytes.decode("utf-8", "replace").splitlines()[:400]
         # Quoted, numbered, a CI's log, a JSON array of the lines, ... as a whole, one in another: lines as they were
         for _ in range(_PREFIX_LAYERS):
             if _json_string_lines(sample):  # a JSON array of the log's lines, one string a line
                 sample = [_json_string_line(line) for line in sample]
                 pieces = _from_json_strings(pieces)
+                continue
+            if _code_span_lines(sample):  # each line in its own code span
+                sample = _code_spans_off("\n".join(sample).encode()).decode().split("\n")
+                pieces = _rewritten(pieces, _code_spans_off)
                 continue
             prefix = _line_prefix(sample) or _tool_prefix(sample, self.years)
             if prefix is None:
@@ -1481,17 +1485,38 @@ def _from_json_strings(pieces: Iterator[_Piece]) -> Iterator[_Piece]:
         yield text + data[size:], len(text)
 
 
-def _without_prefix(pieces: Iterator[_Piece], prefix: str) -> Iterator[_Piece]:
-    """The pieces with the prefix at each line's start removed. A piece's lines and the lookahead after
-    them (which starts a line too) are each stripped: the lines' count and order stay the same."""
-    strip = re.compile(prefix.encode(), re.MULTILINE).sub
+def _rewritten(pieces: Iterator[_Piece], rewrite: Callable[[bytes], bytes]) -> Iterator[_Piece]:
+    """The pieces with `rewrite` applied to each one's whole lines and, apart, to the lookahead after them (which
+    starts a line too). A rewrite keeps the lines' count and order: every line keeps its number."""
     for piece in pieces:
         if piece is _OVERLONG:
             yield piece
             continue
         data, size = cast(tuple[bytes, int], piece)
-        lines = strip(b"", data[:size])
-        yield lines + strip(b"", data[size:]), len(lines)
+        lines = rewrite(data[:size])
+        yield lines + rewrite(data[size:]), len(lines)
+
+
+def _without_prefix(pieces: Iterator[_Piece], prefix: str) -> Iterator[_Piece]:
+    """The pieces with the prefix at each line's start removed."""
+    strip = re.compile(prefix.encode(), re.MULTILINE).sub
+    return _rewritten(pieces, lambda lines: strip(b"", lines))
+
+
+# A line that is one Markdown code span (`` `05-07 14:05:49.444 … Killing …` ``): a chat's or an issue's way with log
+# lines, each in its own span. (Not a fence: ``` starts one.)
+_CODE_SPAN_LINE = re.compile(rb"^[ \t]*`(?!`)(.*[^`\n])`[ \t]*(\r?)$", re.MULTILINE)
+
+
+def _code_span_lines(sample: list[str]) -> bool:
+    """Whether (nearly) every line of the text is one code span."""
+    lines = [line for line in _without_note(sample) if line.strip()]
+    spans = sum(1 for line in lines if _CODE_SPAN_LINE.fullmatch(line.encode()))
+    return spans >= 2 and spans >= len(lines) * _PREFIXED_MIN
+
+
+def _code_spans_off(lines: bytes) -> bytes:
+    return _CODE_SPAN_LINE.sub(rb"\1\2", lines)
 
 
 # Markup a paste keeps around a log's lines (decided from the sample, as the other forms of a whole text are: testing
@@ -1509,17 +1534,6 @@ def _markup_off(lines: bytes) -> bytes:
     """Whole lines without the markup of a paste around them (`_MARKUP_HINT`)."""
     lines = _GLUED_CLOSING_FENCE.sub(rb"\1", lines)
     return _HTML_LINE_END.sub(rb"\1", _HTML_LINE_START.sub(b"", lines))
-
-
-def _without_markup(pieces: Iterator[_Piece]) -> Iterator[_Piece]:
-    """The pieces with `_markup_off` each one's lines and the lookahead after them (which starts a line too)."""
-    for piece in pieces:
-        if piece is _OVERLONG:
-            yield piece
-            continue
-        data, size = cast(tuple[bytes, int], piece)
-        lines = _markup_off(data[:size])
-        yield lines + _markup_off(data[size:]), len(lines)
 
 
 _HTML_ESCAPE = re.compile(rb"&(?:#\d{2,3}|#x[0-9a-fA-F]{2}|quot|apos|lt|gt|amp);")

@@ -68,7 +68,8 @@ _BRIEF_HEAD = r"[VDIWEFA]/[\w.$-]+\s*\(\s*(?:\w+:\s*)?\d+\): "
 # A page that dropped the newlines without leaving a blank glues a record to the end of the one before
 # ("FATAL EXCEPTION: main11-05 04:47:32.468   911   911 E AndroidRuntime: ..."): there only logcat -v threadtime's
 # whole head starts one, "MM-DD hh:mm:ss.mmm PID TID L " (system/logging/liblog/logprint.cpp, FORMAT_THREADTIME).
-_GLUED_THREADTIME = r"(?<=\S)\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\s+\d+\s+\d+ [VDIWEFA] "
+# (Not after what wraps a line: "`10-30 08:00:00.001 …`" is one line in a code span, not a backtick and a line.)
+_GLUED_THREADTIME = r"(?<=[^\s`'\"*>~|\[(])\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\s+\d+\s+\d+ [VDIWEFA] "
 _RUN_ON = re.compile(
     rf"(?<=\s)(?:(?:\d{{4}}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+:? (?:{_BRIEF_HEAD})?|{_BRIEF_HEAD})|{_GLUED_THREADTIME}"
 )
@@ -133,8 +134,9 @@ def tool_prefix(lines: list[str], years: YearHint, share: float) -> str | None:
             if at > _TOOL_PREFIX_MAX:
                 break
             if reads(line[at:]):
-                shape = _prefix_shape(line[:at])
-                shapes[shape] = shapes.get(shape, 0) + 1
+                if _OPENS_A_PAIR.search(line[:at]) is None:  # (a code span's backtick, a string's quote: per line)
+                    shape = _prefix_shape(line[:at])
+                    shapes[shape] = shapes.get(shape, 0) + 1
                 break
     for shape in sorted(shapes, key=lambda shape: -shapes[shape]):
         prefix = re.compile(shape).match
@@ -159,6 +161,9 @@ def _prefix_shape(prefix: str) -> str:
     return "^" + shape
 
 
+# What opens something the line's end closes (`` `…` ``, a quoted string, a parenthesis): no prefix, but a wrapper
+# `unwrap` takes off with its pair.
+_OPENS_A_PAIR = re.compile(r"[`\"']|[(\[{][^)\]}]*$")
 _SHAPE_PARTS = re.compile(r"(\[[^\[\]\n]{1,64}\]|\d+)")
 _ANY_BRACKETED = r"\[[^\[\]\n]{1,64}\]"
 
