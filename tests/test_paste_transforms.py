@@ -5,7 +5,7 @@ sentence, after prose, a blank line after every line, no-break spaces, CRLF, ins
 numbered list item's fence, behind a viewer's line numbers, a chat's stamp and name or a bullet on every
 line, blanks turned into tabs, a JSON array of the lines, a CI's time stamp on every line, bare or bracketed, a
 terminal's colours, a fence closed at the end of the last line, as HTML source: in <pre><code>, or each line
-ending in <br />, each line a bulleted code span) and scanned; its events must be those of the capture as it is. The iOS
+ending in <br />, each line a bulleted code span, as a forum's BBCode source) and scanned; its events must be those of the capture as it is. The iOS
 captures have their own (tests/ios/test_paste_transforms_ios.py)."""
 
 from __future__ import annotations
@@ -95,6 +95,11 @@ def _html_pre(lines: list[str]) -> list[str]:
     return ["<pre><code>" + lines[0], *lines[1:-1], lines[-1] + "</code></pre>"] if len(lines) > 1 else lines
 
 
+def _bbcode(lines: list[str]) -> list[str]:
+    # A forum post's source: its BBCode block's tags glued to the first and last lines
+    return ["[CODE]" + lines[0], *lines[1:-1], lines[-1] + "[/CODE]"] if len(lines) > 1 else lines
+
+
 def _html_line_breaks(lines: list[str]) -> list[str]:
     return [line + "<br />" for line in lines]
 
@@ -131,6 +136,7 @@ TRANSFORMS: dict[str, Callable[[list[str]], list[str]]] = {
     "html_pre": _html_pre,
     "html_line_breaks": _html_line_breaks,
     "code_spans": _code_spans,
+    "bbcode": _bbcode,
 }
 
 

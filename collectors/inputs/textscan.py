@@ -1522,18 +1522,23 @@ def _code_spans_off(lines: bytes) -> bytes:
 # Markup a paste keeps around a log's lines (decided from the sample, as the other forms of a whole text are: testing
 # each block of a large log for these would cost as much as grep reads it): a Markdown fence closed at the end of the
 # last line, glued to it (a chat's code block); a ticket's or a page's HTML source, `<pre>` (`<pre><code>`) glued to
-# the first line and closed on the last, a `<br>` ending each line. Taken off a line's start and end only (a tag in
-# a message stays); HTML in lower or upper case.
-_MARKUP_HINT = re.compile(rb"```|<(?:br|/?pre|/?code)\b", re.IGNORECASE)
+# the first line and closed on the last, a `<br>` ending each line; a forum post's BBCode source, `[code]`
+# (`[code=java]`, `[quote]`) glued to the first line and closed on the last. Taken off a line's start and end only (a
+# tag in a message stays); in lower or upper case.
+_MARKUP_HINT = re.compile(rb"```|<(?:br|/?pre|/?code)\b|\[/?(?:code|quote)[\]=]", re.IGNORECASE)
 _GLUED_CLOSING_FENCE = re.compile(rb"([^\s`][ \t]*)`{3,}[ \t]*(?=\r?$)", re.MULTILINE)
-_HTML_LINE_START = re.compile(rb"^(?:<(?:pre|code)(?:\s[^>\n]*)?>)+", re.MULTILINE | re.IGNORECASE)
-_HTML_LINE_END = re.compile(rb"(?:</?(?:pre|code)>|<br\s*/?>)+[ \t]*(\r?)$", re.MULTILINE | re.IGNORECASE)
+_MARKUP_LINE_START = re.compile(
+    rb"^(?:<(?:pre|code)(?:\s[^>\n]*)?>|\[(?:code|quote)(?:=[^\]\n]*)?\])+", re.MULTILINE | re.IGNORECASE
+)
+_MARKUP_LINE_END = re.compile(
+    rb"(?:</?(?:pre|code)>|<br\s*/?>|\[/(?:code|quote)\])+[ \t]*(\r?)$", re.MULTILINE | re.IGNORECASE
+)
 
 
 def _markup_off(lines: bytes) -> bytes:
     """Whole lines without the markup of a paste around them (`_MARKUP_HINT`)."""
     lines = _GLUED_CLOSING_FENCE.sub(rb"\1", lines)
-    return _HTML_LINE_END.sub(rb"\1", _HTML_LINE_START.sub(b"", lines))
+    return _MARKUP_LINE_END.sub(rb"\1", _MARKUP_LINE_START.sub(b"", lines))
 
 
 _HTML_ESCAPE = re.compile(rb"&(?:#\d{2,3}|#x[0-9a-fA-F]{2}|quot|apos|lt|gt|amp);")
