@@ -608,3 +608,18 @@ def test_a_json_array_of_lines_another_tool_stamped_is_read(tmp_path: Path):
     stamped = [f"2020-05-04T13:12:{n % 60:02d}.5515610Z {line}" for n, line in enumerate(body)]
     events, _ = scan_lines(tmp_path, "[\n" + ",\n".join(f"  {json.dumps(line)}" for line in stamped) + "\n]\n")
     assert fields(events, "kind", "pid", "package", "reason") == fields(plain, "kind", "pid", "package", "reason")
+
+
+def test_an_exception_line_is_no_grep_prefix_and_no_tag(tmp_path: Path) -> None:
+    # crash_bg_start_bare_process_pid_lines_no_prefix_oneplus_ddrv: a crash pasted without logcat prefixes; its
+    # exception line 'java.lang.IllegalStateException: Not allowed to start service …' was read as a grep file name
+    # or a bare tag before a refused-start message, so the crash's throwable never came and nothing was found.
+    events, _ = scan_lines(
+        tmp_path,
+        "Process: com.icourt.alpha.service.LocalService, PID: 4343\n"
+        "java.lang.IllegalStateException: Not allowed to start service Intent { cmp=com.icourt.alpha/.service.Local"
+        "Service }: app is in background uid UidRecord{81da92c u0a91 SVC bg:+1m0s13ms idle procs:4 seq(0,0,0)}\n"
+        "at android.app.ContextImpl.startServiceCommon(ContextImpl.java:1505)\n",
+    )
+    assert [(e.kind, e.process, e.pid) for e in events] == [("crash", "com.icourt.alpha.service.LocalService", 4343)]
+    assert events[0].data["exception"].startswith("java.lang.IllegalStateException: Not allowed to start service")

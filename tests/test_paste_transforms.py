@@ -227,6 +227,7 @@ HARD_WRAP_KNOWN = {
     "jobscheduler_android9_sunmi_periodic_deadline.txt",
     "jobscheduler_workmanager_youtube_rare_devdocs.txt",
     "wm_worker_class_not_found_bare_trace_blog_jeroenmols.txt",
+    "crash_bg_start_bare_process_pid_lines_no_prefix_oneplus_ddrv.txt",
 }
 
 # Word-wrapped at 72 columns, these are still read differently (88 of 131 before records were rejoined at blanks):
@@ -253,6 +254,7 @@ WORD_WRAP_KNOWN = {
     "wm_failure_studio_package_column_ketch.txt",
     "wm_result_failure_bold_markdown_studio_ketch47.txt",
     "wm_worker_class_not_found_bare_trace_blog_jeroenmols.txt",
+    "crash_bg_start_bare_process_pid_lines_no_prefix_oneplus_ddrv.txt",
 }
 
 
@@ -306,6 +308,7 @@ GREPPED_KNOWN = {
     "jobscheduler_android9_sunmi_periodic_deadline.txt",
     "jobscheduler_workmanager_youtube_rare_devdocs.txt",
     "wm_worker_class_not_found_bare_trace_blog_jeroenmols.txt",
+    "crash_bg_start_bare_process_pid_lines_no_prefix_oneplus_ddrv.txt",
 }
 # The same, and logs in layouts that are not told inside another line (-v epoch, a brief line without its level, a
 # threadtime line without its time, crash reporters' own exports, ...), where the wrapper's `logcat: ` stays.
