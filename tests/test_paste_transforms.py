@@ -326,6 +326,7 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     "wm_retry_issue_title_flutter_downloader.txt",
     "xiaomi_am_kill_lockscreenclean_devdoc-mirror.txt",
     "bare_tag_lines_start_proc_between_chinese_notes_xfxia.txt",
+    "negative_choreographer_skipped_frames_anr_prose_ashishb.txt",
 }
 
 
