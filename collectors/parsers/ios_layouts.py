@@ -60,9 +60,10 @@ XCODE = re.compile(
 )
 # The type column is the localized word of the Mac's Console.app: a Japanese Console copies `エラー` (error) and
 # `デフォルト` (default) (tests/samples/corpus/ios/console_japanese_type_column_*). A word in a non-Latin script before
-# the tab and the time is taken for one; Latin-script translations are not known here and are not guessed.
+# the tab and the time is taken for one. Of Latin-script translations only a German Console's `standard` (default)
+# is known, from a real copy (tests/samples/corpus/ios/console_standard_type_*); others are not guessed.
 CONSOLE = re.compile(
-    r"^(?P<level>default|info|debug|error|fault|notice|activity|[^\x00-\x7f\s]{1,12})\t(?P<time>\d\d:\d\d:\d\d\.\d+)"
+    r"^(?P<level>default|standard|info|debug|error|fault|notice|activity|[^\x00-\x7f\s]{1,12})\t(?P<time>\d\d:\d\d:\d\d\.\d+)"
     r"(?: ?(?P<tz>[+-]\d{4}))?\t(?P<rest>.*)$",
     re.S,
 )
@@ -82,7 +83,7 @@ LOG_COMPACT = re.compile(
 # +0800 assertiond [OurApp:24424] msg`, `default  … 14:14:15.613580 …  dasd ` (Apple TN3163). The process is the
 # word after the time; a row cut after it (TN3163 reflows the message onto the next lines) has an empty message.
 CONSOLE_SPACED = re.compile(
-    r"^(?P<level>default|info|debug|error|fault|notice|activity)\s+(?:(?:…|\.\.\.)\s+)?"
+    r"^(?P<level>default|standard|info|debug|error|fault|notice|activity)\s+(?:(?:…|\.\.\.)\s+)?"
     r"(?:(?P<date>\d{4}-\d\d-\d\d)\s+)?(?P<time>\d\d:\d\d:\d\d\.\d+)\s?(?P<tz>[+-]\d{4})?\s+"
     r"(?:(?:…|\.\.\.)\s+)?(?P<proc>[^\s…]+)(?:\s+(?P<msg>.*))?$",
     re.S,
@@ -114,7 +115,8 @@ _STRICT_LAYOUTS = tuple((name, p) for name, p in _LAYOUTS if name != "time")
 # How every header starts (a date or time, a month, a Console type, `proc(Image)[pid] <Level>`): a line that starts
 # otherwise is tried against no layout, so that prose and other tools' lines cost one match.
 _HEADER_START = re.compile(
-    r"(?:\d\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) |default|info|debug|error|fault|notice|activity"
+    r"(?:\d\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) |default|standard|info|debug|error|fault|notice"
+    r"|activity"
     r"|[^\s\[\]()<>]{1,256}(?:\([^()]{0,256}\))?\[\d+\] <|[^\x00-\x7f\s]{1,12}\t\d\d:)"
 )
 _LOOSE_LAYOUTS = frozenset({"time", "process_tab", "bare"})

@@ -117,6 +117,18 @@ DEBUGGER_EXIT = re.compile(
     r"(?:Message from debugger: |Process (?P<pid>\d+) exited with status = -?\d+ \(0x[0-9a-fA-F]+\) )?"
     r"Terminated due to (?:signal (?P<sig>\d+)|(?P<memory>memory issue))"
 )
+# lldb's stop reason when the kernel raised EXC_RESOURCE RESOURCE_TYPE_MEMORY (FLAVOR_HIGH_WATERMARK) at the debugged
+# process: its footprint crossed the memory limit (xnu osfmk/kern/task.c
+# THIS_PROCESS_CROSSED_HIGH_WATERMARK__SENDING_EXC_RESOURCE). Xcode shows it as `Thread 1: …`; lldb before
+# D131130 (2022) wrote `EXC_RESOURCE RESOURCE_TYPE_MEMORY (limit=14 MB, unused=0x0)`, since then `EXC_RESOURCE
+# (RESOURCE_TYPE_MEMORY: high watermark memory limit exceeded) (limit=14 MB)` (llvm-project
+# lldb/source/Plugins/Process/Utility/StopInfoMachException.cpp, commit 9c81b743). An app's limit is its jetsam
+# per-process limit: the debugger holds the app where, undebugged, jetsam ends it ("Terminated due to memory issue"
+# when resumed), so it is read as that kill (tests/samples/corpus/ios/xcode_thread_exc_resource_*, lldb_stop_reason_*).
+DEBUGGER_MEMORY_LIMIT = re.compile(
+    r"EXC_RESOURCE (?:RESOURCE_TYPE_MEMORY \(limit=(?P<mb>\d+) MB"
+    r"|\(RESOURCE_TYPE_MEMORY: [^()]{0,64}\) \(limit=(?P<mb2>\d+) MB\))"
+)
 # Foundation's last line before abort() on an uncaught Objective-C exception; the process then dies of SIGABRT
 # (developer.apple.com/documentation/xcode/sigabrt: "such as when an app encounters an uncaught Objective-C or C++
 # language exception"). Markdown source escapes the stars ('**\* Terminating app …', a syslog pasted into an issue
@@ -936,6 +948,24 @@ class IosLogInterpreter:
             kind = "process_killed" if signal in (9, 15) else "crash"
         return self._event(rec, kind, "debugger", process=None, pid=pid, reason=reason, detail=msg)
 
+    def _debugger_memory_limit(self, rec: IosRecord, msg: str) -> Event | None:
+        """The debugged process stopped at its memory limit (lldb's EXC_RESOURCE stop reason): jetsam's kill."""
+        m = DEBUGGER_MEMORY_LIMIT.search(msg)
+        if m is None:
+            return None
+        mb = int(m["mb"] or m["mb2"])
+        data = {"how": "debugger_stop_exc_resource", "limit_mb": mb}
+        return self._event(
+            rec,
+            "process_killed",
+            "debugger",
+            process=None,
+            pid=None,
+            reason="jetsam:per-process-limit",
+            detail=msg,
+            data=data,
+        )
+
 
 # The rules in the order they are tried: the first signature (in this order) found in a message picks the rule
 # that reads it. The signatures are also what file detection looks for.
@@ -959,6 +989,7 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("killed by jetsam",), IosLogInterpreter._killed_by_jetsam),
     (("RESOURCE_NOTIFY trigger for ",), IosLogInterpreter._resource_notify),
     (("Terminated due to ",), IosLogInterpreter._debugger_exit),
+    (("RESOURCE_TYPE_MEMORY",), IosLogInterpreter._debugger_memory_limit),
     (("Terminating app due to uncaught exception",), IosLogInterpreter._uncaught_exception),
     (("Could not set priority of <BKNewProcess",), IosLogInterpreter._bk_gone),
     (("was created over 30 seconds ago",), IosLogInterpreter._uikit_over_30s),

@@ -173,10 +173,11 @@ _ANY_BRACKETED = r"\[[^\[\]\n]{1,64}\]"
 
 
 # Where an iOS log line may start behind another tool's prefix (after a blank, a colon or a bracket): a date or a
-# time, a syslog month, a Console type, in English or in a non-Latin script before its tab (see `ios_layouts`, whose
-# layouts decide).
+# time, a syslog month, a Console type, in English (or a German Console's `standard`) or in a non-Latin script before
+# its tab (see `ios_layouts`, whose layouts decide).
 _IOS_START = re.compile(
-    r"(?<=[\s:\]])(?=\d\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) |(?:default|info|debug|error|fault)\s"
+    r"(?<=[\s:\]])(?=\d\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"|(?:default|standard|info|debug|error|fault)\s"
     r"|[^\x00-\x7f\s]{1,12}\t\d\d:)"
 )
 _GREP_NUMBER_END = re.compile(r"\\d\+:(?=(?:\\ )?$)")  # (in a shape: `\d+:` at its end, a blank after it or not)

@@ -101,6 +101,19 @@ def test_console_copy_with_a_localized_type_column() -> None:
     assert outcome.usable
 
 
+def test_console_copy_from_a_german_console_with_spaces_for_tabs() -> None:
+    # A German Console.app names the default type `standard`; the poster's copy joined the columns with spaces.
+    path = CORPUS / "console_standard_type_bgtask_add_end_runner_flutter_bgfetch344_negative.txt"
+    row = path.read_text().splitlines()[7]
+    rec = parse_record(row, 8)
+    assert rec is not None and (rec.layout, rec.process, rec.level) == ("console_spaced", "Runner", "standard")
+    assert rec.msg.startswith("<private>: Will add backgroundTask with taskName:")
+    rec = parse_record("standard\t18:08:37.573998+0200\tRunner\tEnding background task", 1)
+    assert rec is not None and (rec.layout, rec.process) == ("console", "Runner")
+    events, outcome = scan(path)
+    assert outcome.usable and events == []
+
+
 def test_analytics_report_fields_quoted_in_prose_are_read() -> None:
     # '"eventReason" : "User reclaimable memory dropped below the limit …"' and '"date" : …' lines of SystemMemoryReset
     # logs quoted in a forum answer: OSAnalytics' `"key" : value` fields, read as a report fragment (nothing killed).

@@ -323,6 +323,42 @@ def test_the_debuggers_last_words(line: str, expected: tuple[Any, ...]):
     assert events[0].source == "syslog:debugger"
 
 
+@pytest.mark.parametrize(
+    ("text", "mb"),
+    [
+        # lldb_stop_reason_exc_resource_memory_watch_interp_macios7075 (lldb before 2022)
+        (
+            "```\nProcess 1255 stopped\n* thread #1, name = 'tid_303', queue = 'com.apple.main-thread', stop reason = "
+            "EXC_RESOURCE RESOURCE_TYPE_MEMORY (limit=80 MB, unused=0x0)\n    frame #0: 0x1e185ae8 CoreGraphics`x_malloc"
+            " + 44\n```\n",
+            80,
+        ),
+        # xcode_thread_exc_resource_high_watermark_quoted_harbeth33_ios17 (Xcode 14 and later, quoted)
+        (
+            "I always get the same error:\n\n> Thread 1: EXC_RESOURCE (RESOURCE_TYPE_MEMORY: high watermark memory "
+            "limit exceeded) (limit=3376 MB)\n",
+            3376,
+        ),
+        # exc_resource_memory_limit_title_only_screenrecorder13: the stop reason alone is the whole text
+        ("EXC_RESOURCE RESOURCE_TYPE_MEMORY (limit=650 MB, unused=0x0)\n", 650),
+    ],
+)
+def test_the_debuggers_memory_limit_stop_is_jetsams_kill(text: str, mb: int):
+    events, _ = scan_text_of(text)
+    assert fields(events, "kind", "pid", "reason") == [("process_killed", None, "jetsam:per-process-limit")]
+    assert events[0].source == "syslog:debugger"
+    assert events[0].data["limit_mb"] == mb
+
+
+def test_other_exc_resource_words_kill_nothing():
+    # Apple's EXC_RESOURCE page and a crash report's subtype name the limit without lldb's stop reason
+    events, _ = scan_text_of(
+        "- `MEMORY`: The process crossed a memory limit imposed by the system.\n"
+        "Exception Type:  EXC_RESOURCE\nException Subtype: MEMORY\n"
+    )
+    assert [e for e in events if e.kind == "process_killed"] == []
+
+
 def test_an_uncaught_exception_is_a_crash_of_the_process_that_logged_it():
     # terminal_uncaught_exception_abort_trap_uidaemon_ios13: the shell's "Abort trap: 6" is the same death
     events, _ = scan_text_of(
