@@ -211,8 +211,14 @@ TASK_CLASS_KIND = {
 }
 # A refused submit as its NSError prints it, whoever logged the error (the app's own "Could not schedule app refresh:
 # \(error)" of Apple's sample code, a plugin's exception): `Error Domain=BGTaskSchedulerErrorDomain Code=N`, N a
-# BGTaskScheduler.Error.Code (developer.apple.com/documentation/backgroundtasks/bgtaskscheduler/error/code).
-BG_ERROR = re.compile(r"Error Domain=BGTaskSchedulerErrorDomain Code=(?P<code>\d+)")
+# BGTaskScheduler.Error.Code (developer.apple.com/documentation/backgroundtasks/bgtaskscheduler/error/code). As its
+# localizedDescription (what JavaScript and Dart bridges reject a promise with), the error has no description of its
+# own, so CoreFoundation's last resort names domain and code: `The operation couldn’t be completed.
+# (BGTaskSchedulerErrorDomain error 1.)` (CF CFError.c, _CFErrorCreateLocalizedDescription:
+# "The operation couldn\U2019t be completed. (%@ error %ld.)"; tests/samples/corpus/ios/bgtaskscheduler_error1_*).
+BG_ERROR = re.compile(
+    r"Error Domain=BGTaskSchedulerErrorDomain Code=(?P<code>\d+)|\(BGTaskSchedulerErrorDomain error (?P<code2>\d+)\.\)"
+)
 BG_ERROR_CODES = {1: "unavailable", 2: "too_many_pending", 3: "not_permitted", 4: "immediate_run_ineligible"}
 BG_NOT_PERMITTED = re.compile(r"(?P<id>[\w.-]+) is not advertised in the application's Info.plist")
 # BGTaskScheduler activities (`bgRefresh-<id>`, `bgProcessing-<id>`) and silent-push launches
@@ -531,7 +537,7 @@ class IosLogInterpreter:
         m = BG_ERROR.search(msg)
         if m is None:
             return None
-        code = int(m["code"])
+        code = int(m["code"] or m["code2"])
         data = {"error_code": code, "error": BG_ERROR_CODES.get(code, "unknown")}
         return self._event(rec, "job_stopped", "BackgroundTasks", reason="submit_error", detail=msg, data=data)
 
@@ -1016,7 +1022,7 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("CANCELED: ",), IosLogInterpreter._dasd_canceled),
     (("FinalDecision: ",), IosLogInterpreter._dasd_policy),
     # last: "Error submitting task request: …, error: Error Domain=BGTaskSchedulerErrorDomain …" is read above
-    (("Error Domain=BGTaskSchedulerErrorDomain",), IosLogInterpreter._bg_error),
+    (("Error Domain=BGTaskSchedulerErrorDomain", "(BGTaskSchedulerErrorDomain error "), IosLogInterpreter._bg_error),
 )
 SIGNATURES: tuple[str, ...] = tuple(sig for sigs, _ in RULES for sig in sigs)
 _RULE_OF: dict[str, Rule] = {sig: rule for sigs, rule in RULES for sig in sigs}

@@ -359,6 +359,23 @@ def test_other_exc_resource_words_kill_nothing():
     assert [e for e in events if e.kind == "process_killed"] == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # bgtaskscheduler_error1_promise_rejection_asterisks_rnbgfetch230_negative: the rejection alone is the text
+        ' Possible Unhandled Promise Rejection (id: 0):\n"The operation couldn’t be completed. '
+        '(BGTaskSchedulerErrorDomain error 1.)"\n',
+        # bgtaskscheduler_error1_localized_description_promise_rejection_rnbgfetch486: in prose, an Xcode line after
+        "Getting a promise rejection error: The operation couldn’t be completed. (BGTaskSchedulerErrorDomain error 1.)"
+        "\n\n2024-02-19 17:58:44.878321+0530 Stackyon[15051:359427] [TSBackgroundFetch schedule\n",
+    ],
+)
+def test_a_refused_submit_as_the_errors_localized_description(text: str):
+    events, _ = scan_text_of(text)
+    assert fields(events, "kind", "reason") == [("job_stopped", "submit_error")]
+    assert events[0].data["error_code"] == 1 and events[0].data["error"] == "unavailable"
+
+
 def test_an_uncaught_exception_is_a_crash_of_the_process_that_logged_it():
     # terminal_uncaught_exception_abort_trap_uidaemon_ios13: the shell's "Abort trap: 6" is the same death
     events, _ = scan_text_of(

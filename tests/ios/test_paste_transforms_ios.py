@@ -125,6 +125,7 @@ WORD_WRAP_KNOWN = {
     "appium_syslog_json_power_assertion_rename_wda.txt",
     "backboardd_bknewprocess_beyond_permitted_indented_set_forum209252.txt",
     "bgtaskscheduler_code1_flutter_prefixed_workmanager.txt",
+    "bgtaskscheduler_error1_promise_rejection_asterisks_rnbgfetch230_negative.txt",
     "console_japanese_type_column_reportcrash_corpse_imast_ios12.txt",
     "crash_fields_run_together_one_line_frontboard_decimal_hiroakit.txt",
     "crash_frontboard_decimal_line_number_gutter_japanese_blog_hiroakit.txt",
