@@ -228,6 +228,8 @@ HARD_WRAP_KNOWN = {
     "jobscheduler_workmanager_youtube_rare_devdocs.txt",
     "wm_worker_class_not_found_bare_trace_blog_jeroenmols.txt",
     "crash_bg_start_bare_process_pid_lines_no_prefix_oneplus_ddrv.txt",
+    # a crash report that names its app only in a ComponentInfo{...} the cut splits (its lines are not rejoined)
+    "crash_fgs_did_not_stop_crashlytics_componentinfo_bgdownloader599.txt",
 }
 
 # Word-wrapped at 72 columns, these are still read differently (88 of 131 before records were rejoined at blanks):
@@ -327,6 +329,15 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     "xiaomi_am_kill_lockscreenclean_devdoc-mirror.txt",
     "bare_tag_lines_start_proc_between_chinese_notes_xfxia.txt",
     "negative_choreographer_skipped_frames_anr_prose_ashishb.txt",
+    # crash reporters' texts and bare crashes, an app's own log of exit records, syncthing-android's viewer layout
+    # (not told inside another line)
+    "crash_fgs_did_not_stop_crashlytics_componentinfo_bgdownloader599.txt",
+    "crash_fgs_not_allowed_crashlytics_service_line_filedownloader1412.txt",
+    "crash_fgs_time_limit_time_glued_level_syncthing1264.txt",
+    "crash_time_glued_level_three_crashes_syncthing538.txt",
+    "exitinfo_tostring_app_log_persian_digits_openvpn_ismc13.txt",
+    "exitinfo_tostring_app_log_same_length_lines_openvpn_magisk421.txt",
+    "negative_crashlytics_non_fatal_fgs_did_not_call_rhasspy475.txt",
 }
 
 

@@ -1316,6 +1316,15 @@ _PREFIXED_MIN = 0.6  # the share of a sample's lines (not counting blank ones an
 
 
 _WRAPPED_MIN = 0.1  # cut anywhere: the share of a sample's lines exactly as long as the longest
+# A line that starts with a date and a time starts a record of its own, in any log: an app's own log
+# ("2025-07-13 12:52:48 Last exit reason ...", ICS OpenVPN) that no logcat layout reads, whose same-shaped lines
+# are often exactly as long as each other (tests/samples/corpus/android_aosp/exitinfo_tostring_app_log_*). A cut
+# lands anywhere, hardly ever just before a whole date and time. (\d is any script's digit: a Persian locale's
+# "۲۰۲۵-۱۱-۰۹ ۲۳:۴۱:۳۶" too.) Behind grep's `file:N:` or `N:` as well: no layout being read, that prefix is not learnt.
+# A time alone too, with its seconds: syncthing-android's viewer keeps only that ("02:07:39E/AndroidRuntime ...").
+_STAMPED = re.compile(
+    r"\s*(?:(?:[^\s:]+:)?\d+[:-])?\[?(?:(?:\d{4}-)?\d\d-\d\d[ T]\d\d:\d\d(?::\d\d)?\b|\d\d:\d\d:\d\d)"
+)
 
 
 @dataclass(frozen=True)
@@ -1329,7 +1338,7 @@ class _Wrap:
     def continues(self, line: str, after: str, is_record: Callable[[str], bool]) -> bool:
         """Whether `after` is the rest of `line`, cut where this wrap cuts: no record starts there, and the line
         is as long as the width (cut anywhere) or the word `after` starts with would not have fitted on it."""
-        if not line.strip() or not after.strip() or is_record(after):
+        if not line.strip() or not after.strip() or _STAMPED.match(after) or is_record(after):
             return False
         if not self.at_blanks:
             return len(line) == self.width

@@ -259,6 +259,10 @@ PACKAGE_HINTS = tuple(
         rf"ComponentInfo\{{(?P<pkg>{_PKG})/",
         rf"\bcmp=(?P<pkg>{_PKG})/",
         rf"\bCaller (?P<pkg>{_PKG}) needs",
+        # ActiveServices (12+): "startForegroundService() not allowed due to mAllowStartForeground false: service "
+        # + r.shortInstanceName (`<pkg>/<class>`), also "Service.startForeground() not allowed ..."; a crash report
+        # may put the "service <pkg>/..." on a line of its own (FileDownloader#1412), perhaps behind grep's prefix.
+        rf"(?:^|[\s:])service (?P<pkg>{_PKG})/",
     )
 )
 
@@ -612,6 +616,10 @@ class LogInterpreter:
         if rec.layout == "raw":
             if "Work [ id=" in msg or msg.startswith("Worker result "):
                 return self._workmanager
+            if msg.startswith("Non-fatal Exception: "):
+                # Crashlytics' header of an exception the app caught and recorded itself (recordException): the
+                # app went on, no crash (its "Fatal Exception: " is one; rhasspy_mobile#475).
+                return self._known
             if (
                 (msg.startswith("Process: ") and ", PID: " in msg)
                 or msg.startswith("Fatal Exception: ")
@@ -833,12 +841,16 @@ class LogInterpreter:
         # text (no time, pid or tag): those continue the message opened just before - and so do bare
         # lines whose indentation a page collapsed (a field such as "PID: 1866" is still taken as one).
         bare = rec.layout == "raw"
+        # A crash reporter's text has no log lines: a line of it that reads as `L Tag: msg` (the loosest layout,
+        # "A foreground service of type dataSync did not stop within its timeout: ComponentInfo{...}" with "A" as
+        # the level) is prose of the report too.
+        prose = rec.layout == "level_tag"
         consumed = False
         still: list[_Pending] = []
         for p in self._pending:
             p.lines_left -= 1
             done = p.lines_left <= 0
-            if (rec.pid == p.pid and rec.tag == p.tag) or bare:
+            if (rec.pid == p.pid and rec.tag == p.tag) or bare or (prose and p.event.source == "crash-report"):
                 if p.event.kind == "process_killed":
                     # lmk kills end early: the next line of the same source is either their last
                     # continuation or something else, and the kill goes out before what follows it

@@ -83,9 +83,15 @@ LEVEL_TAG = re.compile(r"^(?P<lvl>[VDIWEFA]) (?P<tag>[A-Za-z][\w.$-]*(?: [\w.$-]
 THREADTIME_NO_TIME = re.compile(r"^\s*(?P<pid>\d+)\s+(?P<tid>\d+) (?P<lvl>[VDIWEFAS]) (?P<tag>\S.*?)\s*: (?P<msg>.*)$")
 TAG_PID = re.compile(r"^(?P<tag>[A-Za-z][\w.$-]*)\s*\(\s*(?P<pid>\d+)\): (?P<msg>.*)$")
 BARE_TAG = re.compile(r"^(?P<tag>[A-Za-z][\w.$-]*): (?P<msg>\S.*)$")
+# - syncthing-android's log viewer (LogActivity.getAndroidLog, Catfriend1/syncthing-android): `logcat -v time` with
+#   the date, the milliseconds and the blank after them and every "(pid):" taken out, so the time runs into the
+#   level and the tag ends at a blank: `02:07:39E/AndroidRuntime FATAL EXCEPTION: main` (syncthing-android#1264).
+#   The time has no date: it is not kept.
+TIME_GLUED_BRIEF = re.compile(r"^\d\d:\d\d:\d\d(?P<lvl>[VDIWEFA])/(?P<tag>[^\s(:]+):? (?P<msg>.*)$")
 PASTE_LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("threadtime_no_time", THREADTIME_NO_TIME),
     ("tag_pid", TAG_PID),
+    ("time_glued_brief", TIME_GLUED_BRIEF),
     ("bare_tag", BARE_TAG),
 )
 
