@@ -331,8 +331,12 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     "negative_choreographer_skipped_frames_anr_prose_ashishb.txt",
     # crash reporters' texts and bare crashes, an app's own log of exit records, syncthing-android's viewer layout
     # (not told inside another line)
+    "crash_exact_alarm_crashlytics_receiver_flutterlocalnotif2248.txt",
+    "crash_fgs_bg_started_disallowed_inline_code_ulogger140.txt",
     "crash_fgs_did_not_stop_crashlytics_componentinfo_bgdownloader599.txt",
+    "crash_fgs_not_allowed_crashlytics_blank_lines_hbrecorder142.txt",
     "crash_fgs_not_allowed_crashlytics_service_line_filedownloader1412.txt",
+    "crash_fgs_time_limit_bare_device_info_fence_syncthing1300.txt",
     "crash_fgs_time_limit_time_glued_level_syncthing1264.txt",
     "crash_time_glued_level_three_crashes_syncthing538.txt",
     "exitinfo_tostring_app_log_persian_digits_openvpn_ismc13.txt",
