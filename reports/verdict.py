@@ -67,6 +67,7 @@ class DeviceHint:
     os_version: str | None = None
     model: str | None = None  # the device codename (venus) or a model
     how: str | None = None  # "given with --maker", "the bugreport's Build fingerprint", "inferred: ..."
+    platform: str | None = None  # "ios": the version is iOS's (a crash report's OS Version), else Android's
 
     def describe(self) -> str:
         parts = []
@@ -75,7 +76,8 @@ class DeviceHint:
         elif self.model:
             parts.append(self.model)
         if self.os_version:
-            parts.append(f"Android {self.os_version}" if self.os_version[:1].isdigit() else self.os_version)
+            system = "iOS" if self.platform == "ios" else "Android"
+            parts.append(f"{system} {self.os_version}" if self.os_version[:1].isdigit() else self.os_version)
         if self.skin:
             parts.append(self.skin)
         return ", ".join(parts) if parts else "unknown phone"
@@ -412,7 +414,7 @@ class VerdictBuilder:
         self.names: Counter[str] = Counter()  # every package and process name an event carried, with its events
         self._makers: Counter[str] = Counter()  # maker -> events of killers only that maker has
         self._maker_reason: dict[str, str] = {}  # maker -> the first such killer (to say why)
-        self._devices: Counter[tuple[str | None, str | None]] = Counter()
+        self._devices: Counter[tuple[str | None, str | None, str | None]] = Counter()  # (model, version, platform)
         self.platform = "android"
         # the app's own events
         self.events = 0
@@ -451,7 +453,7 @@ class VerdictBuilder:
                 self._maker_reason.setdefault(maker, reason[4:])
         if self.package is None:
             if e.device is not None or e.os_version is not None:
-                self._devices[(e.device, e.os_version)] += 1
+                self._devices[(e.device, e.os_version, e.platform)] += 1
             return
         if mine is None:
             mine = self._mine(e)
@@ -486,7 +488,7 @@ class VerdictBuilder:
             if self.last is None or ts > self.last:
                 self.last = ts
         if e.device is not None or e.os_version is not None:
-            self._devices[(e.device, e.os_version)] += 1
+            self._devices[(e.device, e.os_version, e.platform)] += 1
         if e.pid is not None:
             self._pids.add((e.device, e.pid))
         uid = uid_number(e.uid)
@@ -547,9 +549,9 @@ class VerdictBuilder:
     def device(self, given: DeviceHint | None = None, fingerprint: DeviceHint | None = None) -> DeviceHint:
         """The phone as far as the caller and the input tell: the maker given, else the fingerprint's, else
         the one its killers imply; model and Android version from the events."""
-        model = os_version = None
+        model = os_version = platform = None
         if self._devices:
-            (model, os_version), _ = self._devices.most_common(1)[0]
+            (model, os_version, platform), _ = self._devices.most_common(1)[0]
         maker = skin = how = None
         for hint in (given, fingerprint):
             if hint is not None and hint.maker:
@@ -567,7 +569,7 @@ class VerdictBuilder:
         if given is not None:
             model = given.model or model
             os_version = given.os_version or os_version
-        return DeviceHint(maker=maker, skin=skin, os_version=os_version, model=model, how=how)
+        return DeviceHint(maker=maker, skin=skin, os_version=os_version, model=model, how=how, platform=platform)
 
     # -- the verdict ---------------------------------------------------------------------------------
     def verdict(

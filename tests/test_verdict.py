@@ -434,3 +434,11 @@ def test_the_verdict_fits_an_80_column_terminal():
     assert "   bugreport-venus-TKQ1.221114.001-2024-10-30-13-35-12.txt:22" in [line.rstrip() for line in lines]
     code, lines = in_terminal(["scan", str(EXAMPLE_BUGREPORT), "-p", "com.typo.app"], env)
     check_screen(lines, ["com.typo.app does not appear in these inputs", "com.example.syncapp"])
+
+
+@pytest.mark.parametrize("package", [None, "Hobrink.WayAndSee"])
+def test_an_ios_reports_os_version_is_ios_s(package: str | None):
+    # A crash report's "OS Version: iPhone OS 10.2.1 (14D27)": the phone runs iOS 10.2.1, not Android 10.2.1.
+    path = SAMPLES / "corpus" / "ios" / "crash_report_collapsed_blanks_springboard_8badf00d_wayandsee_ios10.txt"
+    v = verdict_of(path, package=package)
+    assert v.device.describe() == "iOS 10.2.1"
