@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bgprobe.collectors.parsers.exitinfo import event_from_tostring
+
 from tests.helpers import scan
 
 # ICS OpenVPN's log (exitinfo_tostring_app_log_same_length_lines_openvpn_magisk421): its UI record twice, the same
@@ -39,7 +41,7 @@ def test_app_log_lines_that_start_with_a_date_are_no_hard_wrap(tmp_path: Path) -
     assert _scan(tmp_path, _OPENVPN) == [
         ("process_killed", "de.blinkt.openvpn", "de.blinkt.openvpn", 30802, "low_memory"),
         ("process_killed", "de.blinkt.openvpn", "de.blinkt.openvpn", 30802, "low_memory"),
-        ("process_killed", "de.blinkt.openvpn", "de.blinkt.openvpn:openvpn", 30816, "other"),
+        ("process_killed", "de.blinkt.openvpn", "de.blinkt.openvpn:openvpn", 30816, "oem:Chimera #N"),
     ]
     # the same lines with the digits of a Persian locale in their date and time
     persian = _OPENVPN.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")).replace("pid=۳۰۸۰۲", "pid=30802")
@@ -102,3 +104,16 @@ def test_a_crashlytics_non_fatal_exception_is_read_and_is_no_crash(tmp_path: Pat
         "       at android.os.Handler.dispatchMessage(Handler.java:106)\n"
     )
     assert _scan(tmp_path, text) == []
+
+
+def test_an_exit_record_of_other_kills_with_no_subreason_is_read_by_its_description() -> None:
+    # The OpenVPN service's record: REASON_OTHER, SUBREASON_UNKNOWN, description "Chimera #0" (the text Samsung's
+    # killer gave ProcessRecord.killLocked, as ActivityManager logs it): it was read as a plain "other".
+    line = _OPENVPN.splitlines()[-1]
+    event = event_from_tostring(line, "paste.txt", 4)
+    assert event is not None and (event.pid, event.reason) == (30816, "oem:Chimera #N")
+    assert event.data["description"] == "Chimera #0" and event.data["reason_name"] == "OTHER"
+    # an AOSP text there reads as ActivityManager's does; a subreason, when there is one, still comes first
+    assert event_from_tostring(line.replace("Chimera #0", "empty #17"), "paste.txt", 4).reason == "too_many_empty"
+    sub = line.replace("subreason=0 (UNKNOWN)", "subreason=24 (KILL BACKGROUND)")
+    assert event_from_tostring(sub, "paste.txt", 4).reason == "kill_background"

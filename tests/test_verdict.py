@@ -218,7 +218,9 @@ def test_the_example_bugreport_verdict_reads_the_fingerprint_and_explains_kills_
         "1 job time-out, 1 WorkManager RETRY."
     )
     evidence = {w.rsplit(":", 1)[1] for f in deaths for w in f.evidence}
-    assert evidence == {"22", "98"}  # the lines that named each death's reason
+    # the lines that named each death's reason: the exit records (their OneKeyClean kill is REASON_OTHER with no
+    # subreason and the kill's text as description, read as ActivityManager's "Killing ...: OneKeyClean" on line 22)
+    assert evidence == {"115", "98"}
 
 
 def test_the_example_bugreport_through_the_cli():
@@ -431,7 +433,7 @@ def test_the_verdict_fits_an_80_column_terminal():
     assert code == 0
     check_screen(lines, [f"Verdict for {APP}", "1. Killed once by Xiaomi's OneKeyClean, at 2024-10-30 13:29:40"])
     # evidence is broken only after a path separator: the member's name and its line number stay whole
-    assert "   bugreport-venus-TKQ1.221114.001-2024-10-30-13-35-12.txt:22" in [line.rstrip() for line in lines]
+    assert "   bugreport-venus-TKQ1.221114.001-2024-10-30-13-35-12.txt:115" in [line.rstrip() for line in lines]
     code, lines = in_terminal(["scan", str(EXAMPLE_BUGREPORT), "-p", "com.typo.app"], env)
     check_screen(lines, ["com.typo.app does not appear in these inputs", "com.example.syncapp"])
 

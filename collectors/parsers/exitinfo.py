@@ -27,6 +27,7 @@ import re
 from typing import Any
 
 from bgprobe.collectors.parsers import NumberedLines, at
+from bgprobe.collectors.parsers.kill_reasons import normalize_am_kill_reason
 from bgprobe.reports.events import Event, event_concerns
 
 SOURCE = "exit-info"
@@ -196,6 +197,13 @@ def _event(rec: dict[str, Any], where: str) -> Event:
     reason, reason_text = _code(f.get("reason"))
     sub, sub_text = _code(f.get("subreason"))
     kind, code = classify(reason, sub)
+    description = _none(f.get("description"))
+    if reason == 13 and not sub and description:
+        # ProcessRecord.killLocked(reason, REASON_OTHER, SUBREASON_UNKNOWN, noisy) passes its reason on as the
+        # description and logs the same text in "Killing <pid>:<proc>/<uid> (adj N): <reason>": a kill no AOSP
+        # subreason names is read as that line is, a maker's killer as `oem:<text>` ("Chimera #0": Samsung's,
+        # tests/samples/corpus/android_aosp/exitinfo_tostring_app_log_same_length_lines_openvpn_magisk421.txt).
+        code = normalize_am_kill_reason(description)
     importance = _int(f.get("importance"))
     reason_name = REASONS[reason][0] if reason in REASONS else reason_text
     if sub is None:
@@ -219,7 +227,7 @@ def _event(rec: dict[str, Any], where: str) -> Event:
         "pss_kb": size_kb(f.get("pss")),
         "rss": _none(f.get("rss")),
         "rss_kb": size_kb(f.get("rss")),
-        "description": _none(f.get("description")),
+        "description": description,
         "state": _none(f.get("state")),
         "trace": _none(f.get("trace")),
         "realUid": _int(f.get("realUid")),
