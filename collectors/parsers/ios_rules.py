@@ -972,6 +972,13 @@ class IosLogInterpreter:
             data=data,
         )
 
+    def _debugger_message(self, rec: IosRecord, msg: str) -> Found:
+        """Xcode's other notices from the debugger ("Message from debugger: Xcode has killed the LLDB RPC server to
+        allow the debugger to detach from your process.", facebook/chisel#310): the debugger's own plight, no death
+        of the app (its exit, "Terminated due to …", is read by the rule before). An Xcode console, nothing more."""
+        self._read = True
+        return None
+
 
 # The rules in the order they are tried: the first signature (in this order) found in a message picks the rule
 # that reads it. The signatures are also what file detection looks for.
@@ -996,6 +1003,7 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("RESOURCE_NOTIFY trigger for ",), IosLogInterpreter._resource_notify),
     (("Terminated due to ",), IosLogInterpreter._debugger_exit),
     (("RESOURCE_TYPE_MEMORY",), IosLogInterpreter._debugger_memory_limit),
+    (("Message from debugger: ",), IosLogInterpreter._debugger_message),
     (("Terminating app due to uncaught exception",), IosLogInterpreter._uncaught_exception),
     (("Could not set priority of <BKNewProcess",), IosLogInterpreter._bk_gone),
     (("was created over 30 seconds ago",), IosLogInterpreter._uikit_over_30s),

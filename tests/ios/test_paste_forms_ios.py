@@ -376,6 +376,15 @@ def test_a_refused_submit_as_the_errors_localized_description(text: str):
     assert events[0].data["error_code"] == 1 and events[0].data["error"] == "unavailable"
 
 
+def test_the_debuggers_other_notices_are_read_and_kill_nothing():
+    # xcode_debugger_killed_lldb_rpc_server_detach_chisel310_negative: Xcode killed its own LLDB RPC server
+    events, unread = scan_text_of(
+        'i have an error "Message from debugger: Xcode has killed the LLDB RPC server to allow the debugger to detach '
+        'from your process. You may need to manually terminate your process."\n'
+    )
+    assert events == [] and unread == []
+
+
 def test_an_uncaught_exception_is_a_crash_of_the_process_that_logged_it():
     # terminal_uncaught_exception_abort_trap_uidaemon_ios13: the shell's "Abort trap: 6" is the same death
     events, _ = scan_text_of(

@@ -157,6 +157,7 @@ WORD_WRAP_KNOWN = {
     "watchdog_springboard_scene_update_background_blog.txt",
     "webkit_runningboard_expiration_timer_cordova_ios14.txt",
     "xcode_console_uikit_bgtask_over_30s.txt",
+    "xcode_debugger_signal9_inline_chinese_anti_debug_monkeydev36.txt",
     "xcode_terminated_due_to_memory_issue_prose_brimagepicker.txt",
 }
 
