@@ -342,6 +342,7 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     "exitinfo_tostring_app_log_persian_digits_openvpn_ismc13.txt",
     "exitinfo_tostring_app_log_same_length_lines_openvpn_magisk421.txt",
     "negative_crashlytics_non_fatal_fgs_did_not_call_rhasspy475.txt",
+    "am_killing_excessive_cpu_bare_tag_user10_seedvault271.txt",  # a single bare 'Tag: msg' line
 }
 
 
