@@ -79,7 +79,9 @@ ANALYTICS_FIELD = re.compile(r'^\s*"\w+" : \S', re.M)
 APP_IDENTITY = re.compile(r"(?:application|app)<(?P<bundle>[^<>()]+)(?:\([^()]*\))?>:(?P<pid>\d+)")
 # The value is stripped in code: a lazy value before `\s*$` is quadratic on a line with a long run of blanks.
 TEXT_FIELD = re.compile(r"^(?P<key>[A-Z][A-Za-z /]{0,40}?):\s+(?P<value>.*)$")
-PROCESS_FIELD = re.compile(r"^(?P<name>.+?) \[(?P<pid>\d+)\]$")
+# `Process:             Runner [18851]`; an app without a display name has none (`Process:              [758]`,
+# tests/samples/corpus/ios/ips_bug109_empty_app_name_*): the pid alone, the Identifier then names it.
+PROCESS_FIELD = re.compile(r"^(?:(?P<name>.+?) )?\[(?P<pid>\d+)\]$")
 TEXT_TERMINATION = re.compile(
     r"^(?:Namespace (?P<ns>\w+|<0x[0-9a-fA-F]+>), Code (?P<code>0x[0-9a-fA-F]+|\d+)"
     r"|(?P<ns2>[A-Z]+) (?P<code2>0x[0-9a-fA-F]+|\d+))"
@@ -909,7 +911,7 @@ def _from_text(
             process, pid = pm["name"], int(pm["pid"])
         elif "Bundle id" in fields:  # Cr4shed names the process without its pid
             process = fields["Process"][1] or None
-    process = process or header.get("app_name") or header.get("name")
+    process = process or header.get("app_name") or header.get("name") or None
     package = (
         fields.get("Identifier", (0, None))[1]
         or fields.get("Bundle id", (0, None))[1]

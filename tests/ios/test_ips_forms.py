@@ -114,6 +114,15 @@ def test_console_copy_from_a_german_console_with_spaces_for_tabs() -> None:
     assert outcome.usable and events == []
 
 
+def test_a_process_line_without_a_name_still_gives_the_pid() -> None:
+    # 'Process:              [758]' (an app without a display name, app_name "" in the JSON header): the pid alone;
+    # the Identifier names the app, and no empty process name is made up.
+    events, _ = scan(CORPUS / "ips_bug109_empty_app_name_process_8badf00d_zday_yalu102_ios10.txt")
+    (e,) = events
+    assert (e.kind, e.package, e.process, e.pid) == ("process_killed", "ml.coffeebreakers.zday", None, 758)
+    assert e.reason is not None and e.reason.startswith("watchdog:")
+
+
 def test_analytics_report_fields_quoted_in_prose_are_read() -> None:
     # '"eventReason" : "User reclaimable memory dropped below the limit …"' and '"date" : …' lines of SystemMemoryReset
     # logs quoted in a forum answer: OSAnalytics' `"key" : value` fields, read as a report fragment (nothing killed).
