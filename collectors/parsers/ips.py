@@ -90,8 +90,10 @@ TEXT_TERMINATION = re.compile(
 # their allowance: `<BKNewProcess: 0x17e74840; com.app.app; pid: 560; hostpid: -1> has active assertions beyond
 # permitted time:` (BackBoardServices' BKNewProcess description: address; bundle id; pid; hostpid), then the
 # assertions (tests/samples/corpus/ios/crash_ios8_simulated_8badf00d_bknewprocess_assertions_developreference.txt).
+# A bundle the poster replaced by `<REDACTED>` is none, the pid still names the process
+# (tests/samples/corpus/ios/assertions_beyond_permitted_redacted_bundle_*).
 BK_BEYOND_PERMITTED = re.compile(
-    r"<BKNewProcess: 0x[0-9a-fA-F]+; (?P<bundle>[^;<>\s]+); pid: (?P<pid>\d+);[^<>]*>"
+    r"<BKNewProcess: 0x[0-9a-fA-F]+; (?:<[^<>;\s]*>|(?P<bundle>[^;<>\s]+)); pid: (?P<pid>\d+);[^<>]*>"
     r" has active assertions beyond permitted"
 )
 # A crash report's crashed thread and its frames (`Thread 3 Crashed:`, then `0 libsystem_kernel.dylib 0x00000001f68ee0dc

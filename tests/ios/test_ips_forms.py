@@ -123,6 +123,13 @@ def test_a_process_line_without_a_name_still_gives_the_pid() -> None:
     assert e.reason is not None and e.reason.startswith("watchdog:")
 
 
+def test_a_redacted_bundle_in_a_bknewprocess_still_names_the_pid() -> None:
+    # '<BKNewProcess: 0x13fe253e0; <REDACTED>; pid: 1526; hostpid: -1> has active assertions beyond permitted time:'
+    events, _ = scan(CORPUS / "assertions_beyond_permitted_redacted_bundle_finishtask_procedurekit233.txt")
+    (e,) = events
+    assert (e.kind, e.package, e.pid, e.reason) == ("process_killed", None, 1526, "bgtask_expired")
+
+
 def test_analytics_report_fields_quoted_in_prose_are_read() -> None:
     # '"eventReason" : "User reclaimable memory dropped below the limit …"' and '"date" : …' lines of SystemMemoryReset
     # logs quoted in a forum answer: OSAnalytics' `"key" : value` fields, read as a report fragment (nothing killed).

@@ -82,6 +82,7 @@ def test_a_double_spaced_capture_reads_as_itself(capture: str) -> None:
 # 80 columns long (taken for a cut one, the line after it joined to it: corpus/ios/kernel_memorystatus_then_*).
 HARD_WRAP_KNOWN = {
     "appium_syslog_json_power_assertion_rename_wda.txt",
+    "assertions_beyond_permitted_redacted_bundle_finishtask_procedurekit233.txt",
     "backboardd_bknewprocess_beyond_permitted_indented_set_forum209252.txt",
     "crash_fields_run_together_one_line_frontboard_decimal_hiroakit.txt",
     "crash_frontboard_decimal_line_number_gutter_japanese_blog_hiroakit.txt",
@@ -123,6 +124,7 @@ HARD_WRAP_KNOWN = {
 # after it (taken for a cut).
 WORD_WRAP_KNOWN = {
     "appium_syslog_json_power_assertion_rename_wda.txt",
+    "assertions_beyond_permitted_redacted_bundle_finishtask_procedurekit233.txt",
     "backboardd_bknewprocess_beyond_permitted_indented_set_forum209252.txt",
     "bgtaskscheduler_code1_flutter_prefixed_workmanager.txt",
     "bgtaskscheduler_error1_promise_rejection_asterisks_rnbgfetch230_negative.txt",
