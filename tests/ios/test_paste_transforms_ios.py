@@ -188,8 +188,10 @@ def test_an_ios_capture_word_wrapped_at_72_columns_gives_its_events(tmp_path: Pa
 
 # iOS logs (the captures with lines of an iOS log layout) whose every line grep -Hn or a wrapper prefixed: the prefix is
 # learnt from the lines a log line starts in (paste.tool_prefix). Still read differently: an Xcode console's single
-# line (a prefix is learnt from two lines at least).
+# line (a prefix is learnt from two lines at least), and a syslog indented by one blank among more lines of prose
+# (the prefix learnt takes the indentation along, so it stands before too few of the lines).
 _PREFIXED_LOGS_KNOWN = {
+    "syslog_indented_locationd_gytt_temperature_overheating_openframeworks2024_negative.txt",
     "xcode_console_uikit_bgtask_over_30s.txt",
 }
 
