@@ -151,6 +151,11 @@ def _formatter(shape: tuple[type, ...]) -> Callable[[tuple[Any, ...]], str]:
     return write
 
 
+def system_name(platform: str | None) -> str:
+    """The name an event's OS version is told with: "iOS" for an iOS device's, else "Android"."""
+    return "iOS" if platform == "ios" else "Android"
+
+
 def package_of_process(process: str | None) -> str | None:
     """`com.foo:remote` -> `com.foo`. Android process names are the package plus an optional `:suffix`."""
     if not process:

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from bgprobe.reports.deaths import Death, DeathFolder
-from bgprobe.reports.events import DEATH_KINDS, Event
+from bgprobe.reports.events import DEATH_KINDS, Event, system_name
 
 ROWS_KEPT = 50  # ANRs listed (the rest are counted): the terminal shows at most 25
 # Rows of the deaths table kept in memory. A log's processes and reasons make a few hundred; beyond
@@ -78,7 +78,7 @@ class ScanSummarizer:
         self._first: datetime | None = None
         self._last: datetime | None = None
         self._kinds: dict[str, int] = {}
-        self._devices: set[tuple[str, str | None]] = set()
+        self._devices: set[tuple[str, str | None, str]] = set()  # (device, OS version, platform)
         self._by_reason: dict[tuple[str, str], list[Any]] = {}  # (process, reason) -> [deaths, sources, last]
         self._once: OrderedDict[tuple[str, str], None] = OrderedDict()  # rows of one death, oldest first
         self._dropped = 0  # rows let go when the table was full
@@ -102,7 +102,7 @@ class ScanSummarizer:
             if self._last is None or ts > self._last:
                 self._last = ts
         if e.device is not None:
-            self._devices.add((e.device, e.os_version))
+            self._devices.add((e.device, e.os_version, e.platform))
         if kind in DEATH_KINDS:
             # The table shows neither a death's package nor its text: the buffered line does not keep
             # them. Names repeat from line to line: one copy of each.
@@ -196,7 +196,7 @@ class ScanSummarizer:
             scheduled_jobs=list(self._scheduled.values()),
             anrs=[AnrRow(a.ts, a.pid, a.process, a.detail) for a in sorted(self._anrs, key=_in_time_order)[:ROWS_KEPT]],
             anr_count=self._anr_count,
-            devices=sorted(f"{d} (Android {v})" if v is not None else d for d, v in self._devices),
+            devices=sorted(f"{d} ({system_name(p)} {v})" if v is not None else d for d, v, p in self._devices),
         )
 
 

@@ -39,7 +39,7 @@ from functools import lru_cache
 from typing import Any
 
 from bgprobe.reports.deaths import WINDOW_SECONDS, Death, DeathFolder, Row
-from bgprobe.reports.events import DEATH_KINDS, Event, event_concerns, package_of_process
+from bgprobe.reports.events import DEATH_KINDS, Event, event_concerns, package_of_process, system_name
 from bgprobe.reports.knowledge import Entry, Knowledge, load_knowledge
 from bgprobe.reports.scan_summary import ScanSummary, device_time
 
@@ -76,8 +76,9 @@ class DeviceHint:
         elif self.model:
             parts.append(self.model)
         if self.os_version:
-            system = "iOS" if self.platform == "ios" else "Android"
-            parts.append(f"{system} {self.os_version}" if self.os_version[:1].isdigit() else self.os_version)
+            parts.append(
+                f"{system_name(self.platform)} {self.os_version}" if self.os_version[:1].isdigit() else self.os_version
+            )
         if self.skin:
             parts.append(self.skin)
         return ", ".join(parts) if parts else "unknown phone"

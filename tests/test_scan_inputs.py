@@ -199,3 +199,14 @@ def test_windows_powershell_utf16_and_utf8_bom_logs(tmp_path):
         assert [e.pid for e in events if e.kind == "process_killed"][:2] == [14231, 14249]
         assert len([e for e in events if e.kind == "process_killed"]) == 8
         assert events[0].where.endswith(":2")
+
+
+def test_the_devices_line_names_each_device_s_own_system():
+    # A sysdiagnose or a report names an iPhone and its iOS version: the summary's devices line said "(Android 17.2)".
+    from bgprobe.reports.events import Event
+    from bgprobe.reports.scan_summary import ScanSummarizer
+
+    summarizer = ScanSummarizer()
+    summarizer.add(Event("process_killed", "ips", "a.ips:1", device="iPhone14,2", platform="ios", os_version="17.2"))
+    summarizer.add(Event("process_died", "logcat", "b.txt:1", device="venus", os_version="13"))
+    assert summarizer.summary().devices == ["iPhone14,2 (iOS 17.2)", "venus (Android 13)"]
