@@ -535,6 +535,15 @@ def test_a_prefix_another_tool_put_on_every_line_is_learnt_and_taken_off(tmp_pat
     assert events[0].data["reason_text"] == "empty #17"
 
 
+# An ANR whose fields are lines of their own, then its kill (the form of linjw's capture in tests/samples/corpus/).
+ANR_AND_KILL = [
+    "08-29 14:13:11.713  7904 27946 E ActivityManager: ANR in me.linjw.demo.anr",
+    "08-29 14:13:11.713  7904 27946 E ActivityManager: PID: 26859",
+    "08-29 14:13:11.713  7904 27946 E ActivityManager: Reason: executing service me.linjw.demo.anr/.RemoteService",
+    "08-29 14:13:11.716  7904 27946 I ActivityManager: Killing 26859:me.linjw.demo.anr/u0a80 (adj 905): bg anr",
+]
+
+
 @pytest.mark.parametrize(
     "prefix",
     [
@@ -547,12 +556,7 @@ def test_a_prefix_another_tool_put_on_every_line_is_learnt_and_taken_off(tmp_pat
 )
 def test_a_multi_line_record_behind_a_tool_prefix_on_every_line_is_read_whole(tmp_path: Path, prefix: str):
     # The ANR's fields are lines of their own: they join the record only once the prefix is off every line.
-    lines = [
-        "08-29 14:13:11.713  7904 27946 E ActivityManager: ANR in me.linjw.demo.anr",
-        "08-29 14:13:11.713  7904 27946 E ActivityManager: PID: 26859",
-        "08-29 14:13:11.713  7904 27946 E ActivityManager: Reason: executing service me.linjw.demo.anr/.RemoteService",
-        "08-29 14:13:11.716  7904 27946 I ActivityManager: Killing 26859:me.linjw.demo.anr/u0a80 (adj 905): bg anr",
-    ]
+    lines = ANR_AND_KILL
     plain, _ = scan_lines(tmp_path, "\n".join(lines) + "\n")
     expected = fields(plain, "kind", "pid", "package", "reason", "where")
     assert sorted(kind for kind, *_ in expected) == ["anr", "process_killed"]
@@ -581,12 +585,7 @@ def test_anr_in_with_its_component_glued_to_the_process_name(tmp_path: Path) -> 
 
 def test_lines_of_several_devices_each_behind_its_serial_in_brackets_are_read(tmp_path: Path):
     # A device farm's log of two phones, each line behind its serial: one prefix, whatever the brackets hold.
-    lines = [
-        "08-29 14:13:11.713  7904 27946 E ActivityManager: ANR in me.linjw.demo.anr",
-        "08-29 14:13:11.713  7904 27946 E ActivityManager: PID: 26859",
-        "08-29 14:13:11.713  7904 27946 E ActivityManager: Reason: executing service me.linjw.demo.anr/.RemoteService",
-        "08-29 14:13:11.716  7904 27946 I ActivityManager: Killing 26859:me.linjw.demo.anr/u0a80 (adj 905): bg anr",
-    ]
+    lines = ANR_AND_KILL
     plain, _ = scan_lines(tmp_path, "\n".join(lines) + "\n")
     serials = ["emulator-5554", "R58M12345AB", "emulator-5554", "192.168.1.20:5555"]
     farm = "\n".join(f"[{serial}] {line}" for serial, line in zip(serials, lines, strict=True)) + "\n"
