@@ -201,19 +201,29 @@ def word_wrapped(lines: list[str], width: int = 72) -> list[str]:
 
 
 def assert_only_known_differ(
-    tmp_path: Path, platform: str, rewrite: Callable[[list[str]], list[str]], known: set[str], what: str
-) -> None:
-    """Every capture of the platform, its body rewritten, reads as itself but for the `known` ones, which must
-    all still differ (a list kept exact: one that reads alike now is dropped from it)."""
-    differ = set()
+    tmp_path: Path,
+    platform: str,
+    rewrite: Callable[[list[str]], list[str]],
+    known: set[str],
+    what: str,
+    only: Callable[[list[str]], bool] | None = None,
+) -> int:
+    """Every capture of the platform (whose body `only` accepts, if given), its body rewritten, reads as itself but
+    for the `known` ones, which must all still differ (a list kept exact: one that reads alike now is dropped from
+    it). Returns how many captures were rewritten."""
+    differ, rewritten = set(), 0
     for path in captures(platform):
         first, *body = path.read_text(encoding="utf-8").splitlines()
+        if only is not None and not only(body):
+            continue
+        rewritten += 1
         out = tmp_path / path.name
         out.write_text("\n".join([first, *rewrite(body)]) + "\n", encoding="utf-8")
         if not reads_alike(out, path):
             differ.add(path.name)
     assert differ <= known, f"read differently when {what}: {sorted(differ - known)}"
     assert not known - differ, f"now read alike when {what}, drop them from its known list: {sorted(known - differ)}"
+    return rewritten
 
 
 # Cut at 80 columns, these are still read differently (44 of 131 before a log's records were rejoined): dumps

@@ -27,6 +27,7 @@ from bgprobe.collectors.parsers.ios_layouts import (
     PROCESS_TAB,
     IosRecord,
     parse_record,
+    reads_as_ios_log,
 )
 from bgprobe.collectors.parsers.ios_rules import SIGNATURE_MATCHER, SIGNATURES, IosLogInterpreter
 from bgprobe.reports.events import Event
@@ -57,8 +58,7 @@ def has_ios_lines(sample: list[str]) -> bool:
             return True
         for logical in unwrap(line):
             for text in ips.split_report_fields(logical.strip()):
-                rec = parse_record(text, 0)
-                if rec is not None and rec.layout not in _LOOSE_LAYOUTS:
+                if reads_as_ios_log(text):
                     return True
                 if (m := _report_field(text)) is not None and m in ips.STRONG_FIELDS:
                     return True
@@ -113,11 +113,7 @@ def has_log_lines(sample: list[str]) -> bool:
     """Whether any line of a sample (as pasted: quoted, indented) has the header of an iOS log layout."""
     from bgprobe.collectors.parsers.paste import strip_prefixes
 
-    return any(
-        (rec := parse_record(strip_prefixes(s).lstrip(), 0)) is not None and rec.layout not in _LOOSE_LAYOUTS
-        for s in sample[:400]
-        if s.strip()
-    )
+    return any(reads_as_ios_log(strip_prefixes(s).lstrip()) for s in sample[:400] if s.strip())
 
 
 # Where a record glued onto the one before it starts (line breaks lost by a forum or a copy): a Console row

@@ -27,7 +27,6 @@ from tests.test_paste_transforms import (
     hard_wrapped,
     key,
     pasted,
-    reads_alike,
     word_wrapped,
     wrapped_by_a_tool,
 )
@@ -198,15 +197,6 @@ _PREFIXED_LOGS_KNOWN = {
 
 @pytest.mark.parametrize("rewrite", [grepped, wrapped_by_a_tool])
 def test_an_ios_log_behind_another_tool_s_prefix_on_every_line_gives_its_events(tmp_path: Path, rewrite) -> None:
-    logs, differ = 0, set()
-    for path in captures("ios"):
-        first, *body = path.read_text(encoding="utf-8").splitlines()
-        if not has_log_lines(body):
-            continue  # a crash report or a console's text: no log line to learn the prefix from
-        logs += 1
-        out = tmp_path / path.name
-        out.write_text("\n".join([first, *rewrite(body)]) + "\n", encoding="utf-8")
-        if not reads_alike(out, path):
-            differ.add(path.name)
+    # (only the logs: a crash report or a console's text has no log line to learn the prefix from)
+    logs = assert_only_known_differ(tmp_path, "ios", rewrite, _PREFIXED_LOGS_KNOWN, "prefixed", only=has_log_lines)
     assert logs >= 30
-    assert differ == _PREFIXED_LOGS_KNOWN
