@@ -157,3 +157,52 @@ def test_source_comment_never_decides_the_format(tmp_path):
     events, outcome = scan(f)
     assert not outcome.problems
     assert [(e.kind, e.job) for e in events] == [("job_scheduled", "1024")]
+
+
+CORPUS = Path(__file__).parent / "samples" / "corpus"
+
+
+def test_dumpsys_input_last_anr_record_after_a_log_is_the_apps_anr():
+    # A blog's copy: InputDispatcher logcat lines, then `dumpsys input`'s record of the last input ANR (Android 4.4
+    # field order: Time, Window, DispatchLatency, WaitDuration, Reason), unindented by the page.
+    name = CORPUS / "android_aosp" / "dumpsys_input_last_anr_waiting_no_focus_htc_ecomnet.txt"
+    events, outcome = scan(name)
+    assert not outcome.problems, outcome.problems
+    (ev,) = events
+    assert (ev.kind, ev.source, ev.where, ev.ts) == ("anr", "dumpsys:input", f"{name}:19", "2014-02-20T12:13:15")
+    assert (ev.package, ev.process, ev.pid) == ("com.htc.camera", "com.htc.camera", None)
+    assert ev.data["anr_reason"].startswith("Waiting because no window has focus but there is a focused application")
+    assert "ActivityRecord{42485160 u0 com.htc.camera/.CameraEntry t23}" in ev.data["window"]
+
+
+def test_dumpsys_input_last_anr_record_android11_order(tmp_path):
+    # Android 11+ (InputDispatcher::updateLastAnrStateLocked): indented, Reason before Window, then the dispatch
+    # state; a window with no app in its label gives an ANR of no known app, and the state lines after it no event.
+    path = tmp_path / "input.txt"
+    path.write_text(
+        "INPUT MANAGER (dumpsys input)\n\n"
+        "Input Dispatcher State at time of last ANR:\n"
+        "  ANR:\n"
+        "    Time: 2021-08-14 15:17:33\n"
+        "    Reason: ActivityRecord{f92b3b u0 com.android.settings/.Settings$DisplaySettingsActivity t38} does not"
+        " have a focused window\n"
+        "    Window: ActivityRecord{f92b3b u0 com.android.settings/.Settings$DisplaySettingsActivity t38}\n"
+        "  DispatchEnabled: true\n"
+        "  DispatchFrozen: false\n"
+        "  FocusedDisplayId: 0\n",
+        encoding="utf-8",
+    )
+    events, outcome = scan(path)
+    assert not outcome.problems, outcome.problems
+    assert [(e.kind, e.package, e.ts, e.where) for e in events] == [
+        ("anr", "com.android.settings", "2021-08-14T15:17:33", f"{path}:3")
+    ]
+    assert events[0].data["anr_reason"].endswith("does not have a focused window")
+    path.write_text(
+        "Input Dispatcher State at time of last ANR:\n  ANR:\n    Time: 2021-08-14 15:17:33\n"
+        "    Reason: b49ba2b StatusBar (server) is not responding. Waited 8001ms for MotionEvent\n"
+        "    Window: b49ba2b StatusBar (server)\n",
+        encoding="utf-8",
+    )
+    events, _ = scan(path)
+    assert [(e.kind, e.package) for e in events] == [("anr", None)]

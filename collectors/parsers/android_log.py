@@ -304,6 +304,7 @@ SIGNATURES: tuple[bytes, ...] = (
     b"ApplicationExitInfo(",  # ApplicationExitInfo.toString() anywhere (an app logging its exit reasons)
     b"PhantomProcessRecord",
     b"SIG: 9",  # Process.sendSignal's "Sending signal. PID: N SIG: 9" (an upper-case word: rare in logs)
+    b"last ANR",  # `dumpsys input`'s "Input Dispatcher State at time of last ANR:" pasted with a log
 )
 # Words of kills, deaths, jobs, work and makers' power managers that no rule reads today: a line holding
 # one is read, and listed by `scan --unrecognized` when no rule understood it. Makers' tags are from
@@ -332,6 +333,8 @@ EVIDENCE: tuple[bytes, ...] = (
     b"onProcessDied",
     b"WorkManager",
 )
+LAST_INPUT_ANR = "Input Dispatcher State at time of last ANR"  # `dumpsys input` (see `_last_input_anr`)
+LAST_INPUT_ANR_LINES = 6  # "ANR:", Time, Window, DispatchLatency, WaitDuration, Reason (up to Android 10)
 # Openers of forms met only in pasted text, and what a paste holds alone (see the module docstring).
 PASTE_SIGNATURES: tuple[bytes, ...] = (
     b"Fatal Exception: ",
@@ -341,8 +344,7 @@ PASTE_SIGNATURES: tuple[bytes, ...] = (
     b"Exception: ",
     b"Background start not allowed",
     b"Not allowed to start service",
-    b"Kill &#39;",  # lmkd's "Kill '<proc>'" in text copied from a web page that escaped its quote
-    b"Kill &#x27;",
+    b"Kill &#",  # lmkd's "Kill '<proc>'" in text copied from a web page that escaped its quote (&#39; or &#x27;)
 )
 # Openers of multi-line messages, and how many following lines the scanner hands over with them.
 CONTEXT_LINES = 6
@@ -356,6 +358,7 @@ CONTEXT_SIGNATURES: dict[bytes, int] = {
     b"type: crash": CRASH_REPORT_LINES["type"],
     b"CRASH REPORT": CRASH_REPORT_LINES["banner"],
     b"Exception: ": CRASH_REPORT_LINES["exception"],
+    b"last ANR": LAST_INPUT_ANR_LINES,
 }
 # Lines fed after WorkerWrapper's "failed because it threw" (its own stack trace not counted) that
 # are searched for the "Worker result" line of that work before the exception line stands alone.
@@ -628,6 +631,8 @@ class LogInterpreter:
                 or ("CRASH REPORT" in msg.upper() and CRASH_BANNER.match(msg))
             ):
                 return self._crash_report
+            if msg.startswith(LAST_INPUT_ANR):
+                return self._last_input_anr
         return None
 
     def _event(self, rec: LogRecord, kind: str, source: str | None = None, **fields: Any) -> Event:
@@ -815,6 +820,15 @@ class LogInterpreter:
         self._pending.append(_Pending(event, rec.pid, rec.tag))
         return None
 
+    def _last_input_anr(self, rec: LogRecord, msg: str) -> None:
+        """`dumpsys input`'s record of the last input ANR, kept by InputDispatcher until the next one
+        (frameworks/native/services/inputflinger/dispatcher/InputDispatcher.cpp, updateLastAnrStateLocked;
+        onANRLocked before Android 11): "ANR:", then "Time: %F %T" (device local time), "Reason:" and
+        "Window:" - Window before Reason, with DispatchLatency and WaitDuration between them, until Android 10.
+        The fields come as bare lines after this header (`_absorb`)."""
+        event = self._event(rec, "anr", source="dumpsys:input", reason="anr", detail=msg.strip())
+        self._pending.append(_Pending(event, rec.pid, rec.tag, lines_left=LAST_INPUT_ANR_LINES))
+
     def _fatal(self, rec: LogRecord, msg: str) -> Event | None:
         thread = msg.partition(":")[2].strip()
         event = self._event(
@@ -906,6 +920,8 @@ class LogInterpreter:
         event = p.event
         text = msg.strip()
         if event.kind == "anr":
+            if event.source == "dumpsys:input":
+                return _last_input_anr_field(event, text)
             if text.startswith("PID: ") and text[5:].strip().isdigit():
                 event.pid = int(text[5:].strip())
                 return True
@@ -1444,6 +1460,32 @@ def _absorb_lmk(event: Event, msg: str) -> bool | None:
 
 
 _PROCESS_NAME = re.compile(r"^[A-Za-z][\w.]*(?::[\w.]+)?$")
+
+
+# An app's window or activity in InputDispatcher's window label: "ActivityRecord{4248 u0 com.htc.camera/.CameraEntry
+# t23}" (inside an AppWindowToken{...} until Android 10), "8e1f2a3 com.example/com.example.MainActivity (server)".
+_WINDOW_COMPONENT = re.compile(r"(?:^|[\s{])(?P<pkg>[A-Za-z]\w*(?:\.\w+)+)/[\w.$]+")
+_LOCAL_TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
+
+
+def _last_input_anr_field(event: Event, text: str) -> bool:
+    """Adds a field of `dumpsys input`'s last-ANR record (`_last_input_anr`); True when the line was one."""
+    key, _, value = text.partition(": ")
+    if text == "ANR:" or key in ("DispatchLatency", "WaitDuration"):
+        return True
+    if key == "Time" and _LOCAL_TIME.match(value):
+        event.ts = value.replace(" ", "T")
+        return True
+    if key == "Window":
+        event.data["window"] = value
+        if m := _WINDOW_COMPONENT.search(value):
+            event.package = event.process = m["pkg"]
+        return True
+    if key == "Reason":
+        event.data["anr_reason"] = value
+        event.detail = f"{event.detail} — {text}"
+        return True
+    return False
 
 
 def _crash_field(event: Event, key: str, value: str) -> None:
