@@ -300,6 +300,8 @@ class IosLogInterpreter:
     # the last fatal memory limit the kernel logged (kind, MB, pid or None): the kill line after it carries it
     _memory_limit: tuple[str, int, int | None] | None = None
     _high_band: dict[int, tuple[str, int]] = field(default_factory=dict)  # pid -> band of the kill being logged
+    # the debugger stopped the app at its memory limit (read as jetsam's kill): its exit after that is the same death
+    _held_at_limit: bool = False
     _gone: set[int] = field(default_factory=set)
     _exited: set[tuple[int, str]] = field(default_factory=set)
     # after each `feed`: whether a signature was in the message (a rule was meant for it), and whether a rule read it
@@ -945,6 +947,12 @@ class IosLogInterpreter:
         m = DEBUGGER_EXIT.search(msg)
         if m is None:
             return None
+        if self._held_at_limit:
+            # Resumed from the memory-limit stop, jetsam ends it ("Terminated due to memory issue"), or Xcode's stop
+            # button does (signal 9): the death the stop was read as, not a second one.
+            self._held_at_limit = False
+            self._read = True
+            return None
         pid = int(m["pid"]) if m["pid"] else None
         if m["memory"]:
             kind, reason = "process_killed", "jetsam:unknown"
@@ -961,6 +969,7 @@ class IosLogInterpreter:
             return None
         mb = int(m["mb"] or m["mb2"])
         data = {"how": "debugger_stop_exc_resource", "limit_mb": mb}
+        self._held_at_limit = True
         return self._event(
             rec,
             "process_killed",

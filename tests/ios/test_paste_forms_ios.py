@@ -350,6 +350,21 @@ def test_the_debuggers_memory_limit_stop_is_jetsams_kill(text: str, mb: int):
     assert events[0].data["limit_mb"] == mb
 
 
+@pytest.mark.parametrize(
+    "exit_line", ["Message from debugger: Terminated due to memory issue", "Terminated due to signal 9"]
+)
+def test_the_debuggers_exit_after_its_memory_limit_stop_is_the_same_death(exit_line: str):
+    # Xcode 14+'s stop (xcode_thread_exc_resource_high_watermark_quoted_harbeth33_ios17), then the debugger's exit as
+    # Xcode prints it when the app is resumed (jetsam ends it) or stopped (signal 9): one kill, at the stop.
+    stop = "Thread 1: EXC_RESOURCE (RESOURCE_TYPE_MEMORY: high watermark memory limit exceeded) (limit=3376 MB)"
+    events, _ = scan_text_of(f"{stop}\n(lldb) continue\n{exit_line}\n")
+    assert fields(events, "kind", "reason") == [("process_killed", "jetsam:per-process-limit")]
+    assert events[0].where.endswith(":1")
+    # without the stop before it, the exit is the death (test_the_debuggers_last_words)
+    events, _ = scan_text_of(f"{exit_line}\n{exit_line}\n")
+    assert len(events) == 2
+
+
 def test_other_exc_resource_words_kill_nothing():
     # Apple's EXC_RESOURCE page and a crash report's subtype name the limit without lldb's stop reason
     events, _ = scan_text_of(
