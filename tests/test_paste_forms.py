@@ -311,6 +311,14 @@ def test_crashes_pasted_without_logcat_prefixes(tmp_path: Path):
             "net.programmierecke.radiodroid2",
             3935,
         ),
+        # p3_crash_studio_compact_view_process_line_runs_into_exception_wear_docs: Studio's compact view ("L  msg"),
+        # the throwable run onto the "Process:" line by the page
+        "    E  FATAL EXCEPTION: main\n    Process: com.google.wear.watchface.runtime, PID: 29115"
+        + " " * 98
+        + "android.content.res.Resources$NotFoundException: Resource ID #0x0\n": (
+            "com.google.wear.watchface.runtime",
+            29115,
+        ),
     }
     for text, (package, pid) in cases.items():
         events, _ = scan_lines(tmp_path, text)

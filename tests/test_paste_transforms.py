@@ -237,7 +237,6 @@ HARD_WRAP_KNOWN = {
     "jobscheduler_android9_sunmi_periodic_deadline.txt",
     "jobscheduler_workmanager_youtube_rare_devdocs.txt",
     "wm_worker_class_not_found_bare_trace_blog_jeroenmols.txt",
-    "crash_bg_start_bare_process_pid_lines_no_prefix_oneplus_ddrv.txt",
     # a crash report that names its app only in a ComponentInfo{...} the cut splits (its lines are not rejoined)
     "crash_fgs_did_not_stop_crashlytics_componentinfo_bgdownloader599.txt",
 }
@@ -250,7 +249,6 @@ WORD_WRAP_KNOWN = {
     "am_no_longer_want_events_wrapped_code_export_chromadoze.txt",
     "anr_grep_n_prefix_bg_anr_kill_linjw.txt",
     "anr_short_fgs_bare_fence_glued_rnbgactions213.txt",
-    "crash_fgs_timeout_no_fatal_line_ntfy.txt",
     "dumpsys_jobscheduler_active_jobs_android8_kmansoft.txt",
     "dumpsys_jobscheduler_workmanager_expo_docs.txt",
     "exitinfo_stoic_detail_key_value_anr_square.txt",
@@ -266,7 +264,6 @@ WORD_WRAP_KNOWN = {
     "wm_failure_studio_package_column_ketch.txt",
     "wm_result_failure_bold_markdown_studio_ketch47.txt",
     "wm_worker_class_not_found_bare_trace_blog_jeroenmols.txt",
-    "crash_bg_start_bare_process_pid_lines_no_prefix_oneplus_ddrv.txt",
 }
 
 

@@ -1224,6 +1224,12 @@ class LogInterpreter:
         if pm := CRASH_PROCESS.match(text):
             kind, source = "process", f"{self.source}:AndroidRuntime"
             fields = {"process": pm["proc"], "package": package_of_process(pm["proc"]), "pid": int(pm["pid"])}
+            # A page that ran Studio's continuation lines together keeps the throwable on this line, after blanks
+            # ("Process: com.google.wear.watchface.runtime, PID: 29115      android.content.res.Resources$Not…"):
+            # the report's throwable is then seen here.
+            if JAVA_THROWABLE.match(rest := text[pm.end() :].strip()):
+                data["exception"] = rest
+                text = f"{text[: pm.end()]} — {rest}"
         elif text.startswith(("Fatal Exception: ", "Exception: ")):
             kind, source = ("fatal" if text.startswith("Fatal") else "exception"), "crash-report"
             data["exception"] = text.partition(": ")[2].strip()
