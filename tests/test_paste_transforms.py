@@ -353,6 +353,33 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
 }
 
 
+def flutter_verbose(lines: list[str]) -> list[str]:
+    # `flutter run -v`: the time since its last line before each line it prints, or its blanks (flutter/flutter#89529)
+    return [(f"[{f'+{7 * n % 900 + 1} ms':>9}] " if n % 3 else "[        ] ") + line for n, line in enumerate(lines)]
+
+
+# The same as behind a wrapper's `logcat: `, but for texts whose first lines a layout reads with the bracket before
+# them (a chat's stamp and name were taken off those, `[  +8 ms] I/flutter (4242): `), and for three more: `-v long`
+# headers, whose own brackets the learnt prefix does not tell from flutter's, and a single bare message.
+FLUTTER_VERBOSE_KNOWN = (
+    WRAPPED_BY_A_TOOL_KNOWN
+    - {
+        "email_quoted_wrapped_destroying_layer_negative_cordovasms117.txt",
+        "logcat_level_tag_anr_droidify.txt",
+        "negative_choreographer_skipped_frames_anr_prose_ashishb.txt",
+        "oneplus_linkpower_grep_prefixed_github-appium18183.txt",
+    }
+) | {
+    "am_killing_crash_long_format_export_appmanager868.txt",
+    "am_start_proc_long_format_appmanager.txt",
+    "oppo_not_allowed_start_service_github-keeplive.txt",
+}
+
+
+def test_an_android_log_in_flutter_run_verbose_output_gives_its_events(tmp_path: Path) -> None:
+    assert_only_known_differ(tmp_path, "android", flutter_verbose, FLUTTER_VERBOSE_KNOWN, "in `flutter run -v`")
+
+
 def test_an_android_log_grepped_with_file_names_and_line_numbers_gives_its_events(tmp_path: Path) -> None:
     assert_only_known_differ(tmp_path, "android", grepped, GREPPED_KNOWN, "grepped with -Hn")
 

@@ -1308,8 +1308,9 @@ _LINE_PREFIXES = (
     # a CI's time stamp on each line of its job's log: ISO 8601 with its `T` (no log layout has one), as GitHub
     # Actions writes it (`2020-05-04T13:12:02.5515610Z `), or in brackets
     r"^\[?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?\]? ",
-    # a chat's stamp and name on each line: `[10:42 AM] Anna: ` (after the CI's: a bracketed one is no chat's)
-    r"^\[[^\]\n]{1,40}\] [^:\n]{1,40}: ",
+    # a chat's stamp and name on each line: `[10:42 AM] Anna: ` (after the CI's: a bracketed one is no chat's). No
+    # slash or parenthesis in the name: `[  +12 ms] I/flutter (4242): ` is `flutter run -v`'s time before a log line
+    r"^\[[^\]\n]{1,40}\] [^:/()\n]{1,40}: ",
 )
 _PREFIX_LAYERS = 4  # prefixes on prefixes (a quoted CI log of grep's output), JSON arrays of them, taken off at most
 _PREFIXED_MIN = 0.6  # the share of a sample's lines (not counting blank ones and its note) with the prefix
