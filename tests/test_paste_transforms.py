@@ -319,10 +319,9 @@ GREPPED_KNOWN = {
     "wm_worker_class_not_found_bare_trace_blog_jeroenmols.txt",
     "crash_bg_start_bare_process_pid_lines_no_prefix_oneplus_ddrv.txt",
 }
-# The same, and logs in layouts that are not told inside another line (-v epoch, a brief line without its level, a
-# threadtime line without its time, crash reporters' own exports, ...), where the wrapper's `logcat: ` stays.
+# The same, and logs in layouts that are not told inside another line (a brief line without its level, a threadtime
+# line without its time, crash reporters' own exports, ...), where the wrapper's `logcat: ` stays.
 WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
-    "am_killing_binders_epoch_uid_revanced.txt",
     "anr_short_fgs_bare_fence_glued_rnbgactions213.txt",
     "crash_bg_start_not_allowed_long_format_radiodroid.txt",
     "crash_fgs_app_crash_reporter_flow.txt",

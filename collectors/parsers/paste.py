@@ -59,6 +59,7 @@ _LOG_START = re.compile(
     r"(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d|(?<![\w/])[VDIWEFA]/[\w.$-]+\s*\(\s*\d+\): "
     r"|(?<![\w/])lowmemorykiller: "  # the kernel driver's line behind what a viewer puts first ("[kswapd0] ")
     r"|(?<![\w/])(?:<\d{1,2}>)?\[\s*\d+\.\d+\] "  # a kernel line's own time stamp ("logcat: [ 12.345] ...")
+    r"|(?<![\w.])\d{10}\.\d{3,6}\s+\d"  # `-v epoch`'s seconds since 1970, its pid (or uid) after them
 )
 _MAX_STARTS = 3
 
@@ -174,9 +175,10 @@ _ANY_BRACKETED = r"\[[^\[\]\n]{1,64}\]"
 
 # Where an iOS log line may start behind another tool's prefix (after a blank, a colon or a bracket): a date or a
 # time, a syslog month, a Console type, in English (or a German Console's `standard`) or in a non-Latin script before
-# its tab (see `ios_layouts`, whose layouts decide).
+# its tab (see `ios_layouts`, whose layouts decide). Not inside the tool's own time: Appium's "2015-06-19 20:34:05:618
+# - info: [IOS_SYSLOG_ROW ] Jun 19 15:34:05 …" (appium#5271) would spend the few starts tried on "34", "05", "618".
 _IOS_START = re.compile(
-    r"(?<=[\s:\]])(?=\d\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"(?<=[\s:\]])(?=(?<!\d:)\d\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
     r"|(?:default|standard|info|debug|error|fault)\s"
     r"|[^\x00-\x7f\s]{1,12}\t\d\d:)"
 )
