@@ -105,14 +105,16 @@ CRASH_FRAME = re.compile(r"^\s*\d+\s+\S+\s+0x[0-9a-fA-F]+\s+(?P<symbol>[^\s(]+)"
 LOW_MEMORY_LARGEST = re.compile(r"^\s*Largest process:\s+\S", re.M)
 LOW_MEMORY_ROW = re.compile(r"^\s*(?P<name>\S+) <(?P<uuid>[0-9a-fA-F]{32})>\s+(?P<pages>\d+)(?P<marks>.*)$", re.M)
 WATCHDOG_IN_CODES = re.compile(r"\b0x(?:00000000)?8badf00d\b", re.I)
-# A namespace a report prints as a number (`Namespace <0xF>`, iOS 11): xnu bsd/sys/reason.h OS_REASON_*.
+# A namespace a report prints as a number (`Namespace <0xF>`, iOS 11): xnu bsd/sys/reason.h OS_REASON_*. 15 is
+# OS_REASON_ASSERTIOND in xnu-4570 (iOS 11), the OS that prints it as a number; xnu renamed it RUNNINGBOARD when
+# runningboardd took over (iOS 13, "old name" ASSERTIOND kept), and later reports print that name.
 _NAMESPACE_NUMBERS = {
     1: "JETSAM",
     2: "SIGNAL",
     3: "CODESIGNING",
     4: "HANGTRACER",
     10: "SPRINGBOARD",
-    15: "RUNNINGBOARD",
+    15: "ASSERTIOND",
     20: "WATCHDOG",
 }
 # The fields of text reports (crash, watchdog and resource reports) a pasted line may start with; the strong ones

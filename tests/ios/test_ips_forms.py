@@ -123,6 +123,15 @@ def test_a_process_line_without_a_name_still_gives_the_pid() -> None:
     assert e.reason is not None and e.reason.startswith("watchdog:")
 
 
+def test_ios11_namespace_printed_as_a_number_is_assertiond() -> None:
+    # 'Termination Reason: Namespace <0xF>, Code 0x8badf00d' (iOS 11, an app using background tasks killed in the
+    # background): 15 was OS_REASON_ASSERTIOND in iOS 11's xnu, and assertiond's watchdog code is a background
+    # assertion held beyond its time, not a hang.
+    events, _ = scan(CORPUS / "crash_header_namespace_0xF_8badf00d_ios11_devpeace.txt")
+    (e,) = events
+    assert (e.kind, e.reason, e.data["namespace"]) == ("process_killed", "bgtask_expired", "ASSERTIOND")
+
+
 def test_a_redacted_bundle_in_a_bknewprocess_still_names_the_pid() -> None:
     # '<BKNewProcess: 0x13fe253e0; <REDACTED>; pid: 1526; hostpid: -1> has active assertions beyond permitted time:'
     events, _ = scan(CORPUS / "assertions_beyond_permitted_redacted_bundle_finishtask_procedurekit233.txt")
