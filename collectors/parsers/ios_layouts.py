@@ -30,10 +30,13 @@ _MONTHS = {
 _LEVEL_NAMES = {"default", "info", "debug", "error", "fault", "notice", "activity", "warning"}
 
 # The day is space-padded ("Apr  3"); a page or a forum that collapses blanks leaves "Apr 3".
+# A simulator's (and macOS's) system.log has no level, and launchd puts the job it speaks of after its pid
+# ("launchd_sim[74280] (UIKitApplication:org.x.app[0x3d0e][74872]): Service exited due to Killed: 9",
+# NativeScript/nativescript-cli#2193): the message keeps that "(label): " (ios_rules.LAUNCHD_EXIT reads it).
 SYSLOG_RELAY = re.compile(
     r"^(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?P<day>[ \d]?\d) (?P<time>\d\d:\d\d:\d\d) "
     r"(?P<host>\S+) (?P<proc>[^\[\]()]+?)(?:\((?P<image>[^()]*)\))?\[(?P<pid>\d+)\]"
-    r"(?: <(?P<level>\w+)>)?: (?P<msg>.*)$",
+    r"(?:(?: <(?P<level>\w+)>)?: | (?=\())(?P<msg>.*)$",
     re.S,
 )
 PMD3_LIVE = re.compile(

@@ -44,6 +44,17 @@ PROCESS_EXITED = re.compile(r"\[" + APP_ID + r"\] Process exited: (?P<ctx><.*)",
 PROCESS_EXITED_FB = re.compile(
     r"Process exited: <FBApplicationProcess(?:: 0x[0-9a-f]+)?; " + APP_ID + r"[^>]*> -> (?P<ctx><.*)", re.S
 )
+# launchd (a simulator's launchd_sim, macOS's launchd) on a job that ended, the job's label before the message: an app
+# is "UIKitApplication:<bundle>[0x…][<pid>]". The wording changed over releases: "Service exited due to signal: Killed:
+# 9" (NativeScript/nativescript-cli#1816), "Service exited due to Killed: 9" (nativescript-cli#2193), "Service exited
+# due to SIGKILL | sent by CoreServicesUIAgent[10664]" (sindresorhus/touch-bar-simulator#28), "Service exited with
+# abnormal code: 1". (launchd's source is not published: the forms are those of the captures.)
+LAUNCHD_EXIT = re.compile(
+    r"^\((?:UIKitApplication:(?P<bundle>[^\[\]()\s]+)|(?P<label>[^()\[\]]+))"
+    r"(?:\[0x[0-9a-f]+\])?(?:\[(?P<pid>\d+)\])?\): "
+    r"Service exited (?:due to (?:signal: )?(?P<signal>[^|\n]+?)(?: \| sent by (?P<sender>[^\n]+?))?"
+    r"|with abnormal code: (?P<code>-?\d+))\s*$"
+)
 # runningboardd (iOS 13+): another process asks it to kill one, e.g. dasd ending background work:
 # `Received termination request from [osservice<com.apple.dasd>:76] on <RBSProcessPredicate
 # <RBSProcessHandlePredicateImpl| app<b(UUID)>:pid>> with context <RBSTerminateContext| explanation:… reportType:…
@@ -379,6 +390,32 @@ class IosLogInterpreter:
             reason=f"runningboard:{darwin_signal_name(c)}",
             detail=msg,
             data={"launchd_status": [a, b, c]},
+        )
+
+    def _launchd_exit(self, rec: IosRecord, msg: str) -> Found:
+        m = LAUNCHD_EXIT.match(msg)
+        if m is None:
+            return None
+        data: dict[str, object] = {"launchd_job": m["bundle"] or m["label"]}
+        if m["code"] is not None:
+            kind, reason = "process_died", f"exit:{m['code']}"
+        else:
+            signal = m["signal"]  # "Killed: 9" (strsignal's text and the number) or "SIGKILL"
+            number = re.search(r": (\d+)$", signal)
+            reason = darwin_signal_name(int(number[1])) if number else signal.strip().lower()
+            kind = "process_killed" if reason == "sigkill" else "crash"
+            if m["sender"]:
+                data["sent_by"] = m["sender"]
+        return self._event(
+            rec,
+            kind,
+            "launchd",
+            process=None if m["bundle"] else m["label"],
+            package=m["bundle"],
+            pid=int(m["pid"]) if m["pid"] else None,
+            reason=reason,
+            detail=msg,
+            data=data,
         )
 
     def _runningboard_state(self, rec: IosRecord, msg: str) -> Found:
@@ -994,6 +1031,7 @@ class IosLogInterpreter:
 Rule = Callable[[IosLogInterpreter, IosRecord, str], Found]
 RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("termination reported by launchd",), IosLogInterpreter._launchd_termination),
+    (("): Service exited ",), IosLogInterpreter._launchd_exit),
     (("Received termination request from ",), IosLogInterpreter._terminate_request),
     (("Process exited: ",), IosLogInterpreter._process_exited),
     (("Calculated state for ",), IosLogInterpreter._runningboard_state),

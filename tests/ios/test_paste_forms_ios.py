@@ -754,3 +754,42 @@ def test_markdown_that_ate_an_underscore_and_a_bknewprocess_holder_are_read() ->
     assert [(e.kind, e.package, e.pid, e.reason) for e in events] == [
         ("process_killed", "com.app.app", 392, "bgtask_expired")
     ]
+
+
+# -- launchd: a simulator's system.log ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # p3_launchd_sim_service_exited_killed_9_tns_run_nativescript2193 (macOS 10.12's wording)
+        ("Service exited due to Killed: 9", ("process_killed", "sigkill")),
+        # nativescript-cli#1816 (10.11's), and another signal: the app crashed
+        ("Service exited due to signal: Killed: 9", ("process_killed", "sigkill")),
+        ("Service exited due to signal: Broken pipe: 13", ("crash", "sigpipe")),
+        # 10.13+: the signal's name and who sent it
+        ("Service exited due to SIGKILL | sent by CoreServicesUIAgent[10664]", ("process_killed", "sigkill")),
+        ("Service exited with abnormal code: 1", ("process_died", "exit:1")),
+    ],
+)
+def test_launchd_names_the_job_that_exited_after_its_pid(message: str, expected: tuple[str, str]):
+    line = (
+        "Nov  4 05:51:01 iMac com.apple.CoreSimulator.SimDevice.82B7B218-3579-4E6F-B23A-2A1C96095112.launchd_sim"
+        f"[74280] (UIKitApplication:org.nativescript.aapaconferenceapp[0x3d0e][74872]): {message}\n"
+    )
+    events, _ = scan_text_of(line)
+    assert fields(events, "kind", "package", "pid", "reason") == [
+        (expected[0], "org.nativescript.aapaconferenceapp", 74872, expected[1])
+    ]
+
+
+def test_a_syslog_behind_appiums_own_time_and_row_tag_is_read():
+    # p3_appium_ios_syslog_row_jetsamproperties_simulator_negative: Appium's "2015-06-19 20:34:05:618 - info:
+    # [IOS_SYSLOG_ROW ] " before each line; the prefix's own time is no place an iOS line starts (it was refused)
+    row = (
+        "2015-06-19 20:34:05:618 - info: [IOS_SYSLOG_ROW ] Jun 19 15:34:05 vliao-mac com.apple.CoreSimulator.SimDevice."
+        "EA8122D5-BEFA-4FFE-B2A7-70722DD1ED14.launchd_sim[8214] ({}): The JetsamProperties key is not available on this "
+        "platform.\n"
+    )
+    text = "```\n" + row.format("com.apple.assetsd") + row.format("com.apple.calaccessd") + "```\n"
+    assert scan_text_of(text) == ([], [])
