@@ -55,6 +55,14 @@ LAUNCHD_EXIT = re.compile(
     r"Service exited (?:due to (?:signal: )?(?P<signal>[^|\n]+?)(?: \| sent by (?P<sender>[^\n]+?))?"
     r"|with abnormal code: (?P<code>-?\d+))\s*$"
 )
+# SpringBoard (iOS 7-9, and the simulators of the time) on an app's end, the app by its launchd job: "Application
+# 'UIKitApplication:com.me.Test[0xeec0]' exited voluntarily." (ios-control/ios-sim#179), "… exited abnormally via
+# signal." (flutter/flutter#6775), "… exited abnormally with signal 9: Killed: 9". (SpringBoard's source is not
+# published: the forms are those of the captures.)
+SB_APP_EXITED = re.compile(
+    r"Application 'UIKitApplication:(?P<bundle>[^\[\]'\s]+)(?:\[0x[0-9a-f]+\])?' exited "
+    r"(?:(?P<voluntary>voluntarily)|abnormally (?:with signal (?P<signal>\d+)|via signal))"
+)
 # runningboardd (iOS 13+): another process asks it to kill one, e.g. dasd ending background work:
 # `Received termination request from [osservice<com.apple.dasd>:76] on <RBSProcessPredicate
 # <RBSProcessHandlePredicateImpl| app<b(UUID)>:pid>> with context <RBSTerminateContext| explanation:… reportType:…
@@ -416,6 +424,28 @@ class IosLogInterpreter:
             reason=reason,
             detail=msg,
             data=data,
+        )
+
+    def _springboard_app_exited(self, rec: IosRecord, msg: str) -> Found:
+        m = SB_APP_EXITED.search(msg)
+        if m is None:
+            return None
+        if m["voluntary"]:
+            kind, reason = "process_died", "voluntary"  # as RBSProcessExitContext's "voluntary" is read
+        elif m["signal"]:
+            reason = darwin_signal_name(int(m["signal"]))
+            kind = "process_killed" if reason == "sigkill" else "crash"
+        else:
+            kind, reason = "crash", "signal"
+        return self._event(
+            rec,
+            kind,
+            rec.process or "SpringBoard",
+            process=None,
+            package=m["bundle"],
+            pid=None,
+            reason=reason,
+            detail=msg,
         )
 
     def _runningboard_state(self, rec: IosRecord, msg: str) -> Found:
@@ -1032,6 +1062,7 @@ Rule = Callable[[IosLogInterpreter, IosRecord, str], Found]
 RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("termination reported by launchd",), IosLogInterpreter._launchd_termination),
     (("): Service exited ",), IosLogInterpreter._launchd_exit),
+    (("Application 'UIKitApplication:",), IosLogInterpreter._springboard_app_exited),
     (("Received termination request from ",), IosLogInterpreter._terminate_request),
     (("Process exited: ",), IosLogInterpreter._process_exited),
     (("Calculated state for ",), IosLogInterpreter._runningboard_state),

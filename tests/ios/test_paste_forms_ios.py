@@ -793,3 +793,20 @@ def test_a_syslog_behind_appiums_own_time_and_row_tag_is_read():
     )
     text = "```\n" + row.format("com.apple.assetsd") + row.format("com.apple.calaccessd") + "```\n"
     assert scan_text_of(text) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("tail", "expected"),
+    [
+        # p3_springboard_exited_voluntarily_indented_ios_sim179
+        ("exited voluntarily.", ("process_died", "voluntary")),
+        # p3_springboard_exited_abnormally_via_signal_process_colon_flutter6775
+        ("exited abnormally via signal.", ("crash", "signal")),
+        ("exited abnormally with signal 9: Killed: 9", ("process_killed", "sigkill")),
+        ("exited abnormally with signal 11: Segmentation fault: 11", ("crash", "sigsegv")),
+    ],
+)
+def test_springboard_tells_an_apps_exit_by_its_launchd_job(tail: str, expected: tuple[str, str]):
+    line = f"Oct  7 15:59:24 abuild-smartphone SpringBoard[43803]: Application 'UIKitApplication:com.me.Test[0xeec0]' {tail}\n"
+    events, _ = scan_text_of(line)
+    assert fields(events, "kind", "package", "reason") == [(expected[0], "com.me.Test", expected[1])]
