@@ -26,7 +26,7 @@ from typing import Any
 import ahocorasick_rs
 from bgprobe.collectors.parsers import at, ips
 from bgprobe.collectors.parsers.ios_layouts import IosRecord, split_offset
-from bgprobe.reports.events import Event
+from bgprobe.reports.events import DEATH_KINDS, Event
 
 APP_ID = r"(?:application|app)<(?P<bundle>[^<>()]+)(?:\([^()]*\))?>:(?P<pid>\d+)"
 RB_TERMINATION = re.compile(
@@ -136,6 +136,17 @@ DEBUGGER_EXIT = re.compile(
     r"(?:Message from debugger: |Process (?P<pid>\d+) exited with status = -?\d+ \(0x[0-9a-fA-F]+\) )?"
     r"Terminated due to (?:signal (?P<sig>\d+)|(?P<memory>memory issue))"
 )
+# The words named as the subject of a sentence, not reported: "`Message from debugger: Terminated due to memory issue`
+# is definitely the error you see when Jetsam kills your extension" (tests/samples/corpus/ios/r3_xcode_*_icepa2.txt).
+DEBUGGER_WORDS_DEFINED = re.compile(r"""^[`'"\u201d\u2019]?\s{1,4}(?:is|means|indicates)\b""")
+# backboardd (iOS 6-8) when the system app it watches ended: `System app "com.apple.SpringBoard" has died. Waiting for
+# it to spawn again...` (tests/samples/corpus/ios/r3_syslog_ios7_backboardd_*; backboardd's source is not published).
+SYSTEM_APP_DIED = re.compile(r'System app "(?P<bundle>[^"\s]+)" has died')
+# ReportCrash (iPhone OS 3 to iOS 9) after it wrote a crash report: `Saved crashreport to
+# /var/mobile/Library/Logs/CrashReporter/SpringBoard_2014-03-31-191155_Mikes-iPhone.plist using uid: 0 …`: the file
+# is named <process>_<date>_<device>.plist (a LowMemory report is `LowMemory-<date>.plist`, a resource report ends in
+# `.cpu_resource.plist`: neither is named so).
+SAVED_CRASHREPORT = re.compile(r"Saved crashreport to \S*/(?P<name>[^/_\s]+)_\d{4}-\d{2}-\d{2}-\d{6}_[^/.\s]+\.plist\b")
 # lldb's stop reason when the kernel raised EXC_RESOURCE RESOURCE_TYPE_MEMORY (FLAVOR_HIGH_WATERMARK) at the debugged
 # process: its footprint crossed the memory limit (xnu osfmk/kern/task.c
 # THIS_PROCESS_CROSSED_HIGH_WATERMARK__SENDING_EXC_RESOURCE). Xcode shows it as `Thread 1: …`; lldb before
@@ -322,6 +333,7 @@ class IosLogInterpreter:
     # the debugger stopped the app at its memory limit (read as jetsam's kill): its exit after that is the same death
     _held_at_limit: bool = False
     _gone: set[int] = field(default_factory=set)
+    _dead: set[str] = field(default_factory=set)  # names of processes whose death an event told
     _exited: set[tuple[int, str]] = field(default_factory=set)
     # after each `feed`: whether a signature was in the message (a rule was meant for it), and whether a rule read it
     # (an event, or a line that only adds to another: a memory limit, the same start told twice)
@@ -371,6 +383,8 @@ class IosLogInterpreter:
             pid = fields.get("pid")
             fields["package"] = self.bundles.get(pid) if pid is not None else None
         fields["package"] = ips.bundle_or_none(fields["package"])
+        if kind in DEATH_KINDS and fields.get("process"):
+            self._dead.add(fields["process"])
         return Event(
             kind=kind,
             source=f"{self.source}:{sub}" if sub else self.source,
@@ -504,6 +518,23 @@ class IosLogInterpreter:
 
     def _webkit_expired(self, rec: IosRecord, msg: str) -> Found:
         return self._event(rec, "state_changed", "WebKit", reason="webkit:bgtask-expired", detail=msg)
+
+    def _system_app_died(self, rec: IosRecord, msg: str) -> Found:
+        m = SYSTEM_APP_DIED.search(msg)
+        if m is None:
+            return None
+        return self._event(
+            rec, "process_died", "backboardd", process=None, pid=None, package=m["bundle"], reason="unknown", detail=msg
+        )
+
+    def _saved_crashreport(self, rec: IosRecord, msg: str) -> Found:
+        m = SAVED_CRASHREPORT.search(msg)
+        if m is None:
+            return None
+        if m["name"] in self._dead:
+            self._read = True  # the report of a death already told (a kill's report is saved too)
+            return None
+        return self._event(rec, "crash", "ReportCrash", process=m["name"], pid=None, reason="unknown", detail=msg)
 
     def _bk_gone(self, rec: IosRecord, msg: str) -> Found:
         m = BK_GONE.search(msg)
@@ -1014,6 +1045,9 @@ class IosLogInterpreter:
         m = DEBUGGER_EXIT.search(msg)
         if m is None:
             return None
+        if DEBUGGER_WORDS_DEFINED.match(msg[m.end() :]):
+            self._read = True  # a sentence about debugserver's words: no process ended here
+            return None
         if self._held_at_limit:
             # Resumed from the memory-limit stop, jetsam ends it ("Terminated due to memory issue"), or Xcode's stop
             # button does (signal 9): the death the stop was read as, not a second one.
@@ -1084,6 +1118,8 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("Message from debugger: ",), IosLogInterpreter._debugger_message),
     (("Terminating app due to uncaught exception",), IosLogInterpreter._uncaught_exception),
     (("Could not set priority of <BKNewProcess",), IosLogInterpreter._bk_gone),
+    (("has died. Waiting for it to spawn again",), IosLogInterpreter._system_app_died),
+    (("Saved crashreport to ",), IosLogInterpreter._saved_crashreport),
     (("was created over 30 seconds ago",), IosLogInterpreter._uikit_over_30s),
     (("Background task still not ended after expiration",), IosLogInterpreter._uikit_not_ended),
     (("has active assertions beyond permitted time",), IosLogInterpreter._beyond_permitted),

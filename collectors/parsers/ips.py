@@ -105,6 +105,17 @@ CRASH_FRAME = re.compile(r"^\s*\d+\s+\S+\s+0x[0-9a-fA-F]+\s+(?P<symbol>[^\s(]+)"
 LOW_MEMORY_LARGEST = re.compile(r"^\s*Largest process:\s+\S", re.M)
 LOW_MEMORY_ROW = re.compile(r"^\s*(?P<name>\S+) <(?P<uuid>[0-9a-fA-F]{32})>\s+(?P<pages>\d+)(?P<marks>.*)$", re.M)
 WATCHDOG_IN_CODES = re.compile(r"\b0x(?:00000000)?8badf00d\b", re.I)
+# The other codes of a kill by iOS stood there too (`Exception Type:  00000020`, `Exception Codes: 0xc00010ff`;
+# TN2151: 0xc00010ff a thermal event, 0xbad22222 a VoIP app resumed too often, 0xdead10cc a lock held while
+# suspended): the whole field is the one code (tests/samples/corpus/ios/r3_thermal_*, r3_wakeups_*).
+KNOWN_CODE_IN_CODES = re.compile(r"^0x(?:00000000)?(?P<code>[0-9a-f]{8})$", re.I)
+# SpringBoard's reason for ending a VoIP app that resumed too often, in its Application Specific Information
+# (iOS 5): `SBUnsuspendLimit ooVoo[360] exceeded 15 wakes in 300 sec`: it names the process the report may not.
+SB_UNSUSPEND_LIMIT = re.compile(r"\bSBUnsuspendLimit (?P<name>[^\[\]\n]+)\[(?P<pid>\d+)\] exceeded")
+# EXC_RESOURCE's monitors that report without killing (xnu osfmk/kern/exc_resource.h: FLAVOR_CPU_MONITOR,
+# FLAVOR_WAKEUPS_MONITOR, FLAVOR_IO_*; developer.apple.com/documentation/xcode/exc_resource: the fatal CPU monitor
+# reports `CPU_FATAL`, a report made without terminating says `NON-FATAL CONDITION` in its Exception Note).
+_NONFATAL_RESOURCE_SUBTYPES = frozenset({"CPU", "WAKEUPS", "IO"})
 # A namespace a report prints as a number (`Namespace <0xF>`, iOS 11): xnu bsd/sys/reason.h OS_REASON_*. 15 is
 # OS_REASON_ASSERTIOND in xnu-4570 (iOS 11), the OS that prints it as a number; xnu renamed it RUNNINGBOARD when
 # runningboardd took over (iOS 13, "old name" ASSERTIOND kept), and later reports print that name.
@@ -808,6 +819,9 @@ def _from_fragment(
     if cut is not None:
         pos, obj, end = cut
         objects = [(pos, obj)] + [(p, o) for p, o in objects if p >= end]
+    tail = _tail_entry(text, {p for p, _ in objects})
+    if tail is not None and all(o != tail[1] for _, o in objects):  # not an entry read whole from another line
+        objects.append(tail)
     for pos, obj in objects:
         if obj.get("reason") and "pid" in obj and ("rpages" in obj or "states" in obj or "killDelta" in obj):
             lineno = first_line + text.count("\n", 0, pos)
@@ -837,6 +851,35 @@ def _cut_entry(text: str) -> tuple[int, dict[str, Any], int] | None:
         if nl == -1:
             return None
         pos = nl + 1
+    return None
+
+
+_ENTRY_OPEN = re.compile(r"^[ \t]*\{[ \t]*$", re.M)
+
+
+def _tail_entry(text: str, starts: set[int]) -> tuple[int, dict[str, Any]] | None:
+    """The entry a fragment ends inside of, cut before its closing brace (tests/samples/corpus/ios/r3_jetsamevent_*):
+    its fields up to the last whole line, from the last line that opens an object alone. None when that object is
+    whole (then it was read) or the cut leaves no field that says a process was killed."""
+    window = text[-_MAX_CUT_ENTRY:]
+    openings = [m.end() for m in _ENTRY_OPEN.finditer(window)]
+    if not openings:
+        return None
+    pos = len(text) - len(window) + openings[-1] - 1
+    pos = text.rindex("{", 0, pos + 1)
+    if pos in starts:
+        return None
+    lines = text[pos + 1 :].rstrip().split("\n")
+    for _ in range(3):  # the last line may itself be cut short: drop it and try again
+        body = "\n".join(lines).rstrip().rstrip(",")
+        try:
+            obj = json.loads("{" + body + "}")
+        except ValueError:
+            lines = lines[:-1]
+            continue
+        if isinstance(obj, dict) and obj.get("reason") and "pid" in obj:
+            return pos, obj
+        return None
     return None
 
 
@@ -872,6 +915,9 @@ def _from_text(
         # Before Termination Reason existed (iPhone OS 1 to iOS 8) the watchdog's code stood in Exception Codes,
         # after 'Exception Type: 00000020' (TN2151: 0x8badf00d, an app terminated by iOS for a watchdog timeout).
         code, term_line = WATCHDOG_CODE, fields["Exception Codes"][0]
+    k = KNOWN_CODE_IN_CODES.match(fields.get("Exception Codes", (0, ""))[1])
+    if code is None and k is not None and int(k["code"], 16) in _KNOWN_CODES:
+        code, term_line = int(k["code"], 16), fields["Exception Codes"][0]
     if code is None and (rbs := RBS_CONTEXT.search(text)):
         namespace = _NAMESPACE_NUMBERS.get(int(rbs["domain"]), f"<{int(rbs['domain']):#x}>")
         code = _code(rbs["code"])
@@ -880,6 +926,13 @@ def _from_text(
     reasons_text = description + "\n" + text
     reason, extras = termination_reason(namespace, code, reasons_text)
     exception_type = fields.get("Exception Type", (0, ""))[1]
+    subtype = fields.get("Exception Subtype", (0, ""))[1].split(" ")[0]
+    if (
+        code is None
+        and exception_type.startswith("EXC_RESOURCE")
+        and (subtype in _NONFATAL_RESOURCE_SUBTYPES or "NON-FATAL" in fields.get("Exception Note", (0, ""))[1])
+    ):
+        return []  # a resource monitor's report of a process it left running (iOS 8's CPU and WAKEUPS reports)
     # The signal is the word after the parenthesis; a kill for code signing says so after it: `EXC_BAD_ACCESS
     # (SIGKILL - CODESIGNING)` (iOS 14, tests/samples/corpus/ios/crash_report_sigkill_codesigning_*), `EXC_CRASH
     # (SIGKILL (Code Signature Invalid))` (macOS 12+). The kernel kills a process whose page fails its signature check
@@ -915,6 +968,8 @@ def _from_text(
             process, pid = pm["name"], int(pm["pid"])
         elif "Bundle id" in fields:  # Cr4shed names the process without its pid
             process = fields["Process"][1] or None
+    if process is None and (sb := SB_UNSUSPEND_LIMIT.search(text)):
+        process, pid = sb["name"], int(sb["pid"])
     process = process or header.get("app_name") or header.get("name") or None
     package = (
         fields.get("Identifier", (0, None))[1]

@@ -78,7 +78,9 @@ def test_a_double_spaced_capture_reads_as_itself(capture: str) -> None:
 # and JSON report pieces (told as an .ips report, which is not rejoined), texts the cut makes no longer told as an
 # iOS log (read as a paste, with Android's record test), one-line captures (a wrap is told from two cut lines at
 # least), texts already hard-wrapped or reflowed whose second wrap is told as one at blanks, and a line exactly
-# 80 columns long (taken for a cut one, the line after it joined to it: corpus/ios/kernel_memorystatus_then_*).
+# 80 columns long (taken for a cut one, the line after it joined to it: corpus/ios/kernel_memorystatus_then_*),
+# and a text whose one device line the cut leaves without its level, the rest being a tool's own debug lines
+# (corpus/ios/r3_idevicesyslog_*: refused).
 HARD_WRAP_KNOWN = {
     "appium_syslog_json_power_assertion_rename_wda.txt",
     "assertions_beyond_permitted_redacted_bundle_finishtask_procedurekit233.txt",
@@ -103,9 +105,11 @@ HARD_WRAP_KNOWN = {
     "lldb_stop_reason_exc_resource_memory_watch_interp_macios7075.txt",
     "metrickit_rbsterminatecontext_scene_update_thermal_roam.txt",
     "quoted_no_task_request_custom_task_rnbgfetch563.txt",
+    "r3_crash_exc_bad_access_sigkill_scene_update_8badf00d_kiosk_book_ios11.txt",
+    "r3_crash_header_process_launch_watchdog_unfenced_comment_fbunity460.txt",
+    "r3_idevicesyslog_debug_relay_errors_then_dasd_suspend_triggers_construct2078_negative.txt",
     "rbsterminatecontext_lines_under_xccrashpoint_headings_emission_ios15.txt",
     "springboard_watchdogd_monitoring_timed_out_ips_ios15_forum.txt",
-    "syslog_ios4_springboard_assertions_beyond_permitted_time_levels_lost_s21g.txt",
     "uikit_bgtask_expired_hard_wrapped_uynguyen_blog.txt",
     "uikit_bgtask_over_30s_hard_wrapped_fence_walletconnect784.txt",
     "watchdog_crash_header_ios11.txt",
@@ -144,6 +148,7 @@ WORD_WRAP_KNOWN = {
     "kernel_exc_resource_fatal_nse_nextcloud_ios17b1.txt",
     "metrickit_rbsterminatecontext_failed_terminate_gracefully_roam_ios26.txt",
     "metrickit_rbsterminatecontext_scene_update_thermal_roam.txt",
+    "r3_console_no_type_column_dasd_canceled_resubmitted_bgprocessing_workmanager557.txt",
     "rbsterminatecontext_lines_under_xccrashpoint_headings_emission_ios15.txt",
     "springboard_watchdogd_monitoring_timed_out_ips_ios15_forum.txt",
     "syslog_ios4_springboard_assertions_beyond_permitted_time_levels_lost_s21g.txt",
