@@ -1720,7 +1720,10 @@ def _looks_binary(sample: bytes) -> bool:
 
 
 _LOGCAT_LIKE_MIN = 0.3
-_JOBSCHEDULER_MARKS = r"^\s*(JOB #|Slot #\d+: |Registered \d+ jobs|Required constraints:|Num failures:|Ready: )"
+# A dump quoted in Markdown or an e-mail keeps its marks behind "> " (react-native-background-fetch#172).
+_JOBSCHEDULER_MARKS = (
+    r"^\s*(?:> ?)?\s*(JOB #|Slot #\d+: |Registered \d+ jobs|Required constraints:|Num failures:|Ready: )"
+)
 
 
 # Android 6/7 print no light state (`mEnabled=`, `mState=INACTIVE` alone): the deep states are named instead.

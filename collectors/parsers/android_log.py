@@ -29,6 +29,7 @@ from bgprobe.collectors.parsers.kill_reasons import (
     normalize_force_stop_reason,
     oem_slug,
     signal_reason,
+    stopped_package,
 )
 from bgprobe.collectors.parsers.logcat import LogRecord
 from bgprobe.reports.events import Event, package_of_process
@@ -159,6 +160,9 @@ FORCE_KILL = re.compile(r"[Ff]orce kill process pid=(?P<pid>\d+)(?: by (?P<by>\S
 # (uid 10273) level 0", then "Force stopping <pkg> ...: from pid 1370" and "Killing ...: stop <pkg>").
 OEM_FORCE_STOP = re.compile(r"\bforce stop (?P<pkg>[A-Za-z][\w]*(?:\.[\w]+)+)")
 OEM_CARRY_LINES = 50  # how far (in lines) that announcement names the cause of the kills that follow
+# An app's uid as ActivityManager prints it, "u<user>a<n>" for app id 10000 + n (UserHandle.formatUid); isolated
+# ("u0a122i142") and system uids are no app's.
+_APP_UID = re.compile(r"^u\d+a(?P<app>\d+)$")
 # EMUI's phone manager (HwSystemManager, ThaliTester HUAWEI-ALE-L21): "HoldService:uid:10041 pid:5895
 # died"; its "BgPowerManagerService:onProcessDied uid = 10041" is the same death by uid alone.
 HW_HOLD_DIED = re.compile(r"HoldService:uid:(?P<uid>\d+) pid:(?P<pid>\d+) died")
@@ -186,6 +190,27 @@ PHANTOM_STATE = re.compile(r"^\s*user #\d+ uid=\d+ pid=(?P<pid>\d+) ppid=\d+ .*\
 # evernote/android-job's PlatformJobService.onStopJob: CAT.d("Called onStopJob for %s", job), the job's
 # toString being "job{id=98, finished=false, ..., class=X, tag=Y}" (android-job#402).
 ANDROID_JOB_STOP = re.compile(r"^Called onStopJob for job\{id=(?P<id>-?\d+)(?P<rest>[^}]*)\}?")
+# ActiveServices.scheduleServiceRestartLocked (AOSP services/core/java/com/android/server/am/ActiveServices.java):
+# Slog.w(TAG, "Scheduling restart of crashed service " + r.shortName + " in " + r.restartDelay + "ms"). It runs
+# when the process that hosted the service is gone (killServicesLocked from the app's death clean-up, or
+# realStartServiceLocked's "Application dead when creating service"): the app's process died. That death is
+# mostly told first ("has died", "Killing ...", am_proc_died), so the line is a death of its own only when no
+# death of the package was read in the SERVICE_RESTART_LINES before it; one restart line or more per package.
+SERVICE_RESTART = re.compile(
+    r"^Scheduling restart of crashed service (?P<pkg>[A-Za-z][\w.]*)/(?P<svc>\S+) in (?P<ms>\d+)ms"
+)
+SERVICE_RESTART_LINES = 20
+_DEATH_EVENTS = frozenset({"process_killed", "process_died", "crash"})
+# ActivityThread.throwRemoteServiceException (AOSP core/java/android/app/ActivityThread.java) throws these on the
+# main thread when system_server tells the app to crash (ForegroundServiceDidNotStartInTimeException,
+# ...DidNotStopInTimeException, CannotPostForegroundServiceNotificationException, ...; the plain
+# RemoteServiceException before Android 12): the line that names one is the app's crash, pasted alone from a crash
+# reporter (App Center, ACRA) or a Studio copy without its header. The package is in its message (ServiceRecord,
+# ComponentInfo).
+REMOTE_SERVICE_EXCEPTION = ("android.app.RemoteServiceException$", "android.app.RemoteServiceException: ")
+# A crash reporter prints the exception in its header and again over the stack trace (A-EDev/Flow#606): the
+# second is no crash of its own when a crash of the same package was read within these lines.
+REMOTE_SERVICE_REPORT_LINES = 30
 # Refused starts (ActiveServices: "Background start not allowed: service Intent {...}"; the
 # IllegalStateException "Not allowed to start service Intent {...}: app is in background uid ...")
 # and other lines that are understood but are no event of their own.
@@ -226,6 +251,7 @@ DISPATCH_WORDS: tuple[str, ...] = (
     "PhantomProcessRecord {",
     " killed=",
     "Called onStopJob for job{",
+    "Scheduling restart of crashed service ",
     *_KNOWN_NO_EVENT,
     "Work [ id=",
     "Worker result ",
@@ -272,7 +298,7 @@ SIGNATURES: tuple[bytes, ...] = (
     b"Killing ",
     b"Kill '",
     b"has died",
-    b"Force stopping ",
+    b"orce stop",  # ActivityManager's "Force stopping ", a maker's "force stop " (one pattern, the budget)
     b"exited due to signal",
     b"Start proc ",
     b"freezing ",
@@ -290,7 +316,7 @@ SIGNATURES: tuple[bytes, ...] = (
     b"No response from client for",
     b"Time-out while trying to bind",
     b"WM-",
-    b"force stop ",  # Huawei HwPFWService's "force stop abnormal wakelock ...", OnePlus OHPD's announcement
+    b"crashed service",  # ActiveServices' "Scheduling restart of crashed service": its process died
     b"Killed on ",
     b"Worker result ",  # WorkManager before its "WM-" tags, or a paste that lost the tag
     b"Work [ id=",
@@ -470,10 +496,18 @@ class LogInterpreter:
     _wrapped: LogRecord | None = None
     # package -> (oem reason, line, announcing text): a maker's power manager announced its force-stop.
     _oem_stops: dict[str, tuple[str, int, str]] = field(default_factory=dict)
+    # package -> (app id, line) of its "Force stopping" line, and process -> (package, line) learnt from the kills
+    # that follow it: a process named after no package of its own ("android.process.daemon") is the stopped app's
+    # when its uid is that app's (`_stopped_owner`).
+    _stopping: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _owners: dict[str, tuple[str, int]] = field(default_factory=dict)
     # A dumped PhantomProcessRecord whose state line comes next: (its match, line).
     _phantom: tuple[re.Match[str], int] | None = None
     # pid -> line of its FATAL EXCEPTION, for CRASH_KILL_LINES: the SIG 9 that ends a crashed app is no second death.
     _crashed: dict[int, int] = field(default_factory=dict)
+    # package -> line of its last death event, for SERVICE_RESTART_LINES: a restart line after it is no second death.
+    _deaths: dict[str, int] = field(default_factory=dict)
+    _last_death: int = -REMOTE_SERVICE_REPORT_LINES - 1  # the line of the newest of them, for `quiet`
     # The last `handles` answer (record, handler): `feed` of that record does not dispatch again.
     _dispatched: tuple[LogRecord, _Handler | None] | None = None
     # The record the last `feed` found no rule for: `handles` of it (the scan asks it of every line no rule
@@ -539,6 +573,10 @@ class LogInterpreter:
         if self._pending or self._wm_threw or self._wrapped is not None or self._phantom is not None:
             return False
         if any(lineno - line <= CRASH_KILL_LINES for line in self._crashed.values()):
+            return False
+        if lineno - self._last_death <= max(SERVICE_RESTART_LINES, REMOTE_SERVICE_REPORT_LINES):
+            return False  # a restart line or a crash report's second throwable would read as no death here
+        if any(lineno - line <= OEM_CARRY_LINES for _, line in (*self._stopping.values(), *self._owners.values())):
             return False
         return all(lineno - line > OEM_CARRY_LINES for _, line, _ in self._oem_stops.values())
 
@@ -614,11 +652,15 @@ class LogInterpreter:
             return self._android_job_stop
         if msg.startswith("Sending signal. PID: "):
             return self._send_signal
+        if msg.startswith("Scheduling restart of crashed service "):
+            return self._service_restart
         if msg.startswith(_KNOWN_NO_EVENT) or _FORCE_STOP_OTHER.match(msg):
             return self._known
         if rec.layout == "raw":
             if "Work [ id=" in msg or msg.startswith("Worker result "):
                 return self._workmanager
+            if msg.startswith(REMOTE_SERVICE_EXCEPTION):
+                return self._crash_report
             if msg.startswith("Non-fatal Exception: "):
                 # Crashlytics' header of an exception the app caught and recorded itself (recordException): the
                 # app went on, no crash (its "Fatal Exception: " is one; rhasspy_mobile#475).
@@ -647,6 +689,8 @@ class LogInterpreter:
         )
         if kind == "process_started" and event.pid is not None and event.process:
             self._processes[event.pid] = event.process
+        elif kind in _DEATH_EVENTS and event.package is not None:
+            self._deaths[event.package] = self._last_death = rec.lineno
         elif event.package is None and event.pid is not None and event.pid == rec.pid:
             process = self._processes.get(event.pid)
             if process:  # a line the app logged itself
@@ -665,7 +709,7 @@ class LogInterpreter:
                 return self._phantom_process(rec, msg)
             return self._lmkd(rec, msg)  # lmkd 8.1: "Killing 'proc' (pid), uid U, adj A"
         proc, text = m["proc"], m["reason"]
-        package = package_of_process(proc)
+        package = self._stopped_owner(proc, m["uid"], text, rec.lineno) or package_of_process(proc)
         reason = normalize_am_kill_reason(text)
         data: dict[str, object] = {"adj": int(m["adj"]), "reason_text": text}
         if reason in ("stop_app", "force_stop"):
@@ -736,7 +780,7 @@ class LogInterpreter:
             "process_died",
             source=f"{self.source}:ActivityManager",
             process=m["proc"],
-            package=package_of_process(m["proc"]),
+            package=self._owner(m["proc"], rec.lineno),
             pid=int(m["pid"]),
             detail=msg,
             data=data,
@@ -767,6 +811,7 @@ class LogInterpreter:
             return None if _FORCE_STOP_OTHER.match(msg) else NO_MATCH
         data: dict[str, object] = {"appid": int(m["appid"]), "user": int(m["user"]), "cause": m["reason"]}
         reason = normalize_force_stop_reason(m["reason"])
+        self._remember(self._stopping, m["pkg"], (int(m["appid"]), rec.lineno), rec.lineno)
         if reason == "force_stop":
             reason = self._oem_cause(m["pkg"], rec, data) or reason
         return self._event(
@@ -879,6 +924,8 @@ class LogInterpreter:
             if done:
                 if (event := self._finish(p)) is not None:
                     out.append(event)
+                    if event.kind == "crash" and event.package is not None:
+                        self._deaths[event.package] = self._last_death = rec.lineno  # its package known only now
             else:
                 still.append(p)
         self._pending = still
@@ -1063,7 +1110,7 @@ class LogInterpreter:
             "process_died",
             source=f"{self.source}:{rec.tag or 'ActivityManager'}",
             process=proc,
-            package=package_of_process(proc),
+            package=self._owner(proc, rec.lineno) if proc else None,
             pid=int(m["pid"] or m["rpid"]),
             detail=msg,
         )
@@ -1119,6 +1166,41 @@ class LogInterpreter:
                 del stops[pkg]
         stops[m["pkg"]] = ("oem:" + (oem_slug(rec.tag) if rec.tag else "force_stop"), rec.lineno, msg.strip())
         return None
+
+    def _stopped_owner(self, proc: str, uid: str, text: str, lineno: int) -> str | None:
+        """The app a force-stop's kill belongs to when its process is named after no package of it: the one the
+        kill text stops ("stop <pkg>..."), when the process runs under that app's uid as its "Force stopping <pkg>
+        appid=N" line just before gives it. A force-stop also kills other apps' processes that load the stopped
+        package's code (ProcessList.killPackageProcessesLocked: pkgDeps), under their own uids: those stay theirs.
+        EMUI's daemon process of lcodecorex/KeepAlive#4: "Killing 14536:android.process.daemon/u0a16 (adj 500):
+        stop com.boolbird.keepalivefrom pid 14714by app" after "Force stopping com.boolbird.keepalive appid=10016"."""
+        if not self._stopping:
+            return None
+        stopped = stopped_package(text)
+        if stopped is None or stopped == proc or proc.startswith(stopped + ":"):
+            return None
+        hit = self._stopping.get(stopped)
+        uid_match = _APP_UID.match(uid)
+        if hit is None or uid_match is None or not 0 <= lineno - hit[1] <= OEM_CARRY_LINES:
+            return None
+        if 10000 + int(uid_match["app"]) != hit[0]:
+            return None
+        self._remember(self._owners, proc, (stopped, lineno), lineno)
+        return stopped
+
+    def _owner(self, proc: str, lineno: int) -> str | None:
+        """The package of a process: the stopped app's, for a process `_stopped_owner` gave it just before."""
+        hit = self._owners.get(proc)
+        if hit is not None and 0 <= lineno - hit[1] <= OEM_CARRY_LINES:
+            return hit[0]
+        return package_of_process(proc)
+
+    @staticmethod
+    def _remember(table: dict[str, Any], key: str, value: Any, lineno: int) -> None:
+        if len(table) > 64:  # what no line of the next ones refers to: forget the stale ones
+            for stale in [k for k, v in table.items() if lineno - v[-1] > OEM_CARRY_LINES]:
+                del table[stale]
+        table[key] = value
 
     def _oem_cause(self, package: str | None, rec: LogRecord, data: dict[str, object]) -> str | None:
         """The maker's reason for a force-stop of `package` announced just before, if any."""
@@ -1215,6 +1297,22 @@ class LogInterpreter:
             data=data,
         )
 
+    def _service_restart(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
+        m = SERVICE_RESTART.match(msg)
+        if m is None:
+            return NO_MATCH
+        last = self._deaths.get(m["pkg"])
+        if last is not None and rec.lineno - last <= SERVICE_RESTART_LINES:
+            return None  # the death this restart follows was read already
+        return self._event(
+            rec,
+            "process_died",
+            source=f"{self.source}:ActivityManager",
+            package=m["pkg"],
+            detail=msg,
+            data={"service": f"{m['pkg']}/{m['svc']}", "restart_delay_ms": int(m["ms"])},
+        )
+
     def _crash_report(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         """A crash pasted without logcat prefixes (see CRASH_PROCESS): assembled like FATAL EXCEPTION."""
         text = msg.strip()
@@ -1234,6 +1332,14 @@ class LogInterpreter:
             kind, source = ("fatal" if text.startswith("Fatal") else "exception"), "crash-report"
             data["exception"] = text.partition(": ")[2].strip()
             confirm, hint = False, _package_hint(text)
+        elif text.startswith(REMOTE_SERVICE_EXCEPTION):
+            hint = _package_hint(text)
+            last = self._deaths.get(hint) if hint else None
+            if last is not None and rec.lineno - last <= REMOTE_SERVICE_REPORT_LINES:
+                return None  # the stack trace of a crash report read just before (its "Exception: ..." header)
+            kind, source = "exception", "crash-report"
+            data["exception"] = text
+            confirm = False
         elif text.lower() == "type: crash":
             kind, source = "type", "crash-report"
         elif CRASH_BANNER.match(text):

@@ -67,6 +67,7 @@ _UID = r"[^\s/:]+"
 JOB_HDR = re.compile(
     rf"^\s*JOB #(?:(?P<ns>[^:\s]+):)?(?P<uid>{_UID})/(?P<jobid>-?\d+): (?P<hash>[0-9a-f]+) (?P<comp>\S+)"
 )
+QUOTE = re.compile(r"^(?P<indent>\s*)> ?")
 SLOT = re.compile(r"^\s*Slot #(?P<slot>\d+)\s*(?:\(ID=\d+\))?:\s*(?P<rest>.*)$")
 SHORT = re.compile(rf"^(?P<hash>[0-9a-f]+)(?: \{{(?P<ns>[^}}]*)\}})? #(?P<uid>{_UID})/(?P<jobid>-?\d+) (?P<comp>\S+)")
 HISTORY = re.compile(
@@ -560,6 +561,10 @@ def parse_jobscheduler(
 
     for lineno, raw in lines:
         text = str(raw).rstrip()
+        if quoted := QUOTE.match(text):
+            # Quoted in Markdown or an e-mail ("> JOB #u0a478/999: ..."), perhaps indented as a whole: the dump is
+            # what follows the marker (no line of JobStatus.dump starts with ">").
+            text = quoted["indent"] + text[quoted.end() :]
         stripped = text.strip()
         try:
             if not stripped or (text[:1] not in (" ", "\t") and not JOB_HDR.match(text)):
