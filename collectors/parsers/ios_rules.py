@@ -162,9 +162,11 @@ DEBUGGER_MEMORY_LIMIT = re.compile(
 # Foundation's last line before abort() on an uncaught Objective-C exception; the process then dies of SIGABRT
 # (developer.apple.com/documentation/xcode/sigabrt: "such as when an app encounters an uncaught Objective-C or C++
 # language exception"). Markdown source escapes the stars ('**\* Terminating app …', a syslog pasted into an issue
-# unfenced: tests/samples/corpus/ios/syslog_ios3_uncaught_exception_markdown_escaped_*).
+# unfenced: tests/samples/corpus/ios/syslog_ios3_uncaught_exception_markdown_escaped_*). Quoted, the stars may be left
+# out, and the words glued to the poster's (tests/samples/corpus/ios/r3_uncaught_*): the exception's quoted name
+# after them is what tells Foundation's line.
 UNCAUGHT_EXCEPTION = re.compile(
-    r"(?:\\?\*){3} Terminating app due to uncaught exception '(?P<name>[^']{0,256})'"
+    r"(?:(?:\\?\*){3} )?Terminating app due to uncaught exception '(?P<name>[^']{0,256})'"
     r"(?:, reason: '(?P<reason>[^\n]{0,400}))?"
 )
 BK_GONE = re.compile(

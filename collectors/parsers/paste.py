@@ -378,7 +378,9 @@ def _code_spans(text: str) -> list[str]:
             i += 2
             continue
         code = "".join(parts[i + 1 : j])
-        if code.strip():
+        # A span without a letter or digit carries no log text: the "`.`" a code span wrapped around a line that
+        # itself ended in one leaves ("* ``Terminating app … '`.`"), whose line is then read whole.
+        if any(c.isalnum() for c in code):
             spans.append(code)
         i = j + 2
     return spans

@@ -74,3 +74,14 @@ def test_the_saved_report_of_a_kill_already_told_is_no_second_death() -> None:
     # iOS 4: BT killed for its assertions, then "Saved crashreport to …/BT_2010-11-25-113002_…plist": one death.
     events, _ = scan(CORPUS / "syslog_ios4_springboard_assertions_beyond_permitted_time_levels_lost_s21g.txt")
     assert [(e.kind, e.process, e.pid) for e in events] == [("process_killed", "BT", 4821)]
+
+
+def test_foundations_uncaught_exception_line_quoted_without_its_stars_is_a_crash() -> None:
+    # "`Terminating app due to uncaught exception 'NSInternalInconsistencyException', reason: '…'`." and the words glued
+    # to Chinese text ("…会报Terminating app due to …"): Foundation's line without its "*** ".
+    for name in (
+        "r3_uncaught_launch_handler_already_registered_backtick_span_sentence_tsbgfetch14.txt",
+        "r3_uncaught_exception_glued_to_chinese_title_imywebloader20.txt",
+    ):
+        (e,) = scan(CORPUS / name)[0]
+        assert (e.kind, e.reason, e.data["exception"]) == ("crash", "sigabrt", "NSInternalInconsistencyException"), name
