@@ -88,10 +88,22 @@ BARE_TAG = re.compile(r"^(?P<tag>[A-Za-z][\w.$-]*): (?P<msg>\S.*)$")
 #   level and the tag ends at a blank: `02:07:39E/AndroidRuntime FATAL EXCEPTION: main` (syncthing-android#1264).
 #   The time has no date: it is not kept.
 TIME_GLUED_BRIEF = re.compile(r"^\d\d:\d\d:\d\d(?P<lvl>[VDIWEFA])/(?P<tag>[^\s(:]+):? (?P<msg>.*)$")
+# - Unity's Android Logcat window (Unity-Technologies/com.unity.mobile.logcat): Copy joins the visible columns with
+#   blanks (AndroidLogcatMessagesViews.LogEntriesToString): the time as "yyyy/MM/dd HH:mm:ss.fff", whose "/" is the
+#   user's culture's date separator ("2022-08-17 …", natmlx/natml-unity#22; "2025.02.14 …",
+#   googleads-mobile-unity#3726), pid, tid, the priority spelled out (its Priority enum: Verbose … Fatal), the tag
+#   and the message, with no colon between them (LogcatEntry.ToString puts one). A buffer's "--------- beginning of
+#   main" has pid and tid -1 and no tag: not read. The time is not kept (as none of these layouts keeps one).
+UNITY_LOGCAT = re.compile(
+    r"^(?:\d{4}[/.-])?\d\d[/.-]\d\d \d\d:\d\d:\d\d\.\d{3} (?P<pid>\d+) (?P<tid>\d+) "
+    r"(?P<lvl>Verbose|Debug|Info|Warn|Error|Fatal) (?P<tag>\S+?):? (?P<msg>.*)$"
+)
+_WORD_LEVELS = {"Verbose": "V", "Debug": "D", "Info": "I", "Warn": "W", "Error": "E", "Fatal": "F"}
 PASTE_LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("threadtime_no_time", THREADTIME_NO_TIME),
     ("tag_pid", TAG_PID),
     ("time_glued_brief", TIME_GLUED_BRIEF),
+    ("unity_logcat", UNITY_LOGCAT),
     ("bare_tag", BARE_TAG),
 )
 
@@ -327,6 +339,7 @@ def parse_pasted_layout(line: str, lineno: int) -> list[LogRecord]:
             continue
         g = m.groupdict()
         level = g.get("lvl") or ""
+        level = _WORD_LEVELS.get(level, level)
         out.append(
             LogRecord(
                 lineno=lineno,
