@@ -119,3 +119,20 @@ def test_a_job_header_quoted_in_markdown_still_names_the_job():
     )
     jobs = [(e.kind, e.package, e.job, e.uid) for e in scan_str(text)]
     assert jobs == [("job_scheduled", "com.bg_fetch", "999", "u0a478")]
+
+
+# -- a dumpsys deviceidle pasted as inline code -------------------------------------------------------------------
+
+
+def test_deviceidle_settings_behind_an_opening_backtick_are_read():
+    # adolfintel/DozeOff#8: "`dumpsys deviceidle` output:" then the dump as inline code, its backtick glued on
+    text = (
+        "`dumpsys deviceidle` output:\n\n"
+        "`  Settings:\n"
+        "    light_after_inactive_to=+3m0s0ms\n"
+        "    light_pre_idle_to=+3m0s0ms\n"
+        "    light_idle_to=+5m0s0ms\n"
+    )
+    (event,) = scan_str(text)
+    assert (event.kind, event.reason) == ("state_changed", "doze:unknown")
+    assert event.data["settings"]["light_idle_to"] == "+5m0s0ms"

@@ -348,6 +348,7 @@ GREPPED_KNOWN = {
     "wm_worker_class_not_found_bare_trace_blog_jeroenmols.txt",
     "crash_bg_start_bare_process_pid_lines_no_prefix_oneplus_ddrv.txt",
     "r3_jobscheduler_grep_job_and_controller_lines_blockquote_rnbgfetch172.txt",
+    "r3_deviceidle_settings_opening_backtick_inline_code_dozeoff8.txt",
 }
 # The same, and logs in layouts that are not told inside another line (a brief line without its level, a threadtime
 # line without its time, crash reporters' own exports, ...), where the wrapper's `logcat: ` stays.

@@ -21,7 +21,9 @@ from bgprobe.reports.events import Event
 SOURCE = "dumpsys:deviceidle"
 
 STATE = re.compile(r"\bmState=(?P<deep>[A-Z_]+)(?:\s+mLightState=(?P<light>[A-Z_]+))?")
-SETTINGS_HDR = re.compile(r"^(?P<indent>\s*)Settings:\s*$")
+# A dump pasted as Markdown inline code has the opening backtick glued before its first line ("`  Settings:",
+# adolfintel/DozeOff#8), inside another code span perhaps ("``  Settings:`").
+SETTINGS_HDR = re.compile(r"^(?P<indent>\s*)`*\s*Settings:`*\s*$")
 SETTING = re.compile(r"^\s+(?P<k>[a-z][a-z0-9_]*)=(?P<v>.*)$")
 SETTING_FLAT = re.compile(r"^\s*(?P<k>[a-z][a-z0-9_]*)=(?P<v>\S*)$")
 WHITELIST_HDR = re.compile(r"^(?P<indent>\s*)Whitelist (?P<name>[^:]+):\s*$")
