@@ -49,3 +49,19 @@ def test_a_unity_logcat_row_gives_pid_tid_level_tag_and_message() -> None:
     assert (rec.tag, rec.msg) == ("AndroidRuntime", "FATAL EXCEPTION: UnityMain")
     # a buffer's divider (pid and tid -1, no tag) is no record
     assert parse_pasted_layout("0001-01-01 00:00:00.000 -1 -1 Info  --------- beginning of main", 4) == []
+
+
+def test_a_crash_whose_process_name_the_poster_masked_names_no_app(tmp_path: Path) -> None:
+    # p3_crash_masked_process_asterisks_flutter_run_unity752: the stars were reported as the app's package.
+    path = tmp_path / "paste.txt"
+    path.write_text(
+        "```\n[log] ** flutter unity controller setup complete **\n"
+        "E/AndroidRuntime(19729): FATAL EXCEPTION: main\n"
+        "E/AndroidRuntime(19729): Process: ***********, PID: 19729\n"
+        "E/AndroidRuntime(19729): java.lang.Error: FATAL EXCEPTION [main]\n"
+        "E/AndroidRuntime(19729): Unity version     : 2021.3.16f1\n",
+        encoding="utf-8",
+    )
+    events, _ = scan(path)
+    assert [(e.kind, e.package, e.process, e.pid) for e in events] == [("crash", None, None, 19729)]
+    assert events[0].data["process_text"] == "***********"

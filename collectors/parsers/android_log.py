@@ -267,6 +267,9 @@ DISPATCH_WORDS_UPPER: tuple[str, ...] = ("TYPE: CRASH", "CRASH REPORT")
 # ACSIDE#167) or "type: crash" header (the system report pasted in TimePlanner#87). Fields that name
 # the app follow within a few lines; the report is a crash once its throwable is seen.
 CRASH_PROCESS = re.compile(r"^Process: (?P<proc>[^,\s]+), PID: (?P<pid>\d+)")
+# A process name a paste masked, no letter or digit left ("Process: ***********, PID: 19729",
+# juicycleff/flutter-unity-view-widget#752): it names no app.
+_MASKED = re.compile(r"[^A-Za-z0-9]+")
 CRASH_FIELD = re.compile(
     r"^(?P<key>Package|package|Package name|App package|Process|process|Pid|PID|pid)\s*[:=]\s*(?P<value>[\w.:-]+)"
 )
@@ -980,10 +983,13 @@ class LogInterpreter:
         if event.kind != "crash":
             return False
         if pm := CRASH_PROCESS.match(text):
-            if event.process is not None:
+            if event.process is not None or "process_text" in event.data:
                 return False  # a second crash's header
-            event.process = pm["proc"]
-            event.package = event.package or package_of_process(pm["proc"])
+            if _MASKED.fullmatch(pm["proc"]):
+                event.data["process_text"] = pm["proc"]  # the pid stands, the app is unknown (as `_anr` reads it)
+            else:
+                event.process = pm["proc"]
+                event.package = event.package or package_of_process(pm["proc"])
             event.pid = int(pm["pid"])
             return True
         if f := CRASH_FIELD.match(text):
@@ -1322,6 +1328,9 @@ class LogInterpreter:
         if pm := CRASH_PROCESS.match(text):
             kind, source = "process", f"{self.source}:AndroidRuntime"
             fields = {"process": pm["proc"], "package": package_of_process(pm["proc"]), "pid": int(pm["pid"])}
+            if _MASKED.fullmatch(pm["proc"]):
+                fields.update(process=None, package=None)
+                data["process_text"] = pm["proc"]
             # A page that ran Studio's continuation lines together keeps the throwable on this line, after blanks
             # ("Process: com.google.wear.watchface.runtime, PID: 29115      android.content.res.Resources$Not…"):
             # the report's throwable is then seen here.
