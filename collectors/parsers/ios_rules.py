@@ -63,6 +63,14 @@ SB_APP_EXITED = re.compile(
     r"Application 'UIKitApplication:(?P<bundle>[^\[\]'\s]+)(?:\[0x[0-9a-f]+\])?' exited "
     r"(?:(?P<voluntary>voluntarily)|abnormally (?:with signal (?P<signal>\d+)|via signal))"
 )
+# SpringBoard when an app's launch failed before it ran (its launchd job could not run the program: "Program
+# specified by service does not contain one of the requested architectures"): "Unable to get pid for
+# 'UIKitApplication:<bundle>[0x732f]': No such process (err 3)" (ios-control/ios-sim#169), "Bootstrapping failed for
+# <FBApplicationProcess: 0x…; <bundle>; pid: -1>" (appium#6270). Its "exited voluntarily." that follows ends no process.
+SB_NOT_LAUNCHED = re.compile(
+    r"Unable to get pid for 'UIKitApplication:(?P<bundle>[^\[\]'\s]+)"
+    r"|Bootstrapping failed for <FBApplicationProcess: 0x[0-9a-f]+; (?P<fb_bundle>[^;\s]+); pid: -1>"
+)
 # runningboardd (iOS 13+): another process asks it to kill one, e.g. dasd ending background work:
 # `Received termination request from [osservice<com.apple.dasd>:76] on <RBSProcessPredicate
 # <RBSProcessHandlePredicateImpl| app<b(UUID)>:pid>> with context <RBSTerminateContext| explanation:… reportType:…
@@ -337,6 +345,7 @@ class IosLogInterpreter:
     _gone: set[int] = field(default_factory=set)
     _dead: set[str] = field(default_factory=set)  # names of processes whose death an event told
     _exited: set[tuple[int, str]] = field(default_factory=set)
+    _not_launched: set[str] = field(default_factory=set)  # apps whose launch SpringBoard said failed (SB_NOT_LAUNCHED)
     # after each `feed`: whether a signature was in the message (a rule was meant for it), and whether a rule read it
     # (an event, or a line that only adds to another: a memory limit, the same start told twice)
     meant: bool = False
@@ -442,9 +451,21 @@ class IosLogInterpreter:
             data=data,
         )
 
+    def _springboard_not_launched(self, rec: IosRecord, msg: str) -> Found:
+        m = SB_NOT_LAUNCHED.search(msg)
+        if m is None:
+            return None
+        self._not_launched.add(m["bundle"] or m["fb_bundle"])
+        self._read = True
+        return None
+
     def _springboard_app_exited(self, rec: IosRecord, msg: str) -> Found:
         m = SB_APP_EXITED.search(msg)
         if m is None:
+            return None
+        if m["voluntary"] and m["bundle"] in self._not_launched:
+            self._not_launched.discard(m["bundle"])  # a launch that failed: no process ended
+            self._read = True
             return None
         if m["voluntary"]:
             kind, reason = "process_died", "voluntary"  # as RBSProcessExitContext's "voluntary" is read
@@ -1099,6 +1120,10 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("termination reported by launchd",), IosLogInterpreter._launchd_termination),
     (("): Service exited ",), IosLogInterpreter._launchd_exit),
     (("Application 'UIKitApplication:",), IosLogInterpreter._springboard_app_exited),
+    (
+        ("Unable to get pid for 'UIKitApplication:", "Bootstrapping failed for <FBApplicationProcess"),
+        IosLogInterpreter._springboard_not_launched,
+    ),
     (("Received termination request from ",), IosLogInterpreter._terminate_request),
     (("Process exited: ",), IosLogInterpreter._process_exited),
     (("Calculated state for ",), IosLogInterpreter._runningboard_state),

@@ -810,3 +810,23 @@ def test_springboard_tells_an_apps_exit_by_its_launchd_job(tail: str, expected: 
     line = f"Oct  7 15:59:24 abuild-smartphone SpringBoard[43803]: Application 'UIKitApplication:com.me.Test[0xeec0]' {tail}\n"
     events, _ = scan_text_of(line)
     assert fields(events, "kind", "package", "reason") == [(expected[0], "com.me.Test", expected[1])]
+
+
+def test_a_voluntary_exit_after_a_launch_that_failed_ends_no_process():
+    # p3_springboard_launch_failed_wrong_architecture_negative_ios_sim169: the app's program could not run, SpringBoard
+    # got no pid for its job, then said it "exited voluntarily": no process ended (the rule above read a death there)
+    failed = (
+        "Jul  8 11:19:34 Manis-MacBook-Pro.local SpringBoard[14311]: Unable to get pid for "
+        "'UIKitApplication:com.irfanali.ezywatermarkvideo[0x732f]': No such process (err 3)\n"
+        "Jul  8 11:19:34 Manis-MacBook-Pro.local SpringBoard[14311]: Application "
+        "'UIKitApplication:com.irfanali.ezywatermarkvideo[0x732f]' exited voluntarily.\n"
+    )
+    assert scan_text_of(failed) == ([], [])
+    # appium#6270's form of the same: FrontBoard's bootstrap of a process with no pid
+    bootstrap = (
+        "Mar 10 22:59:41 BANL142db6c4c SpringBoard[30370]: Bootstrapping failed for <FBApplicationProcess: 0x78c6d2c0; "
+        "com.intuit.converter; pid: -1>\n"
+        "Mar 10 22:59:41 BANL142db6c4c SpringBoard[30370]: Application 'UIKitApplication:com.intuit.converter[0xd4d7]' "
+        "exited voluntarily.\n"
+    )
+    assert scan_text_of(bootstrap) == ([], [])
