@@ -235,7 +235,9 @@ def _noise_templates(rng: random.Random):  # -> list of (weight, fn(rng) -> (lvl
             (
                 f"Unable to start service Intent {{ act=com.google.android.gms.ads.identifier.service.START pkg={p} }} U=0: not found",
                 f"Background start not allowed: service Intent {{ act=com.google.firebase.MESSAGING_EVENT pkg={p} cmp={p}/.FcmService }} to {p}/.FcmService from pid={r.randint(2000, 40000)} uid={r.randint(10000, 10400)} pkg={p} startFg?=false",
-                f"Scheduling restart of crashed service {p}/.sync.SyncService in {r.choice((1000, 4000, 16000, 64000))}ms for start-requested",
+                # a restart already pending, moved on memory pressure (ActiveServices.performScheduleRestartLocked);
+                # "Scheduling restart ..." is a death of the service's process, no noise
+                f"Rescheduling restart of crashed service {p}/.sync.SyncService in {r.choice((1000, 4000, 16000, 64000))}ms for config",
                 f"Spurious death for ProcessRecord{{{_hex(r)} {r.randint(2000, 40000)}:{p}/u0a{r.randint(10, 400)}}}, curProc for {r.randint(2000, 40000)}: null",
                 f"Displayed {p}/.ui.MainActivity: +{r.randint(200, 2500)}ms",
                 f"Killing-time heuristic skipped for {p}: proc state unchanged",

@@ -105,6 +105,17 @@ def test_two_restart_lines_of_one_dead_process_are_one_death():
     assert deaths(scan_str(text)) == [("process_died", "player.phonograph.plus", None)]
 
 
+def test_a_pending_restart_moved_later_is_no_death():
+    # ActiveServices.performScheduleRestartLocked's other caller: restarts already pending, moved on memory pressure
+    text = (
+        "04-21 10:00:00.000  1702  1702 W ActivityManager: Rescheduling restart of crashed service "
+        "com.example.app/.sync.SyncService in 16000ms for config\n"
+        "04-21 10:00:00.001  1702  1702 W ActivityManager: Scheduling restart of crashed service "
+        "com.example.app/.sync.SyncService in 1000ms for start-requested\n"
+    )
+    assert deaths(scan_str(text)) == [("process_died", "com.example.app", None)]
+
+
 # -- a dumpsys jobscheduler excerpt quoted with "> " ----------------------------------------------------------------
 
 

@@ -254,7 +254,9 @@ def test_split_with_a_read_error_before_in_and_after_the_hand_over_chunk(mixed: 
     # A split whose hand-over is taken without an error (one chunk size and share of these: whether the two
     # interpreters are quiet together in the hand-over chunk depends on what the captures put there, a crash
     # within CRASH_KILL_LINES say), far past the first 64 KiB (read to tell the format) and before the end.
-    candidates = [_spec(mixed, chunk, share=share) for chunk in (9 << 10, 16 << 10) for share in (0.3, 0.4)]
+    candidates = [
+        _spec(mixed, chunk, share=share) for chunk in (9 << 10, 16 << 10, 23 << 10) for share in (0.3, 0.4, 0.45)
+    ]
     taken = [
         (spec, plain)
         for spec, plain in zip(candidates, _runs(candidates), strict=True)

@@ -191,11 +191,14 @@ PHANTOM_STATE = re.compile(r"^\s*user #\d+ uid=\d+ pid=(?P<pid>\d+) ppid=\d+ .*\
 # toString being "job{id=98, finished=false, ..., class=X, tag=Y}" (android-job#402).
 ANDROID_JOB_STOP = re.compile(r"^Called onStopJob for job\{id=(?P<id>-?\d+)(?P<rest>[^}]*)\}?")
 # ActiveServices.scheduleServiceRestartLocked (AOSP services/core/java/com/android/server/am/ActiveServices.java):
-# Slog.w(TAG, "Scheduling restart of crashed service " + r.shortName + " in " + r.restartDelay + "ms"). It runs
-# when the process that hosted the service is gone (killServicesLocked from the app's death clean-up, or
-# realStartServiceLocked's "Application dead when creating service"): the app's process died. That death is
-# mostly told first ("has died", "Killing ...", am_proc_died), so the line is a death of its own only when no
-# death of the package was read in the SERVICE_RESTART_LINES before it; one restart line or more per package.
+# "Scheduling restart of crashed service " + r.shortName + " in " + r.restartDelay + "ms" (Android 12+:
+# performScheduleRestartLocked adds " for " + reason, "start-requested", "connection", ...). It runs when the process
+# that hosted the service is gone (killServicesLocked from the app's death clean-up, or realStartServiceLocked's
+# "Application dead when creating service"): the app's process died. The same method's "Rescheduling restart of
+# crashed service" (restarts already pending, moved on memory pressure) and "Not scheduling restart ... shutting
+# down" tell no new death. The death is mostly told first ("has died", "Killing ...", am_proc_died), so the line is a
+# death of its own only when no death of the package was read in the SERVICE_RESTART_LINES before it; one restart
+# line or more per package.
 SERVICE_RESTART = re.compile(
     r"^Scheduling restart of crashed service (?P<pkg>[A-Za-z][\w.]*)/(?P<svc>\S+) in (?P<ms>\d+)ms"
 )
@@ -319,7 +322,7 @@ SIGNATURES: tuple[bytes, ...] = (
     b"No response from client for",
     b"Time-out while trying to bind",
     b"WM-",
-    b"crashed service",  # ActiveServices' "Scheduling restart of crashed service": its process died
+    b"Scheduling restart of crashed",  # ActiveServices: the process of the service died ("Rescheduling": none)
     b"Killed on ",
     b"Worker result ",  # WorkManager before its "WM-" tags, or a paste that lost the tag
     b"Work [ id=",
