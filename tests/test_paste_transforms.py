@@ -257,6 +257,7 @@ HARD_WRAP_KNOWN = {
     # the same with a ServiceRecord{...} (a Studio copy without its header line), and a quoted dump
     "r3_crash_fgs_did_not_start_studio_indent_no_header_java_fence_canairio178.txt",
     "r3_jobscheduler_grep_job_and_controller_lines_blockquote_rnbgfetch172.txt",
+    "r3_jobscheduler_grep_android14_history_active_slot_markdown_report_videoedit.txt",
 }
 
 # Word-wrapped at 72 columns, these are still read differently (88 of 131 before records were rejoined at blanks):
@@ -291,6 +292,7 @@ WORD_WRAP_KNOWN = {
     "r3_crash_fgs_did_not_start_studio_indent_no_header_java_fence_canairio178.txt",
     "r3_crash_fgs_did_not_stop_acra_bare_trace_fence_anki19749.txt",
     "r3_jobscheduler_grep_job_and_controller_lines_blockquote_rnbgfetch172.txt",
+    "r3_jobscheduler_grep_android14_history_active_slot_markdown_report_videoedit.txt",
 }
 
 
@@ -309,6 +311,7 @@ COLLAPSED_KNOWN = {
     "jobscheduler_android11_contenttrigger_quota_so64832554.txt",
     "jobscheduler_android9_sunmi_periodic_deadline.txt",
     "jobscheduler_workmanager_youtube_rare_devdocs.txt",
+    "r3_jobscheduler_grep_android14_history_active_slot_markdown_report_videoedit.txt",
 }
 
 
@@ -349,6 +352,7 @@ GREPPED_KNOWN = {
     "crash_bg_start_bare_process_pid_lines_no_prefix_oneplus_ddrv.txt",
     "r3_jobscheduler_grep_job_and_controller_lines_blockquote_rnbgfetch172.txt",
     "r3_deviceidle_settings_opening_backtick_inline_code_dozeoff8.txt",
+    "r3_jobscheduler_grep_android14_history_active_slot_markdown_report_videoedit.txt",
 }
 # The same, and logs in layouts that are not told inside another line (a brief line without its level, a threadtime
 # line without its time, crash reporters' own exports, ...), where the wrapper's `logcat: ` stays.
