@@ -547,7 +547,7 @@ class IosLogInterpreter:
         if m is None:
             return None
         return self._event(
-            rec, "process_died", "backboardd", process=None, pid=None, package=m["bundle"], reason="unknown", detail=msg
+            rec, "process_died", "backboardd", process=None, pid=None, package=m["bundle"], reason=None, detail=msg
         )
 
     def _saved_crashreport(self, rec: IosRecord, msg: str) -> Found:
@@ -557,7 +557,7 @@ class IosLogInterpreter:
         if m["name"] in self._dead:
             self._read = True  # the report of a death already told (a kill's report is saved too)
             return None
-        return self._event(rec, "crash", "ReportCrash", process=m["name"], pid=None, reason="unknown", detail=msg)
+        return self._event(rec, "crash", "ReportCrash", process=m["name"], pid=None, reason=None, detail=msg)
 
     def _bk_gone(self, rec: IosRecord, msg: str) -> Found:
         m = BK_GONE.search(msg)
