@@ -147,6 +147,8 @@ DEBUGGER_EXIT = re.compile(
 # The words named as the subject of a sentence, not reported: "`Message from debugger: Terminated due to memory issue`
 # is definitely the error you see when Jetsam kills your extension" (tests/samples/corpus/ios/r3_xcode_*_icepa2.txt).
 DEBUGGER_WORDS_DEFINED = re.compile(r"""^[`'"\u201d\u2019]?\s{1,4}(?:is|means|indicates)\b""")
+# What may stand around debugserver's words when they are the whole line: quotes, brackets, punctuation, blanks.
+_AROUND_QUOTED_WORDS = " \t`'\"\u300c\u300d\u201c\u201d\u2018\u2019.,:;!?()[]<>*_"
 # backboardd (iOS 6-8) when the system app it watches ended: `System app "com.apple.SpringBoard" has died. Waiting for
 # it to spawn again...` (tests/samples/corpus/ios/r3_syslog_ios7_backboardd_*; backboardd's source is not published).
 SYSTEM_APP_DIED = re.compile(r'System app "(?P<bundle>[^"\s]+)" has died')
@@ -344,6 +346,7 @@ class IosLogInterpreter:
     _held_at_limit: bool = False
     _gone: set[int] = field(default_factory=set)
     _dead: set[str] = field(default_factory=set)  # names of processes whose death an event told
+    _told_in_prose: set[str] = field(default_factory=set)  # debugserver's words read inside sentences
     _exited: set[tuple[int, str]] = field(default_factory=set)
     _not_launched: set[str] = field(default_factory=set)  # apps whose launch SpringBoard said failed (SB_NOT_LAUNCHED)
     # after each `feed`: whether a signature was in the message (a rule was meant for it), and whether a rule read it
@@ -1077,6 +1080,14 @@ class IosLogInterpreter:
             self._held_at_limit = False
             self._read = True
             return None
+        if msg.strip(_AROUND_QUOTED_WORDS) != m.group(0):
+            # In a sentence: the same words told again there are the death already told, not another (a post names
+            # it, then asks about it: tests/samples/corpus/ios/r3_blog_japanese_debugger_*). Alone on its line, as
+            # Xcode prints it, each is a run of the app that ended.
+            if m.group(0) in self._told_in_prose:
+                self._read = True
+                return None
+            self._told_in_prose.add(m.group(0))
         pid = int(m["pid"]) if m["pid"] else None
         if m["memory"]:
             kind, reason = "process_killed", "jetsam:unknown"

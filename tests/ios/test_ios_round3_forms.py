@@ -85,3 +85,13 @@ def test_foundations_uncaught_exception_line_quoted_without_its_stars_is_a_crash
     ):
         (e,) = scan(CORPUS / name)[0]
         assert (e.kind, e.reason, e.data["exception"]) == ("crash", "sigabrt", "NSInternalInconsistencyException"), name
+
+
+def test_debugservers_words_told_again_in_a_sentence_are_the_same_death() -> None:
+    # 「Message from debugger: Terminated due to signal 9」 in the first paragraph and again in the second (its cause
+    # was unknown), then the cpu report: the debugger's kill once, the report's once.
+    events, _ = scan(CORPUS / "r3_blog_japanese_debugger_signal9_then_cpu_report_fields_on_one_line_yuukinishiyama.txt")
+    assert sorted((e.source, e.reason) for e in events) == [
+        ("ips", "resource:cpu"),
+        ("syslog:debugger", "sigkill"),
+    ]
