@@ -32,7 +32,7 @@ from bgprobe.collectors.parsers.kill_reasons import (
     stopped_package,
 )
 from bgprobe.collectors.parsers.logcat import LogRecord
-from bgprobe.reports.events import Event, package_of_process
+from bgprobe.reports.events import DEATH_KINDS, Event, package_of_process
 
 AM_KILL = re.compile(r"^Killing (?P<pid>\d+):(?P<proc>[^/\s]+)/(?P<uid>\S+) \(adj (?P<adj>-?\d+)\): (?P<reason>.*)$")
 # Samsung 6.x adds the adj and two numbers: "Process <proc> (pid 5400)(adj 0) has died(117,691)"; its 4.x
@@ -203,7 +203,6 @@ SERVICE_RESTART = re.compile(
     r"^Scheduling restart of crashed service (?P<pkg>[A-Za-z][\w.]*)/(?P<svc>\S+) in (?P<ms>\d+)ms"
 )
 SERVICE_RESTART_LINES = 20
-_DEATH_EVENTS = frozenset({"process_killed", "process_died", "crash"})
 # ActivityThread.throwRemoteServiceException (AOSP core/java/android/app/ActivityThread.java) throws these on the
 # main thread when system_server tells the app to crash (ForegroundServiceDidNotStartInTimeException,
 # ...DidNotStopInTimeException, CannotPostForegroundServiceNotificationException, ...; the plain
@@ -695,7 +694,7 @@ class LogInterpreter:
         )
         if kind == "process_started" and event.pid is not None and event.process:
             self._processes[event.pid] = event.process
-        elif kind in _DEATH_EVENTS and event.package is not None:
+        elif kind in DEATH_KINDS and event.package is not None:
             self._deaths[event.package] = self._last_death = rec.lineno
         elif event.package is None and event.pid is not None and event.pid == rec.pid:
             process = self._processes.get(event.pid)
