@@ -323,6 +323,12 @@ def darwin_signal_name(n: int) -> str:
     return DARWIN_SIGNALS.get(n, f"signal-{n}")
 
 
+def signal_end(reason: str) -> str:
+    """The kind of a process's end by this signal (`darwin_signal_name`): SIGKILL and SIGTERM come from another
+    process (a kill), any other is the process's own crash."""
+    return "process_killed" if reason in ("sigkill", "sigterm") else "crash"
+
+
 Found = Event | list[Event] | None  # what a rule gives: one event, several, or none
 
 
@@ -439,7 +445,7 @@ class IosLogInterpreter:
             signal = m["signal"]  # "Killed: 9" (strsignal's text and the number) or "SIGKILL"
             number = re.search(r": (\d+)$", signal)
             reason = darwin_signal_name(int(number[1])) if number else signal.strip().lower()
-            kind = "process_killed" if reason == "sigkill" else "crash"
+            kind = signal_end(reason)
             if m["sender"]:
                 data["sent_by"] = m["sender"]
         return self._event(
@@ -474,7 +480,7 @@ class IosLogInterpreter:
             kind, reason = "process_died", "voluntary"  # as RBSProcessExitContext's "voluntary" is read
         elif m["signal"]:
             reason = darwin_signal_name(int(m["signal"]))
-            kind = "process_killed" if reason == "sigkill" else "crash"
+            kind = signal_end(reason)
         else:
             kind, reason = "crash", "signal"
         return self._event(
@@ -1092,9 +1098,8 @@ class IosLogInterpreter:
         if m["memory"]:
             kind, reason = "process_killed", "jetsam:unknown"
         else:
-            signal = int(m["sig"])
-            reason = darwin_signal_name(signal)
-            kind = "process_killed" if signal in (9, 15) else "crash"
+            reason = darwin_signal_name(int(m["sig"]))
+            kind = signal_end(reason)
         return self._event(rec, kind, "debugger", process=None, pid=pid, reason=reason, detail=msg)
 
     def _debugger_memory_limit(self, rec: IosRecord, msg: str) -> Event | None:
