@@ -1,4 +1,4 @@
-"""Paste shapes of the third round (tests/samples/corpus/pastes3.toml), each with real lines of the capture that
+"""Paste shapes of the third round (tests/samples/corpus/android_pastes3.toml, ios_pastes3.toml), each with real lines of the capture that
 showed it, scanned through the real path. Each test failed on the code before its fix."""
 
 from __future__ import annotations

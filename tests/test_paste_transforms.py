@@ -353,6 +353,9 @@ GREPPED_KNOWN = {
     "r3_jobscheduler_grep_job_and_controller_lines_blockquote_rnbgfetch172.txt",
     "r3_deviceidle_settings_opening_backtick_inline_code_dozeoff8.txt",
     "r3_jobscheduler_grep_android14_history_active_slot_markdown_report_videoedit.txt",
+    # paste-shape round 3: a bare ANR block, Studio's compact view (no time, no tag)
+    "p3_anr_bare_block_lone_backtick_droidify919.txt",
+    "p3_crash_studio_compact_view_process_line_runs_into_exception_wear_docs.txt",
 }
 # The same, and logs in layouts that are not told inside another line (a brief line without its level, a threadtime
 # line without its time, crash reporters' own exports, ...), where the wrapper's `logcat: ` stays.
@@ -388,6 +391,11 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     "r3_crash_fgs_did_not_start_app_center_markdown_headings_apperrorstracking319.txt",
     "r3_crash_fgs_did_not_start_studio_indent_no_header_java_fence_canairio178.txt",
     "r3_crash_fgs_did_not_stop_acra_bare_trace_fence_anki19749.txt",
+    # paste-shape round 3: bare lines, Studio's tag-only copy, a viewer's indented copy, Unity's Logcat window
+    "p3_anr_two_bare_lines_fence_then_markdown_table_glass441.txt",
+    "p3_crash_studio_tag_only_prefix_fence_exclave204.txt",
+    "p3_crash_viewer_copy_one_blank_indent_fclogcat1.txt",
+    "p3_unity_logcat_window_copy_locale_date_negative_natml22.txt",
 }
 
 
@@ -397,8 +405,9 @@ def flutter_verbose(lines: list[str]) -> list[str]:
 
 
 # The same as behind a wrapper's `logcat: `, but for texts whose first lines a layout reads with the bracket before
-# them (a chat's stamp and name were taken off those, `[  +8 ms] I/flutter (4242): `), and for three more: `-v long`
-# headers, whose own brackets the learnt prefix does not tell from flutter's, and a single bare message.
+# them (a chat's stamp and name were taken off those, `[  +8 ms] I/flutter (4242): `) and Unity's Logcat window copy
+# (its lines are told after flutter's brackets, not after a word), and for three more: `-v long` headers, whose own
+# brackets the learnt prefix does not tell from flutter's, and a single bare message.
 FLUTTER_VERBOSE_KNOWN = (
     WRAPPED_BY_A_TOOL_KNOWN
     - {
@@ -406,6 +415,7 @@ FLUTTER_VERBOSE_KNOWN = (
         "logcat_level_tag_anr_droidify.txt",
         "negative_choreographer_skipped_frames_anr_prose_ashishb.txt",
         "oneplus_linkpower_grep_prefixed_github-appium18183.txt",
+        "p3_unity_logcat_window_copy_locale_date_negative_natml22.txt",
     }
 ) | {
     "am_killing_crash_long_format_export_appmanager868.txt",

@@ -29,12 +29,13 @@ _MONTHS = {
 }
 _LEVEL_NAMES = {"default", "info", "debug", "error", "fault", "notice", "activity", "warning"}
 
-# The day is space-padded ("Apr  3"); a page or a forum that collapses blanks leaves "Apr 3".
+# The day is space-padded ("Apr  3"); a page or a forum that collapses blanks leaves "Apr 3", an editor that turns
+# blanks into tabs "Apr\t3".
 # A simulator's (and macOS's) system.log has no level, and launchd puts the job it speaks of after its pid
 # ("launchd_sim[74280] (UIKitApplication:org.x.app[0x3d0e][74872]): Service exited due to Killed: 9",
 # NativeScript/nativescript-cli#2193): the message keeps that "(label): " (ios_rules.LAUNCHD_EXIT reads it).
 SYSLOG_RELAY = re.compile(
-    r"^(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?P<day>[ \d]?\d) (?P<time>\d\d:\d\d:\d\d) "
+    r"^(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[ \t](?P<day>[ \d]?\d) (?P<time>\d\d:\d\d:\d\d) "
     r"(?P<host>\S+) (?P<proc>[^\[\]()]+?)(?:\((?P<image>[^()]*)\))?\[(?P<pid>\d+)\]"
     r"(?:(?: <(?P<level>\w+)>)?: | (?=\())(?P<msg>.*)$",
     re.S,
@@ -118,7 +119,7 @@ _STRICT_LAYOUTS = tuple((name, p) for name, p in _LAYOUTS if name != "time")
 # How every header starts (a date or time, a month, a Console type, `proc(Image)[pid] <Level>`): a line that starts
 # otherwise is tried against no layout, so that prose and other tools' lines cost one match.
 _HEADER_START = re.compile(
-    r"(?:\d\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) |default|standard|info|debug|error|fault|notice"
+    r"(?:\d\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[ \t]|default|standard|info|debug|error|fault|notice"
     r"|activity"
     r"|[^\s\[\]()<>]{1,256}(?:\([^()]{0,256}\))?\[\d+\] <|[^\x00-\x7f\s]{1,12}\t\d\d:)"
 )

@@ -120,6 +120,10 @@ HARD_WRAP_KNOWN = {
     "watchdog_springboard_scene_create_ios11.txt",
     "watchdog_springboard_scene_update_background_blog.txt",
     "webkit_runningboard_expiration_timer_cordova_ios14.txt",
+    # paste-shape round 3: a tool's prefix, a tab-indented backtrace and 'process: message' lines, cut mid-record
+    "p3_appium_ios_syslog_row_jetsamproperties_simulator_negative.txt",
+    "p3_launchd_sim_abort_trap_6_after_tab_indented_backtrace_appdeck91.txt",
+    "p3_springboard_exited_abnormally_via_signal_process_colon_flutter6775.txt",
 }
 
 # Word-wrapped at 72 columns, these are still read differently (43 of 90 before): as above, Console copies whose
@@ -165,6 +169,10 @@ WORD_WRAP_KNOWN = {
     "xcode_console_uikit_bgtask_over_30s.txt",
     "xcode_debugger_signal9_inline_chinese_anti_debug_monkeydev36.txt",
     "xcode_terminated_due_to_memory_issue_prose_brimagepicker.txt",
+    # paste-shape round 3: a tool's or an editor's prefix, and 'process: message' lines, cut at blanks
+    "p3_appium_ios_syslog_row_jetsamproperties_simulator_negative.txt",
+    "p3_runningboard_termination_by_launchd_editor_find_line_prefix_intune351.txt",
+    "p3_springboard_exited_abnormally_via_signal_process_colon_flutter6775.txt",
 }
 
 
