@@ -333,7 +333,6 @@ GREPPED_KNOWN = {
     "anr_bare_blank_before_reason_fence_exoplayer8652.txt",
     "anr_bare_message_studio_indent_rethink.txt",
     "anr_masked_package_quoted_studio_appboy80.txt",
-    "crash_bg_service_start_app_report_acside.txt",
     "crash_exact_alarm_grapheneos_report_timeplanner.txt",
     "crash_fgs_timeout_no_fatal_line_ntfy.txt",
     "dumpsys_activity_exit-info_firetv.txt",
@@ -356,6 +355,8 @@ GREPPED_KNOWN = {
     # paste-shape round 3: a bare ANR block, Studio's compact view (no time, no tag)
     "p3_anr_bare_block_lone_backtick_droidify919.txt",
     "p3_crash_studio_compact_view_process_line_runs_into_exception_wear_docs.txt",
+    # issues round 4: a bare 'Process: <pkg>, PID: N' crash whose exception is indented
+    "g4_crash_process_line_three_space_frames_masked_company_filelogger9.txt",
 }
 # The same, and logs in layouts that are not told inside another line (a brief line without its level, a threadtime
 # line without its time, crash reporters' own exports, ...), where the wrapper's `logcat: ` stays.
@@ -396,6 +397,11 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     "p3_crash_studio_tag_only_prefix_fence_exclave204.txt",
     "p3_crash_viewer_copy_one_blank_indent_fclogcat1.txt",
     "p3_unity_logcat_window_copy_locale_date_negative_natml22.txt",
+    # issues round 4: a bare 'Process:' crash in a fence, and ActivityThread's 'Unable to start receiver' line alone
+    "g4_crash_process_line_runtime_exception_create_application_strictmode6.txt",
+    "g4_crash_unable_to_start_receiver_one_line_no_process_flutterbgservice393.txt",
+    # (a crash reporter's banner report: read alike grepped since its 'Unable to start activity' line tells a crash)
+    "crash_bg_service_start_app_report_acside.txt",
 }
 
 

@@ -210,6 +210,17 @@ SERVICE_RESTART_LINES = 20
 # reporter (App Center, ACRA) or a Studio copy without its header. The package is in its message (ServiceRecord,
 # ComponentInfo).
 REMOTE_SERVICE_EXCEPTION = ("android.app.RemoteServiceException$", "android.app.RemoteServiceException: ")
+# ActivityThread rethrows what an app component threw on the main thread wrapped in a RuntimeException (AOSP
+# core/java/android/app/ActivityThread.java: handleReceiver's "Unable to start receiver " + component + ": " +
+# e.toString(), performLaunchActivity's "Unable to start activity ", handleBindApplication's "Unable to create
+# application ", handleCreateService's "Unable to create service ", handleServiceArgs' "Unable to start service ",
+# ...), unless Instrumentation.onException takes it (test runners only): nothing catches it there, so the app crashed.
+# Pasted alone, as the text of an issue (flutter_background_service#393), it is the crash; the package is in its
+# message (cmp=, ComponentInfo).
+ACTIVITY_THREAD_FAILURE = re.compile(
+    r"^(?:java\.lang\.RuntimeException: )?Unable to (?:start|resume|pause|stop|destroy|create|bind to|unbind from) "
+    r"(?:activity|receiver|application|service|provider|backup agent) \S.*?: [\w$]+(?:\.[\w$]+)+(?:Exception|Error)\b"
+)
 # A crash reporter prints the exception in its header and again over the stack trace (A-EDev/Flow#606): the
 # second is no crash of its own when a crash of the same package was read within these lines.
 REMOTE_SERVICE_REPORT_LINES = 30
@@ -664,7 +675,7 @@ class LogInterpreter:
         if rec.layout == "raw":
             if "Work [ id=" in msg or msg.startswith("Worker result "):
                 return self._workmanager
-            if msg.startswith(REMOTE_SERVICE_EXCEPTION):
+            if msg.startswith(REMOTE_SERVICE_EXCEPTION) or ACTIVITY_THREAD_FAILURE.match(msg):
                 return self._crash_report
             if msg.startswith("Non-fatal Exception: "):
                 # Crashlytics' header of an exception the app caught and recorded itself (recordException): the
@@ -1343,11 +1354,13 @@ class LogInterpreter:
             kind, source = ("fatal" if text.startswith("Fatal") else "exception"), "crash-report"
             data["exception"] = text.partition(": ")[2].strip()
             confirm, hint = False, _package_hint(text)
-        elif text.startswith(REMOTE_SERVICE_EXCEPTION):
+        elif text.startswith(REMOTE_SERVICE_EXCEPTION) or ACTIVITY_THREAD_FAILURE.match(text):
             hint = _package_hint(text)
             last = self._deaths.get(hint) if hint else None
             if last is not None and rec.lineno - last <= REMOTE_SERVICE_REPORT_LINES:
                 return None  # the stack trace of a crash report read just before (its "Exception: ..." header)
+            if any(p.event.kind == "crash" for p in self._pending):
+                return None  # the message of a crash being read ("Fatal Exception: java.lang.RuntimeException" above)
             kind, source = "exception", "crash-report"
             data["exception"] = text
             confirm = False

@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Callable
 
-from bgprobe.collectors.parsers.android_log import JAVA_THROWABLE
+from bgprobe.collectors.parsers.android_log import ACTIVITY_THREAD_FAILURE, JAVA_THROWABLE
 from bgprobe.collectors.parsers.logcat import (
     LINE_LAYOUTS,
     PASTE_LAYOUTS,
@@ -288,6 +288,8 @@ def sniff_pasted(sample: list[str]) -> tuple[re.Pattern[str] | None, bool]:
             if not text.strip():
                 continue
             trace = trace or (_JAVA_FRAME.match(text) is not None and JAVA_THROWABLE.match(before) is not None)
+            # (and a crash's message alone: ActivityThread's "Unable to start receiver ...: <throwable>")
+            trace = trace or ACTIVITY_THREAD_FAILURE.match(text.strip()) is not None
             before = text.strip()
             for reading in readings(text):
                 name = next((n for n, p in (*LINE_LAYOUTS, *PASTE_LAYOUTS) if p.match(reading)), None)

@@ -124,6 +124,10 @@ HARD_WRAP_KNOWN = {
     "p3_appium_ios_syslog_row_jetsamproperties_simulator_negative.txt",
     "p3_launchd_sim_abort_trap_6_after_tab_indented_backtrace_appdeck91.txt",
     "p3_springboard_exited_abnormally_via_signal_process_colon_flutter6775.txt",
+    # issues round 4: an RBSTerminateContext whose explanation (naming the app) a cut splits, and a debugger's message
+    # inside a long line of Chinese prose a cut splits
+    "g4_crash_header_rbsterminatecontext_scene_update_background_kodiremote684.txt",
+    "g4_xcode_debugger_memory_chinese_prose_nslog_no_year_jqfmdb53.txt",
 }
 
 # Word-wrapped at 72 columns, these are still read differently (43 of 90 before): as above, Console copies whose
@@ -173,6 +177,8 @@ WORD_WRAP_KNOWN = {
     "p3_appium_ios_syslog_row_jetsamproperties_simulator_negative.txt",
     "p3_runningboard_termination_by_launchd_editor_find_line_prefix_intune351.txt",
     "p3_springboard_exited_abnormally_via_signal_process_colon_flutter6775.txt",
+    # issues round 4: an RBSTerminateContext whose explanation (naming the app) a cut splits
+    "g4_crash_header_rbsterminatecontext_scene_update_background_kodiremote684.txt",
 }
 
 

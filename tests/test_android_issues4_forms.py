@@ -1,0 +1,59 @@
+"""Forms of the fourth issues round (tests/samples/corpus/android_issues4.toml), each with real lines of the
+capture that showed it, scanned through the real path (detection, pre-filter, interpreter)."""
+
+from __future__ import annotations
+
+import io
+
+from bgprobe.collectors.inputs.textscan import scan_text
+from bgprobe.reports.events import Event
+
+DEATHS = {"process_killed", "process_died", "crash", "anr"}
+
+
+def scan_str(text: str) -> list[Event]:
+    return list(scan_text(io.BytesIO(text.encode("utf-8")), "paste.txt", None))
+
+
+def deaths(events: list[Event]) -> list[tuple[str, str | None, int | None]]:
+    return [(e.kind, e.package, e.pid) for e in events if e.kind in DEATHS]
+
+
+# -- ActivityThread's "Unable to start receiver ...: <throwable>" alone is the app's crash -----------------------
+
+FLUTTER_BG_SERVICE_393 = (
+    "Unable to start receiver id.flutter.flutter_background_service.WatchdogReceiver: "
+    "java.lang.IllegalStateException: Not allowed to start service Intent { cmp=io.parspack.zaban/"
+    "id.flutter.flutter_background_service.BackgroundService }: app is in background uid UidRecord{6aa1b21 u0a168 "
+    "RCVR bg:+1m5s28ms idle procs:1 seq(0,0,0)}\n"
+    "Android 8 (API 26)\n"
+)
+
+
+def test_an_activity_thread_failure_alone_is_the_apps_crash():
+    # ekasetiawans/flutter_background_service#393: the issue's whole text (the file was refused before)
+    assert deaths(scan_str(FLUTTER_BG_SERVICE_393)) == [("crash", "io.parspack.zaban", None)]
+
+
+def test_an_activity_thread_failure_under_its_fatal_exception_is_the_same_crash():
+    # nshmura/strictmode-notifier#6: 'Process:' then the RuntimeException it names: one crash, not two
+    text = (
+        "Process: com.myapp.demo.debug, PID: 1176\n"
+        "java.lang.RuntimeException: Unable to create application com.myapp.application.App: "
+        "java.lang.IllegalStateException: Not allowed to start service Intent { cmp=com.myapp.demo.debug/"
+        "com.nshmura.strictmodenotifier.LogWatchService }: app is in background uid UidRecord{2cde9eb u0a360 CEM  "
+        "idle procs:1 seq(0,0,0)}\n"
+        "   at android.app.ActivityThread.handleBindApplication(ActivityThread.java:5794)\n"
+    )
+    assert deaths(scan_str(text)) == [("crash", "com.myapp.demo.debug", 1176)]
+
+
+def test_a_refused_background_start_alone_is_still_no_crash():
+    # the IllegalStateException an app may catch, without ActivityThread's wrapper: no death (s4ysolutions/itag#57)
+    text = (
+        "java.lang.IllegalStateException: Not allowed to start service Intent { cmp=solutions.s4y.itag/"
+        ".ble.ITagsService }: app is in background uid UidRecord{eaefb00 u0a154 SVC  idle change:uncached procs:1 "
+        "seq(0,0,0)}\n"
+        "       at android.app.ContextImpl.startServiceCommon(ContextImpl.java:1595)\n"
+    )
+    assert deaths(scan_str(text)) == []
