@@ -57,3 +57,25 @@ def test_a_refused_background_start_alone_is_still_no_crash():
         "       at android.app.ContextImpl.startServiceCommon(ContextImpl.java:1595)\n"
     )
     assert deaths(scan_str(text)) == []
+
+
+# -- Android Studio's compact view: time, tag, level, message (no date, pid or package) ------------------------
+
+STREETCOMPLETE_2206 = (
+    "```\n"
+    "18:06:25.661 ActivityManager          E  ANR in de.westnordost.streetcomplete.expert.debug "
+    "(de.westnordost.streetcomplete.expert.debug/de.westnordost.streetcomplete.screens.main.MainActivity)\n"
+    + " " * 41
+    + "PID: 27413\n"
+    + " " * 41
+    + "Reason: Input dispatching timed out (Waiting to send non-key event because the touched window has not "
+    "finished processing certain input events that were delivered to it over 500.0ms ago.  Wait queue length: 28.  "
+    "Wait queue head age: 5838.0ms.)\n" + " " * 41 + "Load: 9.15 / 8.43 / 7.98\n"
+)
+
+
+def test_an_anr_in_studios_compact_view_is_read_with_its_pid_and_reason():
+    # maplibre/maplibre-native#2206 (refused as an unrecognized format before)
+    (anr,) = [e for e in scan_str(STREETCOMPLETE_2206) if e.kind == "anr"]
+    assert (anr.package, anr.pid) == ("de.westnordost.streetcomplete.expert.debug", 27413)
+    assert anr.data["anr_reason"].startswith("Input dispatching timed out")

@@ -258,6 +258,9 @@ HARD_WRAP_KNOWN = {
     "r3_crash_fgs_did_not_start_studio_indent_no_header_java_fence_canairio178.txt",
     "r3_jobscheduler_grep_job_and_controller_lines_blockquote_rnbgfetch172.txt",
     "r3_jobscheduler_grep_android14_history_active_slot_markdown_report_videoedit.txt",
+    # issues round 4: Studio-column copies (a negative, one line of InputDispatcher) whose cut lines read as no log
+    "g4_fgs_start_not_allowed_caught_studio_new_format_negative_androidxmedia1715.txt",
+    "g4_inputdispatcher_not_responding_studio_new_pid_column_maplibregl742.txt",
 }
 
 # Word-wrapped at 72 columns, these are still read differently (88 of 131 before records were rejoined at blanks):
@@ -293,6 +296,8 @@ WORD_WRAP_KNOWN = {
     "r3_crash_fgs_did_not_stop_acra_bare_trace_fence_anki19749.txt",
     "r3_jobscheduler_grep_job_and_controller_lines_blockquote_rnbgfetch172.txt",
     "r3_jobscheduler_grep_android14_history_active_slot_markdown_report_videoedit.txt",
+    # issues round 4: a Studio-column copy whose cut lines read as no log line
+    "g4_inputdispatcher_not_responding_studio_new_pid_column_maplibregl742.txt",
 }
 
 
@@ -355,8 +360,11 @@ GREPPED_KNOWN = {
     # paste-shape round 3: a bare ANR block, Studio's compact view (no time, no tag)
     "p3_anr_bare_block_lone_backtick_droidify919.txt",
     "p3_crash_studio_compact_view_process_line_runs_into_exception_wear_docs.txt",
-    # issues round 4: a bare 'Process: <pkg>, PID: N' crash whose exception is indented
+    # issues round 4: a bare 'Process: <pkg>, PID: N' crash whose exception is indented; Studio copies without a date
+    # (its compact view, whose ANR's PID line under a prefix is no bare continuation; time-only columns)
     "g4_crash_process_line_three_space_frames_masked_company_filelogger9.txt",
+    "g4_anr_in_studio_time_only_continuation_41_blanks_streetcomplete2206.txt",
+    "g4_fgs_start_not_allowed_caught_studio_new_format_negative_androidxmedia1715.txt",
 }
 # The same, and logs in layouts that are not told inside another line (a brief line without its level, a threadtime
 # line without its time, crash reporters' own exports, ...), where the wrapper's `logcat: ` stays.

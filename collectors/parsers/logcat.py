@@ -99,11 +99,17 @@ UNITY_LOGCAT = re.compile(
     r"(?P<lvl>Verbose|Debug|Info|Warn|Error|Fatal) (?P<tag>\S+?):? (?P<msg>.*)$"
 )
 _WORD_LEVELS = {"Verbose": "V", "Debug": "D", "Info": "I", "Warn": "W", "Error": "E", "Fatal": "F"}
+# - Android Studio's Logcat with its date, process ids and package columns turned off (its "compact view"): the time,
+#   the tag padded to a column, the level letter between blanks, the message; a multi-line message goes on under the
+#   message's column (maplibre/maplibre-native#2206: `18:06:25.661 ActivityManager          E  ANR in <pkg> (...)`).
+#   The time has no date: it is not kept.
+STUDIO_COMPACT = re.compile(r"^\d\d:\d\d:\d\d\.\d{3}[ \t]+(?P<tag>\S+)[ \t]+(?P<lvl>[VDIWEFA])[ \t]+(?P<msg>\S.*)$")
 PASTE_LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("threadtime_no_time", THREADTIME_NO_TIME),
     ("tag_pid", TAG_PID),
     ("time_glued_brief", TIME_GLUED_BRIEF),
     ("unity_logcat", UNITY_LOGCAT),
+    ("studio_compact", STUDIO_COMPACT),
     ("bare_tag", BARE_TAG),
 )
 
