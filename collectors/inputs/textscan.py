@@ -210,7 +210,8 @@ class TextScanner:
         if _looks_binary(sample_bytes):
             raise InputError(self.name, "binary data, not a log, dumpsys output or bugreport")
         pieces: Iterator[_Piece] = itertools.chain(head, chunks)
-        if _MARKUP_HINT.search(sample_bytes):  # a paste with a Markdown fence or HTML: its markup around lines goes
+        markup = _MARKUP_HINT.search(sample_bytes) is not None
+        if markup:  # a paste with a Markdown fence or HTML: its markup around lines goes
             sample_bytes = _markup_off(sample_bytes)
             pieces = _rewritten(pieces, _markup_off)
         sample = sample_bytes.decode("utf-8", "replace").splitlines()[:400]
@@ -219,16 +220,18 @@ class TextScanner:
             if _json_string_lines(sample):  # a JSON array of the log's lines, one string a line
                 sample = [_json_string_line(line) for line in sample]
                 pieces = _from_json_strings(pieces)
-                continue
-            if _code_span_lines(sample):  # each line in its own code span
+            elif _code_span_lines(sample):  # each line in its own code span
                 sample = _code_spans_off("\n".join(sample).encode()).decode().split("\n")
                 pieces = _rewritten(pieces, _code_spans_off)
-                continue
-            prefix = _line_prefix(sample) or _tool_prefix(sample, self.years)
-            if prefix is None:
-                break
-            sample = [re.sub(prefix, "", line, count=1) for line in sample]
-            pieces = _without_prefix(pieces, prefix)
+            else:
+                prefix = _line_prefix(sample) or _tool_prefix(sample, self.years)
+                if prefix is None:
+                    break
+                sample = [re.sub(prefix, "", line, count=1) for line in sample]
+                pieces = _without_prefix(pieces, prefix)
+            if markup:  # HTML quoted in turn (`> <p>Exception Type: …<br />`): its tags now open the lines
+                sample = _markup_off("\n".join(sample).encode()).decode().split("\n")
+                pieces = _rewritten(pieces, _markup_off)
         kind = _detect(sample)
         self._double_spaced = _double_spaced(sample)
         self._note = len(sample) - len(_without_note(sample))
@@ -1533,22 +1536,25 @@ def _code_spans_off(lines: bytes) -> bytes:
 # each block of a large log for these would cost as much as grep reads it): a Markdown fence closed at the end of the
 # last line, glued to it (a chat's code block); a ticket's or a page's HTML source, `<pre>` (`<pre><code>`) glued to
 # the first line and closed on the last, a `<br>` ending each line; a forum post's BBCode source, `[code]`
-# (`[code=java]`, `[quote]`) glued to the first line and closed on the last. Taken off a line's start and end only (a
-# tag in a message stays); in lower or upper case.
+# (`[code=java]`, `[quote]`) glued to the first line and closed on the last; a quoted block's paragraphs, `<p>` opening
+# a line and `</p>` closing one (Stack Overflow's feeds: `<p>Exception Type: 00000020<br />`,
+# tests/samples/corpus/ios/w4_so_atom_feed_*). Taken off a line's start and end only (a tag in a message stays); in
+# lower or upper case.
 _MARKUP_HINT = re.compile(rb"```|<(?:br|/?pre|/?code)\b|\[/?(?:code|quote)[\]=]", re.IGNORECASE)
 _GLUED_CLOSING_FENCE = re.compile(rb"([^\s`][ \t]*)`{3,}[ \t]*(?=\r?$)", re.MULTILINE)
 _MARKUP_LINE_START = re.compile(
-    rb"^(?:<(?:pre|code)(?:\s[^>\n]*)?>|\[(?:code|quote)(?:=[^\]\n]*)?\])+", re.MULTILINE | re.IGNORECASE
+    rb"^([ \t]*)(?:<(?:pre|code|p|blockquote)(?:\s[^>\n]*)?>|\[(?:code|quote)(?:=[^\]\n]*)?\])+",
+    re.MULTILINE | re.IGNORECASE,
 )
 _MARKUP_LINE_END = re.compile(
-    rb"(?:</?(?:pre|code)>|<br\s*/?>|\[/(?:code|quote)\])+[ \t]*(\r?)$", re.MULTILINE | re.IGNORECASE
+    rb"(?:</?(?:pre|code|p|blockquote)>|<br\s*/?>|\[/(?:code|quote)\])+[ \t]*(\r?)$", re.MULTILINE | re.IGNORECASE
 )
 
 
 def _markup_off(lines: bytes) -> bytes:
     """Whole lines without the markup of a paste around them (`_MARKUP_HINT`)."""
     lines = _GLUED_CLOSING_FENCE.sub(rb"\1", lines)
-    return _MARKUP_LINE_END.sub(rb"\1", _MARKUP_LINE_START.sub(b"", lines))
+    return _MARKUP_LINE_END.sub(rb"\1", _MARKUP_LINE_START.sub(rb"\1", lines))
 
 
 _HTML_ESCAPE = re.compile(rb"&(?:#\d{2,3}|#x[0-9a-fA-F]{2}|quot|apos|lt|gt|amp);")

@@ -184,10 +184,12 @@ BK_GONE = re.compile(
 )
 UIKIT_30S = re.compile(r'Background Task (?P<no>\d+) \("(?P<name>.*?)"\), was created over 30 seconds ago')
 # UIKit's private class is _UIBackgroundTaskInfo; a forum's Markdown may take the underscore for emphasis and drop it
-# (tests/samples/corpus/ios/uikit_bgtask_still_not_ended_taskid36_forum729335.txt).
+# (tests/samples/corpus/ios/uikit_bgtask_still_not_ended_taskid36_forum729335.txt). A quote may end after the task's id
+# or inside its name (tests/samples/corpus/ios/w4_forum759585_*): the task is still named by its id.
 UIKIT_NOT_ENDED = re.compile(
     r"Background task still not ended after expiration handlers were called: <_?UIBackgroundTaskInfo: 0x[0-9a-f]+>: "
-    r"taskID = (?P<no>\d+), taskName = (?P<name>.*?), creationTime = (?P<created>\d+) \(elapsed = (?P<elapsed>\d+)\)"
+    r"taskID = (?P<no>\d+)"
+    r"(?:, taskName = (?P<name>.*?), creationTime = (?P<created>\d+) \(elapsed = (?P<elapsed>\d+)\))?"
 )
 LEGACY_ASSERTION = re.compile(
     r"identifier: (?P<ident>\S+) process: ?(?P<proc>\S*) permittedBackgroundDuration: (?P<permitted>[\d.]+) "
@@ -612,7 +614,11 @@ class IosLogInterpreter:
             job=f"uikit:{m['no']}",
             reason="bgtask_expired",
             detail=msg,
-            data={"task_name": m["name"], "elapsed_s": int(m["elapsed"]), "creation_time": int(m["created"])},
+            data=(
+                {"task_name": m["name"], "elapsed_s": int(m["elapsed"]), "creation_time": int(m["created"])}
+                if m["name"] is not None
+                else {}
+            ),
         )
 
     def _beyond_permitted(self, rec: IosRecord, msg: str) -> Found:
@@ -629,6 +635,11 @@ class IosLogInterpreter:
             data = {"assertion": m["ident"], "permitted_s": float(m["permitted"]), "assertion_reason": m["reason"]}
         elif (allowance := ASSERTION_ALLOWANCE.search(msg)) is not None:
             data = {"permitted_s": float(allowance["secs"]), "assertion_reason": allowance["reason"]}
+        if named is None and m is None and rec.pid is None and msg[at_sig + len(sig) :][:1] != ":":
+            # The words without the ':' that leads into the list of assertions in the reports and log lines that
+            # tell the kill (SpringBoard, backboardd, assertiond: every capture here), and no process named: a heading
+            # or a sentence about the message (a blog post titled with it, tests/samples/corpus/ios/w4_purushukla_*).
+            return None
         process = named["name"] if named is not None else rec.process
         fields: dict[str, Any] = {}
         if named is None and (bk := ips.BK_BEYOND_PERMITTED.search(msg)) is not None:

@@ -96,6 +96,11 @@ BK_BEYOND_PERMITTED = re.compile(
     r"<BKNewProcess: 0x[0-9a-fA-F]+; (?:<[^<>;\s]*>|(?P<bundle>[^;<>\s]+)); pid: (?P<pid>\d+);[^<>]*>"
     r" has active assertions beyond permitted"
 )
+# iOS 5-7 reports name the holder by its process name and pid instead (SpringBoard's `%@[%d]`), first on the line:
+# `MyApp[1369] has active assertions beyond permitted time:` (tests/samples/corpus/ios/w4_yf9968_*).
+NAMED_BEYOND_PERMITTED = re.compile(
+    r"^\s*(?P<name>[^\s:\[\]<>]{1,256})\[(?P<pid>\d+)\] has active assertions beyond permitted", re.M
+)
 # A crash report's crashed thread and its frames (`Thread 3 Crashed:`, then `0 libsystem_kernel.dylib 0x00000001f68ee0dc
 # __pthread_kill + 8`: index, image, address, symbol), also with the report's column padding collapsed.
 CRASHED_THREAD = re.compile(r"^Thread (?P<thread>\d+) Crashed:", re.M)
@@ -104,6 +109,12 @@ CRASH_FRAME = re.compile(r"^\s*\d+\s+\S+\s+0x[0-9a-fA-F]+\s+(?P<symbol>[^\s(]+)"
 # `foo <a515b0826b7b14d76ab18f1a48a8ba56>   11483 (jettisoned) (active)` (tests/samples/corpus/ios/lowmemory_*).
 LOW_MEMORY_LARGEST = re.compile(r"^\s*Largest process:\s+\S", re.M)
 LOW_MEMORY_ROW = re.compile(r"^\s*(?P<name>\S+) <(?P<uuid>[0-9a-fA-F]{32})>\s+(?P<pages>\d+)(?P<marks>.*)$", re.M)
+# The Termination Reason's value quoted on its own line, without its label ("The crash logs were not identical, but
+# they had this same thing:" then `Namespace RUNNINGBOARD, Code 0xdead10cc`, tests/samples/corpus/ios/w4_inessential_*):
+# the termination it tells, as if the field were there.
+BARE_TERMINATION = re.compile(
+    r"^[ \t]*Namespace (?:[A-Z_]+|<0x[0-9a-fA-F]+>), Code (?:0x[0-9a-fA-F]+|\d+)[ \t]*$", re.M
+)
 WATCHDOG_IN_CODES = re.compile(r"\b0x(?:00000000)?8badf00d\b", re.I)
 # The other codes of a kill by iOS stood there too (`Exception Type:  00000020`, `Exception Codes: 0xc00010ff`;
 # TN2151: 0xc00010ff a thermal event, 0xbad22222 a VoIP app resumed too often, 0xdead10cc a lock held while
@@ -280,6 +291,8 @@ def looks_like_ips(sample: list[str]) -> bool:
         return True
     if (m := CRASHED_THREAD.search(text)) is not None and CRASH_FRAME.search(text, m.end()):
         return True
+    if BARE_TERMINATION.search(text):
+        return True
     if LOW_MEMORY_LARGEST.search(text) and LOW_MEMORY_ROW.search(text):
         return True
     return bool(
@@ -357,6 +370,10 @@ def _parse(lines: list[tuple[int, str]], where: str, device: str | None) -> list
         return [e for a, b in bounds for e in _from_text(lines[a:b], where, device)]
     if CRASHED_THREAD.search(text):
         return _from_crashed_thread(lines, where, device)
+    if (bare := BARE_TERMINATION.search(text)) is not None:
+        at_line = lines[text.count("\n", 0, bare.start())][0]
+        labelled = [(n, "Termination Reason: " + t.strip() if n == at_line else t) for n, t in lines]
+        return _from_text(labelled, where, device)
     return _from_fragment(text, where, first_no, device, None)
 
 
@@ -922,7 +939,23 @@ def _from_text(
         namespace = _NAMESPACE_NUMBERS.get(int(rbs["domain"]), f"<{int(rbs['domain']):#x}>")
         code = _code(rbs["code"])
         term_line = next((n for n, t in lines if "<RBSTerminateContext|" in t), term_line)
+    if "Termination Description" not in fields:  # its value on the lines below it (a quote that broke it up)
+        at_alone = next((n for n, t in lines if t.strip() == "Termination Description:"), None)
+        if at_alone is not None:
+            fields["Termination Description"] = (at_alone, "")
     description = fields.get("Termination Description", (0, ""))[1]
+    if "Termination Description" in fields:
+        description = _continued(lines, fields["Termination Description"][0], description)
+    if code is None and namespace is None and (w := EXPLANATION.search(description)) is not None:
+        # The description without the Termination Reason line above it (an answer quoting the one field): its
+        # "<event> watchdog transgression: <app> exhausted … allowance" is the explanation SpringBoard (FrontBoard
+        # since iOS 14) gives the termination its watchdog requests, whose exception code is 0x8badf00d: its log
+        # pairs them, `FBSProcessTerminationRequest: …; label: "watchdog provision violated"; exceptionCode:
+        # "Watchdog Violation (0x8BADF00D)"; …; explanation: "scene-create watchdog transgression: …"`
+        # (tests/samples/corpus/ios/frontboard_provision_violated_*_forum104020.txt). Before it: `SPRINGBOARD, `.
+        code, term_line = WATCHDOG_CODE, fields["Termination Description"][0]
+        lead = description[: w.start()].strip(" ,|")
+        namespace = _namespace_name(lead) if lead.isupper() else None
     reasons_text = description + "\n" + text
     reason, extras = termination_reason(namespace, code, reasons_text)
     exception_type = fields.get("Exception Type", (0, ""))[1]
@@ -959,6 +992,8 @@ def _from_text(
     if reason is None and cr4shed_jetsam:
         # OSAnalytics' JetsamEvent told again by Cr4shed, without the kill cause: the process was killed by jetsam.
         reason, killed, term_line = "jetsam:unknown", True, fields["Reason"][0]
+    if reason is None and not exception_type:
+        return []  # report fields named in prose (a glossary of a report's fields): no end of a process told
     if reason is None:
         reason = (signal[1] if signal else exception_type.split(" ")[0] or "unknown").lower()
     process = pid = None
@@ -970,6 +1005,8 @@ def _from_text(
             process = fields["Process"][1] or None
     if process is None and (sb := SB_UNSUSPEND_LIMIT.search(text)):
         process, pid = sb["name"], int(sb["pid"])
+    if process is None and beyond is None and (named := NAMED_BEYOND_PERMITTED.search(text)):
+        process, pid = named["name"], int(named["pid"])
     process = process or header.get("app_name") or header.get("name") or None
     package = (
         fields.get("Identifier", (0, None))[1]
@@ -1021,6 +1058,21 @@ def _from_text(
 
 
 _RESOURCE_EVENTS = {"cpu usage": "cpu", "wakeups": "wakeups", "disk writes": "disk-writes"}
+
+
+def _continued(lines: list[tuple[int, str]], at: int, value: str) -> str:
+    """A field's value with the lines that continue it: a quote that broke a long field over several lines (Apple
+    DTS quoting a Termination Description 'broken up into multiple lines', each after the first starting with `| `,
+    tests/samples/corpus/ios/w4_forum100253_*), up to a blank line or the next field."""
+    start = next((i for i, (n, _) in enumerate(lines) if n == at), None)
+    if start is None:
+        return value
+    parts = [value]
+    for _, t in lines[start + 1 : start + 40]:
+        if not t.strip() or TEXT_FIELD.match(t):
+            break
+        parts.append(t.strip())
+    return " ".join(p for p in parts if p)
 
 
 def _from_resource_report(

@@ -128,6 +128,11 @@ HARD_WRAP_KNOWN = {
     # inside a long line of Chinese prose a cut splits
     "g4_crash_header_rbsterminatecontext_scene_update_background_kodiremote684.txt",
     "g4_xcode_debugger_memory_chinese_prose_nslog_no_year_jqfmdb53.txt",
+    # pages round 4: a report header's five fields run together on one line of 190 columns (the cut splits
+    # 'Namespace <0xF' from '>, Code 0x8badf00d'), and UIKit's not-ended warning, 156 columns, whose cut splits
+    # '<_UIBackg' from 'roundTaskInfo: …>: taskID = 2'
+    "w4_coderoad_ru_namespace_0xf_8badf00d_header_collapsed_russian.txt",
+    "w4_forum759585_underscore_uibackgroundtaskinfo_libswift_concurrency_cut.txt",
 }
 
 # Word-wrapped at 72 columns, these are still read differently (43 of 90 before): as above, Console copies whose
@@ -144,13 +149,10 @@ WORD_WRAP_KNOWN = {
     "crash_frontboard_decimal_line_number_gutter_japanese_blog_hiroakit.txt",
     "crash_frontboard_decimal_scene_create_important_bits_rn_forum725476.txt",
     "crash_header_frontboard_lowercase_failed_terminate_gracefully_firebase9859_ios16.txt",
-    "crash_header_process_exit_watchdog_empty_bundle_plcrashreporter47.txt",
-    "crash_header_process_exit_watchdog_lockbox_ios13.txt",
     "crash_ios8_simulated_8badf00d_bknewprocess_assertions_developreference.txt",
     "crash_report_sigkill_codesigning_unfenced_flutter_bgfetch127_ios14b.txt",
     "dasd_pushlaunch_policies_markdown_ably_docs.txt",
     "dasd_pushlaunch_syslog_relay_ios11.txt",
-    "frontboard_provision_violated_scene_create_then_header_ios11_forum104020.txt",
     "frontboard_rbsterminatecontext_multiline_thermal_firebase.txt",
     "ips_json_fragment_sigabrt_termination_immich_ios17.txt",
     "kernel_exc_resource_fatal_nse_nextcloud_ios17b1.txt",
@@ -162,13 +164,9 @@ WORD_WRAP_KNOWN = {
     "syslog_ios4_springboard_assertions_beyond_permitted_time_levels_lost_s21g.txt",
     "uikit_bgtask_created_over_30s.txt",
     "uikit_bgtask_over_30s_hard_wrapped_fence_walletconnect784.txt",
-    "watchdog_crash_header_ios11.txt",
     "watchdog_frontboard_scene_create_app_uuid_ios17.txt",
     "watchdog_ips_json_termination_field.txt",
     "watchdog_scene_create_cpu_allowance_rbs.txt",
-    "watchdog_scene_update_kern_memory_error_header_ios13.txt",
-    "watchdog_springboard_scene_create_ios11.txt",
-    "watchdog_springboard_scene_update_background_blog.txt",
     "webkit_runningboard_expiration_timer_cordova_ios14.txt",
     "xcode_console_uikit_bgtask_over_30s.txt",
     "xcode_debugger_signal9_inline_chinese_anti_debug_monkeydev36.txt",
@@ -179,6 +177,10 @@ WORD_WRAP_KNOWN = {
     "p3_springboard_exited_abnormally_via_signal_process_colon_flutter6775.txt",
     # issues round 4: an RBSTerminateContext whose explanation (naming the app) a cut splits
     "g4_crash_header_rbsterminatecontext_scene_update_background_kodiremote684.txt",
+    # pages round 4: the run-together header above ('Termination Reason:' wrapped apart from its value), and an
+    # RBSTerminateContext whose explanation the wrap splits ('Failed to terminate gracefully after' / '5.0s')
+    "w4_coderoad_ru_namespace_0xf_8badf00d_header_collapsed_russian.txt",
+    "w4_vpnrt_watchos_carousel_decimal_failed_to_terminate_gracefully_forum782051.txt",
 }
 
 
