@@ -128,6 +128,9 @@ HARD_WRAP_KNOWN = {
     # inside a long line of Chinese prose a cut splits
     "g4_crash_header_rbsterminatecontext_scene_update_background_kodiremote684.txt",
     "g4_xcode_debugger_memory_chinese_prose_nslog_no_year_jqfmdb53.txt",
+    # and UIKit's over-30-seconds warning alone on one long line (in code spans): cut, no piece reads as a log line
+    "g4_uikit_bgtask_over_30s_inline_code_prose_claims_kill_mapboxnav61.txt",
+    "g4_uikit_bgtask_over_30s_triple_backticks_one_line_wikipedia3548.txt",
     # pages round 4: a report header's five fields run together on one line of 190 columns (the cut splits
     # 'Namespace <0xF' from '>, Code 0x8badf00d'), and UIKit's not-ended warning, 156 columns, whose cut splits
     # '<_UIBackg' from 'roundTaskInfo: …>: taskID = 2'
@@ -177,6 +180,8 @@ WORD_WRAP_KNOWN = {
     "p3_springboard_exited_abnormally_via_signal_process_colon_flutter6775.txt",
     # issues round 4: an RBSTerminateContext whose explanation (naming the app) a cut splits
     "g4_crash_header_rbsterminatecontext_scene_update_background_kodiremote684.txt",
+    # issues round 4: UIKit's over-30-seconds warning alone on one long line in a code span (cut: no log line left)
+    "g4_uikit_bgtask_over_30s_inline_code_prose_claims_kill_mapboxnav61.txt",
     # pages round 4: the run-together header above ('Termination Reason:' wrapped apart from its value), and an
     # RBSTerminateContext whose explanation the wrap splits ('Failed to terminate gracefully after' / '5.0s')
     "w4_coderoad_ru_namespace_0xf_8badf00d_header_collapsed_russian.txt",
