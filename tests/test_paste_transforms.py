@@ -261,6 +261,10 @@ HARD_WRAP_KNOWN = {
     # issues round 4: Studio-column copies (a negative, one line of InputDispatcher) whose cut lines read as no log
     "g4_fgs_start_not_allowed_caught_studio_new_format_negative_androidxmedia1715.txt",
     "g4_inputdispatcher_not_responding_studio_new_pid_column_maplibregl742.txt",
+    # pages round 4: a single log line behind grep -n's prefix, and two -v uid lines each cut once with a paragraph of
+    # Chinese notes between them (each a single cut line)
+    "w4_am_killing_grep_n_prefix_usec_threadtime_jpdebug.txt",
+    "w4_has_died_fg_top_uid_columns_chinese_notes_between_yooqur.txt",
 }
 
 # Word-wrapped at 72 columns, these are still read differently (88 of 131 before records were rejoined at blanks):
@@ -365,6 +369,9 @@ GREPPED_KNOWN = {
     "g4_crash_process_line_three_space_frames_masked_company_filelogger9.txt",
     "g4_anr_in_studio_time_only_continuation_41_blanks_streetcomplete2206.txt",
     "g4_fgs_start_not_allowed_caught_studio_new_format_negative_androidxmedia1715.txt",
+    # pages round 4: a Crashlytics 'Fatal Exception:' header with its message on the next line, and a dump's Settings
+    "w4_crashlytics_not_allowed_start_service_masked_pkg_programmerteach.txt",
+    "w4_deviceidle_settings_idling_history_negative_octechnote.txt",
 }
 # The same, and logs in layouts that are not told inside another line (a brief line without its level, a threadtime
 # line without its time, crash reporters' own exports, ...), where the wrapper's `logcat: ` stays.
@@ -410,6 +417,8 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     "g4_crash_unable_to_start_receiver_one_line_no_process_flutterbgservice393.txt",
     # (a crash reporter's banner report: read alike grepped since its 'Unable to start activity' line tells a crash)
     "crash_bg_service_start_app_report_acside.txt",
+    # pages round 4: bare 'ActivityManager: Start proc' lines, each with a note glued after it
+    "w4_bare_start_proc_notes_glued_same_line_51cto.txt",
 }
 
 
@@ -435,6 +444,8 @@ FLUTTER_VERBOSE_KNOWN = (
     "am_killing_crash_long_format_export_appmanager868.txt",
     "am_start_proc_long_format_appmanager.txt",
     "oppo_not_allowed_start_service_github-keeplive.txt",
+    # pages round 4: a bare 'FATAL EXCEPTION: main' line with its exception alone on the next
+    "w4_fgs_anr_and_crash_tag_lines_no_package_proandroiddev.txt",
 }
 
 
