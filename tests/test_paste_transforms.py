@@ -302,6 +302,8 @@ WORD_WRAP_KNOWN = {
     "r3_jobscheduler_grep_android14_history_active_slot_markdown_report_videoedit.txt",
     # issues round 4: a Studio-column copy whose cut lines read as no log line
     "g4_inputdispatcher_not_responding_studio_new_pid_column_maplibregl742.txt",
+    # pages round 4: the prose line after the last cut am_anr record is taken for the rest of its message
+    "w4_am_anr_two_events_lines_bugreport_doc_copy_cnblogs.txt",
 }
 
 
