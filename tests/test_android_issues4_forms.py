@@ -79,3 +79,16 @@ def test_an_anr_in_studios_compact_view_is_read_with_its_pid_and_reason():
     (anr,) = [e for e in scan_str(STREETCOMPLETE_2206) if e.kind == "anr"]
     assert (anr.package, anr.pid) == ("de.westnordost.streetcomplete.expert.debug", 27413)
     assert anr.data["anr_reason"].startswith("Input dispatching timed out")
+
+
+# -- a log line quoted in Markdown bold ------------------------------------------------------------------------
+
+
+def test_a_kill_line_quoted_in_markdown_bold_is_read():
+    # AntennaPod/AntennaPod#4806 (refused as an unrecognized format before)
+    text = (
+        "This line seems the most likely culprit:\n"
+        "**ActivityManager: Killing 3774:de.danoeh.antennapod/u0a194 (adj 200): depends on provider "
+        "com.termux/.filepicker.TermuxDocumentsProvider in dying proc com.termux (adj 200)**  \n"
+    )
+    assert deaths(scan_str(text)) == [("process_killed", "de.danoeh.antennapod", 3774)]

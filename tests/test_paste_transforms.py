@@ -371,6 +371,8 @@ GREPPED_KNOWN = {
     "g4_crash_process_line_three_space_frames_masked_company_filelogger9.txt",
     "g4_anr_in_studio_time_only_continuation_41_blanks_streetcomplete2206.txt",
     "g4_fgs_start_not_allowed_caught_studio_new_format_negative_androidxmedia1715.txt",
+    # and a single bare 'Tag: msg' line quoted in Markdown bold (no prefix is learnt from one line)
+    "g4_am_killing_depends_on_provider_bold_prose_line_antennapod4806.txt",
     # pages round 4: a Crashlytics 'Fatal Exception:' header with its message on the next line, and a dump's Settings
     "w4_crashlytics_not_allowed_start_service_masked_pkg_programmerteach.txt",
     "w4_deviceidle_settings_idling_history_negative_octechnote.txt",

@@ -38,8 +38,9 @@ from bgprobe.collectors.parsers.logcat import (
 
 # What may stand before a log line, stripped one at a time from the start: quote marks, Markdown
 # fences (``` or ~~~, even glued to the line), a lone opening backtick, a CI tool's commas, arrows,
-# a list bullet, a kernel priority without the `[seconds]` that the KERNEL layout reads with it.
-_WRAPPER = re.compile(r"\s*(?:>+ ?|`{3,}|~{3,}|`(?!`)|,+|-+> ?|=+> ?|[→»➜] ?|[-*+] (?=\S)|<\d{1,2}>(?!\[))")
+# a list bullet, Markdown bold's opening `**` (a line quoted in bold: AntennaPod#4806), a kernel priority without the
+# `[seconds]` that the KERNEL layout reads with it.
+_WRAPPER = re.compile(r"\s*(?:>+ ?|`{3,}|~{3,}|`(?!`)|,+|-+> ?|=+> ?|[→»➜] ?|[-*+] (?=\S)|\*\*(?=\S)|<\d{1,2}>(?!\[))")
 # [text](http://…) and [7467](tel:7467): the text is what was pasted.
 _MD_LINK = re.compile(r"\[([^\[\]]*)\]\((?:https?|tel|mailto):[^()\s]*\)")
 # Every pattern here is linear in the line's length: pasted lines reach 64 KiB (tests/test_paste_forms.py
