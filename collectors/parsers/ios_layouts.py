@@ -124,7 +124,9 @@ _HEADER_START = re.compile(
     r"|[^\s\[\]()<>]{1,256}(?:\([^()]{0,256}\))?\[\d+\] <|[^\x00-\x7f\s]{1,12}\t\d\d:)"
 )
 _LOOSE_LAYOUTS = frozenset({"time", "process_tab", "bare"})
-_CONTINUATION_START = (" ", "\t", ")", "]", "}", '"', "<")
+# `{(` opens the description of an NSSet (Foundation's `{(` … `)}`), the value of the line before it: SpringBoard's
+# "… has active assertions beyond permitted time:" then the assertions (tests/samples/corpus/ios/w4_purushukla_*).
+_CONTINUATION_START = (" ", "\t", ")", "]", "}", '"', "<", "{(")
 
 
 @dataclass(slots=True)

@@ -605,7 +605,9 @@ class IosLogInterpreter:
 
     def _uikit_not_ended(self, rec: IosRecord, msg: str) -> Found:
         m = UIKIT_NOT_ENDED.search(msg)
-        if m is None:
+        if m is None or (m["name"] is None and msg.rstrip().endswith(",")):
+            # Cut after a comma, the message goes on (a paste hard-wrapped at a blank): not read yet, so that the
+            # reader joins the next line to it (tests/ios/test_paste_forms_ios.py, hard-wrapped UIKit messages).
             return None
         return self._event(
             rec,
@@ -631,7 +633,9 @@ class IosLogInterpreter:
         data: dict[str, object] = {}
         pid = rec.pid if named is None else int(named["pid"] or named["pid2"])
         if m is not None:
-            pid = int(m["pid"])
+            # The assertion's owner, when the message names no process: SpringBoard owns the `Suspending process`
+            # assertion it takes for an app (owner pid:1557 for BT[4821], tests/samples/corpus/ios/syslog_ios4_*).
+            pid = pid if named is not None else int(m["pid"])
             data = {"assertion": m["ident"], "permitted_s": float(m["permitted"]), "assertion_reason": m["reason"]}
         elif (allowance := ASSERTION_ALLOWANCE.search(msg)) is not None:
             data = {"permitted_s": float(allowance["secs"]), "assertion_reason": allowance["reason"]}
@@ -641,6 +645,8 @@ class IosLogInterpreter:
             # or a sentence about the message (a blog post titled with it, tests/samples/corpus/ios/w4_purushukla_*).
             return None
         process = named["name"] if named is not None else rec.process
+        if process is None and m is not None and (held := re.fullmatch(r"(?P<name>[^\[\]]+)\[\d+\]", m["proc"])):
+            process = held["name"]  # the assertion's `process: OpenMobile[1087]` when the line names none
         fields: dict[str, Any] = {}
         if named is None and (bk := ips.BK_BEYOND_PERMITTED.search(msg)) is not None:
             # backboardd (iOS 8-10) names the holder by its BKNewProcess description: `<BKNewProcess: 0x…;

@@ -111,9 +111,10 @@ LOW_MEMORY_LARGEST = re.compile(r"^\s*Largest process:\s+\S", re.M)
 LOW_MEMORY_ROW = re.compile(r"^\s*(?P<name>\S+) <(?P<uuid>[0-9a-fA-F]{32})>\s+(?P<pages>\d+)(?P<marks>.*)$", re.M)
 # The Termination Reason's value quoted on its own line, without its label ("The crash logs were not identical, but
 # they had this same thing:" then `Namespace RUNNINGBOARD, Code 0xdead10cc`, tests/samples/corpus/ios/w4_inessential_*):
-# the termination it tells, as if the field were there.
+# the termination it tells, as if the field were there. Not a term a glossary defines on the line after it (a Markdown
+# definition list: the value, then `: <what it means>`; a Qiita glossary in tests/ios/test_pages4_forms.py).
 BARE_TERMINATION = re.compile(
-    r"^[ \t]*Namespace (?:[A-Z_]+|<0x[0-9a-fA-F]+>), Code (?:0x[0-9a-fA-F]+|\d+)[ \t]*$", re.M
+    r"^[ \t]*Namespace (?:[A-Z_]+|<0x[0-9a-fA-F]+>), Code (?:0x[0-9a-fA-F]+|\d+)[ \t]*$(?!\r?\n[ \t]*:)", re.M
 )
 WATCHDOG_IN_CODES = re.compile(r"\b0x(?:00000000)?8badf00d\b", re.I)
 # The other codes of a kill by iOS stood there too (`Exception Type:  00000020`, `Exception Codes: 0xc00010ff`;
@@ -946,7 +947,9 @@ def _from_text(
     description = fields.get("Termination Description", (0, ""))[1]
     if "Termination Description" in fields:
         description = _continued(lines, fields["Termination Description"][0], description)
-    if code is None and namespace is None and (w := EXPLANATION.search(description)) is not None:
+    at_literal = description.find(" watchdog transgression: ")  # the search near it only (linear, as below)
+    w = EXPLANATION.search(description, max(0, at_literal - 80), at_literal + 600) if at_literal >= 0 else None
+    if code is None and namespace is None and w is not None:
         # The description without the Termination Reason line above it (an answer quoting the one field): its
         # "<event> watchdog transgression: <app> exhausted … allowance" is the explanation SpringBoard (FrontBoard
         # since iOS 14) gives the termination its watchdog requests, whose exception code is 0x8badf00d: its log

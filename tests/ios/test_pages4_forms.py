@@ -69,3 +69,41 @@ def test_a_heading_with_the_assertions_message_is_no_kill() -> None:
     assert len(kills) == 1
     assert kills[0].reason == "bgtask_expired"
     assert kills[0].where.endswith(":11")
+
+
+def test_the_assertion_set_on_the_lines_after_the_message_names_the_process() -> None:
+    # `<application_name> has active assertions beyond permitted time:` then `{(` and the indented
+    # `<SBProcessAssertion: …> identifier: UIKitBackgroundCompletionTask process: OpenMobile[1087] … owner pid:1087`:
+    # the set's `{(` line started a record of its own, and the kill had no process.
+    (e,) = scan(CORPUS / "w4_purushukla_blog_2011_sbprocessassertion_quoted_openmobile.txt")[0]
+    assert (e.process, e.pid, e.data["permitted_s"]) == ("OpenMobile", 1087, 600.0)
+
+
+def test_springboards_own_suspending_assertion_does_not_name_the_app() -> None:
+    # iOS 4: `BT[4821] has active assertions beyond permitted time:` then `{(`, `identifier: Suspending process:
+    # BT[4821] … owner pid:1557`: the owner is SpringBoard, the app is the one the message names.
+    events, _ = scan(CORPUS / "syslog_ios4_springboard_assertions_beyond_permitted_time_levels_lost_s21g.txt")
+    kills = [e for e in events if e.kind == "process_killed"]
+    assert [(e.process, e.pid) for e in kills] == [("BT", 4821)]
+
+
+def test_a_termination_value_a_glossary_defines_is_no_kill(tmp_path: Path) -> None:
+    # A guard on the rule for a value alone: a glossary's term, then `: <what it means>` on the next line, is no kill.
+    # Quoted from https://qiita.com/yamataku29/items/e3dfb8209c2d97cd89c3 (a Japanese article on reading crash logs,
+    # its field names, values and explanations on lines of their own in the page's copy); the whole page is refused
+    # (nothing in it is a log), so it is quoted here and not kept in the corpus.
+    glossary = tmp_path / "glossary.txt"
+    glossary.write_text(
+        "具体例\n"
+        "Exception Type\n"
+        "-\n"
+        "EXC_BREAKPOINT (SIGTRAP)\n"
+        ": アクセス対象の変数にnilが入っていた場合、もしくは型変換に失敗した場合のクラッシュ\n"
+        "Termination Reason\n"
+        "-\n"
+        "Namespace SPRINGBOARD, Code 0x8badf00d\n"
+        ": 特定の処理に時間がかかっているために、SPRINGBOARDというシステムモジュールがアプリを強制的に停止させた\n",
+        encoding="utf-8",
+    )
+    events, _ = scan(glossary)
+    assert [e for e in events if e.kind in DEATHS] == []

@@ -133,9 +133,11 @@ HARD_WRAP_KNOWN = {
     "g4_uikit_bgtask_over_30s_triple_backticks_one_line_wikipedia3548.txt",
     # pages round 4: a report header's five fields run together on one line of 190 columns (the cut splits
     # 'Namespace <0xF' from '>, Code 0x8badf00d'), and UIKit's not-ended warning, 156 columns, whose cut splits
-    # '<_UIBackg' from 'roundTaskInfo: …>: taskID = 2'
+    # '<_UIBackg' from 'roundTaskInfo: …>: taskID = 2'; a one-line Termination Description whose cut splits the bundle
+    # ('transgression: com' / '.keyholetv.jp.i-keyholetv2 exhausted …'), read as another app
     "w4_coderoad_ru_namespace_0xf_8badf00d_header_collapsed_russian.txt",
     "w4_forum759585_underscore_uibackgroundtaskinfo_libswift_concurrency_cut.txt",
+    "w4_geekisstupid_blog_process_launch_watchdog_keyholetv_header.txt",
 }
 
 # Word-wrapped at 72 columns, these are still read differently (43 of 90 before): as above, Console copies whose
@@ -190,12 +192,11 @@ WORD_WRAP_KNOWN = {
 
 
 # Collapsed (a page rendering the text outside <pre>), these still read differently: a UIKit warning already
-# hard-wrapped, an assertion whose indented lines carry its record, and a Console copy whose tab-separated columns
-# became blanks (no layout reads them).
+# hard-wrapped, and a Console copy whose tab-separated columns became blanks (no layout reads them). (An assertion whose
+# indented lines carried its record reads alike since an NSSet's `{(` line continues the one before it.)
 COLLAPSED_KNOWN = {
     "console_japanese_type_column_reportcrash_corpse_imast_ios12.txt",
     "uikit_bgtask_expired_hard_wrapped_uynguyen_blog.txt",
-    "legacy_assertion_beyond_permitted_time.txt",
 }
 
 
