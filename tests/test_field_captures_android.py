@@ -356,3 +356,50 @@ def test_event_log_android_8_remove_task_and_four_field_proc_died():
     # 8.x am_proc_died is [User, PID, Process Name, ProcState]: 18 is a process state, not an oom adj
     assert died.data == {"user": 0, "proc_state": 18}
     assert died.ts.endswith("-01-19T19:02:33.913")
+
+
+def test_bionic_fatal_signal_line_is_the_native_crash_of_the_process_that_logs_it(tmp_path):
+    # bionic's "Fatal signal %d (%s), code %d (%s%s)%s in tid %d (%s), pid %d (%s)" in the forms of real pastes; the
+    # names in parentheses are threads' (comm, cut to 15 characters), never taken for a package.
+    forms = [
+        # frida/frida-core#81 (Android 5.1.1, brief): no pid part, the logging pid is the process's
+        ("F/libc    ( 5061): Fatal signal 11 (SIGSEGV), code 1, fault addr 0x30 in tid 5637 (Thread-329)", 5061, None),
+        # huluwaservice/webapp#1 (an old Studio copy): its package column names the app
+        (
+            "11-06 14:57:50.803 2363-2363/com.hlw.movie A/libc: Fatal signal 11 (SIGSEGV), code 1, fault addr 0x0 in"
+            " tid 2363 (com.hlw.movie)",
+            2363,
+            "com.hlw.movie",
+        ),
+        # fbsamples/audience-network#132 (Android 11, a Studio copy without pids): the pid part gives it
+        (
+            "A/libc: Fatal signal 11 (SIGSEGV), code 1 (SEGV_MAPERR), fault addr 0x72006f009b in tid 22862 (.myapp),"
+            " pid 22862 (.myapp)",
+            22862,
+            None,
+        ),
+    ]
+    for n, (line, pid, package) in enumerate(forms):
+        path = tmp_path / f"crash{n}.txt"
+        path.write_text(f"{line}\nA/DEBUG: *** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***\n")
+        events, outcome = scan(path)
+        assert outcome.usable, line
+        assert [(e.kind, e.reason, e.pid, e.package) for e in events] == [("crash", "crash_native", pid, package)]
+        assert events[0].data["signal"] == "sigsegv"
+
+
+def test_a_native_crash_after_its_process_start_is_that_apps(tmp_path):
+    path = tmp_path / "log.txt"
+    path.write_text(
+        "10-08 04:00:19.100  1009  1039 I ActivityManager: Start proc 2899:com.android.bluetooth/1002 for service"
+        " com.android.bluetooth/.btservice.AdapterService\n"
+        # the Bluetooth process's SIGABRT as a public test fixture quotes a bug report's line (found by code search;
+        # the Start proc line before it is written here)
+        "10-08 04:00:20.954  2899  3095 F libc    : Fatal signal 6 (SIGABRT), code -6 (SI_TKILL) in tid 3095"
+        " (droid.bluetooth), pid 2899 (droid.bluetooth)\n"
+    )
+    events, _ = scan(path)
+    crash = [e for e in events if e.kind == "crash"]
+    assert [(e.package, e.pid, e.reason, e.data["signal"]) for e in crash] == [
+        ("com.android.bluetooth", 2899, "crash_native", "sigabrt")
+    ]

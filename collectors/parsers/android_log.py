@@ -174,6 +174,14 @@ HW_ON_DIED = re.compile(r"onProcessDied uid = \d+")
 # process: an app killing itself (Process.killProcess(Process.myPid())) or a process of its own uid; system_server
 # sends SIG 3 (stack dump for an ANR) and 10 (heap dump) the same way, which end nothing.
 SEND_SIGNAL = re.compile(r"^Sending signal\. PID: (?P<pid>\d+) SIG: (?P<sig>\d+)\s*$")
+# bionic's signal handler as a process dies of a native crash or an abort, logged by the process itself under "libc"
+# (bionic/libc/bionic/debuggerd_handler / linker: "Fatal signal %d (%s), code %d (%s%s)%s in tid %d (%s), pid %d
+# (%s)"; before Android 9 without the pid part, before 5 "Fatal signal %d (%s) at 0x%08x (code=%d), thread %d (%s)").
+# The names in parentheses are threads' (the kernel's comm, 15 characters: "droid.bluetooth"), no package.
+NATIVE_CRASH = re.compile(
+    r"^Fatal signal (?P<sig>\d+) \((?P<name>SIG\w+)\)"
+    r"(?:.*? in tid (?P<tid>\d+) \((?P<thread>[^()]*)\)(?:, pid (?P<pid>\d+) \((?P<main>[^()]*)\))?)?"
+)
 # RuntimeInit's KillApplicationHandler logs FATAL EXCEPTION, then killProcess(myPid()): that SIG 9 is the
 # crash's own end, already a death. How far after a crash its kill is looked for (a long stack trace lies between).
 CRASH_KILL_LINES = 300
@@ -346,6 +354,7 @@ SIGNATURES: tuple[bytes, ...] = (
     b"ApplicationExitInfo(",  # ApplicationExitInfo.toString() anywhere (an app logging its exit reasons)
     b"PhantomProcessRecord",
     b"SIG: 9",  # Process.sendSignal's "Sending signal. PID: N SIG: 9" (an upper-case word: rare in logs)
+    b"Fatal signal ",  # bionic's native crash line (NATIVE_CRASH)
     b"last ANR",  # `dumpsys input`'s "Input Dispatcher State at time of last ANR:" pasted with a log
 )
 # Words of kills, deaths, jobs, work and makers' power managers that no rule reads today: a line holding
@@ -363,7 +372,6 @@ EVIDENCE: tuple[bytes, ...] = (
     b"SmartPower",
     b"MARs",  # Samsung
     b"Freecess",  # Samsung's freezer
-    b"BgDetect",  # OnePlus OHPD
     b"PolicyCenter",  # Lenovo
     b"BackgroundManager",
     b"kill process",
@@ -668,6 +676,8 @@ class LogInterpreter:
             return self._android_job_stop
         if msg.startswith("Sending signal. PID: "):
             return self._send_signal
+        if msg.startswith("Fatal signal "):
+            return self._native_crash
         if msg.startswith("Scheduling restart of crashed service "):
             return self._service_restart
         if msg.startswith(_KNOWN_NO_EVENT) or _FORCE_STOP_OTHER.match(msg):
@@ -1284,6 +1294,34 @@ class LogInterpreter:
             reason=signal_reason(sig),
             detail=msg,
             data={"signal": sig, "by_pid": rec.pid, "by_itself": rec.pid == pid},
+        )
+
+    def _native_crash(self, rec: LogRecord, msg: str) -> Event | _NoMatch:
+        """A native crash or abort as the dying process logs it (NATIVE_CRASH): exit-info's REASON_CRASH_NATIVE. Its
+        package is the one a Studio copy's column names, or that of the pid's process start when one was read (the
+        names on the line are threads')."""
+        m = NATIVE_CRASH.match(msg)
+        if m is None:
+            return NO_MATCH
+        data: dict[str, object] = {"signal": m["name"].lower()}
+        if m["thread"] is not None:
+            data["thread"] = m["thread"]
+        if m["main"] is not None:
+            data["process_text"] = m["main"]
+        pid = int(m["pid"]) if m["pid"] else rec.pid
+        if pid is not None:
+            if len(self._crashed) >= 64:  # as `_fatal`: the SIG 9 that may end it is no second death
+                self._crashed.pop(next(iter(self._crashed)))
+            self._crashed[pid] = rec.lineno
+        return self._event(
+            rec,
+            "crash",
+            source=f"{self.source}:{rec.tag or 'libc'}",
+            package=rec.package if pid == rec.pid else None,
+            pid=pid,
+            reason="crash_native",
+            detail=msg,
+            data=data,
         )
 
     def _exit_info_text(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
