@@ -138,6 +138,9 @@ HARD_WRAP_KNOWN = {
     "w4_coderoad_ru_namespace_0xf_8badf00d_header_collapsed_russian.txt",
     "w4_forum759585_underscore_uibackgroundtaskinfo_libswift_concurrency_cut.txt",
     "w4_geekisstupid_blog_process_launch_watchdog_keyholetv_header.txt",
+    # and a JetsamEvent entry collapsed onto one line after the debugger's 'Terminated due to memory issue': wrapped,
+    # its keys start lines and the text reads as a report alone, the debugger's line left out (one death, not two)
+    "w4_liuhaihua_jetsamevent_entry_collapsed_one_line_debugger_memory_chinese.txt",
 }
 
 # Word-wrapped at 72 columns, these are still read differently (43 of 90 before): as above, Console copies whose
@@ -188,6 +191,8 @@ WORD_WRAP_KNOWN = {
     # RBSTerminateContext whose explanation the wrap splits ('Failed to terminate gracefully after' / '5.0s')
     "w4_coderoad_ru_namespace_0xf_8badf00d_header_collapsed_russian.txt",
     "w4_vpnrt_watchos_carousel_decimal_failed_to_terminate_gracefully_forum782051.txt",
+    # the one-line JetsamEvent entry after the debugger's line, as when hard-wrapped (above)
+    "w4_liuhaihua_jetsamevent_entry_collapsed_one_line_debugger_memory_chinese.txt",
 }
 
 
