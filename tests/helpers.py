@@ -4,6 +4,7 @@ real child process where the test is about processes)."""
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -36,6 +37,13 @@ def scan(*paths: Path | str, package: str | None = None) -> tuple[list[Event], S
     outcome = ScanOutcome()
     events = list(scan_paths([str(p) for p in paths], outcome, package=package))
     return events, outcome
+
+
+def scan_str(text: str, name: str = "paste.txt") -> list[Event]:
+    """The events of a pasted text, through the scan's own reader (detection, pre-filter, interpreter)."""
+    from bgprobe.collectors.inputs.textscan import scan_text
+
+    return list(scan_text(io.BytesIO(text.encode("utf-8")), name, None))
 
 
 def invoke(

@@ -3,16 +3,11 @@ capture that showed it, scanned through the real path (detection, pre-filter, in
 
 from __future__ import annotations
 
-import io
+from bgprobe.reports.events import DEATH_KINDS, Event
 
-from bgprobe.collectors.inputs.textscan import scan_text
-from bgprobe.reports.events import Event
+from tests.helpers import scan_str
 
-DEATHS = {"process_killed", "process_died", "crash", "anr"}
-
-
-def scan_str(text: str) -> list[Event]:
-    return list(scan_text(io.BytesIO(text.encode("utf-8")), "paste.txt", None))
+DEATHS = DEATH_KINDS | {"anr"}
 
 
 def deaths(events: list[Event]) -> list[tuple[str, str | None, int | None]]:
