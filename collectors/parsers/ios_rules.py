@@ -32,6 +32,10 @@ APP_ID = r"(?:application|app)<(?P<bundle>[^<>()]+)(?:\([^()]*\))?>:(?P<pid>\d+)
 RB_TERMINATION = re.compile(
     r"\[" + APP_ID + r"\] termination reported by launchd \((?P<a>-?\d+), (?P<b>-?\d+), (?P<c>-?\d+)\)"
 )
+# runningboardd's clean-up once a process it tracked is gone: "Removing assertions for terminated process:
+# [<identity>]". An app's own ([app<bundle>:pid]) is its death; a helper of it ([xpcservice<…([application<bundle>:
+# pid])>:…]) goes with it. The cause, when logged, is launchd's termination line before it (the same death: `_gone`).
+RB_ASSERTIONS_REMOVED = re.compile(r"Removing assertions for terminated process: \[" + APP_ID + r"\]")
 RB_STATE = re.compile(
     r"Calculated state for (?:application|app)<(?P<bundle>[^<>()]+)(?:\([^()]*\))?>: (?P<state>[\w-]+)"
     r"(?: \(role: (?P<role>\w+)\))?"
@@ -405,8 +409,11 @@ class IosLogInterpreter:
             pid = fields.get("pid")
             fields["package"] = self.bundles.get(pid) if pid is not None else None
         fields["package"] = ips.bundle_or_none(fields["package"])
-        if kind in DEATH_KINDS and fields.get("process"):
-            self._dead.add(fields["process"])
+        if kind in DEATH_KINDS:
+            if fields.get("process"):
+                self._dead.add(fields["process"])
+            if fields.get("pid") is not None:
+                self._gone.add(fields["pid"])  # a later line of the same end is no second death
         return Event(
             kind=kind,
             source=f"{self.source}:{sub}" if sub else self.source,
@@ -570,6 +577,15 @@ class IosLogInterpreter:
             return None
         return self._event(rec, "crash", "ReportCrash", process=m["name"], pid=None, reason=None, detail=msg)
 
+    def _assertions_removed(self, rec: IosRecord, msg: str) -> Found:
+        m = RB_ASSERTIONS_REMOVED.search(msg)
+        if m is None or int(m["pid"]) in self._gone:
+            self._read = True  # a helper process's clean-up, or the end of a death already told
+            return None
+        return self._event(
+            rec, "process_died", "runningboardd", process=None, package=m["bundle"], pid=int(m["pid"]), detail=msg
+        )
+
     def _bk_gone(self, rec: IosRecord, msg: str) -> Found:
         m = BK_GONE.search(msg)
         if m is None:
@@ -577,7 +593,6 @@ class IosLogInterpreter:
         if int(m["pid"]) in self._gone:
             self._read = True  # the same death, logged again
             return None
-        self._gone.add(int(m["pid"]))
         return self._event(
             rec,
             "process_died",
@@ -1151,6 +1166,7 @@ class IosLogInterpreter:
 Rule = Callable[[IosLogInterpreter, IosRecord, str], Found]
 RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("termination reported by launchd",), IosLogInterpreter._launchd_termination),
+    (("Removing assertions for terminated process: ",), IosLogInterpreter._assertions_removed),
     (("): Service exited ",), IosLogInterpreter._launchd_exit),
     (("Application 'UIKitApplication:",), IosLogInterpreter._springboard_app_exited),
     (

@@ -365,6 +365,29 @@ def test_the_debuggers_exit_after_its_memory_limit_stop_is_the_same_death(exit_l
     assert len(events) == 2
 
 
+def test_runningboard_removing_an_apps_assertions_is_its_death_told_once():
+    # spacelaunchnow15 (iOS 14.5, a Console copy): only the clean-up lines, a WebKit helper's first (no death of its
+    # own), then the app's: one death of the app.
+    helper = "[xpcservice<com.apple.WebKit.Networking([application<me.spacelaunchnow.spacelaunchnow>:2636])>:2639:2639]"
+    events, _ = scan_text_of(
+        f"default\t08:46:40.773536-0500\trunningboardd\tRemoving assertions for terminated process: {helper}\n"
+        "default\t08:46:40.790990-0500\trunningboardd\tRemoving assertions for terminated process: "
+        "[application<me.spacelaunchnow.spacelaunchnow>:2636]\n"
+    )
+    assert fields(deaths(events), "kind", "package", "pid") == [
+        ("process_died", "me.spacelaunchnow.spacelaunchnow", 2636)
+    ]
+    # A macOS runningboardd log as a public capture has it: launchd's termination line first names the cause; the
+    # clean-up after it is the same death.
+    app = "[app<application.com.nexy.assistant.41062796.41062805(501)>:53679]"
+    events, _ = scan_text_of(
+        f"default\t09:58:51.035398-0500\trunningboardd\t{app} termination reported by launchd (2, 11, 11)\n"
+        f"default\t09:58:51.035542-0500\trunningboardd\tRemoving process: {app}\n"
+        f"default\t09:58:51.036386-0500\trunningboardd\tRemoving assertions for terminated process: {app}\n"
+    )
+    assert [(e.pid, e.where) for e in deaths(events)] == [(53679, "paste.txt:1")]
+
+
 def test_other_exc_resource_words_kill_nothing():
     # Apple's EXC_RESOURCE page and a crash report's subtype name the limit without lldb's stop reason
     events, _ = scan_text_of(
