@@ -221,8 +221,7 @@ class TextScanner:
                 sample = [_json_string_line(line) for line in sample]
                 pieces = _from_json_strings(pieces)
             elif _code_span_lines(sample):  # each line in its own code span
-                sample = _code_spans_off("\n".join(sample).encode()).decode().split("\n")
-                pieces = _rewritten(pieces, _code_spans_off)
+                sample, pieces = _sample_and_pieces_rewritten(sample, pieces, _code_spans_off)
             else:
                 prefix = _line_prefix(sample) or _tool_prefix(sample, self.years)
                 if prefix is None:
@@ -230,8 +229,7 @@ class TextScanner:
                 sample = [re.sub(prefix, "", line, count=1) for line in sample]
                 pieces = _without_prefix(pieces, prefix)
             if markup:  # HTML quoted in turn (`> <p>Exception Type: …<br />`): its tags now open the lines
-                sample = _markup_off("\n".join(sample).encode()).decode().split("\n")
-                pieces = _rewritten(pieces, _markup_off)
+                sample, pieces = _sample_and_pieces_rewritten(sample, pieces, _markup_off)
         kind = _detect(sample)
         self._double_spaced = _double_spaced(sample)
         self._note = len(sample) - len(_without_note(sample))
@@ -1508,6 +1506,13 @@ def _rewritten(pieces: Iterator[_Piece], rewrite: Callable[[bytes], bytes]) -> I
         data, size = cast(tuple[bytes, int], piece)
         lines = rewrite(data[:size])
         yield lines + rewrite(data[size:]), len(lines)
+
+
+def _sample_and_pieces_rewritten(
+    sample: list[str], pieces: Iterator[_Piece], rewrite: Callable[[bytes], bytes]
+) -> tuple[list[str], Iterator[_Piece]]:
+    """The sample's lines and the pieces, both rewritten by `rewrite` (a whole-line form undone)."""
+    return rewrite("\n".join(sample).encode()).decode().split("\n"), _rewritten(pieces, rewrite)
 
 
 def _without_prefix(pieces: Iterator[_Piece], prefix: str) -> Iterator[_Piece]:

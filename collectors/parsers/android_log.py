@@ -913,10 +913,14 @@ class LogInterpreter:
         )
         self._pending.append(_Pending(event, rec.pid, rec.tag))
         if rec.pid is not None:
-            if len(self._crashed) >= 64:  # bounded: only recent crashes matter (CRASH_KILL_LINES)
-                self._crashed.pop(next(iter(self._crashed)))
-            self._crashed[rec.pid] = rec.lineno
+            self._crashed_at(rec.pid, rec.lineno)
         return None
+
+    def _crashed_at(self, pid: int, lineno: int) -> None:
+        """Remembers a crash of `pid`: the SIG 9 that ends it within CRASH_KILL_LINES is no second death."""
+        if len(self._crashed) >= 64:  # bounded: only recent crashes matter
+            self._crashed.pop(next(iter(self._crashed)))
+        self._crashed[pid] = lineno
 
     def _continue_pending(self, rec: LogRecord, out: list[Event]) -> bool:
         """Feeds the record to the multi-line messages being assembled; True when one of them took it
@@ -1310,9 +1314,7 @@ class LogInterpreter:
             data["process_text"] = m["main"]
         pid = int(m["pid"]) if m["pid"] else rec.pid
         if pid is not None:
-            if len(self._crashed) >= 64:  # as `_fatal`: the SIG 9 that may end it is no second death
-                self._crashed.pop(next(iter(self._crashed)))
-            self._crashed[pid] = rec.lineno
+            self._crashed_at(pid, rec.lineno)
         return self._event(
             rec,
             "crash",

@@ -49,10 +49,6 @@ _BACKTICKS = re.compile(r"(`+)")
 _JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?')  # a string literal, or its unclosed start
 # grep -n / -H prefixes: `8367:`, `8367-` (context lines), `path/to/file.log:466: `, `file.txt:`.
 _GREP = re.compile(r"(?:[^\s:]+:)?\d+[:-] ?(?=\S)|[^\s:/.]*[/.][^\s:]*: ?(?=\S)")
-# What grep's file-name prefix and a bare tag cannot be: a qualified throwable class, as Throwable.toString() begins
-# an exception's line (`java.lang.IllegalStateException: Not allowed to start service …`: the exception of a crash,
-# whose message read alone is a refused start, tests/samples/corpus/android_aosp/crash_bg_start_bare_process_pid_*).
-_THROWABLE_CLASS = re.compile(r"[\w$]+(?:\.[\w$]+)+(?:Exception|Error|Throwable)")
 _MAX_WRAPPERS = 16  # quotes nested deeper than this are not a paste
 # Where a logcat line may start inside another tool's line ("[ADB] 01-02 10:00:00.000 …",
 # "2024-05-26 13:04:00 [flutter] I/Tag(12): …").
@@ -226,7 +222,9 @@ def readings(text: str) -> list[str]:
     a grep prefix, and from each place a logcat line starts inside it."""
     s = text.lstrip()
     out = [s, with_colon_blank(s)]
-    if (g := _GREP.match(s)) is not None and not _THROWABLE_CLASS.fullmatch(g.group().rstrip(": ")):
+    # A grep prefix, unless it is a qualified throwable class: Throwable.toString() begins an exception's line with
+    # one (`java.lang.IllegalStateException: Not allowed to start service …`, corpus/android_aosp/crash_bg_start_*).
+    if (g := _GREP.match(s)) is not None and not JAVA_THROWABLE.fullmatch(g.group().rstrip(": ")):
         out.append(s[g.end() :])
     for n, m in enumerate(_LOG_START.finditer(s, 1)):
         if n >= _MAX_STARTS:
@@ -251,8 +249,8 @@ def best_record(
         rec = parse_line(reading, lineno, years, preferred)
         candidates = [rec] if rec.layout != "raw" else parse_pasted_layout(reading, lineno)
         for cand in candidates:
-            if cand.layout == "bare_tag" and _THROWABLE_CLASS.fullmatch(cand.tag or ""):
-                continue  # an exception's `Class: message` (see _THROWABLE_CLASS), no `Tag: msg`
+            if cand.layout == "bare_tag" and JAVA_THROWABLE.fullmatch(cand.tag or ""):
+                continue  # an exception's `Class: message` (see `readings`), no `Tag: msg`
             if handles(cand):
                 return cand
             if first_layout is None and cand.layout != "bare_tag":
