@@ -75,6 +75,19 @@ SB_NOT_LAUNCHED = re.compile(
     r"Unable to get pid for 'UIKitApplication:(?P<bundle>[^\[\]'\s]+)"
     r"|Bootstrapping failed for <FBApplicationProcess: 0x[0-9a-f]+; (?P<fb_bundle>[^;\s]+); pid: -1>"
 )
+# FrontBoard (in SpringBoard, iOS 8-10) ending an app with a crash report it forces: `Forcing crash report of
+# <FBApplicationProcess: 0x1314bd3f0; myApp; pid: 390> (reason: 1, description: com.myApp failed to scene-create after
+# 3.88s (launch took 16.12s of total time limit 20.00s))` (ios-control/ios-deploy#213: the watchdog, 0x8badf00d), or
+# `(reason: 4, description: <FBApplicationProcess: 0x…; SQLCipherVsShar; pid: 4146> was suspended with locked system
+# files:` (Console's copy in signalapp/SQLCipherVsSharedData's README: 0xdead10cc). The name is the executable's as the
+# kernel keeps it, cut to 15 characters. (FrontBoard's source is not published: the forms are those of the captures.)
+FB_FORCED_CRASH = re.compile(
+    r"Forcing crash report of <FBApplicationProcess: 0x[0-9a-f]+; (?P<name>[^;<>]+); pid: (?P<pid>\d+)>"
+    r"(?: \(reason: (?P<code>\d+)(?:, description: (?P<desc>.*))?)?",
+    re.S,
+)
+# The description of a watchdog's kill names the app by its bundle and the event it did not finish in time.
+FB_FAILED_IN_TIME = re.compile(r"^(?P<bundle>[\w.-]+) failed to (?P<event>[\w-]+) (?:in time|after )")
 # runningboardd (iOS 13+): another process asks it to kill one, e.g. dasd ending background work:
 # `Received termination request from [osservice<com.apple.dasd>:76] on <RBSProcessPredicate
 # <RBSProcessHandlePredicateImpl| app<b(UUID)>:pid>> with context <RBSTerminateContext| explanation:… reportType:…
@@ -361,6 +374,7 @@ class IosLogInterpreter:
     _told_in_prose: set[str] = field(default_factory=set)  # debugserver's words read inside sentences
     _exited: set[tuple[int, str]] = field(default_factory=set)
     _not_launched: set[str] = field(default_factory=set)  # apps whose launch SpringBoard said failed (SB_NOT_LAUNCHED)
+    _forced: set[str] = field(default_factory=set)  # apps FrontBoard forced a crash report of (FB_FORCED_CRASH)
     # after each `feed`: whether a signature was in the message (a rule was meant for it), and whether a rule read it
     # (an event, or a line that only adds to another: a memory limit, the same start told twice)
     meant: bool = False
@@ -483,6 +497,10 @@ class IosLogInterpreter:
             return None
         if m["voluntary"] and m["bundle"] in self._not_launched:
             self._not_launched.discard(m["bundle"])  # a launch that failed: no process ended
+            self._read = True
+            return None
+        if m["bundle"] in self._forced:
+            self._forced.discard(m["bundle"])  # the end of the app FrontBoard killed: the same death
             self._read = True
             return None
         if m["voluntary"]:
@@ -636,6 +654,36 @@ class IosLogInterpreter:
                 if m["name"] is not None
                 else {}
             ),
+        )
+
+    def _fb_forced_crash(self, rec: IosRecord, msg: str) -> Found:
+        m = FB_FORCED_CRASH.search(msg)
+        if m is None:
+            return None
+        desc = m["desc"] or ""
+        fields: dict[str, Any] = {}
+        if (failed := FB_FAILED_IN_TIME.match(desc)) is not None:
+            fields["package"], reason = failed["bundle"], f"watchdog:{failed['event']}"
+        elif "has active assertions beyond permitted time" in desc:
+            reason = "bgtask_expired"
+        elif "was suspended with locked system files" in desc:
+            reason = ips.termination_reason(None, 0xDEAD10CC, "")[0] or "runningboard:0xdead10cc"
+        elif " watchdog transgression: " in desc:
+            reason = ips.termination_reason(None, ips.WATCHDOG_CODE, desc)[0] or "watchdog:unknown"
+        else:
+            reason = "frontboard:forced-crash-report"  # a description no capture here has shown
+        if "package" in fields:
+            self._forced.add(fields["package"])
+        return self._event(
+            rec,
+            "process_killed",
+            rec.process or "SpringBoard",
+            process=m["name"].strip(),
+            pid=int(m["pid"]),
+            reason=reason,
+            detail=msg,
+            data={"forced_crash_reason": int(m["code"])} if m["code"] else {},
+            **fields,
         )
 
     def _beyond_permitted(self, rec: IosRecord, msg: str) -> Found:
@@ -1198,6 +1246,8 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("Saved crashreport to ",), IosLogInterpreter._saved_crashreport),
     (("was created over 30 seconds ago",), IosLogInterpreter._uikit_over_30s),
     (("Background task still not ended after expiration",), IosLogInterpreter._uikit_not_ended),
+    # before the next: FrontBoard's description may say "has active assertions beyond permitted time" too
+    (("Forcing crash report of <FBApplicationProcess",), IosLogInterpreter._fb_forced_crash),
     (("has active assertions beyond permitted time",), IosLogInterpreter._beyond_permitted),
     ((WEBKIT_BG_REFUSED,), IosLogInterpreter._webkit_refused),
     ((WEBKIT_BG_EXPIRED,), IosLogInterpreter._webkit_expired),
