@@ -186,6 +186,24 @@ DEBUGGER_MEMORY_LIMIT = re.compile(
     r"EXC_RESOURCE (?:RESOURCE_TYPE_MEMORY \(limit=(?P<mb>\d+) MB"
     r"|\(RESOURCE_TYPE_MEMORY: [^()]{0,64}\) \(limit=(?P<mb2>\d+) MB\))"
 )
+# Xcode 15 and later when the app it runs is killed for its memory: the run's error (IDEDebugSessionErrorDomain, code
+# 11) says `The app “WhisperAX” has been killed by the operating system because it is using too much memory.` with
+# `Recovery Suggestion: Use a memory profiling tool to track the process memory usage.` (iOS 17 to 18:
+# tests/samples/corpus/ios_new5/argmax70_*, fastvlm24_*, swiftmistral15_*), where Xcode 14 gave the same error's
+# `Failure Reason: Message from debugger: Terminated due to memory issue` (tests/samples/corpus/ios/
+# xcode_quit_unexpectedly_details_*): debugserver's memory exit, jetsam's kill of the debugged app. Xcode's text is not
+# published: the form is that of the captures. The app is named by its display name, in curly quotes.
+XCODE_KILLED_FOR_MEMORY = re.compile(
+    r"The app “(?P<app>[^“”\n]{1,256})”(?: on [^\n]{0,128}?)? has been killed by the operating system "
+    r"because it is using too much memory"
+)
+# FrontBoard (iOS 14+) when a process it asked to exit has not, 5 s later: FBProcess's graceful-kill timer logs
+# "%@ Failed to terminate gracefully after %.1fs" (the process as `[app<bundle(UUID)>:pid]`) and kills it with
+# 0x8badf00d, the same text as the kill's explanation (FrontBoard -[FBProcess _terminateWithRequest:…]
+# performGracefulKill; ips.GRACEFUL_KILL reads it in reports). iOS 16 wrote a small f. Quoted on its own after the
+# code, '0x8BADF00D  [application<com.xxx.xxx>:58767] failed to terminate gracefully after 5.0s'
+# (tests/samples/corpus/ios_new5/mars1103_*), it is that kill.
+GRACEFUL_KILL_LINE = re.compile(r"\[" + APP_ID + r"\] [Ff]ailed to terminate gracefully after (?P<after>[\d.]+)s")
 # Foundation's last line before abort() on an uncaught Objective-C exception; the process then dies of SIGABRT
 # (developer.apple.com/documentation/xcode/sigabrt: "such as when an app encounters an uncaught Objective-C or C++
 # language exception"). Markdown source escapes the stars ('**\* Terminating app …', a syslog pasted into an issue
@@ -373,6 +391,7 @@ class IosLogInterpreter:
     _dead: set[str] = field(default_factory=set)  # names of processes whose death an event told
     _told_in_prose: set[str] = field(default_factory=set)  # debugserver's words read inside sentences
     _exited: set[tuple[int, str]] = field(default_factory=set)
+    _xcode_killed: set[str] = field(default_factory=set)  # apps Xcode's run error said jetsam killed
     _not_launched: set[str] = field(default_factory=set)  # apps whose launch SpringBoard said failed (SB_NOT_LAUNCHED)
     _forced: set[str] = field(default_factory=set)  # apps FrontBoard forced a crash report of (FB_FORCED_CRASH)
     # after each `feed`: whether a signature was in the message (a rule was meant for it), and whether a rule read it
@@ -1201,6 +1220,52 @@ class IosLogInterpreter:
             data=data,
         )
 
+    def _graceful_kill(self, rec: IosRecord, msg: str) -> Event | None:
+        """FrontBoard's kill of a process that did not exit in time (GRACEFUL_KILL_LINE): the watchdog's process-exit
+        kill. SpringBoard's "Process exited" for the same process after it is the same death."""
+        m = GRACEFUL_KILL_LINE.search(msg)
+        if m is None:
+            return None
+        pid, bundle = int(m["pid"]), m["bundle"]
+        if pid in self._gone:
+            self._read = True
+            return None
+        self._exited.add((pid, bundle))
+        return self._event(
+            rec,
+            "process_killed",
+            "frontboard",
+            process=rec.process if rec.process not in (None, "SpringBoard", "FrontBoard") else None,
+            package=bundle,
+            pid=pid,
+            reason="watchdog:process-exit",
+            detail=msg,
+            data={"code": "0x8badf00d", "after_s": float(m["after"])},
+        )
+
+    def _xcode_killed_for_memory(self, rec: IosRecord, msg: str) -> Event | None:
+        """Xcode's run error for an app jetsam killed while it ran it (XCODE_KILLED_FOR_MEMORY). Xcode shows the
+        error with its underlying error, the same words twice (tests/samples/corpus/ios_new5/argmax70_*): one death
+        of the app however often they are told."""
+        m = XCODE_KILLED_FOR_MEMORY.search(msg)
+        if m is None:
+            return None
+        app = m["app"].strip()
+        if app in self._xcode_killed:
+            self._read = True
+            return None
+        self._xcode_killed.add(app)
+        return self._event(
+            rec,
+            "process_killed",
+            "debugger",
+            process=app,
+            pid=None,
+            reason="jetsam:unknown",
+            detail=msg,
+            data={"how": "xcode_run_error_memory"},
+        )
+
     def _debugger_message(self, rec: IosRecord, msg: str) -> Found:
         """Xcode's other notices from the debugger ("Message from debugger: Xcode has killed the LLDB RPC server to
         allow the debugger to detach from your process.", facebook/chisel#310): the debugger's own plight, no death
@@ -1223,6 +1288,7 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     ),
     (("Received termination request from ",), IosLogInterpreter._terminate_request),
     (("Process exited: ",), IosLogInterpreter._process_exited),
+    (("ailed to terminate gracefully after ",), IosLogInterpreter._graceful_kill),
     (("Calculated state for ",), IosLogInterpreter._runningboard_state),
     (
         (
@@ -1239,6 +1305,7 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("RESOURCE_NOTIFY trigger for ",), IosLogInterpreter._resource_notify),
     (("Terminated due to ",), IosLogInterpreter._debugger_exit),
     (("RESOURCE_TYPE_MEMORY",), IosLogInterpreter._debugger_memory_limit),
+    (("has been killed by the operating system because",), IosLogInterpreter._xcode_killed_for_memory),
     (("Message from debugger: ",), IosLogInterpreter._debugger_message),
     (("Terminating app due to uncaught exception",), IosLogInterpreter._uncaught_exception),
     (("Could not set priority of <BKNewProcess",), IosLogInterpreter._bk_gone),

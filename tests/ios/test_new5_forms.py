@@ -1,0 +1,37 @@
+"""Forms the iOS readers learned in the fifth corpus round, of the newest iOS and Xcode (tests/samples/corpus/ios_new5/,
+real captures; each file's first line names its public source): Xcode 15+'s run error for an app killed for its
+memory, a flattened .ips whose termination reasons are a quoted JSON array, FrontBoard's "failed to terminate
+gracefully" explanation quoted on its own, and Console copies with a capitalized type or reordered columns. Every
+test runs the real path (detection + parser) on the captured text, or on a line of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import scan
+
+CORPUS = Path(__file__).resolve().parent.parent / "samples" / "corpus" / "ios_new5"
+DEATHS = {"process_killed", "process_died", "crash", "anr"}
+
+
+def test_xcodes_run_error_for_memory_is_the_apps_jetsam_kill_told_once() -> None:
+    # Xcode 15 (iOS 17.3.1): 'The app “WhisperAX” has been killed by the operating system because it is using too
+    # much memory.', shown twice (the error and its underlying error). The file was refused as no known format.
+    events, outcome = scan(CORPUS / "argmax70_xcode15_killed_by_os_too_much_memory_idedebugsession_ios17.txt")
+    assert outcome.usable
+    (e,) = [e for e in events if e.kind in DEATHS]
+    assert (e.kind, e.process, e.reason) == ("process_killed", "WhisperAX", "jetsam:unknown")
+
+
+def test_xcodes_run_error_pasted_unfenced_names_the_app() -> None:
+    (e,) = scan(CORPUS / "fastvlm24_xcode16_killed_by_os_too_much_memory_unfenced_ios18.txt")[0]
+    assert (e.kind, e.process, e.reason) == ("process_killed", "FastVLM App", "jetsam:unknown")
+
+
+def test_frontboards_failed_to_terminate_gracefully_quoted_alone_is_the_watchdog_kill() -> None:
+    # '0x8BADF00D  [application<com.xxx.xxx>:58767] failed to terminate gracefully after 5.0s' in Chinese prose:
+    # refused before.
+    events, outcome = scan(CORPUS / "mars1103_chinese_prose_8badf00d_failed_to_terminate_gracefully_one_line.txt")
+    assert outcome.usable
+    (e,) = events
+    assert (e.kind, e.pid, e.reason) == ("process_killed", 58767, "watchdog:process-exit")
