@@ -35,3 +35,18 @@ def test_frontboards_failed_to_terminate_gracefully_quoted_alone_is_the_watchdog
     assert outcome.usable
     (e,) = events
     assert (e.kind, e.pid, e.reason) == ("process_killed", 58767, "watchdog:process-exit")
+
+
+def test_termination_reasons_printed_as_a_json_array_are_the_kill_they_tell() -> None:
+    # A script's flattened .ips ('pid|19198', 'termination.reasons|', then '[', then one quoted reason a line, the
+    # first '"<RBSTerminateContext| domain:10 code:0x8BADF00D explanation:scene-update watchdog transgression:
+    # app<media.payown.earshot(…)>:19198 exhausted …",'): refused before.
+    events, outcome = scan(CORPUS / "earshot_findings_flattened_ips_dump_termination_reasons_array_ios27.txt")
+    assert outcome.usable
+    (e,) = events
+    assert (e.kind, e.package, e.pid, e.reason) == (
+        "process_killed",
+        "media.payown.earshot",
+        19198,
+        "watchdog:scene-update",
+    )
