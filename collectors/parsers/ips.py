@@ -77,7 +77,9 @@ GRACEFUL_KILL = re.compile(r"[Ff]ailed to terminate gracefully after [\d.]+s")
 # script's flattened .ips dump under 'termination.reasons|': tests/samples/corpus/ios_new5/earshot_findings_*) opens
 # with the string's quote: `  "<RBSTerminateContext| domain:10 code:0x8BADF00D explanation:…",`.
 RBS_CONTEXT = re.compile(r"<RBSTerminateContext\| domain:(?P<domain>\d+) code:(?P<code>0x[0-9A-Fa-f]+|\d+)")
-RBS_CONTEXT_LEAD = re.compile(r'^(?:[A-Za-z][\w ]{0,40}:\s*|[ \t]{0,16}")?<RBSTerminateContext\| domain:\d+ code:', re.M)
+RBS_CONTEXT_LEAD = re.compile(
+    r'^(?:[A-Za-z][\w ]{0,40}:\s*|[ \t]{0,16}")?<RBSTerminateContext\| domain:\d+ code:', re.M
+)
 ANALYTICS_FIELD = re.compile(r'^\s*"\w+" : \S', re.M)
 APP_IDENTITY = re.compile(r"(?:application|app)<(?P<bundle>[^<>()]+)(?:\([^()]*\))?>:(?P<pid>\d+)")
 # The value is stripped in code: a lazy value before `\s*$` is quadratic on a line with a long run of blanks.
