@@ -304,6 +304,11 @@ WORD_WRAP_KNOWN = {
     "g4_inputdispatcher_not_responding_studio_new_pid_column_maplibregl742.txt",
     # pages round 4: the prose line after the last cut am_anr record is taken for the rest of its message
     "w4_am_anr_two_events_lines_bugreport_doc_copy_cnblogs.txt",
+    # new forms round 5: bare ForegroundServiceDidNotStopInTimeException lines naming the app in a ComponentInfo{...}
+    # the cut moves away (an app's own reports, as anki19749)
+    "n5_crash_fgs_did_not_stop_app_report_unfenced_recent_logs_fauxx10.txt",
+    "n5_crash_fgs_did_not_stop_do_not_edit_report_api36_aria2app392.txt",
+    "n5_crash_fgs_did_not_stop_issue_form_shell_fence_android16_fauxx249.txt",
 }
 
 
@@ -376,6 +381,8 @@ GREPPED_KNOWN = {
     # pages round 4: a Crashlytics 'Fatal Exception:' header with its message on the next line, and a dump's Settings
     "w4_crashlytics_not_allowed_start_service_masked_pkg_programmerteach.txt",
     "w4_deviceidle_settings_idling_history_negative_octechnote.txt",
+    # new forms round 5: Studio's compact view again (time and level only before a FATAL EXCEPTION)
+    "n5_crash_fgs_location_type_studio_compact_fatal_android15_summonpro1.txt",
 }
 # The same, and logs in layouts that are not told inside another line (a brief line without its level, a threadtime
 # line without its time, crash reporters' own exports, ...), where the wrapper's `logcat: ` stays.
@@ -423,6 +430,14 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     "crash_bg_service_start_app_report_acside.txt",
     # pages round 4: bare 'ActivityManager: Start proc' lines, each with a note glued after it
     "w4_bare_start_proc_notes_glued_same_line_51cto.txt",
+    # new forms round 5: apps' own crash reports and bare traces (ActivityThread's 'Unable to start service ...:
+    # SecurityException: Starting FGS with type ...', a Studio copy without its header)
+    "n5_crash_fgs_did_not_stop_app_report_unfenced_recent_logs_fauxx10.txt",
+    "n5_crash_fgs_did_not_stop_do_not_edit_report_api36_aria2app392.txt",
+    "n5_crash_fgs_did_not_stop_issue_form_shell_fence_android16_fauxx249.txt",
+    "n5_crash_fgs_location_type_bare_trace_fence_targetsdk35_yourlocalweather205.txt",
+    "n5_crash_fgs_location_type_issue_form_bare_trace_fdroid_neostumbler714.txt",
+    "n5_crash_fgs_missing_type_studio_no_header_100_blanks_fence_screentracker6.txt",
 }
 
 

@@ -169,8 +169,8 @@ class TextScanner:
         self._joined_over = 0
         self._sectioned = False  # a bugreport: its section boundaries end what a chunk's end hands over
         self._ios_lines: _IosLines | None = None  # the chunk's lines for the iOS reader, when there is one
-        # A log whose sample has HTML escapes (copied from a web page's source): its lines are searched for the
-        # forms an escape hides from the plain pre-filter too (PASTE_SIGNATURES: "Kill &#39;").
+        # A log whose sample has HTML escapes (copied from a web page's source), or Markdown or HTML markup (a
+        # paste): its lines are searched for the paste forms too (PASTE_SIGNATURES: "Kill &#39;", ", PID: ").
         self._escaped = False
         # A paste with a blank line after every line (line ends doubled on the way): its blank lines are no
         # lines of the log, and a multi-line record (a crash, a wrapped message, a dump's entry) reads across them.
@@ -262,7 +262,10 @@ class TextScanner:
         if kind == "logcat":
             from bgprobe.collectors.parsers.paste import run_on_lines
 
-            self._escaped = _HTML_ESCAPE.search(sample_bytes) is not None
+            # A log in a Markdown fence or HTML was pasted too: its lines are searched for the forms met only in
+            # pastes (PASTE_SIGNATURES), as a paste's are - a crash's "Process: <app>, PID: N" line without the
+            # "FATAL EXCEPTION" above it (syncthing-android#1328).
+            self._escaped = markup or _HTML_ESCAPE.search(sample_bytes) is not None
 
             if any(run_on_lines(line, self.years, self._layout) for line in sample):
                 self._run_on = run_on_lines

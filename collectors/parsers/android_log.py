@@ -682,6 +682,11 @@ class LogInterpreter:
             return self._service_restart
         if msg.startswith(_KNOWN_NO_EVENT) or _FORCE_STOP_OTHER.match(msg):
             return self._known
+        if tag == "AndroidRuntime" and msg.startswith("Process: ") and ", PID: " in msg:
+            # RuntimeInit's second crash line with no "FATAL EXCEPTION" before it: a paste that began at it
+            # (syncthing-android#1328, Android 15's ForegroundServiceDidNotStopInTimeException). After a FATAL
+            # EXCEPTION line, that crash's own record takes this line as its field and it never comes here.
+            return self._crash_report
         if rec.layout == "raw":
             if "Work [ id=" in msg or msg.startswith("Worker result "):
                 return self._workmanager

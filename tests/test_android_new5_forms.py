@@ -1,0 +1,49 @@
+"""Forms of the fifth round on Android 14-16 (tests/samples/corpus/android_new5.toml), each with real lines of the
+capture that showed it, scanned through the real path (detection, pre-filter, interpreter)."""
+
+from __future__ import annotations
+
+from bgprobe.reports.events import DEATH_KINDS, Event
+
+from tests.helpers import scan_str
+
+DEATHS = DEATH_KINDS | {"anr"}
+
+
+def deaths(events: list[Event]) -> list[tuple[str, str | None, int | None]]:
+    return sorted((e.kind, e.package, e.pid) for e in events if e.kind in DEATHS)
+
+
+# -- AndroidRuntime's "Process: <app>, PID: N" with no "FATAL EXCEPTION" above it (a paste that began there) -------
+
+SYNCTHING_1328 = (
+    "```\n"
+    "03-31 22:35:16.852 11056 11056 E AndroidRuntime: Process: com.github.catfriend1.syncthingandroid, PID: 11056\n"
+    "03-31 22:35:16.852 11056 11056 E AndroidRuntime: android.app.RemoteServiceException$"
+    "ForegroundServiceDidNotStopInTimeException: A foreground service of type dataSync did not stop within its "
+    "timeout: ComponentInfo{com.github.catfriend1.syncthingandroid/com.nutomic.syncthingandroid.service."
+    "SyncthingService}\n"
+    "03-31 22:35:16.923  1605  6987 I ActivityManager: Process com.github.catfriend1.syncthingandroid (pid 11056) "
+    "has died: prcp FGS \n"
+    "```\n"
+)
+
+
+def test_a_crash_pasted_from_its_process_line_is_the_apps_crash():
+    # Catfriend1/syncthing-android#1328 (Android 15): the crash and the death ActivityManager told after it
+    pkg = "com.github.catfriend1.syncthingandroid"
+    assert deaths(scan_str(SYNCTHING_1328)) == [("crash", pkg, 11056), ("process_died", pkg, 11056)]
+
+
+def test_the_process_line_under_its_fatal_exception_is_still_one_crash():
+    # the same lines with RuntimeInit's first line before them: the FATAL EXCEPTION's record takes the Process line
+    fatal = "03-31 22:35:16.852 11056 11056 E AndroidRuntime: FATAL EXCEPTION: main\n"
+    text = SYNCTHING_1328.replace("```\n", "```\n" + fatal, 1)
+    pkg = "com.github.catfriend1.syncthingandroid"
+    assert deaths(scan_str(text)) == [("crash", pkg, 11056), ("process_died", pkg, 11056)]
+
+
+def test_a_process_line_without_its_throwable_is_no_crash():
+    # the header alone (a paste cut after it) tells no crash yet: the report is one once its throwable is seen
+    text = "```\n" + SYNCTHING_1328.splitlines(keepends=True)[1] + "```\n"
+    assert deaths(scan_str(text)) == []
