@@ -309,6 +309,9 @@ WORD_WRAP_KNOWN = {
     "n5_crash_fgs_did_not_stop_app_report_unfenced_recent_logs_fauxx10.txt",
     "n5_crash_fgs_did_not_stop_do_not_edit_report_api36_aria2app392.txt",
     "n5_crash_fgs_did_not_stop_issue_form_shell_fence_android16_fauxx249.txt",
+    # frameworks round 5: a Studio new-view copy every line of which the wrap cuts after its tag: no line reads as a
+    # log line and the file is refused (the original is read, without its event: Unity's CRASH tag)
+    "f5_crash_unity_crash_tag_studio_new_truncated_package_embedunity75.txt",
 }
 
 
@@ -328,6 +331,10 @@ COLLAPSED_KNOWN = {
     "jobscheduler_android9_sunmi_periodic_deadline.txt",
     "jobscheduler_workmanager_youtube_rare_devdocs.txt",
     "r3_jobscheduler_grep_android14_history_active_slot_markdown_report_videoedit.txt",
+    # frameworks round 5: a short Studio crash whose continuation lines, unindented, are mostly bare 'Key: value'
+    # lines (Unity's tombstone header in java.lang.Error): 'Process: <pkg>, PID: N' no longer continues the FATAL
+    # EXCEPTION, which is read without its package
+    "f5_crash_unity_fatal_unitymain_inline_backtick_studio_signin118.txt",
 }
 
 

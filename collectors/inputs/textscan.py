@@ -548,7 +548,10 @@ class TextScanner:
             # A rule was meant for its message but did not match it (unwrapping would give the same
             # message: perhaps a wrapped line), or none was (perhaps a paste hides a log line in it).
             meant = relevant and interp.handles(rec)
-            records = [] if meant else self._pasted(line, lineno, rec, only_handled=True)
+            # A chat's or GitHub's auto-link inside the message ("Start proc 10889:[com.x/u0a471](http://com.x/u0a471)
+            # for ...") is a paste's wrapper too, one the rule meant for the line cannot read past: unwrapped, it can.
+            linked = meant and "](" in line
+            records = [] if meant and not linked else self._pasted(line, lineno, rec, only_handled=True)
         else:
             records = self._pasted(line, lineno, rec, only_handled=False)
         understood = False

@@ -34,14 +34,20 @@ from bgprobe.collectors.parsers.kill_reasons import (
 from bgprobe.collectors.parsers.logcat import LogRecord
 from bgprobe.reports.events import DEATH_KINDS, Event, package_of_process
 
-AM_KILL = re.compile(r"^Killing (?P<pid>\d+):(?P<proc>[^/\s]+)/(?P<uid>\S+) \(adj (?P<adj>-?\d+)\): (?P<reason>.*)$")
+# A name never starts with "[": a chat or GitHub auto-linked it ("Killing 1:[com.x/u0a1](http://com.x/u0a1) ..."), and
+# the scan reads the line again unwrapped (`paste.unwrap`). Likewise in FORCE_STOP and START_PROC.
+AM_KILL = re.compile(
+    r"^Killing (?P<pid>\d+):(?P<proc>[^/\s\[][^/\s]*)/(?P<uid>\S+) \(adj (?P<adj>-?\d+)\): (?P<reason>.*)$"
+)
 # Samsung 6.x adds the adj and two numbers: "Process <proc> (pid 5400)(adj 0) has died(117,691)"; its 4.x
 # (Galaxy S III) a blank before the adj: "Process <proc> (pid 32242) (adj 10) has died.".
 AM_DIED = re.compile(
     r"^Process (?P<proc>\S+) \(pid (?P<pid>\d+)\)(?: ?\(adj (?P<oom_adj>-?\d+)\))? has died"
     r"(?::\s*(?P<adj>[a-z]+(?:\+\s?\d+)?)\s*(?P<state>[A-Z]+))?"
 )
-FORCE_STOP = re.compile(r"^Force stopping (?P<pkg>\S+) appid=(?P<appid>\d+) user=(?P<user>-?\d+): (?P<reason>.*)$")
+FORCE_STOP = re.compile(
+    r"^Force stopping (?P<pkg>[^\s\[]\S*) appid=(?P<appid>\d+) user=(?P<user>-?\d+): (?P<reason>.*)$"
+)
 # Zygote's SIGCHLD handler (com_android_internal_os_Zygote.cpp): "Process %d exited due to signal %d (%s)" from
 # Android 10 on, "Process %d exited due to signal (%d)" (number only, in parentheses) in 5.0-9 (fenix#3182).
 ZYGOTE = re.compile(
@@ -73,8 +79,8 @@ LMK_MORE = re.compile(
 LMK_PRESSURE = re.compile(r"^system is under (?P<level>\w+) memory pressure oom_adj (?P<min_adj>-?\d+)$")
 # A paste may cut the line after its uid or its "for" (revanced-manager#2494: "... /u0a549 for ").
 START_PROC = re.compile(
-    r"^Start proc (?P<pid>\d+):(?P<proc>[^/\s]+)/(?P<uid>\S+)(?: for(?: (?P<what>.*))?)?\s*$"
-    r"|^Start proc (?P<proc_old>\S+) for (?P<what_old>.*?): pid=(?P<pid_old>\d+) uid=(?P<uid_old>\d+)"
+    r"^Start proc (?P<pid>\d+):(?P<proc>[^/\s\[][^/\s]*)/(?P<uid>\S+)(?: for(?: (?P<what>.*))?)?\s*$"
+    r"|^Start proc (?P<proc_old>[^\s\[]\S*) for (?P<what_old>.*?): pid=(?P<pid_old>\d+) uid=(?P<uid_old>\d+)"
 )
 # "ANR in <proc> (<component>)" (AppErrors / ProcessErrorStateRecord); MediaTek's ANRManager writes "ANR in <proc>,
 # time=<uptime>" (DroidPlugin#388), and a paste may mask the name ("ANR in  ***.***.***", appboy-android-sdk#80).
