@@ -157,9 +157,11 @@ RESOURCE_NOTIFY = re.compile(
 # kqueue_thread). The process is the one being debugged: the log does not name it. The description is quoted
 # without Xcode's prefix too ('it's crashing with "Terminated due to memory issue"',
 # tests/samples/corpus/ios/xcode_terminated_due_to_memory_issue_prose_*): debugserver's exact words, read alone.
+# A post may quote them in lower case inside its sentence ('the application is "terminated due to signal 9" after 1
+# minute', tests/samples/corpus/ios_frameworks5/rnvideo4519_*): in double quotes only, where they are still quoted.
 DEBUGGER_EXIT = re.compile(
     r"(?:Message from debugger: |Process (?P<pid>\d+) exited with status = -?\d+ \(0x[0-9a-fA-F]+\) )?"
-    r"Terminated due to (?:signal (?P<sig>\d+)|(?P<memory>memory issue))"
+    r"(?:T|(?<=\")t)erminated due to (?:signal (?P<sig>\d+)|(?P<memory>memory issue))"
 )
 # The words named as the subject of a sentence, not reported: "`Message from debugger: Terminated due to memory issue`
 # is definitely the error you see when Jetsam kills your extension" (tests/samples/corpus/ios/r3_xcode_*_icepa2.txt).
@@ -389,7 +391,7 @@ class IosLogInterpreter:
     _held_at_limit: bool = False
     _gone: set[int] = field(default_factory=set)
     _dead: set[str] = field(default_factory=set)  # names of processes whose death an event told
-    _told_in_prose: set[str] = field(default_factory=set)  # debugserver's words read inside sentences
+    _told_in_prose: set[str] = field(default_factory=set)  # debugserver's words read (a sentence may tell them again)
     _exited: set[tuple[int, str]] = field(default_factory=set)
     _xcode_killed: set[str] = field(default_factory=set)  # apps Xcode's run error said jetsam killed
     _not_launched: set[str] = field(default_factory=set)  # apps whose launch SpringBoard said failed (SB_NOT_LAUNCHED)
@@ -1185,14 +1187,17 @@ class IosLogInterpreter:
             self._held_at_limit = False
             self._read = True
             return None
-        if msg.strip(_AROUND_QUOTED_WORDS) != m.group(0):
+        # debugserver's own words, without Xcode's or lldb's lead: how a post tells them again.
+        words = m.group(0)[m.group(0).index("erminated due to ") - 1 :].capitalize()
+        if msg.strip(_AROUND_QUOTED_WORDS) != m.group(0) and words in self._told_in_prose:
             # In a sentence: the same words told again there are the death already told, not another (a post names
-            # it, then asks about it: tests/samples/corpus/ios/r3_blog_japanese_debugger_*). Alone on its line, as
-            # Xcode prints it, each is a run of the app that ended.
-            if m.group(0) in self._told_in_prose:
-                self._read = True
-                return None
-            self._told_in_prose.add(m.group(0))
+            # it, then asks about it: tests/samples/corpus/ios/r3_blog_japanese_debugger_*; quotes Xcode's line,
+            # then tells it in its steps, 'notification in XCode will appear: Terminated due to signal 9':
+            # tests/samples/corpus/ios_frameworks5/mediapipeunity875_*).
+            self._read = True
+            return None
+        # Alone on its line, as Xcode prints it, each is a run of the app that ended.
+        self._told_in_prose.add(words)
         pid = int(m["pid"]) if m["pid"] else None
         if m["memory"]:
             kind, reason = "process_killed", "jetsam:unknown"
@@ -1303,7 +1308,7 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     ),
     (("killed by jetsam",), IosLogInterpreter._killed_by_jetsam),
     (("RESOURCE_NOTIFY trigger for ",), IosLogInterpreter._resource_notify),
-    (("Terminated due to ",), IosLogInterpreter._debugger_exit),
+    (("Terminated due to ", '"terminated due to '), IosLogInterpreter._debugger_exit),
     (("RESOURCE_TYPE_MEMORY",), IosLogInterpreter._debugger_memory_limit),
     (("has been killed by the operating system because",), IosLogInterpreter._xcode_killed_for_memory),
     (("Message from debugger: ",), IosLogInterpreter._debugger_message),

@@ -52,8 +52,11 @@ _KNOWN_CODES = {
 }
 # The bundle may be empty as printed, `application<>:38090` (tests/samples/corpus/ios/crash_header_*_empty_bundle_*):
 # the pid is still the process's.
+# A copy may break the line after "transgression:" (a Markdown paste whose lines end in two blanks, a hard line
+# break: tests/samples/corpus/ios_frameworks5/macios20769_*): the identity is on the next line (or the one after,
+# double-spaced).
 EXPLANATION = re.compile(
-    r"(?P<event>[\w-]+) watchdog transgression: "
+    r"(?P<event>[\w-]+) watchdog transgression:(?:[ \t]{0,8}\n){0,2}[ \t]{0,8}"
     r"(?:(?:application|app)<(?P<bundle>[^<>()]*)(?:\([^()]*\))?>:(?P<pid>\d+)"
     r"|(?P<name>\S+)) exhausted (?P<clock>real \(wall clock\) time|CPU time) allowance of (?P<allowance>[\d.]+) seconds"
 )
@@ -87,8 +90,10 @@ TEXT_FIELD = re.compile(r"^(?P<key>[A-Z][A-Za-z /]{0,40}?):\s+(?P<value>.*)$")
 # `Process:             Runner [18851]`; an app without a display name has none (`Process:              [758]`,
 # tests/samples/corpus/ios/ips_bug109_empty_app_name_*): the pid alone, the Identifier then names it.
 PROCESS_FIELD = re.compile(r"^(?:(?P<name>.+?) )?\[(?P<pid>\d+)\]$")
+# The namespace may be printed empty (`Namespace  , Code 0x8badf00d`, an iOS 11.1 beta's report quoted in radar
+# 34788843, tests/samples/corpus/ios_frameworks5/openradar34788843_*): the code alone tells the termination.
 TEXT_TERMINATION = re.compile(
-    r"^(?:Namespace (?P<ns>\w+|<0x[0-9a-fA-F]+>), Code (?P<code>0x[0-9a-fA-F]+|\d+)"
+    r"^(?:Namespace(?: (?P<ns>\w+|<0x[0-9a-fA-F]+>)|\s{1,4}), Code (?P<code>0x[0-9a-fA-F]+|\d+)"
     r"|(?P<ns2>[A-Z]+) (?P<code2>0x[0-9a-fA-F]+|\d+))"
 )
 # iOS 8-10 reports' Application Specific Information when backboardd ended an app whose background assertions outlived
@@ -121,6 +126,14 @@ LOW_MEMORY_ROW = re.compile(r"^\s*(?P<name>\S+) <(?P<uuid>[0-9a-fA-F]{32})>\s+(?
 BARE_TERMINATION = re.compile(
     r"^[ \t]*Namespace (?:[A-Z_]+|<0x[0-9a-fA-F]+>), Code (?:0x[0-9a-fA-F]+|\d+)[ \t]*$(?!\r?\n[ \t]*:)", re.M
 )
+# The header of a spindump report (spindump(8): "used by various system components to create reports when an
+# unresponsive application is force quit"; iOS writes its hang reports and the microstackshot resource reports in the
+# same text): `Event:` what was sampled, `Duration: 0.94s`, `Steps: 49 (10ms sampling interval)`. A hang's report
+# (`Event: Completed Runloop Hang`, tests/samples/corpus/ios_frameworks5/flutter167651_*) ends no process: it is read,
+# and yields nothing; a resource report says whether it killed (`Action taken:`, read by _from_resource_report).
+SPINDUMP_EVENT = re.compile(r"^Event:\s+\S", re.M)
+SPINDUMP_DURATION = re.compile(r"^Duration:\s+[\d.]+ ?s\b", re.M)
+SPINDUMP_STEPS = re.compile(r"^Steps:\s+\d+", re.M)
 WATCHDOG_IN_CODES = re.compile(r"\b0x(?:00000000)?8badf00d\b", re.I)
 # The other codes of a kill by iOS stood there too (`Exception Type:  00000020`, `Exception Codes: 0xc00010ff`;
 # TN2151: 0xc00010ff a thermal event, 0xbad22222 a VoIP app resumed too often, 0xdead10cc a lock held while
@@ -300,6 +313,13 @@ def looks_like_ips(sample: list[str]) -> bool:
     if BARE_TERMINATION.search(text):
         return True
     if LOW_MEMORY_LARGEST.search(text) and LOW_MEMORY_ROW.search(text):
+        return True
+    if (
+        SPINDUMP_EVENT.search(text)
+        and SPINDUMP_DURATION.search(text)
+        and SPINDUMP_STEPS.search(text)
+        and "Action taken:" not in text  # a resource report: read as the paste it is (its JSON header rejoined)
+    ):
         return True
     return bool(
         re.search(r"^(?:Exception Type|Termination Reason|Incident Identifier|Hardware Model):", text, re.M)
@@ -609,7 +629,7 @@ def termination_reason(namespace: str | None, code: int | None, reasons_text: st
     extras: dict[str, Any] = {}
     # The event word before the literal: searched near it only (a search for `[\w-]+ watchdog…` from every
     # position of a long word is quadratic).
-    at_literal = reasons_text.find(" watchdog transgression: ")
+    at_literal = reasons_text.find(" watchdog transgression:")
     m = EXPLANATION.search(reasons_text, max(0, at_literal - 80), at_literal + 600) if at_literal >= 0 else None
     if m is not None:
         extras["watchdog_event"] = m["event"]
@@ -952,7 +972,7 @@ def _from_text(
     description = fields.get("Termination Description", (0, ""))[1]
     if "Termination Description" in fields:
         description = _continued(lines, fields["Termination Description"][0], description)
-    at_literal = description.find(" watchdog transgression: ")  # the search near it only (linear, as below)
+    at_literal = description.find(" watchdog transgression:")  # the search near it only (linear, as below)
     w = EXPLANATION.search(description, max(0, at_literal - 80), at_literal + 600) if at_literal >= 0 else None
     if code is None and namespace is None and w is not None:
         # The description without the Termination Reason line above it (an answer quoting the one field): its

@@ -141,6 +141,16 @@ HARD_WRAP_KNOWN = {
     # and a JetsamEvent entry collapsed onto one line after the debugger's 'Terminated due to memory issue': wrapped,
     # its keys start lines and the text reads as a report alone, the debugger's line left out (one death, not two)
     "w4_liuhaihua_jetsamevent_entry_collapsed_one_line_debugger_memory_chinese.txt",
+    # frameworks round 5: one-line Termination Descriptions whose cut splits the app ('transgression: cloud.myapp.myap'
+    # / 'pMobile exhausted …', 'application<****>:' / '7778', 'com.myfamiliz' / '.app') or the event word
+    # ('scene-up' / 'date'); an RBSTerminateContext whose explanation the cut splits from its identity; Foundation's
+    # uncaught-exception line and debugserver's quoted words ('"terminated due to sig' / 'nal 9"') cut in a sentence
+    "expo32605_corefoundation_category_prefix_uncaught_exception_inline_code_two_lines.txt",
+    "expo9408_ios11_8badf00d_scene_create_bundle_only_double_bar_header.txt",
+    "macios20769_rbsterminatecontext_inline_code_trailing_double_spaces_scene_create_silent_push.txt",
+    "rnpushios132_8badf00d_scene_create_masked_bundle_stars_pid.txt",
+    "rnvideo1892_8badf00d_scene_update_bundle_without_pid_fence.txt",
+    "rnvideo4519_lowercase_terminated_due_to_signal9_quoted_prose_new_arch.txt",
 }
 
 # Word-wrapped at 72 columns, these are still read differently (43 of 90 before): as above, Console copies whose
@@ -193,6 +203,11 @@ WORD_WRAP_KNOWN = {
     "w4_vpnrt_watchos_carousel_decimal_failed_to_terminate_gracefully_forum782051.txt",
     # the one-line JetsamEvent entry after the debugger's line, as when hard-wrapped (above)
     "w4_liuhaihua_jetsamevent_entry_collapsed_one_line_debugger_memory_chinese.txt",
+    # frameworks round 5: an RBSTerminateContext whose wrap splits 'allowance of 3.23' from 'seconds', and the
+    # sentences above wrapped inside the quoted words (no piece holds them whole)
+    "expo32605_corefoundation_category_prefix_uncaught_exception_inline_code_two_lines.txt",
+    "macios20769_rbsterminatecontext_inline_code_trailing_double_spaces_scene_create_silent_push.txt",
+    "rnvideo4519_lowercase_terminated_due_to_signal9_quoted_prose_new_arch.txt",
 }
 
 
