@@ -47,3 +47,40 @@ def test_a_process_line_without_its_throwable_is_no_crash():
     # the header alone (a paste cut after it) tells no crash yet: the report is one once its throwable is seen
     text = "```\n" + SYNCTHING_1328.splitlines(keepends=True)[1] + "```\n"
     assert deaths(scan_str(text)) == []
+
+
+# -- ActivityThread's failure logged by the app's crash reporter: one threadtime line between paragraphs ------------
+
+OSMEDITOR_2630 = (
+    "With the fixes for https://github.com/MarcusWolschon/osmeditor4android/issues/2628 starting GPX recording, "
+    "results in\n"
+    "\n"
+    "07-25 15:51:18.163  2232  2232 E ACRA    : java.lang.RuntimeException: Unable to start service "
+    "de.blau.android.services.TrackerService@e887149 with Intent { cmp=de.blau.android/.services.TrackerService "
+    "(has extras) }: java.lang.SecurityException: Starting FGS with type location callerApp=ProcessRecord{f2e31d0 "
+    "2232:de.blau.android/u0a141} targetSDK=34 requires permissions: all of the permissions allOf=true "
+    "[android.permission.FOREGROUND_SERVICE_LOCATION] any of the permissions allOf=false "
+    "[android.permission.ACCESS_COARSE_LOCATION, android.permission.ACCESS_FINE_LOCATION]  and the app must be in the "
+    "eligible state/exemptions to access the foreground only permission\n"
+    "\n"
+    "See also https://github.com/MarcusWolschon/osmeditor4android/issues/2595\n"
+)
+
+
+def test_an_activity_thread_failure_a_crash_reporter_logged_between_paragraphs_is_the_apps_crash():
+    # MarcusWolschon/osmeditor4android#2630 (Android 14's foreground-service types): ACRA's line, the process's own
+    assert deaths(scan_str(OSMEDITOR_2630)) == [("crash", "de.blau.android", 2232)]
+
+
+def test_the_same_failure_under_its_fatal_exception_between_paragraphs_is_one_crash():
+    # AndroidRuntime's copy of the same crash, with its FATAL EXCEPTION and Process lines: one crash, not two
+    line = OSMEDITOR_2630.splitlines()[2]
+    fatal = line.split(" E ACRA    : ")[0]
+    text = (
+        "It crashes:\n\n"
+        f"{fatal} E AndroidRuntime: FATAL EXCEPTION: main\n"
+        f"{fatal} E AndroidRuntime: Process: de.blau.android, PID: 2232\n"
+        + line.replace(" E ACRA    : ", " E AndroidRuntime: ")
+        + "\n\nAny idea?\n"
+    )
+    assert deaths(scan_str(text)) == [("crash", "de.blau.android", 2232)]

@@ -412,7 +412,6 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     "crash_exact_alarm_crashlytics_receiver_flutterlocalnotif2248.txt",
     "crash_fgs_bg_started_disallowed_inline_code_ulogger140.txt",
     "crash_fgs_did_not_stop_crashlytics_componentinfo_bgdownloader599.txt",
-    "crash_fgs_not_allowed_crashlytics_blank_lines_hbrecorder142.txt",
     "crash_fgs_not_allowed_crashlytics_service_line_filedownloader1412.txt",
     "crash_fgs_time_limit_bare_device_info_fence_syncthing1300.txt",
     "crash_fgs_time_limit_time_glued_level_syncthing1264.txt",
@@ -430,21 +429,14 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     "p3_crash_studio_tag_only_prefix_fence_exclave204.txt",
     "p3_crash_viewer_copy_one_blank_indent_fclogcat1.txt",
     "p3_unity_logcat_window_copy_locale_date_negative_natml22.txt",
-    # issues round 4: a bare 'Process:' crash in a fence, and ActivityThread's 'Unable to start receiver' line alone
-    "g4_crash_process_line_runtime_exception_create_application_strictmode6.txt",
-    "g4_crash_unable_to_start_receiver_one_line_no_process_flutterbgservice393.txt",
-    # (a crash reporter's banner report: read alike grepped since its 'Unable to start activity' line tells a crash)
-    "crash_bg_service_start_app_report_acside.txt",
     # pages round 4: bare 'ActivityManager: Start proc' lines, each with a note glued after it
     "w4_bare_start_proc_notes_glued_same_line_51cto.txt",
-    # new forms round 5: apps' own crash reports and bare traces (ActivityThread's 'Unable to start service ...:
-    # SecurityException: Starting FGS with type ...', a Studio copy without its header)
+    # issues round 4: a bare 'Process:' crash in a fence
+    "g4_crash_process_line_runtime_exception_create_application_strictmode6.txt",
+    # new forms round 5: apps' own crash reports (a ForegroundServiceDidNotStopInTimeException line alone)
     "n5_crash_fgs_did_not_stop_app_report_unfenced_recent_logs_fauxx10.txt",
     "n5_crash_fgs_did_not_stop_do_not_edit_report_api36_aria2app392.txt",
     "n5_crash_fgs_did_not_stop_issue_form_shell_fence_android16_fauxx249.txt",
-    "n5_crash_fgs_location_type_bare_trace_fence_targetsdk35_yourlocalweather205.txt",
-    "n5_crash_fgs_location_type_issue_form_bare_trace_fdroid_neostumbler714.txt",
-    "n5_crash_fgs_missing_type_studio_no_header_100_blanks_fence_screentracker6.txt",
 }
 
 
@@ -472,6 +464,15 @@ FLUTTER_VERBOSE_KNOWN = (
     "oppo_not_allowed_start_service_github-keeplive.txt",
     # pages round 4: a bare 'FATAL EXCEPTION: main' line with its exception alone on the next
     "w4_fgs_anr_and_crash_tag_lines_no_package_proandroiddev.txt",
+    # ActivityThread's 'Unable to start ...: <throwable>' as the first line of a bare crash (a crash reporter's banner
+    # report, a Crashlytics export, the line alone, bare traces, a Studio copy without its header): behind 'logcat: '
+    # it reads as a log line's message, which tells the crash; behind flutter's brackets it does not
+    "crash_bg_service_start_app_report_acside.txt",
+    "crash_fgs_not_allowed_crashlytics_blank_lines_hbrecorder142.txt",
+    "g4_crash_unable_to_start_receiver_one_line_no_process_flutterbgservice393.txt",
+    "n5_crash_fgs_location_type_bare_trace_fence_targetsdk35_yourlocalweather205.txt",
+    "n5_crash_fgs_location_type_issue_form_bare_trace_fdroid_neostumbler714.txt",
+    "n5_crash_fgs_missing_type_studio_no_header_100_blanks_fence_screentracker6.txt",
 }
 
 

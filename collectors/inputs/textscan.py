@@ -265,7 +265,7 @@ class TextScanner:
             # A log in a Markdown fence or HTML was pasted too: its lines are searched for the forms met only in
             # pastes (PASTE_SIGNATURES), as a paste's are - a crash's "Process: <app>, PID: N" line without the
             # "FATAL EXCEPTION" above it (syncthing-android#1328).
-            self._escaped = markup or _HTML_ESCAPE.search(sample_bytes) is not None
+            self._escaped = markup or _HTML_ESCAPE.search(sample_bytes) is not None or self._with_prose(sample)
 
             if any(run_on_lines(line, self.years, self._layout) for line in sample):
                 self._run_on = run_on_lines
@@ -443,6 +443,19 @@ class TextScanner:
             if last not in starts and last >= joined_until and _ends_with_colon(data, last, end):
                 self._tail = (data[last : end - 1], after - 1)
         return after
+
+    def _with_prose(self, sample: list[str]) -> bool:
+        """Whether a log's sample has a line of prose among its records (a line at column 0 that its layout does not
+        read): such a log was pasted into a ticket, whose lines are searched for the paste forms too - a crash
+        reporter's one log line between two paragraphs (osmeditor4android#2630). `adb logcat` writes every line as a
+        record but the '--------- beginning of' banners, and a message's own line breaks under its prefix."""
+        layout = self._layout
+        if self._paste or layout is None:
+            return False
+        lines = _without_note(sample)
+        return any(
+            s.strip() and not s[:1].isspace() and not s.startswith("---------") and not layout.match(s) for s in lines
+        )
 
     def _is_record(self, line: str) -> bool:
         """Whether the line starts a log record of its own (a layout reads it, indented, quoted or not; a record

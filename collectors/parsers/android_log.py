@@ -693,6 +693,16 @@ class LogInterpreter:
             # (syncthing-android#1328, Android 15's ForegroundServiceDidNotStopInTimeException). After a FATAL
             # EXCEPTION line, that crash's own record takes this line as its field and it never comes here.
             return self._crash_report
+        if (
+            rec.layout != "raw"
+            and msg.startswith(("java.lang.RuntimeException: Unable to ", "Unable to "))
+            and ACTIVITY_THREAD_FAILURE.match(msg)
+        ):
+            # ActivityThread's failure logged by the app's own crash reporter ("E ACRA : java.lang.RuntimeException:
+            # Unable to start service ...: java.lang.SecurityException: Starting FGS with type location ...",
+            # osmeditor4android#2630): thrown on the main thread, the process dies of it. Under AndroidRuntime it
+            # follows FATAL EXCEPTION, whose record takes it as its exception.
+            return self._crash_report
         if rec.layout == "raw":
             if "Work [ id=" in msg or msg.startswith("Worker result "):
                 return self._workmanager
@@ -1415,6 +1425,8 @@ class LogInterpreter:
             kind, source = "exception", "crash-report"
             data["exception"] = text
             confirm = False
+            if rec.layout != "raw" and rec.pid is not None:
+                fields["pid"] = rec.pid  # a log line of the crashed process itself (its crash reporter's)
         elif text.lower() == "type: crash":
             kind, source = "type", "crash-report"
         elif CRASH_BANNER.match(text):
