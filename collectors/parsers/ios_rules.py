@@ -44,9 +44,13 @@ APP_REF = re.compile(r"\[" + APP_ID + r"\]")
 # SpringBoard/FrontBoard (iOS 14+): `[application<b>:pid] Process exited: <RBSProcessExitContext| …>.` or
 # `<FBProcessExitContext; watchdog ("watchdog provision violated")>.`; also `Process exited: <FBApplicationProcess: 0x…;
 # application<b>:pid(v…)> -> <…ExitContext…>`.
-PROCESS_EXITED = re.compile(r"\[" + APP_ID + r"\] Process exited: (?P<ctx><.*)", re.S)
+# A poster may take the bundle out of the identity, brackets and all: `[app:810] Process exited: …`,
+# `<FBApplicationProcess: 0xb91b47a80; app:810(v8AE)>` (a MAUI app's rows, tests/samples/corpus/ios_frameworks5/
+# maui38281_*): the pid still names the process that exited.
+_EXITED_APP_ID = r"(?:application|app)(?:<(?P<bundle>[^<>()]+)(?:\([^()]*\))?>)?:(?P<pid>\d+)"
+PROCESS_EXITED = re.compile(r"\[" + _EXITED_APP_ID + r"\] Process exited: (?P<ctx><.*)", re.S)
 PROCESS_EXITED_FB = re.compile(
-    r"Process exited: <FBApplicationProcess(?:: 0x[0-9a-f]+)?; " + APP_ID + r"[^>]*> -> (?P<ctx><.*)", re.S
+    r"Process exited: <FBApplicationProcess(?:: 0x[0-9a-f]+)?; " + _EXITED_APP_ID + r"[^>]*> -> (?P<ctx><.*)", re.S
 )
 # launchd (a simulator's launchd_sim, macOS's launchd) on a job that ended, the job's label before the message: an app
 # is "UIKitApplication:<bundle>[0x…][<pid>]". The wording changed over releases: "Service exited due to signal: Killed:

@@ -59,3 +59,12 @@ def test_a_hang_report_is_read_and_ends_no_process() -> None:
     events, outcome = scan(CORPUS / "flutter167651_completed_runloop_hang_report_unfenced_negative.txt")
     assert outcome.usable
     assert [e for e in events if e.kind in DEATHS] == []
+
+
+def test_an_exit_whose_identity_lost_its_bundle_is_read_by_its_pid() -> None:
+    # '[app:810] Process exited: <RBSProcessExitContext| specific, status:<RBSProcessExitStatus| domain:signal(2)
+    # code:SIGABRT(6)>>.' and FrontBoard's '<FBApplicationProcess: 0xb91b47a80; app:810(v8AE)> -> …': nothing was read.
+    events = scan(CORPUS / "maui38281_blockquoted_console_rows_masked_app_pid_sigabrt_aot_module.txt")[0]
+    assert [(e.kind, e.package, e.pid, e.reason) for e in events if e.kind in DEATHS] == [
+        ("crash", None, 810, "sigabrt")
+    ]

@@ -148,6 +148,8 @@ HARD_WRAP_KNOWN = {
     "expo32605_corefoundation_category_prefix_uncaught_exception_inline_code_two_lines.txt",
     "expo9408_ios11_8badf00d_scene_create_bundle_only_double_bar_header.txt",
     "macios20769_rbsterminatecontext_inline_code_trailing_double_spaces_scene_create_silent_push.txt",
+    # and console rows quoted with '> ' whose cut pieces start lines without the quote mark (none reads as a row)
+    "maui38281_blockquoted_console_rows_masked_app_pid_sigabrt_aot_module.txt",
     "rnpushios132_8badf00d_scene_create_masked_bundle_stars_pid.txt",
     "rnvideo1892_8badf00d_scene_update_bundle_without_pid_fence.txt",
     "rnvideo4519_lowercase_terminated_due_to_signal9_quoted_prose_new_arch.txt",
@@ -203,8 +205,10 @@ WORD_WRAP_KNOWN = {
     "w4_vpnrt_watchos_carousel_decimal_failed_to_terminate_gracefully_forum782051.txt",
     # the one-line JetsamEvent entry after the debugger's line, as when hard-wrapped (above)
     "w4_liuhaihua_jetsamevent_entry_collapsed_one_line_debugger_memory_chinese.txt",
-    # frameworks round 5: an RBSTerminateContext whose wrap splits 'allowance of 3.23' from 'seconds', and the
-    # sentences above wrapped inside the quoted words (no piece holds them whole)
+    # frameworks round 5: an RBSTerminateContext whose wrap splits 'allowance of 3.23' from 'seconds', the sentences
+    # above wrapped inside the quoted words, and UIKit's over-30-seconds warning alone among Dart's '[log]' lines
+    # ('was created over 30' / 'seconds ago'): no piece holds the words whole
+    "bggeo1021_dart_log_lines_then_uikit_over_30s_no_prefix_fence.txt",
     "expo32605_corefoundation_category_prefix_uncaught_exception_inline_code_two_lines.txt",
     "macios20769_rbsterminatecontext_inline_code_trailing_double_spaces_scene_create_silent_push.txt",
     "rnvideo4519_lowercase_terminated_due_to_signal9_quoted_prose_new_arch.txt",
