@@ -65,9 +65,12 @@ XCODE = re.compile(
 # The type column is the localized word of the Mac's Console.app: a Japanese Console copies `エラー` (error) and
 # `デフォルト` (default) (tests/samples/corpus/ios/console_japanese_type_column_*). A word in a non-Latin script before
 # the tab and the time is taken for one. Of Latin-script translations only a German Console's `standard` (default)
-# is known, from a real copy (tests/samples/corpus/ios/console_standard_type_*); others are not guessed.
+# is known, from a real copy (tests/samples/corpus/ios/console_standard_type_*); others are not guessed. A newer
+# Console writes the English words with a capital (`Default`, tests/samples/corpus/ios_new5/signal5923_*, iOS 18): the
+# same words, either case.
+_CONSOLE_TYPES = r"[Dd]efault|[Ss]tandard|[Ii]nfo|[Dd]ebug|[Ee]rror|[Ff]ault|[Nn]otice|[Aa]ctivity"
 CONSOLE = re.compile(
-    r"^(?P<level>default|standard|info|debug|error|fault|notice|activity|[^\x00-\x7f\s]{1,12})\t(?P<time>\d\d:\d\d:\d\d\.\d+)"
+    r"^(?P<level>" + _CONSOLE_TYPES + r"|[^\x00-\x7f\s]{1,12})\t(?P<time>\d\d:\d\d:\d\d\.\d+)"
     r"(?: ?(?P<tz>[+-]\d{4}))?\t(?P<rest>.*)$",
     re.S,
 )
@@ -87,7 +90,7 @@ LOG_COMPACT = re.compile(
 # +0800 assertiond [OurApp:24424] msg`, `default  … 14:14:15.613580 …  dasd ` (Apple TN3163). The process is the
 # word after the time; a row cut after it (TN3163 reflows the message onto the next lines) has an empty message.
 CONSOLE_SPACED = re.compile(
-    r"^(?P<level>default|standard|info|debug|error|fault|notice|activity)\s+(?:(?:…|\.\.\.)\s+)?"
+    r"^(?P<level>" + _CONSOLE_TYPES + r")\s+(?:(?:…|\.\.\.)\s+)?"
     r"(?:(?P<date>\d{4}-\d\d-\d\d)\s+)?(?P<time>\d\d:\d\d:\d\d\.\d+)\s?(?P<tz>[+-]\d{4})?\s+"
     r"(?:(?:…|\.\.\.)\s+)?(?P<proc>[^\s…]+)(?:\s+(?P<msg>.*))?$",
     re.S,
@@ -101,6 +104,18 @@ SYSLOG_BARE = re.compile(
 # (tests/samples/corpus/ios/kernel_memorystatus_console_process_tab_*). Any two tab-separated columns look
 # like it: it names the process, and makes a file an iOS log only when a rule reads its message.
 PROCESS_TAB = re.compile(r"^(?P<proc>[A-Za-z_][\w.-]{0,63})\t(?P<msg>\S.*)$", re.S)
+# A Console.app copy whose columns were reordered (a user drags them; added columns such as Subsystem and Category
+# come along): a type column and a time column with microseconds and the UTC offset, wherever they stand, and the
+# process in the last column, as in both such copies here: subsystem, type, category, message, time, process
+# (tests/samples/corpus/ios_new5/azusa1040_*, iOS 17) and time, category, message, subsystem, library, type, process
+# (tests/samples/corpus/ios/console_reordered_columns_*). The other columns are the message.
+CONSOLE_COLUMNS = re.compile(
+    r"^(?=(?:[^\t\n]{0,512}\t){1,8}(?:" + _CONSOLE_TYPES + r")\t)"
+    r"(?=(?:[^\t\n]{0,512}\t){0,8}\d\d:\d\d:\d\d\.\d{6}[+-]\d{4}\t)"
+    r"(?P<rest>[^\t\n]{0,512}(?:\t[^\t\n]{0,4096}){3,12})$"
+)
+_COLUMN_TYPE = re.compile(r"(?:" + _CONSOLE_TYPES + r")")
+_COLUMN_TIME = re.compile(r"(?P<time>\d\d:\d\d:\d\d\.\d{6})(?P<tz>[+-]\d{4})")
 
 _LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("syslog_relay", SYSLOG_RELAY),
@@ -111,6 +126,7 @@ _LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("xcode", XCODE),
     ("console", CONSOLE),
     ("console_spaced", CONSOLE_SPACED),
+    ("console_columns", CONSOLE_COLUMNS),
     ("syslog_bare", SYSLOG_BARE),
     ("time", TIME_ONLY),
 )
@@ -119,8 +135,8 @@ _STRICT_LAYOUTS = tuple((name, p) for name, p in _LAYOUTS if name != "time")
 # How every header starts (a date or time, a month, a Console type, `proc(Image)[pid] <Level>`): a line that starts
 # otherwise is tried against no layout, so that prose and other tools' lines cost one match.
 _HEADER_START = re.compile(
-    r"(?:\d\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[ \t]|default|standard|info|debug|error|fault|notice"
-    r"|activity"
+    r"(?:\d\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[ \t]|" + _CONSOLE_TYPES + r"|notice"
+    r"|(?:[^\t\n]{0,512}\t){1,8}(?:" + _CONSOLE_TYPES + r")\t"
     r"|[^\s\[\]()<>]{1,256}(?:\([^()]{0,256}\))?\[\d+\] <|[^\x00-\x7f\s]{1,12}\t\d\d:)"
 )
 _LOOSE_LAYOUTS = frozenset({"time", "process_tab", "bare"})
@@ -183,9 +199,11 @@ def parse_record(text: str, lineno: int, year: int | None = None, reference: dat
                 None,
                 f"{g['time']}{tz[:3] + ':' + tz[3:] if tz else ''}",
                 image,
-                g["level"],
+                g["level"].lower(),
                 layout=layout,
             )
+        elif layout == "console_columns":
+            return _console_columns(g["rest"], lineno)
         elif g.get("date"):
             ts = _iso(g["date"], g["time"], g.get("tz"))
         elif g.get("time"):
@@ -207,6 +225,30 @@ def parse_record(text: str, lineno: int, year: int | None = None, reference: dat
             layout,
         )
     return None
+
+
+def _console_columns(text: str, lineno: int) -> IosRecord | None:
+    """A Console row in reordered columns (CONSOLE_COLUMNS): the type and the time by their form, the process last,
+    the rest the message (the rules look for their words in it)."""
+    columns = text.split("\t")
+    at_type = next((i for i, c in enumerate(columns) if _COLUMN_TYPE.fullmatch(c)), None)
+    at_time = next((i for i, c in enumerate(columns) if _COLUMN_TIME.fullmatch(c)), None)
+    if at_type is None or at_time is None or len(columns) - 1 in (at_type, at_time):
+        return None
+    time = _COLUMN_TIME.fullmatch(columns[at_time])
+    assert time is not None
+    rest = [c for i, c in enumerate(columns[:-1]) if i not in (at_type, at_time)]
+    tz = time["tz"]
+    return IosRecord(
+        lineno,
+        "\t".join(rest),
+        columns[-1].strip() or None,
+        None,
+        f"{time['time']}{tz[:3]}:{tz[3:]}",
+        None,
+        columns[at_type].lower(),
+        layout="console_columns",
+    )
 
 
 def iter_records(lines: NumberedLines, year: int | None = None, reference: date | None = None) -> Iterator[IosRecord]:

@@ -198,18 +198,21 @@ DEBUGGER_MEMORY_LIMIT = re.compile(
 # tests/samples/corpus/ios_new5/argmax70_*, fastvlm24_*, swiftmistral15_*), where Xcode 14 gave the same error's
 # `Failure Reason: Message from debugger: Terminated due to memory issue` (tests/samples/corpus/ios/
 # xcode_quit_unexpectedly_details_*): debugserver's memory exit, jetsam's kill of the debugged app. Xcode's text is not
-# published: the form is that of the captures. The app is named by its display name, in curly quotes.
+# published: the form is that of the captures. The app is named by its display name, in curly quotes; the words up
+# to "the operating" tell it (a copy wrapped at 72 or 80 columns keeps no more of the sentence on that line).
 XCODE_KILLED_FOR_MEMORY = re.compile(
-    r"The app “(?P<app>[^“”\n]{1,256})”(?: on [^\n]{0,128}?)? has been killed by the operating system "
-    r"because it is using too much memory"
+    r"The app “(?P<app>[^“”\n]{1,256})”(?: on [^\n]{0,128}?)? has been killed by the operating"
 )
 # FrontBoard (iOS 14+) when a process it asked to exit has not, 5 s later: FBProcess's graceful-kill timer logs
 # "%@ Failed to terminate gracefully after %.1fs" (the process as `[app<bundle(UUID)>:pid]`) and kills it with
 # 0x8badf00d, the same text as the kill's explanation (FrontBoard -[FBProcess _terminateWithRequest:…]
 # performGracefulKill; ips.GRACEFUL_KILL reads it in reports). iOS 16 wrote a small f. Quoted on its own after the
 # code, '0x8BADF00D  [application<com.xxx.xxx>:58767] failed to terminate gracefully after 5.0s'
-# (tests/samples/corpus/ios_new5/mars1103_*), it is that kill.
-GRACEFUL_KILL_LINE = re.compile(r"\[" + APP_ID + r"\] [Ff]ailed to terminate gracefully after (?P<after>[\d.]+)s")
+# (tests/samples/corpus/ios_new5/mars1103_*), it is that kill. The identity and "failed to terminate" after it tell
+# it: a copy wrapped at 72 or 80 columns may cut the rest of the line away.
+GRACEFUL_KILL_LINE = re.compile(
+    r"\[" + APP_ID + r"\] [Ff]ailed to terminate(?: gracefully(?: after (?P<after>[\d.]+)s)?)?"
+)
 # Foundation's last line before abort() on an uncaught Objective-C exception; the process then dies of SIGABRT
 # (developer.apple.com/documentation/xcode/sigabrt: "such as when an app encounters an uncaught Objective-C or C++
 # language exception"). Markdown source escapes the stars ('**\* Terminating app …', a syslog pasted into an issue
@@ -1249,7 +1252,7 @@ class IosLogInterpreter:
             pid=pid,
             reason="watchdog:process-exit",
             detail=msg,
-            data={"code": "0x8badf00d", "after_s": float(m["after"])},
+            data={"code": "0x8badf00d", **({"after_s": float(m["after"])} if m["after"] else {})},
         )
 
     def _xcode_killed_for_memory(self, rec: IosRecord, msg: str) -> Event | None:
@@ -1297,7 +1300,7 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     ),
     (("Received termination request from ",), IosLogInterpreter._terminate_request),
     (("Process exited: ",), IosLogInterpreter._process_exited),
-    (("ailed to terminate gracefully after ",), IosLogInterpreter._graceful_kill),
+    (("] failed to terminate", "] Failed to terminate"), IosLogInterpreter._graceful_kill),
     (("Calculated state for ",), IosLogInterpreter._runningboard_state),
     (
         (
@@ -1314,7 +1317,7 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("RESOURCE_NOTIFY trigger for ",), IosLogInterpreter._resource_notify),
     (("Terminated due to ", '"terminated due to '), IosLogInterpreter._debugger_exit),
     (("RESOURCE_TYPE_MEMORY",), IosLogInterpreter._debugger_memory_limit),
-    (("has been killed by the operating system because",), IosLogInterpreter._xcode_killed_for_memory),
+    (("has been killed by the operating",), IosLogInterpreter._xcode_killed_for_memory),
     (("Message from debugger: ",), IosLogInterpreter._debugger_message),
     (("Terminating app due to uncaught exception",), IosLogInterpreter._uncaught_exception),
     (("Could not set priority of <BKNewProcess",), IosLogInterpreter._bk_gone),

@@ -121,7 +121,7 @@ def has_log_lines(sample: list[str]) -> bool:
 # App[12:34] …`), a syslog_relay line. Only after a blank and only with the whole header, so that a date or a time
 # in a message is no cut. Every part is bounded by a blank or a bracket: linear on a long line.
 _GLUED_START = re.compile(
-    r"\s(?=(?:default|info|debug|error|fault|notice|activity)\s+(?:(?:…|\.\.\.)\s+)?(?:\d{4}-\d\d-\d\d\s+)?"
+    r"\s(?=(?:[Dd]efault|[Ii]nfo|[Dd]ebug|[Ee]rror|[Ff]ault|[Nn]otice|[Aa]ctivity)\s+(?:(?:…|\.\.\.)\s+)?(?:\d{4}-\d\d-\d\d\s+)?"
     r"\d\d:\d\d:\d\d\.\d+\s?(?:[+-]\d{4})?\s+[^\s…])"
     r"|\s(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+(?:[+-]\d{4})? (?:(?:Df|Db|I|E|Er|F|Fa|A) +)?[^\s\[\]]+\[\d+:)"
     r"|\s(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]?\d \d\d:\d\d:\d\d \S+ [^\s\[\]()]+"

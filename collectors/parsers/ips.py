@@ -30,6 +30,9 @@ from typing import Any
 from bgprobe.collectors.parsers import NumberedLines, at
 from bgprobe.reports.events import Event
 
+# JSON as a report's text is decoded: a paste whose runs of blanks became tabs (an editor's, a chat's) leaves a tab
+# inside a string ("\"Thermal Level:\t 0\""), which strict JSON refuses; the text is the report all the same.
+_JSON = json.JSONDecoder(strict=False)
 WATCHDOG_CODE = 0x8BADF00D
 _KNOWN_CODES = {
     0xDEAD10CC: "runningboard:file-lock-while-suspended",
@@ -115,6 +118,10 @@ NAMED_BEYOND_PERMITTED = re.compile(
 # __pthread_kill + 8`: index, image, address, symbol), also with the report's column padding collapsed.
 CRASHED_THREAD = re.compile(r"^Thread (?P<thread>\d+) Crashed:", re.M)
 CRASH_FRAME = re.compile(r"^\s*\d+\s+\S+\s+0x[0-9a-fA-F]+\s+(?P<symbol>[^\s(]+)", re.M)
+# Under the crashed thread's line a frame may have lost its number: a paste whose blanks became tabs made each
+# `0<TAB><TAB>libsystem_kernel.dylib …` look like an editor's line-number gutter, which the scan takes off
+# (tests/samples/corpus/ios_new5/forum740373_*, tabbed).
+CRASH_FRAME_UNNUMBERED = re.compile(r"^\s*[^\s\d]\S*\s+0x[0-9a-fA-F]+\s+(?P<symbol>[^\s(]+)")
 # A Low Memory report's (iPhone OS 2 to iOS 6) largest process and its process rows:
 # `foo <a515b0826b7b14d76ab18f1a48a8ba56>   11483 (jettisoned) (active)` (tests/samples/corpus/ios/lowmemory_*).
 LOW_MEMORY_LARGEST = re.compile(r"^\s*Largest process:\s+\S", re.M)
@@ -413,7 +420,7 @@ def _from_crashed_thread(lines: list[tuple[int, str]], where: str, device: str |
     for _, t in lines[at_line + 1 : at_line + 200]:
         if not t.strip():
             continue  # a paste with a blank line after every line
-        frame = CRASH_FRAME.match(t)
+        frame = CRASH_FRAME.match(t) or CRASH_FRAME_UNNUMBERED.match(t)
         if frame is None:
             break
         symbols.append(frame["symbol"])
@@ -479,11 +486,11 @@ def _json_document(text: str) -> Any:
     poster's words after the report); None when there is none, or when more JSON follows (pieces of a report are
     read as fragments)."""
     try:
-        return json.loads(text)
+        return _JSON.decode(text)
     except ValueError:
         pass
     try:
-        value, end = json.JSONDecoder().raw_decode(text.lstrip())
+        value, end = _JSON.raw_decode(text.lstrip())
     except ValueError:
         return None
     return None if re.search(r"[{}\[\]]", text.lstrip()[end:]) else value
@@ -492,7 +499,7 @@ def _json_document(text: str) -> Any:
 def _pretty_header(text: str) -> tuple[dict[str, Any], int] | None:
     """(header, index of the first line after it) when `text` opens with a multi-line JSON header object."""
     try:
-        obj, end = json.JSONDecoder().raw_decode(text)
+        obj, end = _JSON.raw_decode(text)
     except ValueError:
         return None
     if not isinstance(obj, dict) or "bug_type" not in obj or not text[end:].strip():
@@ -791,7 +798,7 @@ def _crash_event(
 
 def _json_objects(text: str) -> list[tuple[int, dict[str, Any]]]:
     """Every top-level-decodable JSON object in `text`, with its offset (fragments of a report)."""
-    decoder = json.JSONDecoder()
+    decoder = _JSON
     found: list[tuple[int, dict[str, Any]]] = []
     pos = text.find("{")
     while pos != -1:
@@ -824,7 +831,7 @@ def _decode_at(text: str, key: str) -> dict[str, Any] | None:
     if m is None:
         return None
     try:
-        obj, _ = json.JSONDecoder().raw_decode(text, m.end() - 1)
+        obj, _ = _JSON.raw_decode(text, m.end() - 1)
     except ValueError:
         return None
     return obj if isinstance(obj, dict) else None
@@ -885,7 +892,7 @@ def _cut_entry(text: str) -> tuple[int, dict[str, Any], int] | None:
     for _ in range(200):  # lines to try as its first key
         if re.match(r'\s*"[^"\\]+"\s*:', head[pos:]):
             try:
-                obj, end = json.JSONDecoder().raw_decode("{" + head[pos:])
+                obj, end = _JSON.raw_decode("{" + head[pos:])
             except ValueError:
                 obj = None
             if isinstance(obj, dict):
@@ -916,7 +923,7 @@ def _tail_entry(text: str, starts: set[int]) -> tuple[int, dict[str, Any]] | Non
     for _ in range(3):  # the last line may itself be cut short: drop it and try again
         body = "\n".join(lines).rstrip().rstrip(",")
         try:
-            obj = json.loads("{" + body + "}")
+            obj = _JSON.decode("{" + body + "}")
         except ValueError:
             lines = lines[:-1]
             continue

@@ -171,12 +171,13 @@ _ANY_BRACKETED = r"\[[^\[\]\n]{1,64}\]"
 
 
 # Where an iOS log line may start behind another tool's prefix (after a blank, a colon or a bracket): a date or a
-# time, a syslog month, a Console type, in English (or a German Console's `standard`) or in a non-Latin script before
-# its tab (see `ios_layouts`, whose layouts decide). Not inside the tool's own time: Appium's "2015-06-19 20:34:05:618
-# - info: [IOS_SYSLOG_ROW ] Jun 19 15:34:05 …" (appium#5271) would spend the few starts tried on "34", "05", "618".
+# time, a syslog month, a Console type, in English (or a German Console's `standard`; a newer Console capitalizes
+# them) or in a non-Latin script before its tab (see `ios_layouts`, whose layouts decide). Not inside the tool's own
+# time: Appium's "2015-06-19 20:34:05:618 - info: [IOS_SYSLOG_ROW ] Jun 19 15:34:05 …" (appium#5271) would spend the
+# few starts tried on "34", "05", "618".
 _IOS_START = re.compile(
     r"(?<=[\s:\]])(?=(?<!\d:)\d\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
-    r"|(?:default|standard|info|debug|error|fault)\s"
+    r"|(?:[Dd]efault|[Ss]tandard|[Ii]nfo|[Dd]ebug|[Ee]rror|[Ff]ault)\s"
     r"|[^\x00-\x7f\s]{1,12}\t\d\d:)"
 )
 _GREP_NUMBER_END = re.compile(r"\\d\+:(?=(?:\\ )?$)")  # (in a shape: `\d+:` at its end, a blank after it or not)

@@ -231,7 +231,8 @@ def test_process_exited_with_a_dyld_reason_is_a_crash() -> None:
     events, _ = scan(CORPUS / "console_reordered_columns_process_exited_dyld_airsdk2476.txt")
     (e,) = events
     assert (e.kind, e.package, e.pid, e.reason) == ("crash", "net.yvant.domination", 23793, "dyld:0x4")
-    assert e.data == {"exit_domain": "dyld", "exit_code": "4"}
+    # (the rows' time column, with its UTC offset, is read since the reordered columns are: the event carries both)
+    assert e.data == {"exit_domain": "dyld", "exit_code": "4", "utc_offset": "+01:00"}
 
 
 @pytest.mark.parametrize(

@@ -50,3 +50,55 @@ def test_termination_reasons_printed_as_a_json_array_are_the_kill_they_tell() ->
         19198,
         "watchdog:scene-update",
     )
+
+
+def test_a_console_copy_with_a_capitalized_type_is_an_ios_log() -> None:
+    # iOS 18's Console copy quoted with '> ': 'Default<TAB>14:25:47.847946+0800<TAB>Signal<TAB>…'. Refused before.
+    events, outcome = scan(CORPUS / "signal5923_console_capitalized_default_type_blockquote_ios18_negative.txt")
+    assert outcome.usable
+    assert [e for e in events if e.kind in DEATHS] == []
+
+
+def test_a_console_copy_in_reordered_columns_is_an_ios_log() -> None:
+    # Columns subsystem, type, category, message, time, process (iOS 17): refused before.
+    events, outcome = scan(CORPUS / "azusa1040_console_subsystem_first_time_fifth_column_trollstore_ios17_negative.txt")
+    assert outcome.usable
+    assert [e for e in events if e.kind in DEATHS] == []
+
+
+def test_reordered_console_columns_name_the_process_of_the_last_column() -> None:
+    # The other reordered copy (time, category, message, subsystem, library, type, process): its rows now name their
+    # process, SpringBoard, and the app's dyld exit is still its crash.
+    from bgprobe.collectors.parsers.ios_layouts import parse_record
+
+    path = CORPUS.parent / "ios" / "console_reordered_columns_process_exited_dyld_airsdk2476.txt"
+    row = next(line for line in path.read_text(encoding="utf-8").splitlines() if "\tSpringBoard" in line)
+    rec = parse_record(row, 1)
+    assert rec is not None and (rec.layout, rec.process, rec.level) == ("console_columns", "SpringBoard", "default")
+    (e,) = [e for e in scan(path)[0] if e.kind in DEATHS]
+    assert (e.kind, e.package, e.pid) == ("crash", "net.yvant.domination", 23793)
+
+
+def _tabbed(tmp_path: Path, name: str) -> Path:
+    """The capture as an editor that turns runs of two blanks into tabs leaves it (the paste transforms' `tabs`)."""
+    first, *body = (CORPUS / name).read_text(encoding="utf-8").splitlines()
+    out = tmp_path / name
+    out.write_text("\n".join([first, *(line.replace("  ", "\t") for line in body)]) + "\n", encoding="utf-8")
+    return out
+
+
+def test_an_ips_body_with_tabs_inside_its_json_strings_is_still_read(tmp_path: Path) -> None:
+    # '"\"Thermal Level:\t 0\","': a tab in a JSON string, which strict JSON refuses (nothing was read).
+    (e,) = scan(_tabbed(tmp_path, "earshot_ips_ios27_beta_app_uuid_scene_update_cut_before_threads.txt"))[0]
+    assert (e.kind, e.package, e.pid, e.reason) == (
+        "process_killed",
+        "media.payown.earshot",
+        19198,
+        "watchdog:scene-update",
+    )
+
+
+def test_a_crashed_thread_whose_frame_numbers_were_taken_for_a_gutter_is_still_the_abort(tmp_path: Path) -> None:
+    # '0<TAB><TAB>libsystem_kernel.dylib …': the numbers went with the gutter the scan takes off (nothing was read).
+    (e,) = scan(_tabbed(tmp_path, "forum740373_app_review_ios17_abort_no_exception_type.txt"))[0]
+    assert (e.kind, e.reason) == ("crash", "sigabrt")

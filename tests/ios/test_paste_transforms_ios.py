@@ -153,6 +153,13 @@ HARD_WRAP_KNOWN = {
     "rnpushios132_8badf00d_scene_create_masked_bundle_stars_pid.txt",
     "rnvideo1892_8badf00d_scene_update_bundle_without_pid_fence.txt",
     "rnvideo4519_lowercase_terminated_due_to_signal9_quoted_prose_new_arch.txt",
+    # newest forms round 5: a Console copy in reordered columns whose rows the cut splits (no row keeps its type and
+    # its time with the process), a quoted RBSTerminateContext whose explanation the cut splits from its identity
+    # (the kill, without the app), and an .ips body line cut inside its JSON string (the kill named, its watchdog event
+    # left in the cut-off part)
+    "azusa1040_console_subsystem_first_time_fifth_column_trollstore_ios17_negative.txt",
+    "earshot_findings_flattened_ips_dump_termination_reasons_array_ios27.txt",
+    "earshot_ips_ios27_beta_app_uuid_scene_update_cut_before_threads.txt",
 }
 
 # Word-wrapped at 72 columns, these are still read differently (43 of 90 before): as above, Console copies whose
@@ -212,6 +219,10 @@ WORD_WRAP_KNOWN = {
     "expo32605_corefoundation_category_prefix_uncaught_exception_inline_code_two_lines.txt",
     "macios20769_rbsterminatecontext_inline_code_trailing_double_spaces_scene_create_silent_push.txt",
     "rnvideo4519_lowercase_terminated_due_to_signal9_quoted_prose_new_arch.txt",
+    # newest forms round 5: a Console copy in reordered columns (its tabs made blanks by the wrap) and a quoted
+    # RBSTerminateContext whose explanation the wrap splits from its identity
+    "azusa1040_console_subsystem_first_time_fifth_column_trollstore_ios17_negative.txt",
+    "earshot_findings_flattened_ips_dump_termination_reasons_array_ios27.txt",
 }
 
 
@@ -219,6 +230,7 @@ WORD_WRAP_KNOWN = {
 # hard-wrapped, and a Console copy whose tab-separated columns became blanks (no layout reads them). (An assertion whose
 # indented lines carried its record reads alike since an NSSet's `{(` line continues the one before it.)
 COLLAPSED_KNOWN = {
+    "azusa1040_console_subsystem_first_time_fifth_column_trollstore_ios17_negative.txt",
     "console_japanese_type_column_reportcrash_corpse_imast_ios12.txt",
     "uikit_bgtask_expired_hard_wrapped_uynguyen_blog.txt",
 }
