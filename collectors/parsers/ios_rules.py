@@ -48,7 +48,9 @@ APP_REF = re.compile(r"\[" + APP_ID + r"\]")
 # `<FBApplicationProcess: 0xb91b47a80; app:810(v8AE)>` (a MAUI app's rows, tests/samples/corpus/ios_frameworks5/
 # maui38281_*): the pid still names the process that exited.
 _EXITED_APP_ID = r"(?:application|app)(?:<(?P<bundle>[^<>()]+)(?:\([^()]*\))?>)?:(?P<pid>\d+)"
-PROCESS_EXITED = re.compile(r"\[" + _EXITED_APP_ID + r"\] Process exited: (?P<ctx><.*)", re.S)
+# iOS 13's FrontBoard may mark the identity with a star: `[application<b>:63390]* Process exited: …`
+# (tests/samples/corpus/ios_frameworks5/rn26731_*).
+PROCESS_EXITED = re.compile(r"\[" + _EXITED_APP_ID + r"\]\*? Process exited: (?P<ctx><.*)", re.S)
 PROCESS_EXITED_FB = re.compile(
     r"Process exited: <FBApplicationProcess(?:: 0x[0-9a-f]+)?; " + _EXITED_APP_ID + r"[^>]*> -> (?P<ctx><.*)", re.S
 )
@@ -108,10 +110,19 @@ TERMINATE_FIELD = re.compile(
     r"(?=\s{1,64}(?:domain|code|explanation|reportType|maxTerminationResistance):|>\s{0,64}$|$)",
     re.S,
 )
+# iOS 14+ writes `<RBSProcessExitStatus| domain:signal(2) code:SIGABRT(6)>`; iOS 13 wrote `<RBSProcessExitStatus;
+# domain: runningboard (15); code: 0x2182baad>` (tests/samples/corpus/ios_frameworks5/rn26731_*).
 RBS_EXIT_STATUS = re.compile(
-    r"RBSProcessExitStatus\| domain:(?P<domain>[\w-]+)(?:\((?P<domain_no>\d+)\))? "
+    r"RBSProcessExitStatus(?:\| domain:(?P<domain>[\w-]+)(?:\((?P<domain_no>\d+)\))? "
     r"code:(?P<code>[\w-]+)(?:\((?P<code_no>-?\d+)\))?"
+    r"|; domain: (?P<domain13>[\w-]+)(?: \((?P<domain_no13>\d+)\))?; code: (?P<code13>[\w-]+))"
 )
+# RunningBoard's explanation when it ends a process that kept an assertion it was asked to give up (iOS 13: `Timed-out
+# waiting for process [application<b>:pid] to invalidate assertion with identifier … and explanation 'Shared Background
+# Assertion 2 for <b>'`, code 0x2182baad, tests/samples/corpus/ios_frameworks5/rn26731_*): UIKit's background tasks
+# share that assertion, so the app's background task outlived its time, as with 0x2182bad2 (developer.apple.com/
+# documentation/xcode/sigkill: "a background task failing to complete in time").
+RB_ASSERTION_TIMEOUT = re.compile(r"Timed-out waiting for process \[[^\]]{0,300}\] to invalidate assertion")
 FB_EXIT = re.compile(r"FBProcessExitContext; (?P<kind>[\w-]+)(?: \(\"(?P<text>[^\"]*)\"\))?")
 # xnu bsd/kern/kern_memorystatus.c (apple-oss-distributions/xnu, xnu-4570 to xnu-11417), memorystatus_log_exception:
 # `EXC_RESOURCE -> %s[%d] exceeded mem limit: %s%s %d MB (%s)` (iOS 11 to 18.3), `memorystatus: %s [%d] exceeded mem
@@ -1041,7 +1052,7 @@ class IosLogInterpreter:
         data: dict[str, object] = {}
         kind = "process_died"
         if (st := RBS_EXIT_STATUS.search(ctx)) is not None:
-            domain, code = st["domain"], st["code"]
+            domain, code = st["domain"] or st["domain13"], st["code"] or st["code13"]
             data = {"exit_domain": domain, "exit_code": code}
             if st["code_no"] is not None:
                 data["exit_code_no"] = int(st["code_no"])
@@ -1057,6 +1068,8 @@ class IosLogInterpreter:
                 if domain.upper() in ips.SELF_NAMESPACES:
                     kind = "crash"  # the process gave the reason itself, ending (`domain:dyld(6) code:4`)
                 reason = mapped or f"{domain}:{code}"
+                if RB_ASSERTION_TIMEOUT.search(ctx):
+                    kind, reason = "process_killed", "bgtask_expired"
         elif (fb := FB_EXIT.search(ctx)) is not None:
             text = fb["text"] or ""
             data = {"exit_context": fb["kind"], **({"exit_text": text} if text else {})}

@@ -68,3 +68,20 @@ def test_an_exit_whose_identity_lost_its_bundle_is_read_by_its_pid() -> None:
     assert [(e.kind, e.package, e.pid, e.reason) for e in events if e.kind in DEATHS] == [
         ("crash", None, 810, "sigabrt")
     ]
+
+
+def test_ios13s_exit_context_with_a_star_after_the_identity_is_read() -> None:
+    # iOS 13: '[application<org.reactjs.native.example.test-bg>:63390]* Process exited: <RBSProcessExitContext;
+    # specific: <RBSProcessExitStatus; domain: runningboard (15); code: 0x2182baad>; … "Timed-out waiting for process
+    # […] to invalidate assertion …"': nothing was read.
+    events = scan(
+        CORPUS / "rn26731_console_ios13_rbs_exit_context_semicolon_form_2182baad_assertion_timeout_asterisk.txt"
+    )[0]
+    (e,) = [e for e in events if e.kind in DEATHS]
+    assert (e.kind, e.package, e.pid, e.reason) == (
+        "process_killed",
+        "org.reactjs.native.example.test-bg",
+        63390,
+        "bgtask_expired",
+    )
+    assert (e.data["exit_domain"], e.data["exit_code"]) == ("runningboard", "0x2182baad")
