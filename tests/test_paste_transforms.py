@@ -388,8 +388,10 @@ GREPPED_KNOWN = {
     # pages round 4: a Crashlytics 'Fatal Exception:' header with its message on the next line, and a dump's Settings
     "w4_crashlytics_not_allowed_start_service_masked_pkg_programmerteach.txt",
     "w4_deviceidle_settings_idling_history_negative_octechnote.txt",
-    # new forms round 5: Studio's compact view again (time and level only before a FATAL EXCEPTION)
+    # new forms round 5: Studio's compact view again (time and level only before a FATAL EXCEPTION), and a bare ANR
+    # report in a blockquote (as droidify919's)
     "n5_crash_fgs_location_type_studio_compact_fatal_android15_summonpro1.txt",
+    "n5_anr_bare_report_psi_blocks_blockquote_tilde_yaml_fence_tasks3662.txt",
 }
 # The same, and logs in layouts that are not told inside another line (a brief line without its level, a threadtime
 # line without its time, crash reporters' own exports, ...), where the wrapper's `logcat: ` stays.
