@@ -43,3 +43,50 @@ def test_auto_linked_kill_and_force_stop_lines_are_read_as_they_were_logged():
         ("process_killed", "com.something.app", "com.something.app", None, None),
     ]
     assert [e.reason for e in events] == ["remove_task", "force_stop"]
+
+
+# -- a native crash named by the tombstone header debuggerd logs after it -------------------------------------------
+
+# flutter/flutter#27077: `flutter run` prints the tombstone header bare after libc's line, whose names are threads'.
+FLUTTER_27077 = (
+    "W/o.pepsellmobil(20371): 0xebadde09 skipped times: 0\n"
+    "F/libc    (20371): Fatal signal 11 (SIGSEGV), code 128 (SI_KERNEL), fault addr 0x0 in tid 20484 (o.pepsellmobile),"
+    " pid 20371 (o.pepsellmobile)\n"
+    "*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***\n"
+    "Build fingerprint: 'samsung/gtactive2ltexx/gtactive2lte:9/PPR1.180610.011/T395JXU4CSF6:user/release-keys'\n"
+    "Revision: '4'\n"
+    "ABI: 'arm'\n"
+    "pid: 20371, tid: 20484, name: o.pepsellmobile  >>> com.pepsico.pepsellmobile <<<\n"
+    "signal 11 (SIGSEGV), code 128 (SI_KERNEL), fault addr 0x0\n"
+)
+
+# vfsfitvnm/frida-il2cpp-bridge#481: threadtime, libc's process name empty, DEBUG's header eight lines on.
+FRIDA_481 = (
+    "01-25 12:32:58.873 31840 31904 F libc    : Fatal signal 11 (SIGSEGV), code 1 (SEGV_MAPERR), fault addr 0x0 in tid"
+    " 31904 (UnityMain), pid 31840 ()\n"
+    "01-25 12:32:59.367  4819  4819 F DEBUG   : *** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***\n"
+    "01-25 12:32:59.367  4819  4819 F DEBUG   : Revision: '0'\n"
+    "01-25 12:32:59.367  4819  4819 F DEBUG   : ABI: 'arm64'\n"
+    "01-25 12:32:59.367  4819  4819 F DEBUG   : Processor: '6'\n"
+    "01-25 12:32:59.367  4819  4819 F DEBUG   : Timestamp: 2024-01-25 12:32:59.033656980+0100\n"
+    "01-25 12:32:59.367  4819  4819 F DEBUG   : Process uptime: 264s\n"
+    "01-25 12:32:59.367  4819  4819 F DEBUG   : Cmdline: com.example.app\n"
+    "01-25 12:32:59.367  4819  4819 F DEBUG   : pid: 31840, tid: 31904, name: UnityMain  >>> com.example.app <<<\n"
+    "01-25 12:32:59.367  4819  4819 F DEBUG   : uid: 10293\n"
+)
+
+
+def test_a_native_crash_is_named_by_its_bare_tombstone_header():
+    assert fields(scan_str(FLUTTER_27077)) == [
+        ("crash", "com.pepsico.pepsellmobile", "com.pepsico.pepsellmobile", 20371, None)
+    ]
+
+
+def test_a_native_crash_is_named_by_debuggerds_header_lines_after_it():
+    assert fields(scan_str(FRIDA_481)) == [("crash", "com.example.app", "com.example.app", 31840, None)]
+
+
+def test_a_tombstone_header_of_another_pid_names_nothing():
+    # A header whose pid is not the crash's (another crash's dump) leaves the crash unnamed, and is no event itself.
+    text = FRIDA_481.replace("pid: 31840, tid", "pid: 31841, tid")
+    assert fields(scan_str(text)) == [("crash", None, None, 31840, None)]

@@ -188,6 +188,14 @@ NATIVE_CRASH = re.compile(
     r"^Fatal signal (?P<sig>\d+) \((?P<name>SIG\w+)\)"
     r"(?:.*? in tid (?P<tid>\d+) \((?P<thread>[^()]*)\)(?:, pid (?P<pid>\d+) \((?P<main>[^()]*)\))?)?"
 )
+# debuggerd's tombstone header names the process of a native crash (system/core/debuggerd/libdebuggerd/tombstone.cpp,
+# dump_thread_info; tombstone_proto_to_text.cpp from Android 12: "pid: %d, tid: %d, name: %s  >>> %s <<<", the process
+# name read from /proc/<pid>/cmdline): logged under DEBUG, printed bare by `flutter run`. How many lines after a native
+# crash whose process is unknown its header is looked for: crash_dump's two lines, the "*** ***" banner, Build
+# fingerprint, Revision, ABI, Timestamp, Process uptime and Cmdline come before it, other processes' lines between
+# them in a busy log, and a paste may have wrapped them.
+TOMBSTONE_HEADER = re.compile(r"\bpid: (?P<pid>\d+), tid: \d+, name: .*?\s>>>\s+(?P<proc>[^\s<>]+)\s+<<<")
+TOMBSTONE_LINES = 24
 # RuntimeInit's KillApplicationHandler logs FATAL EXCEPTION, then killProcess(myPid()): that SIG 9 is the
 # crash's own end, already a death. How far after a crash its kill is looked for (a long stack trace lies between).
 CRASH_KILL_LINES = 300
@@ -408,6 +416,7 @@ CONTEXT_SIGNATURES: dict[bytes, int] = {
     b"ANR in": CONTEXT_LINES,
     b"FATAL EXCEPTION": CONTEXT_LINES,
     b"Killing '": CONTEXT_LINES,
+    b"Fatal signal ": TOMBSTONE_LINES,  # the tombstone header that names the crashed process
     b"PhantomProcessRecord": 1,  # a dumped record's state is on the line after it
     b"Fatal Exception: ": CRASH_REPORT_LINES["fatal"],
     b", PID: ": CRASH_REPORT_LINES["process"],
@@ -960,7 +969,9 @@ class LogInterpreter:
         for p in self._pending:
             p.lines_left -= 1
             done = p.lines_left <= 0
-            if (rec.pid == p.pid and rec.tag == p.tag) or bare or (prose and p.event.source == "crash-report"):
+            native = p.event.reason == "crash_native"  # its tombstone header comes from debuggerd (another pid)
+            report = prose and p.event.source == "crash-report"
+            if (rec.pid == p.pid and rec.tag == p.tag) or bare or native or report:
                 if p.event.kind == "process_killed":
                     # lmk kills end early: the next line of the same source is either their last
                     # continuation or something else, and the kill goes out before what follows it
@@ -972,6 +983,7 @@ class LogInterpreter:
                         done = last or done
                 elif not consumed:
                     consumed = self._absorb(p, rec.msg)
+                    done = done or (native and consumed)  # named: nothing more to wait for
             if done:
                 if (event := self._finish(p)) is not None:
                     out.append(event)
@@ -1030,6 +1042,8 @@ class LogInterpreter:
             return False
         if event.kind != "crash":
             return False
+        if event.reason == "crash_native":
+            return _name_native_crash(event, text)
         if pm := CRASH_PROCESS.match(text):
             if event.process is not None or "process_text" in event.data:
                 return False  # a second crash's header
@@ -1321,7 +1335,7 @@ class LogInterpreter:
             data={"signal": sig, "by_pid": rec.pid, "by_itself": rec.pid == pid},
         )
 
-    def _native_crash(self, rec: LogRecord, msg: str) -> Event | _NoMatch:
+    def _native_crash(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         """A native crash or abort as the dying process logs it (NATIVE_CRASH): exit-info's REASON_CRASH_NATIVE. Its
         package is the one a Studio copy's column names, or that of the pid's process start when one was read (the
         names on the line are threads')."""
@@ -1336,7 +1350,7 @@ class LogInterpreter:
         pid = int(m["pid"]) if m["pid"] else rec.pid
         if pid is not None:
             self._crashed_at(pid, rec.lineno)
-        return self._event(
+        event = self._event(
             rec,
             "crash",
             source=f"{self.source}:{rec.tag or 'libc'}",
@@ -1346,6 +1360,11 @@ class LogInterpreter:
             detail=msg,
             data=data,
         )
+        if event.package is None and pid is not None:
+            # The tombstone header that follows names its process (TOMBSTONE_HEADER): held until it comes.
+            self._pending.append(_Pending(event, pid, "", lines_left=TOMBSTONE_LINES))
+            return None
+        return event
 
     def _exit_info_text(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         from bgprobe.collectors.parsers.exitinfo import event_from_tostring
@@ -1659,6 +1678,21 @@ def _absorb_lmk(event: Event, msg: str) -> bool | None:
 
 
 _PROCESS_NAME = re.compile(r"^[A-Za-z][\w.]*(?::[\w.]+)?$")
+
+
+def _name_native_crash(event: Event, text: str) -> bool:
+    """Names a native crash's process from its tombstone header (TOMBSTONE_HEADER) when the line is that header of the
+    crash's pid; True when it was."""
+    m = TOMBSTONE_HEADER.search(text) if "<<<" in text else None
+    if m is None or int(m["pid"]) != event.pid:
+        return False
+    if _PROCESS_NAME.match(m["proc"]):  # (not debuggerd's "UNKNOWN" of an unreadable cmdline: no package in that)
+        if type(event) is MissedProcess:
+            # named here, not by the process starts another part of the scan read (the class `_event` gave it)
+            event.__class__ = Event  # type: ignore[assignment]
+        event.process = m["proc"]
+        event.package = package_of_process(m["proc"])
+    return True
 
 
 # An app's window or activity in InputDispatcher's window label: "ActivityRecord{4248 u0 com.htc.camera/.CameraEntry
