@@ -84,3 +84,31 @@ def test_the_same_failure_under_its_fatal_exception_between_paragraphs_is_one_cr
         + "\n\nAny idea?\n"
     )
     assert deaths(scan_str(text)) == [("crash", "de.blau.android", 2232)]
+
+
+# -- Android 14's am_unfreeze: [pid, process, reason] ------------------------------------------------------------
+
+LIMXTOP_BLOG = (
+    "```bash\n"
+    "42055:02-15 22:11:28.871  1622  1965 I am_unfreeze: [27271,com.google.android.adservices.api,6]\n"
+    "42081:02-15 22:11:28.935  1622  1965 I am_unfreeze: [23781,com.android.vending,6]\n"
+    "```\n"
+)
+
+
+def test_an_unfreeze_event_with_its_reason_names_the_process_without_it():
+    # limxtop1989/blog's egrep -n output: CachedAppOptimizer.reportUnfreeze's third field is the reason code
+    events = [e for e in scan_str(LIMXTOP_BLOG) if e.kind == "state_changed"]
+    assert [(e.process, e.pid, e.reason, e.data.get("unfreeze_reason")) for e in events] == [
+        ("com.google.android.adservices.api", 27271, "unfrozen", 6),
+        ("com.android.vending", 23781, "unfrozen", 6),
+    ]
+
+
+def test_an_unfreeze_event_of_android_13_still_reads():
+    # the two fields of Android 11-13 (pid, process): no reason
+    events = scan_str("I am_unfreeze: [23781,com.android.vending]\nI am_freeze: [23781,com.android.vending]\n")
+    assert [(e.process, e.pid, e.reason) for e in events] == [
+        ("com.android.vending", 23781, "unfrozen"),
+        ("com.android.vending", 23781, "frozen"),
+    ]

@@ -464,10 +464,14 @@ EVENT_LAYOUTS: dict[str, tuple[str, str | None, tuple[tuple[str, ...], ...]]] = 
     ),
     "am_low_memory": ("state_changed", "low_memory", (("num_processes",),)),
     "am_freeze": ("state_changed", "frozen", (("pid", "proc"),)),
-    "am_unfreeze": ("state_changed", "unfrozen", (("pid", "proc"),)),
+    # Android 14 added why: CachedAppOptimizer.reportUnfreeze writes (pid, processName, reason), the reason an
+    # UNFREEZE_REASON_* code ("am_unfreeze: [23781,com.android.vending,6]", limxtop1989/blog's Android-command post)
+    "am_unfreeze": ("state_changed", "unfrozen", (("pid", "proc", "unfreeze_reason"), ("pid", "proc"))),
 }
 # Fields that are numbers in every layout: a value that is not one rules the layout out.
-_EVENT_INTS = frozenset({"user", "pid", "uid", "adj", "proc_state", "flags", "line", "recoverable", "num_processes"})
+_EVENT_INTS = frozenset(
+    {"user", "pid", "uid", "adj", "proc_state", "flags", "line", "recoverable", "num_processes", "unfreeze_reason"}
+)
 _AM_CRASH_TAIL = {"line", "recoverable", "file", "message"}
 
 _WM_STATE_RESULT = {"SUCCEEDED": "success", "FAILED": "failure", "CANCELLED": "cancelled"}
