@@ -68,6 +68,11 @@ EXPLANATION = re.compile(
 # exit with such a reason is the process's crash, not a kill (tests/samples/corpus/ios/console_reordered_columns_*).
 SELF_NAMESPACES = frozenset({"DYLD", "LIBXPC", "OBJC"})
 WATCHDOG_EVENT = re.compile(r"WatchdogEvent: (?P<event>[\w-]+)")
+# The explanation cut short after its event (`explanation:scene-update watchdog transg`, where a quoted report ends:
+# tests/samples/corpus/ios_frameworks5/unity1073_*): the event word still names the watchdog.
+WATCHDOG_EXPLANATION_CUT = re.compile(
+    r"(?:explanation:|(?:SPRINGBOARD|FRONTBOARD), )(?P<event>[a-z][\w-]{0,40}) watchdog\b"
+)
 # FrontBoard (iOS 14+) kills a process that has not exited 5 s after it was asked to: FBProcess's graceful-kill
 # timer logs "%@ Failed to terminate gracefully after %.1fs" and that text becomes the 0x8badf00d explanation
 # (FrontBoard -[FBProcess _terminateWithRequest:…] performGracefulKill; the same budget SpringBoard's reports
@@ -657,6 +662,8 @@ def termination_reason(namespace: str | None, code: int | None, reasons_text: st
             return "bgtask_expired", extras
         event = extras.get("watchdog_event")
         if event is None and (w := WATCHDOG_EVENT.search(reasons_text)):
+            event = w["event"]
+        if event is None and (w := WATCHDOG_EXPLANATION_CUT.search(reasons_text)):
             event = w["event"]
         if (g := GRACEFUL_KILL.search(reasons_text)) is not None:
             event = event or "process-exit"

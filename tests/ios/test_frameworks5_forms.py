@@ -47,7 +47,8 @@ def test_the_lower_case_words_unquoted_are_not_debuggers() -> None:
     # Only in double quotes are they still debugserver's words; a sentence of one's own tells no run that ended.
     text = (
         "2023-03-15 09:11:15.191469-0700 App[1570:352197] Can't end BackgroundTask: no background task exists with "
-        "identifier 12 (0xc), or it may have already been ended. Break in UIApplicationEndBackgroundTaskError() to debug."
+        "identifier 12 (0xc), or it may have already been ended. "
+        "Break in UIApplicationEndBackgroundTaskError() to debug."
         "\nHere the app is terminated due to signal 9 handling, see the docs.\n"
     )
     assert [e for e in scan_str(text) if e.kind in DEATHS] == []
@@ -85,3 +86,10 @@ def test_ios13s_exit_context_with_a_star_after_the_identity_is_read() -> None:
         "bgtask_expired",
     )
     assert (e.data["exit_domain"], e.data["exit_code"]) == ("runningboard", "0x2182baad")
+
+
+def test_an_explanation_cut_after_its_watchdog_event_keeps_the_event() -> None:
+    # 'Termination Description: SPRINGBOARD, <RBSTerminateContext| domain:10 code:0x8BADF00D explanation:scene-update
+    # watchdog transg' (the quote ends there): the kill was read as watchdog:unknown.
+    (e,) = scan(CORPUS / "unity1073_termination_description_springboard_rbsterminatecontext_cut_at_transg.txt")[0]
+    assert (e.kind, e.reason) == ("process_killed", "watchdog:scene-update")

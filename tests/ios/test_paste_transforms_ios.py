@@ -104,8 +104,6 @@ HARD_WRAP_KNOWN = {
     "lldb_stop_reason_exc_resource_memory_watch_interp_macios7075.txt",
     "metrickit_rbsterminatecontext_scene_update_thermal_roam.txt",
     "quoted_no_task_request_custom_task_rnbgfetch563.txt",
-    "r3_crash_exc_bad_access_sigkill_scene_update_8badf00d_kiosk_book_ios11.txt",
-    "r3_crash_header_process_launch_watchdog_unfenced_comment_fbunity460.txt",
     "r3_idevicesyslog_debug_relay_errors_then_dasd_suspend_triggers_construct2078_negative.txt",
     "rbsterminatecontext_lines_under_xccrashpoint_headings_emission_ios15.txt",
     "uikit_bgtask_expired_hard_wrapped_uynguyen_blog.txt",
@@ -140,11 +138,10 @@ HARD_WRAP_KNOWN = {
     # its keys start lines and the text reads as a report alone, the debugger's line left out (one death, not two)
     "w4_liuhaihua_jetsamevent_entry_collapsed_one_line_debugger_memory_chinese.txt",
     # frameworks round 5: one-line Termination Descriptions whose cut splits the app ('transgression: cloud.myapp.myap'
-    # / 'pMobile exhausted …', 'application<****>:' / '7778', 'com.myfamiliz' / '.app') or the event word
-    # ('scene-up' / 'date'); an RBSTerminateContext whose explanation the cut splits from its identity; Foundation's
-    # uncaught-exception line and debugserver's quoted words ('"terminated due to sig' / 'nal 9"') cut in a sentence
+    # / 'pMobile exhausted …', 'application<****>:' / '7778') or the event word ('scene-up' / 'date'); an
+    # RBSTerminateContext whose explanation the cut splits from its identity; Foundation's uncaught-exception line and
+    # debugserver's quoted words ('"terminated due to sig' / 'nal 9"') cut in a sentence
     "expo32605_corefoundation_category_prefix_uncaught_exception_inline_code_two_lines.txt",
-    "expo9408_ios11_8badf00d_scene_create_bundle_only_double_bar_header.txt",
     "macios20769_rbsterminatecontext_inline_code_trailing_double_spaces_scene_create_silent_push.txt",
     # and console rows quoted with '> ' whose cut pieces start lines without the quote mark (none reads as a row)
     "maui38281_blockquoted_console_rows_masked_app_pid_sigabrt_aot_module.txt",
