@@ -61,8 +61,14 @@ _KNOWN_CODES = {
 EXPLANATION = re.compile(
     r"(?P<event>[\w-]+) watchdog transgression:(?:[ \t]{0,8}\n){0,2}[ \t]{0,8}"
     r"(?:(?:application|app)<(?P<bundle>[^<>()]*)(?:\([^()]*\))?>:(?P<pid>\d+)"
-    r"|(?P<name>\S+)) exhausted (?P<clock>real \(wall clock\) time|CPU time) allowance of (?P<allowance>[\d.]+) seconds"
+    r"|(?P<name>\S+)) (?:exhausted (?P<clock>real \(wall clock\) time|CPU time) allowance of (?P<allowance>[\d.]+)"
+    r" seconds|is (?P<stuck>stuck) \((?P<why>[\w ]{1,32})\))"
 )
+# iOS 26 says why instead when the app's main thread waits on a lock: `scene-update watchdog transgression:
+# app<bundle>:pid is stuck (deadlock)` (0x8badf00d all the same; reports of 2026 quote it: tests/samples/corpus/
+# ios_new5/clipkeyboard446_*). Quoted on its own line with its RBSTerminateContext label, `explanation: …`, it is the
+# termination's description.
+EXPLANATION_LINE = re.compile(r"^[ \t]*explanation:[ \t]*(?P<value>[\w-]+ watchdog transgression: [^\n]*)$", re.M)
 # OS_REASON namespaces (xnu bsd/sys/reason.h) of reasons a process gives for its own end, with abort_with_reason() or
 # abort_with_payload(): dyld when a library or a symbol is missing at launch, libxpc, the Objective-C runtime. An
 # exit with such a reason is the process's crash, not a kill (tests/samples/corpus/ios/console_reordered_columns_*).
@@ -322,7 +328,7 @@ def looks_like_ips(sample: list[str]) -> bool:
         return True
     if (m := CRASHED_THREAD.search(text)) is not None and CRASH_FRAME.search(text, m.end()):
         return True
-    if BARE_TERMINATION.search(text):
+    if BARE_TERMINATION.search(text) or EXPLANATION_LINE.search(text):
         return True
     if LOW_MEMORY_LARGEST.search(text) and LOW_MEMORY_ROW.search(text):
         return True
@@ -412,6 +418,8 @@ def _parse(lines: list[tuple[int, str]], where: str, device: str | None) -> list
         at_line = lines[text.count("\n", 0, bare.start())][0]
         labelled = [(n, "Termination Reason: " + t.strip() if n == at_line else t) for n, t in lines]
         return _from_text(labelled, where, device)
+    if EXPLANATION_LINE.search(text):
+        return _from_text(lines, where, device)
     return _from_fragment(text, where, first_no, device, None)
 
 
@@ -645,8 +653,11 @@ def termination_reason(namespace: str | None, code: int | None, reasons_text: st
     m = EXPLANATION.search(reasons_text, max(0, at_literal - 80), at_literal + 600) if at_literal >= 0 else None
     if m is not None:
         extras["watchdog_event"] = m["event"]
-        extras["allowance_s"] = float(m["allowance"])
-        extras["allowance"] = "cpu" if m["clock"].startswith("CPU") else "wall"
+        if m["allowance"]:
+            extras["allowance_s"] = float(m["allowance"])
+            extras["allowance"] = "cpu" if m["clock"].startswith("CPU") else "wall"
+        else:
+            extras["stuck"] = m["why"]
         if m["bundle"]:
             extras["bundle"] = m["bundle"]
         elif m["name"]:
@@ -983,6 +994,8 @@ def _from_text(
         at_alone = next((n for n, t in lines if t.strip() == "Termination Description:"), None)
         if at_alone is not None:
             fields["Termination Description"] = (at_alone, "")
+    if "Termination Description" not in fields and (x := EXPLANATION_LINE.search(text)) is not None:
+        fields["Termination Description"] = (lines[text.count("\n", 0, x.start())][0], x["value"])
     description = fields.get("Termination Description", (0, ""))[1]
     if "Termination Description" in fields:
         description = _continued(lines, fields["Termination Description"][0], description)

@@ -102,3 +102,18 @@ def test_a_crashed_thread_whose_frame_numbers_were_taken_for_a_gutter_is_still_t
     # '0<TAB><TAB>libsystem_kernel.dylib …': the numbers went with the gutter the scan takes off (nothing was read).
     (e,) = scan(_tabbed(tmp_path, "forum740373_app_review_ios17_abort_no_exception_type.txt"))[0]
     assert (e.kind, e.reason) == ("crash", "sigabrt")
+
+
+def test_ios26s_is_stuck_explanation_quoted_with_its_label_is_the_watchdog_kill() -> None:
+    # 'explanation: scene-create watchdog transgression: app<com.Ysoup.TokenMemo>:9454 is stuck (deadlock)' (iOS 26
+    # says why where it said 'exhausted … allowance'): refused before.
+    events, outcome = scan(CORPUS / "clipkeyboard446_ios26_scene_create_is_stuck_deadlock_explanation_korean.txt")
+    assert outcome.usable
+    (e,) = events
+    assert (e.kind, e.package, e.pid, e.reason) == (
+        "process_killed",
+        "com.Ysoup.TokenMemo",
+        9454,
+        "watchdog:scene-create",
+    )
+    assert e.data["stuck"] == "deadlock"
