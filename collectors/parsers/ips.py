@@ -67,8 +67,10 @@ EXPLANATION = re.compile(
 # iOS 26 says why instead when the app's main thread waits on a lock: `scene-update watchdog transgression:
 # app<bundle>:pid is stuck (deadlock)` (0x8badf00d all the same; reports of 2026 quote it: tests/samples/corpus/
 # ios_new5/clipkeyboard446_*). Quoted on its own line with its RBSTerminateContext label, `explanation: …`, it is the
-# termination's description.
-EXPLANATION_LINE = re.compile(r"^[ \t]*explanation:[ \t]*(?P<value>[\w-]+ watchdog transgression: [^\n]*)$", re.M)
+# termination's description, with the line after it when a wrap put the rest there.
+EXPLANATION_LINE = re.compile(
+    r"^[ \t]*explanation:[ \t]*(?P<value>[\w-]+ watchdog transgression:(?:[ \t][^\n]*)?)$(?:\n(?P<rest>[^\n]*))?", re.M
+)
 # OS_REASON namespaces (xnu bsd/sys/reason.h) of reasons a process gives for its own end, with abort_with_reason() or
 # abort_with_payload(): dyld when a library or a symbol is missing at launch, libxpc, the Objective-C runtime. An
 # exit with such a reason is the process's crash, not a kill (tests/samples/corpus/ios/console_reordered_columns_*).
@@ -995,7 +997,10 @@ def _from_text(
         if at_alone is not None:
             fields["Termination Description"] = (at_alone, "")
     if "Termination Description" not in fields and (x := EXPLANATION_LINE.search(text)) is not None:
-        fields["Termination Description"] = (lines[text.count("\n", 0, x.start())][0], x["value"])
+        value = x["value"].rstrip()
+        if EXPLANATION.search(value) is None and x["rest"]:
+            value += " " + x["rest"].strip()
+        fields["Termination Description"] = (lines[text.count("\n", 0, x.start())][0], value)
     description = fields.get("Termination Description", (0, ""))[1]
     if "Termination Description" in fields:
         description = _continued(lines, fields["Termination Description"][0], description)
