@@ -90,3 +90,27 @@ def test_a_tombstone_header_of_another_pid_names_nothing():
     # A header whose pid is not the crash's (another crash's dump) leaves the crash unnamed, and is no event itself.
     text = FRIDA_481.replace("pid: 31840, tid", "pid: 31841, tid")
     assert fields(scan_str(text)) == [("crash", None, None, 31840, None)]
+
+
+# -- Visual Studio's Device Log rows copied as tab-separated columns ------------------------------------------------
+
+# dotnet/android#3398: time, device name, type, pid, tag and message joined with tabs, newest row first.
+DOTNET_3398 = (
+    "07-28 11:25:08.149\tandroid_8_0\tError\t1627\tmemtrack\tCouldn't load memtrack module\n"
+    "07-28 11:25:08.147\tandroid_8_0\tInfo\t1627\tActivityManager\tStart proc 7244:com.google.android.youtube/u0a78 for"
+    " service com.google.android.youtube/com.google.android.libraries.youtube.common.gcore.gcoreclient.gcm.impl."
+    "GcmTaskServiceDelegator\n"
+    "07-28 11:25:08.139\tandroid_8_0\tWarning\t7244\tzygote\tUnexpected CPU variant for X86 using defaults: x86\n"
+)
+
+
+def test_visual_studio_device_log_rows_are_read():
+    assert fields(scan_str(DOTNET_3398)) == [
+        ("process_started", "com.google.android.youtube", "com.google.android.youtube", 7244, "u0a78")
+    ]
+
+
+def test_a_device_name_with_a_blank_in_visual_studio_device_log_rows():
+    # dotnet/maui#17253's device column ('iData i3'); the row is made from the one above
+    text = DOTNET_3398.replace("android_8_0", "iData i3")
+    assert [e.pid for e in scan_str(text)] == [7244]

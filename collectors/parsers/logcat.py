@@ -98,7 +98,18 @@ UNITY_LOGCAT = re.compile(
     r"^(?:\d{4}[/.-])?\d\d[/.-]\d\d \d\d:\d\d:\d\d\.\d{3} (?P<pid>\d+) (?P<tid>\d+) "
     r"(?P<lvl>Verbose|Debug|Info|Warn|Error|Fatal) (?P<tag>\S+?):? (?P<msg>.*)$"
 )
-_WORD_LEVELS = {"Verbose": "V", "Debug": "D", "Info": "I", "Warn": "W", "Error": "E", "Fatal": "F"}
+_WORD_LEVELS = {"Verbose": "V", "Debug": "D", "Info": "I", "Warn": "W", "Warning": "W", "Error": "E", "Fatal": "F"}
+# - Visual Studio's Device Log window (Xamarin / .NET for Android, Windows): a copy of its rows joins the columns Time,
+#   Device Name, Type, PID, Tag and Message with tabs, the type spelled out, newest row first (dotnet/android#3398:
+#   `07-28 11:25:08.147<TAB>android_8_0<TAB>Info<TAB>1627<TAB>ActivityManager<TAB>Start proc 7244:...`;
+#   dotnet/maui#17253, a device name with a blank: `iData i3`). The time is not kept (none of these layouts keeps one).
+#   A page that shows the rows outside <pre>, or a mail that expands tabs, turns the tabs into blanks: the tag then ends
+#   at the first one.
+VS_DEVICE_LOG = re.compile(
+    r"^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}[\t ]+[^\t]*?[\t ]+"
+    r"(?P<lvl>Verbose|Debug|Info|Warning|Error|Fatal)[\t ]+(?P<pid>\d+)[\t ]+"
+    r"(?P<tag>[^\t]+(?=\t)|[^\t ]+)[\t ]+(?P<msg>.*)$"
+)
 # - Android Studio's Logcat with its date, process ids and package columns turned off (its "compact view"): the time,
 #   the tag padded to a column, the level letter between blanks, the message; a multi-line message goes on under the
 #   message's column (maplibre/maplibre-native#2206: `18:06:25.661 ActivityManager          E  ANR in <pkg> (...)`).
@@ -110,6 +121,7 @@ PASTE_LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("time_glued_brief", TIME_GLUED_BRIEF),
     ("unity_logcat", UNITY_LOGCAT),
     ("studio_compact", STUDIO_COMPACT),
+    ("vs_device_log", VS_DEVICE_LOG),
     ("bare_tag", BARE_TAG),
 )
 
