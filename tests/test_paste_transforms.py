@@ -265,6 +265,8 @@ HARD_WRAP_KNOWN = {
     # Chinese notes between them (each a single cut line)
     "w4_am_killing_grep_n_prefix_usec_threadtime_jpdebug.txt",
     "w4_has_died_fg_top_uid_columns_chinese_notes_between_yooqur.txt",
+    # new forms round 5: a RemoteServiceException line alone naming its app in a ServiceRecord{...} the cut splits
+    "n5_crash_fgs_did_not_start_app_errors_tracking_bracket_keys_android16_czero4.txt",
 }
 
 # Word-wrapped at 72 columns, these are still read differently (88 of 131 before records were rejoined at blanks):
@@ -309,6 +311,7 @@ WORD_WRAP_KNOWN = {
     "n5_crash_fgs_did_not_stop_app_report_unfenced_recent_logs_fauxx10.txt",
     "n5_crash_fgs_did_not_stop_do_not_edit_report_api36_aria2app392.txt",
     "n5_crash_fgs_did_not_stop_issue_form_shell_fence_android16_fauxx249.txt",
+    "n5_crash_fgs_did_not_start_app_errors_tracking_bracket_keys_android16_czero4.txt",
     # frameworks round 5: a Studio new-view copy every line of which the wrap cuts after its tag: no line reads as a
     # log line and the file is refused (the original is read, without its event: Unity's CRASH tag)
     "f5_crash_unity_crash_tag_studio_new_truncated_package_embedunity75.txt",
@@ -436,6 +439,7 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     # issues round 4: a bare 'Process:' crash in a fence
     "g4_crash_process_line_runtime_exception_create_application_strictmode6.txt",
     # new forms round 5: apps' own crash reports (a ForegroundServiceDidNotStopInTimeException line alone)
+    "n5_crash_fgs_did_not_start_app_errors_tracking_bracket_keys_android16_czero4.txt",
     "n5_crash_fgs_did_not_stop_app_report_unfenced_recent_logs_fauxx10.txt",
     "n5_crash_fgs_did_not_stop_do_not_edit_report_api36_aria2app392.txt",
     "n5_crash_fgs_did_not_stop_issue_form_shell_fence_android16_fauxx249.txt",
