@@ -112,3 +112,30 @@ def test_an_unfreeze_event_of_android_13_still_reads():
         ("com.android.vending", 23781, "unfrozen"),
         ("com.android.vending", 23781, "frozen"),
     ]
+
+
+# -- Samsung lmkd's "Reclaim" line is its kill (read once a pre-filter word selects it) ------------------------------
+
+SAMSUNG_RECLAIM = (
+    "01-01 15:11:14.049   879   879 I lmkd    : Reclaim 'com.samsung.android.scpm' (31960), uid 5009, oom_score_adj "
+    "915, state 19 to free 18184kB rss, 52268kB swap; reason: low watermark is breached and swap is low (5818388kB < "
+    "838860kB)"
+)
+
+
+def test_samsung_lmkds_reclaim_line_is_a_low_memory_kill_with_its_sizes_and_reason():
+    # flutter/flutter#161070 (One UI): fed to the interpreter as the scan does once the line is selected
+    from bgprobe.collectors.parsers.android_log import LogInterpreter
+    from bgprobe.collectors.parsers.logcat import YearHint, parse_line
+
+    interp = LogInterpreter(where="paste")
+    (kill,) = interp.feed(parse_line(SAMSUNG_RECLAIM, 1, YearHint(None)))
+    assert (kill.kind, kill.process, kill.pid, kill.uid, kill.reason) == (
+        "process_killed",
+        "com.samsung.android.scpm",
+        31960,
+        "5009",
+        "low_memory",
+    )
+    assert kill.data["rss_kb"] == 18184 and kill.data["swap_kb"] == 52268 and kill.data["proc_state"] == 19
+    assert kill.data["lmkd_reason"].startswith("low watermark is breached and swap is low")

@@ -57,10 +57,15 @@ ZYGOTE = re.compile(
 _TASK_COMM_MAX = 15  # TASK_COMM_LEN (16) less its NUL: a task's comm is cut to this many characters
 # The kernel driver of 4.4+ kernels names the thread group too: "Killing '%s' (%d) (tgid %d), adj %hd," (kernel/common
 # drivers/staging/android/lowmemorykiller.c, lowmem_scan).
+# Samsung's lmkd (One UI 6-7, Android 14-15) writes "Reclaim" for "Kill" and the process state after the adj: "Reclaim
+# 'com.samsung.android.scpm' (31960), uid 5009, oom_score_adj 915, state 19 to free 18184kB rss, 52268kB swap; reason:
+# low watermark is breached and swap is low (...)" - a kill: the same pid "has died" milliseconds later and lmkd's
+# process_mrelease, called only on a process it killed, follows (flutter#161070).
 LMKD = re.compile(
-    r"^(?:lowmemorykiller: )?Kill(?:ing)? '(?P<proc>[^']+)' \((?P<pid>\d+)\)(?: \(tgid (?P<tgid>\d+)\))?, "
+    r"^(?:lowmemorykiller: )?(?:Kill(?:ing)?|Reclaim) '(?P<proc>[^']+)' \((?P<pid>\d+)\)(?: \(tgid (?P<tgid>\d+)\))?, "
     r"(?:uid (?P<uid>\d+), )?"
-    r"(?:oom_score_adj|oom_adj|adj) (?P<adj>-?\d+)(?:,| to free (?P<kb>\d+)kB(?: rss)?(?:, (?P<anon>\d+)kB anon rss)?"
+    r"(?:oom_score_adj|oom_adj|adj) (?P<adj>-?\d+)(?:, state (?P<state>\d+))?"
+    r"(?:,| to free (?P<kb>\d+)kB(?: rss)?(?:, (?P<anon>\d+)kB anon rss)?"
     r"(?:, (?P<swap>\d+)kB swap)?(?:, \d+kB [a-z_]+)*)?"
     r"(?:; reason: (?P<reason>.*))?"
 )
@@ -701,6 +706,8 @@ class LogInterpreter:
             return self._service_restart
         if msg.startswith(_KNOWN_NO_EVENT) or _FORCE_STOP_OTHER.match(msg):
             return self._known
+        if msg.startswith("Reclaim '"):
+            return self._lmkd  # Samsung lmkd's kill (see LMKD); read once a pre-filter word selects its line
         if tag == "AndroidRuntime" and msg.startswith("Process: ") and ", PID: " in msg:
             # RuntimeInit's second crash line with no "FATAL EXCEPTION" before it: a paste that began at it
             # (syncthing-android#1328, Android 15's ForegroundServiceDidNotStopInTimeException). After a FATAL
@@ -800,6 +807,8 @@ class LogInterpreter:
             data["swap_kb"] = int(m["swap"])
         if m["reason"]:
             data["lmkd_reason"] = m["reason"]
+        if m["state"]:
+            data["proc_state"] = int(m["state"])
         # The kernel driver's line (lmkd's name a uid, the driver's never do)
         kernel = (
             rec.layout == "kernel" or m["tgid"] is not None or (msg.startswith("lowmemorykiller: ") and not m["uid"])
