@@ -57,7 +57,7 @@ ZYGOTE = re.compile(
 _TASK_COMM_MAX = 15  # TASK_COMM_LEN (16) less its NUL: a task's comm is cut to this many characters
 # The kernel driver of 4.4+ kernels names the thread group too: "Killing '%s' (%d) (tgid %d), adj %hd," (kernel/common
 # drivers/staging/android/lowmemorykiller.c, lowmem_scan).
-# Samsung's lmkd (One UI 6-7, Android 14-15) writes "Reclaim" for "Kill" and the process state after the adj: "Reclaim
+# Samsung's lmkd (a One UI phone on Android 14+) writes "Reclaim" for "Kill" and the process state after the adj: "Reclaim
 # 'com.samsung.android.scpm' (31960), uid 5009, oom_score_adj 915, state 19 to free 18184kB rss, 52268kB swap; reason:
 # low watermark is breached and swap is low (...)" - a kill: the same pid "has died" milliseconds later and lmkd's
 # process_mrelease, called only on a process it killed, follows (flutter#161070).
