@@ -114,3 +114,20 @@ def test_a_device_name_with_a_blank_in_visual_studio_device_log_rows():
     # dotnet/maui#17253's device column ('iData i3'); the row is made from the one above
     text = DOTNET_3398.replace("android_8_0", "iData i3")
     assert [e.pid for e in scan_str(text)] == [7244]
+
+
+def test_a_native_crash_is_named_by_activity_managers_death_line_of_its_pid():
+    # flutter/flutter#6025: no tombstone header in the paste; 'has died' of the crash's pid, 11 lines on, names it.
+    text = (
+        "09-23 17:12:33.341  4755  4780 F libc    : Fatal signal 11 (SIGSEGV), code 128, fault addr 0x0 in tid 4780"
+        " (ui_thread)\n"
+        "09-23 17:12:33.342   165   165 W         : debuggerd: handling request: pid=4755 uid=10200 gid=10200 tid=4780\n"
+        "09-23 17:12:33.413   507  5003 W ActivityManager:   Force finishing activity com.google.fuchsia.armadillo/"
+        "org.domokit.sky.shell.SkyActivity\n"
+        "09-23 17:12:33.427   182   182 E lowmemorykiller: Error writing /proc/4755/oom_score_adj; errno=22\n"
+        "09-23 17:12:33.470   507   788 I ActivityManager: Process com.google.fuchsia.armadillo (pid 4755) has died\n"
+    )
+    assert sorted(fields(scan_str(text))) == [
+        ("crash", "com.google.fuchsia.armadillo", "com.google.fuchsia.armadillo", 4755, None),
+        ("process_died", "com.google.fuchsia.armadillo", "com.google.fuchsia.armadillo", 4755, None),
+    ]

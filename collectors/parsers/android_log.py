@@ -844,7 +844,7 @@ class LogInterpreter:
         data: dict[str, object] = {k: m[k] for k in ("adj", "state") if m[k]}
         if m["oom_adj"]:
             data["oom_adj"] = int(m["oom_adj"])
-        return self._event(
+        event = self._event(
             rec,
             "process_died",
             source=f"{self.source}:ActivityManager",
@@ -854,6 +854,12 @@ class LogInterpreter:
             detail=msg,
             data=data,
         )
+        # A native crash of this pid still waiting for its tombstone header (`_native_crash`) is this process's.
+        for p in self._pending:
+            crash = p.event
+            if crash.reason == "crash_native" and crash.pid == event.pid and crash.package is None:
+                _name_crash(crash, m["proc"])
+        return event
 
     def _zygote(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         m = ZYGOTE.match(msg)
@@ -1700,12 +1706,16 @@ def _name_native_crash(event: Event, text: str) -> bool:
     if m is None or int(m["pid"]) != event.pid:
         return False
     if _PROCESS_NAME.match(m["proc"]):  # (not debuggerd's "UNKNOWN" of an unreadable cmdline: no package in that)
-        if type(event) is MissedProcess:
-            # named here, not by the process starts another part of the scan read (the class `_event` gave it)
-            event.__class__ = Event  # type: ignore[assignment]
-        event.process = m["proc"]
-        event.package = package_of_process(m["proc"])
+        _name_crash(event, m["proc"])
     return True
+
+
+def _name_crash(event: Event, process: str) -> None:
+    if type(event) is MissedProcess:
+        # named here, not by the process starts another part of the scan read (the class `_event` gave it)
+        event.__class__ = Event  # type: ignore[assignment]
+    event.process = process
+    event.package = package_of_process(process)
 
 
 # An app's window or activity in InputDispatcher's window label: "ActivityRecord{4248 u0 com.htc.camera/.CameraEntry
