@@ -86,10 +86,13 @@ def test_a_native_crash_is_named_by_debuggerds_header_lines_after_it():
     assert fields(scan_str(FRIDA_481)) == [("crash", "com.example.app", "com.example.app", 31840, None)]
 
 
-def test_a_tombstone_header_of_another_pid_names_nothing():
-    # A header whose pid is not the crash's (another crash's dump) leaves the crash unnamed, and is no event itself.
+def test_a_tombstone_header_of_another_pid_names_another_crash():
+    # A header whose pid is not the crash's leaves that crash unnamed: it tells the crash of its own pid.
     text = FRIDA_481.replace("pid: 31840, tid", "pid: 31841, tid")
-    assert fields(scan_str(text)) == [("crash", None, None, 31840, None)]
+    assert sorted(fields(scan_str(text)), key=lambda f: f[3] or 0) == [
+        ("crash", None, None, 31840, None),
+        ("crash", "com.example.app", "com.example.app", 31841, None),
+    ]
 
 
 # -- Visual Studio's Device Log rows copied as tab-separated columns ------------------------------------------------
@@ -131,3 +134,41 @@ def test_a_native_crash_is_named_by_activity_managers_death_line_of_its_pid():
         ("crash", "com.google.fuchsia.armadillo", "com.google.fuchsia.armadillo", 4755, None),
         ("process_died", "com.google.fuchsia.armadillo", "com.google.fuchsia.armadillo", 4755, None),
     ]
+
+
+# -- Unity's own crash handler: the tombstone header alone, under the tag CRASH -------------------------------------
+
+# azesmway/react-native-unity#34 (Studio's old copy): no libc or DEBUG line, no pre-filter word in any line.
+RN_UNITY_34 = (
+    "2022-07-22 20:01:41.505 4031-4221/com.example E/CRASH: *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***"
+    " ***",
+    "2022-07-22 20:01:41.505 4031-4221/com.example E/CRASH: pid: 4031, tid: 4221, name: UnityGfxDeviceW  >>> com.example"
+    " <<<",
+    "2022-07-22 20:01:41.505 4031-4221/com.example E/CRASH: signal 11 (SIGSEGV), code 1 (SEGV_MAPERR), fault addr 0x8",
+)
+
+
+def _fed(lines: tuple[str, ...]) -> list[Event]:
+    # The rule, fed the lines as a scan would once a pre-filter word selects them (none does yet: reported).
+    from bgprobe.collectors.parsers.android_log import LogInterpreter
+    from bgprobe.collectors.parsers.logcat import YearHint, parse_line
+
+    interp = LogInterpreter(where="paste")
+    events = [e for n, line in enumerate(lines, 1) for e in interp.feed(parse_line(line, n, YearHint(None)))]
+    return events + interp.flush()
+
+
+def test_a_tombstone_header_alone_is_the_native_crash_of_its_process():
+    events = _fed(RN_UNITY_34)
+    assert fields(events) == [("crash", "com.example", "com.example", 4031, None)]
+    assert events[0].reason == "crash_native"
+
+
+def test_a_tombstone_header_after_its_crash_is_no_second_crash():
+    # flutter/flutter#27077's libc line first: the header names that crash and is no crash of its own
+    lines = (
+        "F/libc    (20371): Fatal signal 11 (SIGSEGV), code 128 (SI_KERNEL), fault addr 0x0 in tid 20484 "
+        "(o.pepsellmobile), pid 20371 (o.pepsellmobile)",
+        "pid: 20371, tid: 20484, name: o.pepsellmobile  >>> com.pepsico.pepsellmobile <<<",
+    )
+    assert fields(_fed(lines)) == [("crash", "com.pepsico.pepsellmobile", "com.pepsico.pepsellmobile", 20371, None)]

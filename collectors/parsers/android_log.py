@@ -702,6 +702,8 @@ class LogInterpreter:
             return self._send_signal
         if msg.startswith("Fatal signal "):
             return self._native_crash
+        if "<<<" in msg and "pid: " in msg:  # (not a `pid: N, ...` read as a bare `Tag: msg`: its message lost "pid: ")
+            return self._tombstone_header
         if msg.startswith("Scheduling restart of crashed service "):
             return self._service_restart
         if msg.startswith(_KNOWN_NO_EVENT) or _FORCE_STOP_OTHER.match(msg):
@@ -1003,6 +1005,9 @@ class LogInterpreter:
                 elif not consumed:
                     consumed = self._absorb(p, rec.msg)
                     done = done or (native and consumed)  # named: nothing more to wait for
+                    crash = p.event
+                    if consumed and crash.kind == "crash" and crash.pid is not None and crash.pid not in self._crashed:
+                        self._crashed_at(crash.pid, rec.lineno)  # its pid known only now ("Process: <proc>, PID: N")
             if done:
                 if (event := self._finish(p)) is not None:
                     out.append(event)
@@ -1384,6 +1389,30 @@ class LogInterpreter:
             self._pending.append(_Pending(event, pid, "", lines_left=TOMBSTONE_LINES))
             return None
         return event
+
+    def _tombstone_header(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
+        """debuggerd's tombstone header (TOMBSTONE_HEADER) with no crash of its pid read before: the native crash of
+        that process, as Unity's own crash handler logs it under the tag CRASH with no libc line
+        (azesmway/react-native-unity#34). A crash read before (libc's line, FATAL EXCEPTION) is the same one. Read
+        once a pre-filter word selects the line: today only when it comes among the lines handed over with another."""
+        m = TOMBSTONE_HEADER.search(msg)
+        if m is None:
+            return NO_MATCH
+        pid = int(m["pid"])
+        if pid in self._crashed and rec.lineno - self._crashed[pid] <= CRASH_KILL_LINES:
+            return None
+        self._crashed_at(pid, rec.lineno)
+        proc = m["proc"] if _PROCESS_NAME.match(m["proc"]) else None
+        return self._event(
+            rec,
+            "crash",
+            source=f"{self.source}:{rec.tag or 'debuggerd'}",
+            process=proc,
+            package=package_of_process(proc),
+            pid=pid,
+            reason="crash_native",
+            detail=msg.strip(),
+        )
 
     def _exit_info_text(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         from bgprobe.collectors.parsers.exitinfo import event_from_tostring
