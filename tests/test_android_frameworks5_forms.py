@@ -172,3 +172,12 @@ def test_a_tombstone_header_after_its_crash_is_no_second_crash():
         "pid: 20371, tid: 20484, name: o.pepsellmobile  >>> com.pepsico.pepsellmobile <<<",
     )
     assert fields(_fed(lines)) == [("crash", "com.pepsico.pepsellmobile", "com.pepsico.pepsellmobile", 20371, None)]
+
+
+# -- Dalvik's Zygote: 'Process N terminated by signal (S)' ----------------------------------------------------------
+
+
+def test_dalvik_zygotes_terminated_by_signal_is_the_death_of_its_pid():
+    # tuntori/mightier_amp#120 (Android 4.4.4, brief): read once a pre-filter word selects the line (none does yet)
+    (death,) = _fed(("D/Zygote  (  183): Process 2856 terminated by signal (11)",))
+    assert (death.kind, death.pid, death.reason) == ("process_died", 2856, "sigsegv")

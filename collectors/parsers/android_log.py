@@ -50,9 +50,11 @@ FORCE_STOP = re.compile(
 )
 # Zygote's SIGCHLD handler (com_android_internal_os_Zygote.cpp): "Process %d exited due to signal %d (%s)" from
 # Android 10 on, "Process %d exited due to signal (%d)" (number only, in parentheses) in 5.0-9 (fenix#3182).
+# Dalvik's Zygote (Android 4.4 and before; dalvik/vm/native/dalvik_system_Zygote.cpp, sigchldHandler) wrote "Process %d
+# terminated by signal (%d)", at D for any signal but SIGKILL (at V, rarely enabled, for that one).
 ZYGOTE = re.compile(
-    r"^Process (?P<pid>\d+) exited (?:due to signal (?:(?P<sig>\d+) \((?P<signame>[^)]*)\)|\((?P<sig_only>\d+)\))"
-    r"|cleanly \((?P<code>\d+)\))"
+    r"^Process (?P<pid>\d+) (?:exited (?:due to signal (?:(?P<sig>\d+) \((?P<signame>[^)]*)\)|\((?P<sig_only>\d+)\))"
+    r"|cleanly \((?P<code>\d+)\))|terminated by signal \((?P<sig_dalvik>\d+)\))"
 )
 _TASK_COMM_MAX = 15  # TASK_COMM_LEN (16) less its NUL: a task's comm is cut to this many characters
 # The kernel driver of 4.4+ kernels names the thread group too: "Killing '%s' (%d) (tgid %d), adj %hd," (kernel/common
@@ -702,6 +704,8 @@ class LogInterpreter:
             return self._send_signal
         if msg.startswith("Fatal signal "):
             return self._native_crash
+        if msg.startswith("Process ") and " terminated by signal (" in msg:
+            return self._zygote  # Dalvik's (see ZYGOTE); read once a pre-filter word selects the line
         if "<<<" in msg and "pid: " in msg:  # (not a `pid: N, ...` read as a bare `Tag: msg`: its message lost "pid: ")
             return self._tombstone_header
         if msg.startswith("Scheduling restart of crashed service "):
@@ -867,7 +871,7 @@ class LogInterpreter:
         m = ZYGOTE.match(msg)
         if m is None:
             return NO_MATCH
-        number = m["sig"] or m["sig_only"]
+        number = m["sig"] or m["sig_only"] or m["sig_dalvik"]
         if number is None:
             return None  # clean exits are normal process ends, not deaths worth reporting
         sig = int(number)
