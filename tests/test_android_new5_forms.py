@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from bgprobe.reports.events import DEATH_KINDS, Event
 
-from tests.helpers import scan_str
+from tests.helpers import TESTS, scan, scan_str
+
+CORPUS = TESTS / "samples" / "corpus" / "android_new5"
 
 DEATHS = DEATH_KINDS | {"anr"}
 
@@ -114,7 +116,7 @@ def test_an_unfreeze_event_of_android_13_still_reads():
     ]
 
 
-# -- Samsung lmkd's "Reclaim" line is its kill (read once a pre-filter word selects it) ------------------------------
+# -- Samsung lmkd's "Reclaim" line is its kill ------------------------------------------------------------------------
 
 SAMSUNG_RECLAIM = (
     "01-01 15:11:14.049   879   879 I lmkd    : Reclaim 'com.samsung.android.scpm' (31960), uid 5009, oom_score_adj "
@@ -139,3 +141,13 @@ def test_samsung_lmkds_reclaim_line_is_a_low_memory_kill_with_its_sizes_and_reas
     )
     assert kill.data["rss_kb"] == 18184 and kill.data["swap_kb"] == 52268 and kill.data["proc_state"] == 19
     assert kill.data["lmkd_reason"].startswith("low watermark is breached and swap is low")
+
+
+def test_samsung_lmkds_reclaim_lines_are_selected_and_read_in_a_scan():
+    # The whole capture through the scan's own path: the pre-filter selects "Reclaim '" (it did not when the rule
+    # came), so both of lmkd's kills are read as its kills, beside ActivityManager's four deaths.
+    capture = "n5_lmkd_samsung_reclaim_state_swap_low_has_died_counts_threadtime_fence_flutter161070.txt"
+    events, outcome = scan(CORPUS / capture)
+    assert outcome.usable
+    kills = [(e.source, e.pid, e.reason) for e in events if e.kind == "process_killed"]
+    assert kills == [("lmkd", 31960, "low_memory"), ("lmkd", 31464, "low_memory")]

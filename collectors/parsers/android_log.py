@@ -59,10 +59,10 @@ ZYGOTE = re.compile(
 _TASK_COMM_MAX = 15  # TASK_COMM_LEN (16) less its NUL: a task's comm is cut to this many characters
 # The kernel driver of 4.4+ kernels names the thread group too: "Killing '%s' (%d) (tgid %d), adj %hd," (kernel/common
 # drivers/staging/android/lowmemorykiller.c, lowmem_scan).
-# Samsung's lmkd (a One UI phone on Android 14+) writes "Reclaim" for "Kill" and the process state after the adj: "Reclaim
-# 'com.samsung.android.scpm' (31960), uid 5009, oom_score_adj 915, state 19 to free 18184kB rss, 52268kB swap; reason:
-# low watermark is breached and swap is low (...)" - a kill: the same pid "has died" milliseconds later and lmkd's
-# process_mrelease, called only on a process it killed, follows (flutter#161070).
+# Samsung's lmkd (a One UI phone on Android 14+) writes "Reclaim" for "Kill" and the process state after the adj:
+# "Reclaim 'com.samsung.android.scpm' (31960), uid 5009, oom_score_adj 915, state 19 to free 18184kB rss, 52268kB swap;
+# reason: low watermark is breached and swap is low (...)" - a kill: the same pid "has died" milliseconds later and
+# lmkd's process_mrelease, called only on a process it killed, follows (flutter#161070).
 LMKD = re.compile(
     r"^(?:lowmemorykiller: )?(?:Kill(?:ing)?|Reclaim) '(?P<proc>[^']+)' \((?P<pid>\d+)\)(?: \(tgid (?P<tgid>\d+)\))?, "
     r"(?:uid (?P<uid>\d+), )?"
@@ -342,6 +342,7 @@ SIGNATURES: tuple[bytes, ...] = (
     b"Killing '",  # lmkd 8.1 / kernel lmk: before "Killing " (leftmost-first picks the earlier pattern)
     b"Killing ",
     b"Kill '",
+    b"Reclaim '",  # Samsung lmkd's kill (One UI, Android 14+: see LMKD)
     b"has died",
     b"orce stop",  # ActivityManager's "Force stopping ", a maker's "force stop " (one pattern, the budget)
     b"exited due to signal",
@@ -713,7 +714,7 @@ class LogInterpreter:
         if msg.startswith(_KNOWN_NO_EVENT) or _FORCE_STOP_OTHER.match(msg):
             return self._known
         if msg.startswith("Reclaim '"):
-            return self._lmkd  # Samsung lmkd's kill (see LMKD); read once a pre-filter word selects its line
+            return self._lmkd  # Samsung lmkd's kill (see LMKD)
         if tag == "AndroidRuntime" and msg.startswith("Process: ") and ", PID: " in msg:
             # RuntimeInit's second crash line with no "FATAL EXCEPTION" before it: a paste that began at it
             # (syncthing-android#1328, Android 15's ForegroundServiceDidNotStopInTimeException). After a FATAL
