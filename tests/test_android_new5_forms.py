@@ -151,3 +151,32 @@ def test_samsung_lmkds_reclaim_lines_are_selected_and_read_in_a_scan():
     assert outcome.usable
     kills = [(e.source, e.pid, e.reason) for e in events if e.kind == "process_killed"]
     assert kills == [("lmkd", 31960, "low_memory"), ("lmkd", 31464, "low_memory")]
+
+
+# -- Google Play Console's crash page copied: "Exception <throwable>:" ------------------------------------------------
+
+
+def test_a_play_console_crash_copy_is_the_apps_crash():
+    # Open-Vehicle-Android#210: "Exception android.app.RemoteServiceException$ForegroundServiceDidNotStopInTimeException:"
+    # then its frames, in a fence. It was refused as no known format (no pre-filter word selected the line).
+    events, outcome = scan(
+        CORPUS / "n5_crash_fgs_did_not_stop_play_console_no_message_fence_android16_openvehicles210.txt"
+    )
+    assert outcome.usable
+    (crash,) = [e for e in events if e.kind in DEATHS]
+    assert (crash.kind, crash.source, crash.reason) == ("crash", "crash-report", "java_exception")
+    assert crash.data["exception"] == "android.app.RemoteServiceException$ForegroundServiceDidNotStopInTimeException"
+
+
+def test_a_play_console_header_needs_a_throwable_after_exception():
+    # bitkit-android#981's header and frame read as the crash; the same opener in a sentence names no throwable.
+    text = (
+        "The app crashes in the background.\n"
+        "Exception handling in the service was rewritten: it did not help\n"
+        "Exception java.lang.RuntimeException:\n"
+        "  at android.app.ActivityThread.handleCreateService (ActivityThread.java:5929)\n"
+        "It happens on Android 15 only.\n"
+        "Nothing else is in the log.\n"
+    )
+    (e,) = [e for e in scan_str(text) if e.kind in DEATHS]
+    assert (e.data["exception"], e.where) == ("java.lang.RuntimeException", "paste.txt:3")

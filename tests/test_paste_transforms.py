@@ -299,7 +299,6 @@ WORD_WRAP_KNOWN = {
     "wm_worker_class_not_found_bare_trace_blog_jeroenmols.txt",
     # bare crash lines naming the app in a ServiceRecord / ComponentInfo a cut moves away, and a quoted dump
     "r3_crash_fgs_did_not_start_studio_indent_no_header_java_fence_canairio178.txt",
-    "r3_crash_fgs_did_not_stop_acra_bare_trace_fence_anki19749.txt",
     "r3_jobscheduler_grep_job_and_controller_lines_blockquote_rnbgfetch172.txt",
     "r3_jobscheduler_grep_android14_history_active_slot_markdown_report_videoedit.txt",
     # issues round 4: a Studio-column copy whose cut lines read as no log line
@@ -307,7 +306,7 @@ WORD_WRAP_KNOWN = {
     # pages round 4: the prose line after the last cut am_anr record is taken for the rest of its message
     "w4_am_anr_two_events_lines_bugreport_doc_copy_cnblogs.txt",
     # new forms round 5: bare ForegroundServiceDidNotStopInTimeException lines naming the app in a ComponentInfo{...}
-    # the cut moves away (an app's own reports, as anki19749)
+    # the cut moves away (apps' own reports)
     "n5_crash_fgs_did_not_stop_app_report_unfenced_recent_logs_fauxx10.txt",
     "n5_crash_fgs_did_not_stop_do_not_edit_report_api36_aria2app392.txt",
     "n5_crash_fgs_did_not_stop_issue_form_shell_fence_android16_fauxx249.txt",
@@ -445,6 +444,9 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     "n5_crash_fgs_did_not_stop_app_report_unfenced_recent_logs_fauxx10.txt",
     "n5_crash_fgs_did_not_stop_do_not_edit_report_api36_aria2app392.txt",
     "n5_crash_fgs_did_not_stop_issue_form_shell_fence_android16_fauxx249.txt",
+    # Play Console's crash page copied: its "Exception <throwable>:" is read at a line's start only
+    "n5_crash_fgs_did_not_stop_play_console_no_message_fence_android16_openvehicles210.txt",
+    "n5_crash_fgs_quota_exhausted_play_console_caused_by_no_colon_bitkit981.txt",
 }
 
 

@@ -299,6 +299,7 @@ DISPATCH_WORDS: tuple[str, ...] = (
     "Worker result ",
     ", PID: ",
     "Exception: ",
+    "Exception ",  # Google Play Console's "Exception <throwable>:"
 )
 DISPATCH_WORDS_UPPER: tuple[str, ...] = ("TYPE: CRASH", "CRASH REPORT")
 
@@ -306,8 +307,11 @@ DISPATCH_WORDS_UPPER: tuple[str, ...] = ("TYPE: CRASH", "CRASH REPORT")
 # LoggingHandler: "Process: <name>, PID: <pid>", ntfy#1520, or auto-linked, LogFox#188); Crashlytics
 # exports ("Fatal Exception: <throwable>: <message>", geofence_service#37, intercom-android#263); a
 # crash reporter's "Exception: <throwable>" (A-EDev/Flow#606), banner ("==== CRASH REPORT ====",
-# ACSIDE#167) or "type: crash" header (the system report pasted in TimePlanner#87). Fields that name
-# the app follow within a few lines; the report is a crash once its throwable is seen.
+# ACSIDE#167) or "type: crash" header (the system report pasted in TimePlanner#87); Google Play Console's
+# crash page copied ("Exception <throwable>:" with no colon after "Exception", its frames as "  at <method>
+# (<File>.java:N)", then "Caused by <throwable>: <message>": Open-Vehicle-Android#210, bitkit-android#981). Fields
+# that name the app follow within a few lines; the report is a crash once its throwable is seen.
+PLAY_CONSOLE_EXCEPTION = "Exception "
 CRASH_PROCESS = re.compile(r"^Process: (?P<proc>[^,\s]+), PID: (?P<pid>\d+)")
 # A process name a paste masked, no letter or digit left ("Process: ***********, PID: 19729",
 # juicycleff/flutter-unity-view-widget#752): it names no app.
@@ -381,10 +385,12 @@ SIGNATURES: tuple[bytes, ...] = (
 )
 # Words of kills, deaths, jobs, work and makers' power managers that no rule reads today: a line holding
 # one is read, and listed by `scan --unrecognized` when no rule understood it. Makers' tags are from
-# dontkillmyapp.com and the captures in tests/samples/corpus/android_oem. Kept short: the pre-filter
-# stays a SIMD search only up to 64 patterns in all (on bench/scan_bench.py's 100 MB log, 67 patterns
-# took 0.17 s more than 63), each word costs a little, and a word whose first bytes are common in logs
-# costs more ("athena", OPPO's killer, made the search 15 % slower: "ath" is in every "path").
+# dontkillmyapp.com and the captures in tests/samples/corpus/android_oem. Kept short: the search of a
+# plain log (SIGNATURES and EVIDENCE) stays a SIMD search only up to 64 patterns (on bench/scan_bench.py's
+# 100 MB log, 67 patterns took 0.17 s more than 63; tests/test_prefilter_budget.py holds the bound), each word
+# costs a little, and a word whose first bytes are common in logs costs more ("athena", OPPO's killer, made
+# the search 15 % slower: "ath" is in every "path"). Pasted text, searched for the PASTE_SIGNATURES too, is
+# past that bound: ~0.12 s more per 100 MB, on texts that are rarely more than a few hundred KB.
 EVIDENCE: tuple[bytes, ...] = (
     b"ProcessManager",  # MIUI ProcessManager, OppoProcessManager
     b"HwPFWService",
@@ -417,6 +423,7 @@ PASTE_SIGNATURES: tuple[bytes, ...] = (
     b"Background start not allowed",
     b"Not allowed to start service",
     b"Kill &#",  # lmkd's "Kill '<proc>'" in text copied from a web page that escaped its quote (&#39; or &#x27;)
+    b"Exception ",  # Google Play Console's "Exception <throwable>:" (PLAY_CONSOLE_EXCEPTION)
 )
 # Openers of multi-line messages, and how many following lines the scanner hands over with them.
 CONTEXT_LINES = 6
@@ -431,6 +438,7 @@ CONTEXT_SIGNATURES: dict[bytes, int] = {
     b"type: crash": CRASH_REPORT_LINES["type"],
     b"CRASH REPORT": CRASH_REPORT_LINES["banner"],
     b"Exception: ": CRASH_REPORT_LINES["exception"],
+    b"Exception ": CRASH_REPORT_LINES["exception"],
     b"last ANR": LAST_INPUT_ANR_LINES,
 }
 # Lines fed after WorkerWrapper's "failed because it threw" (its own stack trace not counted) that
@@ -743,6 +751,7 @@ class LogInterpreter:
                 (msg.startswith("Process: ") and ", PID: " in msg)
                 or msg.startswith("Fatal Exception: ")
                 or (msg.startswith("Exception: ") and JAVA_THROWABLE.match(msg[11:].lstrip()))
+                or (msg.startswith(PLAY_CONSOLE_EXCEPTION) and JAVA_THROWABLE.match(msg[10:]))
                 or msg.rstrip().lower() == "type: crash"
                 or ("CRASH REPORT" in msg.upper() and CRASH_BANNER.match(msg))
             ):
@@ -1486,6 +1495,10 @@ class LogInterpreter:
         elif text.startswith(("Fatal Exception: ", "Exception: ")):
             kind, source = ("fatal" if text.startswith("Fatal") else "exception"), "crash-report"
             data["exception"] = text.partition(": ")[2].strip()
+            confirm, hint = False, _package_hint(text)
+        elif text.startswith(PLAY_CONSOLE_EXCEPTION) and JAVA_THROWABLE.match(text[10:]):
+            kind, source = "exception", "crash-report"
+            data["exception"] = text[10:].rstrip(":").strip()
             confirm, hint = False, _package_hint(text)
         elif text.startswith(REMOTE_SERVICE_EXCEPTION) or ACTIVITY_THREAD_FAILURE.match(text):
             hint = _package_hint(text)
