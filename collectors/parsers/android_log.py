@@ -389,8 +389,9 @@ SIGNATURES: tuple[bytes, ...] = (
 # plain log (SIGNATURES and EVIDENCE) stays a SIMD search only up to 64 patterns (on bench/scan_bench.py's
 # 100 MB log, 67 patterns took 0.17 s more than 63; tests/test_prefilter_budget.py holds the bound), each word
 # costs a little, and a word whose first bytes are common in logs costs more ("athena", OPPO's killer, made
-# the search 15 % slower: "ath" is in every "path"). Pasted text, searched for the PASTE_SIGNATURES too, is
-# past that bound: ~0.12 s more per 100 MB, on texts that are rarely more than a few hundred KB.
+# the search 15 % slower: "ath" is in every "path"). Pasted text (and a log with markup, HTML escapes or prose
+# among its first lines), searched for the PASTE_SIGNATURES too, is past that bound: ~0.12 s more per 100 MB, on
+# texts that are rarely more than a few hundred KB.
 EVIDENCE: tuple[bytes, ...] = (
     b"ProcessManager",  # MIUI ProcessManager, OppoProcessManager
     b"HwPFWService",
