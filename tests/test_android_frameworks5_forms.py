@@ -138,7 +138,7 @@ def test_a_native_crash_is_named_by_activity_managers_death_line_of_its_pid():
 
 # -- Unity's own crash handler: the tombstone header alone, under the tag CRASH -------------------------------------
 
-# azesmway/react-native-unity#34 (Studio's old copy): no libc or DEBUG line, no pre-filter word in any line.
+# azesmway/react-native-unity#34 (Studio's old copy): no libc or DEBUG line; the pre-filter selects the header by '<<<'.
 RN_UNITY_34 = (
     "2022-07-22 20:01:41.505 4031-4221/com.example E/CRASH: *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***"
     " ***",
@@ -149,13 +149,8 @@ RN_UNITY_34 = (
 
 
 def _fed(lines: tuple[str, ...]) -> list[Event]:
-    # The rule, fed the lines as a scan would once a pre-filter word selects them (none does yet: reported).
-    from bgprobe.collectors.parsers.android_log import LogInterpreter
-    from bgprobe.collectors.parsers.logcat import YearHint, parse_line
-
-    interp = LogInterpreter(where="paste")
-    events = [e for n, line in enumerate(lines, 1) for e in interp.feed(parse_line(line, n, YearHint(None)))]
-    return events + interp.flush()
+    # The lines through the scan's own path (the pre-filter words '<<<' and 'by signal (' select them since round 5).
+    return scan_str("\n".join(lines) + "\n")
 
 
 def test_a_tombstone_header_alone_is_the_native_crash_of_its_process():
@@ -178,6 +173,6 @@ def test_a_tombstone_header_after_its_crash_is_no_second_crash():
 
 
 def test_dalvik_zygotes_terminated_by_signal_is_the_death_of_its_pid():
-    # tuntori/mightier_amp#120 (Android 4.4.4, brief): read once a pre-filter word selects the line (none does yet)
+    # tuntori/mightier_amp#120 (Android 4.4.4, brief), selected by 'by signal ('
     (death,) = _fed(("D/Zygote  (  183): Process 2856 terminated by signal (11)",))
     assert (death.kind, death.pid, death.reason) == ("process_died", 2856, "sigsegv")

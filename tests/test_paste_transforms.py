@@ -311,10 +311,7 @@ WORD_WRAP_KNOWN = {
     "n5_crash_fgs_did_not_stop_do_not_edit_report_api36_aria2app392.txt",
     "n5_crash_fgs_did_not_stop_issue_form_shell_fence_android16_fauxx249.txt",
     "n5_crash_fgs_did_not_start_app_errors_tracking_bracket_keys_android16_czero4.txt",
-    # frameworks round 5: a Studio new-view copy every line of which the wrap cuts after its tag: no line reads as a
-    # log line and the file is refused (the original is read, without its event: Unity's CRASH tag)
-    "f5_crash_unity_crash_tag_studio_new_truncated_package_embedunity75.txt",
-    # and a Studio new-view copy whose Zygote line the wrap cuts inside its padded columns (as rngeo's above)
+    # frameworks round 5: a Studio new-view copy whose Zygote line the wrap cuts inside its padded columns (as rngeo's above)
     "f5_zygote_signal9_studio_new_pid_placeholder_process_column_maui_dotnet10091.txt",
 }
 

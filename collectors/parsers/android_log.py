@@ -381,6 +381,8 @@ SIGNATURES: tuple[bytes, ...] = (
     b"PhantomProcessRecord",
     b"SIG: 9",  # Process.sendSignal's "Sending signal. PID: N SIG: 9" (an upper-case word: rare in logs)
     b"Fatal signal ",  # bionic's native crash line (NATIVE_CRASH)
+    b"<<<",  # debuggerd's tombstone header, ">>> <proc> <<<" (TOMBSTONE_HEADER)
+    b"by signal (",  # Dalvik's Zygote, "Process N terminated by signal (S)" (ZYGOTE, Android 4.4 and before)
     b"last ANR",  # `dumpsys input`'s "Input Dispatcher State at time of last ANR:" pasted with a log
 )
 # Words of kills, deaths, jobs, work and makers' power managers that no rule reads today: a line holding
@@ -715,7 +717,7 @@ class LogInterpreter:
         if msg.startswith("Fatal signal "):
             return self._native_crash
         if msg.startswith("Process ") and " terminated by signal (" in msg:
-            return self._zygote  # Dalvik's (see ZYGOTE); read once a pre-filter word selects the line
+            return self._zygote  # Dalvik's (see ZYGOTE)
         if "<<<" in msg and "pid: " in msg:  # (not a `pid: N, ...` read as a bare `Tag: msg`: its message lost "pid: ")
             return self._tombstone_header
         if msg.startswith("Scheduling restart of crashed service "):
@@ -1408,8 +1410,7 @@ class LogInterpreter:
     def _tombstone_header(self, rec: LogRecord, msg: str) -> Event | _NoMatch | None:
         """debuggerd's tombstone header (TOMBSTONE_HEADER) with no crash of its pid read before: the native crash of
         that process, as Unity's own crash handler logs it under the tag CRASH with no libc line
-        (azesmway/react-native-unity#34). A crash read before (libc's line, FATAL EXCEPTION) is the same one. Read
-        once a pre-filter word selects the line: today only when it comes among the lines handed over with another."""
+        (azesmway/react-native-unity#34). A crash read before (libc's line, FATAL EXCEPTION) is the same one."""
         m = TOMBSTONE_HEADER.search(msg)
         if m is None:
             return NO_MATCH
