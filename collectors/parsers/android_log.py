@@ -94,6 +94,16 @@ START_PROC = re.compile(
 # A page may drop the blank before the component ("ANR in com.xx(com.xx/...Activity), time…"): a process name
 # holds no parenthesis, so the name ends there (tests/samples/corpus/android_oem/mediatek_anrmanager_*_wsa.txt).
 ANR_IN = re.compile(r"^ANR in\s+(?P<proc>[^\s,(]+)(?: ?\((?P<comp>[^)]*)\))?")
+# InputDispatcher up to Android 10 (InputDispatcher::onANRLocked's ALOGI): "Application is not responding: %s.  It has
+# been %0.1fms since event, %0.1fms since wait started.  Reason: %s", the label a window's ("Window{e77f56c u0
+# com.example/com.example.MainActivity}") or its app token's ("AppWindowToken{... ActivityRecord{12f034e u0
+# com.xxx/.MainActivity t4569}}}", Android 8-9 also "<token> - <window>"). ActivityManager's "ANR in" follows in a
+# whole log (inputDispatchingTimedOut, then appNotResponding), so this line tells the ANR only when none follows: a
+# log cut after it (maplibre/flutter-maplibre-gl#742).
+INPUT_ANR = re.compile(
+    r"^Application is not responding: ?(?P<label>.*?)\.\s+(?:It has been )?[\d.]+ms since event"
+    r"(?:.*?Reason: (?P<reason>.*))?"
+)
 # The tags that report an app's ANR: AOSP's ActivityManager, "ActivityManagerService" in some builds' system_process
 # (Cactus#45), MediaTek's ANRManager (com.mediatek.anrmanager.ANRManager / com.android.server.am.ANRManager); none
 # for a bare pasted line. An app's own tag saying "ANR in ..." is not a report of one.
@@ -294,6 +304,7 @@ DISPATCH_WORDS: tuple[str, ...] = (
     " killed=",
     "Called onStopJob for job{",
     "Scheduling restart of crashed service ",
+    "Application is not responding",
     *_KNOWN_NO_EVENT,
     "Work [ id=",
     "Worker result ",
@@ -322,6 +333,8 @@ CRASH_FIELD = re.compile(
 CRASH_BANNER = re.compile(r"^[=*#~\s-]*CRASH REPORT[=*#~\s-]*$", re.IGNORECASE)
 CRASH_REPORT_LINES = {"process": 8, "fatal": 8, "exception": 8, "type": 12, "banner": 24}
 _PKG = r"[A-Za-z][\w]*(?:\.[A-Za-z_][\w]*)+"
+# The app of InputDispatcher's window or app-token label (INPUT_ANR).
+INPUT_ANR_APP = re.compile(rf"(?:Window|ActivityRecord)\{{\w+ (?:u\d+ )?(?P<pkg>{_PKG})/")
 # Where an exception's message names the app, most specific first (AOSP texts: ActiveServices'
 # "Unable to launch app <pkg>/<uid> for service ...", ServiceRecord/ProcessRecord toString,
 # ComponentInfo, Intent "cmp=", AlarmManagerService "Caller <pkg> needs to hold ...").
@@ -384,6 +397,7 @@ SIGNATURES: tuple[bytes, ...] = (
     b"<<<",  # debuggerd's tombstone header, ">>> <proc> <<<" (TOMBSTONE_HEADER)
     b"by signal (",  # Dalvik's Zygote, "Process N terminated by signal (S)" (ZYGOTE, Android 4.4 and before)
     b"last ANR",  # `dumpsys input`'s "Input Dispatcher State at time of last ANR:" pasted with a log
+    b"Application is not responding",  # InputDispatcher's input ANR, Android 10 and before (INPUT_ANR)
 )
 # Words of kills, deaths, jobs, work and makers' power managers that no rule reads today: a line holding
 # one is read, and listed by `scan --unrecognized` when no rule understood it. Makers' tags are from
@@ -570,6 +584,8 @@ class LogInterpreter:
     # package -> line of its last death event, for SERVICE_RESTART_LINES: a restart line after it is no second death.
     _deaths: dict[str, int] = field(default_factory=dict)
     _last_death: int = -REMOTE_SERVICE_REPORT_LINES - 1  # the line of the newest of them, for `quiet`
+    # package -> InputDispatcher's ANR of it, told when no ActivityManager ANR of the package follows (INPUT_ANR)
+    _input_anrs: dict[str, Event] = field(default_factory=dict)
     # The last `handles` answer (record, handler): `feed` of that record does not dispatch again.
     _dispatched: tuple[LogRecord, _Handler | None] | None = None
     # The record the last `feed` found no rule for: `handles` of it (the scan asks it of every line no rule
@@ -632,7 +648,13 @@ class LogInterpreter:
         record open, no wrapped line waiting, no recent announcement of a maker's force-stop. Two
         interpreters that are both quiet at a line, and hold the same WorkManager diagnostics section,
         read the rest alike but for `_processes` (see `missed`)."""
-        if self._pending or self._wm_threw or self._wrapped is not None or self._phantom is not None:
+        if (
+            self._pending
+            or self._wm_threw
+            or self._wrapped is not None
+            or self._phantom is not None
+            or self._input_anrs
+        ):
             return False
         if any(lineno - line <= CRASH_KILL_LINES for line in self._crashed.values()):
             return False
@@ -645,8 +667,10 @@ class LogInterpreter:
     def flush(self) -> list[Event]:
         done = [e for p in self._pending if (e := self._finish(p)) is not None]
         done += [w.event for w in self._wm_threw.values()]
+        done += self._input_anrs.values()
         self._pending.clear()
         self._wm_threw.clear()
+        self._input_anrs.clear()
         self._wrapped = None
         return done
 
@@ -722,6 +746,8 @@ class LogInterpreter:
             return self._tombstone_header
         if msg.startswith("Scheduling restart of crashed service "):
             return self._service_restart
+        if msg.startswith("Application is not responding"):
+            return self._input_anr
         if msg.startswith(_KNOWN_NO_EVENT) or _FORCE_STOP_OTHER.match(msg):
             return self._known
         if msg.startswith("Reclaim '"):
@@ -777,6 +803,8 @@ class LogInterpreter:
             self._processes[event.pid] = event.process
         elif kind in DEATH_KINDS and event.package is not None:
             self._deaths[event.package] = self._last_death = rec.lineno
+        elif kind == "anr" and self._input_anrs and event.package is not None:
+            self._input_anrs.pop(event.package, None)  # ActivityManager's ANR of the app InputDispatcher named
         elif event.package is None and event.pid is not None and event.pid == rec.pid:
             process = self._processes.get(event.pid)
             if process:  # a line the app logged itself
@@ -958,6 +986,23 @@ class LogInterpreter:
         )
         self._pending.append(_Pending(event, rec.pid, rec.tag))
         return None
+
+    def _input_anr(self, rec: LogRecord, msg: str) -> Event | None:
+        """InputDispatcher's input ANR (INPUT_ANR), held until ActivityManager's ANR of the same app is read (then it is
+        that one) or the log ends. The words alone, or a label that names no app, tell nothing ActivityManager's line
+        would not."""
+        m = INPUT_ANR.match(msg)
+        app = INPUT_ANR_APP.search(m["label"]) if m is not None else None
+        if m is None or app is None:
+            return None
+        package = app["pkg"]
+        earlier = self._input_anrs.pop(package, None)  # an earlier one of the app whose ActivityManager line never came
+        data = {"window": m["label"], **({"input_reason": m["reason"].strip()} if m["reason"] else {})}
+        source = f"{self.source}:{rec.tag or 'InputDispatcher'}"
+        self._input_anrs[package] = self._event(
+            rec, "anr", source=source, package=package, reason="anr", detail=msg, data=data
+        )
+        return earlier
 
     def _last_input_anr(self, rec: LogRecord, msg: str) -> None:
         """`dumpsys input`'s record of the last input ANR, kept by InputDispatcher until the next one
