@@ -183,6 +183,13 @@ DEBUGGER_EXIT = re.compile(
 DEBUGGER_WORDS_DEFINED = re.compile(r"""^[`'"\u201d\u2019]?\s{1,4}(?:is|means|indicates)\b""")
 # What may stand around debugserver's words when they are the whole line: quotes, brackets, punctuation, blanks.
 _AROUND_QUOTED_WORDS = " \t`'\"\u300c\u300d\u201c\u201d\u2018\u2019.,:;!?()[]<>*_"
+# The jailbreak crash reporter Cr4shed's fixed reason in its report of a jetsam kill (OSAnalytics' JetsamEvent),
+# `Reason: The process was terminated for exceeding jetsam memory limits` (Muirey03/Cr4shed, generateCr4shedReport;
+# the whole report is read by ips.py). Shown alone, as the line its reports say ('I'm getting tons of jetsam logs:'
+# and the line in a fence, tests/samples/corpus/ios_trial6/cr4shed63_*), it is such a kill, of a process the line
+# does not name. Only alone on its line (quotes, brackets, punctuation around it): inside a sentence or a list of
+# common errors it names the report's words, no kill.
+CR4SHED_JETSAM_WORDS = ips.CR4SHED_JETSAM
 # backboardd (iOS 6-8) when the system app it watches ended: `System app "com.apple.SpringBoard" has died. Waiting for
 # it to spawn again...` (tests/samples/corpus/ios/r3_syslog_ios7_backboardd_*; backboardd's source is not published).
 SYSTEM_APP_DIED = re.compile(r'System app "(?P<bundle>[^"\s]+)" has died')
@@ -412,6 +419,8 @@ class IosLogInterpreter:
     _told_in_prose: set[str] = field(default_factory=set)  # debugserver's words read (a sentence may tell them again)
     _exited: set[tuple[int, str]] = field(default_factory=set)
     _xcode_killed: set[str] = field(default_factory=set)  # apps Xcode's run error said jetsam killed
+    # process -> its last pid, of the Xcode console's own lines (`date time Proc[pid:tid] msg`): the debugged app
+    _console_procs: dict[str, int | None] = field(default_factory=dict)
     _not_launched: set[str] = field(default_factory=set)  # apps whose launch SpringBoard said failed (SB_NOT_LAUNCHED)
     _forced: set[str] = field(default_factory=set)  # apps FrontBoard forced a crash report of (FB_FORCED_CRASH)
     # after each `feed`: whether a signature was in the message (a rule was meant for it), and whether a rule read it
@@ -427,6 +436,8 @@ class IosLogInterpreter:
         if "[app" in msg:
             for m in APP_REF.finditer(msg):
                 self.bundles[int(m["pid"])] = m["bundle"]
+        if rec.layout == "xcode" and rec.process:
+            self._console_procs[rec.process] = rec.pid
         if not SIGNATURE_MATCHER.find_matches_as_indexes(msg):
             return out  # most lines: one search in C instead of a test per signature
         for sig in SIGNATURES:
@@ -600,6 +611,14 @@ class IosLogInterpreter:
             package=None,
             reason="jetsam:unknown",
             detail=msg,
+        )
+
+    def _cr4shed_jetsam_words(self, rec: IosRecord, msg: str) -> Found:
+        """Cr4shed's reason of a jetsam report alone on its line (CR4SHED_JETSAM_WORDS): one jetsam kill, unnamed."""
+        if msg.strip(_AROUND_QUOTED_WORDS) != CR4SHED_JETSAM_WORDS:
+            return None
+        return self._event(
+            rec, "process_killed", "cr4shed", process=None, pid=None, reason="jetsam:unknown", detail=msg.strip()
         )
 
     def _uncaught_exception(self, rec: IosRecord, msg: str) -> Found:
@@ -1219,12 +1238,20 @@ class IosLogInterpreter:
         # Alone on its line, as Xcode prints it, each is a run of the app that ended.
         self._told_in_prose.add(words)
         pid = int(m["pid"]) if m["pid"] else None
+        process: str | None = None
+        if pid is None and len(self._console_procs) == 1:
+            # Xcode's console shows the output of the process it debugs (its stdout and stderr, where NSLog writes
+            # `date time Proc[pid:tid] msg`): lines of one process there before the debugger's words name the app
+            # that ended ('pokemon-webspoof[40083:16152817] Received memory warning.' then 'Message from debugger:
+            # Terminated due to memory issue', tests/samples/corpus/ios_trial6/pokemongowebspoof148_*). Lines of
+            # several processes are not an app's console alone: none is named.
+            ((process, pid),) = self._console_procs.items()
         if m["memory"]:
             kind, reason = "process_killed", "jetsam:unknown"
         else:
             reason = darwin_signal_name(int(m["sig"]))
             kind = signal_end(reason)
-        return self._event(rec, kind, "debugger", process=None, pid=pid, reason=reason, detail=msg)
+        return self._event(rec, kind, "debugger", process=process, pid=pid, reason=reason, detail=msg)
 
     def _debugger_memory_limit(self, rec: IosRecord, msg: str) -> Event | None:
         """The debugged process stopped at its memory limit (lldb's EXC_RESOURCE stop reason): jetsam's kill."""
@@ -1327,6 +1354,7 @@ RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
         IosLogInterpreter._kernel,
     ),
     (("killed by jetsam",), IosLogInterpreter._killed_by_jetsam),
+    ((CR4SHED_JETSAM_WORDS,), IosLogInterpreter._cr4shed_jetsam_words),
     (("RESOURCE_NOTIFY trigger for ",), IosLogInterpreter._resource_notify),
     (("Terminated due to ", '"terminated due to '), IosLogInterpreter._debugger_exit),
     (("RESOURCE_TYPE_MEMORY",), IosLogInterpreter._debugger_memory_limit),

@@ -482,14 +482,36 @@ class IosTextReader:
             self.recognized = True
             return events
         if not interp.meant:
-            if rec.layout == "bare" and self._joined == 0 and self._last_raw[-1:] in (" ", "\t"):
+            if prev is not None and prev.layout != "bare" and rec.layout == "bare":
+                # A header line cut at a blank and the bare line after it: a hard wrap may have cut the rule's words
+                # themselves ('Jetpack[60050:4787549] [BackgroundTask] Background task still not ' then 'ended after
+                # expiration handlers were called: …', hard-wrapped by hand in a fence:
+                # tests/samples/corpus/ios_trial6/wordpress21254_*). Read together, under the header's process.
+                joined = IosRecord(
+                    prev.lineno,
+                    f"{prev.msg.rstrip()} {rec.msg.strip()}",
+                    prev.process,
+                    prev.pid,
+                    prev.ts,
+                    layout=prev.layout,
+                )
+                found = interp.feed(joined)
+                if interp.understood:
+                    self.recognized = True
+                    return events + found
+                if interp.meant:  # the rest of the message may be on the lines after: offered to it as they come
+                    last = self._last_raw.rstrip("\r")
+                    self._held = _Held(joined, None, len(last), last[-1:] in (" ", "\t"))
+                    return events
+            if self._joined == 0 and self._last_raw[-1:] in (" ", "\t"):
                 self._prev = rec  # cut at a blank? the line after it may hold the rest of a message
             return events
         # A rule was meant for it and did not read it: perhaps a hard wrap cut it. The line before it first (the
-        # message began there), then the lines after it.
-        if prev is not None:
+        # message began there), then the lines after it. Two header lines are two records, never one cut.
+        if prev is not None and "bare" in (prev.layout, rec.layout):
+            head = rec if prev.layout == "bare" else prev
             joined = IosRecord(
-                prev.lineno, f"{prev.msg} {rec.msg.strip()}", rec.process, rec.pid, rec.ts, layout=rec.layout
+                prev.lineno, f"{prev.msg} {rec.msg.strip()}", head.process, head.pid, head.ts, layout=head.layout
             )
             found = interp.feed(joined)
             if interp.understood:

@@ -155,6 +155,11 @@ HARD_WRAP_KNOWN = {
     "azusa1040_console_subsystem_first_time_fifth_column_trollstore_ios17_negative.txt",
     "earshot_findings_flattened_ips_dump_termination_reasons_array_ios27.txt",
     "earshot_ips_ios27_beta_app_uuid_scene_update_cut_before_threads.txt",
+    # trial round 6: a one-line Flutter PlatformException whose 'Error Domain=BGTaskSchedulerErrorDomain' the cut
+    # splits (no other line: refused), and UIKit's not-ended warning already hard-wrapped by hand at blanks, whose
+    # second wrap leaves no blank at the ends of its pieces (its pieces no longer told as one message)
+    "workmanager474_bgtaskscheduler_code1_unhandled_platformexception_title_negative.txt",
+    "wordpress21254_bgtask_not_ended_after_expiration_wrapped_swift_fence.txt",
 }
 
 # Word-wrapped at 72 columns, these are still read differently (43 of 90 before): as above, Console copies whose
@@ -217,6 +222,11 @@ WORD_WRAP_KNOWN = {
     # RBSTerminateContext whose explanation the wrap splits from its identity
     "azusa1040_console_subsystem_first_time_fifth_column_trollstore_ios17_negative.txt",
     "earshot_findings_flattened_ips_dump_termination_reasons_array_ios27.txt",
+    # trial round 6: Flutter's PlatformException lines whose 'Error Domain=BGTaskSchedulerErrorDomain' the wrap splits
+    # (as the workmanager capture above), and UIKit's not-ended warning already hard-wrapped by hand (as hard-wrapped)
+    "workmanager474_bgtaskscheduler_code1_unhandled_platformexception_title_negative.txt",
+    "workmanager479_bgtaskscheduler_code3_unhandled_platformexception_negative.txt",
+    "wordpress21254_bgtask_not_ended_after_expiration_wrapped_swift_fence.txt",
 }
 
 
@@ -227,6 +237,7 @@ COLLAPSED_KNOWN = {
     "azusa1040_console_subsystem_first_time_fifth_column_trollstore_ios17_negative.txt",
     "console_japanese_type_column_reportcrash_corpse_imast_ios12.txt",
     "uikit_bgtask_expired_hard_wrapped_uynguyen_blog.txt",
+    "wordpress21254_bgtask_not_ended_after_expiration_wrapped_swift_fence.txt",
 }
 
 
