@@ -444,6 +444,11 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     # Play Console's crash page copied: its "Exception <throwable>:" is read at a line's start only
     "n5_crash_fgs_did_not_stop_play_console_no_message_fence_android16_openvehicles210.txt",
     "n5_crash_fgs_quota_exhausted_play_console_caused_by_no_colon_bitkit981.txt",
+    # representative trial round 6 (pages): a level-and-tag line without its pid ('W/JobInfo: ...'), a bare
+    # 'Caused by: ...IllegalStateException: Not allowed to start service' line, a Crashlytics trace, each among prose
+    "t6_jobinfo_clamped_interval_flex_brief_w3toppers.txt",
+    "t6_caused_by_not_allowed_start_service_one_line_solutionschecker.txt",
+    "t6_crashlytics_fgs_start_not_allowed_elided_pkg_pr_text_flutterbgservice538.txt",
 }
 
 

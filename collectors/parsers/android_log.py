@@ -196,7 +196,9 @@ HW_ON_DIED = re.compile(r"onProcessDied uid = \d+")
 # ALOGI("Sending signal. PID: %d SIG: %d") before kill(pid, sig). SIG 9 from Process.killProcess ends the
 # process: an app killing itself (Process.killProcess(Process.myPid())) or a process of its own uid; system_server
 # sends SIG 3 (stack dump for an ANR) and 10 (heap dump) the same way, which end nothing.
-SEND_SIGNAL = re.compile(r"^Sending signal\. PID: (?P<pid>\d+) SIG: (?P<sig>\d+)\s*$")
+# The number ends the message; text after it is the next line run on by a page that lost the newline (a quote
+# of the line with Android Studio's "Lost connection to device," after it: taourl.com's, in the corpus).
+SEND_SIGNAL = re.compile(r"^Sending signal\. PID: (?P<pid>\d+) SIG: (?P<sig>\d+)(?![\d.:-])")
 # bionic's signal handler as a process dies of a native crash or an abort, logged by the process itself under "libc"
 # (bionic/libc/bionic/debuggerd_handler / linker: "Fatal signal %d (%s), code %d (%s%s)%s in tid %d (%s), pid %d
 # (%s)"; before Android 9 without the pid part, before 5 "Fatal signal %d (%s) at 0x%08x (code=%d), thread %d (%s)").
@@ -249,6 +251,15 @@ SERVICE_RESTART_LINES = 20
 # reporter (App Center, ACRA) or a Studio copy without its header. The package is in its message (ServiceRecord,
 # ComponentInfo).
 REMOTE_SERVICE_EXCEPTION = ("android.app.RemoteServiceException$", "android.app.RemoteServiceException: ")
+# ContextImpl.startServiceCommon (AOSP core/java/android/app/ContextImpl.java, Android 8+) throws
+# IllegalStateException("Not allowed to start service " + service + ": " + cn.getClassName()) when ActiveServices
+# refuses a background start ("app is in background uid ..."). In a log it is a line of the crash FATAL EXCEPTION
+# reports, or of an exception the app caught and logged under its own tag (no event: _KNOWN_NO_EVENT); pasted alone
+# as a bare line, perhaps as the "Caused by:" of the trace, it is the app's crash (so46445265); the package is
+# the Intent's cmp=.
+BG_START_THROWABLE = tuple(
+    f"{cause}java.lang.IllegalStateException: Not allowed to start service " for cause in ("", "Caused by: ")
+)
 # ActivityThread rethrows what an app component threw on the main thread wrapped in a RuntimeException (AOSP
 # core/java/android/app/ActivityThread.java: handleReceiver's "Unable to start receiver " + component + ": " +
 # e.toString(), performLaunchActivity's "Unable to start activity ", handleBindApplication's "Unable to create
@@ -748,6 +759,8 @@ class LogInterpreter:
             return self._service_restart
         if msg.startswith("Application is not responding"):
             return self._input_anr
+        if rec.layout == "raw" and msg.startswith(BG_START_THROWABLE):
+            return self._crash_report
         if msg.startswith(_KNOWN_NO_EVENT) or _FORCE_STOP_OTHER.match(msg):
             return self._known
         if msg.startswith("Reclaim '"):
@@ -1547,7 +1560,11 @@ class LogInterpreter:
             kind, source = "exception", "crash-report"
             data["exception"] = text[10:].rstrip(":").strip()
             confirm, hint = False, _package_hint(text)
-        elif text.startswith(REMOTE_SERVICE_EXCEPTION) or ACTIVITY_THREAD_FAILURE.match(text):
+        elif (
+            text.startswith(REMOTE_SERVICE_EXCEPTION)
+            or ACTIVITY_THREAD_FAILURE.match(text)
+            or (rec.layout == "raw" and text.startswith(BG_START_THROWABLE))
+        ):
             hint = _package_hint(text)
             last = self._deaths.get(hint) if hint else None
             if last is not None and rec.lineno - last <= REMOTE_SERVICE_REPORT_LINES:

@@ -283,8 +283,17 @@ def sniff_pasted(sample: list[str]) -> tuple[re.Pattern[str] | None, bool]:
     patterns = {name: p for name, p in (*LINE_LAYOUTS, *PASTE_LAYOUTS)}
     trace = False  # a Java stack trace (its throwable, then a frame): no evidence, but no unknown format either
     before = ""
+    header = False  # the line before (blank ones not counted) holds a thread's header (see _THREAD_HEADER)
     for line in sample:
-        for text in unwrap(line):
+        texts = unwrap(line)
+        if any(t.strip() for t in texts):
+            # (and a thread of a traces.txt, or the CPU block of an ANR report: see _THREAD_HEADER, _CPU_USAGE;
+            # searched in the line as it is too, as unwrap reads a line that starts with a quote as JSON strings)
+            forms = (line, *texts)
+            trace = trace or (header and any(_THREAD_FIELDS.search(t) is not None for t in forms))
+            trace = trace or any(_CPU_USAGE.search(t) is not None for t in forms)
+            header = any(_THREAD_HEADER.search(t) is not None for t in forms)
+        for text in texts:
             if not text.strip():
                 continue
             trace = trace or (_JAVA_FRAME.match(text) is not None and JAVA_THROWABLE.match(before) is not None)
@@ -301,6 +310,14 @@ def sniff_pasted(sample: list[str]) -> tuple[re.Pattern[str] | None, bool]:
     return layout, trace or any(n not in _LOOSE for n in counts)
 
 
+# A thread of a VM's stack dump (/data/anr/traces.txt, pasted without its "----- pid N at ... -----" and "Cmd line:"
+# header: so704311): its header line, `"main" prio=5 tid=1 Native` (ART art/runtime/thread.cc Thread::DumpState;
+# Dalvik dalvik/vm/Thread.cpp dvmDumpThreadEx, `"%s"%s prio=%d tid=%d %s%s`), then `  | group="main" sCount=...`.
+_THREAD_HEADER = re.compile(r'"[^"\n]*"(?: daemon)? prio=\d+ tid=\d+ \w')
+_THREAD_FIELDS = re.compile(r"\| (?:group=|sysTid=)")
+# ActivityManager's ANR text prints ProcessCpuTracker.printCurrentState (AOSP core/java/com/android/internal/os/
+# ProcessCpuTracker.java): "CPU usage from 28360ms to 0ms ago (<time> to <time>):", or "... later".
+_CPU_USAGE = re.compile(r"CPU usage from -?\d+ms to -?\d+ms (?:ago|later)\b")
 # A frame of a Java / Kotlin stack trace as the runtime prints it under its throwable.
 _JAVA_FRAME = re.compile(r"\s*at [\w$.<>-]+\((?:[\w$.-]+\.(?:java|kt):\d+|Native Method|Unknown Source)\)\s*$")
 
