@@ -240,11 +240,11 @@ def assert_only_known_differ(
 # (a dump's line of exactly the width is no sign that the next line continues it: dumps are never rejoined) and
 # logs with a single cut line (a wrap is told from two at least).
 HARD_WRAP_KNOWN = {
-    # a log its poster had hard-wrapped already (wrapped twice, its own cut is not rejoined), and negatives in Studio's
-    # newer column layout whose cut lines read as no log line at all (the text is then no log: refused)
+    # a log its poster had hard-wrapped already (wrapped twice, its own cut is not rejoined), and a negative whose cut
+    # lines read as no log line at all (the text is then no log: refused). Studio's newer column layout cut at 80 leaves
+    # its level and message on lines of their own, read since round 6 as Studio's level-only lines ("E  msg")
     "r3_smartisan_uidcputracker_busy_bg_kill_wrapped_github-uiautomator2-15.txt",
     "r3_transsion_powercenter_screenoff_backticks_negative_github-bgfetch349.txt",
-    "r3_vivo_originos_shizuku_server_uid_cached_studio_github-shizuku451.txt",
     "dumpsys_jobscheduler_workmanager_expo_docs.txt",
     "exitinfo_stoic_detail_key_value_anr_square.txt",
     "exitinfo_stoic_table_square.txt",
@@ -258,9 +258,8 @@ HARD_WRAP_KNOWN = {
     "r3_crash_fgs_did_not_start_studio_indent_no_header_java_fence_canairio178.txt",
     "r3_jobscheduler_grep_job_and_controller_lines_blockquote_rnbgfetch172.txt",
     "r3_jobscheduler_grep_android14_history_active_slot_markdown_report_videoedit.txt",
-    # issues round 4: Studio-column copies (a negative, one line of InputDispatcher) whose cut lines read as no log
+    # issues round 4: a Studio-column negative whose cut lines read as no log
     "g4_fgs_start_not_allowed_caught_studio_new_format_negative_androidxmedia1715.txt",
-    "g4_inputdispatcher_not_responding_studio_new_pid_column_maplibregl742.txt",
     # pages round 4: a single log line behind grep -n's prefix, and two -v uid lines each cut once with a paragraph of
     # Chinese notes between them (each a single cut line)
     "w4_am_killing_grep_n_prefix_usec_threadtime_jpdebug.txt",
@@ -271,14 +270,14 @@ HARD_WRAP_KNOWN = {
 
 # Word-wrapped at 72 columns, these are still read differently (88 of 131 before records were rejoined at blanks):
 # dumps, crash reports and Studio copies whose continuation lines a cut cannot be told from, logs with a single
-# cut line, and captures where a cut left a line that starts like a record.
+# cut line, and captures where a cut left a line that starts like a record. (Studio new-view copies whose cut leaves
+# "L  message" on a line of its own read alike since round 6, as Studio's level-only lines.)
 WORD_WRAP_KNOWN = {
     # a log its poster had hard-wrapped already, and Studio-column negatives whose cut lines read as no log line
     "r3_smartisan_uidcputracker_busy_bg_kill_wrapped_github-uiautomator2-15.txt",
     "r3_samsung_freecesscontroller_studio_negative_github-clarius32.txt",
     "r3_transsion_powercenter_screenoff_backticks_negative_github-bgfetch349.txt",
     "r3_vivo_originos_shizuku_server_uid_cached_studio_github-shizuku451.txt",
-    "am_killing_remove_task_studio_pid_column_rngeo.txt",
     "am_no_longer_want_events_wrapped_code_export_chromadoze.txt",
     "anr_grep_n_prefix_bg_anr_kill_linjw.txt",
     "anr_short_fgs_bare_fence_glued_rnbgactions213.txt",
@@ -301,8 +300,6 @@ WORD_WRAP_KNOWN = {
     "r3_crash_fgs_did_not_start_studio_indent_no_header_java_fence_canairio178.txt",
     "r3_jobscheduler_grep_job_and_controller_lines_blockquote_rnbgfetch172.txt",
     "r3_jobscheduler_grep_android14_history_active_slot_markdown_report_videoedit.txt",
-    # issues round 4: a Studio-column copy whose cut lines read as no log line
-    "g4_inputdispatcher_not_responding_studio_new_pid_column_maplibregl742.txt",
     # pages round 4: the prose line after the last cut am_anr record is taken for the rest of its message
     "w4_am_anr_two_events_lines_bugreport_doc_copy_cnblogs.txt",
     # new forms round 5: bare ForegroundServiceDidNotStopInTimeException lines naming the app in a ComponentInfo{...}
@@ -311,8 +308,8 @@ WORD_WRAP_KNOWN = {
     "n5_crash_fgs_did_not_stop_do_not_edit_report_api36_aria2app392.txt",
     "n5_crash_fgs_did_not_stop_issue_form_shell_fence_android16_fauxx249.txt",
     "n5_crash_fgs_did_not_start_app_errors_tracking_bracket_keys_android16_czero4.txt",
-    # frameworks round 5: a Studio new-view copy whose Zygote line the wrap cuts inside its padded columns (as rngeo's above)
-    "f5_zygote_signal9_studio_new_pid_placeholder_process_column_maui_dotnet10091.txt",
+    # issues trial round 6: a Studio new-view negative (a fence glued to its first line) whose cut lines read as no log
+    "t6_negative_notification_opened_studio_new_fence_on_first_line_oplus_onesignalflutter910.txt",
 }
 
 
@@ -336,6 +333,9 @@ COLLAPSED_KNOWN = {
     # lines (Unity's tombstone header in java.lang.Error): 'Process: <pkg>, PID: N' no longer continues the FATAL
     # EXCEPTION, which is read without its package
     "f5_crash_unity_fatal_unitymain_inline_backtick_studio_signin118.txt",
+    # issues trial round 6: Studio's level-only lines ("D  msg") collapsed to "D msg", which prose reads as well (a
+    # negative: then no log, refused)
+    "t6_negative_tslocation_service_stopped_level_only_emoji_lines_capacitor345.txt",
 }
 
 
@@ -393,6 +393,9 @@ GREPPED_KNOWN = {
     # report in a blockquote (as droidify919's)
     "n5_crash_fgs_location_type_studio_compact_fatal_android15_summonpro1.txt",
     "n5_anr_bare_report_psi_blocks_blockquote_tilde_yaml_fence_tasks3662.txt",
+    # issues trial round 6: a Studio copy without its header ('FATAL EXCEPTION: main' alone), whose 'Process: <pkg>,
+    # PID: N' under Studio's 100 blanks of padding is no bare continuation behind a prefix (the crash loses its pid)
+    "t6_crash_studio_fatal_exception_indented_continuations_text_fence_fgs_type_hjqlogcat38.txt",
 }
 # The same, and logs in layouts that are not told inside another line (a brief line without its level, a threadtime
 # line without its time, crash reporters' own exports, ...), where the wrapper's `logcat: ` stays.
@@ -449,6 +452,10 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     "t6_jobinfo_clamped_interval_flex_brief_w3toppers.txt",
     "t6_caused_by_not_allowed_start_service_one_line_solutionschecker.txt",
     "t6_crashlytics_fgs_start_not_allowed_elided_pkg_pr_text_flutterbgservice538.txt",
+    # issues trial round 6: WorkManager's lines as 'Tag: message' only, and Studio's level-only lines ('D  msg'), are
+    # not told inside another line
+    "t6_negative_wm_tag_message_only_blank_line_separated_then_prose_codelab181.txt",
+    "t6_negative_tslocation_service_stopped_level_only_emoji_lines_capacitor345.txt",
 }
 
 

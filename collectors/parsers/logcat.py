@@ -115,12 +115,18 @@ VS_DEVICE_LOG = re.compile(
 #   message's column (maplibre/maplibre-native#2206: `18:06:25.661 ActivityManager          E  ANR in <pkg> (...)`).
 #   The time has no date: it is not kept.
 STUDIO_COMPACT = re.compile(r"^\d\d:\d\d:\d\d\.\d{3}[ \t]+(?P<tag>\S+)[ \t]+(?P<lvl>[VDIWEFA])[ \t]+(?P<msg>\S.*)$")
+# - the same Logcat with every column turned off but the level: its LevelFormat writes " L " and one more blank, so the
+#   line is the level letter and two blanks before the message (JetBrains/android, logcat/src/com/android/tools/idea/
+#   logcat/messages/LevelFormat.kt; capacitor-background-geolocation#345: `D  [c.t.l.service.AbstractService a] ...`).
+#   No tag, pid or time: the message is read as a line of no known tag is. (A copy may turn the two blanks into a tab.)
+STUDIO_LEVEL_ONLY = re.compile(r"^(?P<lvl>[VDIWEFA])(?:  |\t)(?P<msg>\S.*)$")
 PASTE_LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("threadtime_no_time", THREADTIME_NO_TIME),
     ("tag_pid", TAG_PID),
     ("time_glued_brief", TIME_GLUED_BRIEF),
     ("unity_logcat", UNITY_LOGCAT),
     ("studio_compact", STUDIO_COMPACT),
+    ("studio_level_only", STUDIO_LEVEL_ONLY),
     ("vs_device_log", VS_DEVICE_LOG),
     ("bare_tag", BARE_TAG),
 )
@@ -362,7 +368,7 @@ def parse_pasted_layout(line: str, lineno: int) -> list[LogRecord]:
             LogRecord(
                 lineno=lineno,
                 msg=g["msg"],
-                tag=g["tag"].strip(),
+                tag=(g.get("tag") or "").strip(),
                 level=level,
                 pid=int(g["pid"]) if g.get("pid") else None,
                 tid=int(g["tid"]) if g.get("tid") else None,

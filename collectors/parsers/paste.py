@@ -273,7 +273,8 @@ def pasted_records(
 
 
 # Layouts that read prose too ("I noticed: it stops"): a match of theirs says nothing about a file.
-_LOOSE = frozenset({"level_tag", "bare_tag"})
+_LOOSE = frozenset({"level_tag", "bare_tag", "studio_level_only"})
+_FEW_LEVEL_ONLY = 2
 
 
 def sniff_pasted(sample: list[str]) -> tuple[re.Pattern[str] | None, bool]:
@@ -307,7 +308,9 @@ def sniff_pasted(sample: list[str]) -> tuple[re.Pattern[str] | None, bool]:
                     break
     plain = {n: c for n, c in counts.items() if any(n == name for name, _ in LINE_LAYOUTS)}
     layout = patterns[max(plain, key=lambda n: plain[n])] if plain else None
-    return layout, trace or any(n not in _LOOSE for n in counts)
+    # Studio's level-only lines ("D  msg") are a log when there are a few of them; one could be prose's "I  think".
+    few = counts.get("studio_level_only", 0) >= _FEW_LEVEL_ONLY
+    return layout, trace or few or any(n not in _LOOSE for n in counts)
 
 
 # A thread of a VM's stack dump (/data/anr/traces.txt, pasted without its "----- pid N at ... -----" and "Cmd line:"
