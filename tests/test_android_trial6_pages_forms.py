@@ -54,3 +54,19 @@ def test_headerless_traces_and_an_anr_cpu_block_are_read_not_refused(name: str):
 def test_prose_that_only_mentions_a_thread_or_cpu_usage_is_still_refused():
     with pytest.raises(InputError):
         scan_str('The "main" prio=5 thread was busy and the CPU usage from the app was high.\n')
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "t6_tombstone_debug_brief_lines_between_prose_mediaserver_bootloaderwikidot.txt",
+        "t6_tombstone_debug_lines_glued_spaces_collapsed_translated_copy_alibabacloud.txt",
+    ],
+)
+def test_tombstone_header_without_a_thread_name_is_the_native_crash(name: str):
+    # debuggerd up to Android 4.0: "pid: %d, tid: %d  >>> %s <<<", a native daemon's command line as its name.
+    events, outcome = scan(TRIAL / name)
+    assert outcome.usable
+    assert [(e.kind, e.process, e.package, e.pid, e.reason) for e in events] == [
+        ("crash", "/system/bin/mediaserver", None, 876, "crash_native")
+    ]

@@ -212,8 +212,9 @@ NATIVE_CRASH = re.compile(
 # name read from /proc/<pid>/cmdline): logged under DEBUG, printed bare by `flutter run`. How many lines after a native
 # crash whose process is unknown its header is looked for: crash_dump's two lines, the "*** ***" banner, Build
 # fingerprint, Revision, ABI, Timestamp, Process uptime and Cmdline come before it, other processes' lines between
-# them in a busy log, and a paste may have wrapped them.
-TOMBSTONE_HEADER = re.compile(r"\bpid: (?P<pid>\d+), tid: \d+, name: .*?\s>>>\s+(?P<proc>[^\s<>]+)\s+<<<")
+# them in a busy log, and a paste may have wrapped them. Up to Android 4.0 (debuggerd/debuggerd.c, dump_crash_banner)
+# the header had no thread name: "pid: %d, tid: %d  >>> %s <<<" (bootloader.wikidot.com's Android 1.5 tombstone).
+TOMBSTONE_HEADER = re.compile(r"\bpid: (?P<pid>\d+), tid: \d+(?:, name: .*?)?\s+>>>\s+(?P<proc>[^\s<>]+)\s+<<<")
 TOMBSTONE_LINES = 24
 # RuntimeInit's KillApplicationHandler logs FATAL EXCEPTION, then killProcess(myPid()): that SIG 9 is the
 # crash's own end, already a death. How far after a crash its kill is looked for (a long stack trace lies between).
@@ -1476,13 +1477,13 @@ class LogInterpreter:
         if pid in self._crashed and rec.lineno - self._crashed[pid] <= CRASH_KILL_LINES:
             return None
         self._crashed_at(pid, rec.lineno)
-        proc = m["proc"] if _PROCESS_NAME.match(m["proc"]) else None
+        proc = m["proc"] if _PROCESS_NAME.match(m["proc"]) or _NATIVE_PATH.match(m["proc"]) else None
         return self._event(
             rec,
             "crash",
             source=f"{self.source}:{rec.tag or 'debuggerd'}",
             process=proc,
-            package=package_of_process(proc),
+            package=package_of_process(proc) if proc and not proc.startswith("/") else None,
             pid=pid,
             reason="crash_native",
             detail=msg.strip(),
@@ -1808,6 +1809,8 @@ def _absorb_lmk(event: Event, msg: str) -> bool | None:
 
 
 _PROCESS_NAME = re.compile(r"^[A-Za-z][\w.]*(?::[\w.]+)?$")
+# A native daemon's command line as a tombstone header names it ("/system/bin/mediaserver"): its process, no package.
+_NATIVE_PATH = re.compile(r"^(?:/[\w.+-]+)+$")
 
 
 def _name_native_crash(event: Event, text: str) -> bool:
