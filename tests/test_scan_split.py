@@ -245,8 +245,10 @@ def test_split_reads_a_mixed_log_as_one_process_does_at_every_chunk_size_and_sha
                 taken_at_once += 1
             else:
                 delayed += 1  # a record was open at the hand-over chunk's first line: taken over later
-    # Not vacuous: the second process's output was taken over, at once and after open records closed.
-    assert taken_at_once >= 3 and delayed >= 1, (taken_at_once, delayed)
+    # Not vacuous: the second process's output was taken over, at once and after open records closed. (How many of
+    # the 21 splits take it at once depends on the captures near their hand-over, and the corpus grows: an ANR that
+    # InputDispatcher told and ActivityManager has not yet, or a crash's next 300 lines, keep a record open.)
+    assert taken_at_once >= 1 and delayed >= 1, (taken_at_once, delayed)
 
 
 @pytest.mark.slow  # a forked second process per chunk size and share: seconds
