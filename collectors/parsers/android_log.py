@@ -100,6 +100,8 @@ ANR_IN = re.compile(r"^ANR in\s+(?P<proc>[^\s,(]+)(?: ?\((?P<comp>[^)]*)\))?")
 # com.xxx/.MainActivity t4569}}}", Android 8-9 also "<token> - <window>"). ActivityManager's "ANR in" follows in a
 # whole log (inputDispatchingTimedOut, then appNotResponding), so this line tells the ANR only when none follows: a
 # log cut after it (maplibre/flutter-maplibre-gl#742).
+# ActivityManager writes its "ANR in" after the traces are dumped, seconds later: lines of other processes come between.
+INPUT_ANR_LINES = 2000
 INPUT_ANR = re.compile(
     r"^Application is not responding: ?(?P<label>.*?)\.\s+(?:It has been )?[\d.]+ms since event"
     r"(?:.*?Reason: (?P<reason>.*))?"
@@ -317,6 +319,7 @@ DISPATCH_WORDS: tuple[str, ...] = (
     "Called onStopJob for job{",
     "Scheduling restart of crashed service ",
     "Application is not responding",
+    "Caused by: ",  # AndroidRuntime's, of a crash whose FATAL EXCEPTION was cut away (`_runtime_cause`)
     *_KNOWN_NO_EVENT,
     "Work [ id=",
     "Worker result ",
@@ -596,8 +599,9 @@ class LogInterpreter:
     # package -> line of its last death event, for SERVICE_RESTART_LINES: a restart line after it is no second death.
     _deaths: dict[str, int] = field(default_factory=dict)
     _last_death: int = -REMOTE_SERVICE_REPORT_LINES - 1  # the line of the newest of them, for `quiet`
-    # package -> InputDispatcher's ANR of it, told when no ActivityManager ANR of the package follows (INPUT_ANR)
-    _input_anrs: dict[str, Event] = field(default_factory=dict)
+    # package -> InputDispatcher's ANR of it and its line, told when no ActivityManager ANR of the package follows
+    # within INPUT_ANR_LINES (INPUT_ANR)
+    _input_anrs: dict[str, tuple[Event, int]] = field(default_factory=dict)
     # The last `handles` answer (record, handler): `feed` of that record does not dispatch again.
     _dispatched: tuple[LogRecord, _Handler | None] | None = None
     # The record the last `feed` found no rule for: `handles` of it (the scan asks it of every line no rule
@@ -616,6 +620,8 @@ class LogInterpreter:
         out: list[Event] = []
         self.understood = False
         self._unhandled = None
+        if self._input_anrs:
+            self._release_input_anrs(rec.lineno, out)
         if self._wrapped is not None:
             head, self._wrapped = self._wrapped, None
             if rec.layout == "raw" and rec.msg.strip():
@@ -679,7 +685,7 @@ class LogInterpreter:
     def flush(self) -> list[Event]:
         done = [e for p in self._pending if (e := self._finish(p)) is not None]
         done += [w.event for w in self._wm_threw.values()]
-        done += self._input_anrs.values()
+        done += [event for event, _ in self._input_anrs.values()]
         self._pending.clear()
         self._wm_threw.clear()
         self._input_anrs.clear()
@@ -760,6 +766,8 @@ class LogInterpreter:
             return self._service_restart
         if msg.startswith("Application is not responding"):
             return self._input_anr
+        if tag == "AndroidRuntime" and msg.startswith("Caused by: "):
+            return self._runtime_cause
         if rec.layout == "raw" and msg.startswith(BG_START_THROWABLE):
             return self._crash_report
         if msg.startswith(_KNOWN_NO_EVENT) or _FORCE_STOP_OTHER.match(msg):
@@ -1001,6 +1009,28 @@ class LogInterpreter:
         self._pending.append(_Pending(event, rec.pid, rec.tag))
         return None
 
+    def _runtime_cause(self, rec: LogRecord, msg: str) -> Event | None:
+        """AndroidRuntime's `Caused by: <throwable>` with no crash of its pid read before it: a crash whose FATAL
+        EXCEPTION and first lines were cut away (RuntimeInit's handler logs the whole trace under AndroidRuntime, a
+        caught exception's goes to System.err), as a paste of the one line that names the cause (CoenQian/jlog#25)."""
+        if rec.pid is None or not JAVA_THROWABLE.match(msg):
+            return None
+        crashed = self._crashed.get(rec.pid)
+        if crashed is not None and rec.lineno - crashed <= CRASH_KILL_LINES:
+            return None  # a cause in the trace of the crash read before
+        self._crashed_at(rec.pid, rec.lineno)
+        cause = msg.removeprefix("Caused by: ").strip()
+        return self._event(
+            rec,
+            "crash",
+            source=f"{self.source}:AndroidRuntime",
+            reason="java_exception",
+            pid=rec.pid,
+            package=_package_hint(msg),
+            detail=msg,
+            data={"exception": cause},
+        )
+
     def _input_anr(self, rec: LogRecord, msg: str) -> Event | None:
         """InputDispatcher's input ANR (INPUT_ANR), held until ActivityManager's ANR of the same app is read (then it is
         that one) or the log ends. The words alone, or a label that names no app, tell nothing ActivityManager's line
@@ -1013,10 +1043,16 @@ class LogInterpreter:
         earlier = self._input_anrs.pop(package, None)  # an earlier one of the app whose ActivityManager line never came
         data = {"window": m["label"], **({"input_reason": m["reason"].strip()} if m["reason"] else {})}
         source = f"{self.source}:{rec.tag or 'InputDispatcher'}"
-        self._input_anrs[package] = self._event(
-            rec, "anr", source=source, package=package, reason="anr", detail=msg, data=data
-        )
-        return earlier
+        event = self._event(rec, "anr", source=source, package=package, reason="anr", detail=msg, data=data)
+        self._input_anrs[package] = (event, rec.lineno)
+        return earlier[0] if earlier is not None else None
+
+    def _release_input_anrs(self, lineno: int, out: list[Event]) -> None:
+        """Tells the held InputDispatcher ANRs that no ActivityManager line of their app followed in time."""
+        for package, (event, line) in list(self._input_anrs.items()):
+            if lineno - line > INPUT_ANR_LINES:
+                del self._input_anrs[package]
+                out.append(event)
 
     def _last_input_anr(self, rec: LogRecord, msg: str) -> None:
         """`dumpsys input`'s record of the last input ANR, kept by InputDispatcher until the next one
