@@ -26,7 +26,7 @@ def test_sending_signal_with_the_next_line_run_on_is_the_kill():
     assert _deaths("I/Process ( 8266): Sending signal. PID: 8266 SIG: 9.5\n") == []
 
 
-def test_bare_not_allowed_to_start_service_line_is_the_apps_crash():
+def test_bare_caused_by_not_allowed_to_start_service_line_is_the_apps_crash():
     events, outcome = scan(TRIAL / "t6_caused_by_not_allowed_start_service_one_line_solutionschecker.txt")
     assert outcome.usable
     assert [(e.kind, e.package, e.reason) for e in events] == [("crash", "my.app.tt", "java_exception")]
@@ -34,9 +34,10 @@ def test_bare_not_allowed_to_start_service_line_is_the_apps_crash():
         "java.lang.IllegalStateException: Not allowed to start service Intent { cmp=my.app.tt/com.my.service }: "
         "app is in background uid UidRecord{90372b1 u0a136 CEM idle procs:1 seq(0,0,0)}"
     )
-    assert _deaths(line + "\n") == [("crash", "my.app.tt", None, "java_exception")]
-    # Logged under the app's own tag it was caught (the app went on): no event.
-    assert _deaths(f"W/MyApp   ( 1234): {line}\n") == []
+    assert _deaths(f"Caused by: {line}\n") == [("crash", "my.app.tt", None, "java_exception")]
+    # Without "Caused by:" it may be one the app caught (tests/test_android_issues4_forms.py); logged under the app's
+    # own tag, it was caught (the app went on): no event.
+    assert _deaths(f"W/MyApp   ( 1234): Caused by: {line}\n") == []
 
 
 @pytest.mark.parametrize(

@@ -372,6 +372,7 @@ GREPPED_KNOWN = {
     "jobscheduler_android9_sunmi_periodic_deadline.txt",
     "jobscheduler_workmanager_youtube_rare_devdocs.txt",
     "wm_worker_class_not_found_bare_trace_blog_jeroenmols.txt",
+    "crash_bg_start_bare_process_pid_lines_no_prefix_oneplus_ddrv.txt",
     "r3_jobscheduler_grep_job_and_controller_lines_blockquote_rnbgfetch172.txt",
     "r3_deviceidle_settings_opening_backtick_inline_code_dozeoff8.txt",
     "r3_jobscheduler_grep_android14_history_active_slot_markdown_report_videoedit.txt",
@@ -451,9 +452,6 @@ WRAPPED_BY_A_TOOL_KNOWN = GREPPED_KNOWN | {
     "t6_jobinfo_clamped_interval_flex_brief_w3toppers.txt",
     "t6_caused_by_not_allowed_start_service_one_line_solutionschecker.txt",
     "t6_crashlytics_fgs_start_not_allowed_elided_pkg_pr_text_flutterbgservice538.txt",
-    # a bare crash (no logcat prefixes) read since round 6 by its 'Not allowed to start service' line behind grep's
-    # prefix, but not behind a tool's words
-    "crash_bg_start_bare_process_pid_lines_no_prefix_oneplus_ddrv.txt",
     # issues trial round 6: WorkManager's lines as 'Tag: message' only, and Studio's level-only lines ('D  msg'), are
     # not told inside another line
     "t6_negative_wm_tag_message_only_blank_line_separated_then_prose_codelab181.txt",

@@ -257,12 +257,11 @@ REMOTE_SERVICE_EXCEPTION = ("android.app.RemoteServiceException$", "android.app.
 # ContextImpl.startServiceCommon (AOSP core/java/android/app/ContextImpl.java, Android 8+) throws
 # IllegalStateException("Not allowed to start service " + service + ": " + cn.getClassName()) when ActiveServices
 # refuses a background start ("app is in background uid ..."). In a log it is a line of the crash FATAL EXCEPTION
-# reports, or of an exception the app caught and logged under its own tag (no event: _KNOWN_NO_EVENT); pasted alone
-# as a bare line, perhaps as the "Caused by:" of the trace, it is the app's crash (so46445265); the package is
-# the Intent's cmp=.
-BG_START_THROWABLE = tuple(
-    f"{cause}java.lang.IllegalStateException: Not allowed to start service " for cause in ("", "Caused by: ")
-)
+# reports, or of an exception the app caught and logged (no event: _KNOWN_NO_EVENT); pasted alone as a bare line it
+# may be one the app caught too (itag#57, tests/test_android_issues4_forms.py). As the bare "Caused by:" of a trace
+# it was wrapped, by ActivityThread's "Unable to start ..." as a rule (see ACTIVITY_THREAD_FAILURE): the app's crash
+# (so46445265), its package the Intent's cmp=.
+BG_START_THROWABLE = "Caused by: java.lang.IllegalStateException: Not allowed to start service "
 # ActivityThread rethrows what an app component threw on the main thread wrapped in a RuntimeException (AOSP
 # core/java/android/app/ActivityThread.java: handleReceiver's "Unable to start receiver " + component + ": " +
 # e.toString(), performLaunchActivity's "Unable to start activity ", handleBindApplication's "Unable to create
