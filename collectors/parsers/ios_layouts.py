@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bgprobe.collectors.parsers import NumberedLines
+from bgprobe.collectors.parsers import NumberedLines, year_of
 
 _MONTHS = {
     m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
@@ -168,7 +168,7 @@ def _iso(date_text: str, time_text: str, tz: str | None) -> str:
 
 def parse_record(text: str, lineno: int, year: int | None = None, reference: date | None = None) -> IosRecord | None:
     """One header line -> record, or None when `text` has no known header. A `Mon dd` stamp (syslog_relay) takes
-    `year`, else the year of `reference` (a month-day after the reference belongs to the year before), else now."""
+    `year`, else its year by `reference` (`year_of`), else now."""
     if _HEADER_START.match(text) is None:
         return None
     for layout, pattern in _LAYOUTS:
@@ -181,7 +181,7 @@ def parse_record(text: str, lineno: int, year: int | None = None, reference: dat
             if year is not None:
                 y = year
             elif reference is not None:
-                y = reference.year - 1 if (month, day) > (reference.month, reference.day) else reference.year
+                y = year_of(month, day, reference)
             else:
                 y = datetime.now().year
             ts = f"{y:04d}-{month:02d}-{day:02d}T{g['time']}"

@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from bgprobe.collectors.parsers import year_of
+
 _LEVELS = "VDIWEFAS"
 # Log viewers that colour the level replace the letter with an emoji (deltachat-android#4016: 🔴 for E).
 # Only that one is seen in a real capture; any other symbol in the level's place is kept as it is
@@ -161,11 +163,8 @@ class LogRecord:
 
 
 class YearHint:
-    """Supplies the missing year of `MM-DD` timestamps.
-
-    Logs run up to a reference date (the bugreport's date, or the file's modification time):
-    a month-day after the reference belongs to the previous year.
-    """
+    """Supplies the missing year of `MM-DD` timestamps: `year_of` the reference date (the bugreport's date, the file's
+    modification time, or today for a phone followed live)."""
 
     def __init__(self, reference: date | None) -> None:
         self.reference = reference or datetime.now().date()
@@ -175,8 +174,7 @@ class YearHint:
         self._days_ref = self.reference
 
     def year_for(self, month: int, day: int) -> int:
-        ref = self.reference
-        return ref.year - 1 if (month, day) > (ref.month, ref.day) else ref.year
+        return year_of(month, day, self.reference)
 
     def day_prefix(self, month_day: str) -> str | None:
         """`MM-DD` -> `YYYY-MM-DDT`, or None when it names no month and day; ValueError when it is not
