@@ -14,10 +14,12 @@ from typing import Any
 
 from bgprobe.cli.app import main
 from bgprobe.collectors.scan import ScanOutcome, scan_paths
-from bgprobe.reports.events import Event
+from bgprobe.reports.events import DEATH_KINDS, Event
 from click.testing import CliRunner
 
 TESTS = Path(__file__).parent
+# The kinds a capture's "deaths" are counted in (tests/test_corpus.py's cap, the form tests): deaths and ANRs.
+DEATHS = DEATH_KINDS | {"anr"}
 ANDROID_SAMPLES = TESTS / "samples" / "android"
 REPO = TESTS.parent
 EXAMPLE_BUGREPORT = REPO / "examples" / "bugreport-example.zip"

@@ -3,11 +3,9 @@ capture that showed it, scanned through the real path (detection, pre-filter, in
 
 from __future__ import annotations
 
-from bgprobe.reports.events import DEATH_KINDS, Event
+from bgprobe.reports.events import Event
 
-from tests.helpers import scan_str
-
-DEATHS = DEATH_KINDS | {"anr"}
+from tests.helpers import DEATHS, scan_str
 
 
 def deaths(events: list[Event]) -> list[tuple[str, str | None, int | None]]:

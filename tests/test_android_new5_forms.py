@@ -3,13 +3,11 @@ capture that showed it, scanned through the real path (detection, pre-filter, in
 
 from __future__ import annotations
 
-from bgprobe.reports.events import DEATH_KINDS, Event
+from bgprobe.reports.events import Event
 
-from tests.helpers import TESTS, scan, scan_str
+from tests.helpers import DEATHS, TESTS, scan, scan_str
 
 CORPUS = TESTS / "samples" / "corpus" / "android_new5"
-
-DEATHS = DEATH_KINDS | {"anr"}
 
 
 def deaths(events: list[Event]) -> list[tuple[str, str | None, int | None]]:

@@ -24,11 +24,10 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import TESTS, scan
+from tests.helpers import DEATHS, TESTS, scan
 
 SAMPLES = TESTS / "samples"
 MANIFESTS = sorted((SAMPLES / "corpus").glob("*.toml"))
-DEATHS = {"process_killed", "process_died", "crash", "anr"}
 FIELDS = {"kind", "package", "process", "pid", "uid", "job", "reason", "source"}
 TARGET = 0.95
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import scan, scan_str
+from tests.helpers import DEATHS, scan, scan_str
 
 CORPUS = Path(__file__).resolve().parent.parent / "samples" / "corpus" / "ios_frameworks5"
-DEATHS = {"process_killed", "process_died", "crash", "anr"}
 
 
 def test_an_explanation_broken_after_transgression_names_the_app_on_the_next_line() -> None:

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import scan, scan_str
+from tests.helpers import DEATHS, scan, scan_str
 
 CORPUS = Path(__file__).resolve().parent.parent / "samples" / "corpus" / "ios"
-DEATHS = {"process_killed", "process_died", "crash", "anr"}
 SCENE_CREATE = "g4_springboard_forcing_crash_report_scene_create_bold_heading_prose_iosdeploy213.txt"
 
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import scan
+from tests.helpers import DEATHS, scan
 
 CORPUS = Path(__file__).resolve().parent.parent / "samples" / "corpus" / "ios_new5"
-DEATHS = {"process_killed", "process_died", "crash", "anr"}
 
 
 def test_xcodes_run_error_for_memory_is_the_apps_jetsam_kill_told_once() -> None:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import scan
+from tests.helpers import DEATHS, scan
 
 CORPUS = Path(__file__).resolve().parent.parent / "samples" / "corpus" / "ios"
-DEATHS = {"process_killed", "process_died", "crash", "anr"}
 
 
 def test_a_report_in_html_paragraphs_is_read() -> None:

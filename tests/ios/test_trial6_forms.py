@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import scan, scan_str
+from tests.helpers import DEATHS, scan, scan_str
 
 CORPUS = Path(__file__).resolve().parent.parent / "samples" / "corpus" / "ios_trial6"
-DEATHS = {"process_killed", "process_died", "crash", "anr"}
 
 
 def test_debugger_memory_exit_after_the_apps_console_line_names_that_app() -> None:
