@@ -100,12 +100,12 @@ ANR_IN = re.compile(r"^ANR in\s+(?P<proc>[^\s,(]+)(?: ?\((?P<comp>[^)]*)\))?")
 # com.xxx/.MainActivity t4569}}}", Android 8-9 also "<token> - <window>"). ActivityManager's "ANR in" follows in a
 # whole log (inputDispatchingTimedOut, then appNotResponding), so this line tells the ANR only when none follows: a
 # log cut after it (maplibre/flutter-maplibre-gl#742).
-# ActivityManager writes its "ANR in" after the traces are dumped, seconds later: lines of other processes come between.
-INPUT_ANR_LINES = 2000
 INPUT_ANR = re.compile(
     r"^Application is not responding: ?(?P<label>.*?)\.\s+(?:It has been )?[\d.]+ms since event"
     r"(?:.*?Reason: (?P<reason>.*))?"
 )
+# ActivityManager writes its "ANR in" after the traces are dumped, seconds later: lines of other processes come between.
+INPUT_ANR_LINES = 2000
 # The tags that report an app's ANR: AOSP's ActivityManager, "ActivityManagerService" in some builds' system_process
 # (Cactus#45), MediaTek's ANRManager (com.mediatek.anrmanager.ANRManager / com.android.server.am.ANRManager); none
 # for a bare pasted line. An app's own tag saying "ANR in ..." is not a report of one.
@@ -801,7 +801,7 @@ class LogInterpreter:
                 (msg.startswith("Process: ") and ", PID: " in msg)
                 or msg.startswith("Fatal Exception: ")
                 or (msg.startswith("Exception: ") and JAVA_THROWABLE.match(msg[11:].lstrip()))
-                or (msg.startswith(PLAY_CONSOLE_EXCEPTION) and JAVA_THROWABLE.match(msg[10:]))
+                or (msg.startswith(PLAY_CONSOLE_EXCEPTION) and JAVA_THROWABLE.match(msg[len(PLAY_CONSOLE_EXCEPTION) :]))
                 or msg.rstrip().lower() == "type: crash"
                 or ("CRASH REPORT" in msg.upper() and CRASH_BANNER.match(msg))
             ):
@@ -1014,8 +1014,7 @@ class LogInterpreter:
         caught exception's goes to System.err), as a paste of the one line that names the cause (CoenQian/jlog#25)."""
         if rec.pid is None or not JAVA_THROWABLE.match(msg):
             return None
-        crashed = self._crashed.get(rec.pid)
-        if crashed is not None and rec.lineno - crashed <= CRASH_KILL_LINES:
+        if self._crashed_lately(rec.pid, rec.lineno):
             return None  # a cause in the trace of the crash read before
         self._crashed_at(rec.pid, rec.lineno)
         cause = msg.removeprefix("Caused by: ").strip()
@@ -1077,6 +1076,11 @@ class LogInterpreter:
         if rec.pid is not None:
             self._crashed_at(rec.pid, rec.lineno)
         return None
+
+    def _crashed_lately(self, pid: int, lineno: int) -> bool:
+        """Whether a crash of `pid` was read within CRASH_KILL_LINES before `lineno`."""
+        crashed = self._crashed.get(pid)
+        return crashed is not None and lineno - crashed <= CRASH_KILL_LINES
 
     def _crashed_at(self, pid: int, lineno: int) -> None:
         """Remembers a crash of `pid`: the SIG 9 that ends it within CRASH_KILL_LINES is no second death."""
@@ -1509,7 +1513,7 @@ class LogInterpreter:
         if m is None:
             return NO_MATCH
         pid = int(m["pid"])
-        if pid in self._crashed and rec.lineno - self._crashed[pid] <= CRASH_KILL_LINES:
+        if self._crashed_lately(pid, rec.lineno):
             return None
         self._crashed_at(pid, rec.lineno)
         proc = m["proc"] if _PROCESS_NAME.match(m["proc"]) or _NATIVE_PATH.match(m["proc"]) else None
@@ -1592,9 +1596,11 @@ class LogInterpreter:
             kind, source = ("fatal" if text.startswith("Fatal") else "exception"), "crash-report"
             data["exception"] = text.partition(": ")[2].strip()
             confirm, hint = False, _package_hint(text)
-        elif text.startswith(PLAY_CONSOLE_EXCEPTION) and JAVA_THROWABLE.match(text[10:]):
+        elif text.startswith(PLAY_CONSOLE_EXCEPTION) and JAVA_THROWABLE.match(
+            thrown := text[len(PLAY_CONSOLE_EXCEPTION) :]
+        ):
             kind, source = "exception", "crash-report"
-            data["exception"] = text[10:].rstrip(":").strip()
+            data["exception"] = thrown.rstrip(":").strip()
             confirm, hint = False, _package_hint(text)
         elif (
             text.startswith(REMOTE_SERVICE_EXCEPTION)
